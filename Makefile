@@ -1,0 +1,69 @@
+# Entry points: `make run`, `make test`, `make bench`. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+DOTNET ?= dotnet
+CONFIG ?= Release
+DATA_DIR ?= $(CURDIR)/.data
+# PostgreSQL needs search permission on every parent of its data directory; keep it outside the checkout.
+PG_DATA ?= /var/tmp/gpu-scheduler-pg
+PG_PORT ?= 55432
+API_URL ?= http://127.0.0.1:8080
+TRACE ?= ../shared/traces/openb_pod_list_default.csv
+NODES ?= ../shared/traces/openb_node_list_gpu_node.csv
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+.PHONY: help deps build test run migrate bench bench-trace bench-trainer-gpu e2e clean
+
+help:
+	@echo "make run    - local PostgreSQL + control plane on $(API_URL) (simulated cluster unless KUBECONFIG is set)"
+	@echo "make test   - install what a fresh Debian machine needs, then run every test"
+	@echo "make bench  - benchmarks; results go to docs/benchmarks/"
+	@echo "make migrate, make e2e (needs KUBECONFIG), make bench-trace TRACE=... NODES=..."
+
+# What a fresh Debian machine with the .NET SDK lacks for the tests.
+deps:
+	@.ci/postgres.sh ensure-installed
+	@.ci/deps.sh
+
+build:
+	$(DOTNET) build Scheduler.sln -c $(CONFIG) -nologo -v:q
+
+# Tests use SCHEDULER_TEST_DB when set; otherwise a throwaway server on a free port for this run only.
+test: deps build
+	@set -euo pipefail; \
+	if [ -z "$${SCHEDULER_TEST_DB:-}" ]; then \
+	  pgdir=$$(mktemp -d /var/tmp/scheduler-test-pg.XXXXXX); port=$$(.ci/postgres.sh free-port); \
+	  export SCHEDULER_TEST_DB="$$(.ci/postgres.sh start $$pgdir $$port --throwaway)"; \
+	  trap ".ci/postgres.sh stop $$pgdir; rm -rf $$pgdir" EXIT; \
+	fi; \
+	$(DOTNET) test --solution Scheduler.sln -c $(CONFIG) --no-build --no-progress --ignore-exit-code 8
+
+# The database `make run` uses: SCHEDULER_DB when set, else a local server with its data under .data/.
+define local_db
+$$(if [ -n "$${SCHEDULER_DB:-}" ]; then echo "$$SCHEDULER_DB"; else mkdir -p $(DATA_DIR); ln -sfn $(PG_DATA) $(DATA_DIR)/pg; .ci/postgres.sh start $(PG_DATA) $(PG_PORT); fi)
+endef
+
+migrate:
+	@cs="$(local_db)"; $(DOTNET) run --project src/Scheduler.Api -c $(CONFIG) -- migrate --ConnectionStrings:Scheduler="$$cs"
+
+run:
+	@cs="$(local_db)"; \
+	$(DOTNET) run --project src/Scheduler.Api -c $(CONFIG) -- migrate --ConnectionStrings:Scheduler="$$cs" && \
+	$(DOTNET) run --project src/Scheduler.Api -c $(CONFIG) --no-build -- --urls $(API_URL) --ConnectionStrings:Scheduler="$$cs" --Scheduler:DataDir="$(DATA_DIR)"
+
+bench: build
+	@cs="$(local_db)"; $(DOTNET) run --project src/Scheduler.Benchmarks -c $(CONFIG) --no-build -- all --db "$$cs" --out docs/benchmarks
+
+bench-trace:
+	$(DOTNET) run --project src/Scheduler.Benchmarks -c $(CONFIG) -- trace --pods $(TRACE) --nodes $(NODES)
+
+# Needs the GPU machine: see docs/benchmarks/trainer.md.
+bench-trainer-gpu:
+	$(DOTNET) run --project src/Scheduler.Trainer -c $(CONFIG) -- bench --device cuda
+
+e2e:
+	@if [ -z "$${KUBECONFIG:-}" ]; then echo "make e2e needs KUBECONFIG pointing at a cluster (see docs/e2e.md)"; exit 2; fi
+	SCHEDULER_E2E_KUBECONFIG="$$KUBECONFIG" $(DOTNET) test --project tests/Scheduler.Kubernetes.Tests -c $(CONFIG) -- --filter-trait "Category=E2E"
+
+clean:
+	$(DOTNET) clean Scheduler.sln -nologo -v:q

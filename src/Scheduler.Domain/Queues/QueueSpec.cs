@@ -1,0 +1,25 @@
+namespace Scheduler.Domain.Queues;
+
+/// <summary>
+/// A team's queue (<c>PUT /api/v1/queues/{name}</c> and the GpuQueue resource). Quotas are whole GPUs per catalog GPU type.
+/// Kueue's rules: the queue may use at most nominal + borrowing limit, and always keeps nominal − lending limit for itself.
+/// </summary>
+public sealed record QueueSpec
+{
+    public string? Cohort { get; init; }
+
+    public IReadOnlyDictionary<string, int>? NominalQuota { get; init; }
+
+    /// <summary>How much above nominal the queue may borrow from its cohort, per GPU type; absent means unlimited.</summary>
+    public IReadOnlyDictionary<string, int>? BorrowingLimit { get; init; }
+
+    /// <summary>How much of its nominal quota the queue lends to its cohort, per GPU type; absent means all of it.</summary>
+    public IReadOnlyDictionary<string, int>? LendingLimit { get; init; }
+
+    public GpuHourBudget? GpuHourBudget { get; init; }
+
+    public string? DefaultPriorityClass { get; init; }
+
+    /// <summary>Weight in weighted fair sharing (default 1).</summary>
+    public double? FairShareWeight { get; init; }
+}

@@ -1,0 +1,32 @@
+namespace Scheduler.Domain.Specs;
+
+/// <summary>
+/// A training job as submitted through REST, the TrainingJob resource or the CLI (one schema for all three).
+/// Optional members are null until <see cref="JobSpecNormalizer"/> fills their documented defaults.
+/// </summary>
+public sealed record JobSpec
+{
+    /// <summary>DNS-1123 label, unique within the queue while the job is active.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Name of an existing queue.</summary>
+    public string? Queue { get; init; }
+
+    /// <summary>A configured priority class; defaults to the queue's default class.</summary>
+    public string? PriorityClass { get; init; }
+
+    public ModelSpec? Model { get; init; }
+
+    public TrainingSpec? Training { get; init; }
+
+    public ParallelismSpec? Parallelism { get; init; }
+
+    public ResourceSpec? Resources { get; init; }
+
+    public ContainerSpec? Container { get; init; }
+
+    public CheckpointSpec? Checkpoint { get; init; }
+
+    /// <summary>ISO-8601 duration (for example <c>PT12H</c>); past it the job is stopped and fails with reason TimeLimit.</summary>
+    public string? MaxRuntime { get; init; }
+}

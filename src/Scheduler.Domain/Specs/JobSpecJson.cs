@@ -1,0 +1,80 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Scheduler.Domain.Validation;
+
+namespace Scheduler.Domain.Specs;
+
+/// <summary>The one JSON shape of specs and estimates: camelCase, strict about unknown members, types and non-finite numbers.</summary>
+public static class JobSpecJson
+{
+    public static JsonSerializerOptions Options { get; } = CreateOptions(indented: false);
+
+    public static JsonSerializerOptions IndentedOptions { get; } = CreateOptions(indented: true);
+
+    public static JsonSerializerOptions CreateOptions(bool indented) => new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        NumberHandling = JsonNumberHandling.Strict,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        AllowTrailingCommas = false,
+        ReadCommentHandling = JsonCommentHandling.Disallow,
+        WriteIndented = indented,
+    };
+
+    /// <summary>Parses a spec; on failure the error names the field the deserializer stopped at.</summary>
+    public static (JobSpec? Spec, FieldError? Error) Parse(string json)
+    {
+        try
+        {
+            var spec = JsonSerializer.Deserialize<JobSpec>(json, Options);
+            return spec is null ? (null, new FieldError("$", "the body must be a JSON object")) : (spec, null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, DescribeJsonError(ex));
+        }
+    }
+
+    public static string Serialize(JobSpec spec) => JsonSerializer.Serialize(spec, Options);
+
+    /// <summary>Maps a deserializer failure to the field and a rule a person can act on.</summary>
+    public static FieldError DescribeJsonError(JsonException ex)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        var field = FieldPath.FromJsonPath(ex.Path);
+        var message = ex.Message;
+        if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
+        {
+            var unknown = ExtractQuoted(message) ?? "?";
+            var parent = field == "$" ? string.Empty : field;
+            // For an unknown member the reader's path already ends with the member itself.
+            var name = parent.EndsWith(unknown, StringComparison.Ordinal) ? parent : (parent.Length == 0 ? unknown : $"{parent}.{unknown}");
+            return new FieldError(name, "unknown field");
+        }
+
+        if (ex.InnerException is FormatException or InvalidOperationException || message.Contains("could not be converted", StringComparison.Ordinal))
+        {
+            return new FieldError(field, "has the wrong type or an unknown value for this field");
+        }
+
+        return new FieldError(field, "is not valid JSON here: " + FirstSentence(message));
+    }
+
+    private static string? ExtractQuoted(string message)
+    {
+        var start = message.IndexOf('\'', StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return null;
+        }
+
+        var end = message.IndexOf('\'', start + 1);
+        return end > start ? message[(start + 1)..end] : null;
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return (cut > 0 ? message[..cut] : message).TrimEnd('.');
+    }
+}

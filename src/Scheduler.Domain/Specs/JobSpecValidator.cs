@@ -1,0 +1,112 @@
+using System.Text.RegularExpressions;
+using System.Xml;
+using FluentValidation;
+using Scheduler.Domain.Catalog;
+using Scheduler.Domain.Queues;
+using Scheduler.Domain.Validation;
+
+namespace Scheduler.Domain.Specs;
+
+/// <summary>
+/// Every rule a job spec must meet, shared by REST, the TrainingJob resource, the CLI and the trainer.
+/// Field names in the errors are the JSON paths (<c>parallelism.data</c>).
+/// </summary>
+public sealed partial class JobSpecValidator : AbstractValidator<JobSpec>
+{
+    public JobSpecValidator(GpuCatalog catalog, PriorityClasses priorities)
+    {
+        RuleFor(s => s.Name).NotEmpty().WithMessage("is required")
+            .Must(IsDnsLabel).When(s => !string.IsNullOrEmpty(s.Name), ApplyConditionTo.CurrentValidator).WithMessage(DnsLabelRule);
+        RuleFor(s => s.Queue).NotEmpty().WithMessage("is required")
+            .Must(IsDnsLabel).When(s => !string.IsNullOrEmpty(s.Queue), ApplyConditionTo.CurrentValidator).WithMessage(DnsLabelRule);
+        RuleFor(s => s.PriorityClass!).Must(priorities.Contains).When(s => s.PriorityClass is not null)
+            .WithMessage(_ => $"must be one of the configured priority classes: {string.Join(", ", priorities.Names)}");
+        RuleFor(s => s.Model).NotNull().WithMessage("is required");
+        RuleFor(s => s.Training).NotNull().WithMessage("is required");
+        RuleFor(s => s.Resources).NotNull().WithMessage("is required");
+        RuleFor(s => s.Model!).SetValidator(new ModelSpecValidator()).When(s => s.Model is not null);
+        RuleFor(s => s.Training!).SetValidator(new TrainingSpecValidator()).When(s => s.Training is not null);
+        RuleFor(s => s.Resources!).SetValidator(new ResourceSpecValidator(catalog)).When(s => s.Resources is not null);
+        RuleFor(s => s.Parallelism!).SetValidator(new ParallelismSpecValidator()).When(s => s.Parallelism is not null);
+        RuleFor(s => s.Container!).SetValidator(new ContainerSpecValidator()).When(s => s.Container is not null);
+        CrossFieldRules();
+        RuleFor(s => s.Checkpoint!.IntervalSteps).InclusiveBetween(1, 100_000_000)
+            .When(s => s.Checkpoint?.IntervalSteps is not null).WithMessage("must be between 1 and 100000000 steps");
+        RuleFor(s => s.MaxRuntime!).Must(IsPositiveDuration).When(s => s.MaxRuntime is not null)
+            .WithMessage("must be a positive ISO-8601 duration such as PT12H or P2D");
+    }
+
+    internal const string DnsLabelRule = "must be a DNS-1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit";
+
+    /// <summary>Validates and returns the broken rules in wire form; empty when the spec is valid.</summary>
+    public IReadOnlyList<FieldError> Check(JobSpec spec)
+    {
+        var result = Validate(spec);
+        return result.Errors
+            .Select(e => new FieldError(FieldPath.FromMemberPath(e.PropertyName), e.ErrorMessage))
+            .DistinctBy(e => (e.Field, e.Message))
+            .ToList();
+    }
+
+    public static bool IsDnsLabel(string? name) => name is { Length: > 0 and <= JobSpecLimits.MaxNameLength } && DnsLabel().IsMatch(name);
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    private static partial Regex DnsLabel();
+
+    /// <summary>Rules that compare members of different sections; each runs only when both sides are present and in range.</summary>
+    private void CrossFieldRules()
+    {
+        RuleFor(s => s.Training!.GlobalBatchSize).Must((s, g) => g % ((s.Training!.MicroBatchSize ?? 1) * DataDegree(s)!.Value) == 0)
+            .When(s => s.Training is { GlobalBatchSize: > 0, MicroBatchSize: null or > 0 } && DataDegree(s) > 0)
+            .WithMessage("must be a multiple of training.microBatchSize × parallelism.data");
+        RuleFor(s => s.Parallelism).Must(ProductMatchesGpus).OverridePropertyName("parallelism")
+            .When(s => s.Resources is { Gpus: > 0 } && s.Parallelism is not null && ParallelDegreesInRange(s.Parallelism))
+            .WithMessage(s => $"data × tensor × pipeline must equal resources.gpus ({s.Resources!.Gpus})");
+        RuleFor(s => s.Parallelism!.Pipeline).Must((s, p) => s.Model!.Layers % p == 0)
+            .When(s => s.Parallelism is { Pipeline: > 0 } && s.Model is { Layers: > 0 })
+            .WithMessage("must divide model.layers evenly into pipeline stages");
+        RuleFor(s => s.Parallelism!.Tensor).Must((s, t) => s.Model!.Heads % t == 0)
+            .When(s => s.Parallelism is { Tensor: > 0 } && s.Model is { Heads: > 0 })
+            .WithMessage("must divide model.heads");
+    }
+
+    private static int? DataDegree(JobSpec s)
+    {
+        if (s.Parallelism?.Data is { } data)
+        {
+            return data;
+        }
+
+        var gpus = s.Resources?.Gpus ?? 1;
+        var tp = (s.Parallelism?.Tensor ?? 1) * (s.Parallelism?.Pipeline ?? 1);
+        return tp > 0 ? Math.Max(1, gpus / tp) : null;
+    }
+
+    private static bool ParallelDegreesInRange(ParallelismSpec p) =>
+        p.Data is null or > 0 && p.Tensor is null or > 0 && p.Pipeline is null or > 0;
+
+    private static bool ProductMatchesGpus(JobSpec s, ParallelismSpec? p)
+    {
+        var gpus = (long)s.Resources!.Gpus!.Value;
+        var tensor = (long)(p!.Tensor ?? 1);
+        var pipeline = (long)(p.Pipeline ?? 1);
+        var data = (long)(p.Data ?? Math.Max(1, gpus / (tensor * pipeline)));
+        return data * tensor * pipeline == gpus;
+    }
+
+    private static bool IsPositiveDuration(string text)
+    {
+        try
+        {
+            return XmlConvert.ToTimeSpan(text) > TimeSpan.Zero;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+        catch (OverflowException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using FluentValidation;
+using Scheduler.Domain.Catalog;
+
+namespace Scheduler.Domain.Specs;
+
+// One validator per spec section; the root JobSpecValidator prefixes their paths and adds the cross-section rules.
+// Comparison rules skip null members, so optional members are checked only when given.
+
+internal static class RuleExtensions
+{
+    public static IRuleBuilderOptions<T, int?> Between<T>(this IRuleBuilder<T, int?> rule, int min, int max) =>
+        rule.InclusiveBetween(min, max).WithMessage($"must be between {min} and {max}");
+}
+
+internal sealed class ModelSpecValidator : AbstractValidator<ModelSpec>
+{
+    public ModelSpecValidator()
+    {
+        RuleFor(m => m.Parameters).InclusiveBetween(1, JobSpecLimits.MaxParameters)
+            .WithMessage($"must be between 1 and {JobSpecLimits.MaxParameters:0e0}");
+        RuleFor(m => m.Layers).NotNull().When(m => m.Parameters is null).WithMessage("is required unless model.parameters is given");
+        RuleFor(m => m.HiddenSize).NotNull().When(m => m.Parameters is null).WithMessage("is required unless model.parameters is given");
+        RuleFor(m => m.Heads).NotNull().When(m => m.Parameters is null).WithMessage("is required unless model.parameters is given");
+        RuleFor(m => m.Layers).Between(1, JobSpecLimits.MaxLayers);
+        RuleFor(m => m.HiddenSize).Between(1, JobSpecLimits.MaxHiddenSize);
+        RuleFor(m => m.Heads).Between(1, JobSpecLimits.MaxHeads);
+        RuleFor(m => m.KvHeads).Between(1, JobSpecLimits.MaxHeads);
+        RuleFor(m => m.FfnHiddenSize).Between(1, JobSpecLimits.MaxFfnHiddenSize);
+        RuleFor(m => m.VocabSize).Between(1, JobSpecLimits.MaxVocabSize);
+        RuleFor(m => m.SeqLength).Between(1, JobSpecLimits.MaxSeqLength);
+        RuleFor(m => m.HiddenSize).Must((m, h) => h % m.Heads == 0)
+            .When(m => m.HiddenSize > 0 && m.Heads > 0).WithMessage("must be divisible by model.heads");
+        RuleFor(m => m.KvHeads).Must((m, kv) => m.Heads % kv == 0 && kv <= m.Heads)
+            .When(m => m.KvHeads > 0 && m.Heads > 0).WithMessage("must divide model.heads (grouped-query attention)");
+        RuleFor(m => m.Moe!).SetValidator(new MoeSpecValidator()).When(m => m.Moe is not null);
+    }
+}
+
+internal sealed class MoeSpecValidator : AbstractValidator<MoeSpec>
+{
+    public MoeSpecValidator()
+    {
+        RuleFor(m => m.Experts).NotNull().WithMessage("is required for a mixture of experts").Between(1, JobSpecLimits.MaxExperts);
+        RuleFor(m => m.ActiveExperts).NotNull().WithMessage("is required for a mixture of experts");
+        RuleFor(m => m.ActiveExperts).Must((m, k) => k >= 1 && k <= m.Experts)
+            .When(m => m.ActiveExperts is not null && m.Experts is not null).WithMessage("must be between 1 and model.moe.experts");
+        RuleFor(m => m.ExpertFfnHiddenSize).Between(1, JobSpecLimits.MaxFfnHiddenSize);
+    }
+}
+
+internal sealed class TrainingSpecValidator : AbstractValidator<TrainingSpec>
+{
+    public TrainingSpecValidator()
+    {
+        RuleFor(t => t.Tokens).NotNull().When(t => t.Steps is null).WithMessage("is required unless training.steps is given");
+        RuleFor(t => t.Tokens).Null().When(t => t.Steps is not null).WithMessage("cannot be given together with training.steps");
+        RuleFor(t => t.Tokens).InclusiveBetween(1, JobSpecLimits.MaxTokens).WithMessage($"must be between 1 and {JobSpecLimits.MaxTokens:0e0} tokens");
+        RuleFor(t => t.Steps).InclusiveBetween(1, JobSpecLimits.MaxSteps).WithMessage($"must be between 1 and {JobSpecLimits.MaxSteps} steps");
+        RuleFor(t => t.GlobalBatchSize).Between(1, JobSpecLimits.MaxGlobalBatchSize);
+        RuleFor(t => t.MicroBatchSize).Between(1, JobSpecLimits.MaxGlobalBatchSize);
+        RuleFor(t => t.MicroBatchSize).Must((t, m) => m <= t.GlobalBatchSize)
+            .When(t => t.MicroBatchSize > 0 && t.GlobalBatchSize > 0).WithMessage("must not be larger than training.globalBatchSize");
+        RuleFor(t => t.LearningRate).ExclusiveBetween(0, 10).WithMessage("must be greater than 0 and less than 10");
+        RuleFor(t => t.WarmupSteps).Between(0, int.MaxValue);
+        RuleFor(t => t.WeightDecay).InclusiveBetween(0, 10).WithMessage("must be between 0 and 10");
+        RuleFor(t => t.GradientClip).InclusiveBetween(0, 1e6).WithMessage("must be between 0 (off) and 1e6");
+        RuleFor(t => t.Finetune!.LoraRank).NotNull()
+            .When(t => t.Finetune?.Method is FinetuneMethod.Lora or FinetuneMethod.QLora).WithMessage("is required for lora and qlora");
+        RuleFor(t => t.Finetune!.LoraRank).Between(1, JobSpecLimits.MaxLoraRank).When(t => t.Finetune is not null);
+        RuleFor(t => t.Finetune!.LoraRank).Null()
+            .When(t => t.Finetune is { Method: null or FinetuneMethod.Full, LoraRank: not null }).WithMessage("applies only to lora and qlora");
+    }
+}
+
+internal sealed class ResourceSpecValidator : AbstractValidator<ResourceSpec>
+{
+    public ResourceSpecValidator(GpuCatalog catalog)
+    {
+        RuleFor(r => r.GpuType).NotEmpty().WithMessage("is required");
+        RuleFor(r => r.GpuType!).Must(t => AllKnown(catalog, t)).When(r => !string.IsNullOrWhiteSpace(r.GpuType))
+            .WithMessage(_ => $"must name catalog GPU types (alternatives separated by '|'); known types: {string.Join(", ", catalog.Names)}");
+        RuleFor(r => r.Gpus).NotNull().WithMessage("is required").Between(1, JobSpecLimits.MaxGpus);
+        RuleFor(r => r.GpusPerNode).Between(1, JobSpecLimits.MaxGpusPerNode);
+        RuleFor(r => r.Gpus).Must((r, g) => g <= r.GpusPerNode || g % r.GpusPerNode == 0)
+            .When(r => r.Gpus > 0 && r.GpusPerNode > 0).WithMessage("must be a multiple of resources.gpusPerNode for a multi-node job");
+        RuleFor(r => r.GpusPerNode).Must((r, n) => n <= r.Gpus)
+            .When(r => r.Gpus > 0 && r.GpusPerNode > 0).WithMessage("must not exceed resources.gpus");
+        RuleFor(r => r.GpuMilli).Between(1, 999);
+        RuleFor(r => r.GpuMilli).Must((r, _) => r.Gpus == 1).When(r => r.GpuMilli is not null).WithMessage("requires resources.gpus to be 1");
+    }
+
+    private static bool AllKnown(GpuCatalog catalog, string gpuType)
+    {
+        var alternatives = GpuCatalog.SplitAlternatives(gpuType);
+        return alternatives.Count > 0 && alternatives.All(catalog.Contains);
+    }
+}
+
+internal sealed class ParallelismSpecValidator : AbstractValidator<ParallelismSpec>
+{
+    public ParallelismSpecValidator()
+    {
+        RuleFor(p => p.Data).Between(1, JobSpecLimits.MaxGpus);
+        RuleFor(p => p.Tensor).Between(1, JobSpecLimits.MaxGpus);
+        RuleFor(p => p.Pipeline).Between(1, JobSpecLimits.MaxGpus);
+        RuleFor(p => p.ZeroStage).InclusiveBetween(0, 3).WithMessage("must be 0, 1, 2 or 3");
+        RuleFor(p => p.OffloadOptimizer).Must((p, _) => (p.ZeroStage ?? 0) >= 1).When(p => p.OffloadOptimizer == true)
+            .WithMessage("requires parallelism.zeroStage 1 or higher");
+    }
+}
+
+internal sealed class ContainerSpecValidator : AbstractValidator<ContainerSpec>
+{
+    public ContainerSpecValidator()
+    {
+        RuleFor(c => c.Cpu!).Must(Quantity.IsValid).When(c => c.Cpu is not null).WithMessage("must be a Kubernetes quantity such as 8 or 500m");
+        RuleFor(c => c.Memory!).Must(Quantity.IsValid).When(c => c.Memory is not null).WithMessage("must be a Kubernetes quantity such as 64Gi");
+        RuleFor(c => c.ShmSize!).Must(Quantity.IsValid).When(c => c.ShmSize is not null).WithMessage("must be a Kubernetes quantity such as 16Gi");
+        RuleFor(c => c.Image!).Must(i => i.Length <= 512 && !i.Any(char.IsWhiteSpace)).When(c => c.Image is not null)
+            .WithMessage("must be an image reference without spaces");
+        RuleForEach(c => c.Volumes).ChildRules(v =>
+        {
+            v.RuleFor(x => x.Name).Must(JobSpecValidator.IsDnsLabel).WithMessage(JobSpecValidator.DnsLabelRule);
+            v.RuleFor(x => x.ClaimName).NotEmpty().WithMessage("is required");
+            v.RuleFor(x => x.MountPath).Must(p => p is not null && p.StartsWith('/')).WithMessage("must be an absolute path");
+        }).When(c => c.Volumes is not null);
+    }
+}

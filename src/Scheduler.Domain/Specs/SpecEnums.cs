@@ -1,0 +1,70 @@
+using System.Text.Json.Serialization;
+
+namespace Scheduler.Domain.Specs;
+
+// Wire names are the lower-case, hyphenated words of DESIGN.md; unknown names are rejected by the deserializer.
+
+[JsonConverter(typeof(JsonStringEnumConverter<ModelArchitecture>))]
+public enum ModelArchitecture
+{
+    [JsonStringEnumMemberName("decoder")] Decoder,
+    [JsonStringEnumMemberName("encoder")] Encoder,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<MlpKind>))]
+public enum MlpKind
+{
+    /// <summary>Two matrices, default FFN width 4·h.</summary>
+    [JsonStringEnumMemberName("gelu")] Gelu,
+    /// <summary>Three matrices (gated), default FFN width 8/3·h rounded up to a multiple of 256.</summary>
+    [JsonStringEnumMemberName("swiglu")] SwiGlu,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<PositionEmbedding>))]
+public enum PositionEmbedding
+{
+    [JsonStringEnumMemberName("learned")] Learned,
+    [JsonStringEnumMemberName("rope")] Rope,
+    [JsonStringEnumMemberName("alibi")] Alibi,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<Precision>))]
+public enum Precision
+{
+    [JsonStringEnumMemberName("fp32")] Fp32,
+    /// <summary>bf16 compute with fp32 master weights and optimizer state.</summary>
+    [JsonStringEnumMemberName("bf16")] Bf16,
+    /// <summary>fp16 compute with fp32 master weights and optimizer state.</summary>
+    [JsonStringEnumMemberName("fp16")] Fp16,
+    [JsonStringEnumMemberName("fp8")] Fp8,
+    /// <summary>bf16 weights, gradients and optimizer state, no master copy.</summary>
+    [JsonStringEnumMemberName("bf16-pure")] Bf16Pure,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<OptimizerKind>))]
+public enum OptimizerKind
+{
+    [JsonStringEnumMemberName("adamw")] AdamW,
+    [JsonStringEnumMemberName("adam")] Adam,
+    [JsonStringEnumMemberName("sgd")] Sgd,
+    [JsonStringEnumMemberName("sgd-momentum")] SgdMomentum,
+    [JsonStringEnumMemberName("adafactor")] Adafactor,
+    [JsonStringEnumMemberName("adamw-8bit")] AdamW8Bit,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<ActivationCheckpointing>))]
+public enum ActivationCheckpointing
+{
+    [JsonStringEnumMemberName("none")] None,
+    [JsonStringEnumMemberName("selective")] Selective,
+    [JsonStringEnumMemberName("full")] Full,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<FinetuneMethod>))]
+public enum FinetuneMethod
+{
+    [JsonStringEnumMemberName("full")] Full,
+    [JsonStringEnumMemberName("lora")] Lora,
+    /// <summary>LoRA over 4-bit quantised frozen base weights.</summary>
+    [JsonStringEnumMemberName("qlora")] QLora,
+}
