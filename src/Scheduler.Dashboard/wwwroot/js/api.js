@@ -1,0 +1,19 @@
+// Fetches JSON from the control plane; reports liveness to the header indicator.
+const dot = () => document.getElementById('live-dot');
+const text = () => document.getElementById('live-text');
+
+export async function getJson(path, signal) {
+  const response = await fetch(path, { headers: { Accept: 'application/json' }, signal });
+  if (!response.ok) {
+    let detail = `${response.status} ${response.statusText}`;
+    try { const problem = await response.json(); detail = problem.detail || problem.title || detail; } catch { /* not JSON */ }
+    throw new Error(detail);
+  }
+  return response.json();
+}
+
+export function markLive(ok, message) {
+  dot()?.classList.toggle('on', ok);
+  dot()?.classList.toggle('off', !ok);
+  if (text()) text().textContent = message;
+}

@@ -1,0 +1,57 @@
+// Hash router with short polling: each page exposes render(main, params, signal) and is re-rendered every few seconds.
+import { markLive } from './api.js';
+import * as queues from './queues.js';
+import * as gpus from './gpus.js';
+import * as jobs from './jobs.js';
+import * as job from './job.js';
+
+const REFRESH_MS = 3000;
+const routes = [
+  { pattern: /^#\/queues$/, page: queues, nav: 'queues' },
+  { pattern: /^#\/gpus$/, page: gpus, nav: 'gpus' },
+  { pattern: /^#\/jobs$/, page: jobs, nav: 'jobs' },
+  { pattern: /^#\/jobs\/([^/]+)$/, page: job, nav: 'jobs' },
+];
+
+let timer = null;
+let controller = null;
+
+function resolve() {
+  const hash = location.hash || '#/queues';
+  for (const route of routes) {
+    const match = hash.match(route.pattern);
+    if (match) return { ...route, params: match.slice(1).map(decodeURIComponent) };
+  }
+  return { ...routes[0], params: [] };
+}
+
+async function refresh(route, first) {
+  controller?.abort();
+  controller = new AbortController();
+  const main = document.getElementById('main');
+  try {
+    await route.page.render(main, route.params, controller.signal, first);
+    markLive(true, `updated ${new Date().toLocaleTimeString('en-GB')}`);
+  } catch (error) {
+    if (error.name === 'AbortError') return;
+    markLive(false, `offline: ${error.message}`);
+    if (first) main.innerHTML = `<p class="error" role="alert">Could not load this page: ${error.message}</p>`;
+  }
+}
+
+async function navigate() {
+  clearInterval(timer);
+  const route = resolve();
+  for (const link of document.querySelectorAll('[data-route]')) {
+    if (link.dataset.route === route.nav) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  const main = document.getElementById('main');
+  main.innerHTML = '<p class="muted">Loading…</p>';
+  await refresh(route, true);
+  main.focus({ preventScroll: true });
+  timer = setInterval(() => { if (!document.hidden) refresh(route, false); }, REFRESH_MS);
+}
+
+window.addEventListener('hashchange', navigate);
+navigate();

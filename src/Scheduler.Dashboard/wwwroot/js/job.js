@@ -1,0 +1,49 @@
+// Job detail: the estimate beside measured values, progress and ETA, the event timeline, pods and nodes, the spec.
+import { getJson } from './api.js';
+import { escape, num, pct, time, state, bigNum, duration } from './format.js';
+
+export async function render(main, params, signal) {
+  const d = await getJson(`/api/v1/dashboard/jobs/${encodeURIComponent(params[0])}`, signal);
+  const job = d.job;
+  const e = d.estimate || {};
+  const m = d.measured || {};
+  const mem = e.memoryPerGpuGiB || {};
+  const progress = d.progress || {};
+  main.innerHTML = `<h2>${escape(job.name)} ${state(job.state)}</h2>
+    <div class="meta"><span>queue ${escape(job.queue)}</span><span>priority ${escape(job.priorityClass)}</span>
+      <span>${num(job.spec.resources.gpus, 0)} × ${escape(job.spec.resources.gpuType)}</span><span>attempt ${num(job.attempt, 0)}</span>
+      <span>submitted ${time(job.createdAt)}</span></div>
+    ${d.pendingReason ? `<p class="panel" role="status"><strong>Pending:</strong> <span class="reason">${escape(d.pendingReason)}</span></p>` : ''}
+    <div class="grid">
+      <section class="panel" aria-labelledby="h-progress"><h3 id="h-progress">Progress</h3>
+        <div class="progress" role="progressbar" aria-label="Training progress" aria-valuemin="0" aria-valuemax="100"
+          aria-valuenow="${Math.round((progress.fraction || 0) * 100)}"><span style="width:${(progress.fraction || 0) * 100}%"></span></div>
+        <dl class="kv" style="margin-top:10px">
+          <dt>step</dt><dd data-testid="step">${num(m.step, 0)} of ${num(progress.totalSteps, 0)}</dd>
+          <dt>loss</dt><dd>${num(m.loss, 4)}</dd>
+          <dt>last checkpoint</dt><dd>${m.lastCheckpointStep !== undefined && m.lastCheckpointStep !== null ? `step ${num(m.lastCheckpointStep, 0)}` : '—'}</dd>
+          <dt>ETA</dt><dd>${progress.eta ? time(progress.eta) : '—'}</dd>
+        </dl></section>
+      <section class="panel" aria-labelledby="h-compare"><h3 id="h-compare">Predicted vs measured</h3>
+        <table class="compare"><thead><tr><th scope="col"></th><th scope="col">Predicted</th><th scope="col">Measured</th></tr></thead><tbody>
+          <tr><th scope="row">GPU-hours</th><td data-testid="predicted-gpu-hours">${num(e.gpuHours)}</td><td>${num(m.gpuHoursSoFar, 2)} so far</td></tr>
+          <tr><th scope="row">Peak memory / GPU (GiB)</th><td>${num(mem.total)}</td><td>${num(m.peakMemoryGiB)}</td></tr>
+          <tr><th scope="row">MFU</th><td>${pct(e.mfu)} <span class="muted">${escape(e.mfuSource || '')}</span></td><td>${pct(m.mfu)}</td></tr>
+          <tr><th scope="row">tokens/s</th><td>${bigNum(e.tokensPerSecond)}</td><td>${bigNum(m.tokensPerSecond)}</td></tr>
+          <tr><th scope="row">Wall time</th><td>${duration(e.wallHours)}</td><td>${duration(m.wallHoursSoFar)}</td></tr>
+        </tbody></table></section>
+      <section class="panel" aria-labelledby="h-memory"><h3 id="h-memory">Estimated memory per GPU</h3>
+        <dl class="kv">${['weights', 'gradients', 'optimizer', 'activations', 'overhead', 'total']
+          .map(k => `<dt>${k}</dt><dd>${num(mem[k], 2)} GiB</dd>`).join('')}
+          <dt>GPU memory</dt><dd>${num(e.gpuMemoryGiB, 0)} GiB</dd>
+          <dt>parameters</dt><dd>${bigNum(e.parameters)}</dd></dl></section>
+      <section class="panel" aria-labelledby="h-pods"><h3 id="h-pods">Pods and nodes</h3>
+        ${(d.pods || []).length ? `<table><thead><tr><th scope="col">Pod</th><th scope="col">Node</th><th scope="col">GPUs</th><th scope="col">Phase</th></tr></thead>
+          <tbody>${d.pods.map(p => `<tr><td>${escape(p.name)}</td><td>${escape(p.node)}</td><td>${escape((p.gpus || []).join(', '))}</td><td>${escape(p.phase || '')}</td></tr>`).join('')}</tbody></table>`
+          : '<p class="muted">No pods.</p>'}</section>
+    </div>
+    <section class="panel" aria-labelledby="h-events" style="margin-top:16px"><h3 id="h-events">Timeline</h3>
+      <ol class="timeline" data-testid="timeline">${(d.events || []).map(ev => `<li><strong>${escape(ev.to)}</strong>
+        <span class="muted">${time(ev.time)}</span><br>${escape(ev.reason || '')}</li>`).join('')}</ol></section>
+    <details class="panel" style="margin-top:16px"><summary>Spec</summary><pre>${escape(JSON.stringify(job.spec, null, 2))}</pre></details>`;
+}
