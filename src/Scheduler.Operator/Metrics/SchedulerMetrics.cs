@@ -1,0 +1,69 @@
+using Prometheus;
+
+namespace Scheduler.Operator.Metrics;
+
+/// <summary>
+/// Every metric the control plane exports, on one injected registry (no static state). Names, labels and meaning:
+/// docs/metrics.md; the Grafana dashboards under charts/ use only these names (a test checks it).
+/// </summary>
+public sealed class SchedulerMetrics
+{
+    public const string Prefix = "gpu_scheduler_";
+
+    public SchedulerMetrics(CollectorRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        Registry = registry;
+        var factory = Prometheus.Metrics.WithCustomRegistry(registry);
+        Jobs = factory.CreateGauge(Prefix + "jobs", "Jobs by queue and state (Queued = pending).", "queue", "state");
+        AdmissionWait = factory.CreateHistogram(Prefix + "admission_wait_seconds", "Time from submission (or requeue) to admission.",
+            new HistogramConfiguration { LabelNames = ["queue"], Buckets = Histogram.ExponentialBuckets(1, 2, 16) });
+        CycleDuration = factory.CreateHistogram(Prefix + "cycle_duration_seconds", "One scheduling cycle: snapshot, decisions, apply.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
+        Placements = factory.CreateCounter(Prefix + "placements_total", "Jobs placed on nodes.", "queue", "gpu_type");
+        Preemptions = factory.CreateCounter(Prefix + "preemptions_total", "Jobs preempted, by the victim's queue and the reason kind.", "queue", "reason");
+        GpuCapacity = factory.CreateGauge(Prefix + "gpu_capacity", "Allocatable GPUs per node.", "node", "gpu_type");
+        GpuAllocated = factory.CreateGauge(Prefix + "gpu_allocated", "GPUs allocated per node (fractions count as their share).", "node", "gpu_type");
+        QuotaNominal = factory.CreateGauge(Prefix + "quota_nominal_gpus", "Nominal quota per queue and GPU type.", "queue", "gpu_type");
+        QuotaUsed = factory.CreateGauge(Prefix + "quota_used_gpus", "GPUs in use per queue and GPU type (above nominal is borrowed).", "queue", "gpu_type");
+        BudgetRemaining = factory.CreateGauge(Prefix + "budget_remaining_gpu_hours", "GPU-hours left in the queue's current budget period.", "queue");
+        EstimatorGpuHoursError = factory.CreateHistogram(Prefix + "estimator_gpu_hours_error_ratio",
+            "(measured − predicted) ÷ predicted GPU-hours of finished jobs.",
+            new HistogramConfiguration { LabelNames = ["gpu_type"], Buckets = Histogram.LinearBuckets(-1, 0.1, 21) });
+        EstimatorMemoryError = factory.CreateHistogram(Prefix + "estimator_memory_error_ratio",
+            "(measured − predicted) ÷ predicted peak memory per GPU of finished jobs.",
+            new HistogramConfiguration { LabelNames = ["gpu_type"], Buckets = Histogram.LinearBuckets(-1, 0.1, 21) });
+        Mfu = factory.CreateGauge(Prefix + "mfu", "Mean model FLOPs utilisation of running jobs from trainer telemetry.", "gpu_type");
+        Submissions = factory.CreateCounter(Prefix + "submissions_total", "Job submissions by outcome (accepted, rejected, duplicate).", "queue", "outcome");
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    public Gauge Jobs { get; }
+
+    public Histogram AdmissionWait { get; }
+
+    public Histogram CycleDuration { get; }
+
+    public Counter Placements { get; }
+
+    public Counter Preemptions { get; }
+
+    public Gauge GpuCapacity { get; }
+
+    public Gauge GpuAllocated { get; }
+
+    public Gauge QuotaNominal { get; }
+
+    public Gauge QuotaUsed { get; }
+
+    public Gauge BudgetRemaining { get; }
+
+    public Histogram EstimatorGpuHoursError { get; }
+
+    public Histogram EstimatorMemoryError { get; }
+
+    public Gauge Mfu { get; }
+
+    public Counter Submissions { get; }
+}
