@@ -7,7 +7,7 @@ namespace Scheduler.Application.Jobs;
 
 /// <summary>
 /// Read a job, change it, save the row and its new events in one transaction. The version column makes a concurrent
-/// writer's save fail; the change is then decided again on a fresh read, so it never applies to a state it did not see.
+/// writer's save fail (or its event collide with ours on (job, sequence)); the change is then decided again on a fresh read, so it never applies to a state it did not see.
 /// </summary>
 internal static class JobChanges
 {
@@ -39,7 +39,7 @@ internal static class JobChanges
                 db.ChangeTracker.Clear();
                 return JobDetails.From(job);
             }
-            catch (DbUpdateConcurrencyException)
+            catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation(ConstraintNames.JobEventKey))
             {
                 db.ChangeTracker.Clear();
                 if (attempt == MaxAttempts)

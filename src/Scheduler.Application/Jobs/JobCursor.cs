@@ -20,7 +20,7 @@ public readonly record struct JobCursor(DateTimeOffset CreatedAt, Guid Id)
     {
         cursor = default;
         Span<byte> bytes = stackalloc byte[Length + 3];
-        if (string.IsNullOrEmpty(text) || !Base64Url.TryDecodeFromChars(text, bytes, out var written) || written != Length)
+        if (string.IsNullOrEmpty(text) || !Base64Url.IsValid(text) || !Base64Url.TryDecodeFromChars(text, bytes, out var written) || written != Length)
         {
             return false;
         }
