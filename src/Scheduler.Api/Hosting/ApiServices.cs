@@ -37,5 +37,7 @@ internal static class ApiServices
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.AllowTrailingCommas = false;
         options.ReadCommentHandling = JsonCommentHandling.Disallow;
+        // Ahead of the enums' own converters (options win over type attributes): names only, never numbers such as "optimizer": 2.
+        options.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
     }
 }
