@@ -2,6 +2,7 @@ using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Scheduler.Api.Http;
+using Scheduler.Application.Common;
 using Scheduler.Application.Jobs;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Specs;
@@ -59,39 +60,19 @@ public static class JobsApi
         return TypedResults.Ok(await sender.Send(new ListJobs(queue, wantedState, pageSize, cursor), cancellationToken));
     }
 
-    internal static async Task<Results<Ok<JobDetails>, ProblemHttpResult>> GetJobAsync(string id, ISender sender, CancellationToken cancellationToken)
-    {
-        if (!Guid.TryParse(id, out var jobId))
-        {
-            return InvalidId();
-        }
+    internal static Task<Results<Ok<JobDetails>, ProblemHttpResult>> GetJobAsync(string id, ISender sender, CancellationToken cancellationToken) =>
+        ForJobAsync(id, jobId => sender.Send(new GetJob(jobId), cancellationToken));
 
-        var result = await sender.Send(new GetJob(jobId), cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Failure.ToProblem();
-    }
+    internal static Task<Results<Ok<JobDetails>, ProblemHttpResult>> CancelJobAsync(string id, ISender sender, CancellationToken cancellationToken) =>
+        ForJobAsync(id, jobId => sender.Send(new CancelJob(jobId), cancellationToken));
 
-    internal static async Task<Results<Ok<JobDetails>, ProblemHttpResult>> CancelJobAsync(string id, ISender sender, CancellationToken cancellationToken)
-    {
-        if (!Guid.TryParse(id, out var jobId))
-        {
-            return InvalidId();
-        }
+    internal static Task<Results<Ok<IReadOnlyList<JobEventDetails>>, ProblemHttpResult>> GetJobEventsAsync(
+        string id, ISender sender, CancellationToken cancellationToken) =>
+        ForJobAsync(id, jobId => sender.Send(new GetJobEvents(jobId), cancellationToken));
 
-        var result = await sender.Send(new CancelJob(jobId), cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Failure.ToProblem();
-    }
-
-    internal static async Task<Results<Ok<IReadOnlyList<JobEventDetails>>, ProblemHttpResult>> GetJobEventsAsync(
-        string id, ISender sender, CancellationToken cancellationToken)
-    {
-        if (!Guid.TryParse(id, out var jobId))
-        {
-            return InvalidId();
-        }
-
-        var result = await sender.Send(new GetJobEvents(jobId), cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Failure.ToProblem();
-    }
+    /// <summary>Parses the route's job id (400 naming <c>id</c> when it is not a UUID), then sends.</summary>
+    private static async Task<Results<Ok<T>, ProblemHttpResult>> ForJobAsync<T>(string id, Func<Guid, ValueTask<Result<T>>> send) =>
+        Guid.TryParse(id, out var jobId) ? (await send(jobId)).ToOkOrProblem() : InvalidId();
 
     private static ProblemHttpResult InvalidId() => Problems.Invalid("id", "must be a job id (a UUID)");
 

@@ -22,11 +22,8 @@ public static class QueuesApi
     internal static async Task<Ok<IReadOnlyList<QueueDetails>>> ListQueuesAsync(ISender sender, CancellationToken cancellationToken) =>
         TypedResults.Ok(await sender.Send(new ListQueues(), cancellationToken));
 
-    internal static async Task<Results<Ok<QueueDetails>, ProblemHttpResult>> GetQueueAsync(string name, ISender sender, CancellationToken cancellationToken)
-    {
-        var result = await sender.Send(new GetQueue(name), cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Failure.ToProblem();
-    }
+    internal static async Task<Results<Ok<QueueDetails>, ProblemHttpResult>> GetQueueAsync(string name, ISender sender, CancellationToken cancellationToken) =>
+        (await sender.Send(new GetQueue(name), cancellationToken)).ToOkOrProblem();
 
     internal static async Task<Results<Created<QueueDetails>, Ok<QueueDetails>, ProblemHttpResult>> PutQueueAsync(
         string name, QueueSpec spec, ISender sender, CancellationToken cancellationToken)

@@ -19,6 +19,9 @@ internal static class Problems
         return Create(status, failure.Title, failure.Errors);
     }
 
+    public static Results<Ok<T>, ProblemHttpResult> ToOkOrProblem<T>(this Result<T> result) =>
+        result.IsSuccess ? TypedResults.Ok(result.Value) : result.Failure.ToProblem();
+
     public static ProblemHttpResult Invalid(string field, string message) =>
         Create(StatusCodes.Status400BadRequest, "The request is not valid.", new Dictionary<string, string[]> { [field] = [message] });
 

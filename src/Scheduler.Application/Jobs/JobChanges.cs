@@ -21,7 +21,7 @@ internal static class JobChanges
     {
         for (var attempt = 1; ; attempt++)
         {
-            var job = await JobQueries.TrackedJobById(db, jobId, cancellationToken);
+            var job = await StoreQueries.TrackedJobById(db, jobId, cancellationToken);
             if (job is null)
             {
                 return NoSuchJob(jobId);

@@ -50,7 +50,7 @@ internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock
 {
     public async ValueTask<Result<SubmittedJob>> Handle(SubmitJob command, CancellationToken cancellationToken)
     {
-        var queue = await JobQueries.QueueByName(db, command.Spec.Queue!, cancellationToken);
+        var queue = await StoreQueries.QueueByName(db, command.Spec.Queue!, cancellationToken);
         if (queue is null)
         {
             return Failure.Invalid("queue", $"names no queue; create it first with PUT /api/v1/queues/{command.Spec.Queue}");
@@ -88,7 +88,7 @@ internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock
             catch (DbUpdateException ex) when (ex.IsUniqueViolation(ConstraintNames.ActiveJobName))
             {
                 db.ChangeTracker.Clear();
-                var existing = await JobQueries.ActiveJobNamedAsync(db, job.Queue, job.Name, cancellationToken);
+                var existing = await StoreQueries.ActiveJobNamedAsync(db, job.Queue, job.Name, cancellationToken);
                 if (existing is not null)
                 {
                     return SameSpecOrConflict(existing, spec);
@@ -126,7 +126,7 @@ internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock
 
     private async ValueTask<Result<SubmittedJob>> ReplayAsync(Guid jobId, JobSpec spec, CancellationToken cancellationToken)
     {
-        var job = await JobQueries.JobById(db, jobId, cancellationToken);
+        var job = await StoreQueries.JobById(db, jobId, cancellationToken);
         return job is not null && SpecComparison.AreSame(job.Spec, spec)
             ? new SubmittedJob(JobDetails.From(job), Created: false)
             : Failure.Unprocessable(SubmitJob.IdempotencyKeyField, "was used within the last 24 hours to submit a different job spec");

@@ -1,6 +1,5 @@
 using Mediator;
 using Scheduler.Application.Common;
-using Scheduler.Application.Jobs;
 using Scheduler.Persistence;
 
 namespace Scheduler.Application.Queues;
@@ -10,7 +9,7 @@ public sealed record GetQueue(string Name) : IQuery<Result<QueueDetails>>;
 internal sealed class GetQueueHandler(SchedulerDbContext db) : IQueryHandler<GetQueue, Result<QueueDetails>>
 {
     public async ValueTask<Result<QueueDetails>> Handle(GetQueue query, CancellationToken cancellationToken) =>
-        await JobQueries.QueueByName(db, query.Name, cancellationToken) is { } queue
+        await StoreQueries.QueueByName(db, query.Name, cancellationToken) is { } queue
             ? QueueDetails.From(queue)
             : Failure.NotFound("name", $"no queue is named '{query.Name}'");
 }

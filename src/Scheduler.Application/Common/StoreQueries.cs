@@ -4,10 +4,10 @@ using Scheduler.Domain.Jobs;
 using Scheduler.Persistence;
 using Scheduler.Persistence.Queues;
 
-namespace Scheduler.Application.Jobs;
+namespace Scheduler.Application.Common;
 
-/// <summary>Queries on the submission and read paths, compiled once (they run for every request).</summary>
-internal static class JobQueries
+/// <summary>Queries on the submission and read paths of jobs and queues, compiled once (they run for every request).</summary>
+internal static class StoreQueries
 {
     /// <summary>Not Succeeded, Failed or Cancelled: the states in which a job's name is taken.</summary>
     public static readonly Expression<Func<Job, bool>> IsActive =
