@@ -12,6 +12,13 @@ namespace Scheduler.Benchmarks.ControlPlane;
 /// </summary>
 public static class SubmitBenchmark
 {
+    /// <summary>What <c>make bench</c> runs: starts the API on <paramref name="connectionString"/>, 64 clients for 30 s.</summary>
+    public static async Task<int> RunAgainstLocalApiAsync(string connectionString, string outDir, CancellationToken ct)
+    {
+        await using var api = await LocalApi.StartAsync(connectionString, ct);
+        return await RunAsync(api.BaseUrl, outDir, TimeSpan.FromSeconds(30), clients: 64, ct);
+    }
+
     public static async Task<int> RunAsync(string baseUrl, string outDir, TimeSpan duration, int clients, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(baseUrl);
