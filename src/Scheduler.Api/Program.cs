@@ -1,7 +1,24 @@
+using Scheduler.Api.Apis;
+using Scheduler.Api.Hosting;
+using Scheduler.Application;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddApplicationServices();
+builder.AddApiServices();
+
 var app = builder.Build();
-app.MapGet("/healthz", () => TypedResults.Ok("ok"));
+if (MigrateCommand.IsRequested(args))
+{
+    return await MigrateCommand.RunAsync(app);
+}
+
+app.UseApiPipeline();
+app.MapHealthApi();
+app.MapApiDocs();
+app.MapJobsApiV1();
+app.MapQueuesApiV1();
 await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, visible to WebApplicationFactory in the API tests.</summary>
 public partial class Program;

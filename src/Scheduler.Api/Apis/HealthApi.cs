@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Scheduler.Api.Hosting;
+
+namespace Scheduler.Api.Apis;
+
+internal static class HealthApi
+{
+    /// <summary><c>/healthz</c>: the process is up (no checks run). <c>/readyz</c>: the database is reachable.</summary>
+    public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(DatabaseHealthCheck.ReadyTag) });
+        return app;
+    }
+}

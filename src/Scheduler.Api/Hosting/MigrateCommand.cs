@@ -1,0 +1,27 @@
+using Scheduler.Application;
+
+namespace Scheduler.Api.Hosting;
+
+/// <summary><c>Scheduler.Api migrate --ConnectionStrings:Scheduler=...</c>: apply the migrations the database lacks, then exit.</summary>
+internal static class MigrateCommand
+{
+    public const string Verb = "migrate";
+
+    public static bool IsRequested(string[] args) => args is [Verb, ..];
+
+    public static async Task<int> RunAsync(WebApplication app)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MigrateCommand));
+        try
+        {
+            await app.Services.MigrateDatabaseAsync(app.Lifetime.ApplicationStopping);
+            logger.LogInformation("The database is up to date.");
+            return 0;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or Npgsql.NpgsqlException)
+        {
+            logger.LogError(ex, "Migrating the database failed.");
+            return 1;
+        }
+    }
+}

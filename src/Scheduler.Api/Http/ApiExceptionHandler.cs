@@ -1,0 +1,56 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.Options;
+using Scheduler.Application.Common;
+using Scheduler.Domain.Specs;
+
+namespace Scheduler.Api.Http;
+
+/// <summary>
+/// Turns refused input into 4xx problem+json naming the field: validation failures, and the binding failures of minimal
+/// APIs (JSON syntax and type errors, unknown members, missing body, wrong content type, oversized body). Anything else
+/// is left to the default handler (500).
+/// </summary>
+internal sealed partial class ApiExceptionHandler(IProblemDetailsService problems, IOptions<RequestLimits> limits) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var details = exception switch
+        {
+            RequestValidationException invalid =>
+                Problems.Details(StatusCodes.Status400BadRequest, "The request is not valid.", invalid.ErrorsByField()),
+            BadHttpRequestException bad => Describe(bad),
+            _ => null,
+        };
+        if (details is null)
+        {
+            return false;
+        }
+
+        httpContext.Response.StatusCode = details.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details, Exception = exception });
+    }
+
+    private HttpValidationProblemDetails Describe(BadHttpRequestException bad)
+    {
+        var (field, message) = bad switch
+        {
+            { InnerException: JsonException json } => Field(JobSpecJson.DescribeJsonError(json)),
+            { StatusCode: StatusCodes.Status413PayloadTooLarge } => ("body", RequestBodyLimitMiddleware.TooLarge(limits.Value.MaxRequestBodyBytes)),
+            { StatusCode: StatusCodes.Status415UnsupportedMediaType } => ("Content-Type", "must be application/json"),
+            _ when BindFailure().Match(bad.Message) is { Success: true } m => (m.Groups["name"].Value, $"cannot be read from '{m.Groups["value"].Value}'"),
+            _ when bad.Message.Contains("was not provided from body", StringComparison.Ordinal)
+                || bad.Message.Contains("no body was provided", StringComparison.Ordinal) => ("body", "is required: a JSON object"),
+            _ => ("request", bad.Message),
+        };
+        var status = bad.StatusCode is >= 400 and < 500 ? bad.StatusCode : StatusCodes.Status400BadRequest;
+        return Problems.Details(status, "The request is not valid.", new Dictionary<string, string[]> { [field] = [message] });
+    }
+
+    private static (string Field, string Message) Field(Domain.Validation.FieldError error) => (error.Field, error.Message);
+
+    // ASP.NET Core's wording: Failed to bind parameter "int limit" from "abc".
+    [GeneratedRegex(""""Failed to bind parameter "[^"]*?(?<name>\w+)" from "(?<value>[^"]*)"."""", RegexOptions.CultureInvariant)]
+    private static partial Regex BindFailure();
+}

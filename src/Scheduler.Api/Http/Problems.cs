@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Scheduler.Application.Common;
+
+namespace Scheduler.Api.Http;
+
+/// <summary>Every error answer is RFC 7807 problem+json with an <c>errors</c> map of field → messages.</summary>
+internal static class Problems
+{
+    public static ProblemHttpResult ToProblem(this Failure failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        var status = failure.Kind switch
+        {
+            FailureKind.NotFound => StatusCodes.Status404NotFound,
+            FailureKind.Conflict => StatusCodes.Status409Conflict,
+            FailureKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
+            _ => StatusCodes.Status400BadRequest,
+        };
+        return Create(status, failure.Title, failure.Errors);
+    }
+
+    public static Results<Ok<T>, ProblemHttpResult> ToOkOrProblem<T>(this Result<T> result) =>
+        result.IsSuccess ? TypedResults.Ok(result.Value) : result.Failure.ToProblem();
+
+    public static ProblemHttpResult Invalid(string field, string message) =>
+        Create(StatusCodes.Status400BadRequest, "The request is not valid.", new Dictionary<string, string[]> { [field] = [message] });
+
+    public static ProblemHttpResult Create(int status, string title, IReadOnlyDictionary<string, string[]> errors) =>
+        TypedResults.Problem(Details(status, title, errors));
+
+    public static HttpValidationProblemDetails Details(int status, string title, IReadOnlyDictionary<string, string[]> errors) =>
+        new(errors.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal))
+        {
+            Status = status,
+            Title = title,
+            Detail = string.Join("; ", errors.SelectMany(e => e.Value.Select(message => $"{e.Key} {message}"))),
+        };
+}

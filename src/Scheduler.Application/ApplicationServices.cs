@@ -1,0 +1,78 @@
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Scheduler.Application.Common;
+using Scheduler.Application.Configuration;
+using Scheduler.Application.Queues;
+using Scheduler.Domain.Catalog;
+using Scheduler.Domain.Queues;
+using Scheduler.Domain.Specs;
+using Scheduler.Persistence;
+
+namespace Scheduler.Application;
+
+public static class ApplicationServices
+{
+    public const string ConnectionStringName = "Scheduler";
+
+    /// <summary>
+    /// Everything a host needs to send the scheduler's commands and queries: the store (<c>ConnectionStrings:Scheduler</c>),
+    /// the GPU catalog (<c>Scheduler:GpuCatalog</c>), priority classes (<c>Scheduler:PriorityClasses</c>), validators,
+    /// and the mediator with its validation pipeline. Configuration is read when first needed, so hosts and tests may set it late.
+    /// </summary>
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddDbContextPool<SchedulerDbContext>((provider, options) => options.UseScheduler(ConnectionString(provider)));
+
+        services.TryAddSingleton(provider => GpuCatalogConfiguration.Load(provider.GetRequiredService<IConfiguration>()));
+        services.TryAddSingleton(provider => LoadPriorityClasses(provider.GetRequiredService<IConfiguration>()));
+        services.TryAddSingleton(provider => new JobSpecValidator(provider.GetRequiredService<GpuCatalog>(), provider.GetRequiredService<PriorityClasses>()));
+        services.TryAddSingleton<QueueSpecRules>();
+        AddMessageValidators(services);
+
+        services.AddMediator(options =>
+        {
+            options.ServiceLifetime = ServiceLifetime.Scoped;
+            options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+        });
+        return builder;
+    }
+
+    /// <summary>Applies the migrations the database lacks (the <c>migrate</c> verb; the server never migrates on its own).</summary>
+    public static async Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SchedulerDbContext>();
+        await db.Database.MigrateAsync(cancellationToken);
+    }
+
+    private static string ConnectionString(IServiceProvider provider) =>
+        provider.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName)
+        ?? throw new InvalidOperationException($"Set ConnectionStrings:{ConnectionStringName} (for example --ConnectionStrings:{ConnectionStringName}=\"Host=...;Database=...\").");
+
+    private static PriorityClasses LoadPriorityClasses(IConfiguration configuration)
+    {
+        var configured = configuration.GetSection("Scheduler:PriorityClasses").Get<Dictionary<string, int>>();
+        return configured is { Count: > 0 } ? new PriorityClasses(configured) : PriorityClasses.Default;
+    }
+
+    private static void AddMessageValidators(IServiceCollection services)
+    {
+        var validators =
+            from type in typeof(ApplicationServices).Assembly.GetTypes()
+            where type is { IsClass: true, IsAbstract: false, IsGenericTypeDefinition: false }
+            from contract in type.GetInterfaces()
+            where contract.IsGenericType && contract.GetGenericTypeDefinition() == typeof(IMessageValidator<>)
+            select (contract, type);
+        foreach (var (contract, type) in validators)
+        {
+            services.AddSingleton(contract, type);
+        }
+    }
+}

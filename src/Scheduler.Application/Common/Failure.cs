@@ -1,0 +1,26 @@
+namespace Scheduler.Application.Common;
+
+public enum FailureKind
+{
+    /// <summary>The request breaks a rule (400).</summary>
+    Invalid,
+    NotFound,
+    /// <summary>The request clashes with the current state of what it names (409).</summary>
+    Conflict,
+    /// <summary>Well-formed, but cannot be honoured as asked (422), such as an idempotency key reused for another spec.</summary>
+    Unprocessable,
+}
+
+/// <summary>An expected, explainable refusal: what kind, and which fields, each with the rules it broke.</summary>
+public sealed record Failure(FailureKind Kind, string Title, IReadOnlyDictionary<string, string[]> Errors)
+{
+    public static Failure Invalid(string field, string message) => new(FailureKind.Invalid, "The request is not valid.", One(field, message));
+
+    public static Failure NotFound(string field, string message) => new(FailureKind.NotFound, "Not found.", One(field, message));
+
+    public static Failure Conflict(string field, string message) => new(FailureKind.Conflict, "Conflict with the current state.", One(field, message));
+
+    public static Failure Unprocessable(string field, string message) => new(FailureKind.Unprocessable, "The request cannot be honoured.", One(field, message));
+
+    private static Dictionary<string, string[]> One(string field, string message) => new(StringComparer.Ordinal) { [field] = [message] };
+}

@@ -1,0 +1,32 @@
+using Mediator;
+using Scheduler.Application.Common;
+using Scheduler.Domain.Jobs;
+using Scheduler.Persistence;
+
+namespace Scheduler.Application.Jobs;
+
+/// <summary>Cancel a job. Idempotent: cancelling a cancelled job answers it unchanged; a job that already finished is a conflict.</summary>
+public sealed record CancelJob(Guid JobId) : ICommand<Result<JobDetails>>
+{
+    public const string Reason = "CancelledByUser";
+}
+
+internal sealed class CancelJobHandler(SchedulerDbContext db, TimeProvider clock) : ICommandHandler<CancelJob, Result<JobDetails>>
+{
+    public ValueTask<Result<JobDetails>> Handle(CancelJob command, CancellationToken cancellationToken) =>
+        JobChanges.ApplyAsync(db, command.JobId, job =>
+        {
+            if (job.State == JobState.Cancelled)
+            {
+                return null;
+            }
+
+            if (JobStateMachine.IsFinal(job.State))
+            {
+                return Failure.Conflict("state", $"the job already ended ({job.State}) and cannot be cancelled");
+            }
+
+            job.TransitionTo(JobState.Cancelled, CancelJob.Reason, clock.StoreNow());
+            return null;
+        }, cancellationToken);
+}

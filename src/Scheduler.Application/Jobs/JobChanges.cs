@@ -1,0 +1,64 @@
+using Microsoft.EntityFrameworkCore;
+using Scheduler.Application.Common;
+using Scheduler.Domain.Jobs;
+using Scheduler.Persistence;
+
+namespace Scheduler.Application.Jobs;
+
+/// <summary>
+/// Read a job, change it, save the row and its new events in one transaction. The version column makes a concurrent
+/// writer's save fail (or its event collide with ours on (job, sequence)); the change is then decided again on a fresh read, so it never applies to a state it did not see.
+/// </summary>
+internal static class JobChanges
+{
+    public const int MaxAttempts = 5;
+
+    public static Failure NoSuchJob(Guid id) => Failure.NotFound("id", $"no job has id {id}");
+
+    /// <param name="change">Changes the job, or answers why it must not; null means done (changed or already as wanted).</param>
+    public static async ValueTask<Result<JobDetails>> ApplyAsync(
+        SchedulerDbContext db, Guid jobId, Func<Job, Failure?> change, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var job = await StoreQueries.TrackedJobById(db, jobId, cancellationToken);
+            if (job is null)
+            {
+                return NoSuchJob(jobId);
+            }
+
+            if (Decide(job, change) is { } refusal)
+            {
+                db.ChangeTracker.Clear();
+                return refusal;
+            }
+
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                db.ChangeTracker.Clear();
+                return JobDetails.From(job);
+            }
+            catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation(ConstraintNames.JobEventKey))
+            {
+                db.ChangeTracker.Clear();
+                if (attempt == MaxAttempts)
+                {
+                    return Failure.Conflict("version", $"the job kept changing under {MaxAttempts} attempts; read it again and retry");
+                }
+            }
+        }
+    }
+
+    private static Failure? Decide(Job job, Func<Job, Failure?> change)
+    {
+        try
+        {
+            return change(job);
+        }
+        catch (IllegalTransitionException ex)
+        {
+            return Failure.Conflict("state", ex.Message);
+        }
+    }
+}

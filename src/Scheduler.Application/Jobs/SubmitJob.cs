@@ -1,0 +1,139 @@
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Scheduler.Application.Common;
+using Scheduler.Domain.Jobs;
+using Scheduler.Domain.Queues;
+using Scheduler.Domain.Specs;
+using Scheduler.Domain.Validation;
+using Scheduler.Persistence;
+using Scheduler.Persistence.Idempotency;
+
+namespace Scheduler.Application.Jobs;
+
+/// <summary>
+/// Submit a job spec. An identical resubmission of an active job's name in the same queue returns that job
+/// (<see cref="SubmittedJob.Created"/> false); another spec under that name is a conflict. With an
+/// <paramref name="IdempotencyKey"/>, a repeat within 24 hours returns the job the key created, even after it ended.
+/// </summary>
+public sealed record SubmitJob(JobSpec Spec, string? IdempotencyKey = null) : ICommand<Result<SubmittedJob>>
+{
+    public const string IdempotencyKeyField = "Idempotency-Key";
+
+    public static readonly TimeSpan IdempotencyKeyLifetime = TimeSpan.FromHours(24);
+}
+
+public sealed record SubmittedJob(JobDetails Job, bool Created);
+
+internal sealed class SubmitJobValidator(JobSpecValidator specValidator) : IMessageValidator<SubmitJob>
+{
+    public IEnumerable<FieldError> Validate(SubmitJob message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message.Spec is null)
+        {
+            return [new FieldError("$", "the body must be a job spec")];
+        }
+
+        var errors = specValidator.Check(message.Spec).ToList();
+        if (message.IdempotencyKey is { } key && !IsValidKey(key))
+        {
+            errors.Add(new FieldError(SubmitJob.IdempotencyKeyField, $"must be 1 to {IdempotencyRecord.MaxKeyLength} visible ASCII characters"));
+        }
+
+        return errors;
+    }
+
+    private static bool IsValidKey(string key) => key.Length is > 0 and <= IdempotencyRecord.MaxKeyLength && key.All(c => c is > ' ' and <= '~');
+}
+
+internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock) : ICommandHandler<SubmitJob, Result<SubmittedJob>>
+{
+    public async ValueTask<Result<SubmittedJob>> Handle(SubmitJob command, CancellationToken cancellationToken)
+    {
+        var queue = await StoreQueries.QueueByName(db, command.Spec.Queue!, cancellationToken);
+        if (queue is null)
+        {
+            return Failure.Invalid("queue", $"names no queue; create it first with PUT /api/v1/queues/{command.Spec.Queue}");
+        }
+
+        var spec = JobSpecNormalizer.Normalize(command.Spec) with
+        {
+            PriorityClass = command.Spec.PriorityClass ?? queue.Spec.DefaultPriorityClass ?? PriorityClasses.DefaultClass,
+        };
+
+        // A job that ended between our insert and our read frees its name: the second try inserts.
+        for (var attempt = 1; ; attempt++)
+        {
+            var now = clock.StoreNow();
+            IdempotencyRecord? expired = null;
+            if (command.IdempotencyKey is { } key)
+            {
+                var record = await db.IdempotencyKeys.FindAsync([key], cancellationToken);
+                if (record is not null && record.ExpiresAt > now)
+                {
+                    return await ReplayAsync(record.JobId, spec, cancellationToken);
+                }
+
+                expired = record;
+            }
+
+            var job = Job.Submit(Guid.CreateVersion7(now), spec, now);
+            db.Jobs.Add(job);
+            RememberKey(command.IdempotencyKey, expired, job.Id, now);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return new SubmittedJob(JobDetails.From(job), Created: true);
+            }
+            catch (DbUpdateException ex) when (ex.IsUniqueViolation(ConstraintNames.ActiveJobName))
+            {
+                db.ChangeTracker.Clear();
+                var existing = await StoreQueries.ActiveJobNamedAsync(db, job.Queue, job.Name, cancellationToken);
+                if (existing is not null)
+                {
+                    return SameSpecOrConflict(existing, spec);
+                }
+            }
+            catch (DbUpdateException ex) when (ex.IsUniqueViolation(ConstraintNames.IdempotencyKey))
+            {
+                // A concurrent request with the same key won the race.
+                db.ChangeTracker.Clear();
+            }
+
+            if (attempt == 3)
+            {
+                return Failure.Conflict("name", "the job name or idempotency key changed hands while submitting; try again");
+            }
+        }
+    }
+
+    private void RememberKey(string? key, IdempotencyRecord? expired, Guid jobId, DateTimeOffset now)
+    {
+        if (key is null)
+        {
+            return;
+        }
+
+        if (expired is null)
+        {
+            db.IdempotencyKeys.Add(new IdempotencyRecord(key, jobId, now, now + SubmitJob.IdempotencyKeyLifetime));
+        }
+        else
+        {
+            expired.Renew(jobId, now, now + SubmitJob.IdempotencyKeyLifetime);
+        }
+    }
+
+    private async ValueTask<Result<SubmittedJob>> ReplayAsync(Guid jobId, JobSpec spec, CancellationToken cancellationToken)
+    {
+        var job = await StoreQueries.JobById(db, jobId, cancellationToken);
+        return job is not null && SpecComparison.AreSame(job.Spec, spec)
+            ? new SubmittedJob(JobDetails.From(job), Created: false)
+            : Failure.Unprocessable(SubmitJob.IdempotencyKeyField, "was used within the last 24 hours to submit a different job spec");
+    }
+
+    private static Result<SubmittedJob> SameSpecOrConflict(Job existing, JobSpec spec) =>
+        SpecComparison.AreSame(existing.Spec, spec)
+            ? new SubmittedJob(JobDetails.From(existing), Created: false)
+            : Failure.Conflict("name", $"an active job named '{existing.Name}' (id {existing.Id}) already exists in queue '{existing.Queue}' with a different spec");
+}

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Scheduler.Benchmarks.ControlPlane;
+
+/// <summary>
+/// The API as <c>make run</c> starts it (Release build, <c>migrate</c> first), on a free loopback port, against the given
+/// database, for the submit benchmark; stopped when disposed.
+/// </summary>
+public sealed class LocalApi : IAsyncDisposable
+{
+    private readonly Process _server;
+
+    private LocalApi(Process server, string baseUrl)
+    {
+        _server = server;
+        BaseUrl = baseUrl;
+    }
+
+    public string BaseUrl { get; }
+
+    public static async Task<LocalApi> StartAsync(string connectionString, CancellationToken ct)
+    {
+        var project = FindApiProject();
+        var settings = $"--ConnectionStrings:Scheduler={connectionString}";
+        using (var migrate = Dotnet(project, "migrate", settings))
+        {
+            await migrate.WaitForExitAsync(ct);
+            if (migrate.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"Migrating the benchmark database failed (exit {migrate.ExitCode}).");
+            }
+        }
+
+        var baseUrl = $"http://127.0.0.1:{FreePort()}";
+        var server = Dotnet(project, "--urls", baseUrl, settings, "--Logging:LogLevel:Default=Warning");
+        var api = new LocalApi(server, baseUrl);
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        for (var waited = 0; waited < 120; waited++)
+        {
+            try
+            {
+                if ((await http.GetAsync("/readyz", ct)).IsSuccessStatusCode)
+                {
+                    return api;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        }
+
+        await api.DisposeAsync();
+        throw new TimeoutException($"The API did not become ready on {baseUrl} within two minutes.");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_server.HasExited)
+        {
+            _server.Kill(entireProcessTree: true);
+            await _server.WaitForExitAsync();
+        }
+
+        _server.Dispose();
+    }
+
+    private static Process Dotnet(string project, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false };
+        foreach (var arg in new[] { "run", "--project", project, "-c", "Release", "--no-build", "--" }.Concat(args))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet.");
+    }
+
+    private static string FindApiProject()
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "src", "Scheduler.Api", "Scheduler.Api.csproj");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException("Run the benchmark from the repository: src/Scheduler.Api/Scheduler.Api.csproj was not found above the current directory.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,12 @@
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Scheduler.Persistence;
+
+public static class DbErrors
+{
+    /// <summary>True when the save failed because it would have broken the named unique constraint or index.</summary>
+    public static bool IsUniqueViolation(this DbUpdateException exception, string constraintName) =>
+        exception?.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } postgres
+        && postgres.ConstraintName == constraintName;
+}

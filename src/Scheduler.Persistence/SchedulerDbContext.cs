@@ -1,0 +1,21 @@
+using Microsoft.EntityFrameworkCore;
+using Scheduler.Domain.Jobs;
+using Scheduler.Persistence.Idempotency;
+using Scheduler.Persistence.Queues;
+
+namespace Scheduler.Persistence;
+
+/// <summary>The scheduler's PostgreSQL store. Table and column names are snake_case; one configuration class per entity.</summary>
+public sealed class SchedulerDbContext(DbContextOptions<SchedulerDbContext> options) : DbContext(options)
+{
+    public DbSet<Job> Jobs => Set<Job>();
+
+    public DbSet<JobEvent> JobEvents => Set<JobEvent>();
+
+    public DbSet<JobQueue> Queues => Set<JobQueue>();
+
+    public DbSet<IdempotencyRecord> IdempotencyKeys => Set<IdempotencyRecord>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(SchedulerDbContext).Assembly);
+}
