@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Scheduler.Admission;
 using Scheduler.Domain.Catalog;
@@ -17,6 +18,9 @@ internal static class EstimateCommand
 {
     private const string OfflineName = "offline-estimate";
     private const string OfflineQueue = "offline";
+
+    /// <summary>The wire shape of <see cref="JobSpecJson"/>, indented, without escaping quotes and '+' for HTML.</summary>
+    private static readonly JsonSerializerOptions Output = new(JobSpecJson.IndentedOptions) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static Command Create(TextWriter output, TextWriter error)
     {
@@ -50,7 +54,7 @@ internal static class EstimateCommand
         }
 
         var estimate = new Estimator(catalog).Estimate(JobSpecNormalizer.Normalize(spec));
-        output.WriteLine(JsonSerializer.Serialize(estimate, JobSpecJson.IndentedOptions));
+        output.WriteLine(JsonSerializer.Serialize(estimate, Output));
         return ExitCodes.Ok;
     }
 
@@ -63,6 +67,6 @@ internal static class EstimateCommand
             status = 400,
             errors = errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
         };
-        error.WriteLine(JsonSerializer.Serialize(problem, JobSpecJson.IndentedOptions));
+        error.WriteLine(JsonSerializer.Serialize(problem, Output));
     }
 }
