@@ -20,8 +20,11 @@ internal static class AccuracyCommand
             DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "reference")),
         };
         var outFile = new Option<FileInfo>("--out") { Description = "Markdown file to write.", Required = true };
-        var command = new Command("accuracy", "Compare the estimator with published GPU-hours and measured memory.") { reference, outFile };
-        command.SetAction(parsed => Run(parsed.GetValue(reference)!, parsed.GetValue(outFile)!, GpuCatalog.Default, output, error));
+        var catalog = CatalogOption.Create();
+        var command = new Command("accuracy", "Compare the estimator with published GPU-hours and measured memory.") { reference, outFile, catalog };
+        command.SetAction(parsed => CatalogOption.Load(parsed.GetValue(catalog), error) is { } loaded
+            ? Run(parsed.GetValue(reference)!, parsed.GetValue(outFile)!, loaded, output, error)
+            : ExitCodes.Usage);
         return command;
     }
 

@@ -25,8 +25,11 @@ internal static class EstimateCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var specPath = new Argument<FileInfo>("spec") { Description = "Path of the job spec JSON (the schema of POST /api/v1/jobs)." };
-        var command = new Command("estimate", "Predict parameters, FLOPs, per-GPU memory, wall-clock and GPU-hours of a job spec.") { specPath };
-        command.SetAction(parsed => Run(parsed.GetValue(specPath)!, GpuCatalog.Default, output, error));
+        var catalog = CatalogOption.Create();
+        var command = new Command("estimate", "Predict parameters, FLOPs, per-GPU memory, wall-clock and GPU-hours of a job spec.") { specPath, catalog };
+        command.SetAction(parsed => CatalogOption.Load(parsed.GetValue(catalog), error) is { } loaded
+            ? Run(parsed.GetValue(specPath)!, loaded, output, error)
+            : ExitCodes.Usage);
         return command;
     }
 

@@ -89,3 +89,39 @@ public sealed class EstimateCommandTests
         Assert.NotEqual(0, cli.Run("price", "x.json").ExitCode);
     }
 }
+
+public sealed class CatalogOptionTests
+{
+    [Fact]
+    public void Types_from_a_catalog_file_can_be_priced()
+    {
+        using var cli = new CliRun();
+        var catalog = cli.WriteFile("types.json", """
+            [{ "name": "MI300X", "memoryGiB": 192, "bf16Tflops": 1307, "fp32Tflops": 163, "memoryBandwidthGBps": 5300,
+               "intraNodeBandwidthGBps": 448, "interNodeBandwidthGBps": 50, "defaultMfu": 0.3 }]
+            """);
+        var spec = cli.WriteFile("job.json", JobSpecBuilder.AJob().Gpus(1, "MI300X").ToJson());
+
+        var (code, stdout, stderr) = cli.Run("estimate", spec, "--catalog", catalog);
+
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Equal("MI300X", json.RootElement.GetProperty("gpuType").GetString());
+        Assert.Equal(192, json.RootElement.GetProperty("gpuMemoryGiB").GetDouble());
+        Assert.Equal(0.3, json.RootElement.GetProperty("mfu").GetDouble());
+    }
+
+    [Fact]
+    public void A_broken_catalog_file_is_a_usage_error_naming_the_field()
+    {
+        using var cli = new CliRun();
+        var catalog = cli.WriteFile("types.json", """[{ "name": "X", "memoryGiB": "lots" }]""");
+        var spec = cli.WriteFile("job.json", JobSpecBuilder.AJob().ToJson());
+
+        var (code, stdout, stderr) = cli.Run("estimate", spec, "--catalog", catalog);
+
+        Assert.Equal(2, code);
+        Assert.Empty(stdout);
+        Assert.Contains("memoryGiB", stderr);
+    }
+}

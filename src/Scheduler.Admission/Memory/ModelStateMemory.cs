@@ -65,6 +65,3 @@ internal static class ModelStateMemory
     public static int LayersPerStage(ModelShape shape, TrainingSetup setup) =>
         (shape.Layers + setup.Pipeline - 1) / setup.Pipeline;
 }
-
-/// <summary>Model-state bytes on one GPU, plus ZeRO-3's gathered-weights buffer.</summary>
-internal sealed record ModelState(double Weights, double Gradients, double Optimizer, double GatherBuffer);
