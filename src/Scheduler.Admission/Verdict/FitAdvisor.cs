@@ -8,8 +8,9 @@ namespace Scheduler.Admission.Verdict;
 /// <summary>
 /// Finds the smallest concrete changes that make a job fit, trying in this order and keeping the first that fits from
 /// each kind: a larger share of a fractional GPU; a higher ZeRO stage; activation recomputation; a smaller micro-batch;
-/// more tensor or pipeline parallelism on the same GPUs; more GPUs (ZeRO-3 over a larger data-parallel degree, or more
-/// tensor parallelism); the smallest bigger GPU type. When no single change is enough, one suggestion combines them.
+/// more tensor or pipeline parallelism on the same GPUs; then, only if none of those fits, more GPUs (ZeRO-3 over a
+/// larger data-parallel degree, or more tensor parallelism); and the smallest bigger GPU type. When no single change is
+/// enough, one suggestion combines them.
 /// </summary>
 internal sealed class FitAdvisor(GpuCatalog catalog, ModelShape shape, Func<TrainingSetup, MemoryBreakdown> memoryOf)
 {
@@ -23,11 +24,22 @@ internal sealed class FitAdvisor(GpuCatalog catalog, ModelShape shape, Func<Trai
 
     public IReadOnlyList<FitSuggestion> Suggest(TrainingSetup setup, GpuType gpu)
     {
-        var kinds = new Func<TrainingSetup, GpuType, FitSuggestion?>[]
+        var sameGpus = new Func<TrainingSetup, GpuType, FitSuggestion?>[]
         {
-            LargerShare, HigherZeroStage, Recompute, SmallerMicroBatch, MoreModelParallelism, MoreGpus, BiggerGpuType,
+            LargerShare, HigherZeroStage, Recompute, SmallerMicroBatch, MoreModelParallelism,
         };
-        var found = kinds.Select(kind => kind(setup, gpu)).OfType<FitSuggestion>().ToList();
+        var found = sameGpus.Select(kind => kind(setup, gpu)).OfType<FitSuggestion>().ToList();
+        // More GPUs only when nothing fits on the GPUs already asked for: that is always the dearer change.
+        if (found.Count == 0 && MoreGpus(setup, gpu) is { } scaled)
+        {
+            found.Add(scaled);
+        }
+
+        if (BiggerGpuType(setup, gpu) is { } bigger)
+        {
+            found.Add(bigger);
+        }
+
         if (found.Count == 0 && Combined(setup, gpu) is { } combined)
         {
             found.Add(combined);

@@ -63,6 +63,16 @@ public sealed class FitVerdictTests
     }
 
     [Fact]
+    public void More_gpus_are_not_suggested_when_a_change_on_the_same_gpus_is_enough()
+    {
+        var estimate = Jobs.Estimate(Llama7BOn(8).Training(t => t with { ActivationCheckpointing = ActivationCheckpointing.None })
+            .Model(m => m with { SeqLength = 4096 }));
+
+        Assert.Contains(estimate.Suggestions, s => s.Changes.ContainsKey("parallelism.tensor"));
+        Assert.DoesNotContain(estimate.Suggestions, s => s.Changes.ContainsKey("resources.gpus"));
+    }
+
+    [Fact]
     public void The_smallest_bigger_gpu_type_that_fits_is_suggested()
     {
         // 1.3B parameters at 16 B each need more than a V100-16GB; 22.5 GiB (A10, L4) is still short, 31.75 GiB is enough.
