@@ -23,13 +23,21 @@ public sealed class Estimator(GpuCatalog catalog)
     /// and the smallest changes that make it fit.
     /// </summary>
     /// <param name="calibration">MFU calibrated from telemetry; without it (or for groups it lacks) the catalog default.</param>
-    /// <exception cref="ArgumentException">The spec lacks model, training or resources, or names a GPU type the catalog lacks.</exception>
+    /// <exception cref="ArgumentException">
+    /// The spec lacks what validation requires (model, training with tokens or steps, resources) or names a GPU type the
+    /// catalog lacks.
+    /// </exception>
     public Estimate Estimate(JobSpec normalizedSpec, MfuTable? calibration = null)
     {
         ArgumentNullException.ThrowIfNull(normalizedSpec);
         var model = normalizedSpec.Model ?? throw new ArgumentException("model is required", nameof(normalizedSpec));
         var shape = ModelShape.From(model);
         var setup = TrainingSetup.From(normalizedSpec);
+        if (setup.Tokens is null && setup.Steps is null)
+        {
+            throw new ArgumentException("training.tokens or training.steps is required", nameof(normalizedSpec));
+        }
+
         var parameters = ParameterCount.Of(shape, model.Parameters, setup.LoraRank);
         var alternatives = GpuCatalog.SplitAlternatives(normalizedSpec.Resources!.GpuType ?? string.Empty)
             .Select(name => _catalog.Find(name) ?? throw new ArgumentException(

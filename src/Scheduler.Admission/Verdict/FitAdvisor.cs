@@ -110,7 +110,7 @@ internal sealed class FitAdvisor(GpuCatalog catalog, ModelShape shape, Func<Trai
     /// <summary>Same GPUs, fewer data-parallel ranks: tensor parallelism inside a node first, then pipeline stages.</summary>
     private FitSuggestion? MoreModelParallelism(TrainingSetup setup, GpuType gpu)
     {
-        for (var factor = 2; setup.Data % factor == 0; factor *= 2)
+        for (var factor = 2; factor <= setup.Data && setup.Data % factor == 0; factor *= 2)
         {
             var tensor = setup.Tensor * factor;
             var data = setup.Data / factor;

@@ -55,7 +55,8 @@ public sealed class FitVerdictTests
         Assert.NotEmpty(estimate.Suggestions);
         foreach (var suggestion in estimate.Suggestions)
         {
-            var changed = Apply(Llama7BOn(8).Training(t => t with { MicroBatchSize = 4, GlobalBatchSize = 64, ActivationCheckpointing = ActivationCheckpointing.None }), suggestion.Changes);
+            var changed = Llama7BOn(8).Training(t => t with { MicroBatchSize = 4, GlobalBatchSize = 64, ActivationCheckpointing = ActivationCheckpointing.None })
+                .With(spec => Suggestions.Apply(spec, suggestion.Changes));
             var refit = Jobs.Estimate(changed);
             Assert.True(refit.Fits, suggestion.Description);
             Assert.Equal(suggestion.MemoryPerGpuGiB, refit.MemoryPerGpuGiB.Total, 9);
@@ -121,37 +122,8 @@ public sealed class FitVerdictTests
         var combined = Assert.Single(estimate.Suggestions);
         Assert.Equal("full", combined.Changes["training.activationCheckpointing"]);
         Assert.Equal("3", combined.Changes["parallelism.zeroStage"]);
-        Assert.True(Jobs.Estimate(Apply(JobSpecBuilder.AJob()
+        Assert.True(Jobs.Estimate(JobSpecBuilder.AJob()
             .Model(m => Jobs.Llama7B(m) with { Layers = 80, HiddenSize = 8192, Heads = 64, KvHeads = 8, FfnHiddenSize = 28672, SeqLength = 4096 })
-            .Gpus(8).Training(t => t with { GlobalBatchSize = 8 }), combined.Changes)).Fits);
-    }
-
-    /// <summary>Applies a suggestion's JSON-path changes to a spec, as a user would edit it.</summary>
-    private static JobSpecBuilder Apply(JobSpecBuilder builder, IReadOnlyDictionary<string, string> changes)
-    {
-        int Int(string key) => int.Parse(changes[key]);
-        foreach (var key in changes.Keys)
-        {
-            builder = key switch
-            {
-                "parallelism.zeroStage" => builder.Parallelism(p => p with { ZeroStage = Int(key) }),
-                "parallelism.data" => builder.Parallelism(p => p with { Data = Int(key) }),
-                "parallelism.tensor" => builder.Parallelism(p => p with { Tensor = Int(key) }),
-                "parallelism.pipeline" => builder.Parallelism(p => p with { Pipeline = Int(key) }),
-                "training.microBatchSize" => builder.Training(t => t with { MicroBatchSize = Int(key) }),
-                "training.globalBatchSize" => builder.Training(t => t with { GlobalBatchSize = Int(key) }),
-                "training.activationCheckpointing" => builder.Training(t => t with
-                {
-                    ActivationCheckpointing = Enum.Parse<ActivationCheckpointing>(changes[key], ignoreCase: true),
-                }),
-                "resources.gpus" => builder.With(s => s with { Resources = s.Resources! with { Gpus = Int(key) } }),
-                "resources.gpusPerNode" => builder.With(s => s with { Resources = s.Resources! with { GpusPerNode = Int(key) } }),
-                "resources.gpuType" => builder.With(s => s with { Resources = s.Resources! with { GpuType = changes[key] } }),
-                "resources.gpuMilli" => builder.With(s => s with { Resources = s.Resources! with { GpuMilli = changes[key] == "null" ? null : Int(key) } }),
-                _ => throw new InvalidOperationException($"unknown change {key}"),
-            };
-        }
-
-        return builder;
+            .Gpus(8).Training(t => t with { GlobalBatchSize = 8 }).With(spec => Suggestions.Apply(spec, combined.Changes))).Fits);
     }
 }
