@@ -76,7 +76,7 @@ internal sealed class FitAdvisor(GpuCatalog catalog, ModelShape shape, Func<Trai
 
         for (var stage = setup.ZeroStage + 1; stage <= 3; stage++)
         {
-            var suggestion = Try(setup with { ZeroStage = stage }, gpu, $"ZeRO stage {stage} over {setup.Data} GPUs",
+            var suggestion = Try(setup with { ZeroStage = stage }, gpu, $"ZeRO stage {stage} over {DataRanks(setup)}",
                 new() { ["parallelism.zeroStage"] = Invariant(stage) });
             if (suggestion is not null)
             {
@@ -144,7 +144,7 @@ internal sealed class FitAdvisor(GpuCatalog catalog, ModelShape shape, Func<Trai
         for (var factor = 2; factor <= 1 << MaxScaleDoublings && setup.Gpus * factor <= JobSpecLimits.MaxGpus; factor *= 2)
         {
             var scaled = Scaled(setup, factor, dataFactor: factor, tensorFactor: 1) with { ZeroStage = 3 };
-            if (Try(scaled, gpu, $"ZeRO stage 3 over {scaled.Gpus} GPUs", ScaleChanges(setup, scaled)) is { } byData)
+            if (Try(scaled, gpu, $"ZeRO stage 3 over {DataRanks(scaled)}", ScaleChanges(setup, scaled)) is { } byData)
             {
                 return byData;
             }
@@ -199,7 +199,7 @@ internal sealed class FitAdvisor(GpuCatalog catalog, ModelShape shape, Func<Trai
                     changes["resources.gpuType"] = type.Name;
                 }
 
-                var what = $"ZeRO stage {candidate.ZeroStage} over {candidate.Data} GPUs with full recomputation and micro-batch 1";
+                var what = $"ZeRO stage {candidate.ZeroStage} over {DataRanks(candidate)} with full recomputation and micro-batch 1";
                 if (Try(candidate, type, what, changes) is { } fits)
                 {
                     return fits;
@@ -272,6 +272,10 @@ internal sealed class FitAdvisor(GpuCatalog catalog, ModelShape shape, Func<Trai
         var description = string.Create(CultureInfo.InvariantCulture, $"{what} brings it to {total:F1} GiB per GPU on {gpu.Name}");
         return new FitSuggestion(description, changes, gpu.Name, total);
     }
+
+    /// <summary>"8 GPUs" when every GPU is a data-parallel rank, else "4 data-parallel ranks (8 GPUs)".</summary>
+    private static string DataRanks(TrainingSetup setup) =>
+        setup.Data == setup.Gpus ? $"{setup.Gpus} GPUs" : $"{setup.Data} data-parallel ranks ({setup.Gpus} GPUs)";
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 
