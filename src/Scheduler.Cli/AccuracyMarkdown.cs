@@ -79,13 +79,11 @@ internal static class AccuracyMarkdown
         Line(md, string.Empty);
         Line(md, "The CSV files give shapes, tokens and GPU types; the rest is filled by one rule for every case (`ReferenceSpecs`):");
         Line(md, string.Empty);
-        Line(md, "- Published runs: bf16 mixed precision, AdamW, ZeRO-1, fused attention (priced as Korthikanti's selective recomputation,");
-        Line(md, "  which is what FlashAttention does), 512 GPUs in nodes of 8 when the count is not reported, tensor parallelism 8 with");
-        Line(md, "  sequence parallelism from 20B parameters, a global batch of 4M tokens from 2B parameters (0.5M below) rounded to a");
-        Line(md, "  multiple of the data-parallel degree. Reported GPU-hours include restarts and evaluation, so no estimator matches them exactly.");
-        Line(md, "- Measured memory: one step; the MLP kind whose parameter count is nearer the stated one; encoders get learned positions");
-        Line(md, "  and tied embeddings (BERT), SwiGLU decoders rotary positions and untied embeddings (LLaMA); an unreported LoRA rank is");
-        Line(md, "  litgpt's default, 8; activation recomputation none (the sources do not say otherwise).");
+        foreach (var rule in EstimatorAccuracy.Assumptions)
+        {
+            Line(md, "- " + rule);
+        }
+
         return md.ToString();
     }
 

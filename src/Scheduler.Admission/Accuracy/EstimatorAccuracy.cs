@@ -8,6 +8,9 @@ public static class EstimatorAccuracy
 {
     private const double BytesPerGiB = 1024.0 * 1024 * 1024;
 
+    /// <summary>How the reference cases become specs where the sources are silent: one rule for every case, never per case.</summary>
+    public static IReadOnlyList<string> Assumptions => ReferenceSpecs.Rules;
+
     public static AccuracyReport Compare(ReferenceFiles files, Estimator estimator)
     {
         ArgumentNullException.ThrowIfNull(files);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Scheduler.Admission.Model;
 using Scheduler.Domain.Specs;
@@ -6,15 +7,7 @@ namespace Scheduler.Admission.Accuracy;
 
 /// <summary>
 /// Job specs for the reference cases, built from the CSV columns. What the sources leave out is filled by one rule for
-/// every case, never per case (docs/benchmarks/estimator.md lists the rules):
-/// <list type="bullet">
-/// <item>published runs: bf16 mixed precision, AdamW, fused attention (Korthikanti's selective recomputation), ZeRO-1;
-/// 512 GPUs (64 nodes of 8) when the count is not reported; tensor parallelism 8 with sequence parallelism from 20B
-/// parameters; a global batch of 4M tokens from 2B parameters (0.5M below), rounded to a multiple of the data degree;</item>
-/// <item>measured memory: one step on the given GPUs; the MLP kind whose parameter count is nearer the stated one
-/// (GELU with 4·h, or SwiGLU with LLaMA's width); encoders get learned positions and tied embeddings (BERT), SwiGLU
-/// decoders rotary positions and untied embeddings (LLaMA); an unreported LoRA rank is litgpt's default, 8.</item>
-/// </list>
+/// every case, never per case; <see cref="Rules"/> states them and the accuracy report prints them.
 /// </summary>
 internal static class ReferenceSpecs
 {
@@ -23,6 +16,15 @@ internal static class ReferenceSpecs
     public const double TensorParallelFrom = 20e9;
     public const double LargeBatchFrom = 2e9;
     public const int DefaultLoraRank = 8;
+
+    /// <summary>The rules above in words, for the accuracy report.</summary>
+    public static IReadOnlyList<string> Rules { get; } =
+    [
+        string.Create(CultureInfo.InvariantCulture,
+            $"Published runs: bf16 mixed precision, AdamW, ZeRO-1, fused attention (priced as Korthikanti's selective recomputation, which is what FlashAttention stores), {AssumedGpus} GPUs in nodes of {GpusPerNode} when the count is not reported, tensor parallelism 8 with sequence parallelism from {TensorParallelFrom / 1e9:0}B parameters, a global batch of 4M tokens from {LargeBatchFrom / 1e9:0}B parameters (0.5M below) rounded to a multiple of the data-parallel degree, micro-batch 1. Reported GPU-hours include restarts and evaluation, so no estimator matches them exactly."),
+        string.Create(CultureInfo.InvariantCulture,
+            $"Measured memory: one step on the given GPUs; the MLP kind whose parameter count is nearer the stated one; encoders get learned positions and tied embeddings (BERT), SwiGLU decoders rotary positions and untied embeddings (LLaMA); an unreported LoRA rank is litgpt's default, {DefaultLoraRank}; activation recomputation none, since the sources do not say otherwise (the detail column adds the figure with fused attention)."),
+    ];
 
     public static JobSpec PublishedRun(ReferenceRow row)
     {
