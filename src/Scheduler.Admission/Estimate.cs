@@ -44,8 +44,14 @@ public sealed record Estimate
 
     public required bool Fits { get; init; }
 
-    /// <summary>Why it does not fit, for example "needs 93.1 GiB per GPU on A100-80GB (80 GiB)"; null when it fits.</summary>
+    /// <summary>Why it does not fit, for example "needs 93.1 GiB per GPU on A100-80GB; 80 GiB available"; null when it fits.</summary>
     public string? Reason { get; init; }
+
+    /// <summary>
+    /// One line for people: "fits: 51.2 of 80 GiB per GPU on A100-80GB", or the reason and the first suggestion
+    /// ("needs 93.1 GiB per GPU on A100-80GB; 80 GiB available; ZeRO stage 3 over 8 GPUs brings it to 61.4 GiB per GPU on A100-80GB").
+    /// </summary>
+    public required string Verdict { get; init; }
 
     /// <summary>Changes that make it fit, smallest first; empty when it fits.</summary>
     public required IReadOnlyList<FitSuggestion> Suggestions { get; init; }

@@ -53,6 +53,8 @@ public sealed class Estimator(GpuCatalog catalog)
         var chosen = alternatives.FirstOrDefault(gpu => memory.Total <= FitAdvisor.AvailableGiB(gpu, setup));
         var gpu = chosen ?? alternatives[0];
         var fits = chosen is not null;
+        var reason = fits ? null : FitAdvisor.Reason(memory.Total, gpu, setup);
+        var suggestions = fits ? [] : new FitAdvisor(_catalog, shape, MemoryOf).Suggest(setup, gpu);
 
         var flopsPerToken = TrainingFlops.PerToken(shape, parameters, setup);
         var tokensPerStep = (double)setup.GlobalBatch * shape.SeqLength;
@@ -80,8 +82,9 @@ public sealed class Estimator(GpuCatalog catalog)
             MemoryPerGpuGiB = memory,
             GpuMemoryGiB = FitAdvisor.AvailableGiB(gpu, setup),
             Fits = fits,
-            Reason = fits ? null : FitAdvisor.Reason(memory.Total, gpu, setup),
-            Suggestions = fits ? [] : new FitAdvisor(_catalog, shape, MemoryOf).Suggest(setup, gpu),
+            Reason = reason,
+            Verdict = FitAdvisor.Verdict(memory.Total, gpu, setup, reason, suggestions),
+            Suggestions = suggestions,
             StepSeconds = stepSeconds,
             StepBreakdown = step,
             WallHours = wallHours,

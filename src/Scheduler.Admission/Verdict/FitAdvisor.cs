@@ -22,6 +22,13 @@ internal sealed class FitAdvisor(GpuCatalog catalog, ModelShape shape, Func<Trai
     public static string Reason(double neededGiB, GpuType gpu, TrainingSetup setup) =>
         string.Create(CultureInfo.InvariantCulture, $"needs {neededGiB:F1} GiB per GPU on {gpu.Name}; {AvailableGiB(gpu, setup):0.#} GiB available");
 
+    public static string Verdict(double neededGiB, GpuType gpu, TrainingSetup setup, string? reason, IReadOnlyList<FitSuggestion> suggestions) =>
+        reason is null
+            ? string.Create(CultureInfo.InvariantCulture, $"fits: {neededGiB:F1} of {AvailableGiB(gpu, setup):0.#} GiB per GPU on {gpu.Name}")
+            : suggestions.Count > 0
+                ? $"{reason}; {suggestions[0].Description}"
+                : $"{reason}; no change up to {setup.Gpus << MaxScaleDoublings} GPUs or a bigger GPU type makes it fit";
+
     public IReadOnlyList<FitSuggestion> Suggest(TrainingSetup setup, GpuType gpu)
     {
         var sameGpus = new Func<TrainingSetup, GpuType, FitSuggestion?>[]

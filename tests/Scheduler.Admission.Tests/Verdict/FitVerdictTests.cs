@@ -18,6 +18,7 @@ public sealed class FitVerdictTests
         Assert.True(estimate.Fits);
         Assert.Null(estimate.Reason);
         Assert.Empty(estimate.Suggestions);
+        Assert.Matches(@"^fits: \d+\.\d of 80 GiB per GPU on A100-80GB$", estimate.Verdict);
         Assert.True(estimate.MemoryPerGpuGiB.Total <= estimate.GpuMemoryGiB);
     }
 
@@ -32,6 +33,7 @@ public sealed class FitVerdictTests
         Assert.Equal(new Dictionary<string, string> { ["parallelism.zeroStage"] = "1" }, first.Changes);
         Assert.StartsWith("ZeRO stage 1 over 8 GPUs brings it to ", first.Description);
         Assert.InRange(first.MemoryPerGpuGiB, 1, 80);
+        Assert.Equal($"{estimate.Reason}; {first.Description}", estimate.Verdict);
     }
 
     [Fact]
