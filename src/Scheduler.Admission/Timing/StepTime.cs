@@ -9,9 +9,10 @@ namespace Scheduler.Admission.Timing;
 /// Seconds per optimizer step. Compute: the step's FLOPs ÷ (GPUs × peak × MFU). Communication that cannot hide behind
 /// compute is added on top:
 /// <list type="bullet">
-/// <item>data parallel: ring all-reduce of the gradients, 2·(d−1)/d × gradient bytes per GPU; ZeRO-3 moves 1.5× that
-/// (two weight all-gathers and one reduce-scatter, Rajbhandari et al. 2020 §7). It overlaps the backward pass (ZeRO-3:
-/// the whole step); only the excess counts;</item>
+/// <item>data parallel: ring all-reduce of the gradients, 2·(d−1)/d × gradient bytes per GPU; ZeRO-3 reduce-scatters
+/// the gradients and all-gathers the weights twice, (d−1)/d × (gradients + 2 × weights), 1.5× the all-reduce for
+/// mixed precision (Rajbhandari et al. 2020 §7). It overlaps the backward pass (ZeRO-3: the whole step); only the
+/// excess counts;</item>
 /// <item>tensor parallel: 4 all-reduces of s·b·h activations per layer and micro-batch (6 with full recomputation),
 /// on the critical path (Narayanan et al. 2021 §3.2);</item>
 /// <item>pipeline bubble: (p−1)/m of the compute time for m micro-batches per step (Narayanan et al. 2021 §2.2).</item>
@@ -51,8 +52,12 @@ internal static class StepTime
 
         var bytes = BytesPerParameter.For(setup.Precision, setup.Optimizer, shape.Hidden);
         var gradientBytes = ModelStateMemory.TrainableOnGpu(shape, parameters, setup) * bytes.Gradient;
-        var passes = setup.ZeroStage >= 3 ? 3.0 : 2.0;
-        var volume = passes * (d - 1) / d * gradientBytes;
+        var weightBytes = ModelStateMemory.ParametersOnGpu(shape, parameters, setup)
+            * (setup.IsLowRank ? BytesPerParameter.FrozenWeight(setup.Precision) : bytes.Weight);
+        // ZeRO-3: reduce-scatter the gradients, all-gather the weights for the forward and again for the backward pass
+        // (frozen LoRA bases too); otherwise one all-reduce (reduce-scatter plus all-gather) of the gradients.
+        var perRank = setup.ZeroStage >= 3 ? gradientBytes + (2 * weightBytes) : 2 * gradientBytes;
+        var volume = perRank * (d - 1) / d;
         var ranksPerNodeInGroup = Math.Max(1, setup.GpusPerNode / (setup.Tensor * setup.Pipeline));
         var bandwidth = setup.Gpus > setup.GpusPerNode
             ? Math.Min(gpu.IntraNodeBandwidthGBps, gpu.InterNodeBandwidthGBps * ranksPerNodeInGroup)

@@ -82,6 +82,19 @@ public sealed class StepTimeTests
     }
 
     [Fact]
+    public void Zero_3_moves_one_and_a_half_times_the_all_reduce()
+    {
+        var slow = GpuCatalog.Default.With([GpuCatalog.Default.Get("A100-80GB") with { InterNodeBandwidthGBps = 0.01 }]);
+        var job = JobSpecBuilder.AJob().Model(Jobs.Llama7B).Gpus(16, gpusPerNode: 8).Training(t => t with { GlobalBatchSize = 64 });
+
+        var stage1 = Jobs.Estimate(job.Parallelism(p => p with { ZeroStage = 1 }), slow).StepBreakdown;
+        var stage3 = Jobs.Estimate(job.Parallelism(p => p with { ZeroStage = 3 }), slow).StepBreakdown;
+
+        var allReduce = stage1.DataParallelExposed + (stage1.Compute * 2 / 3);
+        Assert.Equal(1.5 * allReduce, stage3.DataParallelExposed + stage3.Compute, 6);
+    }
+
+    [Fact]
     public void Tensor_parallel_all_reduces_and_the_pipeline_bubble_add_to_the_step()
     {
         var job = JobSpecBuilder.AJob().Model(Jobs.Llama7B).Gpus(8).Training(t => t with { GlobalBatchSize = 8 })
