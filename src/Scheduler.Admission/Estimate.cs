@@ -65,7 +65,10 @@ public sealed record Estimate
     /// <summary>Wall hours × GPUs (fractional GPUs count their share).</summary>
     public required double GpuHours { get; init; }
 
-    /// <summary>Utilisation of the GPU's 16-bit (fp32 for fp32 jobs) peak assumed for the executed FLOPs.</summary>
+    /// <summary>The per-GPU peak the time is priced against: dense 16-bit tensor TFLOP/s, or fp32 for fp32 jobs.</summary>
+    public required double PeakTflopsPerGpu { get; init; }
+
+    /// <summary>Utilisation of <see cref="PeakTflopsPerGpu"/> assumed for the executed FLOPs.</summary>
     public required double Mfu { get; init; }
 
     /// <summary><c>default</c> or <c>calibrated (n=…)</c>.</summary>

@@ -89,6 +89,7 @@ public sealed class Estimator(GpuCatalog catalog)
             StepBreakdown = step,
             WallHours = wallHours,
             GpuHours = wallHours * setup.GpuShare,
+            PeakTflopsPerGpu = StepTime.PeakFlops(gpu, setup.Precision) / 1e12,
             Mfu = mfu.Value,
             MfuSource = mfu.Source,
             SizeBand = band,

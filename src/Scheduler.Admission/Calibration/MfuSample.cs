@@ -4,13 +4,14 @@ namespace Scheduler.Admission.Calibration;
 public sealed record MfuSample(string GpuType, double Parameters, double Mfu)
 {
     /// <summary>
-    /// The sample for a job from its stored estimate and the throughput telemetry measured: tokens/s × the estimate's
-    /// FLOPs per token ÷ (GPUs × the peak the estimate priced against). Using the estimator's own FLOP count keeps the
-    /// calibrated value in the unit the estimator divides by, whatever the trainer counts.
+    /// The sample for a job from its stored estimate and the throughput its telemetry measured: tokens/s × the
+    /// estimate's FLOPs per token ÷ (GPUs × the peak the estimate priced against). Counting FLOPs the estimator's way
+    /// keeps the calibrated value in the unit the estimator divides by, whatever the trainer's own counter counts.
     /// </summary>
-    public static MfuSample FromThroughput(Estimate estimate, double tokensPerSecond, double peakFlopsPerGpu)
+    public static MfuSample FromThroughput(Estimate estimate, double tokensPerSecond)
     {
         ArgumentNullException.ThrowIfNull(estimate);
-        return new MfuSample(estimate.GpuType, estimate.Parameters, tokensPerSecond * estimate.FlopsPerToken / (estimate.Gpus * peakFlopsPerGpu));
+        var mfu = tokensPerSecond * estimate.FlopsPerToken / (estimate.Gpus * estimate.PeakTflopsPerGpu * 1e12);
+        return new MfuSample(estimate.GpuType, estimate.Parameters, mfu);
     }
 }

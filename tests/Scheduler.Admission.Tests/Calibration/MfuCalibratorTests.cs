@@ -91,8 +91,9 @@ public sealed class MfuCalibratorTests
         var estimate = Jobs.Estimate(JobSpecBuilder.AJob());
         var tokensPerSecond = 8 * 1024 / estimate.StepSeconds;
 
-        var sample = MfuSample.FromThroughput(estimate, tokensPerSecond, 312e12);
+        var sample = MfuSample.FromThroughput(estimate, tokensPerSecond);
 
+        Assert.Equal(312, estimate.PeakTflopsPerGpu);
         Assert.Equal(estimate.Mfu, sample.Mfu, 12);
         Assert.Equal(estimate.Parameters, sample.Parameters);
     }
