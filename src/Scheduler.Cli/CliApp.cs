@@ -14,6 +14,18 @@ internal static class CliApp
             AccuracyCommand.Create(output, error),
         };
         var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            // Usage errors exit 2, apart from the 1 that means an invalid spec.
+            foreach (var problem in parsed.Errors)
+            {
+                error.WriteLine(problem.Message);
+            }
+
+            error.WriteLine("Run with --help for usage.");
+            return ExitCodes.Usage;
+        }
+
         return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });
     }
 }

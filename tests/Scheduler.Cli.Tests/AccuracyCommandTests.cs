@@ -56,6 +56,6 @@ public sealed class AccuracyCommandTests
     {
         using var cli = new CliRun();
 
-        Assert.NotEqual(0, cli.Run("accuracy", "--reference", cli.Directory).ExitCode);
+        Assert.Equal(2, cli.Run("accuracy", "--reference", cli.Directory).ExitCode);
     }
 }

@@ -86,7 +86,11 @@ public sealed class EstimateCommandTests
     {
         using var cli = new CliRun();
 
-        Assert.NotEqual(0, cli.Run("price", "x.json").ExitCode);
+        var (code, stdout, stderr) = cli.Run("price", "x.json");
+
+        Assert.Equal(2, code);
+        Assert.Empty(stdout);
+        Assert.Contains("--help", stderr);
     }
 }
 
