@@ -2,24 +2,10 @@ namespace Scheduler.Cli.Tests;
 
 public sealed class AccuracyCommandTests
 {
-    private static string? ReferenceDirectory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Scheduler.sln")))
-            {
-                var reference = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "reference"));
-                return Directory.Exists(reference) ? reference : null;
-            }
-        }
-
-        return null;
-    }
-
     [Fact]
     public void Writes_the_comparison_table_with_every_case_and_the_summary()
     {
-        var reference = ReferenceDirectory();
+        var reference = RepositoryPaths.Reference;
         if (reference is null)
         {
             Assert.Skip("../shared/reference is absent (it sits beside the repository root)");

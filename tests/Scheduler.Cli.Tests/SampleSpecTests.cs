@@ -5,19 +5,6 @@ namespace Scheduler.Cli.Tests;
 /// <summary>The sample specs shipped in src/Scheduler.Cli/Samples, priced as a user would price them.</summary>
 public sealed class SampleSpecTests
 {
-    private static string SamplesDirectory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Scheduler.sln")))
-            {
-                return Path.Combine(dir.FullName, "src", "Scheduler.Cli", "Samples");
-            }
-        }
-
-        throw new InvalidOperationException("the tests do not run inside the repository");
-    }
-
     public static TheoryData<string, bool, string> Samples => new()
     {
         { "gpt2-small-1gpu.json", true, "A100-80GB" },
@@ -32,7 +19,7 @@ public sealed class SampleSpecTests
     {
         using var cli = new CliRun();
 
-        var (code, stdout, stderr) = cli.Run("estimate", Path.Combine(SamplesDirectory(), sample));
+        var (code, stdout, stderr) = cli.Run("estimate", Path.Combine(RepositoryPaths.Samples, sample));
 
         Assert.True(code == 0, stderr);
         using var json = JsonDocument.Parse(stdout);
@@ -45,7 +32,7 @@ public sealed class SampleSpecTests
     {
         using var cli = new CliRun();
 
-        var (_, stdout, _) = cli.Run("estimate", Path.Combine(SamplesDirectory(), "llama2-70b-pretrain.json"));
+        var (_, stdout, _) = cli.Run("estimate", Path.Combine(RepositoryPaths.Samples, "llama2-70b-pretrain.json"));
 
         // Llama 2 paper, Table 2: 1,720,320 A100-80GB GPU-hours for 2T tokens.
         using var json = JsonDocument.Parse(stdout);
