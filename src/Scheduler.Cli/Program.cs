@@ -1,3 +1,3 @@
-// Entry point; filled in by its own issue.
-Console.Error.WriteLine("Scheduler.Cli: not built yet");
-return 2;
+using Scheduler.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);

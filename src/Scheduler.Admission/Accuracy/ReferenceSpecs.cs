@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Text.Json;
+using Scheduler.Admission.Model;
+using Scheduler.Domain.Specs;
+
+namespace Scheduler.Admission.Accuracy;
+
+/// <summary>
+/// Job specs for the reference cases, built from the CSV columns. What the sources leave out is filled by one rule for
+/// every case, never per case; <see cref="Rules"/> states them and the accuracy report prints them.
+/// </summary>
+internal static class ReferenceSpecs
+{
+    public const int AssumedGpus = 512;
+    public const int GpusPerNode = 8;
+    public const double TensorParallelFrom = 20e9;
+    public const double LargeBatchFrom = 2e9;
+    public const int DefaultLoraRank = 8;
+
+    /// <summary>The rules above in words, for the accuracy report.</summary>
+    public static IReadOnlyList<string> Rules { get; } =
+    [
+        string.Create(CultureInfo.InvariantCulture,
+            $"Published runs: bf16 mixed precision, AdamW, ZeRO-1, fused attention (priced as Korthikanti's selective recomputation, which is what FlashAttention stores), {AssumedGpus} GPUs in nodes of {GpusPerNode} when the count is not reported, tensor parallelism 8 with sequence parallelism from {TensorParallelFrom / 1e9:0}B parameters, a global batch of 4M tokens from {LargeBatchFrom / 1e9:0}B parameters (0.5M below) rounded to a multiple of the data-parallel degree, micro-batch 1. Reported GPU-hours include restarts and evaluation, so no estimator matches them exactly."),
+        string.Create(CultureInfo.InvariantCulture,
+            $"Measured memory: one step on the given GPUs; the MLP kind whose parameter count is nearer the stated one; encoders get learned positions and tied embeddings (BERT), SwiGLU decoders rotary positions and untied embeddings (LLaMA); an unreported LoRA rank is litgpt's default, {DefaultLoraRank}; activation recomputation none, since the sources do not say otherwise (the detail column adds the figure with fused attention)."),
+    ];
+
+    public static JobSpec PublishedRun(ReferenceRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        var parameters = row.RequiredNumber("params_reported");
+        var seq = (int)row.RequiredNumber("seq_len");
+        var gpus = row.Integer("gpus") ?? AssumedGpus;
+        var tensor = parameters >= TensorParallelFrom ? 8 : 1;
+        var data = gpus / tensor;
+        var batchTokens = parameters >= LargeBatchFrom ? 1 << 22 : 1 << 19;
+        var global = Math.Max(1, (int)Math.Round(batchTokens / (double)seq / data)) * data;
+        return Normalized(row, new JobSpec
+        {
+            Model = new ModelSpec
+            {
+                Architecture = ModelArchitecture.Decoder,
+                Layers = (int)row.RequiredNumber("layers"),
+                HiddenSize = (int)row.RequiredNumber("hidden"),
+                Heads = (int)row.RequiredNumber("heads"),
+                KvHeads = row.Integer("kv_heads"),
+                FfnHiddenSize = row.Integer("ffn_hidden"),
+                Mlp = Wire<MlpKind>(row.Text("mlp")),
+                PositionEmbedding = Wire<PositionEmbedding>(row.Text("position_embedding")),
+                TiedEmbeddings = bool.Parse(row.Text("tied_embeddings")),
+                VocabSize = (int)row.RequiredNumber("vocab"),
+                SeqLength = seq,
+            },
+            Training = new TrainingSpec
+            {
+                Tokens = row.RequiredNumber("tokens"),
+                GlobalBatchSize = global,
+                MicroBatchSize = 1,
+                Precision = Precision.Bf16,
+                Optimizer = OptimizerKind.AdamW,
+                ActivationCheckpointing = ActivationCheckpointing.Selective,
+            },
+            Parallelism = new ParallelismSpec { Data = data, Tensor = tensor, Pipeline = 1, ZeroStage = 1, SequenceParallel = tensor > 1 },
+            Resources = new ResourceSpec { GpuType = row.Text("gpu_type"), Gpus = gpus, GpusPerNode = Math.Min(gpus, GpusPerNode) },
+        });
+    }
+
+    public static JobSpec MeasuredMemory(ReferenceRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        var architecture = Wire<ModelArchitecture>(row.Text("architecture"));
+        var micro = (int)row.RequiredNumber("micro_batch");
+        var gpus = (int)row.RequiredNumber("gpus");
+        var method = Wire<FinetuneMethod>(row.Text("method"));
+        var model = new ModelSpec
+        {
+            Architecture = architecture,
+            Layers = (int)row.RequiredNumber("layers"),
+            HiddenSize = (int)row.RequiredNumber("hidden"),
+            Heads = (int)row.RequiredNumber("heads"),
+            VocabSize = (int)row.RequiredNumber("vocab"),
+            SeqLength = (int)row.RequiredNumber("seq_len"),
+        };
+        var mlp = NearerMlp(model, row.RequiredNumber("params"));
+        var encoder = architecture == ModelArchitecture.Encoder;
+        return Normalized(row, new JobSpec
+        {
+            Model = model with
+            {
+                Mlp = mlp,
+                PositionEmbedding = encoder || mlp == MlpKind.Gelu ? PositionEmbedding.Learned : PositionEmbedding.Rope,
+                TiedEmbeddings = encoder,
+            },
+            Training = new TrainingSpec
+            {
+                Steps = 1,
+                GlobalBatchSize = micro * gpus,
+                MicroBatchSize = micro,
+                Precision = Wire<Precision>(row.Text("precision")),
+                Optimizer = Wire<OptimizerKind>(row.Text("optimizer")),
+                Finetune = new FinetuneSpec
+                {
+                    Method = method,
+                    LoraRank = method == FinetuneMethod.Full ? null : row.Integer("lora_rank") ?? DefaultLoraRank,
+                },
+            },
+            Parallelism = new ParallelismSpec { Data = gpus },
+            Resources = new ResourceSpec { GpuType = row.Text("gpu_type"), Gpus = gpus },
+        });
+    }
+
+    /// <summary>The ZeRO paper's setting: only the parameter count, mixed-precision Adam over the data-parallel degree.</summary>
+    public static JobSpec ModelState(ReferenceRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        var data = (int)row.RequiredNumber("data_parallel");
+        return Normalized(row, new JobSpec
+        {
+            Model = new ModelSpec { Parameters = row.RequiredNumber("params") },
+            Training = new TrainingSpec
+            {
+                Steps = 1,
+                GlobalBatchSize = data,
+                Precision = Wire<Precision>(row.Text("precision")),
+                Optimizer = Wire<OptimizerKind>(row.Text("optimizer")),
+            },
+            Parallelism = new ParallelismSpec { Data = data, ZeroStage = (int)row.RequiredNumber("zero_stage") },
+            Resources = new ResourceSpec { GpuType = "A100-80GB", Gpus = data },
+        });
+    }
+
+    private static MlpKind NearerMlp(ModelSpec model, double stated) =>
+        new[] { MlpKind.Gelu, MlpKind.SwiGlu }
+            .MinBy(mlp => Math.Abs(ParameterCount.Of(ModelShape.From(model with { Mlp = mlp }), null, 0).Total - stated));
+
+    private static JobSpec Normalized(ReferenceRow row, JobSpec spec) =>
+        JobSpecNormalizer.Normalize(spec with { Name = row.Text("name"), Queue = "reference" });
+
+    private static T Wire<T>(string value) where T : struct, Enum =>
+        JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(value), JobSpecJson.Options);
+}

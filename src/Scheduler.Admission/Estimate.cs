@@ -1,0 +1,94 @@
+using Scheduler.Admission.Calibration;
+
+namespace Scheduler.Admission;
+
+/// <summary>
+/// What a job will cost and whether it fits, for one GPU type (the first of the spec's alternatives that fits, else the
+/// first). Serialise with <c>JobSpecJson.Options</c>; the member names are the wire names of DESIGN.md in camelCase.
+/// Units: parameters and tokens as counts, FLOPs as floating-point operations, memory in GiB (2^30 bytes), time in seconds
+/// or hours.
+/// </summary>
+public sealed record Estimate
+{
+    /// <summary>The GPU type the figures are for.</summary>
+    public required string GpuType { get; init; }
+
+    /// <summary>GPUs the job occupies: <c>resources.gpus</c>, or the fraction <c>gpuMilli ÷ 1000</c> of one GPU.</summary>
+    public required double Gpus { get; init; }
+
+    /// <summary>All parameters (MoE: every expert).</summary>
+    public required double Parameters { get; init; }
+
+    /// <summary>Parameters the optimizer updates (LoRA: the adapters only).</summary>
+    public required double TrainableParameters { get; init; }
+
+    /// <summary>Parameters one token passes through (MoE: the routed experts only; otherwise equal to <see cref="Parameters"/>).</summary>
+    public required double ActiveParameters { get; init; }
+
+    /// <summary>True when the layer dimensions were inferred from <c>model.parameters</c> (activations are then approximate).</summary>
+    public required bool ShapeInferred { get; init; }
+
+    /// <summary>FLOPs executed per training token, recomputation included.</summary>
+    public required double FlopsPerToken { get; init; }
+
+    public required double FlopsTotal { get; init; }
+
+    public required double Tokens { get; init; }
+
+    public required long Steps { get; init; }
+
+    public required MemoryBreakdown MemoryPerGpuGiB { get; init; }
+
+    /// <summary>Device memory available to the job on one GPU (its share with <c>gpuMilli</c>).</summary>
+    public required double GpuMemoryGiB { get; init; }
+
+    public required bool Fits { get; init; }
+
+    /// <summary>Why it does not fit, for example "needs 93.1 GiB per GPU on A100-80GB; 80 GiB available"; null when it fits.</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>
+    /// One line for people: "fits: 51.2 of 80 GiB per GPU on A100-80GB", or the reason and the first suggestion
+    /// ("needs 93.1 GiB per GPU on A100-80GB; 80 GiB available; ZeRO stage 3 over 8 GPUs brings it to 61.4 GiB per GPU on A100-80GB").
+    /// </summary>
+    public required string Verdict { get; init; }
+
+    /// <summary>Changes that make it fit, smallest first; empty when it fits.</summary>
+    public required IReadOnlyList<FitSuggestion> Suggestions { get; init; }
+
+    public required double StepSeconds { get; init; }
+
+    public required StepTimeBreakdown StepBreakdown { get; init; }
+
+    public required double WallHours { get; init; }
+
+    /// <summary>Wall hours × GPUs (fractional GPUs count their share).</summary>
+    public required double GpuHours { get; init; }
+
+    /// <summary>The per-GPU peak the time is priced against: dense 16-bit tensor TFLOP/s, or fp32 for fp32 jobs.</summary>
+    public required double PeakTflopsPerGpu { get; init; }
+
+    /// <summary>Utilisation of <see cref="PeakTflopsPerGpu"/> assumed for the executed FLOPs.</summary>
+    public required double Mfu { get; init; }
+
+    /// <summary><c>default</c> or <c>calibrated (n=…)</c>.</summary>
+    public required string MfuSource { get; init; }
+
+    /// <summary>The model-size band the MFU was looked up for.</summary>
+    public required ModelSizeBand SizeBand { get; init; }
+}
+
+/// <summary>Per-GPU memory in GiB; <see cref="Total"/> is the sum of the other five.</summary>
+public sealed record MemoryBreakdown(double Weights, double Gradients, double Optimizer, double Activations, double Overhead)
+{
+    public double Total => Weights + Gradients + Optimizer + Activations + Overhead;
+}
+
+/// <summary>One optimizer step in seconds: compute plus the parts of communication and pipeline idling that are not hidden.</summary>
+public sealed record StepTimeBreakdown(double Compute, double DataParallelExposed, double TensorParallel, double PipelineBubble);
+
+/// <summary>
+/// A concrete change that makes the job fit: the spec fields to change (JSON paths → new values) and the per-GPU memory
+/// afterwards, for example "ZeRO stage 3 over 8 GPUs brings it to 61.4 GiB".
+/// </summary>
+public sealed record FitSuggestion(string Description, IReadOnlyDictionary<string, string> Changes, string GpuType, double MemoryPerGpuGiB);

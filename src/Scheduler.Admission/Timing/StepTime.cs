@@ -1,0 +1,84 @@
+using Scheduler.Admission.Memory;
+using Scheduler.Admission.Model;
+using Scheduler.Domain.Catalog;
+using Scheduler.Domain.Specs;
+
+namespace Scheduler.Admission.Timing;
+
+/// <summary>
+/// Seconds per optimizer step. Compute: the step's FLOPs ÷ (GPUs × peak × MFU). Communication that cannot hide behind
+/// compute is added on top:
+/// <list type="bullet">
+/// <item>data parallel: ring all-reduce of the gradients, 2·(d−1)/d × gradient bytes per GPU; ZeRO-3 reduce-scatters
+/// the gradients and all-gathers the weights twice, (d−1)/d × (gradients + 2 × weights), 1.5× the all-reduce for
+/// mixed precision (Rajbhandari et al. 2020 §7). It overlaps the backward pass (ZeRO-3: the whole step); only the
+/// excess counts;</item>
+/// <item>tensor parallel: 4 all-reduces of s·b·h activations per layer and micro-batch (6 with full recomputation),
+/// on the critical path (Narayanan et al. 2021 §3.2);</item>
+/// <item>pipeline bubble: (p−1)/m of the compute time for m micro-batches per step (Narayanan et al. 2021 §2.2).</item>
+/// </list>
+/// Bandwidths come from the catalog: NVLink inside a node; across nodes each GPU's network share, with the ranks of one
+/// node driving their network links in parallel.
+/// </summary>
+internal static class StepTime
+{
+    private const double GigaBytes = 1e9;
+
+    public static StepTimeBreakdown PerStep(
+        ModelShape shape, ParameterCount parameters, TrainingSetup setup, GpuType gpu, double flopsPerToken, double mfu)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentNullException.ThrowIfNull(setup);
+        ArgumentNullException.ThrowIfNull(gpu);
+        var tokensPerStep = (double)setup.GlobalBatch * shape.SeqLength;
+        var peak = PeakFlops(gpu, setup.Precision);
+        var compute = tokensPerStep * flopsPerToken / (setup.GpuShare * peak * mfu);
+        var m = setup.MicroBatchesPerStep;
+        var bubble = compute * (setup.Pipeline - 1) / m;
+        return new StepTimeBreakdown(compute, DataParallelExposed(shape, parameters, setup, gpu, compute), TensorParallel(shape, setup, gpu), bubble);
+    }
+
+    /// <summary>Dense 16-bit tensor peak, or the fp32 peak for fp32 training, in FLOP/s.</summary>
+    public static double PeakFlops(GpuType gpu, Precision precision) =>
+        (precision == Precision.Fp32 ? gpu.Fp32Tflops : gpu.Bf16Tflops) * 1e12;
+
+    private static double DataParallelExposed(ModelShape shape, ParameterCount parameters, TrainingSetup setup, GpuType gpu, double compute)
+    {
+        var d = setup.Data;
+        if (d <= 1)
+        {
+            return 0;
+        }
+
+        var bytes = BytesPerParameter.For(setup.Precision, setup.Optimizer, shape.Hidden);
+        var gradientBytes = ModelStateMemory.TrainableOnGpu(shape, parameters, setup) * bytes.Gradient;
+        var weightBytes = ModelStateMemory.ParametersOnGpu(shape, parameters, setup)
+            * (setup.IsLowRank ? BytesPerParameter.FrozenWeight(setup.Precision) : bytes.Weight);
+        // ZeRO-3: reduce-scatter the gradients, all-gather the weights for the forward and again for the backward pass
+        // (frozen LoRA bases too); otherwise one all-reduce (reduce-scatter plus all-gather) of the gradients.
+        var perRank = setup.ZeroStage >= 3 ? gradientBytes + (2 * weightBytes) : 2 * gradientBytes;
+        var volume = perRank * (d - 1) / d;
+        var ranksPerNodeInGroup = Math.Max(1, setup.GpusPerNode / (setup.Tensor * setup.Pipeline));
+        var bandwidth = setup.Gpus > setup.GpusPerNode
+            ? Math.Min(gpu.IntraNodeBandwidthGBps, gpu.InterNodeBandwidthGBps * ranksPerNodeInGroup)
+            : gpu.IntraNodeBandwidthGBps;
+        var seconds = volume / (bandwidth * GigaBytes);
+        var overlapWindow = setup.ZeroStage >= 3 ? compute : compute * 2 / 3;
+        return Math.Max(0, seconds - overlapWindow);
+    }
+
+    private static double TensorParallel(ModelShape shape, TrainingSetup setup, GpuType gpu)
+    {
+        var t = setup.Tensor;
+        if (t <= 1)
+        {
+            return 0;
+        }
+
+        var allReduces = setup.Recompute == ActivationCheckpointing.Full ? 6 : 4;
+        var bytes = (double)shape.SeqLength * setup.MicroBatch * shape.Hidden * ActivationMemory.ElementBytes(setup.Precision);
+        var bandwidth = t <= setup.GpusPerNode ? gpu.IntraNodeBandwidthGBps : gpu.InterNodeBandwidthGBps;
+        var perLayer = allReduces * 2.0 * (t - 1) / t * bytes / (bandwidth * GigaBytes);
+        return perLayer * ModelStateMemory.LayersPerStage(shape, setup) * setup.MicroBatchesPerStep;
+    }
+}
