@@ -1,0 +1,250 @@
+namespace Scheduler.Core.Placement;
+
+/// <summary>
+/// The cluster's free capacity as flat arrays (one slot per node, GPUs laid out one node after another), with per-node aggregates
+/// kept current on every change and an undo log so that a trial placement or a simulated preemption can be rolled back.
+/// </summary>
+internal sealed class ClusterState
+{
+    public const int WholeGpu = 1000;
+
+    public readonly int NodeCount;
+    public readonly string[] NodeNames;
+    public readonly int[] TypeId;
+    public readonly string[] TypeNames;
+    public readonly int[] GpuStart;
+    public readonly int[] GpuCount;
+    public readonly int[] GpuFree;
+    public readonly int[] WholeFree;
+    public readonly int[] FreeMilli;
+    public readonly int[] MaxFree;
+    public readonly long[] CpuFree;
+    public readonly long[] MemFree;
+    public readonly bool[] Accepts;
+
+    /// <summary>0: no blocking taints; otherwise an index into <see cref="TaintGroups"/> (nodes with the same blocking taints share one).</summary>
+    public readonly int[] TaintGroup;
+    public readonly IReadOnlyList<Snapshots.Taint>[] TaintGroups;
+
+    /// <summary>Ticks of the backfill reservation holding the node, or <see cref="long.MaxValue"/>.</summary>
+    public readonly long[] ReservedAt;
+
+    /// <summary>Bumped on every change of the node; scorers key their caches on it.</summary>
+    public readonly int[] Version;
+
+    /// <summary>Normalisers of the best-fit score: the largest node's CPU and GPU milli.</summary>
+    public readonly long MaxNodeCpu;
+    public readonly int MaxNodeGpuMilli;
+    public readonly long TotalGpuMilli;
+
+    private readonly Dictionary<string, int> _nodeIndex;
+    private readonly List<Change> _log = [];
+
+    private readonly record struct Change(int Node, int Gpu, int Milli, long Cpu, long Mem);
+
+    public ClusterState(IReadOnlyList<NodeSpec> nodes)
+    {
+        NodeCount = nodes.Count;
+        NodeNames = new string[NodeCount];
+        TypeId = new int[NodeCount];
+        GpuStart = new int[NodeCount];
+        GpuCount = new int[NodeCount];
+        WholeFree = new int[NodeCount];
+        FreeMilli = new int[NodeCount];
+        MaxFree = new int[NodeCount];
+        CpuFree = new long[NodeCount];
+        MemFree = new long[NodeCount];
+        Accepts = new bool[NodeCount];
+        TaintGroup = new int[NodeCount];
+        ReservedAt = new long[NodeCount];
+        Version = new int[NodeCount];
+        _nodeIndex = new Dictionary<string, int>(NodeCount, StringComparer.Ordinal);
+        var types = new List<string>();
+        var typeIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        var taintGroups = new List<IReadOnlyList<Snapshots.Taint>> { Array.Empty<Snapshots.Taint>() };
+        var taintKeys = new Dictionary<string, int>(StringComparer.Ordinal);
+        var gpus = 0;
+        foreach (var node in nodes)
+        {
+            gpus += node.GpuFree.Count;
+        }
+
+        GpuFree = new int[gpus];
+        var offset = 0;
+        for (var n = 0; n < NodeCount; n++)
+        {
+            var node = nodes[n];
+            NodeNames[n] = node.Name;
+            _nodeIndex[node.Name] = n;
+            if (node.GpuType is null || node.GpuFree.Count == 0)
+            {
+                TypeId[n] = -1;
+            }
+            else
+            {
+                if (!typeIds.TryGetValue(node.GpuType, out var id))
+                {
+                    id = types.Count;
+                    typeIds[node.GpuType] = id;
+                    types.Add(node.GpuType);
+                }
+
+                TypeId[n] = id;
+            }
+
+            GpuStart[n] = offset;
+            GpuCount[n] = node.GpuFree.Count;
+            for (var g = 0; g < node.GpuFree.Count; g++)
+            {
+                GpuFree[offset + g] = Math.Clamp(node.GpuFree[g], 0, WholeGpu);
+            }
+
+            offset += node.GpuFree.Count;
+            CpuFree[n] = node.CpuFree;
+            MemFree[n] = node.MemFree;
+            Accepts[n] = node.Accepts;
+            ReservedAt[n] = long.MaxValue;
+            MaxNodeCpu = Math.Max(MaxNodeCpu, node.CpuCapacity);
+            MaxNodeGpuMilli = Math.Max(MaxNodeGpuMilli, node.GpuFree.Count * WholeGpu);
+            TotalGpuMilli += node.GpuFree.Count * WholeGpu;
+            var blocking = node.Taints.Where(t => t.Blocks).ToArray();
+            if (blocking.Length > 0)
+            {
+                var key = string.Join('\n', blocking.Select(t => $"{t.Key}={t.Value}:{t.Effect}").Order(StringComparer.Ordinal));
+                if (!taintKeys.TryGetValue(key, out var group))
+                {
+                    group = taintGroups.Count;
+                    taintKeys[key] = group;
+                    taintGroups.Add(blocking);
+                }
+
+                TaintGroup[n] = group;
+            }
+
+            Refresh(n);
+        }
+
+        TypeNames = [.. types];
+        TypeIds = typeIds;
+        TaintGroups = [.. taintGroups];
+        MaxNodeCpu = Math.Max(MaxNodeCpu, 1);
+        MaxNodeGpuMilli = Math.Max(MaxNodeGpuMilli, WholeGpu);
+    }
+
+    public IReadOnlyDictionary<string, int> TypeIds { get; }
+
+    public bool TryGetNode(string name, out int node) => _nodeIndex.TryGetValue(name, out node);
+
+    /// <summary>A position in the undo log to <see cref="Rollback"/> to.</summary>
+    public int Mark() => _log.Count;
+
+    public void Rollback(int mark)
+    {
+        for (var i = _log.Count - 1; i >= mark; i--)
+        {
+            var c = _log[i];
+            Apply(c.Node, c.Gpu, -c.Milli, -c.Cpu, -c.Mem);
+        }
+
+        _log.RemoveRange(mark, _log.Count - mark);
+    }
+
+    /// <summary>Forget the undo log (the changes stay).</summary>
+    public void Commit() => _log.Clear();
+
+    /// <summary>Takes <paramref name="milli"/> of each GPU in <paramref name="gpus"/> (node-local indices) and the CPU and memory.</summary>
+    public void Allocate(int node, ReadOnlySpan<int> gpus, int milli, long cpu, long mem)
+    {
+        if (gpus.Length == 0)
+        {
+            _log.Add(new Change(node, -1, 0, -cpu, -mem));
+            Apply(node, -1, 0, -cpu, -mem);
+            return;
+        }
+
+        for (var i = 0; i < gpus.Length; i++)
+        {
+            var c = i == 0 ? new Change(node, gpus[i], -milli, -cpu, -mem) : new Change(node, gpus[i], -milli, 0, 0);
+            _log.Add(c);
+            Apply(c.Node, c.Gpu, c.Milli, c.Cpu, c.Mem);
+        }
+    }
+
+    /// <summary>Gives back what <see cref="Allocate"/> took (a victim's pod, simulated).</summary>
+    public void Release(int node, ReadOnlySpan<int> gpus, int milli, long cpu, long mem)
+    {
+        if (gpus.Length == 0)
+        {
+            _log.Add(new Change(node, -1, 0, cpu, mem));
+            Apply(node, -1, 0, cpu, mem);
+            return;
+        }
+
+        for (var i = 0; i < gpus.Length; i++)
+        {
+            var c = i == 0 ? new Change(node, gpus[i], milli, cpu, mem) : new Change(node, gpus[i], milli, 0, 0);
+            _log.Add(c);
+            Apply(c.Node, c.Gpu, c.Milli, c.Cpu, c.Mem);
+        }
+    }
+
+    private void Apply(int node, int gpu, int milli, long cpu, long mem)
+    {
+        CpuFree[node] += cpu;
+        MemFree[node] += mem;
+        if (gpu >= 0)
+        {
+            GpuFree[GpuStart[node] + gpu] += milli;
+        }
+
+        Refresh(node);
+    }
+
+    private void Refresh(int node)
+    {
+        int whole = 0, free = 0, max = 0;
+        var start = GpuStart[node];
+        var end = start + GpuCount[node];
+        for (var g = start; g < end; g++)
+        {
+            var f = GpuFree[g];
+            free += f;
+            if (f >= WholeGpu)
+            {
+                whole++;
+            }
+
+            if (f > max)
+            {
+                max = f;
+            }
+        }
+
+        WholeFree[node] = whole;
+        FreeMilli[node] = free;
+        MaxFree[node] = max;
+        Version[node]++;
+    }
+
+    public long AllocatedGpuMilli()
+    {
+        long free = 0;
+        for (var n = 0; n < NodeCount; n++)
+        {
+            free += FreeMilli[n];
+        }
+
+        return TotalGpuMilli - free;
+    }
+}
+
+/// <summary>What <see cref="ClusterState"/> is built from (the snapshot's nodes, or a trace's).</summary>
+internal sealed record NodeSpec(
+    string Name,
+    string? GpuType,
+    IReadOnlyList<int> GpuFree,
+    long CpuFree,
+    long MemFree,
+    long CpuCapacity,
+    bool Accepts,
+    IReadOnlyList<Snapshots.Taint> Taints);
