@@ -24,9 +24,7 @@ internal sealed class InflationRun
         _requests = tasks.Select(ToRequest).ToArray();
 
         // The workload's shape distribution is the task list itself, one vote per task (what FGD assumes it knows).
-        var mode = Environment.GetEnvironmentVariable("FRAG_W") ?? "0";
-        var nomem = Environment.GetEnvironmentVariable("NOMEM") == "1";
-        _fragmentation = FragmentationModel.Create(_requests.Select(r => (nomem ? r with { Mem = 0 } : r, mode == "1" ? (double)r.GpuMilli : mode == "2" ? Math.Sqrt(r.GpuMilli) : 1.0)));
+        _fragmentation = FragmentationModel.Create(_requests.Select(r => (r, 1.0)));
     }
 
     public long ClusterGpuMilli => _nodes.Sum(n => n.Gpus * 1000L);

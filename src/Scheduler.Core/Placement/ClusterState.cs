@@ -32,6 +32,14 @@ internal sealed class ClusterState
     /// <summary>Bumped on every change of the node; scorers key their caches on it.</summary>
     public readonly int[] Version;
 
+    /// <summary>
+    /// Nodes with the same type, free CPU, free memory and multiset of free GPU milli share a state id, so a scorer computes an
+    /// expensive score once per distinct state instead of once per node; -1 for nodes too large to key (over 12 GPUs).
+    /// </summary>
+    public readonly int[] StateId;
+
+    private readonly Dictionary<(int Type, long Cpu, long Mem, UInt128 Gpus), int> _stateIds = [];
+
     /// <summary>Normalisers of the best-fit score: the largest node's CPU and GPU milli.</summary>
     public readonly long MaxNodeCpu;
     public readonly int MaxNodeGpuMilli;
@@ -58,6 +66,7 @@ internal sealed class ClusterState
         TaintGroup = new int[NodeCount];
         ReservedAt = new long[NodeCount];
         Version = new int[NodeCount];
+        StateId = new int[NodeCount];
         _nodeIndex = new Dictionary<string, int>(NodeCount, StringComparer.Ordinal);
         var types = new List<string>();
         var typeIds = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -224,6 +233,37 @@ internal sealed class ClusterState
         FreeMilli[node] = free;
         MaxFree[node] = max;
         Version[node]++;
+        StateId[node] = InternState(node);
+    }
+
+    public int StateCount => _stateIds.Count;
+
+    private int InternState(int node)
+    {
+        var count = GpuCount[node];
+        if (count > 12)
+        {
+            return -1;
+        }
+
+        Span<int> sorted = stackalloc int[count];
+        GpuFree.AsSpan(GpuStart[node], count).CopyTo(sorted);
+        sorted.Sort();
+        UInt128 packed = 0;
+        foreach (var f in sorted)
+        {
+            packed = (packed << 10) | (uint)f;
+        }
+
+        packed = (packed << 4) | (uint)count;
+        var key = (TypeId[node], CpuFree[node], MemFree[node], packed);
+        if (!_stateIds.TryGetValue(key, out var id))
+        {
+            id = _stateIds.Count;
+            _stateIds[key] = id;
+        }
+
+        return id;
     }
 
     public long AllocatedGpuMilli()
