@@ -1,30 +1,56 @@
-using System.Globalization;
+using Scheduler.Benchmarks;
+using Scheduler.Benchmarks.Report;
 using Scheduler.Benchmarks.Trace;
-using Scheduler.Core.Placement;
 
-var argsList = args.ToList();
-if (argsList.Count == 0)
+// Verbs: trace, placements, cycle, replay, all. See docs/benchmarks/scheduler.md.
+// TODO(lead): verb `submit` → Scheduler.Benchmarks.ControlPlane.SubmitBenchmark.RunAsync(baseUrl, outDir, duration, clients, ct)
+//             (written on another branch; wire it here and from `all`, passing --db on).
+if (args.Length == 0 || args[0] is "-h" or "--help")
 {
-    Console.Error.WriteLine("usage: trace --pods <csv> --nodes <csv> [--seeds 10] [--policies a,b]");
+    Console.Error.WriteLine(Cli.Usage);
+    return args.Length == 0 ? 2 : 0;
+}
+
+try
+{
+    var options = Cli.Parse(args.Skip(1).ToArray());
+    switch (args[0])
+    {
+        case "trace":
+            TraceBenchmark.Run(options.Get("--pods", Cli.DefaultPods), options.Get("--nodes", Cli.DefaultNodes), options.Int("--seeds", 10),
+                options.Policies(), Console.Out);
+            return 0;
+        case "placements":
+            Console.WriteLine(SchedulerReport.Describe(PlacementSpeed.Run(options.Get("--pods", Cli.DefaultPods), options.Get("--nodes", Cli.DefaultNodes),
+                Scheduler.Core.Placement.PlacementPolicy.FragmentationAware, options.Int("--runs", 10))));
+            return 0;
+        case "cycle":
+            Console.WriteLine(SchedulerReport.Describe(Scheduler.Benchmarks.Cycle.CycleBenchmark.Run(options.Int("--repetitions", 20), options.Int("--pending", 50_000),
+                new Scheduler.Core.Cycle.SchedulerOptions
+                {
+                    Policy = TraceBenchmark.ParsePolicy(options.Get("--policy", "default")),
+                    Preemption = options.Get("--preemption", "on") == "on",
+                    Backfill = options.Get("--backfill", "on") == "on",
+                })));
+            return 0;
+        case "replay":
+            foreach (var line in Scheduler.Benchmarks.Replay.ReplayBenchmark.Run(options.Get("--pods", Cli.DefaultPods), options.Get("--nodes", Cli.DefaultNodes),
+                         options.Double("--load", 0.9)))
+            {
+                Console.WriteLine(SchedulerReport.Describe(line));
+            }
+
+            return 0;
+        case "all":
+            SchedulerReport.RunAll(options.Get("--out", "docs/benchmarks"), options.Int("--seeds", 10), Console.Out);
+            return 0;
+        default:
+            Console.Error.WriteLine($"unknown verb '{args[0]}'\n{Cli.Usage}");
+            return 2;
+    }
+}
+catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or FormatException)
+{
+    Console.Error.WriteLine(e.Message);
     return 2;
 }
-
-string Opt(string name, string fallback)
-{
-    var i = argsList.IndexOf(name);
-    return i >= 0 && i + 1 < argsList.Count ? argsList[i + 1] : fallback;
-}
-
-var nodes = TraceFiles.ReadNodes(Opt("--nodes", "../shared/traces/openb_node_list_gpu_node.csv"));
-var tasks = TraceFiles.ReadTasks(Opt("--pods", "../shared/traces/openb_pod_list_default.csv"));
-var seeds = int.Parse(Opt("--seeds", "10"), CultureInfo.InvariantCulture);
-var policies = Opt("--policies", "FragmentationAware,BestFit,GpuPacking,Random").Split(',').Select(Enum.Parse<PlacementPolicy>);
-var run = new InflationRun(nodes, tasks);
-foreach (var policy in policies)
-{
-    var results = Enumerable.Range(0, seeds).Select(s => run.Run(policy, s)).ToList();
-    Console.WriteLine(FormattableString.Invariant(
-        $"policy={policy} alloc100={100 * results.Average(r => r.Alloc100):F2} allocEnd={100 * results.Average(r => r.AllocEnd):F2} tasks={results.Average(r => r.Tasks):F0} s={results.Average(r => r.Elapsed.TotalSeconds):F3}"));
-}
-
-return 0;

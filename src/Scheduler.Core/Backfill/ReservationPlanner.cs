@@ -51,7 +51,7 @@ internal sealed class ReservationPlanner(ClusterState state, GangPlacer gang, IR
         var at = ending[lo - 1].EndTicks;
         foreach (var n in nodes)
         {
-            state.ReservedAt[n] = Math.Min(state.ReservedAt[n], at);
+            state.Reserve(n, at);
         }
 
         return new Reservation(at, nodes);

@@ -32,12 +32,19 @@ internal sealed class CycleRun
     private readonly List<PendingState> _pending = [];
     private readonly List<Decision> _decisions = [];
     private readonly HashSet<FailKey> _failed = [];
+    private readonly List<int> _passing = [];
+    private readonly double[] _dominant;
+    private readonly bool[] _dominantStale;
+    private readonly Dictionary<IReadOnlyList<string>, List<int>> _typeLists = new(TypeListComparer.Instance);
+    private readonly Dictionary<FailKey, bool> _blockedByReservation = [];
     private readonly Dictionary<string, (int[] DomainOf, int Count)> _domains = new(StringComparer.Ordinal);
     private readonly long _nowTicks;
     private readonly double[] _historicShare;
     private readonly PreemptionPlanner _preemption;
     private readonly ReservationPlanner _reservations;
     private int _reservationCount;
+    private readonly List<long> _reservedAt = [];
+    private int _preemptors;
 
     public CycleRun(Snapshot snapshot, SchedulerOptions options)
     {
@@ -85,6 +92,8 @@ internal sealed class CycleRun
         }
 
         _historicShare = HistoricShares();
+        _dominant = new double[snapshot.Queues.Count];
+        _dominantStale = Enumerable.Repeat(true, snapshot.Queues.Count).ToArray();
         _selector = new NodeSelector(_state, options.Policy, BuildFragmentationModel(), options.Seed);
         _gang = new GangPlacer(_selector);
         _preemption = new PreemptionPlanner(_state, _ledger, _gang, _running, options, snapshot.Now);
@@ -160,7 +169,7 @@ internal sealed class CycleRun
             {
                 if (!job.Decided || job.Blocker is Blocker.Preempting or Blocker.Reserved)
                 {
-                    _decisions.Add(new Pending(job.Job.Id, reasons.Describe(job, ahead)));
+                    _decisions.Add(new Pending(job.Job.Id, reasons.Describe(job), ahead));
                 }
 
                 if (!job.Decided || job.Blocker is Blocker.Preempting or Blocker.Reserved)
@@ -172,7 +181,7 @@ internal sealed class CycleRun
 
         foreach (var job in _pending.Where(p => p.Queue < 0))
         {
-            _decisions.Add(new Pending(job.Job.Id, reasons.Describe(job, 0)));
+            _decisions.Add(new Pending(job.Job.Id, reasons.Describe(job)));
         }
 
         return new CycleResult(_decisions);
@@ -192,7 +201,8 @@ internal sealed class CycleRun
         var demand = job.TotalGpuMilli;
 
         // Quota first: which of the acceptable types can the queue take the job on now?
-        var passing = new List<int>(types.Count);
+        var passing = _passing;
+        passing.Clear();
         foreach (var t in types)
         {
             var verdict = _ledger.Check(pending.Queue, t, demand);
@@ -250,13 +260,15 @@ internal sealed class CycleRun
             pending.BlockerType = passing.Count > 0 ? passing[0] : -1;
         }
 
-        if (_options.Preemption && job.GpuCountPerPod > 0)
+        if (_options.Preemption && job.GpuCountPerPod > 0 && _preemptors < _options.MaxPreemptorsPerCycle)
         {
             foreach (var t in types)
             {
-                if (_preemption.TryPlan(pending, pod, t, Topology(job)) is { } plan)
+                var plan = _preemption.TryPlan(pending, pod, t, Topology(job));
+                if (plan is not null)
                 {
                     Apply(pending, plan, t);
+                    _preemptors++;
                     return;
                 }
             }
@@ -270,10 +282,12 @@ internal sealed class CycleRun
             {
                 var typed = reservedPod;
                 typed.TypeMask = t < 0 ? ulong.MaxValue : 1UL << t;
-                if (_reservations.TryReserve(job.Pods, typed, Topology(job)) is { } reservation)
+                var reservation = _reservations.TryReserve(job.Pods, typed, Topology(job));
+                if (reservation is not null)
                 {
                     _reservationCount++;
-                    _failed.Clear();
+                    _reservedAt.Add(reservation.AtTicks);
+                    _blockedByReservation.Clear();
                     pending.Blocker = Blocker.Reserved;
                     pending.Decided = true;
                     var at = new DateTimeOffset(Math.Max(reservation.AtTicks, _nowTicks), TimeSpan.Zero);
@@ -295,8 +309,19 @@ internal sealed class CycleRun
         var job = pending.Job;
         pod.TypeMask = mask;
         var topology = Topology(job);
-        var key = new FailKey(job.Pods, pod.Gpus, pod.Milli, pod.Cpu, pod.Mem, mask, job.TopologyKey, pod.ToleratedGroups, _reservationCount > 0 ? pod.EndTicks : 0);
-        if (_failed.Contains(key))
+        // Capacity only shrinks during a cycle (until a preemption clears the memo), so a shape that failed fails again; a job may
+        // use the reserved nodes of reservations that start after it ends, so that count is part of the shape.
+        var usableReservations = 0;
+        foreach (var at in _reservedAt)
+        {
+            if (pod.EndTicks <= at)
+            {
+                usableReservations++;
+            }
+        }
+
+        var key = new FailKey(job.Pods, pod.Gpus, pod.Milli, pod.Cpu, pod.Mem, mask, job.TopologyKey, pod.ToleratedGroups, usableReservations);
+        if (_failed.Contains(key) || (job.Pods > 1 && job.TopologyKey is null && _failed.Contains(key with { Pods = 1 })))
         {
             return false;
         }
@@ -313,6 +338,7 @@ internal sealed class CycleRun
         if (type >= 0)
         {
             _ledger.Add(pending.Queue, type, job.TotalGpuMilli);
+            _dominantStale[pending.Queue] = true;
         }
 
         pending.Decided = true;
@@ -334,6 +360,7 @@ internal sealed class CycleRun
             if (victim.Type >= 0)
             {
                 _ledger.Add(victim.Queue, victim.Type, -victim.Milli);
+                _dominantStale[victim.Queue] = true;
             }
 
             var reason = victim.Queue == pending.Queue ? PreemptionReason.HigherPriorityInQueue : PreemptionReason.ReclaimLentQuota;
@@ -351,7 +378,9 @@ internal sealed class CycleRun
 
         _state.Commit();
         _ledger.Add(pending.Queue, type, pending.Job.TotalGpuMilli);
+        _dominantStale[pending.Queue] = true;
         _failed.Clear();
+        _blockedByReservation.Clear();
         pending.Decided = true;
         pending.Blocker = Blocker.Preempting;
         pending.BlockerType = type;
@@ -374,11 +403,17 @@ internal sealed class CycleRun
         }
 
         pod.EndTicks = long.MinValue;
+        var key = new FailKey(pending.Job.Pods, pod.Gpus, pod.Milli, pod.Cpu, pod.Mem, pod.TypeMask, pending.Job.TopologyKey, pod.ToleratedGroups, -1);
+        if (_blockedByReservation.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
         var topology = Topology(pending.Job);
         var mark = _state.Mark();
         var placed = _gang.TryPlace(pending.Job.Pods, pod, topology.DomainOf, topology.Count);
         _state.Rollback(mark);
-        return placed is not null;
+        return _blockedByReservation[key] = placed is not null;
     }
 
     private PodPlacement[] ToPodPlacements(GangPlacement[] placed, int milli)
@@ -392,8 +427,14 @@ internal sealed class CycleRun
         return result;
     }
 
+    /// <summary>Type ids the job accepts, in its order of preference (shared lists: callers must not change them).</summary>
     private List<int> CandidateTypes(PendingJob job)
     {
+        if (_typeLists.TryGetValue(job.GpuTypes, out var cached))
+        {
+            return cached;
+        }
+
         var types = new List<int>();
         if (job.GpuTypes.Count == 0)
         {
@@ -401,8 +442,6 @@ internal sealed class CycleRun
             {
                 types.Add(t);
             }
-
-            return types;
         }
 
         foreach (var name in job.GpuTypes)
@@ -413,6 +452,7 @@ internal sealed class CycleRun
             }
         }
 
+        _typeLists[job.GpuTypes] = types;
         return types;
     }
 
@@ -461,19 +501,25 @@ internal sealed class CycleRun
 
     private HeadKey Key(PendingState head)
     {
-        var queue = _snapshot.Queues[head.Queue];
-        var dominant = 0.0;
-        for (var t = 0; t < _typeNames.Length; t++)
+        var q = head.Queue;
+        if (_dominantStale[q])
         {
-            if (_typeCapacity[t] > 0)
+            var dominant = 0.0;
+            for (var t = 0; t < _typeNames.Length; t++)
             {
-                dominant = Math.Max(dominant, (double)_ledger.Usage(head.Queue, t) / _typeCapacity[t]);
+                if (_typeCapacity[t] > 0)
+                {
+                    dominant = Math.Max(dominant, (double)_ledger.Usage(q, t) / _typeCapacity[t]);
+                }
             }
+
+            var weight = _snapshot.Queues[q].FairShareWeight > 0 ? _snapshot.Queues[q].FairShareWeight : 1;
+            _dominant[q] = (dominant + _historicShare[q]) / weight;
+            _dominantStale[q] = false;
         }
 
-        var weight = queue.FairShareWeight > 0 ? queue.FairShareWeight : 1;
-        var waitedHours = Math.Max(0, (_snapshot.Now - head.Job.CreatedAt).TotalHours);
-        var share = (dominant + _historicShare[head.Queue]) / weight - _options.AgingPerHour * waitedHours;
+        var waitedHours = Math.Max(0, (_nowTicks - head.Job.CreatedAt.UtcTicks) / (double)TimeSpan.TicksPerHour);
+        var share = _dominant[q] - _options.AgingPerHour * waitedHours;
         return new HeadKey(head.Job.Priority, share, head.Job.CreatedAt.UtcTicks, head.Job.Id);
     }
 
@@ -580,7 +626,7 @@ internal sealed class CycleRun
         return mask;
     }
 
-    private readonly record struct FailKey(int Pods, int Gpus, int Milli, long Cpu, long Mem, ulong Mask, string? Topology, bool[]? Tolerated, long EndTicks);
+    private readonly record struct FailKey(int Pods, int Gpus, int Milli, long Cpu, long Mem, ulong Mask, string? Topology, bool[]? Tolerated, int UsableReservations);
 }
 
 /// <summary>Heap key of a queue's head: priority (higher first), then fair-share key with aging (lower first), then age, then id.</summary>
@@ -606,5 +652,45 @@ internal sealed class HeadKeyComparer : IComparer<HeadKey>
 
         c = x.CreatedTicks.CompareTo(y.CreatedTicks);
         return c != 0 ? c : string.CompareOrdinal(x.Id, y.Id);
+    }
+}
+
+/// <summary>Compares GPU-type lists by their names, so jobs asking for the same alternatives share one resolved list.</summary>
+internal sealed class TypeListComparer : IEqualityComparer<IReadOnlyList<string>>
+{
+    public static TypeListComparer Instance { get; } = new();
+
+    public bool Equals(IReadOnlyList<string>? x, IReadOnlyList<string>? y)
+    {
+        if (ReferenceEquals(x, y))
+        {
+            return true;
+        }
+
+        if (x is null || y is null || x.Count != y.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < x.Count; i++)
+        {
+            if (!string.Equals(x[i], y[i], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public int GetHashCode(IReadOnlyList<string> obj)
+    {
+        var hash = new HashCode();
+        foreach (var name in obj)
+        {
+            hash.Add(name, StringComparer.Ordinal);
+        }
+
+        return hash.ToHashCode();
     }
 }

@@ -7,7 +7,8 @@ namespace Scheduler.Core.Cycle;
 
 /// <summary>
 /// Writes the reason a person reads for a job left pending, from the blocker the cycle recorded and the state at the end of the
-/// cycle, e.g. <c>queue research at its H100-SXM quota (16/16), cohort ml has 0 to lend, 3 jobs ahead</c>.
+/// cycle, e.g. <c>queue research at its H100-SXM quota (16/16), cohort ml has 0 to lend</c>
+/// (the decision adds the jobs ahead).
 /// </summary>
 internal sealed class PendingReasons
 {
@@ -40,11 +41,30 @@ internal sealed class PendingReasons
         }
     }
 
-    public string Describe(PendingState pending, int ahead)
+    private readonly Dictionary<ReasonKey, string> _texts = [];
+
+    private readonly record struct ReasonKey(Blocker Blocker, int Queue, int Type, int Pods, int Gpus, int Milli, long Cpu, long Mem, string? Topology, string? Detail, IReadOnlyList<string>? Types);
+
+    /// <summary>The cause of a job's wait; jobs blocked the same way share one text.</summary>
+    public string Describe(PendingState pending)
+    {
+        var job = pending.Job;
+        var key = new ReasonKey(pending.Blocker, pending.Queue, pending.BlockerType, job.Pods, job.GpusPerPod, job.MilliPerGpu, job.CpuMilliPerPod,
+            job.MemoryMiBPerPod, job.TopologyKey, pending.Detail, pending.BlockerType >= 0 || job.GpuTypes.Count == 0 ? null : job.GpuTypes);
+        if (!_texts.TryGetValue(key, out var text))
+        {
+            text = Text(pending);
+            _texts[key] = text;
+        }
+
+        return text;
+    }
+
+    private string Text(PendingState pending)
     {
         var job = pending.Job;
         var type = pending.BlockerType >= 0 ? _typeNames[pending.BlockerType] : string.Join('|', job.GpuTypes);
-        var text = pending.Blocker switch
+        return pending.Blocker switch
         {
             Blocker.UnknownQueue => $"queue {job.Queue} does not exist",
             Blocker.NoSuchGpuType => $"no node or quota has GPU type {string.Join('|', job.GpuTypes)}",
@@ -57,7 +77,6 @@ internal sealed class PendingReasons
             Blocker.Reserved => $"reserved: predicted to start at {pending.Detail} when running jobs end",
             _ => Capacity(pending),
         };
-        return ahead > 0 ? $"{text}, {ahead} {(ahead == 1 ? "job" : "jobs")} ahead" : text;
     }
 
     private string Capacity(PendingState pending)

@@ -26,5 +26,11 @@ public sealed record SchedulerOptions
     /// <summary>At most this many backfill reservations per cycle (EASY backfill: one).</summary>
     public int MaxReservations { get; init; } = 1;
 
+    /// <summary>
+    /// At most this many jobs start preemptions per cycle: victims take a grace period to stop anyway, and the cap bounds the
+    /// cycle's time when many high-priority jobs wait at once.
+    /// </summary>
+    public int MaxPreemptorsPerCycle { get; init; } = 16;
+
     public static SchedulerOptions Default { get; } = new();
 }

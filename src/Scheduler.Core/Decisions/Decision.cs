@@ -24,5 +24,16 @@ public enum PreemptionReason
 /// <summary>Backfill reservation: the job is predicted to start at <see cref="At"/> on <see cref="Nodes"/>; nothing may delay it.</summary>
 public sealed record Reserve(string JobId, DateTimeOffset At, IReadOnlyList<string> Nodes) : Decision(JobId);
 
-/// <summary>The job stays queued; <see cref="Reason"/> is for a person to read and act on.</summary>
-public sealed record Pending(string JobId, string Reason) : Decision(JobId);
+/// <summary>
+/// The job stays queued; <see cref="Reason"/> is for a person to read and act on: the <see cref="Cause"/> (shared by every job
+/// blocked the same way) and how many jobs of its queue are ahead of it.
+/// </summary>
+public sealed record Pending(string JobId, string Cause, int JobsAhead = 0) : Decision(JobId)
+{
+    public string Reason => JobsAhead switch
+    {
+        0 => Cause,
+        1 => $"{Cause}, 1 job ahead",
+        _ => $"{Cause}, {JobsAhead} jobs ahead",
+    };
+}

@@ -33,12 +33,22 @@ internal sealed class ClusterState
     public readonly int[] Version;
 
     /// <summary>
-    /// Nodes with the same type, free CPU, free memory and multiset of free GPU milli share a state id, so a scorer computes an
-    /// expensive score once per distinct state instead of once per node; -1 for nodes too large to key (over 12 GPUs).
+    /// Nodes alike in everything placement looks at (type, free CPU and memory, multiset of free GPU milli, schedulable, taints,
+    /// reservation) share a state id. The selector scores each live state once instead of every node, and keeps the members of each
+    /// state so it can pick one of them. Nodes over 12 GPUs get a state of their own.
     /// </summary>
     public readonly int[] StateId;
 
-    private readonly Dictionary<(int Type, long Cpu, long Mem, UInt128 Gpus), int> _stateIds = [];
+    /// <summary>Free GPU milli per type over schedulable nodes, kept current.</summary>
+    public readonly long[] TypeFreeMilli;
+
+    private readonly Dictionary<(int Type, long Cpu, long Mem, UInt128 Gpus, long Reserved, int Flags), int> _stateIds = [];
+    private readonly List<List<int>> _members = [];
+    private readonly List<int> _stateType = [];
+    private readonly List<int> _liveSlot = [];
+    private readonly List<List<int>> _liveByType = [[]];
+    private readonly int[] _slot;
+    private long _unique;
 
     /// <summary>Normalisers of the best-fit score: the largest node's CPU and GPU milli.</summary>
     public readonly long MaxNodeCpu;
@@ -67,6 +77,8 @@ internal sealed class ClusterState
         ReservedAt = new long[NodeCount];
         Version = new int[NodeCount];
         StateId = new int[NodeCount];
+        Array.Fill(StateId, -1);
+        _slot = new int[NodeCount];
         _nodeIndex = new Dictionary<string, int>(NodeCount, StringComparer.Ordinal);
         var types = new List<string>();
         var typeIds = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -116,7 +128,7 @@ internal sealed class ClusterState
             MaxNodeCpu = Math.Max(MaxNodeCpu, node.CpuCapacity);
             MaxNodeGpuMilli = Math.Max(MaxNodeGpuMilli, node.GpuFree.Count * WholeGpu);
             TotalGpuMilli += node.GpuFree.Count * WholeGpu;
-            var blocking = node.Taints.Where(t => t.Blocks).ToArray();
+            var blocking = node.Taints.Count == 0 ? Array.Empty<Snapshots.Taint>() : node.Taints.Where(t => t.Blocks).ToArray();
             if (blocking.Length > 0)
             {
                 var key = string.Join('\n', blocking.Select(t => $"{t.Key}={t.Value}:{t.Effect}").Order(StringComparer.Ordinal));
@@ -134,6 +146,15 @@ internal sealed class ClusterState
         }
 
         TypeNames = [.. types];
+        TypeFreeMilli = new long[types.Count];
+        for (var n = 0; n < NodeCount; n++)
+        {
+            if (TypeId[n] >= 0 && Accepts[n])
+            {
+                TypeFreeMilli[TypeId[n]] += FreeMilli[n];
+            }
+        }
+
         TypeIds = typeIds;
         TaintGroups = [.. taintGroups];
         MaxNodeCpu = Math.Max(MaxNodeCpu, 1);
@@ -230,40 +251,112 @@ internal sealed class ClusterState
         }
 
         WholeFree[node] = whole;
+        if (TypeFreeMilli is not null && TypeId[node] >= 0 && Accepts[node])
+        {
+            TypeFreeMilli[TypeId[node]] += free - FreeMilli[node];
+        }
+
         FreeMilli[node] = free;
         MaxFree[node] = max;
         Version[node]++;
-        StateId[node] = InternState(node);
+        var state = InternState(node);
+        if (state != StateId[node])
+        {
+            if (StateId[node] >= 0)
+            {
+                Leave(node, StateId[node]);
+            }
+
+            Join(node, state);
+            StateId[node] = state;
+        }
     }
 
-    public int StateCount => _stateIds.Count;
+    /// <summary>States with at least one node, of GPU type <paramref name="type"/> (-1: CPU-only nodes).</summary>
+    public List<int> LiveStates(int type) => type + 1 < _liveByType.Count ? _liveByType[type + 1] : [];
+
+    /// <summary>The nodes now in <paramref name="state"/>.</summary>
+    public List<int> Members(int state) => _members[state];
+
+    /// <summary>Holds the node for a backfill reservation starting at <paramref name="atTicks"/> (the earliest one wins).</summary>
+    public void Reserve(int node, long atTicks)
+    {
+        ReservedAt[node] = Math.Min(ReservedAt[node], atTicks);
+        Refresh(node);
+    }
 
     private int InternState(int node)
     {
         var count = GpuCount[node];
+        var flags = TaintGroup[node] * 2 + (Accepts[node] ? 1 : 0);
+        (int, long, long, UInt128, long, int) key;
         if (count > 12)
         {
-            return -1;
+            key = (TypeId[node], CpuFree[node], MemFree[node], (UInt128)(++_unique), long.MinValue, flags);
         }
-
-        Span<int> sorted = stackalloc int[count];
-        GpuFree.AsSpan(GpuStart[node], count).CopyTo(sorted);
-        sorted.Sort();
-        UInt128 packed = 0;
-        foreach (var f in sorted)
+        else
         {
-            packed = (packed << 10) | (uint)f;
+            Span<int> sorted = stackalloc int[count];
+            GpuFree.AsSpan(GpuStart[node], count).CopyTo(sorted);
+            sorted.Sort();
+            UInt128 packed = 0;
+            foreach (var f in sorted)
+            {
+                packed = (packed << 10) | (uint)f;
+            }
+
+            packed = (packed << 4) | (uint)count;
+            key = (TypeId[node], CpuFree[node], MemFree[node], packed, ReservedAt[node], flags);
         }
 
-        packed = (packed << 4) | (uint)count;
-        var key = (TypeId[node], CpuFree[node], MemFree[node], packed);
         if (!_stateIds.TryGetValue(key, out var id))
         {
             id = _stateIds.Count;
             _stateIds[key] = id;
+            _members.Add([]);
+            _stateType.Add(TypeId[node]);
+            _liveSlot.Add(-1);
         }
 
         return id;
+    }
+
+    private void Join(int node, int state)
+    {
+        var members = _members[state];
+        _slot[node] = members.Count;
+        members.Add(node);
+        if (members.Count == 1)
+        {
+            var type = _stateType[state] + 1;
+            while (_liveByType.Count <= type)
+            {
+                _liveByType.Add([]);
+            }
+
+            _liveSlot[state] = _liveByType[type].Count;
+            _liveByType[type].Add(state);
+        }
+    }
+
+    private void Leave(int node, int state)
+    {
+        var members = _members[state];
+        var slot = _slot[node];
+        var last = members[^1];
+        members[slot] = last;
+        _slot[last] = slot;
+        members.RemoveAt(members.Count - 1);
+        if (members.Count == 0)
+        {
+            var live = _liveByType[_stateType[state] + 1];
+            var at = _liveSlot[state];
+            var moved = live[^1];
+            live[at] = moved;
+            _liveSlot[moved] = at;
+            live.RemoveAt(live.Count - 1);
+            _liveSlot[state] = -1;
+        }
     }
 
     public long AllocatedGpuMilli()

@@ -23,6 +23,9 @@ internal sealed class NodeSelector
     private int[] _growthStamp = new int[1024];
     private double[] _growthCache = new double[1024];
     private int _request;
+    private int _shapeId;
+    private readonly Dictionary<long, double> _growthMemo = [];
+    private readonly Dictionary<(int Gpus, int Milli, long Cpu, long Mem), int> _shapeIds = [];
 
     public NodeSelector(ClusterState state, PlacementPolicy policy, FragmentationModel? fragmentation, ulong seed)
     {
@@ -121,45 +124,124 @@ internal sealed class NodeSelector
     public int SelectNode(in PodRequest pod, int remainingPods = 1)
     {
         _request++;
-        var best = -1;
-        var bestFit = 0;
-        var bestPrimary = double.NegativeInfinity;
-        var bestSecondary = double.NegativeInfinity;
-        var ties = 0;
-        var n = _state.NodeCount;
-        for (var i = 0; i < n; i++)
+        if (_policy == PlacementPolicy.FragmentationAware)
         {
-            if (!Feasible(i, pod))
+            var shape = (pod.Gpus, pod.Milli, pod.Cpu, pod.Mem);
+            if (!_shapeIds.TryGetValue(shape, out _shapeId))
+            {
+                _shapeId = _shapeIds.Count;
+                _shapeIds[shape] = _shapeId;
+            }
+        }
+
+        return pod.DomainOf is null ? SelectByState(pod, remainingPods) : SelectByNode(pod, remainingPods);
+    }
+
+    /// <summary>
+    /// Scores one node of each live state (nodes in a state are alike for placement); exact ties are broken at random with each
+    /// state weighted by its number of nodes, then a node of the chosen state is drawn uniformly.
+    /// </summary>
+    private int SelectByState(in PodRequest pod, int remainingPods)
+    {
+        var best = new Candidate(-1, 0, double.NegativeInfinity, double.NegativeInfinity);
+        var ties = 0;
+        var types = _state.TypeNames.Length;
+        for (var t = pod.Gpus > 0 ? 0 : -1; t < types; t++)
+        {
+            if (t >= 0 && (pod.TypeMask & (1UL << t)) == 0)
             {
                 continue;
             }
 
-            var fit = remainingPods > 1 ? Math.Min(PodsThatFit(i, pod), remainingPods) : 1;
-            if (fit < bestFit)
+            foreach (var state in _state.LiveStates(t))
             {
-                continue;
-            }
-
-            Score(i, pod, out var primary, out var secondary);
-            if (fit > bestFit || primary > bestPrimary || (primary == bestPrimary && secondary > bestSecondary))
-            {
-                best = i;
-                bestFit = fit;
-                bestPrimary = primary;
-                bestSecondary = secondary;
-                ties = 1;
-            }
-            else if (primary == bestPrimary && secondary == bestSecondary)
-            {
-                ties++;
-                if (_random.NextInt(ties) == 0)
+                var members = _state.Members(state);
+                var node = members[0];
+                if (Consider(node, pod, remainingPods, ref best, out var outcome))
                 {
-                    best = i;
+                    var count = members.Count;
+                    if (outcome == Outcome.Better)
+                    {
+                        best = best with { Node = state };
+                        ties = count;
+                    }
+                    else
+                    {
+                        ties += count;
+                        if (_random.NextInt(ties) < count)
+                        {
+                            best = best with { Node = state };
+                        }
+                    }
                 }
             }
         }
 
-        return best;
+        if (best.Node < 0)
+        {
+            return -1;
+        }
+
+        var chosen = _state.Members(best.Node);
+        return chosen.Count == 1 ? chosen[0] : chosen[_random.NextInt(chosen.Count)];
+    }
+
+    /// <summary>Scores every feasible node (used when a topology domain restricts the nodes, which states do not capture).</summary>
+    private int SelectByNode(in PodRequest pod, int remainingPods)
+    {
+        var best = new Candidate(-1, 0, double.NegativeInfinity, double.NegativeInfinity);
+        var ties = 0;
+        for (var i = 0; i < _state.NodeCount; i++)
+        {
+            if (Consider(i, pod, remainingPods, ref best, out var outcome))
+            {
+                if (outcome == Outcome.Better)
+                {
+                    best = best with { Node = i };
+                    ties = 1;
+                }
+                else if (_random.NextInt(++ties) == 0)
+                {
+                    best = best with { Node = i };
+                }
+            }
+        }
+
+        return best.Node;
+    }
+
+    private enum Outcome
+    {
+        Better,
+        Tie,
+    }
+
+    private readonly record struct Candidate(int Node, int Fit, double Primary, double Secondary);
+
+    /// <summary>Whether node <paramref name="n"/> is feasible and at least as good as <paramref name="best"/> (whose scores it then takes).</summary>
+    private bool Consider(int n, in PodRequest pod, int remainingPods, ref Candidate best, out Outcome outcome)
+    {
+        outcome = Outcome.Tie;
+        if (!Feasible(n, pod))
+        {
+            return false;
+        }
+
+        var fit = remainingPods > 1 ? Math.Min(PodsThatFit(n, pod), remainingPods) : 1;
+        if (fit < best.Fit)
+        {
+            return false;
+        }
+
+        Score(n, pod, out var primary, out var secondary);
+        if (fit > best.Fit || primary > best.Primary || (primary == best.Primary && secondary > best.Secondary))
+        {
+            best = new Candidate(best.Node, fit, primary, secondary);
+            outcome = Outcome.Better;
+            return true;
+        }
+
+        return primary == best.Primary && secondary == best.Secondary;
     }
 
     /// <summary>Fills <paramref name="gpus"/> with the node-local GPU indices for the pod and returns how many.</summary>
@@ -279,7 +361,15 @@ internal sealed class NodeSelector
 
         if (_growthStamp[id] != _request)
         {
-            _growthCache[id] = ComputeGrowth(n, pod);
+            // States recur across requests (only the nodes just used get new ones): remember growth per state and shape.
+            var key = ((long)id << 24) | (uint)_shapeId;
+            if (!_growthMemo.TryGetValue(key, out var growth))
+            {
+                growth = ComputeGrowth(n, pod);
+                _growthMemo[key] = growth;
+            }
+
+            _growthCache[id] = growth;
             _growthStamp[id] = _request;
         }
 

@@ -19,6 +19,7 @@ internal sealed class PreemptionPlanner(
     SchedulerOptions options,
     DateTimeOffset now)
 {
+    private Dictionary<int, List<RunningState>>? _byQueue;
     private readonly HashSet<(int Queue, int Type, int Priority, int Pods, int Gpus, int Milli, long Cpu, long Mem)> _hopeless = [];
 
     public PreemptionPlan? TryPlan(PendingState pending, PodRequest pod, int type, (int[]? DomainOf, int Count) topology)
@@ -35,7 +36,7 @@ internal sealed class PreemptionPlanner(
         var reclaim = ledger.CohortOf(pending.Queue) >= 0 && ledger.Usage(pending.Queue, type) + demand <= ledger.Nominal(pending.Queue, type);
         var candidates = new List<RunningState>();
         long freeable = 0;
-        foreach (var r in running)
+        foreach (var r in CandidatesOf(pending.Queue, reclaim))
         {
             if (r.Victim || r.Type != type || r.Queue < 0)
             {
@@ -52,7 +53,7 @@ internal sealed class PreemptionPlanner(
             }
         }
 
-        if (candidates.Count == 0 || freeable + FreeMilli(type) < demand)
+        if (candidates.Count == 0 || freeable + (type < state.TypeFreeMilli.Length ? state.TypeFreeMilli[type] : 0) < demand)
         {
             _hopeless.Add(key);
             return null;
@@ -162,18 +163,28 @@ internal sealed class PreemptionPlanner(
         }
     }
 
-    private long FreeMilli(int type)
+    /// <summary>Running jobs of the queue, plus those of its cohort when reclaiming.</summary>
+    private IEnumerable<RunningState> CandidatesOf(int queue, bool reclaim)
     {
-        long free = 0;
-        for (var n = 0; n < state.NodeCount; n++)
+        if (_byQueue is null)
         {
-            if (state.TypeId[n] == type && state.Accepts[n])
+            _byQueue = [];
+            foreach (var r in running)
             {
-                free += state.FreeMilli[n];
+                if (r.Queue >= 0)
+                {
+                    (_byQueue.TryGetValue(r.Queue, out var list) ? list : _byQueue[r.Queue] = []).Add(r);
+                }
             }
         }
 
-        return free;
+        if (!reclaim)
+        {
+            return _byQueue.TryGetValue(queue, out var own) ? own : [];
+        }
+
+        var cohort = ledger.CohortOf(queue);
+        return _byQueue.Where(p => ledger.CohortOf(p.Key) == cohort).OrderBy(p => p.Key).SelectMany(p => p.Value);
     }
 }
 
