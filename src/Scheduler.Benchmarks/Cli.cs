@@ -15,7 +15,7 @@ internal sealed class Cli(Dictionary<string, string> values)
           trace --pods <csv> --nodes <csv> [--seeds 10] [--policies default,bestfit,gpupacking,random]
           placements [--pods <csv>] [--nodes <csv>] [--runs 10]
           cycle [--repetitions 20] [--pending 50000] [--policy default] [--preemption on|off] [--backfill on|off]
-          replay [--pods <csv>] [--nodes <csv>] [--load 0.9]
+          replay [--pods <csv>] [--nodes <csv>] [--load 0.4]
           all [--db <connection string>] [--out docs/benchmarks] [--seeds 10]
         """;
 

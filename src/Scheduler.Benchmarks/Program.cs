@@ -35,7 +35,7 @@ try
             return 0;
         case "replay":
             foreach (var line in Scheduler.Benchmarks.Replay.ReplayBenchmark.Run(options.Get("--pods", Cli.DefaultPods), options.Get("--nodes", Cli.DefaultNodes),
-                         options.Double("--load", 0.9)))
+                         options.Double("--load", 0.4)))
             {
                 Console.WriteLine(SchedulerReport.Describe(line));
             }
