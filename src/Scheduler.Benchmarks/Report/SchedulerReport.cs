@@ -39,7 +39,8 @@ internal static class SchedulerReport
             **Placement quality** follows `../shared/traces/README.md`: the 1,213 GPU nodes; the task list in a seeded order plus seeded
             copies until requested GPU milli would pass 130% of the cluster; tasks placed one at a time through the core's node selector
             and never removed; allocation ratio when arrived reaches 100% and at the end. `default` is our fragmentation-aware policy,
-            `bestfit` the artifact's BestFit (the harness check), `gpupacking` and `random` the other baselines. Published columns are the
+            `fgd` our reimplementation of the artifact's FGD score (sigmoid of the fragmentation growth, whole 0–100, ties at random), `bestfit` the artifact's BestFit
+            (the harness check), `gpupacking` and `random` the other baselines. Published columns are the
             ATC '23 artifact's means (BestFit, FGD).
 
             """);
@@ -60,6 +61,11 @@ internal static class SchedulerReport
                 {
                     targets.Add(Target($"{trace}: our BestFit within 1 point of the published BestFit ({bestFit:F2})", Math.Abs(line.AllocEnd - bestFit) <= 1,
                         $"{line.AllocEnd:F2}, {line.AllocEnd - bestFit:+0.00;-0.00}"));
+                }
+                else if (line.Policy == PlacementPolicy.Fgd)
+                {
+                    targets.Add(Target($"{trace}: our FGD reimplementation against published FGD ({fgd:F2}) (information: how strict this harness is)", true,
+                        $"{line.AllocEnd:F2}, {line.AllocEnd - fgd:+0.00;-0.00}"));
                 }
                 else if (line.Policy == PlacementPolicy.FragmentationAware)
                 {

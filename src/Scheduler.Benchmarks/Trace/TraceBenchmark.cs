@@ -7,7 +7,7 @@ namespace Scheduler.Benchmarks.Trace;
 internal static class TraceBenchmark
 {
     public static readonly PlacementPolicy[] AllPolicies =
-        [PlacementPolicy.FragmentationAware, PlacementPolicy.BestFit, PlacementPolicy.GpuPacking, PlacementPolicy.Random];
+        [PlacementPolicy.FragmentationAware, PlacementPolicy.Fgd, PlacementPolicy.BestFit, PlacementPolicy.GpuPacking, PlacementPolicy.Random];
 
     public static IReadOnlyList<TraceLine> Run(string podsPath, string nodesPath, int seeds, IReadOnlyList<PlacementPolicy> policies, TextWriter output)
     {
@@ -30,6 +30,7 @@ internal static class TraceBenchmark
         PlacementPolicy.FragmentationAware => "default",
         PlacementPolicy.BestFit => "bestfit",
         PlacementPolicy.GpuPacking => "gpupacking",
+        PlacementPolicy.Fgd => "fgd",
         _ => "random",
     };
 
@@ -39,7 +40,8 @@ internal static class TraceBenchmark
         "bestfit" => PlacementPolicy.BestFit,
         "gpupacking" => PlacementPolicy.GpuPacking,
         "random" => PlacementPolicy.Random,
-        _ => throw new ArgumentException($"--policies: unknown policy '{name}' (default, bestfit, gpupacking, random)"),
+        "fgd" => PlacementPolicy.Fgd,
+        _ => throw new ArgumentException($"--policies: unknown policy '{name}' (default, fgd, bestfit, gpupacking, random)"),
     };
 }
 

@@ -190,6 +190,12 @@ internal sealed class CycleRun
     private void Consider(PendingState pending)
     {
         var job = pending.Job;
+        if (job.Pods < 1 || job.GpusPerPod < 0 || job.GpuMilli is < 0 or > 1000 || job.CpuMilliPerPod < 0 || job.MemoryMiBPerPod < 0)
+        {
+            pending.Blocker = Blocker.InvalidShape;
+            return;
+        }
+
         var types = CandidateTypes(job);
         if (job.GpuCountPerPod > 0 && types.Count == 0)
         {
@@ -582,7 +588,7 @@ internal sealed class CycleRun
 
     private FragmentationModel? BuildFragmentationModel()
     {
-        if (_options.Policy != PlacementPolicy.FragmentationAware)
+        if (_options.Policy is not (PlacementPolicy.FragmentationAware or PlacementPolicy.Fgd))
         {
             return null;
         }

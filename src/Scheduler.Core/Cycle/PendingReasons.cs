@@ -67,6 +67,7 @@ internal sealed class PendingReasons
         return pending.Blocker switch
         {
             Blocker.UnknownQueue => $"queue {job.Queue} does not exist",
+            Blocker.InvalidShape => $"invalid shape: {job.Pods} pod(s) × {job.GpusPerPod} GPU(s), gpuMilli {job.GpuMilli}, {job.CpuMilliPerPod} CPU milli, {job.MemoryMiBPerPod} MiB (pods must be ≥ 1, gpuMilli 1–1000, the rest ≥ 0)",
             Blocker.NoSuchGpuType => $"no node or quota has GPU type {string.Join('|', job.GpuTypes)}",
             Blocker.OverNominal => $"queue {job.Queue} at its {type} quota ({Quota(pending)}), it has no cohort to borrow from",
             Blocker.CohortExhausted =>

@@ -25,6 +25,7 @@ internal enum Blocker
 {
     None,
     UnknownQueue,
+    InvalidShape,
     NoSuchGpuType,
     OverNominal,
     OverBorrowingLimit,

@@ -14,4 +14,10 @@ public enum PlacementPolicy
 
     /// <summary>Any node that fits, uniformly at random (seeded).</summary>
     Random,
+
+    /// <summary>
+    /// FGD as the ATC '23 artifact scores it (a baseline): the same fragmentation growth, mapped through a sigmoid to a whole
+    /// 0–100 score, ties at random.
+    /// </summary>
+    Fgd,
 }

@@ -32,7 +32,7 @@ public sealed class SchedulingCyclePropertyTests
         from queues in GenQueue.Array[4]
         from running in GenRunning.Array[0, 12]
         from pending in GenPending.Array[1, 24]
-        from policy in Gen.Int[0, 3]
+        from policy in Gen.Int[0, 4]
         from seed in Gen.ULong
         select (Build(nodes, queues, running, pending), new SchedulerOptions { Policy = (PlacementPolicy)policy, Seed = seed });
 

@@ -331,4 +331,42 @@ public sealed class SchedulingCycleScenarioTests
         Assert.Null(place.GpuType);
         Assert.Empty(place.Pods[0].GpuIndices);
     }
+
+    [Fact]
+    public void Leaves_a_job_with_an_impossible_shape_pending_with_the_reason()
+    {
+        var result = Run(new SnapshotBuilder()
+            .Node("n", "H100-SXM", 8)
+            .Queue("research", quotas: [H100x16])
+            .Pending(Jobs.Pending("empty", "research", pods: 0)));
+
+        Assert.Empty(result.Placements);
+        Assert.StartsWith("invalid shape: 0 pod(s)", ReasonOf(result, "empty"));
+    }
+
+    [Theory]
+    [InlineData(PlacementPolicy.BestFit, "tight")]
+    [InlineData(PlacementPolicy.GpuPacking, "tight")]
+    [InlineData(PlacementPolicy.FragmentationAware, "tight")]
+    public void Policies_prefer_the_node_the_job_fits_most_tightly(PlacementPolicy policy, string expected)
+    {
+        var result = Run(new SnapshotBuilder()
+            .Node("tight", "T4", 2).Node("roomy", "T4", 8)
+            .Running("half", "inference", 1000, [("tight", [0])])
+            .Queue("inference", quotas: [("T4", 16, null, null)])
+            .Shapes(new WorkloadShape(8, 1000, 1000, 1024, 1), new WorkloadShape(1, 1000, 1000, 1024, 1))
+            .Pending(Jobs.Pending("one", "inference")), new SchedulerOptions { Policy = policy });
+
+        Assert.Equal(expected, Assert.Single(PlaceOf(result, "one").Pods).Node);
+    }
+
+    [Fact]
+    public void Random_policy_spreads_over_feasible_nodes_and_is_reproducible_for_a_seed()
+    {
+        SnapshotBuilder Cluster() => new SnapshotBuilder().Nodes(8, "T4", 1).Queue("q", quotas: [("T4", 8, null, null)]).Pending(Jobs.Pending("j", "q"));
+        var nodes = Enumerable.Range(1, 40).Select(seed => PlaceOf(Run(Cluster(), new SchedulerOptions { Policy = PlacementPolicy.Random, Seed = (ulong)seed }), "j").Pods[0].Node).ToList();
+
+        Assert.True(nodes.Distinct().Count() > 3);
+        Assert.Equal(nodes[0], PlaceOf(Run(Cluster(), new SchedulerOptions { Policy = PlacementPolicy.Random, Seed = 1 }), "j").Pods[0].Node);
+    }
 }
