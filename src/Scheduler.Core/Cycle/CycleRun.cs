@@ -604,9 +604,24 @@ internal sealed class CycleRun
         }
         else
         {
+            // Tens of thousands of pending jobs come in a few shapes: count them before building the model.
+            var counts = new Dictionary<(int Gpus, int Milli, long Cpu, long Mem, ulong Mask), double>();
+            var masks = new Dictionary<IReadOnlyList<string>, ulong>(TypeListComparer.Instance);
             foreach (var job in _snapshot.Pending)
             {
-                shapes.Add((PodRequest.Create(job.GpuCountPerPod, job.MilliPerGpu, job.CpuMilliPerPod, job.MemoryMiBPerPod, MaskOf(job.GpuTypes)), job.Pods));
+                if (!masks.TryGetValue(job.GpuTypes, out var mask))
+                {
+                    mask = MaskOf(job.GpuTypes);
+                    masks[job.GpuTypes] = mask;
+                }
+
+                var key = (job.GpuCountPerPod, job.MilliPerGpu, job.CpuMilliPerPod, job.MemoryMiBPerPod, mask);
+                counts[key] = counts.GetValueOrDefault(key) + Math.Max(job.Pods, 0);
+            }
+
+            foreach (var (key, count) in counts)
+            {
+                shapes.Add((PodRequest.Create(key.Gpus, key.Milli, key.Cpu, key.Mem, key.Mask), count));
             }
         }
 
