@@ -61,10 +61,7 @@ internal sealed class ReservationPlanner(ClusterState state, GangPlacer gang, IR
             var mark = state.Mark();
             for (var i = 0; i < k; i++)
             {
-                foreach (var p in ending[i].Pods)
-                {
-                    state.Release(p.Node, p.Gpus, p.Milli, p.Cpu, p.Mem);
-                }
+                ending[i].ReleaseFrom(state);
             }
 
             var placed = gang.TryPlace(pods, pod, topology.DomainOf, topology.Count);

@@ -358,10 +358,7 @@ internal sealed class CycleRun
         foreach (var victim in plan.Victims)
         {
             victim.Victim = true;
-            foreach (var p in victim.Pods)
-            {
-                _state.Release(p.Node, p.Gpus, p.Milli, p.Cpu, p.Mem);
-            }
+            victim.ReleaseFrom(_state);
 
             if (victim.Type >= 0)
             {

@@ -54,6 +54,24 @@ internal sealed class RunningState(RunningJob job, int queue, int type, long mil
     public long WorkLostTicks { get; } = workLostTicks;
 
     public bool Victim { get; set; }
+
+    /// <summary>Gives the job's capacity back to <paramref name="state"/> (it stops, in simulation or for real).</summary>
+    public void ReleaseFrom(Placement.ClusterState state)
+    {
+        foreach (var p in Pods)
+        {
+            state.Release(p.Node, p.Gpus, p.Milli, p.Cpu, p.Mem);
+        }
+    }
+
+    /// <summary>Takes the job's capacity again (undoing <see cref="ReleaseFrom"/> out of order).</summary>
+    public void AllocateIn(Placement.ClusterState state)
+    {
+        foreach (var p in Pods)
+        {
+            state.Allocate(p.Node, p.Gpus, p.Milli, p.Cpu, p.Mem);
+        }
+    }
 }
 
 internal readonly record struct RunningPod(int Node, int[] Gpus, int Milli, long Cpu, long Mem);

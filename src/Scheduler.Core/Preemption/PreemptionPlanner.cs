@@ -136,21 +136,13 @@ internal sealed class PreemptionPlanner(
 
     private void Remove(RunningState victim)
     {
-        foreach (var p in victim.Pods)
-        {
-            state.Release(p.Node, p.Gpus, p.Milli, p.Cpu, p.Mem);
-        }
-
+        victim.ReleaseFrom(state);
         ledger.Add(victim.Queue, victim.Type, -victim.Milli);
     }
 
     private void Put(RunningState victim)
     {
-        foreach (var p in victim.Pods)
-        {
-            state.Allocate(p.Node, p.Gpus, p.Milli, p.Cpu, p.Mem);
-        }
-
+        victim.AllocateIn(state);
         ledger.Add(victim.Queue, victim.Type, victim.Milli);
     }
 
