@@ -1,3 +1,56 @@
-// Entry point; filled in by its own issue.
-Console.Error.WriteLine("Scheduler.Benchmarks: not built yet");
-return 2;
+using Scheduler.Benchmarks;
+using Scheduler.Benchmarks.Report;
+using Scheduler.Benchmarks.Trace;
+
+// Verbs: trace, placements, cycle, replay, all. See docs/benchmarks/scheduler.md.
+// TODO(lead): verb `submit` → Scheduler.Benchmarks.ControlPlane.SubmitBenchmark.RunAsync(baseUrl, outDir, duration, clients, ct)
+//             (written on another branch; wire it here and from `all`, passing --db on).
+if (args.Length == 0 || args[0] is "-h" or "--help")
+{
+    Console.Error.WriteLine(Cli.Usage);
+    return args.Length == 0 ? 2 : 0;
+}
+
+try
+{
+    var options = Cli.Parse(args.Skip(1).ToArray());
+    switch (args[0])
+    {
+        case "trace":
+            TraceBenchmark.Run(options.Get("--pods", Cli.DefaultPods), options.Get("--nodes", Cli.DefaultNodes), options.Int("--seeds", 10),
+                options.Policies(), Console.Out);
+            return 0;
+        case "placements":
+            Console.WriteLine(SchedulerReport.Describe(PlacementSpeed.Run(options.Get("--pods", Cli.DefaultPods), options.Get("--nodes", Cli.DefaultNodes),
+                Scheduler.Core.Placement.PlacementPolicy.FragmentationAware, options.Int("--runs", 10))));
+            return 0;
+        case "cycle":
+            Console.WriteLine(SchedulerReport.Describe(Scheduler.Benchmarks.Cycle.CycleBenchmark.Run(options.Int("--repetitions", 20), options.Int("--pending", 50_000),
+                new Scheduler.Core.Cycle.SchedulerOptions
+                {
+                    Policy = TraceBenchmark.ParsePolicy(options.Get("--policy", "default")),
+                    Preemption = options.Get("--preemption", "on") == "on",
+                    Backfill = options.Get("--backfill", "on") == "on",
+                })));
+            return 0;
+        case "replay":
+            foreach (var line in Scheduler.Benchmarks.Replay.ReplayBenchmark.Run(options.Get("--pods", Cli.DefaultPods), options.Get("--nodes", Cli.DefaultNodes),
+                         options.Double("--load", 0.4)))
+            {
+                Console.WriteLine(SchedulerReport.Describe(line));
+            }
+
+            return 0;
+        case "all":
+            SchedulerReport.RunAll(options.Get("--out", "docs/benchmarks"), options.Int("--seeds", 10), Console.Out);
+            return 0;
+        default:
+            Console.Error.WriteLine($"unknown verb '{args[0]}'\n{Cli.Usage}");
+            return 2;
+    }
+}
+catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or FormatException)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}

@@ -1,0 +1,50 @@
+using System.Globalization;
+using Scheduler.Benchmarks.Trace;
+using Scheduler.Core.Placement;
+
+namespace Scheduler.Benchmarks;
+
+/// <summary>The few <c>--name value</c> options the verbs take.</summary>
+internal sealed class Cli(Dictionary<string, string> values)
+{
+    public const string DefaultPods = "../shared/traces/openb_pod_list_default.csv";
+    public const string DefaultNodes = "../shared/traces/openb_node_list_gpu_node.csv";
+
+    public const string Usage = """
+        usage: Scheduler.Benchmarks <verb> [options]
+          trace --pods <csv> --nodes <csv> [--seeds 10] [--policies default,fgd,bestfit,gpupacking,random]
+          placements [--pods <csv>] [--nodes <csv>] [--runs 10]
+          cycle [--repetitions 20] [--pending 50000] [--policy default] [--preemption on|off] [--backfill on|off]
+          replay [--pods <csv>] [--nodes <csv>] [--load 0.4]
+          all [--db <connection string>] [--out docs/benchmarks] [--seeds 10]
+        """;
+
+    public static Cli Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"expected '--option value', got '{args[i]}'");
+            }
+
+            values[args[i]] = args[++i];
+        }
+
+        return new Cli(values);
+    }
+
+    public string Get(string name, string fallback) => values.GetValueOrDefault(name, fallback);
+
+    public int Int(string name, int fallback) =>
+        values.TryGetValue(name, out var text) ? int.TryParse(text, CultureInfo.InvariantCulture, out var value) && value > 0 ? value
+            : throw new ArgumentException($"{name}: expected a positive integer, got '{text}'") : fallback;
+
+    public double Double(string name, double fallback) =>
+        values.TryGetValue(name, out var text) ? double.TryParse(text, CultureInfo.InvariantCulture, out var value) && value > 0 ? value
+            : throw new ArgumentException($"{name}: expected a positive number, got '{text}'") : fallback;
+
+    public IReadOnlyList<PlacementPolicy> Policies() =>
+        values.TryGetValue("--policies", out var text) ? text.Split(',').Select(TraceBenchmark.ParsePolicy).ToArray() : TraceBenchmark.AllPolicies;
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+using Scheduler.Core.Placement;
+
+namespace Scheduler.Benchmarks.Trace;
+
+/// <summary>Placement quality: mean GPU allocation ratio at 100% and at the end (130%) of the inflation protocol, per policy.</summary>
+internal static class TraceBenchmark
+{
+    public static readonly PlacementPolicy[] AllPolicies =
+        [PlacementPolicy.FragmentationAware, PlacementPolicy.Fgd, PlacementPolicy.BestFit, PlacementPolicy.GpuPacking, PlacementPolicy.Random];
+
+    public static IReadOnlyList<TraceLine> Run(string podsPath, string nodesPath, int seeds, IReadOnlyList<PlacementPolicy> policies, TextWriter output)
+    {
+        var run = new InflationRun(TraceFiles.ReadNodes(nodesPath), TraceFiles.ReadTasks(podsPath));
+        var lines = new List<TraceLine>();
+        foreach (var policy in policies)
+        {
+            var results = Enumerable.Range(0, seeds).Select(seed => run.Run(policy, seed)).ToList();
+            var line = new TraceLine(policy, 100 * results.Average(r => r.Alloc100), 100 * results.Average(r => r.AllocEnd),
+                results.Average(r => r.Tasks), results.Sum(r => r.Elapsed.TotalSeconds));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"policy={PolicyName(policy)} alloc100={line.Alloc100:F2} allocEnd={line.AllocEnd:F2}"));
+            lines.Add(line);
+        }
+
+        return lines;
+    }
+
+    public static string PolicyName(PlacementPolicy policy) => policy switch
+    {
+        PlacementPolicy.FragmentationAware => "default",
+        PlacementPolicy.BestFit => "bestfit",
+        PlacementPolicy.GpuPacking => "gpupacking",
+        PlacementPolicy.Fgd => "fgd",
+        _ => "random",
+    };
+
+    public static PlacementPolicy ParsePolicy(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "default" or "fragmentationaware" or "ours" => PlacementPolicy.FragmentationAware,
+        "bestfit" => PlacementPolicy.BestFit,
+        "gpupacking" => PlacementPolicy.GpuPacking,
+        "random" => PlacementPolicy.Random,
+        "fgd" => PlacementPolicy.Fgd,
+        _ => throw new ArgumentException($"--policies: unknown policy '{name}' (default, fgd, bestfit, gpupacking, random)"),
+    };
+}
+
+internal sealed record TraceLine(PlacementPolicy Policy, double Alloc100, double AllocEnd, double Tasks, double Seconds);

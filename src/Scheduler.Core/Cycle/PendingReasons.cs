@@ -1,0 +1,114 @@
+using System.Globalization;
+using Scheduler.Core.Placement;
+using Scheduler.Core.Quotas;
+using Scheduler.Core.Snapshots;
+
+namespace Scheduler.Core.Cycle;
+
+/// <summary>
+/// Writes the reason a person reads for a job left pending, from the blocker the cycle recorded and the state at the end of the
+/// cycle, e.g. <c>queue research at its H100-SXM quota (16/16), cohort ml has 0 to lend</c>
+/// (the decision adds the jobs ahead).
+/// </summary>
+internal sealed class PendingReasons
+{
+    private readonly QuotaLedger _ledger;
+    private readonly string[] _typeNames;
+    private readonly IReadOnlyList<QueueInfo> _queues;
+    private readonly int[] _maxWhole;
+    private readonly int[] _maxShare;
+    private readonly long[] _totalWhole;
+
+    public PendingReasons(ClusterState state, QuotaLedger ledger, string[] typeNames, IReadOnlyList<QueueInfo> queues)
+    {
+        _ledger = ledger;
+        _typeNames = typeNames;
+        _queues = queues;
+        _maxWhole = new int[typeNames.Length];
+        _maxShare = new int[typeNames.Length];
+        _totalWhole = new long[typeNames.Length];
+        for (var n = 0; n < state.NodeCount; n++)
+        {
+            var t = state.TypeId[n];
+            if (t < 0 || !state.Accepts[n])
+            {
+                continue;
+            }
+
+            _maxWhole[t] = Math.Max(_maxWhole[t], state.WholeFree[n]);
+            _maxShare[t] = Math.Max(_maxShare[t], state.MaxFree[n]);
+            _totalWhole[t] += state.WholeFree[n];
+        }
+    }
+
+    private readonly Dictionary<ReasonKey, string> _texts = [];
+
+    private readonly record struct ReasonKey(Blocker Blocker, int Queue, int Type, int Pods, int Gpus, int Milli, long Cpu, long Mem, string? Topology, string? Detail, IReadOnlyList<string>? Types);
+
+    /// <summary>The cause of a job's wait; jobs blocked the same way share one text.</summary>
+    public string Describe(PendingState pending)
+    {
+        var job = pending.Job;
+        var key = new ReasonKey(pending.Blocker, pending.Queue, pending.BlockerType, job.Pods, job.GpusPerPod, job.MilliPerGpu, job.CpuMilliPerPod,
+            job.MemoryMiBPerPod, job.TopologyKey, pending.Detail, pending.BlockerType >= 0 || job.GpuTypes.Count == 0 ? null : job.GpuTypes);
+        if (!_texts.TryGetValue(key, out var text))
+        {
+            text = Text(pending);
+            _texts[key] = text;
+        }
+
+        return text;
+    }
+
+    private string Text(PendingState pending)
+    {
+        var job = pending.Job;
+        var type = pending.BlockerType >= 0 ? _typeNames[pending.BlockerType] : string.Join('|', job.GpuTypes);
+        return pending.Blocker switch
+        {
+            Blocker.UnknownQueue => $"queue {job.Queue} does not exist",
+            Blocker.InvalidShape => $"invalid shape: {job.Pods} pod(s) × {job.GpusPerPod} GPU(s), gpuMilli {job.GpuMilli}, {job.CpuMilliPerPod} CPU milli, {job.MemoryMiBPerPod} MiB (pods must be ≥ 1, gpuMilli 1–1000, the rest ≥ 0)",
+            Blocker.NoSuchGpuType => $"no node or quota has GPU type {string.Join('|', job.GpuTypes)}",
+            Blocker.OverNominal => $"queue {job.Queue} at its {type} quota ({Quota(pending)}), it has no cohort to borrow from",
+            Blocker.CohortExhausted =>
+                $"queue {job.Queue} at its {type} quota ({Quota(pending)}), cohort {_ledger.CohortNames[_ledger.CohortOf(pending.Queue)]} has {Gpus(_ledger.CohortAvailable(pending.Queue, pending.BlockerType))} to lend",
+            Blocker.OverBorrowingLimit => $"queue {job.Queue} at its {type} borrowing limit ({Quota(pending)} + {BorrowingLimit(pending)})",
+            Blocker.ReservedForOther => "fits only on nodes held by a backfill reservation for a higher-ranked job that it would delay",
+            Blocker.Preempting => $"waiting for preempted jobs to stop ({pending.Detail}) to start on {type}",
+            Blocker.Reserved => $"reserved: predicted to start at {pending.Detail} when running jobs end",
+            _ => Capacity(pending),
+        };
+    }
+
+    private string Capacity(PendingState pending)
+    {
+        var job = pending.Job;
+        var shape = job.GpuCountPerPod == 0
+            ? $"{job.Pods} CPU-only pod(s)"
+            : job.MilliPerGpu < ClusterState.WholeGpu
+                ? $"{job.MilliPerGpu / 10.0:0.#}% of one GPU"
+                : $"{job.Pods} pod(s) × {job.GpusPerPod} GPU(s)";
+        var resources = $"{job.CpuMilliPerPod / 1000.0:0.###} CPU, {job.MemoryMiBPerPod / 1024.0:0.#} GiB per pod";
+        if (pending.BlockerType < 0)
+        {
+            return $"no room for {shape} ({resources})";
+        }
+
+        var t = pending.BlockerType;
+        var free = job.MilliPerGpu < ClusterState.WholeGpu
+            ? $"largest free share of one {_typeNames[t]} GPU is {_maxShare[t] / 10.0:0.#}%"
+            : $"at most {_maxWhole[t]} whole {_typeNames[t]} GPUs free on one node, {_totalWhole[t]} in all";
+        var topology = job.TopologyKey is null || job.Pods <= 1 ? "" : $" within one {job.TopologyKey}";
+        return string.Create(CultureInfo.InvariantCulture, $"no room for {shape}{topology} ({resources}): {free}");
+    }
+
+    private string Quota(PendingState pending) =>
+        $"{Gpus(_ledger.Usage(pending.Queue, pending.BlockerType))}/{Gpus(_ledger.Nominal(pending.Queue, pending.BlockerType))}";
+
+    private string BorrowingLimit(PendingState pending) =>
+        _queues[pending.Queue].BorrowingLimit.TryGetValue(_typeNames[pending.BlockerType], out var limit)
+            ? limit.ToString(CultureInfo.InvariantCulture)
+            : "unlimited";
+
+    private static string Gpus(long milli) => (milli / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
+}

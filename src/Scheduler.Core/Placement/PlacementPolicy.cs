@@ -1,0 +1,23 @@
+namespace Scheduler.Core.Placement;
+
+/// <summary>How nodes and GPUs are chosen among those that fit.</summary>
+public enum PlacementPolicy
+{
+    /// <summary>Ours (the default): least expected growth of GPU fragmentation for the workload's shapes, then best fit.</summary>
+    FragmentationAware,
+
+    /// <summary>Least CPU and GPU left free on the node (the ATC '23 artifact's BestFit).</summary>
+    BestFit,
+
+    /// <summary>Partly used GPUs first, then partly used nodes, then idle nodes.</summary>
+    GpuPacking,
+
+    /// <summary>Any node that fits, uniformly at random (seeded).</summary>
+    Random,
+
+    /// <summary>
+    /// FGD as the ATC '23 artifact scores it (a baseline): the same fragmentation growth, mapped through a sigmoid to a whole
+    /// 0–100 score, ties at random.
+    /// </summary>
+    Fgd,
+}

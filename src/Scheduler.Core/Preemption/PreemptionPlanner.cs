@@ -1,0 +1,184 @@
+using Scheduler.Core.Cycle;
+using Scheduler.Core.Placement;
+using Scheduler.Core.Quotas;
+
+namespace Scheduler.Core.Preemption;
+
+/// <summary>
+/// Finds the smallest set of running jobs whose removal lets a pending job start, simulated on the cluster state and the quota
+/// ledger and rolled back (Kueue's approach). Victims are jobs of the same queue with lower priority, or jobs of other queues in the
+/// cohort that borrow the type while the preemptor's queue would stay within its nominal quota (reclaiming lent quota). Cheapest
+/// victims go first: lowest priority, then least work lost since the last checkpoint; then victims not needed are given back.
+/// Returns null when even every candidate together would not make room: nothing is preempted in vain.
+/// </summary>
+internal sealed class PreemptionPlanner(
+    ClusterState state,
+    QuotaLedger ledger,
+    GangPlacer gang,
+    IReadOnlyList<RunningState> running,
+    SchedulerOptions options,
+    DateTimeOffset now)
+{
+    private Dictionary<int, List<RunningState>>? _byQueue;
+    private readonly HashSet<(int Queue, int Type, int Priority, int Pods, int Gpus, int Milli, long Cpu, long Mem)> _hopeless = [];
+
+    public PreemptionPlan? TryPlan(PendingState pending, PodRequest pod, int type, (int[]? DomainOf, int Count) topology)
+    {
+        var job = pending.Job;
+        var key = (pending.Queue, type, job.Priority, job.Pods, pod.Gpus, pod.Milli, pod.Cpu, pod.Mem);
+        if (_hopeless.Contains(key))
+        {
+            return null;
+        }
+
+        pod.TypeMask = 1UL << type;
+        var demand = job.TotalGpuMilli;
+        var reclaim = ledger.CohortOf(pending.Queue) >= 0 && ledger.Usage(pending.Queue, type) + demand <= ledger.Nominal(pending.Queue, type);
+        var candidates = new List<RunningState>();
+        long freeable = 0;
+        foreach (var r in CandidatesOf(pending.Queue, reclaim))
+        {
+            if (r.Victim || r.Type != type || r.Queue < 0)
+            {
+                continue;
+            }
+
+            var sameQueueLower = r.Queue == pending.Queue && r.Job.Priority < job.Priority;
+            var borrowed = reclaim && r.Queue != pending.Queue && ledger.CohortOf(r.Queue) == ledger.CohortOf(pending.Queue)
+                && ledger.IsBorrowing(r.Queue, type) && !Protected(r);
+            if (sameQueueLower || borrowed)
+            {
+                candidates.Add(r);
+                freeable += r.Milli;
+            }
+        }
+
+        if (candidates.Count == 0 || freeable + (type < state.TypeFreeMilli.Length ? state.TypeFreeMilli[type] : 0) < demand)
+        {
+            _hopeless.Add(key);
+            return null;
+        }
+
+        candidates.Sort(static (a, b) =>
+        {
+            var c = a.Job.Priority.CompareTo(b.Job.Priority);
+            if (c != 0)
+            {
+                return c;
+            }
+
+            c = a.WorkLostTicks.CompareTo(b.WorkLostTicks);
+            return c != 0 ? c : string.CompareOrdinal(a.Job.Id, b.Job.Id);
+        });
+
+        var mark = state.Mark();
+        var chosen = new List<RunningState>();
+        var fits = false;
+        foreach (var candidate in candidates)
+        {
+            // A reclaim victim must still be borrowing once the victims before it are gone.
+            if (candidate.Queue != pending.Queue && !ledger.IsBorrowing(candidate.Queue, type))
+            {
+                continue;
+            }
+
+            Remove(candidate);
+            chosen.Add(candidate);
+            if (Fits(pending, pod, type, topology))
+            {
+                fits = true;
+                break;
+            }
+        }
+
+        if (!fits)
+        {
+            Restore(chosen, mark);
+            _hopeless.Add(key);
+            return null;
+        }
+
+        // Give back every victim that is not needed, latest cheap choices last.
+        for (var i = chosen.Count - 2; i >= 0; i--)
+        {
+            var victim = chosen[i];
+            Put(victim);
+            if (Fits(pending, pod, type, topology))
+            {
+                chosen.RemoveAt(i);
+            }
+            else
+            {
+                Remove(victim);
+            }
+        }
+
+        var placement = gang.TryPlace(job.Pods, pod, topology.DomainOf, topology.Count)!;
+        Restore(chosen, mark);
+        return new PreemptionPlan(chosen, placement);
+    }
+
+    private bool Protected(RunningState r) =>
+        r.Job.LastPreemptedAt is not null && now - r.Job.StartedAt < options.PreemptionProtection;
+
+    private bool Fits(PendingState pending, PodRequest pod, int type, (int[]? DomainOf, int Count) topology)
+    {
+        if (!ledger.Fits(pending.Queue, type, pending.Job.TotalGpuMilli))
+        {
+            return false;
+        }
+
+        var mark = state.Mark();
+        var placed = gang.TryPlace(pending.Job.Pods, pod, topology.DomainOf, topology.Count);
+        state.Rollback(mark);
+        return placed is not null;
+    }
+
+    private void Remove(RunningState victim)
+    {
+        victim.ReleaseFrom(state);
+        ledger.Add(victim.Queue, victim.Type, -victim.Milli);
+    }
+
+    private void Put(RunningState victim)
+    {
+        victim.AllocateIn(state);
+        ledger.Add(victim.Queue, victim.Type, victim.Milli);
+    }
+
+    private void Restore(List<RunningState> removed, int mark)
+    {
+        state.Rollback(mark);
+        foreach (var victim in removed)
+        {
+            ledger.Add(victim.Queue, victim.Type, victim.Milli);
+        }
+    }
+
+    /// <summary>Running jobs of the queue, plus those of its cohort when reclaiming.</summary>
+    private IEnumerable<RunningState> CandidatesOf(int queue, bool reclaim)
+    {
+        if (_byQueue is null)
+        {
+            _byQueue = [];
+            foreach (var r in running)
+            {
+                if (r.Queue >= 0)
+                {
+                    (_byQueue.TryGetValue(r.Queue, out var list) ? list : _byQueue[r.Queue] = []).Add(r);
+                }
+            }
+        }
+
+        if (!reclaim)
+        {
+            return _byQueue.TryGetValue(queue, out var own) ? own : [];
+        }
+
+        var cohort = ledger.CohortOf(queue);
+        return _byQueue.Where(p => ledger.CohortOf(p.Key) == cohort).OrderBy(p => p.Key).SelectMany(p => p.Value);
+    }
+}
+
+/// <summary>The victims to stop and where the preemptor will run once they have.</summary>
+internal sealed record PreemptionPlan(IReadOnlyList<RunningState> Victims, GangPlacement[] Placement);

@@ -1,0 +1,127 @@
+using Scheduler.Core.Snapshots;
+
+namespace Scheduler.Core.Quotas;
+
+/// <summary>
+/// Quota usage per queue and GPU type in milli-GPUs, with Kueue's cohort rules. A queue keeps <c>nominal − lendingLimit</c> for
+/// itself (its guaranteed part); what it uses above that comes from the cohort's pool, the sum of every member's lending limit;
+/// and it never uses more than <c>nominal + borrowingLimit</c>. A queue without a cohort uses at most its nominal quota.
+/// </summary>
+internal sealed class QuotaLedger
+{
+    private const long Unlimited = long.MaxValue / 4;
+
+    private readonly int _types;
+    private readonly long[] _nominal;
+    private readonly long[] _borrowLimit;
+    private readonly long[] _guaranteed;
+    private readonly long[] _usage;
+    private readonly int[] _cohortOf;
+    private readonly long[] _poolCapacity;
+    private readonly long[] _poolUsed;
+
+    public QuotaLedger(IReadOnlyList<QueueInfo> queues, IReadOnlyList<string> typeNames)
+    {
+        _types = typeNames.Count;
+        Queues = queues;
+        var count = queues.Count;
+        _nominal = new long[count * _types];
+        _borrowLimit = new long[count * _types];
+        _guaranteed = new long[count * _types];
+        _usage = new long[count * _types];
+        _cohortOf = new int[count];
+        var cohorts = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var q = 0; q < count; q++)
+        {
+            var queue = queues[q];
+            _cohortOf[q] = queue.Cohort is { Length: > 0 } cohort
+                ? cohorts.TryGetValue(cohort, out var c) ? c : cohorts[cohort] = cohorts.Count
+                : -1;
+        }
+
+        CohortNames = [.. cohorts.OrderBy(p => p.Value).Select(p => p.Key)];
+        _poolCapacity = new long[Math.Max(cohorts.Count, 1) * _types];
+        _poolUsed = new long[Math.Max(cohorts.Count, 1) * _types];
+        for (var q = 0; q < count; q++)
+        {
+            var queue = queues[q];
+            for (var t = 0; t < _types; t++)
+            {
+                var i = q * _types + t;
+                var name = typeNames[t];
+                var nominal = 1000L * queue.NominalQuota.GetValueOrDefault(name);
+                var lend = queue.LendingLimit.TryGetValue(name, out var lending) ? Math.Min(nominal, 1000L * lending) : nominal;
+                _nominal[i] = nominal;
+                _borrowLimit[i] = _cohortOf[q] < 0 ? 0 : queue.BorrowingLimit.TryGetValue(name, out var borrow) ? 1000L * borrow : Unlimited;
+                _guaranteed[i] = nominal - lend;
+                if (_cohortOf[q] >= 0)
+                {
+                    _poolCapacity[_cohortOf[q] * _types + t] += lend;
+                }
+            }
+        }
+    }
+
+    public IReadOnlyList<QueueInfo> Queues { get; }
+
+    public IReadOnlyList<string> CohortNames { get; }
+
+    public int CohortOf(int queue) => _cohortOf[queue];
+
+    public long Usage(int queue, int type) => _usage[queue * _types + type];
+
+    public long Nominal(int queue, int type) => _nominal[queue * _types + type];
+
+    public bool IsBorrowing(int queue, int type) => Usage(queue, type) > Nominal(queue, type);
+
+    /// <summary>Whether the queue may take <paramref name="milli"/> more of the type now.</summary>
+    public bool Fits(int queue, int type, long milli) => Check(queue, type, milli) == QuotaVerdict.Fits;
+
+    public QuotaVerdict Check(int queue, int type, long milli)
+    {
+        var i = queue * _types + type;
+        var after = _usage[i] + milli;
+        var cohort = _cohortOf[queue];
+        if (cohort < 0)
+        {
+            return after <= _nominal[i] ? QuotaVerdict.Fits : QuotaVerdict.OverNominal;
+        }
+
+        if (after > _nominal[i] + _borrowLimit[i])
+        {
+            return QuotaVerdict.OverBorrowingLimit;
+        }
+
+        var p = cohort * _types + type;
+        var usedByOthers = _poolUsed[p] - Math.Max(0, _usage[i] - _guaranteed[i]);
+        return Math.Max(0, after - _guaranteed[i]) + usedByOthers <= _poolCapacity[p] ? QuotaVerdict.Fits : QuotaVerdict.CohortExhausted;
+    }
+
+    /// <summary>Milli of the type the cohort's pool has not lent out yet.</summary>
+    public long CohortAvailable(int queue, int type)
+    {
+        var cohort = _cohortOf[queue];
+        return cohort < 0 ? 0 : Math.Max(0, _poolCapacity[cohort * _types + type] - _poolUsed[cohort * _types + type]);
+    }
+
+    public void Add(int queue, int type, long milli)
+    {
+        var i = queue * _types + type;
+        var cohort = _cohortOf[queue];
+        if (cohort >= 0)
+        {
+            var p = cohort * _types + type;
+            _poolUsed[p] += Math.Max(0, _usage[i] + milli - _guaranteed[i]) - Math.Max(0, _usage[i] - _guaranteed[i]);
+        }
+
+        _usage[i] += milli;
+    }
+}
+
+internal enum QuotaVerdict
+{
+    Fits,
+    OverNominal,
+    OverBorrowingLimit,
+    CohortExhausted,
+}
