@@ -1,0 +1,81 @@
+using Scheduler.Domain.Specs;
+using Scheduler.Trainer.Hosting;
+using Scheduler.Trainer.Tests.Support;
+using Scheduler.Trainer.Training;
+
+namespace Scheduler.Trainer.Tests.Hosting;
+
+public sealed class TrainerCommandLineTests
+{
+    private static async Task<(int Exit, string Output, string Error)> Run(string[] args, Dictionary<string, string>? environment = null)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = await TrainerCommandLine.RunAsync(args, output, error, name => environment?.GetValueOrDefault(name), TestContext.Current.CancellationToken);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    public static TheoryData<string, string> InvalidSpecs => new()
+    {
+        { TinyJob.Spec().Model(m => m with { Mlp = MlpKind.SwiGlu }).ToJson(), "model.mlp" },
+        { TinyJob.Spec().Model(m => m with { Heads = 3 }).ToJson(), "model.hiddenSize" },
+        { "{ \"name\": ", "name" },
+        { TinyJob.Spec().ToJson().Replace("\"layers\":2", "\"layers\":\"two\""), "model.layers" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidSpecs))]
+    public async Task An_invalid_spec_exits_64_naming_the_field(string json, string field)
+    {
+        using var dir = new TempDirectory();
+        var spec = Path.Combine(dir.Path, "spec.json");
+        await File.WriteAllTextAsync(spec, json, TestContext.Current.CancellationToken);
+
+        var (exit, _, error) = await Run(["--spec", spec, "--checkpoint-dir", dir.Path, "--device", "cpu"]);
+
+        Assert.Equal(ExitCodes.InvalidSpec, exit);
+        Assert.Contains($"invalid spec: {field}", error);
+    }
+
+    public static TheoryData<string[], Dictionary<string, string>, string> InvalidInvocations => new()
+    {
+        { [], new(), "--spec" },
+        { ["--spec", "/nonexistent/spec.json", "--checkpoint-dir", "/tmp"], new(), "--spec" },
+        { ["--spec", "x"], new(), "--checkpoint-dir" },
+        { ["--spec", "x", "--checkpoint-dir", "y"], new() { ["WORLD_SIZE"] = "two" }, "WORLD_SIZE" },
+        { ["--spec", "x", "--checkpoint-dir", "y"], new() { ["WORLD_SIZE"] = "2", ["RANK"] = "2" }, "RANK" },
+        { ["--spec", "x", "--checkpoint-dir", "y", "--device", "tpu"], new(), "--device" },
+        { ["--max-steps", "many"], new(), "many" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidInvocations))]
+    public async Task Bad_options_or_environment_exit_64_naming_them(string[] args, Dictionary<string, string> environment, string named)
+    {
+        var (exit, _, error) = await Run(args, environment);
+        Assert.Equal(ExitCodes.InvalidSpec, exit);
+        Assert.Contains(named, error);
+    }
+
+    [Fact]
+    public async Task The_environment_supplies_what_the_command_line_leaves_out()
+    {
+        using var dir = new TempDirectory();
+        var spec = Path.Combine(dir.Path, "spec.json");
+        await File.WriteAllTextAsync(spec, TinyJob.Spec(steps: 50).ToJson(), TestContext.Current.CancellationToken);
+        var environment = new Dictionary<string, string>
+        {
+            ["SCHEDULER_SPEC"] = spec,
+            ["SCHEDULER_CHECKPOINT_DIR"] = Path.Combine(dir.Path, "ck"),
+            ["SCHEDULER_DEVICE"] = "cpu",
+            ["SCHEDULER_JOB_ID"] = "job-1",
+        };
+
+        var (exit, output, error) = await Run(["--max-steps", "2"], environment);
+
+        Assert.True(exit == ExitCodes.Finished, error);
+        Assert.Contains("step=2 ", output);
+        Assert.DoesNotContain("step=3 ", output);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "ck", "step-000000002.committed")));
+    }
+}
