@@ -38,7 +38,7 @@ internal static class TrainerBenchmark
                 return ExitCodes.Failed;
             }
 
-            var gpu = DetectGpuType(ops);
+            var gpu = ComputeBackends.CatalogType(ops, GpuCatalog.Default) ?? GpuCatalog.Default.Get("H100-SXM");
             output.WriteLine($"bench: device {ops.Device}, MFU against {gpu.Name} bf16 peak {gpu.Bf16Tflops} TFLOP/s");
             foreach (var (name, config) in shapes)
             {
@@ -107,12 +107,6 @@ internal static class TrainerBenchmark
         var gradients = new float[layout.Count];
         ops.Download(model.Gradients.View, gradients);
         return (loss, gradients);
-    }
-
-    private static GpuType DetectGpuType(ITensorOps ops)
-    {
-        var name = ops is Compute.Ilgpu.IlgpuOps ilgpu ? ilgpu.Accelerator.Name : "";
-        return GpuCatalog.Default.FindByProductLabel(name.Replace(' ', '-')) ?? GpuCatalog.Default.Get("H100-SXM");
     }
 
     private static void Measure(ITensorOps ops, string name, GptConfig config, int batch, int steps, GpuType gpu, TextWriter output)

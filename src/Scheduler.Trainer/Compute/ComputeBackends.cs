@@ -20,6 +20,10 @@ internal static class ComputeBackends
         _ => throw new Training.SpecRejectedException([new("--device", $"must be one of {string.Join(", ", Devices)}")]),
     };
 
+    /// <summary>The catalog entry of the GPU a CUDA backend runs on (device name "NVIDIA H100 80GB HBM3" → product label NVIDIA-H100-80GB-HBM3).</summary>
+    public static Domain.Catalog.GpuType? CatalogType(ITensorOps ops, Domain.Catalog.GpuCatalog catalog) =>
+        ops is IlgpuOps { Device: "cuda" } cuda ? catalog.FindByProductLabel(cuda.Accelerator.Name.Trim().Replace(' ', '-')) : null;
+
     /// <summary>Whether a CUDA driver and at least one CUDA device are present.</summary>
     public static bool CudaPresent()
     {

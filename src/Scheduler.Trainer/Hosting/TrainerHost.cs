@@ -32,6 +32,12 @@ internal static class TrainerHost
 
             // After the last await: a CUDA context is current on the thread that creates it, and training runs on this thread.
             using var ops = ComputeBackends.Create(options.Device, output);
+            if (ComputeBackends.CatalogType(ops, GpuCatalog.Default) is { } detected && detected.Name != plan.GpuType)
+            {
+                // MFU is measured against the GPU the job actually got, not the first alternative it asked for.
+                plan = plan with { GpuType = detected.Name, PeakBf16Tflops = detected.Bf16Tflops };
+            }
+
             var context = new TrainerContext(ops, data, options.CheckpointDirectory, time, output, () => stop.Requested, telemetry, reducer);
             return new TrainingLoop(plan, options, context).Run(cancellationToken);
         }
