@@ -137,6 +137,11 @@ public sealed class TelemetryTests
         var plan = TinyJob.Plan(TinyJob.Spec(steps: 5, interval: 100));
 
         var (exit, steps) = TinyJob.Run(plan, dir.Path, telemetry: sink);
+        for (var wait = 0; wait < 100 && !log.ToString().Contains("unreachable"); wait++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
         var flush = System.Diagnostics.Stopwatch.StartNew();
         await sink.DisposeAsync();
 

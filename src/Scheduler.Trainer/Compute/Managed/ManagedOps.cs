@@ -244,50 +244,41 @@ internal sealed partial class ManagedOps : ITensorOps
         });
     }
 
-    public void SplitQkv(TensorView<float> qkv, TensorView<float> q, TensorView<float> k, TensorView<float> v, int batch, int length, int heads, int kvHeads, int headDim)
+    public void SplitQkv(TensorView<float> qkv, TensorView<float> q, TensorView<float> k, TensorView<float> v, int batch, int length, int heads, int kvHeads, int headDim) =>
+        MoveQkv(qkv, q, k, v, batch, length, heads, kvHeads, headDim, merge: false);
+
+    public void MergeQkv(TensorView<float> dq, TensorView<float> dk, TensorView<float> dv, TensorView<float> dQkv, int batch, int length, int heads, int kvHeads, int headDim) =>
+        MoveQkv(dQkv, dq, dk, dv, batch, length, heads, kvHeads, headDim, merge: true);
+
+    /// <summary>Copies each head's slice between the packed [B,T,(H+2KV)·D] rows and the head-major q, k, v; <paramref name="merge"/> packs.</summary>
+    private static void MoveQkv(TensorView<float> qkv, TensorView<float> q, TensorView<float> k, TensorView<float> v, int batch, int length, int heads, int kvHeads, int headDim, bool merge)
     {
-        var src = Array(qkv, out var so);
-        var qa = Array(q, out var qo);
-        var ka = Array(k, out var ko);
-        var va = Array(v, out var vo);
+        var packed = Array(qkv, out var po);
         var width = (heads + 2 * kvHeads) * headDim;
+        (float[] Array, int Offset, int Heads, int FirstHead)[] parts =
+        [
+            (Array(q, out var qo), qo, heads, 0),
+            (Array(k, out var ko), ko, kvHeads, heads),
+            (Array(v, out var vo), vo, kvHeads, heads + kvHeads),
+        ];
         ForRows(batch * length, width, n =>
         {
             int b = n / length, t = n % length;
-            var row = so + n * width;
-            for (var h = 0; h < heads; h++)
+            foreach (var (split, offset, count, first) in parts)
             {
-                System.Array.Copy(src, row + h * headDim, qa, qo + ((b * heads + h) * length + t) * headDim, headDim);
-            }
-
-            for (var h = 0; h < kvHeads; h++)
-            {
-                System.Array.Copy(src, row + (heads + h) * headDim, ka, ko + ((b * kvHeads + h) * length + t) * headDim, headDim);
-                System.Array.Copy(src, row + (heads + kvHeads + h) * headDim, va, vo + ((b * kvHeads + h) * length + t) * headDim, headDim);
-            }
-        });
-    }
-
-    public void MergeQkv(TensorView<float> dq, TensorView<float> dk, TensorView<float> dv, TensorView<float> dQkv, int batch, int length, int heads, int kvHeads, int headDim)
-    {
-        var dst = Array(dQkv, out var dO);
-        var qa = Array(dq, out var qo);
-        var ka = Array(dk, out var ko);
-        var va = Array(dv, out var vo);
-        var width = (heads + 2 * kvHeads) * headDim;
-        ForRows(batch * length, width, n =>
-        {
-            int b = n / length, t = n % length;
-            var row = dO + n * width;
-            for (var h = 0; h < heads; h++)
-            {
-                System.Array.Copy(qa, qo + ((b * heads + h) * length + t) * headDim, dst, row + h * headDim, headDim);
-            }
-
-            for (var h = 0; h < kvHeads; h++)
-            {
-                System.Array.Copy(ka, ko + ((b * kvHeads + h) * length + t) * headDim, dst, row + (heads + h) * headDim, headDim);
-                System.Array.Copy(va, vo + ((b * kvHeads + h) * length + t) * headDim, dst, row + (heads + kvHeads + h) * headDim, headDim);
+                for (var h = 0; h < count; h++)
+                {
+                    var packedIndex = po + n * width + (first + h) * headDim;
+                    var splitIndex = offset + ((b * count + h) * length + t) * headDim;
+                    if (merge)
+                    {
+                        System.Array.Copy(split, splitIndex, packed, packedIndex, headDim);
+                    }
+                    else
+                    {
+                        System.Array.Copy(packed, packedIndex, split, splitIndex, headDim);
+                    }
+                }
             }
         });
     }
