@@ -45,7 +45,7 @@ internal static class ComputeBackends
         Context context;
         try
         {
-            context = Context.Create(builder => builder.Cuda().Math(MathMode.Fast32BitOnly));
+            context = Context.Create(builder => builder.Cuda().Math(MathMode.Fast));
         }
         catch (Exception ex) when (ex is DllNotFoundException or TypeInitializationException or InvalidOperationException or NotSupportedException or EntryPointNotFoundException)
         {

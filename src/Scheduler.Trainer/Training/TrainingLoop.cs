@@ -45,6 +45,7 @@ internal sealed class TrainingLoop(TrainingPlan plan, TrainerOptions options, Tr
         var log = context.Log;
         var state = Restore();
         var target = Math.Min(plan.TotalSteps, options.MaxSteps ?? long.MaxValue);
+        var startStep = state.Step;
         using var model = new GptModel(ops, _layout, plan.MicroBatchSize, plan.Bf16);
         ops.Upload<float>(state.Weights, model.Weights.View);
         ops.Upload<float>(state.FirstMoment, model.FirstMoment.View);
@@ -113,10 +114,14 @@ internal sealed class TrainingLoop(TrainingPlan plan, TrainerOptions options, Tr
                 lastCheckpoint = state.Step;
             }
 
-            last = Sample(report, flopsPerToken, lastCheckpoint);
-            if (Rank == 0 && state.Step % options.TelemetryEverySteps == 0)
+            var telemetryDue = Rank == 0 && context.Telemetry is not null && (state.Step % options.TelemetryEverySteps == 0 || stop || state.Step == target);
+            if (telemetryDue)
             {
-                context.Telemetry?.Report(last);
+                last = Sample(report, flopsPerToken, lastCheckpoint);
+                if (state.Step % options.TelemetryEverySteps == 0)
+                {
+                    context.Telemetry!.Report(last);
+                }
             }
 
             if (stop)
@@ -127,7 +132,7 @@ internal sealed class TrainingLoop(TrainingPlan plan, TrainerOptions options, Tr
             }
         }
 
-        if (last is null)
+        if (state.Step == startStep)
         {
             log.WriteLine($"trainer: already at step {state.Step} of {target}; nothing to do");
         }
