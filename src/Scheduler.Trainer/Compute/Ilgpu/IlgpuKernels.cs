@@ -22,8 +22,6 @@ internal struct GemmArgs
 /// </summary>
 internal static class IlgpuKernels
 {
-    private const float LayerNormEpsilon = 1e-5f;
-
     public static void Fill(Index1D i, ArrayView<float> x, float value) => x[i] = value;
 
     public static void Add(Index1D i, ArrayView<float> a, ArrayView<float> b, ArrayView<float> result) => result[i] = a[i] + b[i];
@@ -46,62 +44,6 @@ internal static class IlgpuKernels
             var g = dOutput[(long)n * channels + c];
             dWte[(long)tokens[n] * channels + c] += g;
             dWpe[(long)(n % length) * channels + c] += g;
-        }
-    }
-
-    /// <summary>One thread per row.</summary>
-    public static void LayerNormForward(Index1D nIndex, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> y, ArrayView<float> mean, ArrayView<float> rstd, int channels)
-    {
-        int n = nIndex;
-        var row = (long)n * channels;
-        var sum = 0f;
-        for (var i = 0; i < channels; i++)
-        {
-            sum += x[row + i];
-        }
-
-        var mu = sum / channels;
-        var variance = 0f;
-        for (var i = 0; i < channels; i++)
-        {
-            var diff = x[row + i] - mu;
-            variance += diff * diff;
-        }
-
-        var s = 1f / MathF.Sqrt(variance / channels + LayerNormEpsilon);
-        for (var i = 0; i < channels; i++)
-        {
-            y[row + i] = (x[row + i] - mu) * s * weight[i] + bias[i];
-        }
-
-        mean[n] = mu;
-        rstd[n] = s;
-    }
-
-    /// <summary>One thread per row: accumulates the input gradient.</summary>
-    public static void LayerNormBackwardInput(Index1D nIndex, ArrayView<float> dy, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> dx, int channels)
-    {
-        int n = nIndex;
-        var row = (long)n * channels;
-        var mu = mean[n];
-        var s = rstd[n];
-        var meanDn = 0f;
-        var meanDnXhat = 0f;
-        for (var i = 0; i < channels; i++)
-        {
-            var xhat = (x[row + i] - mu) * s;
-            var dn = dy[row + i] * weight[i];
-            meanDn += dn;
-            meanDnXhat += dn * xhat;
-        }
-
-        meanDn /= channels;
-        meanDnXhat /= channels;
-        for (var i = 0; i < channels; i++)
-        {
-            var xhat = (x[row + i] - mu) * s;
-            var dn = dy[row + i] * weight[i];
-            dx[row + i] += (dn - meanDn - xhat * meanDnXhat) * s;
         }
     }
 
@@ -181,80 +123,9 @@ internal static class IlgpuKernels
         }
     }
 
-    /// <summary>One thread per row of [rows, T]; row r is query position r mod T.</summary>
-    public static void CausalSoftmax(Index1D rIndex, ArrayView<float> scores, ArrayView<float> probs, int length)
-    {
-        int r = rIndex;
-        var t = r % length;
-        var row = (long)r * length;
-        var max = float.NegativeInfinity;
-        for (var u = 0; u <= t; u++)
-        {
-            max = MathF.Max(max, scores[row + u]);
-        }
-
-        var sum = 0f;
-        for (var u = 0; u <= t; u++)
-        {
-            var e = MathF.Exp(scores[row + u] - max);
-            probs[row + u] = e;
-            sum += e;
-        }
-
-        var inv = 1f / sum;
-        for (var u = 0; u < length; u++)
-        {
-            probs[row + u] = u <= t ? probs[row + u] * inv : 0f;
-        }
-    }
-
-    public static void CausalSoftmaxBackward(Index1D rIndex, ArrayView<float> dProbs, ArrayView<float> probs, ArrayView<float> dScores, int length)
-    {
-        int r = rIndex;
-        var t = r % length;
-        var row = (long)r * length;
-        var dot = 0f;
-        for (var u = 0; u <= t; u++)
-        {
-            dot += dProbs[row + u] * probs[row + u];
-        }
-
-        for (var u = 0; u < length; u++)
-        {
-            dScores[row + u] = u <= t ? probs[row + u] * (dProbs[row + u] - dot) : 0f;
-        }
-    }
-
     public static void Gelu(Index1D i, ArrayView<float> x, ArrayView<float> y) => y[i] = GeluMath.Forward(x[i]);
 
     public static void GeluBackward(Index1D i, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dx) => dx[i] = dy[i] * GeluMath.Derivative(x[i]);
-
-    /// <summary>One thread per row: loss, then (softmax − onehot)·scale in place of the logits.</summary>
-    public static void CrossEntropy(Index1D nIndex, ArrayView<float> logits, ArrayView<int> targets, ArrayView<float> losses, int vocab, float gradientScale)
-    {
-        int n = nIndex;
-        var row = (long)n * vocab;
-        var max = float.NegativeInfinity;
-        for (var v = 0; v < vocab; v++)
-        {
-            max = MathF.Max(max, logits[row + v]);
-        }
-
-        var sum = 0f;
-        for (var v = 0; v < vocab; v++)
-        {
-            sum += MathF.Exp(logits[row + v] - max);
-        }
-
-        var target = targets[n];
-        losses[n] = MathF.Log(sum) + max - logits[row + target];
-        var inv = 1f / sum;
-        for (var v = 0; v < vocab; v++)
-        {
-            var p = MathF.Exp(logits[row + v] - max) * inv * gradientScale;
-            logits[row + v] = v == target ? p - gradientScale : p;
-        }
-    }
 
     public static void AdamW(Index1D iIndex, ArrayView<float> weights, ArrayView<float> gradients, ArrayView<float> m, ArrayView<float> v, AdamWStep step)
     {

@@ -45,16 +45,16 @@ internal sealed class IlgpuOps : ITensorOps
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>? _add;
     private Action<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _embeddingForward;
     private Action<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>? _embeddingBackward;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _layerNormForward;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _layerNormBackwardInput;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _layerNormForward;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _layerNormBackwardInput;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _layerNormBackwardParameters;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>? _splitQkv;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>? _permuteHeads;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, int>? _causalSoftmax;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _causalSoftmaxBackward;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int>? _causalSoftmax;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _causalSoftmaxBackward;
     private Action<Index1D, ArrayView<float>, ArrayView<float>>? _gelu;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>? _geluBackward;
-    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, float>? _crossEntropy;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, float>? _crossEntropy;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamWStep>? _adamW;
     private Action<Index1D, ArrayView<float>, ArrayView<double>, int>? _sumOfSquares;
 
@@ -114,6 +114,22 @@ internal sealed class IlgpuOps : ITensorOps
 
     public void Synchronize() => _accelerator.Synchronize();
 
+    /// <summary>
+    /// One group per row: 256 threads on a GPU; 4 on ILGPU's CPU emulator, where every barrier synchronises OS threads
+    /// (4 still runs a two-level reduction tree, which is what the tests need to see).
+    /// </summary>
+    private KernelConfig PerRow(int rows)
+    {
+        var limit = _accelerator.AcceleratorType == AcceleratorType.Cuda ? IlgpuRowKernels.MaxGroupSize : 4;
+        var group = 1;
+        while (group * 2 <= Math.Min(limit, _accelerator.MaxNumThreadsPerGroup))
+        {
+            group *= 2;
+        }
+
+        return new KernelConfig(rows, group);
+    }
+
     private TDelegate Load<TDelegate>(ref TDelegate? slot, Func<Accelerator, TDelegate> load) where TDelegate : Delegate => slot ??= load(_accelerator);
 
     public void Fill(TensorView<float> x, float value) =>
@@ -132,15 +148,15 @@ internal sealed class IlgpuOps : ITensorOps
             channels, View(tokens), View(dOutput), View(dWte), View(dWpe), batch * length, length, channels);
 
     public void LayerNormForward(TensorView<float> x, TensorView<float> weight, TensorView<float> bias, TensorView<float> y, TensorView<float> mean, TensorView<float> rstd, int rows, int channels) =>
-        Load(ref _layerNormForward, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(IlgpuKernels.LayerNormForward))(
-            rows, View(x), View(weight), View(bias), View(y), View(mean), View(rstd), channels);
+        Load(ref _layerNormForward, a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(IlgpuRowKernels.LayerNormForward))(
+            PerRow(rows), View(x), View(weight), View(bias), View(y), View(mean), View(rstd), channels);
 
     public void LayerNormBackward(
         TensorView<float> dy, TensorView<float> x, TensorView<float> weight, TensorView<float> mean, TensorView<float> rstd,
         TensorView<float> dx, TensorView<float> dWeight, TensorView<float> dBias, int rows, int channels)
     {
-        Load(ref _layerNormBackwardInput, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(IlgpuKernels.LayerNormBackwardInput))(
-            rows, View(dy), View(x), View(weight), View(mean), View(rstd), View(dx), channels);
+        Load(ref _layerNormBackwardInput, a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(IlgpuRowKernels.LayerNormBackwardInput))(
+            PerRow(rows), View(dy), View(x), View(weight), View(mean), View(rstd), View(dx), channels);
         Load(ref _layerNormBackwardParameters, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(IlgpuKernels.LayerNormBackwardParameters))(
             channels, View(dy), View(x), View(mean), View(rstd), View(dWeight), View(dBias), rows, channels);
     }
@@ -163,12 +179,12 @@ internal sealed class IlgpuOps : ITensorOps
             batch * length * heads * headDim, View(source), View(destination), length, heads, headDim, inverse ? 1 : 0);
 
     public void CausalSoftmax(TensorView<float> scores, TensorView<float> probs, int rows, int length) =>
-        Load(ref _causalSoftmax, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(IlgpuKernels.CausalSoftmax))(
-            rows, View(scores), View(probs), length);
+        Load(ref _causalSoftmax, a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(IlgpuRowKernels.CausalSoftmax))(
+            PerRow(rows), View(scores), View(probs), length);
 
     public void CausalSoftmaxBackward(TensorView<float> dProbs, TensorView<float> probs, TensorView<float> dScores, int rows, int length) =>
-        Load(ref _causalSoftmaxBackward, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(IlgpuKernels.CausalSoftmaxBackward))(
-            rows, View(dProbs), View(probs), View(dScores), length);
+        Load(ref _causalSoftmaxBackward, a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(IlgpuRowKernels.CausalSoftmaxBackward))(
+            PerRow(rows), View(dProbs), View(probs), View(dScores), length);
 
     public void Gelu(TensorView<float> x, TensorView<float> y) =>
         Load(ref _gelu, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(IlgpuKernels.Gelu))((int)x.Length, View(x), View(y));
@@ -178,8 +194,8 @@ internal sealed class IlgpuOps : ITensorOps
             (int)x.Length, View(x), View(dy), View(dx));
 
     public void CrossEntropy(TensorView<float> logits, TensorView<int> targets, TensorView<float> losses, int rows, int vocab, float gradientScale) =>
-        Load(ref _crossEntropy, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, float>(IlgpuKernels.CrossEntropy))(
-            rows, View(logits), View(targets), View(losses), vocab, gradientScale);
+        Load(ref _crossEntropy, a => a.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, float>(IlgpuRowKernels.CrossEntropy))(
+            PerRow(rows), View(logits), View(targets), View(losses), vocab, gradientScale);
 
     public void AdamW(TensorView<float> weights, TensorView<float> gradients, TensorView<float> m, TensorView<float> v, in AdamWStep step) =>
         Load(ref _adamW, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamWStep>(IlgpuKernels.AdamW))(
