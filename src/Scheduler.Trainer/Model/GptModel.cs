@@ -22,7 +22,7 @@ internal sealed class GptModel : IDisposable
     // Forward state of the last pass (per layer above, model-wide here).
     private readonly DeviceBuffer<int> _inputs, _targets;
     private readonly DeviceBuffer<float>[] _residual;
-    private readonly DeviceBuffer<float> _final, _finalMean, _finalRstd, _logits, _losses, _scores;
+    private readonly DeviceBuffer<float> _final, _finalMean, _finalRstd, _logits, _losses, _scores, _projected;
 
     // Backward scratch shared by all layers.
     private readonly DeviceBuffer<float> _dResidual, _dNormOut, _dAttn, _dHeads, _dFfn, _dFc, _dProbs, _dScores, _dq, _dk, _dv, _dQkv;
@@ -51,6 +51,7 @@ internal sealed class GptModel : IDisposable
         _logits = Float((long)n * _c.VocabSize);
         _losses = Float(n);
         _scores = Float(attention);
+        _projected = Float((long)n * c);
         _dResidual = Float((long)n * c);
         _dNormOut = Float((long)n * c);
         _dAttn = Float((long)n * c);
@@ -137,13 +138,13 @@ internal sealed class GptModel : IDisposable
             new GemmShape(false, false, g * t, d, t, t, d, d, (long)g * t * t, (long)t * d, (long)g * t * d, groups),
             a.Probs.View, a.V.View, a.Heads.View, _bf16);
         _ops.PermuteHeads(a.Heads.View, a.Attn.View, _batch, t, _c.Heads, d, inverse: false);
-        Linear(a.Attn.View, p.AttnOut, _dNormOut.View, n);
-        _ops.Add(_residual[l].View, _dNormOut.View, a.Mid.View);
+        Linear(a.Attn.View, p.AttnOut, _projected.View, n);
+        _ops.Add(_residual[l].View, _projected.View, a.Mid.View);
         _ops.LayerNormForward(a.Mid.View, W(p.Ln2Weight), W(p.Ln2Bias), a.Ln2.View, a.Ln2Mean.View, a.Ln2Rstd.View, n, c);
         Linear(a.Ln2.View, p.Fc, a.Fc.View, n);
         _ops.Gelu(a.Fc.View, a.Gelu.View);
-        Linear(a.Gelu.View, p.Proj, _dNormOut.View, n);
-        _ops.Add(a.Mid.View, _dNormOut.View, _residual[l + 1].View);
+        Linear(a.Gelu.View, p.Proj, _projected.View, n);
+        _ops.Add(a.Mid.View, _projected.View, _residual[l + 1].View);
     }
 
     private void Backward()

@@ -51,11 +51,7 @@ internal sealed class TrainingLoop(TrainingPlan plan, TrainerOptions options, Tr
         ops.Upload<float>(state.FirstMoment, model.FirstMoment.View);
         ops.Upload<float>(state.SecondMoment, model.SecondMoment.View);
 
-        var microSteps = plan.GlobalBatchSize / (plan.MicroBatchSize * WorldSize);
-        var gradientScale = 1f / ((float)plan.MicroBatchSize * plan.Model.SeqLength * (plan.GlobalBatchSize / plan.MicroBatchSize));
-        var rows = model.Rows;
-        var inputs = new int[rows];
-        var targets = new int[rows];
+        var batch = (Inputs: new int[model.Rows], Targets: new int[model.Rows]);
         var reduced = context.Reducer is null ? null : new float[_layout.Count + 2];
         long? lastCheckpoint = state.Step > 0 ? state.Step : null;
         var flopsPerToken = plan.Model.FlopsPerToken(_layout.Count);
@@ -67,33 +63,7 @@ internal sealed class TrainingLoop(TrainingPlan plan, TrainerOptions options, Tr
         {
             cancellationToken.ThrowIfCancellationRequested();
             var started = context.Time.GetTimestamp();
-            ops.Fill(model.Gradients.View, 0f);
-            var loss = 0.0;
-            for (var micro = 0; micro < microSteps; micro++)
-            {
-                var first = (Rank * microSteps + micro) * plan.MicroBatchSize;
-                for (var s = 0; s < plan.MicroBatchSize; s++)
-                {
-                    var t = plan.Model.SeqLength;
-                    context.Data.Read(state.Cursor, first + s, inputs.AsSpan(s * t, t), targets.AsSpan(s * t, t));
-                }
-
-                loss += model.ForwardBackward(inputs, targets, gradientScale);
-            }
-
-            loss /= microSteps;
-            var stop = context.StopRequested();
-            if (reduced is not null)
-            {
-                ops.Download(model.Gradients.View, reduced.AsSpan(0, (int)_layout.Count));
-                reduced[^2] = (float)loss;
-                reduced[^1] = stop ? 1f : 0f;
-                context.Reducer!.AllReduceSum(reduced);
-                ops.Upload<float>(reduced.AsSpan(0, (int)_layout.Count), model.Gradients.View);
-                loss = reduced[^2] / WorldSize;
-                stop = reduced[^1] > 0;
-            }
-
+            var (loss, stop) = AccumulateGradients(model, state, batch, reduced);
             var norm = Math.Sqrt(ops.SumOfSquares(model.Gradients.View));
             var learningRate = plan.LearningRateAt(state.Step);
             AdamWOptimizer.Step(model, plan, state.Step + 1, learningRate, norm);
@@ -139,6 +109,46 @@ internal sealed class TrainingLoop(TrainingPlan plan, TrainerOptions options, Tr
 
         ReportFinal(last, "finished");
         return ExitCodes.Finished;
+    }
+
+    /// <summary>
+    /// Zeroes the gradients, accumulates this rank's micro-batches (each scaled so the sum over all ranks is the mean over
+    /// the global batch), then sums gradients, loss and the stop flag over the ranks. Returns the global mean loss and
+    /// whether any rank was asked to stop.
+    /// </summary>
+    private (double Loss, bool Stop) AccumulateGradients(GptModel model, TrainingState state, (int[] Inputs, int[] Targets) batch, float[]? reduced)
+    {
+        var ops = context.Ops;
+        var length = plan.Model.SeqLength;
+        var microSteps = plan.GlobalBatchSize / (plan.MicroBatchSize * WorldSize);
+        var gradientScale = 1f / ((float)plan.GlobalBatchSize * length);
+        ops.Fill(model.Gradients.View, 0f);
+        var loss = 0.0;
+        for (var micro = 0; micro < microSteps; micro++)
+        {
+            var first = (Rank * microSteps + micro) * plan.MicroBatchSize;
+            for (var s = 0; s < plan.MicroBatchSize; s++)
+            {
+                context.Data.Read(state.Cursor, first + s, batch.Inputs.AsSpan(s * length, length), batch.Targets.AsSpan(s * length, length));
+            }
+
+            loss += model.ForwardBackward(batch.Inputs, batch.Targets, gradientScale);
+        }
+
+        loss /= microSteps;
+        var stop = context.StopRequested();
+        if (reduced is null)
+        {
+            return (loss, stop);
+        }
+
+        var count = (int)_layout.Count;
+        ops.Download(model.Gradients.View, reduced.AsSpan(0, count));
+        reduced[^2] = (float)loss;
+        reduced[^1] = stop ? 1f : 0f;
+        context.Reducer!.AllReduceSum(reduced);
+        ops.Upload<float>(reduced.AsSpan(0, count), model.Gradients.View);
+        return (reduced[^2] / WorldSize, reduced[^1] > 0);
     }
 
     private void ReportFinal(TelemetrySample? last, string reason)

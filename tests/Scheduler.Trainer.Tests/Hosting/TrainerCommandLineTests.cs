@@ -78,4 +78,26 @@ public sealed class TrainerCommandLineTests
         Assert.DoesNotContain("step=3 ", output);
         Assert.True(File.Exists(Path.Combine(dir.Path, "ck", "step-000000002.committed")));
     }
+
+    [Fact]
+    public async Task Two_ranks_rendezvous_through_the_environment_and_only_rank_zero_checkpoints()
+    {
+        using var dir = new TempDirectory();
+        var spec = Path.Combine(dir.Path, "spec.json");
+        await File.WriteAllTextAsync(spec, TinyJob.Spec(steps: 3, globalBatch: 4, microBatch: 1).ToJson(), TestContext.Current.CancellationToken);
+        var port = Scheduler.Trainer.Tests.Telemetry.TelemetryServer.FreePort().ToString();
+        Task<(int Exit, string Output, string Error)> Rank(int rank) => Task.Run(() => Run(
+            ["--spec", spec, "--checkpoint-dir", Path.Combine(dir.Path, $"rank{rank}"), "--device", "cpu"],
+            new() { ["WORLD_SIZE"] = "2", ["RANK"] = rank.ToString(), ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = port }));
+
+        var results = await Task.WhenAll(Rank(0), Rank(1));
+
+        Assert.All(results, r => Assert.True(r.Exit == ExitCodes.Finished, r.Error));
+        Assert.All(results, r => Assert.Contains("rank", r.Output));
+        var losses = results.Select(r => r.Output.Split('\n').Where(l => l.StartsWith("step=", StringComparison.Ordinal)).Select(l => l.Split(' ')[1]).ToList()).ToList();
+        Assert.Equal(3, losses[0].Count);
+        Assert.Equal(losses[0], losses[1]);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "rank0", "step-000000003.committed")));
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "rank1")));
+    }
 }
