@@ -61,6 +61,12 @@ internal static class TrainerHost
             await error.WriteLineAsync($"device unavailable: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.DeviceUnavailable;
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or System.Net.Sockets.SocketException)
+        {
+            // Checkpoint I/O, device or network failures: worth a retry, unlike a bad spec.
+            await error.WriteLineAsync($"trainer failed: {ex}").ConfigureAwait(false);
+            return ExitCodes.Failed;
+        }
     }
 
     private static TokenFile OpenTokenFile(TrainingPlan plan)

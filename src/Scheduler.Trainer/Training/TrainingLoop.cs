@@ -55,7 +55,7 @@ internal sealed class TrainingLoop(TrainingPlan plan, TrainerOptions options, Tr
         var reduced = context.Reducer is null ? null : new float[_layout.Count + 2];
         long? lastCheckpoint = state.Step > 0 ? state.Step : null;
         var flopsPerToken = plan.Model.FlopsPerToken(_layout.Count);
-        log.WriteLine($"trainer: {Fingerprint}, device {ops.Device}, rank {Rank}/{WorldSize}, steps {state.Step} → {target} " +
+        log.WriteLine($"trainer: job {options.JobId ?? "(no SCHEDULER_JOB_ID)"}, {Fingerprint}, device {ops.Device}, rank {Rank}/{WorldSize}, steps {state.Step} → {target} " +
                       $"(global batch {plan.GlobalBatchSize} × {plan.Model.SeqLength} tokens, micro-batch {plan.MicroBatchSize}, {(plan.Bf16 ? "bf16" : "fp32")})");
         TelemetrySample? last = null;
 

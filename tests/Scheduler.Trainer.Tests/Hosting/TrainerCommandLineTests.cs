@@ -100,4 +100,19 @@ public sealed class TrainerCommandLineTests
         Assert.True(File.Exists(Path.Combine(dir.Path, "rank0", "step-000000003.committed")));
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "rank1")));
     }
+
+    [Fact]
+    public async Task A_checkpoint_that_cannot_be_written_exits_1_so_the_job_may_be_retried()
+    {
+        using var dir = new TempDirectory();
+        var spec = Path.Combine(dir.Path, "spec.json");
+        await File.WriteAllTextAsync(spec, TinyJob.Spec(steps: 1).ToJson(), TestContext.Current.CancellationToken);
+        var notADirectory = Path.Combine(dir.Path, "file");
+        await File.WriteAllTextAsync(notADirectory, "x", TestContext.Current.CancellationToken);
+
+        var (exit, _, error) = await Run(["--spec", spec, "--checkpoint-dir", notADirectory, "--device", "cpu"]);
+
+        Assert.Equal(ExitCodes.Failed, exit);
+        Assert.Contains("trainer failed", error);
+    }
 }
