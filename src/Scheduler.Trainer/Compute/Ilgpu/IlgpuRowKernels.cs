@@ -13,7 +13,12 @@ internal static class IlgpuRowKernels
     public const int MaxGroupSize = 256;
     private const float LayerNormEpsilon = 1e-5f;
 
-    private static float GroupSum(float value)
+    private static float GroupSum(float value) => GroupReduce(value, max: false);
+
+    private static float GroupMax(float value) => GroupReduce(value, max: true);
+
+    /// <summary>Sum or maximum over the group, through a shared-memory tree; every thread gets the result.</summary>
+    private static float GroupReduce(float value, bool max)
     {
         var shared = SharedMemory.Allocate<float>(MaxGroupSize);
         shared[Group.IdxX] = value;
@@ -22,27 +27,8 @@ internal static class IlgpuRowKernels
         {
             if (Group.IdxX < stride)
             {
-                shared[Group.IdxX] += shared[Group.IdxX + stride];
-            }
-
-            Group.Barrier();
-        }
-
-        var total = shared[0];
-        Group.Barrier();
-        return total;
-    }
-
-    private static float GroupMax(float value)
-    {
-        var shared = SharedMemory.Allocate<float>(MaxGroupSize);
-        shared[Group.IdxX] = value;
-        Group.Barrier();
-        for (var stride = Group.DimX / 2; stride > 0; stride /= 2)
-        {
-            if (Group.IdxX < stride)
-            {
-                shared[Group.IdxX] = MathF.Max(shared[Group.IdxX], shared[Group.IdxX + stride]);
+                var other = shared[Group.IdxX + stride];
+                shared[Group.IdxX] = max ? MathF.Max(shared[Group.IdxX], other) : shared[Group.IdxX] + other;
             }
 
             Group.Barrier();
