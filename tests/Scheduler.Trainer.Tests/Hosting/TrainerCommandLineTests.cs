@@ -115,4 +115,25 @@ public sealed class TrainerCommandLineTests
         Assert.Equal(ExitCodes.Failed, exit);
         Assert.Contains("trainer failed", error);
     }
+
+    [Theory]
+    [InlineData(new byte[] { 1, 0, 2, 0, 200, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0, 8, 0, 9, 0 }, ExitCodes.InvalidData, "outside the vocabulary")]
+    [InlineData(null, ExitCodes.InvalidSpec, "training.dataPath")]
+    public async Task A_bad_or_missing_token_file_is_reported_and_not_retried(byte[]? tokens, int expectedExit, string message)
+    {
+        using var dir = new TempDirectory();
+        var data = Path.Combine(dir.Path, "train.bin");
+        if (tokens is not null)
+        {
+            await File.WriteAllBytesAsync(data, tokens, TestContext.Current.CancellationToken);
+        }
+
+        var spec = Path.Combine(dir.Path, "spec.json");
+        await File.WriteAllTextAsync(spec, TinyJob.Spec(steps: 2, globalBatch: 1, microBatch: 1).Training(t => t with { DataPath = data }).ToJson(), TestContext.Current.CancellationToken);
+
+        var (exit, _, error) = await Run(["--spec", spec, "--checkpoint-dir", Path.Combine(dir.Path, "ck"), "--device", "cpu"]);
+
+        Assert.Equal(expectedExit, exit);
+        Assert.Contains(message, error);
+    }
 }
