@@ -30,7 +30,7 @@ internal sealed unsafe class CublasGemm : IGemmEngine
         _stream = ((CudaStream)accelerator.DefaultStream).StreamPtr;
         Check(CublasNative.Create(out _handle), "cublasCreate");
         Check(CublasNative.SetStream(_handle, _stream), "cublasSetStream");
-        Check(CublasNative.SetMathMode(_handle, CublasNative.TensorOpMath), "cublasSetMathMode");
+        Check(CublasNative.SetMathMode(_handle, CublasNative.DefaultMath), "cublasSetMathMode");
         if (NativeLibraries.CublasLtAvailable && CublasLtNative.Create(out var lt) == CublasNative.Success)
         {
             _lt = lt;
@@ -66,7 +66,7 @@ internal sealed unsafe class CublasGemm : IGemmEngine
         {
             Check(CublasNative.GemmStridedBatchedEx(
                 _handle, opA, opB, s.N, s.M, s.K, &alpha, pb, type, s.Ldb, s.StrideB, pa, type, s.Lda, s.StrideA,
-                &beta, pc, CudaDataType.R32F, s.Ldc, s.StrideC, s.Batch, CublasComputeType.Compute32F, CublasNative.GemmDefaultTensorOp), "cublasGemmStridedBatchedEx");
+                &beta, pc, CudaDataType.R32F, s.Ldc, s.StrideC, s.Batch, CublasComputeType.Compute32F, CublasNative.GemmDefault), "cublasGemmStridedBatchedEx");
             return;
         }
 
@@ -83,7 +83,7 @@ internal sealed unsafe class CublasGemm : IGemmEngine
 
         Check(CublasNative.GemmEx(
             _handle, opA, opB, s.N, s.M, s.K, &alpha, pb, type, s.Ldb, pa, type, s.Lda,
-            &beta, pc, CudaDataType.R32F, s.Ldc, CublasComputeType.Compute32F, CublasNative.GemmDefaultTensorOp), "cublasGemmEx");
+            &beta, pc, CudaDataType.R32F, s.Ldc, CublasComputeType.Compute32F, CublasNative.GemmDefault), "cublasGemmEx");
     }
 
     private IntPtr Convert(ArrayView<float> source, ref MemoryBuffer1D<ushort, Stride1D.Dense>? scratch)

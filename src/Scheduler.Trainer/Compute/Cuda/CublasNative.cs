@@ -25,8 +25,11 @@ internal enum CublasComputeType
 internal static partial class CublasNative
 {
     public const int Success = 0;
-    public const int GemmDefaultTensorOp = 99;
-    public const int TensorOpMath = 1;
+    /// <summary>CUBLAS_GEMM_DEFAULT: cuBLAS picks the algorithm (tensor cores for bf16 inputs).</summary>
+    public const int GemmDefault = -1;
+
+    /// <summary>CUBLAS_DEFAULT_MATH: fp32 GEMMs stay fp32 (no TF32), which the fp32 agreement check relies on.</summary>
+    public const int DefaultMath = 0;
 
     [LibraryImport(NativeLibraries.Cublas, EntryPoint = "cublasCreate_v2")]
     public static partial int Create(out IntPtr handle);
