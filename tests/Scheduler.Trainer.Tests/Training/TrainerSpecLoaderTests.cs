@@ -1,0 +1,87 @@
+using Scheduler.Domain.Catalog;
+using Scheduler.Domain.Specs;
+using Scheduler.Testing.Builders;
+using Scheduler.Trainer.Tests.Support;
+using Scheduler.Trainer.Training;
+
+namespace Scheduler.Trainer.Tests.Training;
+
+public sealed class TrainerSpecLoaderTests
+{
+    public static TheoryData<string, string> UnsupportedSpecs => new()
+    {
+        { "swiglu", "model.mlp" },
+        { "moe", "model.moe" },
+        { "encoder", "model.architecture" },
+        { "rope", "model.positionEmbedding" },
+        { "parameters-only", "model.parameters" },
+        { "fp16", "training.precision" },
+        { "sgd", "training.optimizer" },
+        { "lora", "training.finetune.method" },
+        { "tensor-parallel", "parallelism.tensor" },
+        { "zero", "parallelism.zeroStage" },
+        { "invalid-by-validator", "model.hiddenSize" },
+    };
+
+    private static JobSpecBuilder Variant(string name) => name switch
+    {
+        "swiglu" => TinyJob.Spec().Model(m => m with { Mlp = MlpKind.SwiGlu }),
+        "moe" => TinyJob.Spec().Model(m => m with { Moe = new MoeSpec { Experts = 4, ActiveExperts = 2 } }),
+        "encoder" => TinyJob.Spec().Model(m => m with { Architecture = ModelArchitecture.Encoder }),
+        "rope" => TinyJob.Spec().Model(m => m with { PositionEmbedding = PositionEmbedding.Rope }),
+        "parameters-only" => TinyJob.Spec().Model(m => m with { Layers = null, HiddenSize = null, Heads = null, KvHeads = null, Parameters = 1e6 }),
+        "fp16" => TinyJob.Spec(precision: Precision.Fp16),
+        "sgd" => TinyJob.Spec().Training(t => t with { Optimizer = OptimizerKind.Sgd }),
+        "lora" => TinyJob.Spec().Training(t => t with { Finetune = new FinetuneSpec { Method = FinetuneMethod.Lora, LoraRank = 8 } }),
+        "tensor-parallel" => TinyJob.Spec().Gpus(2, "H100-SXM").Parallelism(p => p with { Tensor = 2, Data = 1 }),
+        "zero" => TinyJob.Spec().Parallelism(p => p with { ZeroStage = 1 }),
+        "invalid-by-validator" => TinyJob.Spec().Model(m => m with { HiddenSize = 15 }),
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
+    [Theory]
+    [MemberData(nameof(UnsupportedSpecs))]
+    public void Rejects_what_the_trainer_cannot_run_naming_the_field(string variant, string field)
+    {
+        var ex = Assert.Throws<SpecRejectedException>(() => TinyJob.Plan(Variant(variant)));
+        Assert.Contains(ex.Errors, e => e.Field == field);
+        Assert.Contains(field, ex.Message);
+    }
+
+    [Fact]
+    public void Rejects_unknown_fields_like_the_control_plane_does()
+    {
+        var json = TinyJob.Spec().ToJson().Replace("\"queue\":", "\"qeueu\":1,\"queue\":");
+        var ex = Assert.Throws<SpecRejectedException>(() => TrainerSpecLoader.Load(json, GpuCatalog.Default, 1));
+        Assert.Contains(ex.Errors, e => e.Field == "qeueu");
+    }
+
+    [Fact]
+    public void Rejects_a_global_batch_the_ranks_cannot_share()
+    {
+        var ex = Assert.Throws<SpecRejectedException>(() => TinyJob.Plan(TinyJob.Spec(globalBatch: 4, microBatch: 2), worldSize: 3));
+        Assert.Contains(ex.Errors, e => e.Field == "training.globalBatchSize");
+    }
+
+    [Fact]
+    public void Derives_steps_from_tokens_and_takes_the_first_gpu_alternative_for_the_peak()
+    {
+        var plan = TinyJob.Plan(TinyJob.Spec()
+            .Training(t => t with { Steps = null, Tokens = 1000 })
+            .Gpus(1, "A100-80GB|H100-SXM"));
+        Assert.Equal(32, plan.TotalSteps); // ceil(1000 / (4 × 8))
+        Assert.Equal(312, plan.PeakBf16Tflops);
+        Assert.Equal(new Scheduler.Trainer.Model.GptConfig(2, 16, 4, 2, 64, 32, 8, true), plan.Model);
+    }
+
+    [Fact]
+    public void Learning_rate_warms_up_linearly_then_decays_by_cosine_to_a_tenth()
+    {
+        var plan = TinyJob.Plan(TinyJob.Spec(steps: 102)) with { WarmupSteps = 2, LearningRate = 1.0 };
+        Assert.Equal(0.5, plan.LearningRateAt(0), 12);
+        Assert.Equal(1.0, plan.LearningRateAt(1), 12);
+        Assert.Equal(1.0, plan.LearningRateAt(2), 12);
+        Assert.Equal(0.55, plan.LearningRateAt(52), 12);
+        Assert.Equal(0.1, plan.LearningRateAt(102), 12);
+    }
+}
