@@ -1,0 +1,44 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Scheduler.Simulation.ApiServer;
+
+/// <summary>Dotted paths (<c>spec.resources.gpus</c>, with or without a leading dot) into JSON objects.</summary>
+internal static class JsonPaths
+{
+    public static JsonNode? At(JsonObject obj, string path)
+    {
+        JsonNode? node = obj;
+        foreach (var segment in path.TrimStart('.').Split('.', StringSplitOptions.RemoveEmptyEntries))
+        {
+            node = node is JsonObject o ? o[segment] : null;
+            if (node is null)
+            {
+                return null;
+            }
+        }
+
+        return node;
+    }
+
+    public static string? StringAt(JsonObject obj, string path) => At(obj, path) switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        var n => n.ToJsonString(),
+    };
+
+    public static JsonObject Child(JsonObject parent, string name)
+    {
+        if (parent[name] is JsonObject existing)
+        {
+            return existing;
+        }
+
+        var created = new JsonObject();
+        parent[name] = created;
+        return created;
+    }
+
+    public static JsonObject Metadata(JsonObject obj) => Child(obj, "metadata");
+}
