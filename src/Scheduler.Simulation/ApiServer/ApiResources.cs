@@ -33,7 +33,7 @@ internal sealed class ApiResources
             [
                 new("Ready", "string", null, Compute: (o, _) => PodReady(o)),
                 new("Status", "string", null, Compute: (o, _) => PodStatus(o)),
-                new("Restarts", "integer", null, Compute: (o, _) => (o["status"]?["containerStatuses"] as JsonArray)?.Sum(c => c?["restartCount"]?.GetValue<int>() ?? 0) ?? 0),
+                new("Restarts", "integer", null, Compute: (o, _) => (o["status"]?["containerStatuses"] as JsonArray)?.Sum(c => (int?)JsonPaths.Long(c?["restartCount"]) ?? 0) ?? 0),
                 new("Age", "date", "metadata.creationTimestamp"),
                 new("Node", "string", "spec.nodeName", Priority: 1),
             ],
@@ -118,14 +118,14 @@ internal sealed class ApiResources
     {
         var ready = (node["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>()
             .Any(c => c["type"]?.GetValue<string>() == "Ready" && c["status"]?.GetValue<string>() == "True") == true;
-        var cordoned = node["spec"]?["unschedulable"]?.GetValue<bool>() == true;
+        var cordoned = JsonPaths.Bool(node["spec"]?["unschedulable"]) == true;
         return (ready ? "Ready" : "NotReady") + (cordoned ? ",SchedulingDisabled" : string.Empty);
     }
 
     private static string PodReady(JsonObject pod)
     {
         var total = (pod["spec"]?["containers"] as JsonArray)?.Count ?? 0;
-        var ready = (pod["status"]?["containerStatuses"] as JsonArray)?.Count(c => c?["ready"]?.GetValue<bool>() == true) ?? 0;
+        var ready = (pod["status"]?["containerStatuses"] as JsonArray)?.Count(c => JsonPaths.Bool(c?["ready"]) == true) ?? 0;
         return $"{ready}/{total}";
     }
 

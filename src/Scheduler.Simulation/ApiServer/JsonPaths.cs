@@ -28,6 +28,15 @@ internal static class JsonPaths
         var n => n.ToJsonString(),
     };
 
+    /// <summary>A whole number however it was written (an int from our code, a long or double from parsed JSON).</summary>
+    public static long? Long(JsonNode? node) => node is JsonValue v
+        ? v.TryGetValue<long>(out var l) ? l : v.TryGetValue<int>(out var i) ? i : v.TryGetValue<double>(out var d) ? (long)d
+        : v.TryGetValue<JsonElement>(out var e) && e.TryGetInt64(out var parsed) ? parsed : null
+        : null;
+
+    public static bool? Bool(JsonNode? node) => node is JsonValue v && v.TryGetValue<bool>(out var b) ? b
+        : node is JsonValue e && e.TryGetValue<JsonElement>(out var el) && el.ValueKind is JsonValueKind.True or JsonValueKind.False ? el.GetBoolean() : null;
+
     public static JsonObject Child(JsonObject parent, string name)
     {
         if (parent[name] is JsonObject existing)

@@ -235,7 +235,7 @@ internal sealed class ResourceOperations
         metadata["resourceVersion"] = currentVersion;
         if (!JsonNode.DeepEquals(current["spec"], updated["spec"]))
         {
-            metadata["generation"] = (current["metadata"]!["generation"]?.GetValue<long>() ?? 1) + 1;
+            metadata["generation"] = (JsonPaths.Long(current["metadata"]!["generation"]) ?? 1) + 1;
         }
 
         if (!statusOnly)
@@ -250,7 +250,7 @@ internal sealed class ResourceOperations
 
         var @namespace = metadata["namespace"]?.GetValue<string>();
         if (metadata["deletionTimestamp"] is not null && metadata["finalizers"] is not JsonArray { Count: > 0 }
-            && (!resource.GracefulDeletion || metadata["deletionGracePeriodSeconds"]?.GetValue<long>() == 0))
+            && (!resource.GracefulDeletion || JsonPaths.Long(metadata["deletionGracePeriodSeconds"]) == 0))
         {
             _store.Put(resource, updated, "MODIFIED");
             return _store.Remove(resource, @namespace, name)!; // the last finalizer is gone: the deletion completes
@@ -286,7 +286,7 @@ internal sealed class ResourceOperations
             return 0;
         }
 
-        return Math.Max(0, request.GracePeriodSeconds ?? current["spec"]?["terminationGracePeriodSeconds"]?.GetValue<long>() ?? 30);
+        return Math.Max(0, request.GracePeriodSeconds ?? JsonPaths.Long(current["spec"]?["terminationGracePeriodSeconds"]) ?? 30);
     }
 
     private static void CheckKind(ApiResource resource, JsonObject obj)

@@ -273,7 +273,7 @@ internal sealed class ResourceRequest
     private async Task<DeleteRequest> ReadDeleteAsync()
     {
         var body = await ReadBodyAsync() as JsonObject;
-        long? grace = long.TryParse(Query["gracePeriodSeconds"], CultureInfo.InvariantCulture, out var g) ? g : body?["gracePeriodSeconds"]?.GetValue<long>();
+        long? grace = long.TryParse(Query["gracePeriodSeconds"], CultureInfo.InvariantCulture, out var g) ? g : JsonPaths.Long(body?["gracePeriodSeconds"]);
         return new DeleteRequest(
             grace,
             body?["preconditions"]?["uid"]?.GetValue<string>(),
