@@ -1,0 +1,201 @@
+using k8s;
+using k8s.Models;
+using Scheduler.Kubernetes.Clients;
+using Scheduler.Kubernetes.Resources;
+using Scheduler.Kubernetes.Watching;
+using Scheduler.Simulation.ApiServer;
+using static Scheduler.Kubernetes.Tests.Support.TestJobs;
+
+namespace Scheduler.Kubernetes.Tests.Watching;
+
+public sealed class WatchTests : IAsyncLifetime
+{
+    private FakeApiServer _server = null!;
+    private IKubernetes _client = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _server = await FakeApiServer.StartAsync(new FakeApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(100) }, Ct);
+        _client = _server.CreateClient();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_watch_from_a_list_resource_version_reports_only_later_changes_with_bookmarks()
+    {
+        await _client.TrainingJobs().CreateAsync(Job("before"), Ct);
+        var list = await _client.TrainingJobs().ListAsync("default", cancellationToken: Ct);
+        await _client.TrainingJobs().CreateAsync(Job("after"), Ct);
+        await _client.TrainingJobs().DeleteAsync("before", "default", Ct);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var seen = new List<(WatchEventType, string?)>();
+        await foreach (var (type, job) in _client.TrainingJobs().Watch("default", null, list.Metadata.ResourceVersion, 30, _ => { }, stop.Token))
+        {
+            seen.Add((type, type == WatchEventType.Bookmark ? null : job.Metadata.Name));
+            if (type == WatchEventType.Bookmark)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal([(WatchEventType.Added, "after"), (WatchEventType.Deleted, "before"), (WatchEventType.Bookmark, null)], seen);
+    }
+
+    [Fact]
+    public async Task A_watch_from_a_compacted_resource_version_reports_410_Gone()
+    {
+        var list = await _client.TrainingJobs().ListAsync("default", cancellationToken: Ct);
+        await _client.TrainingJobs().CreateAsync(Job("after"), Ct);
+        _server.CompactHistory();
+        Exception? error = null;
+
+        await foreach (var _ in _client.TrainingJobs().Watch("default", null, list.Metadata.ResourceVersion, 30, e => error = e, Ct))
+        {
+            Assert.Fail("a gone watch reports no objects");
+        }
+
+        Assert.Equal(410, Assert.IsType<KubernetesException>(error).Status.Code);
+    }
+
+    [Fact]
+    public async Task Label_changes_move_objects_in_and_out_of_a_filtered_watch()
+    {
+        var list = await _client.CoreV1.ListNamespacedPodAsync("default", cancellationToken: Ct);
+        await _client.CoreV1.CreateNamespacedPodAsync(Pod("p"), "default", cancellationToken: Ct);
+        await _client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"app":"other"}}}""", V1Patch.PatchType.MergePatch), "p", "default", cancellationToken: Ct);
+
+        var seen = new List<WatchEventType>();
+        await foreach (var (type, _) in _client.CoreV1.WatchListNamespacedPodAsync("default", labelSelector: "app=trainer", resourceVersion: list.Metadata.ResourceVersion, timeoutSeconds: 1, cancellationToken: Ct))
+        {
+            seen.Add(type);
+        }
+
+        Assert.Equal([WatchEventType.Added, WatchEventType.Deleted], seen);
+    }
+
+    [Fact]
+    public async Task The_resource_watcher_relists_after_410_and_reports_what_changed_meanwhile()
+    {
+        await _client.TrainingJobs().CreateAsync(Job("kept"), Ct);
+        await _client.TrainingJobs().CreateAsync(Job("removed"), Ct);
+        var released = new TaskCompletionSource();
+        var source = _client.TrainingJobs().WatchSource("default");
+        var firstWatch = true;
+        var gated = source with
+        {
+            // The first watch starts only once the test has changed and compacted the store: its resourceVersion is then gone.
+            Watch = (rv, timeout, onError, ct) => Gate(source.Watch(rv, timeout, onError, ct)),
+        };
+
+        async IAsyncEnumerable<(WatchEventType, TrainingJob)> Gate(IAsyncEnumerable<(WatchEventType, TrainingJob)> inner)
+        {
+            if (firstWatch)
+            {
+                firstWatch = false;
+                await released.Task;
+            }
+
+            await foreach (var item in inner)
+            {
+                yield return item;
+            }
+        }
+
+        var watcher = new ResourceWatcher<TrainingJob>(gated, TimeProvider.System);
+        var events = new List<string>();
+        var syncs = 0;
+        var secondSync = new TaskCompletionSource();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var run = watcher.RunAsync(async (e, ct) =>
+        {
+            if (e.Type == ResourceEventType.Synced)
+            {
+                if (++syncs == 1)
+                {
+                    await _client.TrainingJobs().DeleteAsync("removed", "default", ct);
+                    await _client.TrainingJobs().CreateAsync(Job("new"), ct);
+                    await _client.TrainingJobs().PatchAsync("kept", "default", new V1Patch(new { spec = new { priorityClass = "high" } }, V1Patch.PatchType.MergePatch), ct);
+                    _server.CompactHistory();
+                    released.SetResult();
+                }
+                else
+                {
+                    secondSync.TrySetResult();
+                }
+            }
+
+            events.Add($"{e.Type} {e.Object?.Metadata.Name}".TrimEnd());
+        }, stop.Token);
+
+        await secondSync.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal(["Added kept", "Added removed", "Synced", "Modified kept", "Added new", "Deleted removed", "Synced"], events);
+        Assert.Equal(2, watcher.ListCount);
+    }
+
+    [Fact]
+    public async Task The_resource_watcher_backs_off_after_failures_and_then_syncs()
+    {
+        var failures = 0;
+        var source = WatchSources.Nodes(_client);
+        var flaky = source with
+        {
+            List = ct => ++failures <= 2 ? throw new HttpRequestException("connection refused") : source.List(ct),
+        };
+        var watcher = new ResourceWatcher<V1Node>(flaky, TimeProvider.System, new ResourceWatcherOptions { InitialBackoff = TimeSpan.FromMilliseconds(10) });
+        var synced = new TaskCompletionSource();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+
+        var run = watcher.RunAsync((e, _) =>
+        {
+            if (e.Type == ResourceEventType.Synced)
+            {
+                synced.TrySetResult();
+            }
+
+            return ValueTask.CompletedTask;
+        }, stop.Token);
+        await synced.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal(3, failures);
+        Assert.Equal(1, watcher.ListCount);
+    }
+
+    [Fact]
+    public async Task The_resource_watcher_resumes_after_the_server_ends_a_watch_without_relisting()
+    {
+        var watcher = new ResourceWatcher<TrainingJob>(_client.TrainingJobs().WatchSource("default"), TimeProvider.System,
+            new ResourceWatcherOptions { WatchTimeoutSeconds = 1 });
+        var seen = new TaskCompletionSource();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var run = watcher.RunAsync((e, _) =>
+        {
+            if (e is { Type: ResourceEventType.Added, Object.Metadata.Name: "late" })
+            {
+                seen.TrySetResult();
+            }
+
+            return ValueTask.CompletedTask;
+        }, stop.Token);
+
+        await Task.Delay(TimeSpan.FromSeconds(2.2), Ct); // past the longest jittered watch timeout (2 s)
+        await _client.TrainingJobs().CreateAsync(Job("late"), Ct);
+        await seen.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal(1, watcher.ListCount);
+    }
+}
