@@ -9,34 +9,18 @@ using Scheduler.Domain.Queues;
 using Scheduler.Kubernetes.Clients;
 using Scheduler.Kubernetes.Resources;
 using Scheduler.Simulation.ApiServer;
+using Scheduler.Kubernetes.Tests.Support;
 using static Scheduler.Kubernetes.Tests.Support.TestJobs;
 
 namespace Scheduler.Kubernetes.Tests.ApiServer;
 
-public sealed class CustomResourceTests : IAsyncLifetime
+public sealed class CustomResourceTests : FakeServerTest
 {
-    private FakeApiServer _server = null!;
-    private IKubernetes _client = null!;
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
-    {
-        _server = await FakeApiServer.StartAsync(cancellationToken: Ct);
-        _client = _server.CreateClient();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-    }
-
     [Fact]
     public async Task Creates_and_reads_a_training_job_through_the_typed_client()
     {
-        var created = await _client.TrainingJobs().CreateAsync(Job(), Ct);
-        var read = await _client.TrainingJobs().GetAsync("gpt2-small", "default", Ct);
+        var created = await Client.TrainingJobs().CreateAsync(Job(), Ct);
+        var read = await Client.TrainingJobs().GetAsync("gpt2-small", "default", Ct);
 
         Assert.NotNull(read);
         Assert.Equal(1, read.Metadata.Generation);
@@ -51,9 +35,9 @@ public sealed class CustomResourceTests : IAsyncLifetime
     [Fact]
     public async Task Creating_an_existing_name_is_409_AlreadyExists()
     {
-        await _client.TrainingJobs().CreateAsync(Job(), Ct);
+        await Client.TrainingJobs().CreateAsync(Job(), Ct);
 
-        var error = await Assert.ThrowsAsync<HttpOperationException>(() => _client.TrainingJobs().CreateAsync(Job(), Ct));
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => Client.TrainingJobs().CreateAsync(Job(), Ct));
 
         Assert.Equal(HttpStatusCode.Conflict, error.Response.StatusCode);
         Assert.Equal("AlreadyExists", Status(error).Reason);
@@ -62,11 +46,11 @@ public sealed class CustomResourceTests : IAsyncLifetime
     [Fact]
     public async Task A_missing_object_is_404_NotFound()
     {
-        Assert.Null(await _client.TrainingJobs().GetAsync("nope", "default", Ct));
-        var error = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CoreV1.ReadNamespacedPodAsync("nope", "default", cancellationToken: Ct));
+        Assert.Null(await Client.TrainingJobs().GetAsync("nope", "default", Ct));
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CoreV1.ReadNamespacedPodAsync("nope", "default", cancellationToken: Ct));
         Assert.Equal(HttpStatusCode.NotFound, error.Response.StatusCode);
         Assert.Equal("NotFound", Status(error).Reason);
-        Assert.False(await _client.TrainingJobs().DeleteAsync("nope", "default", Ct));
+        Assert.False(await Client.TrainingJobs().DeleteAsync("nope", "default", Ct));
     }
 
     [Theory]
@@ -85,7 +69,7 @@ public sealed class CustomResourceTests : IAsyncLifetime
         };
         job.Metadata.Name = name;
 
-        var error = await Assert.ThrowsAsync<HttpOperationException>(() => _client.TrainingJobs().CreateAsync(job, Ct));
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => Client.TrainingJobs().CreateAsync(job, Ct));
 
         Assert.Equal((HttpStatusCode)422, error.Response.StatusCode);
         var status = Status(error);
@@ -97,12 +81,12 @@ public sealed class CustomResourceTests : IAsyncLifetime
     [Fact]
     public async Task Replacing_with_a_stale_resource_version_is_409_Conflict()
     {
-        var created = await _client.TrainingJobs().CreateAsync(Job(), Ct);
+        var created = await Client.TrainingJobs().CreateAsync(Job(), Ct);
         created.Spec = created.Spec with { PriorityClass = "high" };
-        var updated = await _client.TrainingJobs().ReplaceAsync(created, Ct);
+        var updated = await Client.TrainingJobs().ReplaceAsync(created, Ct);
 
         created.Spec = created.Spec with { PriorityClass = "low" }; // still carries the old resourceVersion
-        var error = await Assert.ThrowsAsync<HttpOperationException>(() => _client.TrainingJobs().ReplaceAsync(created, Ct));
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => Client.TrainingJobs().ReplaceAsync(created, Ct));
 
         Assert.Equal(HttpStatusCode.Conflict, error.Response.StatusCode);
         Assert.Equal("Conflict", Status(error).Reason);
@@ -112,15 +96,15 @@ public sealed class CustomResourceTests : IAsyncLifetime
     [Fact]
     public async Task Status_writes_touch_only_the_status_and_spec_writes_ignore_it()
     {
-        await _client.TrainingJobs().CreateAsync(Job(), Ct);
+        await Client.TrainingJobs().CreateAsync(Job(), Ct);
         var estimate = JsonSerializer.SerializeToElement(new { gpuHours = 12.5 });
 
-        var afterStatus = await _client.TrainingJobs().PatchStatusAsync("gpt2-small", "default", new
+        var afterStatus = await Client.TrainingJobs().PatchStatusAsync("gpt2-small", "default", new
         {
             spec = new { queue = "changed-through-status" },
             status = new { phase = "Running", jobId = "job-1", estimate, assignedNodes = new[] { "node-a" } },
         }, Ct);
-        var afterSpec = await _client.TrainingJobs().PatchAsync("gpt2-small", "default", new V1Patch(new
+        var afterSpec = await Client.TrainingJobs().PatchAsync("gpt2-small", "default", new V1Patch(new
         {
             spec = new { priorityClass = "high" },
             status = new { phase = "Failed" },
@@ -138,7 +122,7 @@ public sealed class CustomResourceTests : IAsyncLifetime
     [Fact]
     public async Task Conditions_round_trip_through_the_status_subresource()
     {
-        var job = await _client.TrainingJobs().CreateAsync(Job(), Ct);
+        var job = await Client.TrainingJobs().CreateAsync(Job(), Ct);
         var now = DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
         job.Status = new TrainingJobStatus
         {
@@ -148,7 +132,7 @@ public sealed class CustomResourceTests : IAsyncLifetime
             Progress = new TrainingJobProgress { Step = 10, TotalSteps = 100, Fraction = 0.1 },
         };
 
-        var written = await _client.TrainingJobs().ReplaceStatusAsync(job, Ct);
+        var written = await Client.TrainingJobs().ReplaceStatusAsync(job, Ct);
 
         Assert.True(TrainingJobConditions.IsTrue(written.Status!.Conditions, TrainingJobConditions.Admitted));
         Assert.Equal(10, written.Status.Progress!.Step);
@@ -157,9 +141,9 @@ public sealed class CustomResourceTests : IAsyncLifetime
     [Fact]
     public async Task Json_patch_changes_one_member()
     {
-        await _client.TrainingJobs().CreateAsync(Job(), Ct);
+        await Client.TrainingJobs().CreateAsync(Job(), Ct);
 
-        var patched = await _client.TrainingJobs().PatchAsync("gpt2-small", "default", new V1Patch(
+        var patched = await Client.TrainingJobs().PatchAsync("gpt2-small", "default", new V1Patch(
             """[{"op":"add","path":"/metadata/labels","value":{"team":"nlp"}},{"op":"add","path":"/spec/priorityClass","value":"low"},{"op":"test","path":"/spec/queue","value":"research"}]""",
             V1Patch.PatchType.JsonPatch), Ct);
 
@@ -175,12 +159,12 @@ public sealed class CustomResourceTests : IAsyncLifetime
             Metadata = new V1ObjectMeta { Name = "research" },
             Spec = new QueueSpec { Cohort = "ml", NominalQuota = new Dictionary<string, int> { ["H100-SXM"] = 16 }, FairShareWeight = 1 },
         };
-        await _client.GpuQueues().CreateAsync(queue, Ct);
-        var listed = await _client.GpuQueues().ListAsync(null, cancellationToken: Ct);
+        await Client.GpuQueues().CreateAsync(queue, Ct);
+        var listed = await Client.GpuQueues().ListAsync(null, cancellationToken: Ct);
 
         queue.Metadata.Name = "bad";
         queue.Spec = queue.Spec with { NominalQuota = new Dictionary<string, int> { ["TPU-v5"] = 4 } };
-        var error = await Assert.ThrowsAsync<HttpOperationException>(() => _client.GpuQueues().CreateAsync(queue, Ct));
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => Client.GpuQueues().CreateAsync(queue, Ct));
 
         Assert.Equal(16, Assert.Single(listed.Items).Spec.NominalQuota!["H100-SXM"]);
         Assert.Contains(Status(error).Details.Causes, c => c.Field == "spec.nominalQuota.TPU-v5");
@@ -189,7 +173,7 @@ public sealed class CustomResourceTests : IAsyncLifetime
     [Fact]
     public async Task Unknown_fields_are_refused_when_strict_and_pruned_otherwise()
     {
-        using var http = new HttpClient { BaseAddress = _server.BaseAddress };
+        using var http = new HttpClient { BaseAddress = Server.BaseAddress };
         const string body = """
             {"apiVersion":"gpu-scheduler.io/v1alpha1","kind":"TrainingJob","metadata":{"name":"x"},
              "spec":{"queue":"research","model":{"layers":2,"hiddenSize":64,"heads":2,"color":"blue"},"training":{"steps":10},"resources":{"gpuType":"T4","gpus":1}}}
@@ -206,9 +190,9 @@ public sealed class CustomResourceTests : IAsyncLifetime
     [Fact]
     public async Task Tables_carry_the_printer_columns()
     {
-        await _client.TrainingJobs().CreateAsync(Job(), Ct);
-        await _client.TrainingJobs().PatchStatusAsync("gpt2-small", "default", new { status = new { phase = "Queued", estimate = new { gpuHours = 3.5 } } }, Ct);
-        using var http = new HttpClient { BaseAddress = _server.BaseAddress };
+        await Client.TrainingJobs().CreateAsync(Job(), Ct);
+        await Client.TrainingJobs().PatchStatusAsync("gpt2-small", "default", new { status = new { phase = "Queued", estimate = new { gpuHours = 3.5 } } }, Ct);
+        using var http = new HttpClient { BaseAddress = Server.BaseAddress };
         using var request = new HttpRequestMessage(HttpMethod.Get, "/apis/gpu-scheduler.io/v1alpha1/namespaces/default/trainingjobs");
         request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse("application/json;as=Table;v=v1;g=meta.k8s.io"));
 

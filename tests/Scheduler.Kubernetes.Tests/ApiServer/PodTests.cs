@@ -4,39 +4,26 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Time.Testing;
 using Scheduler.Simulation.ApiServer;
+using Scheduler.Kubernetes.Tests.Support;
 using static Scheduler.Kubernetes.Tests.Support.TestJobs;
 
 namespace Scheduler.Kubernetes.Tests.ApiServer;
 
-public sealed class PodTests : IAsyncLifetime
+public sealed class PodTests : FakeServerTest
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-03-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-    private FakeApiServer _server = null!;
-    private IKubernetes _client = null!;
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
-    {
-        _server = await FakeApiServer.StartAsync(new FakeApiServerOptions { Time = _time, ReapInterval = TimeSpan.FromSeconds(1) }, Ct);
-        _client = _server.CreateClient();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-    }
+    protected override FakeApiServerOptions Options => new() { Time = _time, ReapInterval = TimeSpan.FromSeconds(1) };
 
     [Fact]
     public async Task Binding_assigns_the_node_once()
     {
-        await _client.CoreV1.CreateNamespacedPodAsync(Pod("p"), "default", cancellationToken: Ct);
+        await Client.CoreV1.CreateNamespacedPodAsync(Pod("p"), "default", cancellationToken: Ct);
         var binding = new V1Binding { Metadata = new V1ObjectMeta { Name = "p" }, Target = new V1ObjectReference { Kind = "Node", Name = "node-a" } };
 
-        await _client.CoreV1.CreateNamespacedPodBindingAsync(binding, "p", "default", cancellationToken: Ct);
-        var again = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CoreV1.CreateNamespacedPodBindingAsync(binding, "p", "default", cancellationToken: Ct));
-        var pod = await _client.CoreV1.ReadNamespacedPodAsync("p", "default", cancellationToken: Ct);
+        await Client.CoreV1.CreateNamespacedPodBindingAsync(binding, "p", "default", cancellationToken: Ct);
+        var again = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CoreV1.CreateNamespacedPodBindingAsync(binding, "p", "default", cancellationToken: Ct));
+        var pod = await Client.CoreV1.ReadNamespacedPodAsync("p", "default", cancellationToken: Ct);
 
         Assert.Equal("node-a", pod.Spec.NodeName);
         Assert.Equal("Pending", pod.Status.Phase);
@@ -47,13 +34,13 @@ public sealed class PodTests : IAsyncLifetime
     [Fact]
     public async Task Deleting_a_bound_pod_marks_it_terminating_and_removes_it_after_the_grace_period()
     {
-        await _client.CoreV1.CreateNamespacedPodAsync(Pod("p", node: "node-a"), "default", cancellationToken: Ct);
+        await Client.CoreV1.CreateNamespacedPodAsync(Pod("p", node: "node-a"), "default", cancellationToken: Ct);
 
-        var deleting = await _client.CoreV1.DeleteNamespacedPodAsync("p", "default", gracePeriodSeconds: 30, cancellationToken: Ct);
+        var deleting = await Client.CoreV1.DeleteNamespacedPodAsync("p", "default", gracePeriodSeconds: 30, cancellationToken: Ct);
         _time.Advance(TimeSpan.FromSeconds(29));
-        var stillThere = await _client.CoreV1.ReadNamespacedPodAsync("p", "default", cancellationToken: Ct);
+        var stillThere = await Client.CoreV1.ReadNamespacedPodAsync("p", "default", cancellationToken: Ct);
         _time.Advance(TimeSpan.FromSeconds(2));
-        var pods = await _client.CoreV1.ListNamespacedPodAsync("default", cancellationToken: Ct);
+        var pods = await Client.CoreV1.ListNamespacedPodAsync("default", cancellationToken: Ct);
 
         Assert.NotNull(deleting.Metadata.DeletionTimestamp);
         Assert.Equal(30, deleting.Metadata.DeletionGracePeriodSeconds);
@@ -64,32 +51,32 @@ public sealed class PodTests : IAsyncLifetime
     [Fact]
     public async Task A_kubelet_confirmation_with_grace_zero_removes_a_terminating_pod_at_once()
     {
-        await _client.CoreV1.CreateNamespacedPodAsync(Pod("p", node: "node-a"), "default", cancellationToken: Ct);
-        await _client.CoreV1.DeleteNamespacedPodAsync("p", "default", gracePeriodSeconds: 30, cancellationToken: Ct);
+        await Client.CoreV1.CreateNamespacedPodAsync(Pod("p", node: "node-a"), "default", cancellationToken: Ct);
+        await Client.CoreV1.DeleteNamespacedPodAsync("p", "default", gracePeriodSeconds: 30, cancellationToken: Ct);
 
-        await _client.CoreV1.DeleteNamespacedPodAsync("p", "default", gracePeriodSeconds: 0, cancellationToken: Ct);
+        await Client.CoreV1.DeleteNamespacedPodAsync("p", "default", gracePeriodSeconds: 0, cancellationToken: Ct);
 
-        Assert.Empty((await _client.CoreV1.ListNamespacedPodAsync("default", cancellationToken: Ct)).Items);
+        Assert.Empty((await Client.CoreV1.ListNamespacedPodAsync("default", cancellationToken: Ct)).Items);
     }
 
     [Fact]
     public async Task An_unbound_pod_is_deleted_at_once()
     {
-        await _client.CoreV1.CreateNamespacedPodAsync(Pod("p"), "default", cancellationToken: Ct);
+        await Client.CoreV1.CreateNamespacedPodAsync(Pod("p"), "default", cancellationToken: Ct);
 
-        await _client.CoreV1.DeleteNamespacedPodAsync("p", "default", cancellationToken: Ct);
+        await Client.CoreV1.DeleteNamespacedPodAsync("p", "default", cancellationToken: Ct);
 
-        Assert.Empty((await _client.CoreV1.ListNamespacedPodAsync("default", cancellationToken: Ct)).Items);
+        Assert.Empty((await Client.CoreV1.ListNamespacedPodAsync("default", cancellationToken: Ct)).Items);
     }
 
     [Fact]
     public async Task Status_writes_through_the_pod_status_subresource_keep_the_spec()
     {
-        var pod = await _client.CoreV1.CreateNamespacedPodAsync(Pod("p", node: "node-a"), "default", cancellationToken: Ct);
+        var pod = await Client.CoreV1.CreateNamespacedPodAsync(Pod("p", node: "node-a"), "default", cancellationToken: Ct);
         pod.Status.Phase = "Running";
         pod.Spec.NodeName = "node-b";
 
-        var written = await _client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, "p", "default", cancellationToken: Ct);
+        var written = await Client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, "p", "default", cancellationToken: Ct);
 
         Assert.Equal("Running", written.Status.Phase);
         Assert.Equal("node-a", written.Spec.NodeName);
@@ -109,10 +96,10 @@ public sealed class PodTests : IAsyncLifetime
         {
             var pod = Pod(name, node);
             pod.Metadata.Labels["rank"] = rank;
-            await _client.CoreV1.CreateNamespacedPodAsync(pod, "default", cancellationToken: Ct);
+            await Client.CoreV1.CreateNamespacedPodAsync(pod, "default", cancellationToken: Ct);
         }
 
-        var pods = await _client.CoreV1.ListNamespacedPodAsync("default", fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: Ct);
+        var pods = await Client.CoreV1.ListNamespacedPodAsync("default", fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: Ct);
 
         Assert.Equal(expected, pods.Items.Select(p => p.Metadata.Name));
     }
@@ -122,15 +109,15 @@ public sealed class PodTests : IAsyncLifetime
     {
         foreach (var name in new[] { "a", "b", "c" })
         {
-            await _client.CoreV1.CreateNamespacedPodAsync(Pod(name), "default", cancellationToken: Ct);
+            await Client.CoreV1.CreateNamespacedPodAsync(Pod(name), "default", cancellationToken: Ct);
         }
 
-        var first = await _client.CoreV1.ListNamespacedPodAsync("default", limit: 2, cancellationToken: Ct);
-        var rest = await _client.CoreV1.ListNamespacedPodAsync("default", continueParameter: first.Metadata.ContinueProperty, cancellationToken: Ct);
-        await _client.CoreV1.CreateNamespacedPodAsync(Pod("d"), "default", cancellationToken: Ct);
-        _server.CompactHistory();
+        var first = await Client.CoreV1.ListNamespacedPodAsync("default", limit: 2, cancellationToken: Ct);
+        var rest = await Client.CoreV1.ListNamespacedPodAsync("default", continueParameter: first.Metadata.ContinueProperty, cancellationToken: Ct);
+        await Client.CoreV1.CreateNamespacedPodAsync(Pod("d"), "default", cancellationToken: Ct);
+        Server.CompactHistory();
         var gone = await Assert.ThrowsAsync<HttpOperationException>(() =>
-            _client.CoreV1.ListNamespacedPodAsync("default", continueParameter: first.Metadata.ContinueProperty, cancellationToken: Ct));
+            Client.CoreV1.ListNamespacedPodAsync("default", continueParameter: first.Metadata.ContinueProperty, cancellationToken: Ct));
 
         Assert.Equal(["a", "b"], first.Items.Select(p => p.Metadata.Name));
         Assert.Equal(["c"], rest.Items.Select(p => p.Metadata.Name));
@@ -141,12 +128,12 @@ public sealed class PodTests : IAsyncLifetime
     public async Task Finalizers_hold_a_deleted_object_until_they_are_removed()
     {
         var service = new V1Service { Metadata = new V1ObjectMeta { Name = "job-svc", Finalizers = ["gpu-scheduler.io/cleanup"] }, Spec = new V1ServiceSpec { ClusterIP = "None" } };
-        await _client.CoreV1.CreateNamespacedServiceAsync(service, "default", cancellationToken: Ct);
+        await Client.CoreV1.CreateNamespacedServiceAsync(service, "default", cancellationToken: Ct);
 
-        var deleting = await _client.CoreV1.DeleteNamespacedServiceAsync("job-svc", "default", cancellationToken: Ct);
-        await _client.CoreV1.PatchNamespacedServiceAsync(new V1Patch("""{"metadata":{"finalizers":null}}""", V1Patch.PatchType.MergePatch), "job-svc", "default", cancellationToken: Ct);
+        var deleting = await Client.CoreV1.DeleteNamespacedServiceAsync("job-svc", "default", cancellationToken: Ct);
+        await Client.CoreV1.PatchNamespacedServiceAsync(new V1Patch("""{"metadata":{"finalizers":null}}""", V1Patch.PatchType.MergePatch), "job-svc", "default", cancellationToken: Ct);
 
         Assert.NotNull(deleting.Metadata.DeletionTimestamp);
-        Assert.Empty((await _client.CoreV1.ListNamespacedServiceAsync("default", cancellationToken: Ct)).Items);
+        Assert.Empty((await Client.CoreV1.ListNamespacedServiceAsync("default", cancellationToken: Ct)).Items);
     }
 }

@@ -1,26 +1,70 @@
+using k8s;
+using k8s.Models;
 using Scheduler.Kubernetes.Tests.Support;
-using Scheduler.Simulation.ApiServer;
+using Scheduler.Simulation.Cluster;
+using static Scheduler.Kubernetes.Tests.Support.TestJobs;
 
 namespace Scheduler.Kubernetes.Tests.Kubectl;
 
+/// <summary>The machine's kubectl against the simulated cluster: apply, get, describe, delete, validation, and the kubelet path.</summary>
 public sealed class KubectlTests : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("kubectl-test").FullName;
-    private FakeApiServer _server = null!;
+    private SimulatedCluster _cluster = null!;
     private Support.Kubectl _kubectl = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
-        _server = await FakeApiServer.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
+        _cluster = await SimulatedCluster.StartAsync(new SimulatedClusterOptions { ClockSpeed = 3600, TickInterval = TimeSpan.FromMilliseconds(50) }, Ct);
         var kubeconfig = Path.Combine(_dir, "kubeconfig");
-        _server.WriteKubeconfig(kubeconfig);
+        _cluster.WriteKubeconfig(kubeconfig);
         _kubectl = new Support.Kubectl(kubeconfig, Path.Combine(_dir, "cache"));
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _server.DisposeAsync();
+        await _cluster.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
+    }
+
+    [Theory]
+    [InlineData("get nodes", "sim-h100-sxm-0")]
+    [InlineData("get nodes -l nvidia.com/gpu.product=NVIDIA-A100-SXM4-80GB -o name", "node/sim-a100-80gb-3")]
+    [InlineData("api-resources --api-group=gpu-scheduler.io", "trainingjobs")]
+    [InlineData("get gpuqueues", "No resources found")]
+    [InlineData("get crd", "trainingjobs.gpu-scheduler.io")]
+    [InlineData("cordon sim-h100-sxm-1", "cordoned")]
+    public async Task Everyday_commands_work(string command, string expected)
+    {
+        Support.Kubectl.SkipWhenAbsent();
+
+        var (exit, output, error) = await _kubectl.RunAsync(command.Split(' '));
+
+        Assert.True(exit == 0, error);
+        Assert.Contains(expected, output + error);
+    }
+
+    [Fact]
+    public async Task A_pod_bound_to_a_simulated_node_shows_running_then_completed()
+    {
+        Support.Kubectl.SkipWhenAbsent();
+        using var client = _cluster.CreateClient();
+        var node = _cluster.NodeNames[0];
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("trainer-0", annotations: new Dictionary<string, string> { [SimulatedPodAnnotations.Runtime] = "P30D" }), "default", cancellationToken: Ct);
+        await client.CoreV1.CreateNamespacedPodBindingAsync(new V1Binding { Metadata = new V1ObjectMeta { Name = "trainer-0" }, Target = new V1ObjectReference { Kind = "Node", Name = node } }, "trainer-0", "default", cancellationToken: Ct);
+        await Eventually(() => client.CoreV1.ReadNamespacedPodAsync("trainer-0", "default", cancellationToken: Ct), p => p.Status.Phase == "Running");
+
+        var running = await _kubectl.RunAsync("get", "pods", "-o", "wide");
+        var shortRun = new { metadata = new { annotations = new Dictionary<string, string> { [SimulatedPodAnnotations.Runtime] = "60" } } };
+        await client.CoreV1.PatchNamespacedPodAsync(new V1Patch(shortRun, V1Patch.PatchType.MergePatch), "trainer-0", "default", cancellationToken: Ct);
+        await Eventually(() => client.CoreV1.ReadNamespacedPodAsync("trainer-0", "default", cancellationToken: Ct), p => p.Status.Phase == "Succeeded");
+        var done = await _kubectl.RunAsync("get", "pod", "trainer-0");
+
+        Assert.True(running.ExitCode == 0, running.Error);
+        Assert.Matches(@"trainer-0\s+1/1\s+Running\s+0\s+\S+\s+" + node, running.Output);
+        Assert.Matches(@"trainer-0\s+0/1\s+Completed", done.Output);
     }
 
     [Fact]

@@ -4,40 +4,26 @@ using Scheduler.Kubernetes.Clients;
 using Scheduler.Kubernetes.Resources;
 using Scheduler.Kubernetes.Watching;
 using Scheduler.Simulation.ApiServer;
+using Scheduler.Kubernetes.Tests.Support;
 using static Scheduler.Kubernetes.Tests.Support.TestJobs;
 
 namespace Scheduler.Kubernetes.Tests.Watching;
 
-public sealed class WatchTests : IAsyncLifetime
+public sealed class WatchTests : FakeServerTest
 {
-    private FakeApiServer _server = null!;
-    private IKubernetes _client = null!;
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
-    {
-        _server = await FakeApiServer.StartAsync(new FakeApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(100) }, Ct);
-        _client = _server.CreateClient();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-    }
+    protected override FakeApiServerOptions Options => new() { BookmarkInterval = TimeSpan.FromMilliseconds(100) };
 
     [Fact]
     public async Task A_watch_from_a_list_resource_version_reports_only_later_changes_with_bookmarks()
     {
-        await _client.TrainingJobs().CreateAsync(Job("before"), Ct);
-        var list = await _client.TrainingJobs().ListAsync("default", cancellationToken: Ct);
-        await _client.TrainingJobs().CreateAsync(Job("after"), Ct);
-        await _client.TrainingJobs().DeleteAsync("before", "default", Ct);
+        await Client.TrainingJobs().CreateAsync(Job("before"), Ct);
+        var list = await Client.TrainingJobs().ListAsync("default", cancellationToken: Ct);
+        await Client.TrainingJobs().CreateAsync(Job("after"), Ct);
+        await Client.TrainingJobs().DeleteAsync("before", "default", Ct);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var seen = new List<(WatchEventType, string?)>();
-        await foreach (var (type, job) in _client.TrainingJobs().Watch("default", null, list.Metadata.ResourceVersion, 30, _ => { }, stop.Token))
+        await foreach (var (type, job) in Client.TrainingJobs().Watch("default", null, list.Metadata.ResourceVersion, 30, _ => { }, stop.Token))
         {
             seen.Add((type, type == WatchEventType.Bookmark ? null : job.Metadata.Name));
             if (type == WatchEventType.Bookmark)
@@ -52,12 +38,12 @@ public sealed class WatchTests : IAsyncLifetime
     [Fact]
     public async Task A_watch_from_a_compacted_resource_version_reports_410_Gone()
     {
-        var list = await _client.TrainingJobs().ListAsync("default", cancellationToken: Ct);
-        await _client.TrainingJobs().CreateAsync(Job("after"), Ct);
-        _server.CompactHistory();
+        var list = await Client.TrainingJobs().ListAsync("default", cancellationToken: Ct);
+        await Client.TrainingJobs().CreateAsync(Job("after"), Ct);
+        Server.CompactHistory();
         Exception? error = null;
 
-        await foreach (var _ in _client.TrainingJobs().Watch("default", null, list.Metadata.ResourceVersion, 30, e => error = e, Ct))
+        await foreach (var _ in Client.TrainingJobs().Watch("default", null, list.Metadata.ResourceVersion, 30, e => error = e, Ct))
         {
             Assert.Fail("a gone watch reports no objects");
         }
@@ -68,12 +54,12 @@ public sealed class WatchTests : IAsyncLifetime
     [Fact]
     public async Task Label_changes_move_objects_in_and_out_of_a_filtered_watch()
     {
-        var list = await _client.CoreV1.ListNamespacedPodAsync("default", cancellationToken: Ct);
-        await _client.CoreV1.CreateNamespacedPodAsync(Pod("p"), "default", cancellationToken: Ct);
-        await _client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"app":"other"}}}""", V1Patch.PatchType.MergePatch), "p", "default", cancellationToken: Ct);
+        var list = await Client.CoreV1.ListNamespacedPodAsync("default", cancellationToken: Ct);
+        await Client.CoreV1.CreateNamespacedPodAsync(Pod("p"), "default", cancellationToken: Ct);
+        await Client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"app":"other"}}}""", V1Patch.PatchType.MergePatch), "p", "default", cancellationToken: Ct);
 
         var seen = new List<WatchEventType>();
-        await foreach (var (type, _) in _client.CoreV1.WatchListNamespacedPodAsync("default", labelSelector: "app=trainer", resourceVersion: list.Metadata.ResourceVersion, timeoutSeconds: 1, cancellationToken: Ct))
+        await foreach (var (type, _) in Client.CoreV1.WatchListNamespacedPodAsync("default", labelSelector: "app=trainer", resourceVersion: list.Metadata.ResourceVersion, timeoutSeconds: 1, cancellationToken: Ct))
         {
             seen.Add(type);
         }
@@ -84,10 +70,10 @@ public sealed class WatchTests : IAsyncLifetime
     [Fact]
     public async Task The_resource_watcher_relists_after_410_and_reports_what_changed_meanwhile()
     {
-        await _client.TrainingJobs().CreateAsync(Job("kept"), Ct);
-        await _client.TrainingJobs().CreateAsync(Job("removed"), Ct);
+        await Client.TrainingJobs().CreateAsync(Job("kept"), Ct);
+        await Client.TrainingJobs().CreateAsync(Job("removed"), Ct);
         var released = new TaskCompletionSource();
-        var source = _client.TrainingJobs().WatchSource("default");
+        var source = Client.TrainingJobs().WatchSource("default");
         var firstWatch = true;
         var gated = source with
         {
@@ -120,10 +106,10 @@ public sealed class WatchTests : IAsyncLifetime
             {
                 if (++syncs == 1)
                 {
-                    await _client.TrainingJobs().DeleteAsync("removed", "default", ct);
-                    await _client.TrainingJobs().CreateAsync(Job("new"), ct);
-                    await _client.TrainingJobs().PatchAsync("kept", "default", new V1Patch(new { spec = new { priorityClass = "high" } }, V1Patch.PatchType.MergePatch), ct);
-                    _server.CompactHistory();
+                    await Client.TrainingJobs().DeleteAsync("removed", "default", ct);
+                    await Client.TrainingJobs().CreateAsync(Job("new"), ct);
+                    await Client.TrainingJobs().PatchAsync("kept", "default", new V1Patch(new { spec = new { priorityClass = "high" } }, V1Patch.PatchType.MergePatch), ct);
+                    Server.CompactHistory();
                     released.SetResult();
                 }
                 else
@@ -147,7 +133,7 @@ public sealed class WatchTests : IAsyncLifetime
     public async Task The_resource_watcher_backs_off_after_failures_and_then_syncs()
     {
         var failures = 0;
-        var source = WatchSources.Nodes(_client);
+        var source = WatchSources.Nodes(Client);
         var flaky = source with
         {
             List = ct => ++failures <= 2 ? throw new HttpRequestException("connection refused") : source.List(ct),
@@ -176,7 +162,7 @@ public sealed class WatchTests : IAsyncLifetime
     [Fact]
     public async Task The_resource_watcher_resumes_after_the_server_ends_a_watch_without_relisting()
     {
-        var watcher = new ResourceWatcher<TrainingJob>(_client.TrainingJobs().WatchSource("default"), TimeProvider.System,
+        var watcher = new ResourceWatcher<TrainingJob>(Client.TrainingJobs().WatchSource("default"), TimeProvider.System,
             new ResourceWatcherOptions { WatchTimeoutSeconds = 1 });
         var seen = new TaskCompletionSource();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
@@ -191,7 +177,7 @@ public sealed class WatchTests : IAsyncLifetime
         }, stop.Token);
 
         await Task.Delay(TimeSpan.FromSeconds(2.2), Ct); // past the longest jittered watch timeout (2 s)
-        await _client.TrainingJobs().CreateAsync(Job("late"), Ct);
+        await Client.TrainingJobs().CreateAsync(Job("late"), Ct);
         await seen.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
         await stop.CancelAsync();
         await run;
