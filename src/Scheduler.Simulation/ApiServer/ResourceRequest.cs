@@ -166,6 +166,7 @@ internal sealed class ResourceRequest
         var selector = Selector.Combine(Selector.ParseLabels(Query["labelSelector"]), Selector.ParseFields(Query["fieldSelector"]));
         long? from = long.TryParse(Query["resourceVersion"], CultureInfo.InvariantCulture, out var rv) ? rv : null;
         var bookmarks = IsTrue("allowWatchBookmarks");
+        var asTable = TableConverter.Wants(_context.Request.Headers.Accept); // kubectl get --watch prints rows
         var timeout = int.TryParse(Query["timeoutSeconds"], CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
 
         _context.Response.StatusCode = 200;
@@ -201,7 +202,9 @@ internal sealed class ResourceRequest
                         var (type, obj) = Filter(change, selector);
                         if (type is not null)
                         {
-                            await WriteEventAsync(type, obj!);
+                            await WriteEventAsync(type, asTable
+                                ? TableConverter.Convert(_resource, [obj!], change.Revision, Query["includeObject"], _server.Time.GetUtcNow())
+                                : obj!);
                         }
                     }
 

@@ -111,4 +111,20 @@ public sealed class KubectlTests : IAsyncLifetime
         Assert.Contains("spec.resources.gpuMilli", apply.Error);
         Assert.Contains("spec.parallelism", apply.Error);
     }
+
+    [Fact]
+    public async Task Get_watch_prints_a_row_per_change()
+    {
+        Support.Kubectl.SkipWhenAbsent();
+        var watching = _kubectl.ReadUntilAsync(line => line.Contains("Running", StringComparison.Ordinal), TimeSpan.FromSeconds(20), "get", "trainingjobs", "--watch");
+        await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+        using var client = _cluster.CreateClient();
+        await Scheduler.Kubernetes.Clients.GpuSchedulerClients.TrainingJobs(client).CreateAsync(Job("watched"), Ct);
+        await Scheduler.Kubernetes.Clients.GpuSchedulerClients.TrainingJobs(client).PatchStatusAsync("watched", "default", new { status = new { phase = "Running" } }, Ct);
+
+        var lines = await watching;
+
+        Assert.StartsWith("NAME", lines[0]);
+        Assert.Matches(@"^watched\s+research\s+Running\s+1\s", lines[^1]);
+    }
 }
