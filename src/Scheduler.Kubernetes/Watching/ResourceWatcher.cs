@@ -35,7 +35,11 @@ public sealed partial class ResourceWatcher<T> where T : class, IKubernetesObjec
     /// <summary>How many times the watcher listed (1 at start, one more per 410 Gone).</summary>
     public int ListCount { get; private set; }
 
-    /// <summary>Runs until <paramref name="cancellationToken"/> fires. Exceptions thrown by <paramref name="handler"/> end the run.</summary>
+    /// <summary>
+    /// Runs until <paramref name="cancellationToken"/> fires. A handler that throws a transient API error
+    /// (<see cref="HttpOperationException"/>, <see cref="HttpRequestException"/>, …) gets the event again after the
+    /// back-off; any other exception from it ends the run.
+    /// </summary>
     public async Task RunAsync(Func<ResourceEvent<T>, CancellationToken, ValueTask> handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(handler);
@@ -86,25 +90,17 @@ public sealed partial class ResourceWatcher<T> where T : class, IKubernetesObjec
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in list.Items)
         {
-            var key = Key(item);
-            seen.Add(key);
-            if (!_known.TryGetValue(key, out var before))
+            seen.Add(Key(item));
+            if (Classify(item, WatchEventType.Added) is { } change
+                && (change.Type == ResourceEventType.Added || _known[Key(item)].Metadata.ResourceVersion != item.Metadata.ResourceVersion))
             {
-                _known[key] = item;
-                await handler(new ResourceEvent<T>(ResourceEventType.Added, item), cancellationToken);
-            }
-            else if (before.Metadata.ResourceVersion != item.Metadata.ResourceVersion)
-            {
-                _known[key] = item;
-                await handler(new ResourceEvent<T>(ResourceEventType.Modified, item), cancellationToken);
+                await DeliverAsync(handler, change, cancellationToken);
             }
         }
 
-        foreach (var gone in _known.Keys.Where(k => !seen.Contains(k)).ToList())
+        foreach (var gone in _known.Where(k => !seen.Contains(k.Key)).Select(k => k.Value).ToList())
         {
-            var last = _known[gone];
-            _known.Remove(gone);
-            await handler(new ResourceEvent<T>(ResourceEventType.Deleted, last), cancellationToken);
+            await DeliverAsync(handler, new ResourceEvent<T>(ResourceEventType.Deleted, gone), cancellationToken);
         }
 
         ResourceVersion = list.ResourceVersion;
@@ -131,21 +127,15 @@ public sealed partial class ResourceWatcher<T> where T : class, IKubernetesObjec
         var timeout = JitteredTimeout();
         await foreach (var (type, item) in _source.Watch(ResourceVersion, timeout, OnError, cancellationToken))
         {
+            if (Classify(item, type) is { } change)
+            {
+                await DeliverAsync(handler, change, cancellationToken);
+            }
+
+            // Only after the consumer took the event: a handler that fails gets it again when the watch resumes.
             if (item?.Metadata?.ResourceVersion is { } rv)
             {
                 ResourceVersion = rv;
-            }
-
-            var change = type switch
-            {
-                WatchEventType.Added => Remember(item!, ResourceEventType.Added),
-                WatchEventType.Modified => Remember(item!, ResourceEventType.Modified),
-                WatchEventType.Deleted => Forget(item!),
-                _ => null, // bookmarks only move the resourceVersion
-            };
-            if (change is not null)
-            {
-                await handler(change, cancellationToken);
             }
         }
 
@@ -157,19 +147,27 @@ public sealed partial class ResourceWatcher<T> where T : class, IKubernetesObjec
         return gone;
     }
 
-    private ResourceEvent<T> Remember(T item, ResourceEventType type)
+    /// <summary>What a watch event means to the consumer; null for bookmarks. A repeated creation is reported as a change.</summary>
+    private ResourceEvent<T>? Classify(T? item, WatchEventType type) => type switch
     {
-        var key = Key(item);
-        // A watch resumed after a relist may replay an object's creation; report it as a change, not a second creation.
-        var actual = type == ResourceEventType.Added && _known.ContainsKey(key) ? ResourceEventType.Modified : type;
-        _known[key] = item;
-        return new ResourceEvent<T>(actual, item);
-    }
+        WatchEventType.Added or WatchEventType.Modified when item is not null =>
+            new ResourceEvent<T>(_known.ContainsKey(Key(item)) ? ResourceEventType.Modified : ResourceEventType.Added, item),
+        WatchEventType.Deleted when item is not null => new ResourceEvent<T>(ResourceEventType.Deleted, item),
+        _ => null,
+    };
 
-    private ResourceEvent<T> Forget(T item)
+    /// <summary>Hands the event over, then remembers what the consumer now knows.</summary>
+    private async ValueTask DeliverAsync(Func<ResourceEvent<T>, CancellationToken, ValueTask> handler, ResourceEvent<T> change, CancellationToken cancellationToken)
     {
-        _known.Remove(Key(item));
-        return new ResourceEvent<T>(ResourceEventType.Deleted, item);
+        await handler(change, cancellationToken);
+        if (change.Type == ResourceEventType.Deleted)
+        {
+            _known.Remove(Key(change.Object!));
+        }
+        else
+        {
+            _known[Key(change.Object!)] = change.Object!;
+        }
     }
 
     private TimeSpan Backoff(int failures)

@@ -184,4 +184,36 @@ public sealed class WatchTests : FakeServerTest
 
         Assert.Equal(1, watcher.ListCount);
     }
+
+    [Fact]
+    public async Task A_handler_that_fails_with_a_transient_error_gets_the_event_again()
+    {
+        var watcher = new ResourceWatcher<TrainingJob>(Client.TrainingJobs().WatchSource("default"), TimeProvider.System,
+            new ResourceWatcherOptions { InitialBackoff = TimeSpan.FromMilliseconds(10) });
+        var attempts = 0;
+        var delivered = new TaskCompletionSource();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+
+        var run = watcher.RunAsync(async (e, ct) =>
+        {
+            if (e.Type == ResourceEventType.Synced)
+            {
+                await Client.TrainingJobs().CreateAsync(Job("flaky"), ct);
+            }
+            else if (e.Type == ResourceEventType.Added && ++attempts == 1)
+            {
+                throw new HttpRequestException("the control plane is briefly unreachable");
+            }
+            else
+            {
+                delivered.TrySetResult();
+            }
+        }, stop.Token);
+        await delivered.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal(2, attempts);
+        Assert.Equal(1, watcher.ListCount);
+    }
 }
