@@ -10,7 +10,8 @@ namespace Scheduler.Simulation.Cluster;
 /// A kwok-like kubelet for every simulated node: a pod bound to one goes Pending → Running after the startup time, then
 /// ends after its runtime (annotation <see cref="SimulatedPodAnnotations.Runtime"/>), scaled by the clock speed, with
 /// its exit code (0: Succeeded). A pod being deleted gracefully "checkpoints" and exits 75 within its grace period; the
-/// kubelet then confirms the deletion (grace 0), as a real kubelet does. Running rank-0 pods post synthetic telemetry.
+/// kubelet then confirms the deletion (grace 0), as a real kubelet does. A pod whose GPUs do not fit beside the running
+/// ones on its node is rejected (Failed, <c>OutOfnvidia.com/gpu</c>). Running rank-0 pods post synthetic telemetry.
 /// </summary>
 public sealed class SimulatedKubelet : IAsyncDisposable
 {
@@ -53,11 +54,21 @@ public sealed class SimulatedKubelet : IAsyncDisposable
             var nodes = _server.Store.List(_server.Resources.Nodes, null, Selector.ParseLabels(SimulatedNodeLabel + "=true")).Items
                 .Select(n => n["metadata"]!["name"]!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
             var pods = _server.Store.List(Pods, null, Selector.Everything).Items
-                .Where(p => p["spec"]?["nodeName"]?.GetValue<string>() is { } node && nodes.Contains(node));
+                .Where(p => p["spec"]?["nodeName"]?.GetValue<string>() is { } node && nodes.Contains(node))
+                .OrderBy(AdmissionOrder)
+                .ToList();
+            var rejected = new HashSet<JsonObject>();
             foreach (var pod in pods)
             {
                 try
                 {
+                    if (RejectedForGpus(pod, pods, rejected) is { } rejection)
+                    {
+                        rejected.Add(pod);
+                        Reject(pod, now, rejection);
+                        continue;
+                    }
+
                     await StepAsync(pod, now, cancellationToken);
                 }
                 catch (ApiError e) when (e.Code is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
@@ -128,6 +139,55 @@ public sealed class SimulatedKubelet : IAsyncDisposable
         _lastTelemetry.Remove($"{ns}/{name}");
         Operations.Delete(Pods, ns, name, new DeleteRequest(GracePeriodSeconds: 0));
     }
+
+    /// <summary>
+    /// The kubelet's admission check: a pending pod whose GPU request does not fit beside the pods already admitted on its
+    /// node is rejected, as a real kubelet rejects it (<c>OutOfnvidia.com/gpu</c>). It catches double placement.
+    /// </summary>
+    private string? RejectedForGpus(JsonObject pod, List<JsonObject> podsOnNodes, HashSet<JsonObject> rejected)
+    {
+        if (pod["status"]?["phase"]?.GetValue<string>() != "Pending" || pod["metadata"]?["deletionTimestamp"] is not null || GpuRequest(pod) == 0)
+        {
+            return null;
+        }
+
+        var nodeName = pod["spec"]!["nodeName"]!.GetValue<string>();
+        var node = _server.Store.Find(_server.Resources.Nodes, null, nodeName);
+        var capacity = long.TryParse(node?["status"]?["allocatable"]?[SimulatedCluster.GpuResource]?.GetValue<string>(), CultureInfo.InvariantCulture, out var c) ? c : 0;
+        // Admitted before this one: running pods, and pending ones that reached the node first (creation time, then name).
+        var used = podsOnNodes
+            .Where(p => p != pod && !rejected.Contains(p) && p["spec"]?["nodeName"]?.GetValue<string>() == nodeName && p["metadata"]?["deletionTimestamp"] is null)
+            .Where(p => p["status"]?["phase"]?.GetValue<string>() switch
+            {
+                "Running" => true,
+                "Pending" => AdmissionOrder(p).CompareTo(AdmissionOrder(pod)) < 0,
+                _ => false,
+            })
+            .Sum(GpuRequest);
+        var requested = GpuRequest(pod);
+        return used + requested <= capacity
+            ? null
+            : $"Pod was rejected: Node didn't have enough resource: {SimulatedCluster.GpuResource}, requested: {requested}, used: {used}, capacity: {capacity}";
+    }
+
+    private void Reject(JsonObject pod, DateTimeOffset now, string message)
+    {
+        var updated = (JsonObject)pod.DeepClone();
+        var status = JsonPaths.Child(updated, "status");
+        status["phase"] = "Failed";
+        status["reason"] = "OutOf" + SimulatedCluster.GpuResource;
+        status["message"] = message;
+        status["startTime"] = ResourceOperations.Timestamp(now);
+        Write(updated);
+    }
+
+    private static (string Created, string Name) AdmissionOrder(JsonObject pod) =>
+        (pod["metadata"]?["creationTimestamp"]?.GetValue<string>() ?? string.Empty, pod["metadata"]?["name"]?.GetValue<string>() ?? string.Empty);
+
+    private static long GpuRequest(JsonObject pod) => ((pod["spec"]?["containers"] as JsonArray) ?? [])
+        .Sum(c => long.TryParse(
+            (c?["resources"]?["limits"]?[SimulatedCluster.GpuResource] ?? c?["resources"]?["requests"]?[SimulatedCluster.GpuResource])?.GetValue<string>(),
+            CultureInfo.InvariantCulture, out var gpus) ? gpus : 0);
 
     private void Start(JsonObject pod, DateTimeOffset now)
     {

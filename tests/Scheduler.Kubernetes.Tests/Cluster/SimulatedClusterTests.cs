@@ -125,6 +125,45 @@ public sealed class SimulatedClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pod_whose_gpus_do_not_fit_beside_the_admitted_ones_is_rejected()
+    {
+        var node = _cluster.NodeNames[4];
+        await _client.CoreV1.CreateNamespacedPodAsync(Pod("first", node: node, gpus: 6), "default", cancellationToken: Ct);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await _client.CoreV1.CreateNamespacedPodAsync(Pod("second", node: node, gpus: 4), "default", cancellationToken: Ct);
+        await _client.CoreV1.CreateNamespacedPodAsync(Pod("small", node: node, gpus: 2), "default", cancellationToken: Ct);
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        await _cluster.Kubelet.TickAsync(Ct);
+        var pods = (await _client.CoreV1.ListNamespacedPodAsync("default", cancellationToken: Ct)).Items.ToDictionary(p => p.Metadata.Name);
+
+        Assert.Equal("Running", pods["first"].Status.Phase);
+        Assert.Equal("Failed", pods["second"].Status.Phase);
+        Assert.Equal("OutOfnvidia.com/gpu", pods["second"].Status.Reason);
+        Assert.Equal("Running", pods["small"].Status.Phase);
+    }
+
+    [Fact]
+    public async Task The_http_sink_posts_the_trainer_telemetry_body_to_the_pod_url()
+    {
+        var handler = new CapturingHandler();
+        using var http = new HttpClient(handler);
+        var sink = new HttpTelemetrySink(http);
+        var sample = new SimulatedTelemetry("default", "job-0-0", "job-1", "http://127.0.0.1:8080/api/v1/jobs/job-1/telemetry",
+            Step: 500, TotalSteps: 1000, Tokens: 5e8, Loss: 3.2, TokensPerSecond: 1e6, StepSeconds: 0.5, LastCheckpointStep: 500, _time.GetUtcNow());
+
+        await sink.ReportAsync(sample, Ct);
+        await sink.ReportAsync(sample with { TelemetryUrl = null }, Ct);
+
+        var (uri, body) = Assert.Single(handler.Requests);
+        Assert.Equal("/api/v1/jobs/job-1/telemetry", uri.AbsolutePath);
+        using var json = System.Text.Json.JsonDocument.Parse(body);
+        Assert.Equal(500, json.RootElement.GetProperty("step").GetInt64());
+        Assert.Equal(500, json.RootElement.GetProperty("lastCheckpointStep").GetInt64());
+        Assert.Equal(1e6, json.RootElement.GetProperty("tokensPerSecond").GetDouble());
+    }
+
+    [Fact]
     public async Task Cordoning_and_readiness_show_on_the_node()
     {
         var node = _cluster.NodeNames[3];
@@ -150,6 +189,17 @@ public sealed class SimulatedClusterTests : IAsyncLifetime
         File.Delete(path);
 
         Assert.Equal("1", version.Major);
+    }
+
+    private sealed class CapturingHandler : HttpMessageHandler
+    {
+        public List<(Uri Uri, string Body)> Requests { get; } = [];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Requests.Add((request.RequestUri!, await request.Content!.ReadAsStringAsync(cancellationToken)));
+            return new HttpResponseMessage(System.Net.HttpStatusCode.Accepted);
+        }
     }
 
     private sealed class RecordingSink : ISimulatedTelemetrySink

@@ -10,7 +10,7 @@ internal static class TestJobs
     public static TrainingJob Job(string name = "gpt2-small", Func<JobSpecBuilder, JobSpecBuilder>? change = null) =>
         TrainingJob.From((change ?? (b => b))(JobSpecBuilder.AJob(name)).Build(), "default");
 
-    public static V1Pod Pod(string name, string? node = null, IDictionary<string, string>? annotations = null, int rank = 0) => new()
+    public static V1Pod Pod(string name, string? node = null, IDictionary<string, string>? annotations = null, int rank = 0, int gpus = 0) => new()
     {
         Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default", Annotations = annotations, Labels = new Dictionary<string, string> { ["app"] = "trainer" } },
         Spec = new V1PodSpec
@@ -23,6 +23,7 @@ internal static class TestJobs
                 {
                     Name = "trainer",
                     Image = "gpu-scheduler/trainer",
+                    Resources = gpus == 0 ? null : new V1ResourceRequirements { Limits = new Dictionary<string, ResourceQuantity> { ["nvidia.com/gpu"] = new(gpus.ToString(System.Globalization.CultureInfo.InvariantCulture)) } },
                     Env = [new V1EnvVar { Name = "RANK", Value = rank.ToString(System.Globalization.CultureInfo.InvariantCulture) }, new V1EnvVar { Name = "SCHEDULER_JOB_ID", Value = "job-1" }],
                 },
             ],
