@@ -233,14 +233,14 @@ internal sealed class ResourceOperations
         }
 
         metadata["resourceVersion"] = currentVersion;
+        if (!statusOnly)
+        {
+            Validate(resource, updated, name, options); // may prune unknown fields, so before comparing specs
+        }
+
         if (!JsonNode.DeepEquals(current["spec"], updated["spec"]))
         {
             metadata["generation"] = (JsonPaths.Long(current["metadata"]!["generation"]) ?? 1) + 1;
-        }
-
-        if (!statusOnly)
-        {
-            Validate(resource, updated, name, options);
         }
 
         if (JsonNode.DeepEquals(current, updated) || options.DryRun)

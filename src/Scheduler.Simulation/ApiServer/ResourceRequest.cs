@@ -183,7 +183,7 @@ internal sealed class ResourceRequest
         }
 
         using (subscription)
-        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(_context.RequestAborted))
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(_context.RequestAborted, _server.Stopping))
         {
             if (timeout is { } t)
             {

@@ -216,4 +216,24 @@ public sealed class WatchTests : FakeServerTest
         Assert.Equal(2, attempts);
         Assert.Equal(1, watcher.ListCount);
     }
+
+    [Fact]
+    public async Task Stopping_the_server_ends_open_watches_at_once()
+    {
+        var server = await FakeApiServer.StartAsync(cancellationToken: Ct);
+        using var client = server.CreateClient();
+        var watching = Task.Run(async () =>
+        {
+            await foreach (var _ in client.CoreV1.WatchListNodeAsync(cancellationToken: Ct))
+            {
+            }
+        }, Ct);
+        await Task.Delay(200, Ct);
+
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        await server.DisposeAsync();
+        await watching.WaitAsync(TimeSpan.FromSeconds(10), Ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"stopping took {stopwatch.Elapsed}");
+    }
 }
