@@ -6,6 +6,7 @@ using k8s.Autorest;
 using k8s.Models;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Queues;
+using Scheduler.Domain.Specs;
 using Scheduler.Kubernetes.Clients;
 using Scheduler.Kubernetes.Resources;
 using Scheduler.Simulation.ApiServer;
@@ -30,6 +31,22 @@ public sealed class CustomResourceTests : FakeServerTest
         Assert.Null(read.Spec.Name);
         Assert.Equal("gpt2-small", read.ToJobSpec().Name);
         Assert.Equal(Job().Spec.Model, read.Spec.Model);
+    }
+
+    [Fact]
+    public async Task Spec_enums_travel_with_their_wire_names()
+    {
+        var job = Job("pure", b => b.Training(t => t with { Precision = Precision.Bf16Pure, Optimizer = OptimizerKind.AdamW8Bit })
+            .Model(m => m with { Mlp = MlpKind.SwiGlu, PositionEmbedding = PositionEmbedding.Rope }));
+
+        await Client.TrainingJobs().CreateAsync(job, Ct);
+        var raw = await Client.CustomObjects.GetNamespacedCustomObjectAsync<JsonElement>("gpu-scheduler.io", "v1alpha1", "default", "trainingjobs", "pure", cancellationToken: Ct);
+        var read = await Client.TrainingJobs().GetAsync("pure", "default", Ct);
+
+        Assert.Equal("bf16-pure", raw.GetProperty("spec").GetProperty("training").GetProperty("precision").GetString());
+        Assert.Equal("adamw-8bit", raw.GetProperty("spec").GetProperty("training").GetProperty("optimizer").GetString());
+        Assert.Equal(Precision.Bf16Pure, read!.Spec.Training!.Precision);
+        Assert.Equal(MlpKind.SwiGlu, read.Spec.Model!.Mlp);
     }
 
     [Fact]

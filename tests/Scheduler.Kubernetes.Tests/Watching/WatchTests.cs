@@ -232,8 +232,9 @@ public sealed class WatchTests : FakeServerTest
 
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         await server.DisposeAsync();
-        await watching.WaitAsync(TimeSpan.FromSeconds(10), Ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAny(watching, Task.Delay(TimeSpan.FromSeconds(10), Ct));
 
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"stopping took {stopwatch.Elapsed}");
+        Assert.True(watching.IsCompleted);
     }
 }
