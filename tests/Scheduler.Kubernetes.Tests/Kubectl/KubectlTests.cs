@@ -36,6 +36,8 @@ public sealed class KubectlTests : IAsyncLifetime
     [InlineData("get gpuqueues", "No resources found")]
     [InlineData("get crd", "trainingjobs.gpu-scheduler.io")]
     [InlineData("cordon sim-h100-sxm-1", "cordoned")]
+    [InlineData("describe node sim-a100-80gb-0", "nvidia.com/gpu")]
+    [InlineData("get tj -A", "No resources found")]
     public async Task Everyday_commands_work(string command, string expected)
     {
         Support.Kubectl.SkipWhenAbsent();
