@@ -75,6 +75,10 @@ public sealed class SimulatedKubelet : IAsyncDisposable
                 {
                     // Someone else wrote the pod meanwhile (or deleted it): look again on the next tick.
                 }
+                catch (Exception e) when (e is InvalidOperationException or FormatException)
+                {
+                    // A pod this kubelet cannot read (a field of the wrong JSON kind) stays as it is; the others go on.
+                }
             }
         }
         finally
@@ -153,7 +157,7 @@ public sealed class SimulatedKubelet : IAsyncDisposable
 
         var nodeName = pod["spec"]!["nodeName"]!.GetValue<string>();
         var node = _server.Store.Find(_server.Resources.Nodes, null, nodeName);
-        var capacity = long.TryParse(node?["status"]?["allocatable"]?[SimulatedCluster.GpuResource]?.GetValue<string>(), CultureInfo.InvariantCulture, out var c) ? c : 0;
+        var capacity = long.TryParse(node?["status"]?["allocatable"]?[SimulatedCluster.GpuResource]?.ToString(), CultureInfo.InvariantCulture, out var c) ? c : 0;
         // Admitted before this one: running pods, and pending ones that reached the node first (creation time, then name).
         var used = podsOnNodes
             .Where(p => p != pod && !rejected.Contains(p) && p["spec"]?["nodeName"]?.GetValue<string>() == nodeName && p["metadata"]?["deletionTimestamp"] is null)
@@ -186,7 +190,8 @@ public sealed class SimulatedKubelet : IAsyncDisposable
 
     private static long GpuRequest(JsonObject pod) => ((pod["spec"]?["containers"] as JsonArray) ?? [])
         .Sum(c => long.TryParse(
-            (c?["resources"]?["limits"]?[SimulatedCluster.GpuResource] ?? c?["resources"]?["requests"]?[SimulatedCluster.GpuResource])?.GetValue<string>(),
+            // quantities arrive as strings ("8") from typed clients, as numbers from hand-written JSON
+            (c?["resources"]?["limits"]?[SimulatedCluster.GpuResource] ?? c?["resources"]?["requests"]?[SimulatedCluster.GpuResource])?.ToString(),
             CultureInfo.InvariantCulture, out var gpus) ? gpus : 0);
 
     private void Start(JsonObject pod, DateTimeOffset now)
