@@ -12,8 +12,8 @@ namespace Scheduler.Simulation.Cluster;
 /// </summary>
 public sealed class SimulatedCluster : IAsyncDisposable
 {
-    public const string GpuResource = "nvidia.com/gpu";
-    public const string GpuProductLabel = "nvidia.com/gpu.product";
+    public const string GpuResource = Kubernetes.Inventory.GpuNode.GpuResource;
+    public const string GpuProductLabel = Kubernetes.Inventory.GpuNode.GpuProductLabel;
     public const string RackLabel = "topology.gpu-scheduler.io/rack";
 
     private readonly SimulatedClusterOptions _options;
