@@ -6,29 +6,9 @@ namespace Scheduler.Kubernetes.Resources;
 
 /// <summary>A team's queue as a cluster-scoped custom resource; <see cref="Spec"/> is the body of <c>PUT /api/v1/queues/{name}</c>.</summary>
 [KubernetesEntity(Group = GpuSchedulerApi.Group, ApiVersion = GpuSchedulerApi.Version, Kind = GpuSchedulerApi.GpuQueueKind, PluralName = GpuSchedulerApi.GpuQueuePlural)]
-public sealed class GpuQueue : IKubernetesObject<V1ObjectMeta>, ISpec<QueueSpec>, IStatus<GpuQueueStatus?>
-{
-    public string ApiVersion { get; set; } = GpuSchedulerApi.ApiVersion;
+public sealed class GpuQueue() : CustomResource<QueueSpec, GpuQueueStatus>(GpuSchedulerApi.GpuQueueKind);
 
-    public string Kind { get; set; } = GpuSchedulerApi.GpuQueueKind;
-
-    public V1ObjectMeta Metadata { get; set; } = new();
-
-    public QueueSpec Spec { get; set; } = new();
-
-    public GpuQueueStatus? Status { get; set; }
-}
-
-public sealed class GpuQueueList : IKubernetesObject<V1ListMeta>, IItems<GpuQueue>
-{
-    public string ApiVersion { get; set; } = GpuSchedulerApi.ApiVersion;
-
-    public string Kind { get; set; } = GpuSchedulerApi.GpuQueueKind + "List";
-
-    public V1ListMeta Metadata { get; set; } = new();
-
-    public IList<GpuQueue> Items { get; set; } = [];
-}
+public sealed class GpuQueueList() : CustomResourceList<GpuQueue>(GpuSchedulerApi.GpuQueueKind + "List");
 
 public sealed record GpuQueueStatus
 {

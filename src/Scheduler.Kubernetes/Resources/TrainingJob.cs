@@ -9,18 +9,8 @@ namespace Scheduler.Kubernetes.Resources;
 /// <see cref="JobSpec.Name"/> left out: the job's name is <c>metadata.name</c> (see <see cref="ToJobSpec"/>).
 /// </summary>
 [KubernetesEntity(Group = GpuSchedulerApi.Group, ApiVersion = GpuSchedulerApi.Version, Kind = GpuSchedulerApi.TrainingJobKind, PluralName = GpuSchedulerApi.TrainingJobPlural)]
-public sealed class TrainingJob : IKubernetesObject<V1ObjectMeta>, ISpec<JobSpec>, IStatus<TrainingJobStatus?>
+public sealed class TrainingJob() : CustomResource<JobSpec, TrainingJobStatus>(GpuSchedulerApi.TrainingJobKind)
 {
-    public string ApiVersion { get; set; } = GpuSchedulerApi.ApiVersion;
-
-    public string Kind { get; set; } = GpuSchedulerApi.TrainingJobKind;
-
-    public V1ObjectMeta Metadata { get; set; } = new();
-
-    public JobSpec Spec { get; set; } = new();
-
-    public TrainingJobStatus? Status { get; set; }
-
     /// <summary>The spec as REST and the validator see it: <c>name</c> taken from <c>metadata.name</c>.</summary>
     public JobSpec ToJobSpec() => Spec with { Name = Metadata.Name };
 
@@ -36,13 +26,4 @@ public sealed class TrainingJob : IKubernetesObject<V1ObjectMeta>, ISpec<JobSpec
     }
 }
 
-public sealed class TrainingJobList : IKubernetesObject<V1ListMeta>, IItems<TrainingJob>
-{
-    public string ApiVersion { get; set; } = GpuSchedulerApi.ApiVersion;
-
-    public string Kind { get; set; } = GpuSchedulerApi.TrainingJobKind + "List";
-
-    public V1ListMeta Metadata { get; set; } = new();
-
-    public IList<TrainingJob> Items { get; set; } = [];
-}
+public sealed class TrainingJobList() : CustomResourceList<TrainingJob>(GpuSchedulerApi.TrainingJobKind + "List");

@@ -6,6 +6,7 @@ using Scheduler.Domain.Jobs;
 using Scheduler.Kubernetes.Clients;
 using Scheduler.Kubernetes.Leadership;
 using Scheduler.Kubernetes.Resources;
+using Scheduler.Kubernetes.Tests.Support;
 using Scheduler.Kubernetes.Watching;
 using static Scheduler.Kubernetes.Tests.Support.TestJobs;
 
@@ -92,9 +93,8 @@ public abstract class ClusterScenarios : IAsyncLifetime
     {
         var seen = new List<string>();
         var done = new TaskCompletionSource();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var watcher = new ResourceWatcher<TrainingJob>(Client.TrainingJobs().WatchSource(Namespace), TimeProvider.System);
-        var run = watcher.RunAsync(async (e, ct) =>
+        await watcher.RunUntilAsync(async (e, ct) =>
         {
             seen.Add($"{e.Type} {e.Object?.Metadata.Name}".TrimEnd());
             if (e.Type == ResourceEventType.Synced)
@@ -108,11 +108,7 @@ public abstract class ClusterScenarios : IAsyncLifetime
             {
                 done.TrySetResult();
             }
-        }, stop.Token);
-
-        await done.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct);
-        await stop.CancelAsync();
-        await run;
+        }, done.Task);
 
         Assert.Equal("Synced", seen[0]);
         Assert.Equal("Added watched", seen[1]);

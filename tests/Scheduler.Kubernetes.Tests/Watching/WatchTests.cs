@@ -99,8 +99,7 @@ public sealed class WatchTests : FakeServerTest
         var events = new List<string>();
         var syncs = 0;
         var secondSync = new TaskCompletionSource();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var run = watcher.RunAsync(async (e, ct) =>
+        await watcher.RunUntilAsync(async (e, ct) =>
         {
             if (e.Type == ResourceEventType.Synced)
             {
@@ -119,11 +118,7 @@ public sealed class WatchTests : FakeServerTest
             }
 
             events.Add($"{e.Type} {e.Object?.Metadata.Name}".TrimEnd());
-        }, stop.Token);
-
-        await secondSync.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
-        await stop.CancelAsync();
-        await run;
+        }, secondSync.Task);
 
         Assert.Equal(["Added kept", "Added removed", "Synced", "Modified kept", "Added new", "Deleted removed", "Synced"], events);
         Assert.Equal(2, watcher.ListCount);
@@ -140,9 +135,8 @@ public sealed class WatchTests : FakeServerTest
         };
         var watcher = new ResourceWatcher<V1Node>(flaky, TimeProvider.System, new ResourceWatcherOptions { InitialBackoff = TimeSpan.FromMilliseconds(10) });
         var synced = new TaskCompletionSource();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
-        var run = watcher.RunAsync((e, _) =>
+        await watcher.RunUntilAsync((e, _) =>
         {
             if (e.Type == ResourceEventType.Synced)
             {
@@ -150,10 +144,7 @@ public sealed class WatchTests : FakeServerTest
             }
 
             return ValueTask.CompletedTask;
-        }, stop.Token);
-        await synced.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
-        await stop.CancelAsync();
-        await run;
+        }, synced.Task);
 
         Assert.Equal(3, failures);
         Assert.Equal(1, watcher.ListCount);
@@ -165,8 +156,7 @@ public sealed class WatchTests : FakeServerTest
         var watcher = new ResourceWatcher<TrainingJob>(Client.TrainingJobs().WatchSource("default"), TimeProvider.System,
             new ResourceWatcherOptions { WatchTimeoutSeconds = 1 });
         var seen = new TaskCompletionSource();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var run = watcher.RunAsync((e, _) =>
+        await watcher.RunUntilAsync((e, _) =>
         {
             if (e is { Type: ResourceEventType.Added, Object.Metadata.Name: "late" })
             {
@@ -174,13 +164,11 @@ public sealed class WatchTests : FakeServerTest
             }
 
             return ValueTask.CompletedTask;
-        }, stop.Token);
-
-        await Task.Delay(TimeSpan.FromSeconds(2.2), Ct); // past the longest jittered watch timeout (2 s)
-        await Client.TrainingJobs().CreateAsync(Job("late"), Ct);
-        await seen.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
-        await stop.CancelAsync();
-        await run;
+        }, seen.Task, async () =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2.2), Ct); // past the longest jittered watch timeout (2 s)
+            await Client.TrainingJobs().CreateAsync(Job("late"), Ct);
+        });
 
         Assert.Equal(1, watcher.ListCount);
     }
@@ -192,9 +180,8 @@ public sealed class WatchTests : FakeServerTest
             new ResourceWatcherOptions { InitialBackoff = TimeSpan.FromMilliseconds(10) });
         var attempts = 0;
         var delivered = new TaskCompletionSource();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
-        var run = watcher.RunAsync(async (e, ct) =>
+        await watcher.RunUntilAsync(async (e, ct) =>
         {
             if (e.Type == ResourceEventType.Synced)
             {
@@ -208,10 +195,7 @@ public sealed class WatchTests : FakeServerTest
             {
                 delivered.TrySetResult();
             }
-        }, stop.Token);
-        await delivered.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
-        await stop.CancelAsync();
-        await run;
+        }, delivered.Task);
 
         Assert.Equal(2, attempts);
         Assert.Equal(1, watcher.ListCount);
