@@ -55,7 +55,7 @@ internal sealed class ApiError : Exception
     public static ApiError MethodNotAllowed(string message) => new(HttpStatusCode.MethodNotAllowed, "MethodNotAllowed", message);
 
     public static ApiError UnsupportedMediaType(string contentType) =>
-        new(HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got {contentType})");
+        new(HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml (got {contentType})");
 
     private static string Describe(StatusCause cause) => $"{cause.Field}: {cause.Message}";
 

@@ -173,7 +173,7 @@ internal static class Discovery
         {
             // No strategic-merge-patch here: kubectl then computes a JSON merge patch, the form our server applies faithfully.
             var media = action == "patch"
-                ? new[] { Patches.JsonPatch, Patches.MergePatch }
+                ? new[] { Patches.JsonPatch, Patches.MergePatch, Patches.ApplyPatch }
                 : ["application/json"];
             operation["requestBody"] = new JsonObject
             {

@@ -12,6 +12,7 @@ internal static class Patches
     public const string MergePatch = "application/merge-patch+json";
     public const string JsonPatch = "application/json-patch+json";
     public const string StrategicMergePatch = "application/strategic-merge-patch+json";
+    public const string ApplyPatch = "application/apply-patch+yaml";
 
     public static JsonObject Apply(JsonObject target, string contentType, JsonNode? patch)
     {

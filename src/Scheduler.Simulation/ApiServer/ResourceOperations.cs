@@ -99,6 +99,25 @@ internal sealed class ResourceOperations
             return Commit(resource, current, patched, statusOnly, options);
         });
 
+    /// <summary>
+    /// Server-side apply, approximated: creates the object when it is absent, otherwise merges the applied configuration
+    /// into it. There is no field ownership, so fields a manager stops applying are not removed. The body is JSON (which
+    /// kubectl and KubernetesClient send; YAML bodies are refused).
+    /// </summary>
+    public (JsonObject Object, bool Created) Apply(ApiResource resource, string? @namespace, string name, JsonObject applied, bool statusOnly, RequestOptions options) =>
+        _store.Transact(() =>
+        {
+            var body = (JsonObject)applied.DeepClone();
+            JsonPaths.Metadata(body).Remove("resourceVersion");
+            if (_store.Find(resource, @namespace, name) is null)
+            {
+                JsonPaths.Metadata(body)["name"] = name;
+                return (Create(resource, @namespace, body, options), true);
+            }
+
+            return (Patch(resource, @namespace, name, Patches.MergePatch, body, statusOnly, options), false);
+        });
+
     public JsonObject Delete(ApiResource resource, string? @namespace, string name, DeleteRequest request) =>
         _store.Transact(() =>
         {

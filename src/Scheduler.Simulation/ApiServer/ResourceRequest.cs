@@ -82,6 +82,13 @@ internal sealed class ResourceRequest
             case "PATCH":
                 var contentType = _context.Request.ContentType ?? string.Empty;
                 var patch = await ReadBodyAsync();
+                if (contentType.StartsWith(Patches.ApplyPatch, StringComparison.OrdinalIgnoreCase))
+                {
+                    var (applied, created) = Operations.Apply(_resource, _namespace, _name, patch as JsonObject ?? throw ApiError.BadRequest("an apply patch must be a JSON object"), statusOnly, Options());
+                    await FakeApiServer.WriteAsync(_context, applied, created ? 201 : 200);
+                    return;
+                }
+
                 await FakeApiServer.WriteAsync(_context, Operations.Patch(_resource, _namespace, _name, contentType, patch, statusOnly, Options()));
                 return;
             case "DELETE":

@@ -115,6 +115,19 @@ public sealed class KubectlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Server_side_apply_creates_then_updates()
+    {
+        Support.Kubectl.SkipWhenAbsent();
+
+        var first = await _kubectl.RunAsync("apply", "--server-side", "-f", RepoPaths.Of("docs/examples/trainingjob.yaml"));
+        var second = await _kubectl.RunAsync("apply", "--server-side", "-f", RepoPaths.Of("docs/examples/trainingjob.yaml"));
+
+        Assert.True(first.ExitCode == 0, first.Error);
+        Assert.Contains("serverside-applied", first.Output);
+        Assert.True(second.ExitCode == 0, second.Error);
+    }
+
+    [Fact]
     public async Task Get_watch_prints_a_row_per_change()
     {
         Support.Kubectl.SkipWhenAbsent();
