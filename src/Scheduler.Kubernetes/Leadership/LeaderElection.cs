@@ -72,6 +72,12 @@ public sealed partial class LeaderElection
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
             }
+            catch (Exception e) when (e is HttpRequestException or k8s.Autorest.HttpOperationException or IOException)
+            {
+                // The API server is unreachable: not leading now; campaign again after a retry period.
+                LogError(_logger, _options.LeaseName, e);
+                await Task.Delay(_options.RetryPeriod, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
             finally
             {
                 _isLeader = false;

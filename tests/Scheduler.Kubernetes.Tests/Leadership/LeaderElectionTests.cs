@@ -61,4 +61,21 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         Assert.Equal("replica-b", lease.Spec.HolderIdentity);
         Assert.True(lease.Spec.LeaseTransitions >= 1);
     }
+
+    [Fact]
+    public async Task An_unreachable_api_server_means_not_leading_and_campaigning_on()
+    {
+        var gone = await FakeApiServer.StartAsync(cancellationToken: Ct);
+        using var client = gone.CreateClient();
+        await gone.DisposeAsync();
+        var election = new LeaderElection(client, Fast with { Identity = "lonely" });
+        var led = false;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        stop.CancelAfter(TimeSpan.FromMilliseconds(800));
+
+        await election.RunAsync(_ => { led = true; return Task.CompletedTask; }, stop.Token);
+
+        Assert.False(led);
+        Assert.False(election.IsLeader);
+    }
 }
