@@ -1,0 +1,32 @@
+using System.Net.Http.Json;
+
+namespace Scheduler.Simulation.Cluster;
+
+/// <summary>
+/// Posts each sample to the pod's <c>SCHEDULER_TELEMETRY_URL</c> with the trainer's telemetry body (DESIGN.md), as the
+/// bundled trainer would; samples of pods without the variable are dropped.
+/// </summary>
+public sealed class HttpTelemetrySink(HttpClient http) : ISimulatedTelemetrySink
+{
+    public async ValueTask ReportAsync(SimulatedTelemetry sample, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        if (string.IsNullOrEmpty(sample.TelemetryUrl))
+        {
+            return;
+        }
+
+        var body = new
+        {
+            step = sample.Step,
+            tokens = sample.Tokens,
+            loss = sample.Loss,
+            tokensPerSecond = sample.TokensPerSecond,
+            stepSeconds = sample.StepSeconds,
+            lastCheckpointStep = sample.LastCheckpointStep,
+            timestamp = sample.Timestamp,
+        };
+        using var response = await http.PostAsJsonAsync(new Uri(sample.TelemetryUrl), body, cancellationToken);
+        response.EnsureSuccessStatusCode();
+    }
+}

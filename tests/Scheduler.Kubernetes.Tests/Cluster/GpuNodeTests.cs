@@ -1,0 +1,41 @@
+using k8s;
+using Scheduler.Domain.Catalog;
+using Scheduler.Kubernetes.Inventory;
+using Scheduler.Simulation.ApiServer;
+using Scheduler.Simulation.Cluster;
+
+namespace Scheduler.Kubernetes.Tests.Cluster;
+
+public sealed class GpuNodeTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Simulated_nodes_read_as_schedulable_gpu_nodes_until_cordoned_tainted_or_not_ready()
+    {
+        await using var cluster = await SimulatedCluster.StartAsync(new SimulatedClusterOptions
+        {
+            TickInterval = TimeSpan.Zero,
+            NodePools = [new SimulatedNodePool("H100-SXM", 4), new SimulatedNodePool("L4", 1, GpusPerNode: 4)],
+            Server = new FakeApiServerOptions(),
+        }, Ct);
+        using var client = cluster.CreateClient();
+        cluster.Cordon("sim-h100-sxm-0");
+        cluster.SetReady("sim-h100-sxm-1", ready: false);
+        var tainted = await client.CoreV1.ReadNodeAsync("sim-h100-sxm-2", cancellationToken: Ct);
+        tainted.Spec.Taints = [new k8s.Models.V1Taint { Key = "maintenance", Effect = "NoSchedule" }];
+        await client.CoreV1.ReplaceNodeAsync(tainted, "sim-h100-sxm-2", cancellationToken: Ct);
+
+        var nodes = (await client.CoreV1.ListNodeAsync(cancellationToken: Ct)).Items
+            .Select(n => GpuNode.FromNode(n, GpuCatalog.Default)).ToDictionary(n => n.Name);
+
+        Assert.Equal(["sim-h100-sxm-3", "sim-l4-0"], nodes.Values.Where(n => n.Schedulable).Select(n => n.Name).Order());
+        Assert.Equal("H100-SXM", nodes["sim-h100-sxm-3"].GpuType);
+        Assert.Equal(8, nodes["sim-h100-sxm-3"].AllocatableGpus);
+        Assert.Equal(("L4", 4), (nodes["sim-l4-0"].GpuType, nodes["sim-l4-0"].AllocatableGpus));
+        Assert.True(nodes["sim-h100-sxm-0"].Cordoned);
+        Assert.False(nodes["sim-h100-sxm-1"].Ready);
+        Assert.True(nodes["sim-h100-sxm-2"].Tainted);
+        Assert.Equal("sim-h100-sxm-rack-1", nodes["sim-h100-sxm-3"].Labels[SimulatedCluster.RackLabel]);
+    }
+}

@@ -1,0 +1,81 @@
+using k8s;
+using Scheduler.Kubernetes.Leadership;
+using Scheduler.Simulation.ApiServer;
+
+namespace Scheduler.Kubernetes.Tests.Leadership;
+
+public sealed class LeaderElectionTests : IAsyncLifetime
+{
+    private static readonly LeaderElectionOptions Fast = new()
+    {
+        LeaseName = "operator",
+        LeaseDuration = TimeSpan.FromSeconds(1),
+        RenewDeadline = TimeSpan.FromMilliseconds(700),
+        RetryPeriod = TimeSpan.FromMilliseconds(100),
+    };
+
+    private FakeApiServer _server = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() => _server = await FakeApiServer.StartAsync(cancellationToken: Ct);
+
+    public async ValueTask DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task One_of_two_replicas_leads_and_the_other_takes_over_when_it_stops()
+    {
+        using var clientA = _server.CreateClient();
+        using var clientB = _server.CreateClient();
+        var a = new LeaderElection(clientA, Fast with { Identity = "replica-a" });
+        var b = new LeaderElection(clientB, Fast with { Identity = "replica-b" });
+        var leadingA = new TaskCompletionSource();
+        var leadingB = new TaskCompletionSource();
+        var bothLed = false;
+        using var stopA = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        using var stopB = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+
+        async Task Lead(TaskCompletionSource started, CancellationToken leadership)
+        {
+            bothLed |= a.IsLeader && b.IsLeader;
+            started.TrySetResult();
+            await Task.Delay(Timeout.Infinite, leadership).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        var runA = a.RunAsync(t => Lead(leadingA, t), stopA.Token);
+        await leadingA.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        var runB = b.RunAsync(t => Lead(leadingB, t), stopB.Token);
+        await Task.Delay(TimeSpan.FromMilliseconds(1500), Ct); // longer than the lease: A renews, B must keep waiting
+        var bWaitedWhileALed = !leadingB.Task.IsCompleted && a.IsLeader && b.CurrentLeader == "replica-a";
+
+        await stopA.CancelAsync(); // A crashes: it stops renewing without giving the lease back
+        await runA;
+        await leadingB.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        using var reader = _server.CreateClient();
+        var lease = await reader.CoordinationV1.ReadNamespacedLeaseAsync("operator", "default", cancellationToken: Ct);
+        await stopB.CancelAsync();
+        await runB;
+
+        Assert.True(bWaitedWhileALed);
+        Assert.False(bothLed);
+        Assert.Equal("replica-b", lease.Spec.HolderIdentity);
+        Assert.True(lease.Spec.LeaseTransitions >= 1);
+    }
+
+    [Fact]
+    public async Task An_unreachable_api_server_means_not_leading_and_campaigning_on()
+    {
+        var gone = await FakeApiServer.StartAsync(cancellationToken: Ct);
+        using var client = gone.CreateClient();
+        await gone.DisposeAsync();
+        var election = new LeaderElection(client, Fast with { Identity = "lonely" });
+        var led = false;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        stop.CancelAfter(TimeSpan.FromMilliseconds(800));
+
+        await election.RunAsync(_ => { led = true; return Task.CompletedTask; }, stop.Token);
+
+        Assert.False(led);
+        Assert.False(election.IsLeader);
+    }
+}
