@@ -115,7 +115,9 @@ public sealed class RbacTests(ChartTools tools)
             Assert.Skip("No CRDs under charts/gpu-scheduler/templates/crds/ yet; nothing to compare rbac.apiGroup with.");
         }
 
-        Assert.Equal([Group], crdGroups);
+        Assert.True(
+            crdGroups is [Group],
+            $"The CRDs declare API group(s) {string.Join(", ", crdGroups)} but the ClusterRole grants {Group}: set rbac.apiGroup in values.yaml (and RbacTests.Group) to the CRDs' group.");
         var kinds = chart.OfKind("CustomResourceDefinition").Select(c => (string?)c.At("spec.names.plural")).Order(StringComparer.Ordinal);
         Assert.Equal(["gpuqueues", "trainingjobs"], kinds);
     }

@@ -1,0 +1,160 @@
+using System.Text.Json.Nodes;
+using Scheduler.Charts.Tests.Infrastructure;
+
+namespace Scheduler.Charts.Tests;
+
+/// <summary>
+/// The chart's CRDs (whatever templates/crds/ holds) and the examples under docs/examples/ validated against their
+/// openAPIV3Schema, unknown fields rejected as the API server's strict field validation does. CEL rules
+/// (x-kubernetes-validations) need an API server and are not evaluated here.
+/// </summary>
+public sealed class CustomResourceTests(ChartTools tools)
+{
+    [Fact]
+    public async Task Examples_are_valid_custom_resources_of_the_chart_CRDs()
+    {
+        var (chartFile, crds) = await RenderedCrdsAsync();
+        var examples = ExampleFiles();
+        try
+        {
+            SkipUnless(crds.Count > 0 && examples.Count > 0);
+
+            var results = await ManifestValidator.ValidateAsync(tools, examples, [chartFile]);
+
+            var invalid = results.Where(r => r.Errors.Count > 0).ToList();
+            Assert.True(invalid.Count == 0, "Invalid examples:\n" + string.Join('\n', invalid));
+            var crdKinds = crds.Select(c => (string?)c.At("spec.names.kind")).ToHashSet();
+            Assert.Contains(results, r => crdKinds.Contains(r.Kind));
+        }
+        finally
+        {
+            File.Delete(chartFile);
+        }
+    }
+
+    [Fact]
+    public async Task A_misspelt_field_in_an_example_is_rejected_by_the_CRD_schema()
+    {
+        var (chartFile, crds) = await RenderedCrdsAsync();
+        try
+        {
+            SkipUnless(crds.Count > 0 && ExampleFiles().Count > 0);
+            var crdKinds = crds.Select(c => (string?)c.At("spec.names.kind")).ToHashSet();
+            var example = ExampleFiles()
+                .SelectMany(f => YamlDocuments.Parse(File.ReadAllText(f)))
+                .Select(d => d.Json)
+                .FirstOrDefault(d => crdKinds.Contains((string?)d["kind"]) && d["spec"] is JsonObject);
+            SkipUnless(example is not null);
+
+            example!["spec"]!["notAField"] = 1;
+            var results = await ManifestValidator.ValidateTextAsync(tools, example.ToJsonString(), [chartFile]);
+
+            Assert.Contains(Assert.Single(results).Errors, e => e.Contains("notAField", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(chartFile);
+        }
+    }
+
+    [Fact]
+    public async Task TrainingJob_is_namespaced_GpuQueue_cluster_scoped_and_both_write_status_through_the_subresource()
+    {
+        var (chartFile, crds) = await RenderedCrdsAsync();
+        File.Delete(chartFile);
+        SkipUnless(crds.Count > 0);
+
+        var byKind = crds.ToDictionary(c => (string?)c.At("spec.names.kind") ?? "");
+        Assert.Equal("Namespaced", (string?)byKind["TrainingJob"].At("spec.scope"));
+        Assert.Equal("Cluster", (string?)byKind["GpuQueue"].At("spec.scope"));
+        foreach (var crd in byKind.Values)
+        {
+            var versions = crd.At("spec.versions")!.AsArray();
+            Assert.Single(versions, v => (bool?)v.At("storage") == true);
+            Assert.All(versions.Where(v => (bool?)v.At("served") == true), v => Assert.NotNull(v.At("subresources.status")));
+        }
+    }
+
+    [Fact]
+    public async Task Custom_resources_are_checked_against_their_CRD_for_types_ranges_required_and_unknown_fields()
+    {
+        const string Crd = """
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata: {name: widgets.example.com}
+            spec:
+              group: example.com
+              scope: Namespaced
+              names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
+              versions:
+                - name: v1
+                  served: true
+                  storage: true
+                  schema:
+                    openAPIV3Schema:
+                      type: object
+                      properties:
+                        spec:
+                          type: object
+                          required: [size]
+                          properties:
+                            size: {type: integer, minimum: 1}
+                            labels: {type: object, x-kubernetes-preserve-unknown-fields: true}
+            """;
+        const string Widgets = """
+            apiVersion: example.com/v1
+            kind: Widget
+            metadata: {name: good}
+            spec: {size: 2, labels: {anything: goes}}
+            ---
+            apiVersion: example.com/v1
+            kind: Widget
+            metadata: {name: bad}
+            spec: {size: 0, colour: red}
+            ---
+            apiVersion: example.com/v1
+            kind: Widget
+            metadata: {name: empty}
+            spec: {}
+            """;
+        var crdFile = Path.Combine(Path.GetTempPath(), $"widget-crd-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(crdFile, Crd, TestContext.Current.CancellationToken);
+        try
+        {
+            var results = await ManifestValidator.ValidateTextAsync(tools, Widgets, [crdFile]);
+
+            Assert.Collection(
+                results,
+                good => Assert.Empty(good.Errors),
+                bad => Assert.Equal(["/spec must NOT have additional properties: colour", "/spec/size must be >= 1"], bad.Errors),
+                empty => Assert.Contains(empty.Errors, e => e.Contains("must have required property 'size'", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            File.Delete(crdFile);
+        }
+    }
+
+    private async Task<(string File, IReadOnlyList<Manifest> Crds)> RenderedCrdsAsync()
+    {
+        var chart = await tools.Renderer.RenderAsync(ValueSet.Default);
+        var file = Path.Combine(Path.GetTempPath(), $"gpu-scheduler-crds-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(file, chart.Yaml, TestContext.Current.CancellationToken);
+        return (file, [.. chart.OfKind("CustomResourceDefinition")]);
+    }
+
+    private static List<string> ExampleFiles() =>
+        Directory.Exists(RepoPaths.Examples)
+            ? [.. Directory.EnumerateFiles(RepoPaths.Examples).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal)).Order(StringComparer.Ordinal)]
+            : [];
+
+    private static void SkipUnless(bool condition)
+    {
+        if (!condition)
+        {
+            Assert.Skip(
+                "Needs CRDs under charts/gpu-scheduler/templates/crds/ and examples under docs/examples/ (found "
+                + $"{(Directory.Exists(RepoPaths.CrdTemplates) ? Directory.GetFiles(RepoPaths.CrdTemplates).Length : 0)} CRD files, {ExampleFiles().Count} examples).");
+        }
+    }
+}
