@@ -59,6 +59,15 @@ public sealed class DockerfileTests
         Assert.Contains(violations, v => v.Contains(expected, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("dotnet publish src/A/A.csproj -c Release -o /app", "src/A/A.csproj", "/app")]
+    [InlineData("dotnet restore && dotnet publish -c Release --output=/out \"src/B/B.csproj\" && rm -rf /tmp/x", "src/B/B.csproj", "/out")]
+    [InlineData("dotnet publish -r linux-x64 --self-contained -o out src/C", "src/C", "out")]
+    public void Publish_commands_are_read_whatever_the_option_order(string run, string project, string output)
+    {
+        Assert.Equal((project, output), DockerfileRules.ParsePublish(run));
+    }
+
     private const string Valid = """
         FROM mcr.microsoft.com/dotnet/sdk:10.0.401-noble AS build
         WORKDIR /src

@@ -61,24 +61,27 @@ internal static partial class DockerfileRules
     private static IEnumerable<string> EntrypointViolations(Dockerfile dockerfile, IReadOnlyList<string> entrypoint, string repoRoot)
     {
         var publishes = dockerfile.Stages
-            .SelectMany(stage => stage.All("RUN").Select(run => (stage, match: PublishPattern().Match(run.Arguments))))
-            .Where(p => p.match.Success)
+            .SelectMany(stage => stage.All("RUN").Select(run => (stage, publish: ParsePublish(run.Arguments))))
+            .Where(p => p.publish is not null)
             .ToList();
-        if (publishes is not [var (buildStage, publish)])
+        if (publishes.Count != 1)
         {
             yield return $"expected one `dotnet publish <project> -o <dir>`, found {publishes.Count}";
             yield break;
         }
 
-        var project = ResolveProject(repoRoot, publish.Groups["project"].Value);
+        var buildStage = publishes[0].stage;
+        var (projectArgument, outputArgument) = publishes[0].publish!.Value;
+
+        var project = ResolveProject(repoRoot, projectArgument);
         if (project is null)
         {
-            yield return $"published project '{publish.Groups["project"].Value}' is not in the repository";
+            yield return $"published project '{projectArgument}' is not in the repository";
             yield break;
         }
 
         var assembly = AssemblyName(project);
-        var output = Absolute(WorkDir(buildStage), publish.Groups["output"].Value);
+        var output = Absolute(WorkDir(buildStage), outputArgument);
         var final = dockerfile.Final;
         var copy = final.All("COPY")
             .Select(c => CopyFromPattern().Match(c.Arguments))
@@ -99,6 +102,45 @@ internal static partial class DockerfileRules
             yield return $"ENTRYPOINT runs {entryPath}, but publishing {Path.GetFileName(project)} puts {expected} at {installed}/{expected}";
         }
     }
+
+    /// <summary>The project and output directory of a `dotnet publish` in a RUN command; null when there is none or no -o.</summary>
+    internal static (string Project, string Output)? ParsePublish(string run)
+    {
+        var publish = PublishCommand().Match(run);
+        if (!publish.Success)
+        {
+            return null;
+        }
+
+        var tokens = publish.Groups["args"].Value.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(t => t.Trim('"', '\'')).ToList();
+        string? project = null;
+        string? output = null;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            if (token is "-o" or "--output" && i + 1 < tokens.Count)
+            {
+                output = tokens[++i];
+            }
+            else if (token.StartsWith("--output=", StringComparison.Ordinal))
+            {
+                output = token["--output=".Length..];
+            }
+            else if (OptionsWithValue.Contains(token))
+            {
+                i++;
+            }
+            else if (!token.StartsWith('-'))
+            {
+                project ??= token;
+            }
+        }
+
+        return project is not null && output is not null ? (project, output) : null;
+    }
+
+    private static readonly HashSet<string> OptionsWithValue =
+        ["-c", "--configuration", "-r", "--runtime", "-f", "--framework", "-a", "--arch", "--os", "-v", "--verbosity", "--version-suffix"];
 
     /// <summary>A registry image with a tag that names a version (not latest) or with a digest.</summary>
     public static bool IsPinned(string image)
@@ -161,8 +203,8 @@ internal static partial class DockerfileRules
         return string.IsNullOrWhiteSpace(name) ? Path.GetFileNameWithoutExtension(project) : name;
     }
 
-    [GeneratedRegex(@"dotnet\s+publish\s+(?<project>[^\s-][^\s]*)(?:\s+\S+)*?\s+(?:-o|--output)[\s=](?<output>\S+)")]
-    private static partial Regex PublishPattern();
+    [GeneratedRegex(@"dotnet\s+publish\s+(?<args>[^;&|]*)")]
+    private static partial Regex PublishCommand();
 
     [GeneratedRegex(@"^(?:--\S+\s+)*?--from=(?<stage>\S+)\s+(?:--\S+\s+)*(?<source>\S+)\s+(?<destination>\S+)$")]
     private static partial Regex CopyFromPattern();
