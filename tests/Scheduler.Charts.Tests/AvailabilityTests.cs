@@ -13,6 +13,7 @@ public sealed class AvailabilityTests(ChartTools tools)
         var pdb = chart.Single("PodDisruptionBudget");
 
         Assert.Equal(minAvailable, pdb.Get<long>("spec.minAvailable"));
+        Assert.Equal("AlwaysAllow", pdb.Get<string>("spec.unhealthyPodEvictionPolicy"));
         Assert.Equal(chart.Single("Deployment").At("spec.selector.matchLabels")!.ToJsonString(), pdb.At("spec.selector.matchLabels")!.ToJsonString());
     }
 

@@ -106,6 +106,18 @@ public sealed class RbacTests(ChartTools tools)
     }
 
     [Fact]
+    public async Task The_roles_are_never_granted_to_the_namespace_default_service_account()
+    {
+        var error = await tools.Renderer.RenderFailureAsync(ValueSet.Default, "--set", "serviceAccount.create=false");
+        var named = await tools.Renderer.RenderAsync(ValueSet.Default, "--set", "serviceAccount.create=false", "--set", "serviceAccount.name=gpu-operator");
+
+        Assert.Contains("name the ServiceAccount", error, StringComparison.Ordinal);
+        Assert.Empty(named.OfKind("ServiceAccount"));
+        Assert.Equal("gpu-operator", (string?)named.Single("ClusterRoleBinding").At("subjects[0].name"));
+        Assert.Equal("gpu-operator", (string?)named.Single("Deployment").At("spec.template.spec.serviceAccountName"));
+    }
+
+    [Fact]
     public async Task The_rbac_api_group_is_the_group_of_the_shipped_CRDs()
     {
         var chart = await tools.Renderer.RenderAsync(ValueSet.Default);
