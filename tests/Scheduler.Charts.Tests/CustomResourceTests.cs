@@ -13,55 +13,40 @@ public sealed class CustomResourceTests(ChartTools tools)
     [Fact]
     public async Task Examples_are_valid_custom_resources_of_the_chart_CRDs()
     {
-        var (chartFile, crds) = await RenderedCrdsAsync();
+        var chart = await tools.Renderer.RenderAsync(ValueSet.Default);
+        var crds = chart.OfKind("CustomResourceDefinition").ToList();
         var examples = ExampleFiles();
-        try
-        {
-            SkipUnless(crds.Count > 0 && examples.Count > 0);
+        SkipUnless(crds.Count > 0 && examples.Count > 0);
 
-            var results = await ManifestValidator.ValidateAsync(tools, examples, [chartFile]);
+        var results = await ManifestValidator.ValidateAsync(tools, examples, chart.Yaml);
 
-            var invalid = results.Where(r => r.Errors.Count > 0).ToList();
-            Assert.True(invalid.Count == 0, "Invalid examples:\n" + string.Join('\n', invalid));
-            var crdKinds = crds.Select(c => (string?)c.At("spec.names.kind")).ToHashSet();
-            Assert.Contains(results, r => crdKinds.Contains(r.Kind));
-        }
-        finally
-        {
-            File.Delete(chartFile);
-        }
+        var invalid = results.Where(r => r.Errors.Count > 0).ToList();
+        Assert.True(invalid.Count == 0, "Invalid examples:\n" + string.Join('\n', invalid));
+        var crdKinds = crds.Select(c => (string?)c.At("spec.names.kind")).ToHashSet();
+        Assert.Contains(results, r => crdKinds.Contains(r.Kind));
     }
 
     [Fact]
     public async Task A_misspelt_field_in_an_example_is_rejected_by_the_CRD_schema()
     {
-        var (chartFile, crds) = await RenderedCrdsAsync();
-        try
-        {
-            SkipUnless(crds.Count > 0 && ExampleFiles().Count > 0);
-            var crdKinds = crds.Select(c => (string?)c.At("spec.names.kind")).ToHashSet();
-            var example = ExampleFiles()
-                .SelectMany(f => YamlDocuments.Parse(File.ReadAllText(f)))
-                .Select(d => d.Json)
-                .FirstOrDefault(d => crdKinds.Contains((string?)d["kind"]) && d["spec"] is JsonObject);
-            SkipUnless(example is not null);
+        var chart = await tools.Renderer.RenderAsync(ValueSet.Default);
+        var crdKinds = chart.OfKind("CustomResourceDefinition").Select(c => (string?)c.At("spec.names.kind")).ToHashSet();
+        var example = ExampleFiles()
+            .SelectMany(f => YamlDocuments.Parse(File.ReadAllText(f)))
+            .Select(d => d.Json)
+            .FirstOrDefault(d => crdKinds.Contains((string?)d["kind"]) && d["spec"] is JsonObject);
+        SkipUnless(example is not null);
 
-            example!["spec"]!["notAField"] = 1;
-            var results = await ManifestValidator.ValidateTextAsync(tools, example.ToJsonString(), [chartFile]);
+        example!["spec"]!["notAField"] = 1;
+        var results = await ManifestValidator.ValidateTextAsync(tools, example.ToJsonString(), chart.Yaml);
 
-            Assert.Contains(Assert.Single(results).Errors, e => e.Contains("notAField", StringComparison.Ordinal));
-        }
-        finally
-        {
-            File.Delete(chartFile);
-        }
+        Assert.Contains(Assert.Single(results).Errors, e => e.Contains("notAField", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task TrainingJob_is_namespaced_GpuQueue_cluster_scoped_and_both_write_status_through_the_subresource()
     {
-        var (chartFile, crds) = await RenderedCrdsAsync();
-        File.Delete(chartFile);
+        var crds = (await tools.Renderer.RenderAsync(ValueSet.Default)).OfKind("CustomResourceDefinition").ToList();
         SkipUnless(crds.Count > 0);
 
         var byKind = crds.ToDictionary(c => (string?)c.At("spec.names.kind") ?? "");
@@ -117,30 +102,13 @@ public sealed class CustomResourceTests(ChartTools tools)
             metadata: {name: empty}
             spec: {}
             """;
-        var crdFile = Path.Combine(Path.GetTempPath(), $"widget-crd-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(crdFile, Crd, TestContext.Current.CancellationToken);
-        try
-        {
-            var results = await ManifestValidator.ValidateTextAsync(tools, Widgets, [crdFile]);
+        var results = await ManifestValidator.ValidateTextAsync(tools, Widgets, Crd);
 
-            Assert.Collection(
-                results,
-                good => Assert.Empty(good.Errors),
-                bad => Assert.Equal(["/spec must NOT have additional properties: colour", "/spec/size must be >= 1"], bad.Errors),
-                empty => Assert.Contains(empty.Errors, e => e.Contains("must have required property 'size'", StringComparison.Ordinal)));
-        }
-        finally
-        {
-            File.Delete(crdFile);
-        }
-    }
-
-    private async Task<(string File, IReadOnlyList<Manifest> Crds)> RenderedCrdsAsync()
-    {
-        var chart = await tools.Renderer.RenderAsync(ValueSet.Default);
-        var file = Path.Combine(Path.GetTempPath(), $"gpu-scheduler-crds-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(file, chart.Yaml, TestContext.Current.CancellationToken);
-        return (file, [.. chart.OfKind("CustomResourceDefinition")]);
+        Assert.Collection(
+            results,
+            good => Assert.Empty(good.Errors),
+            bad => Assert.Equal(["/spec must NOT have additional properties: colour", "/spec/size must be >= 1"], bad.Errors),
+            empty => Assert.Contains(empty.Errors, e => e.Contains("must have required property 'size'", StringComparison.Ordinal)));
     }
 
     private static List<string> ExampleFiles() =>

@@ -70,8 +70,7 @@ public sealed partial class NotesTests(ChartTools tools)
                 TestContext.Current.CancellationToken);
 
             var result = await tools.Renderer.RunAsync(
-                tools.Helm,
-                ["template", ChartRenderer.Release, chart.FullName, "--namespace", ChartRenderer.Namespace, "--show-only", "templates/notes-under-test.yaml", .. ValueSet.Named(valueSet).HelmArguments]);
+                tools.Helm, ChartRenderer.TemplateArguments(chart.FullName, ValueSet.Named(valueSet), "--show-only", "templates/notes-under-test.yaml"));
 
             Assert.True(result.ExitCode == 0, result.Describe());
             return (string)YamlDocuments.Parse(result.StandardOutput).Single().Json.At("data.notes")!;

@@ -31,7 +31,7 @@ internal sealed class ChartRenderer(Func<string> helm)
 
     public Task<RenderedChart> RenderAsync(ValueSet valueSet, params string[] extraArguments)
     {
-        string[] arguments = ["template", Release, RepoPaths.Chart, "--namespace", Namespace, .. valueSet.HelmArguments, .. extraArguments];
+        var arguments = TemplateArguments(RepoPaths.Chart, valueSet, extraArguments);
         var helmPath = helm();
         return _renders.GetOrAdd(string.Join('\0', arguments), _ => new Lazy<Task<RenderedChart>>(() => RenderCoreAsync(helmPath, arguments))).Value;
     }
@@ -39,10 +39,14 @@ internal sealed class ChartRenderer(Func<string> helm)
     /// <summary>`helm template` that is expected to fail; returns its error output.</summary>
     public async Task<string> RenderFailureAsync(string valueSet, params string[] extraArguments)
     {
-        var result = await RunAsync(helm(), ["template", Release, RepoPaths.Chart, "--namespace", Namespace, .. ValueSet.Named(valueSet).HelmArguments, .. extraArguments]);
+        var result = await RunAsync(helm(), TemplateArguments(RepoPaths.Chart, ValueSet.Named(valueSet), extraArguments));
         Assert.True(result.ExitCode != 0, $"helm template {string.Join(' ', extraArguments)} should have failed but rendered.");
         return result.StandardError;
     }
+
+    /// <summary>`helm template` of <paramref name="chart"/> as release <see cref="Release"/> in <see cref="Namespace"/>.</summary>
+    public static string[] TemplateArguments(string chart, ValueSet valueSet, params string[] extraArguments) =>
+        ["template", Release, chart, "--namespace", Namespace, .. valueSet.HelmArguments, .. extraArguments];
 
     public Task<ProcessResult> LintAsync(ValueSet valueSet) =>
         RunAsync(helm(), ["lint", RepoPaths.Chart, "--strict", "--namespace", Namespace, .. valueSet.HelmArguments]);

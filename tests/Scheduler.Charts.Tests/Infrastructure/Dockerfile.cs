@@ -26,12 +26,8 @@ internal sealed partial record Dockerfile(string Path, IReadOnlyList<DockerStage
         for (var i = 0; i < lines.Length; i++)
         {
             var line = lines[i].Trim();
-            if (pending.Length == 0 && (line.Length == 0 || line.StartsWith('#')))
-            {
-                continue;
-            }
-
-            if (line.StartsWith('#'))
+            // Comment lines may sit inside a continued instruction too; Docker drops them there as well.
+            if (line.StartsWith('#') || (line.Length == 0 && pending.Length == 0))
             {
                 continue;
             }
