@@ -53,8 +53,8 @@ public sealed class DatabaseWiringTests(ChartTools tools)
         var password = (string)secret.At("stringData.password")!;
 
         Assert.Equal(1, statefulSet.Get<long>("spec.replicas"));
-        Assert.Equal($"{name}-headless", (string?)statefulSet.At("spec.serviceName"));
-        Assert.Equal("None", (string?)chart.Single("Service", $"{name}-headless").At("spec.clusterIP"));
+        Assert.Equal($"{name}-hl", (string?)statefulSet.At("spec.serviceName"));
+        Assert.Equal("None", (string?)chart.Single("Service", $"{name}-hl").At("spec.clusterIP"));
         Assert.Equal("20Gi", (string?)statefulSet.At("spec.volumeClaimTemplates[0].spec.resources.requests.storage"));
         Assert.Equal("standard", (string?)statefulSet.At("spec.volumeClaimTemplates[0].spec.storageClassName"));
         Assert.Equal(32, password.Length);

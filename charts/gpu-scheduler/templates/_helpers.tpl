@@ -16,11 +16,14 @@
 {{- end }}
 {{- end }}
 
-{{/* A name derived from the full name with a suffix, still within 63 characters. Call with (list $ "suffix"). */}}
+{{/* A name derived from the full name with a suffix, within 63 characters or the limit given third.
+     Call with (list $ "suffix") or (list $ "suffix" 52). */}}
 {{- define "gpu-scheduler.suffixed" -}}
 {{- $root := index . 0 }}
 {{- $suffix := index . 1 }}
-{{- printf "%s-%s" (include "gpu-scheduler.fullname" $root | trunc (int (sub 62 (len $suffix))) | trimSuffix "-") $suffix }}
+{{- $limit := 63 }}
+{{- if gt (len .) 2 }}{{ $limit = index . 2 }}{{ end }}
+{{- printf "%s-%s" (include "gpu-scheduler.fullname" $root | trunc (int (sub (sub $limit 1) (len $suffix))) | trimSuffix "-") $suffix }}
 {{- end }}
 
 {{- define "gpu-scheduler.chart" -}}
@@ -82,8 +85,14 @@ app.kubernetes.io/component: postgresql
 {{- include "gpu-scheduler.suffixed" (list . "leader") }}
 {{- end }}
 
+{{/* At most 52 characters: the StatefulSet's pod (name-0) is a host name, and its controller-revision-hash label
+     (name-<10 characters>) a label value, both limited to 63. */}}
 {{- define "gpu-scheduler.postgresqlName" -}}
-{{- include "gpu-scheduler.suffixed" (list . "postgresql") }}
+{{- include "gpu-scheduler.suffixed" (list . "postgresql" 52) }}
+{{- end }}
+
+{{- define "gpu-scheduler.postgresqlHeadlessName" -}}
+{{- include "gpu-scheduler.suffixed" (list . "postgresql-hl") }}
 {{- end }}
 
 {{/* The Secret and key holding the Npgsql connection string, whichever database path is chosen. */}}

@@ -44,7 +44,11 @@ function strict(schema, isRoot) {
     }
   }
   if (isRoot) {
-    copy.properties = { apiVersion: { type: "string" }, kind: { type: "string" }, metadata: { type: "object" }, ...copy.properties };
+    // ObjectMeta is the API server's to check; a CRD may constrain metadata.name, but never lists every meta field.
+    copy.properties = {
+      apiVersion: { type: "string" }, kind: { type: "string" }, ...copy.properties,
+      metadata: schema.properties?.metadata ?? { type: "object" },
+    };
   }
   if (copy.properties && copy.additionalProperties === undefined && !copy["x-kubernetes-preserve-unknown-fields"]) {
     copy.additionalProperties = false;
