@@ -32,7 +32,11 @@ public sealed class ManifestConventionsTests(ChartTools tools)
             tools.Helm, ["template", release, RepoPaths.Chart, "--namespace", ChartRenderer.Namespace, "--values", ValueSet.Named(ValueSet.BundledDb).File!]);
         Assert.True(result.ExitCode == 0, result.Describe());
 
-        var manifests = YamlDocuments.Parse(result.StandardOutput).Select(d => new Manifest(d.Text, d.Json)).ToList();
+        // CRD names are <plural>.<group> by rule, whatever the release is called.
+        var manifests = YamlDocuments.Parse(result.StandardOutput)
+            .Select(d => new Manifest(d.Text, d.Json))
+            .Where(m => m.Kind != "CustomResourceDefinition")
+            .ToList();
         var names = manifests.Select(m => m.Name).ToList();
 
         Assert.All(names, name => Assert.Matches("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", name));

@@ -6,7 +6,7 @@ namespace Scheduler.Charts.Tests;
 /// <summary>The operator's permissions are exactly what it uses (docs/security.md lists each verb and why).</summary>
 public sealed class RbacTests(ChartTools tools)
 {
-    private const string Group = "gpuscheduler.io";
+    private const string Group = "gpu-scheduler.io";
 
     /// <summary>(apiGroup, resource) → verbs, the whole ClusterRole.</summary>
     private static readonly Dictionary<(string Group, string Resource), string[]> ExpectedClusterRules = new()

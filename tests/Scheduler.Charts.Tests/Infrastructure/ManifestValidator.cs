@@ -2,12 +2,13 @@ using System.Text.Json;
 
 namespace Scheduler.Charts.Tests.Infrastructure;
 
-internal sealed record ValidationResult(string File, int Index, string? Kind, string? Name, IReadOnlyList<string> Errors)
+/// <summary>One document's outcome; warnings name CEL rules the offline evaluator could not run.</summary>
+internal sealed record ValidationResult(string File, int Index, string? Kind, string? Name, IReadOnlyList<string> Errors, IReadOnlyList<string>? Warnings = null)
 {
     public override string ToString() => $"{Path.GetFileName(File)}#{Index} {Kind}/{Name}: {string.Join("; ", Errors)}";
 }
 
-/// <summary>Runs validator/validate.mjs (kubernetes-models, CRD schemas through Ajv) over YAML files.</summary>
+/// <summary>Runs validator/validate.mjs (kubernetes-models; CRD schemas through Ajv and their CEL rules) over YAML files.</summary>
 internal static class ManifestValidator
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(1);
