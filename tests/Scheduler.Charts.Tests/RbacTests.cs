@@ -74,7 +74,9 @@ public sealed class RbacTests(ChartTools tools)
 
         var config = ConfigurationTests.AppSettings(chart);
         Assert.Equal($"{ChartRenderer.FullName}-leader", (string?)config.At("Scheduler.kubernetes.leaderElection.leaseName"));
-        Assert.Equal(ChartRenderer.Namespace, (string?)config.At("Scheduler.kubernetes.leaderElection.leaseNamespace"));
+        Assert.Equal(ChartRenderer.Namespace, (string?)config.At("Scheduler.kubernetes.leaderElection.namespace"));
+        var identity = PodSpec.Of(chart.Single("Deployment")).Env("control-plane").Single(e => (string?)e.At("name") == "Scheduler__Kubernetes__LeaderElection__Identity");
+        Assert.Equal("metadata.name", (string?)identity.At("valueFrom.fieldRef.fieldPath"));
     }
 
     [Fact]
