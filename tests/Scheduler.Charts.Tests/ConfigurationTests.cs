@@ -17,6 +17,7 @@ public sealed class ConfigurationTests(ChartTools tools)
     {
         var settings = AppSettings(await tools.Renderer.RenderAsync(ValueSet.Default));
 
+        Assert.Empty(settings.At("Scheduler.gpuCatalog")!.AsObject());
         Assert.Equal(1000, (int)settings.At("Scheduler.priorityClasses.normal")!);
         Assert.Equal(100000, (int)settings.At("Scheduler.priorityClasses.critical")!);
         Assert.Equal("00:00:01", (string?)settings.At("Scheduler.intervals.schedulingCycle"));
@@ -31,8 +32,10 @@ public sealed class ConfigurationTests(ChartTools tools)
     {
         var settings = AppSettings(await tools.Renderer.RenderAsync(ValueSet.ExternalDb));
 
-        Assert.Equal("MI300X", (string?)settings.At("Scheduler.gpuCatalog.types[0].name"));
-        Assert.Equal(192, (double)settings.At("Scheduler.gpuCatalog.types[0].memoryGiB")!);
+        var catalog = settings.At("Scheduler.gpuCatalog")!;
+        Assert.Equal(192, (double)catalog["MI300X"]!["memoryGiB"]!);
+        Assert.Equal(["AMD-Instinct-MI300X"], catalog["MI300X"]!["productLabels"].Strings());
+        Assert.Equal(0.45, (double)catalog["H100-SXM"]!["defaultMfu"]!);
         Assert.Equal("H100-PCIe", (string?)settings.At("Scheduler.kubernetes.nodeLabels.productMapping")!["NVIDIA-H100-NVL"]);
         Assert.Equal(300, (int)settings.At("Scheduler.policy.preemptionGracePeriodSeconds")!);
     }
