@@ -1,0 +1,3 @@
+using Scheduler.Charts.Tests.Infrastructure;
+
+[assembly: AssemblyFixture(typeof(ChartTools))]
