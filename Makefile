@@ -52,7 +52,8 @@ run:
 	$(DOTNET) run --project src/Scheduler.Api -c $(CONFIG) --no-build -- --urls $(API_URL) --ConnectionStrings:Scheduler="$$cs" --Scheduler:DataDir="$(DATA_DIR)"
 
 bench: build
-	@cs="$(local_db)"; $(DOTNET) run --project src/Scheduler.Benchmarks -c $(CONFIG) --no-build -- all --db "$$cs" --out docs/benchmarks
+	@cs="$(local_db)"; $(DOTNET) run --project src/Scheduler.Benchmarks -c $(CONFIG) --no-build -- all --db "$$cs" --out docs/benchmarks && \
+	$(DOTNET) run --project src/Scheduler.Cli -c $(CONFIG) --no-build -- accuracy --reference ../shared/reference --out docs/benchmarks/estimator.md
 
 bench-trace:
 	$(DOTNET) run --project src/Scheduler.Benchmarks -c $(CONFIG) -- trace --pods $(TRACE) --nodes $(NODES)

@@ -2,9 +2,7 @@ using Scheduler.Benchmarks;
 using Scheduler.Benchmarks.Report;
 using Scheduler.Benchmarks.Trace;
 
-// Verbs: trace, placements, cycle, replay, all. See docs/benchmarks/scheduler.md.
-// TODO(lead): verb `submit` → Scheduler.Benchmarks.ControlPlane.SubmitBenchmark.RunAsync(baseUrl, outDir, duration, clients, ct)
-//             (written on another branch; wire it here and from `all`, passing --db on).
+// Verbs: trace, placements, cycle, replay, submit, all. See docs/benchmarks/scheduler.md and control-plane.md.
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     Console.Error.WriteLine(Cli.Usage);
@@ -41,9 +39,14 @@ try
             }
 
             return 0;
+        case "submit":
+            return await Scheduler.Benchmarks.ControlPlane.SubmitBenchmark.RunAgainstLocalApiAsync(
+                options.Get("--db", string.Empty), options.Get("--out", "docs/benchmarks"), CancellationToken.None);
         case "all":
             SchedulerReport.RunAll(options.Get("--out", "docs/benchmarks"), options.Int("--seeds", 10), Console.Out);
-            return 0;
+            return options.Get("--db", string.Empty) is { Length: > 0 } db
+                ? await Scheduler.Benchmarks.ControlPlane.SubmitBenchmark.RunAgainstLocalApiAsync(db, options.Get("--out", "docs/benchmarks"), CancellationToken.None)
+                : 0;
         default:
             Console.Error.WriteLine($"unknown verb '{args[0]}'\n{Cli.Usage}");
             return 2;
