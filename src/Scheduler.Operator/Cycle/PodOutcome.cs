@@ -1,0 +1,27 @@
+using k8s.Models;
+
+namespace Scheduler.Operator.Cycle;
+
+/// <summary>The trainer's documented exit codes (DESIGN.md) and how a pod's phase reads.</summary>
+public static class PodOutcome
+{
+    public const int Finished = 0;
+
+    /// <summary>Invalid spec: never retried.</summary>
+    public const int InvalidSpec = 64;
+
+    /// <summary>Stopped by SIGTERM after committing a checkpoint: requeue and resume.</summary>
+    public const int Checkpointed = 75;
+
+    public static bool IsRunning(V1Pod pod) => pod.Status?.Phase == "Running";
+
+    public static bool IsSucceeded(V1Pod pod) => pod.Status?.Phase == "Succeeded";
+
+    public static bool IsFailed(V1Pod pod) => pod.Status?.Phase == "Failed";
+
+    public static bool IsTerminating(V1Pod pod) => pod.Metadata?.DeletionTimestamp is not null;
+
+    /// <summary>The trainer container's exit code, when it has terminated.</summary>
+    public static int? ExitCode(V1Pod pod) =>
+        pod.Status?.ContainerStatuses?.Select(s => s.State?.Terminated?.ExitCode).FirstOrDefault(c => c is not null);
+}

@@ -1,0 +1,15 @@
+using Scheduler.Domain.Jobs;
+
+namespace Scheduler.Operator.Cycle;
+
+/// <summary>What the pods of one job say should happen to it; carried out by the decision applier.</summary>
+public abstract record ReconcileAction(Guid JobId);
+
+/// <summary>Move the job to <see cref="To"/>; when <see cref="DeletePods"/> the remaining pods are stopped (gracefully).</summary>
+public sealed record MoveJob(Guid JobId, JobState To, string Reason, bool DeletePods) : ReconcileAction(JobId);
+
+/// <summary>An admitted job lacks some of its pods (the operator crashed between persisting and creating): create the missing ranks.</summary>
+public sealed record CreateMissingPods(Guid JobId, IReadOnlyList<int> Ranks) : ReconcileAction(JobId);
+
+/// <summary>Pods we own that belong to no active attempt (cancelled, finished, superseded): delete them.</summary>
+public sealed record DeleteStrayPods(Guid JobId, IReadOnlyList<string> PodNames, string Namespace) : ReconcileAction(JobId);

@@ -1,0 +1,126 @@
+using Scheduler.Core.Snapshots;
+using Scheduler.Domain.Catalog;
+using Scheduler.Domain.Jobs;
+using Scheduler.Domain.Queues;
+using Scheduler.Domain.Specs;
+using Scheduler.Operator.Inventory;
+using Scheduler.Operator.Store;
+
+namespace Scheduler.Operator.Cycle;
+
+/// <summary>
+/// Translates the synced state (nodes from the API server, queues and jobs from PostgreSQL) into the core's snapshot.
+/// Free capacity is the node's allocatable minus the stored placements of every job that holds resources, so capacity
+/// promised to an admitted job whose pods do not exist yet is never handed out twice.
+/// </summary>
+public sealed class SnapshotBuilder(PriorityClasses priorities)
+{
+    public Snapshot Build(
+        DateTimeOffset now, IReadOnlyList<NodeCapacity> nodes, IReadOnlyList<OperatorQueue> queues, IReadOnlyList<OperatorJob> jobs)
+    {
+        var holding = jobs.Where(j => JobStateMachine.HoldsResources(j.State) && j.Placement is not null).ToList();
+        return new Snapshot
+        {
+            Now = now,
+            Nodes = nodes.Select(n => FreeCapacity(n, holding)).ToList(),
+            Queues = queues.Select(ToQueueInfo).ToList(),
+            Running = holding.Where(j => j.State is JobState.Admitted or JobState.Running).Select(ToRunningJob).ToList(),
+            Pending = jobs.Where(j => j.State == JobState.Queued).Select(ToPendingJob).ToList(),
+        };
+    }
+
+    private static NodeInfo FreeCapacity(NodeCapacity node, IReadOnlyList<OperatorJob> holding)
+    {
+        var free = Enumerable.Repeat(1000, node.Gpus).ToArray();
+        var cpu = node.CpuMilli;
+        var memory = node.MemoryMiB;
+        foreach (var pod in holding.SelectMany(j => j.Placement!).Where(p => p.Node == node.Name))
+        {
+            foreach (var index in pod.GpuIndices.Where(i => i >= 0 && i < free.Length))
+            {
+                free[index] = Math.Max(0, free[index] - pod.GpuMilli);
+            }
+
+            cpu -= pod.CpuMilli;
+            memory -= pod.MemoryMiB;
+        }
+
+        return new NodeInfo
+        {
+            Name = node.Name,
+            GpuType = node.GpuType,
+            GpuFreeMilli = free,
+            CpuMilliFree = Math.Max(0, cpu),
+            MemoryMiBFree = Math.Max(0, memory),
+            Labels = node.Labels,
+            Taints = node.Taints,
+            Unschedulable = node.Unschedulable,
+            Ready = node.Ready,
+        };
+    }
+
+    private static QueueInfo ToQueueInfo(OperatorQueue queue) => new()
+    {
+        Name = queue.Name,
+        Cohort = queue.Spec.Cohort,
+        NominalQuota = queue.Spec.NominalQuota ?? new Dictionary<string, int>(),
+        BorrowingLimit = queue.Spec.BorrowingLimit ?? new Dictionary<string, int>(),
+        LendingLimit = queue.Spec.LendingLimit ?? new Dictionary<string, int>(),
+        FairShareWeight = queue.Spec.FairShareWeight ?? 1,
+        DecayedUsageGpuHours = queue.DecayedUsageGpuHours,
+        UsageAsOf = queue.UsageAsOf,
+    };
+
+    private RunningJob ToRunningJob(OperatorJob job) => new()
+    {
+        Id = job.Id.ToString(),
+        Queue = job.Queue,
+        Priority = PriorityOf(job),
+        Pods = job.Placement!.Select(p => new PodAssignment(p.Node, p.GpuIndices, p.GpuMilli, p.CpuMilli, p.MemoryMiB)).ToList(),
+        StartedAt = job.StartedAt ?? job.QueuedAt,
+        Progress = job.Progress,
+        LastCheckpointAt = job.LastCheckpointAt,
+        PredictedEnd = job.PredictedRuntime is { } runtime ? (job.StartedAt ?? job.QueuedAt) + runtime * (1 - job.Progress) : null,
+        PreemptionCount = job.PreemptionCount,
+        LastPreemptedAt = job.LastPreemptedAt,
+    };
+
+    private PendingJob ToPendingJob(OperatorJob job)
+    {
+        var shape = GangShape.Of(job.Spec);
+        return new PendingJob
+        {
+            Id = job.Id.ToString(),
+            Queue = job.Queue,
+            Priority = PriorityOf(job),
+            PriorityClass = job.PriorityClass,
+            CreatedAt = job.QueuedAt,
+            Pods = shape.Pods,
+            GpusPerPod = shape.GpusPerPod,
+            GpuMilli = job.Spec.Resources!.GpuMilli,
+            GpuTypes = GpuCatalog.SplitAlternatives(job.Spec.Resources.GpuType!),
+            CpuMilliPerPod = shape.CpuMilliPerPod,
+            MemoryMiBPerPod = shape.MemoryMiBPerPod,
+            TopologyKey = job.Spec.Resources.TopologyKey,
+            PredictedRuntime = job.PredictedRuntime,
+            PreemptionCount = job.PreemptionCount,
+            LastPreemptedAt = job.LastPreemptedAt,
+        };
+    }
+
+    private int PriorityOf(OperatorJob job) => priorities.Contains(job.PriorityClass) ? priorities.ValueOf(job.PriorityClass) : 0;
+}
+
+/// <summary>How a spec's GPUs split into pods: one pod per node-worth of GPUs (<c>gpusPerNode</c>), each with the container's CPU and memory.</summary>
+public sealed record GangShape(int Pods, int GpusPerPod, long CpuMilliPerPod, long MemoryMiBPerPod)
+{
+    public static GangShape Of(JobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var gpus = spec.Resources!.Gpus!.Value;
+        var perPod = Math.Min(gpus, spec.Resources.GpusPerNode ?? gpus);
+        var cpu = spec.Container?.Cpu is { } c ? Quantity.ToCpuMilli(c) : 0;
+        var memory = spec.Container?.Memory is { } m ? Quantity.ToMebibytes(m) : 0;
+        return new GangShape(gpus / perPod, perPod, cpu, memory);
+    }
+}

@@ -1,0 +1,76 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace Scheduler.Operator.Pods;
+
+/// <summary>
+/// The API calls that carry out decisions. Creates are idempotent by name (409 means we made it before a crash: adopt it),
+/// deletes tolerate 404, pods are bound with the Binding subresource to the node the core chose.
+/// </summary>
+public sealed class WorkloadClient(IKubernetes client)
+{
+    public async Task EnsureSpecConfigMapAsync(V1ConfigMap configMap, CancellationToken cancellationToken) =>
+        await IgnoreConflict(() => client.CoreV1.CreateNamespacedConfigMapAsync(configMap, configMap.Namespace(), cancellationToken: cancellationToken));
+
+    public async Task EnsureServiceAsync(V1Service service, CancellationToken cancellationToken) =>
+        await IgnoreConflict(() => client.CoreV1.CreateNamespacedServiceAsync(service, service.Namespace(), cancellationToken: cancellationToken));
+
+    /// <summary>Creates the pod unless it exists, then binds it to <paramref name="node"/> unless it is bound already.</summary>
+    public async Task EnsurePodBoundAsync(V1Pod pod, string node, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pod);
+        await IgnoreConflict(() => client.CoreV1.CreateNamespacedPodAsync(pod, pod.Namespace(), cancellationToken: cancellationToken));
+        var binding = new V1Binding
+        {
+            Metadata = new V1ObjectMeta { Name = pod.Name(), NamespaceProperty = pod.Namespace() },
+            Target = new V1ObjectReference { Kind = "Node", Name = node, ApiVersion = "v1" },
+        };
+        await IgnoreConflict(() => client.CoreV1.CreateNamespacedPodBindingAsync(binding, pod.Namespace(), pod.Name(), cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Deletes with the pod's grace period (null: the pod's own) so the trainer gets SIGTERM and time to checkpoint.</summary>
+    public async Task DeletePodAsync(string name, string @namespace, long? gracePeriodSeconds, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.CoreV1.DeleteNamespacedPodAsync(name, @namespace, new V1DeleteOptions { GracePeriodSeconds = gracePeriodSeconds },
+                cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            // Already gone: the outcome we wanted.
+        }
+    }
+
+    public async Task DeleteJobObjectsAsync(string serviceName, string configMapName, string @namespace, CancellationToken cancellationToken)
+    {
+        await IgnoreNotFound(() => client.CoreV1.DeleteNamespacedServiceAsync(serviceName, @namespace, cancellationToken: cancellationToken));
+        await IgnoreNotFound(() => client.CoreV1.DeleteNamespacedConfigMapAsync(configMapName, @namespace, cancellationToken: cancellationToken));
+    }
+
+    private static async Task IgnoreConflict<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            await call();
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            // Created (or bound) before: names are deterministic, so this is ours.
+        }
+    }
+
+    private static async Task IgnoreNotFound<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            await call();
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            // Nothing to delete.
+        }
+    }
+}

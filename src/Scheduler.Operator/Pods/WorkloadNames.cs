@@ -1,0 +1,27 @@
+namespace Scheduler.Operator.Pods;
+
+/// <summary>
+/// Deterministic object names, so a restarted operator finds (and never duplicates) what it created:
+/// pods <c>&lt;name truncated&gt;-&lt;short id&gt;-&lt;attempt&gt;-&lt;rank&gt;</c>, all within the 63 characters of a DNS label.
+/// </summary>
+public static class WorkloadNames
+{
+    private const int MaxLength = 63;
+
+    public static string ShortId(Guid jobId) => jobId.ToString("N")[..8];
+
+    public static string Pod(string jobName, Guid jobId, int attempt, int rank) =>
+        Compose(jobName, $"-{ShortId(jobId)}-{attempt}-{rank}");
+
+    /// <summary>The headless Service that gives rank 0 a stable DNS name (<c>MASTER_ADDR</c>).</summary>
+    public static string Service(string jobName, Guid jobId) => Compose(jobName, $"-{ShortId(jobId)}");
+
+    public static string SpecConfigMap(string jobName, Guid jobId) => Compose(jobName, $"-{ShortId(jobId)}-spec");
+
+    private static string Compose(string jobName, string suffix)
+    {
+        var room = MaxLength - suffix.Length;
+        var head = jobName.Length > room ? jobName[..room].TrimEnd('-') : jobName;
+        return head + suffix;
+    }
+}

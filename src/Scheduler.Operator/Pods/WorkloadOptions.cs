@@ -1,0 +1,23 @@
+namespace Scheduler.Operator.Pods;
+
+/// <summary>How job pods are materialised (configuration section <c>Scheduler:Workload</c>).</summary>
+public sealed record WorkloadOptions
+{
+    /// <summary>The bundled trainer image, used when a spec names no image.</summary>
+    public string TrainerImage { get; init; } = "ghcr.io/gpu-scheduler/trainer:0.1.0";
+
+    /// <summary>Base URL pods use to reach the control plane (telemetry).</summary>
+    public string ControlPlaneUrl { get; init; } = "http://gpu-scheduler.gpu-scheduler.svc:8080";
+
+    /// <summary>Namespace of REST-submitted jobs' pods when the queue names none.</summary>
+    public string DefaultNamespace { get; init; } = "default";
+
+    public int MasterPort { get; init; } = 29500;
+
+    /// <summary>Seconds a preempted pod gets between SIGTERM and SIGKILL to commit its checkpoint.</summary>
+    public long TerminationGracePeriodSeconds { get; init; } = 120;
+
+    public string CheckpointMountPath { get; init; } = "/checkpoints";
+
+    public string SpecMountPath { get; init; } = "/etc/gpu-scheduler";
+}
