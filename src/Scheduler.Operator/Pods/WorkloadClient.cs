@@ -11,9 +11,6 @@ namespace Scheduler.Operator.Pods;
 /// </summary>
 public sealed class WorkloadClient(IKubernetes client)
 {
-    public async Task EnsureSpecConfigMapAsync(V1ConfigMap configMap, CancellationToken cancellationToken) =>
-        await IgnoreConflict(() => client.CoreV1.CreateNamespacedConfigMapAsync(configMap, configMap.Namespace(), cancellationToken: cancellationToken));
-
     public async Task EnsureServiceAsync(V1Service service, CancellationToken cancellationToken) =>
         await IgnoreConflict(() => client.CoreV1.CreateNamespacedServiceAsync(service, service.Namespace(), cancellationToken: cancellationToken));
 
@@ -44,11 +41,8 @@ public sealed class WorkloadClient(IKubernetes client)
         }
     }
 
-    public async Task DeleteJobObjectsAsync(string serviceName, string configMapName, string @namespace, CancellationToken cancellationToken)
-    {
+    public async Task DeleteServiceAsync(string serviceName, string @namespace, CancellationToken cancellationToken) =>
         await IgnoreNotFound(() => client.CoreV1.DeleteNamespacedServiceAsync(serviceName, @namespace, cancellationToken: cancellationToken));
-        await IgnoreNotFound(() => client.CoreV1.DeleteNamespacedConfigMapAsync(configMapName, @namespace, cancellationToken: cancellationToken));
-    }
 
     private static async Task IgnoreConflict<T>(Func<Task<T>> call)
     {
