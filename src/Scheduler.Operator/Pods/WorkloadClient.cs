@@ -24,7 +24,7 @@ public sealed class WorkloadClient(IKubernetes client)
             Metadata = new V1ObjectMeta { Name = pod.Name(), NamespaceProperty = pod.Namespace() },
             Target = new V1ObjectReference { Kind = "Node", Name = node, ApiVersion = "v1" },
         };
-        await IgnoreConflict(() => client.CoreV1.CreateNamespacedPodBindingAsync(binding, pod.Namespace(), pod.Name(), cancellationToken: cancellationToken));
+        await IgnoreConflict(() => client.CoreV1.CreateNamespacedPodBindingAsync(binding, pod.Name(), pod.Namespace(), cancellationToken: cancellationToken));
     }
 
     /// <summary>Deletes with the pod's grace period (null: the pod's own) so the trainer gets SIGTERM and time to checkpoint.</summary>
