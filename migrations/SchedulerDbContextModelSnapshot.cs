@@ -36,11 +36,49 @@ namespace Scheduler.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<int>("FailedAttempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("failed_attempts");
+
+                    b.Property<DateTimeOffset?>("LastCheckpointAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_checkpoint_at");
+
+                    b.Property<long?>("LastCheckpointStep")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_checkpoint_step");
+
+                    b.Property<DateTimeOffset?>("LastPreemptedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_preempted_at");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(63)
                         .HasColumnType("character varying(63)")
                         .HasColumnName("name");
+
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("namespace");
+
+                    b.Property<string>("PendingReason")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("pending_reason");
+
+                    b.Property<string>("Placement")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("placement");
+
+                    b.Property<DateTimeOffset?>("PredictedStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("predicted_start");
+
+                    b.Property<int>("PreemptionCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("preemption_count");
 
                     b.Property<string>("PriorityClass")
                         .IsRequired()
@@ -48,11 +86,19 @@ namespace Scheduler.Migrations
                         .HasColumnType("character varying(63)")
                         .HasColumnName("priority_class");
 
+                    b.Property<double>("Progress")
+                        .HasColumnType("double precision")
+                        .HasColumnName("progress");
+
                     b.Property<string>("Queue")
                         .IsRequired()
                         .HasMaxLength(63)
                         .HasColumnType("character varying(63)")
                         .HasColumnName("queue");
+
+                    b.Property<DateTimeOffset>("QueuedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("queued_at");
 
                     b.Property<string>("Reason")
                         .IsRequired()
@@ -64,6 +110,10 @@ namespace Scheduler.Migrations
                         .IsRequired()
                         .HasColumnType("jsonb")
                         .HasColumnName("spec");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
 
                     b.Property<string>("State")
                         .IsRequired()

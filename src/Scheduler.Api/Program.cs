@@ -1,10 +1,12 @@
 using Scheduler.Api.Apis;
 using Scheduler.Api.Hosting;
 using Scheduler.Application;
+using Scheduler.Operator.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddApplicationServices();
 builder.AddApiServices();
+builder.AddOperator();
 
 var app = builder.Build();
 if (MigrateCommand.IsRequested(args))

@@ -10,12 +10,12 @@ namespace Scheduler.Persistence;
 internal static class JsonColumn
 {
     public static PropertyBuilder<T> HasJsonbConversion<T>(this PropertyBuilder<T> property)
-        where T : class =>
+        where T : class? =>
         property
             .HasConversion(
                 value => JsonSerializer.Serialize(value, JobSpecJson.Options),
                 json => JsonSerializer.Deserialize<T>(json, JobSpecJson.Options)!,
                 // The records are immutable: a changed spec is a new instance, so reference equality detects every change.
-                new ValueComparer<T>((a, b) => ReferenceEquals(a, b), v => v.GetHashCode(), v => v))
+                new ValueComparer<T>((a, b) => ReferenceEquals(a, b), v => v == null ? 0 : v.GetHashCode(), v => v))
             .HasColumnType("jsonb");
 }

@@ -28,7 +28,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder) =>
-        builder.UseSetting("ConnectionStrings:Scheduler", Database.ConnectionString);
+        builder.UseSetting("ConnectionStrings:Scheduler", Database.ConnectionString).UseSetting("Scheduler:Kubernetes:Mode", "Disabled");
 
     public override async ValueTask DisposeAsync()
     {

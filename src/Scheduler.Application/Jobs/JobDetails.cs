@@ -17,10 +17,28 @@ public sealed record JobDetails(
     DateTimeOffset UpdatedAt,
     JobSpec Spec)
 {
+    /// <summary>Why a queued job is not placed yet; null once placed.</summary>
+    public string? PendingReason { get; init; }
+
+    /// <summary>When a backfill reservation predicts the queued job starts.</summary>
+    public DateTimeOffset? PredictedStart { get; init; }
+
+    /// <summary>The nodes of the current attempt's pods, by rank (null while queued).</summary>
+    public IReadOnlyList<string>? Nodes { get; init; }
+
+    /// <summary>The Kubernetes namespace of the job's pods (null for a REST job not yet admitted: the configured default).</summary>
+    public string? Namespace { get; init; }
+
     public static JobDetails From(Job job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return new(job.Id, job.Name, job.Queue, job.PriorityClass, job.State, job.Reason, job.Attempt, job.Version, job.CreatedAt, job.UpdatedAt, job.Spec);
+        return new(job.Id, job.Name, job.Queue, job.PriorityClass, job.State, job.Reason, job.Attempt, job.Version, job.CreatedAt, job.UpdatedAt, job.Spec)
+        {
+            PendingReason = job.PendingReason,
+            PredictedStart = job.PredictedStart,
+            Nodes = job.Placement?.OrderBy(p => p.Rank).Select(p => p.Node).ToList(),
+            Namespace = job.Namespace,
+        };
     }
 }
 

@@ -45,6 +45,38 @@ public sealed class Job
 
     public DateTimeOffset UpdatedAt { get; private set; }
 
+    /// <summary>The Kubernetes namespace of the job's pods: a TrainingJob's own; null for REST jobs until the first admission pins the default.</summary>
+    public string? Namespace { get; private set; }
+
+    /// <summary>Where the current attempt's pods run; set on admission, cleared when the job goes back to the queue.</summary>
+    public IReadOnlyList<JobPodPlacement>? Placement { get; private set; }
+
+    /// <summary>Why a queued job is not placed yet (the scheduler's words); null once it leaves the queue.</summary>
+    public string? PendingReason { get; private set; }
+
+    /// <summary>When a backfill reservation predicts the queued job starts; null without one.</summary>
+    public DateTimeOffset? PredictedStart { get; private set; }
+
+    /// <summary>When the job last entered Queued (submission or requeue): its age in the queue counts from here.</summary>
+    public DateTimeOffset QueuedAt { get; private set; }
+
+    /// <summary>When the current attempt's pods all ran; null until then and after a requeue.</summary>
+    public DateTimeOffset? StartedAt { get; private set; }
+
+    public int PreemptionCount { get; private set; }
+
+    public DateTimeOffset? LastPreemptedAt { get; private set; }
+
+    /// <summary>Attempts that ended in a retryable failure; the backoff limit bounds them.</summary>
+    public int FailedAttempts { get; private set; }
+
+    /// <summary>Fraction of the training done (0–1), from telemetry; a resumed attempt starts from here.</summary>
+    public double Progress { get; private set; }
+
+    public long? LastCheckpointStep { get; private set; }
+
+    public DateTimeOffset? LastCheckpointAt { get; private set; }
+
     /// <summary>The events recorded on this instance: the new ones, or all of them when the store loaded them.</summary>
     public IReadOnlyList<JobEvent> Events => _events;
 
@@ -64,9 +96,70 @@ public sealed class Job
             Version = 1,
             CreatedAt = at,
             UpdatedAt = at,
+            QueuedAt = at,
         };
         job._events.Add(new JobEvent(id, job.Version, null, JobState.Queued, SubmittedReason, at));
         return job;
+    }
+
+    /// <summary>A new Queued job whose pods go to <paramref name="namespace"/> (a TrainingJob's namespace).</summary>
+    public static Job Submit(Guid id, JobSpec spec, DateTimeOffset at, string @namespace)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(@namespace);
+        var job = Submit(id, spec, at);
+        job.Namespace = @namespace;
+        return job;
+    }
+
+    /// <summary>
+    /// Queued → Admitted on <paramref name="placement"/>: the attempt count goes up, the namespace is pinned (a REST job takes
+    /// <paramref name="defaultNamespace"/>), the pending reason is cleared.
+    /// </summary>
+    public JobEvent Admit(IReadOnlyList<JobPodPlacement> placement, string defaultNamespace, string reason, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(placement);
+        ArgumentException.ThrowIfNullOrWhiteSpace(defaultNamespace);
+        if (placement.Count == 0)
+        {
+            throw new ArgumentException("A placement names at least one pod.", nameof(placement));
+        }
+
+        var recorded = TransitionTo(JobState.Admitted, reason, at);
+        Placement = placement;
+        Namespace ??= defaultNamespace;
+        return recorded;
+    }
+
+    /// <summary>A retryable failure ended the attempt: back to the queue, one more failed attempt counted.</summary>
+    public JobEvent RetryAfterFailure(string reason, DateTimeOffset at)
+    {
+        var recorded = TransitionTo(JobState.Queued, reason, at);
+        FailedAttempts++;
+        return recorded;
+    }
+
+    /// <summary>Why a queued job waits and when it is predicted to start. Not a state change: no event, no new version.</summary>
+    public void SetPending(string reason, DateTimeOffset? predictedStart)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        if (State != JobState.Queued)
+        {
+            throw new InvalidOperationException($"Only a queued job has a pending reason; this one is {State}.");
+        }
+
+        PendingReason = reason;
+        PredictedStart = predictedStart;
+    }
+
+    /// <summary>What the trainer reported: the fraction done and its last committed checkpoint.</summary>
+    public void RecordProgress(double progress, long? lastCheckpointStep, DateTimeOffset at)
+    {
+        Progress = Math.Clamp(progress, 0, 1);
+        if (lastCheckpointStep is { } step && step != LastCheckpointStep)
+        {
+            LastCheckpointStep = step;
+            LastCheckpointAt = at;
+        }
     }
 
     /// <summary>Moves the job to <paramref name="to"/> and records the event; throws <see cref="IllegalTransitionException"/> for a move the lifecycle forbids.</summary>
@@ -83,6 +176,8 @@ public sealed class Job
             Attempt++;
         }
 
+        ApplySchedulingEffects(to, at);
+
         Version++;
         var recorded = new JobEvent(Id, Version, State, to, reason, at);
         State = to;
@@ -90,5 +185,31 @@ public sealed class Job
         UpdatedAt = at;
         _events.Add(recorded);
         return recorded;
+    }
+
+    /// <summary>What entering a state means for the scheduling fields, so they never contradict the state.</summary>
+    private void ApplySchedulingEffects(JobState to, DateTimeOffset at)
+    {
+        if (State == JobState.Queued)
+        {
+            PendingReason = null;
+            PredictedStart = null;
+        }
+
+        switch (to)
+        {
+            case JobState.Queued:
+                Placement = null;
+                StartedAt = null;
+                QueuedAt = at;
+                break;
+            case JobState.Running:
+                StartedAt = at;
+                break;
+            case JobState.Preempted:
+                PreemptionCount++;
+                LastPreemptedAt = at;
+                break;
+        }
     }
 }

@@ -9,58 +9,73 @@ namespace Scheduler.Operator.Cycle;
 
 /// <summary>
 /// Pure: compares each active job's stored state with its pods and says what to do. Pod outcomes drive the job's state:
-/// all ranks running → Running; all succeeded → Succeeded; exit 64 → Failed (spec error, never retried); exit 75 or a vanished
-/// node → requeue and resume from the checkpoint; any other failure → retry until the backoff limit, then Failed.
+/// all ranks running → Running; all succeeded → Succeeded; exit 64 or 65 → Failed (spec or data error, never retried);
+/// exit 75 or a removed node → requeue and resume from the checkpoint; any other failure → retry while fewer than
+/// <paramref name="backoffLimit"/> attempts failed, then Failed.
 /// </summary>
 public sealed class JobReconciler(int backoffLimit = 3)
 {
-    public IReadOnlyList<ReconcileAction> Reconcile(IReadOnlyList<OperatorJob> jobs, IReadOnlyList<V1Pod> pods, DateTimeOffset now)
+    public IReadOnlyList<ReconcileAction> Reconcile(
+        IReadOnlyList<OperatorJob> jobs, IReadOnlyList<V1Pod> pods, IReadOnlySet<string> nodes, DateTimeOffset now)
     {
+        ArgumentNullException.ThrowIfNull(jobs);
+        ArgumentNullException.ThrowIfNull(pods);
         var actions = new List<ReconcileAction>();
         var podsByJob = pods
             .Where(p => p.Metadata?.Labels?.ContainsKey(WorkloadLabels.JobId) == true)
             .GroupBy(p => p.Metadata.Labels[WorkloadLabels.JobId])
             .ToDictionary(g => g.Key, g => g.ToList());
-        var active = jobs.ToDictionary(j => j.Id.ToString());
+        var active = jobs.Select(j => j.Id.ToString()).ToHashSet();
 
         foreach (var job in jobs)
         {
             var all = podsByJob.GetValueOrDefault(job.Id.ToString()) ?? [];
             var current = all.Where(p => AttemptOf(p) == job.Attempt).ToList();
-            if (ForJob(job, current, now) is { } action)
+            if (ForJob(job, current, nodes, now) is { } action)
             {
                 actions.Add(action);
             }
 
             var stray = all.Where(p => AttemptOf(p) != job.Attempt && !PodOutcome.IsTerminating(p)).ToList();
-            if (stray.Count > 0)
+            foreach (var group in stray.GroupBy(p => p.Namespace()))
             {
-                actions.Add(new DeleteStrayPods(job.Id, stray.Select(p => p.Name()).ToList(), stray[0].Namespace()));
+                actions.Add(new DeleteStrayPods(job.Id, group.Select(p => p.Name()).ToList(), group.Key));
             }
         }
 
-        foreach (var (jobId, orphans) in podsByJob.Where(g => !active.ContainsKey(g.Key)))
+        foreach (var (jobId, orphans) in podsByJob.Where(g => !active.Contains(g.Key)))
         {
-            var live = orphans.Where(p => !PodOutcome.IsTerminating(p) && !PodOutcome.IsSucceeded(p) && !PodOutcome.IsFailed(p)).ToList();
-            if (live.Count > 0 && Guid.TryParse(jobId, out var id))
+            var live = orphans.Where(p => !PodOutcome.IsTerminating(p) && !PodOutcome.IsTerminal(p)).ToList();
+            if (Guid.TryParse(jobId, out var id))
             {
-                actions.Add(new DeleteStrayPods(id, live.Select(p => p.Name()).ToList(), live[0].Namespace()));
+                foreach (var group in live.GroupBy(p => p.Namespace()))
+                {
+                    actions.Add(new DeleteStrayPods(id, group.Select(p => p.Name()).ToList(), group.Key));
+                }
             }
         }
 
         return actions;
     }
 
-    private ReconcileAction? ForJob(OperatorJob job, List<V1Pod> pods, DateTimeOffset now)
+    private ReconcileAction? ForJob(OperatorJob job, List<V1Pod> pods, IReadOnlySet<string> nodes, DateTimeOffset now)
     {
         var expected = job.Placement?.Count ?? 0;
         switch (job.State)
         {
             case JobState.Preempted:
-                // Requeue only when every pod is gone: the grace period is the trainer's time to checkpoint.
-                return pods.Count == 0 ? new MoveJob(job.Id, JobState.Queued, "requeued after preemption; resumes from its last checkpoint", false) : null;
+                // Requeue once no pod holds its GPUs: the grace period is the trainer's time to checkpoint.
+                return pods.All(PodOutcome.IsTerminal)
+                    ? new MoveJob(job.Id, JobState.Queued, "requeued after preemption; resumes from its last checkpoint", DeletePods: false)
+                    : null;
 
             case JobState.Admitted or JobState.Running:
+                if (pods.FirstOrDefault(p => !PodOutcome.IsTerminal(p) && p.Spec?.NodeName is { } node && !nodes.Contains(node)) is { } lost)
+                {
+                    return new MoveJob(job.Id, JobState.Queued,
+                        $"node {lost.Spec.NodeName} was removed; requeued to resume from the last checkpoint", DeletePods: true);
+                }
+
                 if (Failure(job, pods) is { } failure)
                 {
                     return failure;
@@ -68,12 +83,12 @@ public sealed class JobReconciler(int backoffLimit = 3)
 
                 if (expected > 0 && pods.Count == expected && pods.All(PodOutcome.IsSucceeded))
                 {
-                    return new MoveJob(job.Id, JobState.Succeeded, "all pods completed", true);
+                    return new MoveJob(job.Id, JobState.Succeeded, $"all {expected} pod(s) completed", DeletePods: false);
                 }
 
                 if (TimeLimitExceeded(job, now))
                 {
-                    return new MoveJob(job.Id, JobState.Failed, $"TimeLimit: ran longer than maxRuntime {job.Spec.MaxRuntime}", true);
+                    return new MoveJob(job.Id, JobState.Failed, $"TimeLimit: ran longer than maxRuntime {job.Spec.MaxRuntime}", DeletePods: true);
                 }
 
                 if (job.State == JobState.Admitted)
@@ -87,12 +102,12 @@ public sealed class JobReconciler(int backoffLimit = 3)
 
                     if (pods.All(p => PodOutcome.IsRunning(p) || PodOutcome.IsSucceeded(p)))
                     {
-                        return new MoveJob(job.Id, JobState.Running, $"{expected} pod(s) running", false);
+                        return new MoveJob(job.Id, JobState.Running, $"{expected} pod(s) running", DeletePods: false);
                     }
                 }
                 else if (pods.Count < expected && pods.All(p => !PodOutcome.IsSucceeded(p)))
                 {
-                    return Retry(job, "pods disappeared (node removed or pods deleted outside the scheduler)");
+                    return Retry(job, "pods disappeared (deleted outside the scheduler)");
                 }
 
                 return null;
@@ -111,23 +126,28 @@ public sealed class JobReconciler(int backoffLimit = 3)
         }
 
         var codes = failed.Select(PodOutcome.ExitCode).ToList();
-        if (codes.Contains(PodOutcome.InvalidSpec))
+        if (codes.FirstOrDefault(PodOutcome.IsSpecError) is { } specError)
         {
-            return new MoveJob(job.Id, JobState.Failed, "the trainer rejected the spec (exit code 64); not retried", true);
+            return new MoveJob(job.Id, JobState.Failed,
+                $"the trainer rejected the spec or its data (exit code {specError}); not retried", DeletePods: true);
         }
 
         if (codes.All(c => c == PodOutcome.Checkpointed))
         {
-            return new MoveJob(job.Id, JobState.Queued, "stopped by SIGTERM after a checkpoint (exit 75); requeued to resume", true);
+            return new MoveJob(job.Id, JobState.Queued, "stopped by SIGTERM after a checkpoint (exit 75); requeued to resume", DeletePods: true);
         }
 
-        var code = codes.FirstOrDefault(c => c is not null and not PodOutcome.Checkpointed);
-        return Retry(job, $"pod {failed[0].Name()} failed (exit code {code?.ToString(CultureInfo.InvariantCulture) ?? "unknown"})");
+        var first = failed.First(p => PodOutcome.ExitCode(p) != PodOutcome.Checkpointed);
+        var code = PodOutcome.ExitCode(first);
+        var why = code is null
+            ? $"pod {first.Name()} failed ({first.Status?.Reason ?? "no exit code"})"
+            : $"pod {first.Name()} failed (exit code {code.Value.ToString(CultureInfo.InvariantCulture)})";
+        return Retry(job, why);
     }
 
-    private MoveJob Retry(OperatorJob job, string why) => job.Attempt < backoffLimit
-        ? new MoveJob(job.Id, JobState.Queued, $"{why}; retry {job.Attempt} of {backoffLimit}", true)
-        : new MoveJob(job.Id, JobState.Failed, $"{why}; backoff limit of {backoffLimit} attempts reached", true);
+    private MoveJob Retry(OperatorJob job, string why) => job.FailedAttempts < backoffLimit
+        ? new MoveJob(job.Id, JobState.Queued, $"{why}; retry {job.FailedAttempts + 1} of {backoffLimit}", DeletePods: true, CountsAsFailure: true)
+        : new MoveJob(job.Id, JobState.Failed, $"{why}; backoff limit of {backoffLimit} retries reached", DeletePods: true);
 
     private static bool TimeLimitExceeded(OperatorJob job, DateTimeOffset now)
     {
@@ -139,7 +159,7 @@ public sealed class JobReconciler(int backoffLimit = 3)
         return now - started > XmlConvert.ToTimeSpan(text);
     }
 
-    private static int AttemptOf(V1Pod pod) =>
+    internal static int AttemptOf(V1Pod pod) =>
         pod.Metadata?.Labels?.TryGetValue(WorkloadLabels.Attempt, out var a) == true && int.TryParse(a, CultureInfo.InvariantCulture, out var n) ? n : -1;
 
     private static int RankOf(V1Pod pod) =>

@@ -2,11 +2,14 @@ using Scheduler.Domain.Jobs;
 
 namespace Scheduler.Operator.Cycle;
 
-/// <summary>What the pods of one job say should happen to it; carried out by the decision applier.</summary>
+/// <summary>What the pods of one job say should happen to it; carried out by the cycle.</summary>
 public abstract record ReconcileAction(Guid JobId);
 
-/// <summary>Move the job to <see cref="To"/>; when <see cref="DeletePods"/> the remaining pods are stopped (gracefully).</summary>
-public sealed record MoveJob(Guid JobId, JobState To, string Reason, bool DeletePods) : ReconcileAction(JobId);
+/// <summary>
+/// Move the job to <see cref="To"/>; when <see cref="DeletePods"/> the remaining pods are stopped (gracefully). A move to Queued
+/// with <see cref="CountsAsFailure"/> is a retry that the backoff limit bounds.
+/// </summary>
+public sealed record MoveJob(Guid JobId, JobState To, string Reason, bool DeletePods, bool CountsAsFailure = false) : ReconcileAction(JobId);
 
 /// <summary>An admitted job lacks some of its pods (the operator crashed between persisting and creating): create the missing ranks.</summary>
 public sealed record CreateMissingPods(Guid JobId, IReadOnlyList<int> Ranks) : ReconcileAction(JobId);

@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Scheduler.Application.Scheduling;
 using Scheduler.Core.Decisions;
 using Scheduler.Core.Snapshots;
 using Scheduler.Domain.Jobs;
@@ -15,7 +18,8 @@ public delegate CycleResult CoreSchedule(Snapshot snapshot);
 
 /// <summary>
 /// One operator cycle, in Kueue's order: (1) reconcile pods with stored job states, (2) snapshot, (3) run the core,
-/// (4) apply decisions — persist first, then the API calls; preemptions before placements. Only the leader runs it.
+/// (4) apply decisions — persist first, then the API calls; preemptions before placements. Only the leader runs it,
+/// one at a time (<see cref="OperatorLoop"/>).
 /// </summary>
 public sealed partial class SchedulingCycle(
     IOperatorStore store,
@@ -29,8 +33,11 @@ public sealed partial class SchedulingCycle(
     TimeProvider time,
     ILogger<SchedulingCycle> logger)
 {
-    /// <summary>The last cycle's pending reasons and reservations, for the dashboard.</summary>
+    /// <summary>The last cycle's decisions (pending reasons and reservations), for the dashboard.</summary>
     public CycleResult? LastResult { get; private set; }
+
+    /// <summary>Cycles run so far by this instance.</summary>
+    public int Count { get; private set; }
 
     public async Task RunOnceAsync(CancellationToken cancellationToken)
     {
@@ -47,11 +54,11 @@ public sealed partial class SchedulingCycle(
         }
 
         var queues = await store.QueuesAsync(cancellationToken);
-        var snapshot = snapshots.Build(time.GetUtcNow(), inventory.Nodes, queues, jobs);
+        var snapshot = snapshots.Build(time.GetUtcNow(), inventory.Nodes, queues, jobs, LingeringPods(jobs));
         var result = schedule(snapshot);
-        var byId = jobs.ToDictionary(j => j.Id.ToString());
-        await ApplyAsync(result, byId, snapshot, cancellationToken);
+        await ApplyAsync(result, jobs.ToDictionary(j => j.Id.ToString()), cancellationToken);
         LastResult = result;
+        Count++;
         metrics.CycleDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         RecordGauges(snapshot, jobs);
     }
@@ -60,19 +67,29 @@ public sealed partial class SchedulingCycle(
     {
         var changed = false;
         var byId = jobs.ToDictionary(j => j.Id);
-        foreach (var action in reconciler.Reconcile(jobs, inventory.Pods, time.GetUtcNow()))
+        foreach (var action in reconciler.Reconcile(jobs, inventory.Pods, inventory.NodeNames, time.GetUtcNow()))
         {
             switch (action)
             {
                 case MoveJob move when byId.TryGetValue(move.JobId, out var job):
-                    if (await store.TransitionAsync(job, move.To, move.Reason, cancellationToken))
+                    var moved = move.CountsAsFailure
+                        ? await store.RetryAsync(job, move.Reason, cancellationToken)
+                        : await store.TransitionAsync(job, move.To, move.Reason, cancellationToken);
+                    if (!moved)
                     {
-                        changed = true;
-                        LogTransition(job.Name, job.State, move.To, move.Reason);
-                        if (move.DeletePods)
-                        {
-                            await DeletePodsAsync(job, null, cancellationToken);
-                        }
+                        break;
+                    }
+
+                    changed = true;
+                    LogTransition(job.Name, job.State, move.To, move.Reason);
+                    if (move.DeletePods)
+                    {
+                        await DeletePodsAsync(job.Id, cancellationToken);
+                    }
+
+                    if (JobStateMachine.IsFinal(move.To))
+                    {
+                        await workloads.DeleteServiceAsync(WorkloadNames.Service(job.Name, job.Id), job.Namespace, cancellationToken);
                     }
 
                     break;
@@ -92,19 +109,16 @@ public sealed partial class SchedulingCycle(
         return changed;
     }
 
-    private async Task ApplyAsync(CycleResult result, Dictionary<string, OperatorJob> jobs, Snapshot snapshot, CancellationToken cancellationToken)
+    private async Task ApplyAsync(CycleResult result, Dictionary<string, OperatorJob> jobs, CancellationToken cancellationToken)
     {
         foreach (var preempt in result.Preemptions)
         {
-            if (!jobs.TryGetValue(preempt.JobId, out var victim))
+            if (jobs.TryGetValue(preempt.JobId, out var victim) && await store.TransitionAsync(victim, JobState.Preempted, preempt.Message, cancellationToken))
             {
-                continue;
-            }
-
-            if (await store.TransitionAsync(victim, JobState.Preempted, preempt.Message, cancellationToken))
-            {
+                LogTransition(victim.Name, victim.State, JobState.Preempted, preempt.Message);
                 metrics.Preemptions.WithLabels(victim.Queue, preempt.Reason == PreemptionReason.ReclaimLentQuota ? "reclaim" : "priority").Inc();
-                await DeletePodsAsync(victim, null, cancellationToken);
+                // The pods' own grace period (the policy's): SIGTERM now, time to commit a checkpoint, then requeue.
+                await DeletePodsAsync(victim.Id, cancellationToken);
             }
         }
 
@@ -116,14 +130,13 @@ public sealed partial class SchedulingCycle(
             }
         }
 
-        var reservations = result.Reservations.ToDictionary(r => r.JobId, r => r.At);
-        foreach (var pending in result.PendingJobs)
-        {
-            if (jobs.TryGetValue(pending.JobId, out var job) && (job.PendingReason != pending.Reason || reservations.ContainsKey(pending.JobId)))
-            {
-                await store.SetPendingAsync(job.Id, pending.Reason, reservations.GetValueOrDefault(pending.JobId), cancellationToken);
-            }
-        }
+        var reservations = result.Reservations.ToDictionary(r => r.JobId, r => (DateTimeOffset?)r.At);
+        var pending = result.PendingJobs
+            .Where(p => jobs.TryGetValue(p.JobId, out var job)
+                        && (job.PendingReason != p.Reason || job.PredictedStart != reservations.GetValueOrDefault(p.JobId)))
+            .Select(p => new PendingUpdate(jobs[p.JobId].Id, p.Reason, reservations.GetValueOrDefault(p.JobId)))
+            .ToList();
+        await store.SetPendingAsync(pending, cancellationToken);
     }
 
     /// <summary>Assume, then apply: the placement is stored first; if the API calls fail the job goes back to the queue.</summary>
@@ -131,15 +144,15 @@ public sealed partial class SchedulingCycle(
     {
         var shape = GangShape.Of(job.Spec);
         var placement = place.Pods
-            .Select(p => new StoredPodPlacement(p.Rank, p.Node, p.GpuIndices, p.GpuMilli, shape.CpuMilliPerPod, shape.MemoryMiBPerPod))
+            .Select(p => new JobPodPlacement(p.Rank, p.Node, p.GpuIndices, p.GpuMilli, shape.CpuMilliPerPod, shape.MemoryMiBPerPod))
             .ToList();
         var nodes = string.Join(", ", placement.Select(p => p.Node).Distinct());
-        if (!await store.AdmitAsync(job, placement, $"placed on {nodes}", cancellationToken))
+        if (await store.AdmitAsync(job, placement, $"placed on {nodes}", cancellationToken) is not { } admitted)
         {
             return;
         }
 
-        var admitted = job with { Attempt = job.Attempt + 1, Placement = placement, State = JobState.Admitted };
+        LogTransition(job.Name, job.State, JobState.Admitted, $"placed on {nodes}");
         metrics.Placements.WithLabels(job.Queue, place.GpuType ?? "any").Inc();
         metrics.AdmissionWait.WithLabels(job.Queue).Observe(Math.Max(0, (time.GetUtcNow() - job.QueuedAt).TotalSeconds));
         try
@@ -149,20 +162,15 @@ public sealed partial class SchedulingCycle(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogPlacementFailed(ex, job.Name);
-            var current = (await store.ActiveJobsAsync(cancellationToken)).FirstOrDefault(j => j.Id == job.Id);
-            if (current is { State: JobState.Admitted })
-            {
-                await DeletePodsAsync(current, 0, cancellationToken);
-                await store.TransitionAsync(current, JobState.Queued, $"could not create pods: {ex.Message}", cancellationToken);
-            }
+            await DeletePodsAsync(job.Id, cancellationToken);
+            await store.TransitionAsync(admitted, JobState.Queued, $"could not create its pods: {ex.Message}", cancellationToken);
         }
     }
 
-    private async Task CreateObjectsAsync(OperatorJob job, IReadOnlyList<StoredPodPlacement> placement, CancellationToken cancellationToken)
+    private async Task CreateObjectsAsync(OperatorJob job, IReadOnlyList<JobPodPlacement> placement, CancellationToken cancellationToken)
     {
         var workload = new JobWorkload(job.Id, job.Name, job.Queue, job.Namespace, job.Attempt, job.Spec,
-            job.Placement!.Select(p => new PodPlacement(p.Rank, p.Node, p.GpuIndices, p.GpuMilli)).ToList(), job.PredictedRuntime);
-        await workloads.EnsureSpecConfigMapAsync(pods.SpecConfigMap(workload), cancellationToken);
+            job.Placement!.Select(p => new PodPlacement(p.Rank, p.Node, p.GpuIndices, p.GpuMilli)).ToList(), job.PredictedRuntime, job.Progress);
         await workloads.EnsureServiceAsync(pods.HeadlessService(workload), cancellationToken);
         foreach (var pod in placement)
         {
@@ -171,13 +179,38 @@ public sealed partial class SchedulingCycle(
         }
     }
 
-    private async Task DeletePodsAsync(OperatorJob job, long? gracePeriodSeconds, CancellationToken cancellationToken)
+    private async Task DeletePodsAsync(Guid jobId, CancellationToken cancellationToken)
     {
-        foreach (var pod in inventory.PodsOfJob(job.Id).Where(p => !PodOutcome.IsTerminating(p)))
+        foreach (var pod in inventory.PodsOfJob(jobId).Where(p => !PodOutcome.IsTerminating(p) && !PodOutcome.IsTerminal(p)))
         {
-            await workloads.DeletePodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, gracePeriodSeconds, cancellationToken);
+            await workloads.DeletePodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, null, cancellationToken);
         }
     }
+
+    /// <summary>Pods that still hold GPUs but belong to no stored placement: a requeued attempt's pods, stopping within their grace period.</summary>
+    private List<JobPodPlacement> LingeringPods(IReadOnlyList<OperatorJob> jobs)
+    {
+        var placed = jobs.Where(j => JobStateMachine.HoldsResources(j.State) && j.Placement is not null)
+            .Select(j => (j.Id.ToString(), j.Attempt)).ToHashSet();
+        return inventory.Pods
+            .Where(p => !PodOutcome.IsTerminal(p) && p.Spec?.NodeName is not null)
+            .Where(p => !placed.Contains((Label(p, WorkloadLabels.JobId) ?? string.Empty, JobReconciler.AttemptOf(p))))
+            .Select(ToPlacement)
+            .ToList();
+    }
+
+    private static JobPodPlacement ToPlacement(V1Pod pod)
+    {
+        var indices = Annotation(pod, WorkloadLabels.GpuIndices)?
+            .Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(i => int.Parse(i, CultureInfo.InvariantCulture)).ToList() ?? [];
+        var milli = int.TryParse(Annotation(pod, WorkloadLabels.GpuMilli), CultureInfo.InvariantCulture, out var m) ? m : 1000;
+        return new JobPodPlacement(-1, pod.Spec.NodeName, indices, milli, 0, 0);
+    }
+
+    private static string? Label(V1Pod pod, string key) => pod.Metadata?.Labels?.TryGetValue(key, out var value) == true ? value : null;
+
+    private static string? Annotation(V1Pod pod, string key) => pod.Metadata?.Annotations?.TryGetValue(key, out var value) == true ? value : null;
 
     private void RecordGauges(Snapshot snapshot, IReadOnlyList<OperatorJob> jobs)
     {

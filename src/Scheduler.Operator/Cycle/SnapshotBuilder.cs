@@ -11,30 +11,36 @@ namespace Scheduler.Operator.Cycle;
 /// <summary>
 /// Translates the synced state (nodes from the API server, queues and jobs from PostgreSQL) into the core's snapshot.
 /// Free capacity is the node's allocatable minus the stored placements of every job that holds resources, so capacity
-/// promised to an admitted job whose pods do not exist yet is never handed out twice.
+/// promised to an admitted job whose pods do not exist yet is never handed out twice; <c>lingering</c> adds pods that still
+/// hold GPUs but belong to no stored placement (a requeued attempt's pods within their grace period).
 /// </summary>
 public sealed class SnapshotBuilder(PriorityClasses priorities)
 {
     public Snapshot Build(
-        DateTimeOffset now, IReadOnlyList<NodeCapacity> nodes, IReadOnlyList<OperatorQueue> queues, IReadOnlyList<OperatorJob> jobs)
+        DateTimeOffset now, IReadOnlyList<NodeCapacity> nodes, IReadOnlyList<OperatorQueue> queues, IReadOnlyList<OperatorJob> jobs,
+        IReadOnlyList<JobPodPlacement>? lingering = null)
     {
+        ArgumentNullException.ThrowIfNull(nodes);
+        ArgumentNullException.ThrowIfNull(queues);
+        ArgumentNullException.ThrowIfNull(jobs);
         var holding = jobs.Where(j => JobStateMachine.HoldsResources(j.State) && j.Placement is not null).ToList();
+        var held = holding.SelectMany(j => j.Placement!).Concat(lingering ?? []).ToLookup(p => p.Node, StringComparer.Ordinal);
         return new Snapshot
         {
             Now = now,
-            Nodes = nodes.Select(n => FreeCapacity(n, holding)).ToList(),
+            Nodes = nodes.Select(n => FreeCapacity(n, held[n.Name])).ToList(),
             Queues = queues.Select(ToQueueInfo).ToList(),
             Running = holding.Where(j => j.State is JobState.Admitted or JobState.Running).Select(ToRunningJob).ToList(),
             Pending = jobs.Where(j => j.State == JobState.Queued).Select(ToPendingJob).ToList(),
         };
     }
 
-    private static NodeInfo FreeCapacity(NodeCapacity node, IReadOnlyList<OperatorJob> holding)
+    private static NodeInfo FreeCapacity(NodeCapacity node, IEnumerable<JobPodPlacement> held)
     {
         var free = Enumerable.Repeat(1000, node.Gpus).ToArray();
         var cpu = node.CpuMilli;
         var memory = node.MemoryMiB;
-        foreach (var pod in holding.SelectMany(j => j.Placement!).Where(p => p.Node == node.Name))
+        foreach (var pod in held)
         {
             foreach (var index in pod.GpuIndices.Where(i => i >= 0 && i < free.Length))
             {

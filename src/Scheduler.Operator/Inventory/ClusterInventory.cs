@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using k8s;
 using k8s.Models;
+using Scheduler.Kubernetes.Watching;
 
 namespace Scheduler.Operator.Inventory;
 
@@ -26,70 +27,50 @@ public sealed class ClusterInventory(NodeTranslator translator)
 
     public IReadOnlyList<V1Pod> Pods => _pods.Values.ToList();
 
-    public void ReplaceNodes(IEnumerable<V1Node> nodes)
+    public IReadOnlySet<string> NodeNames => _nodes.Keys.ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>A node watch event; <see cref="ResourceEventType.Synced"/> marks the node list complete.</summary>
+    public void Apply(ResourceEvent<V1Node> change)
     {
-        _nodes.Clear();
-        foreach (var node in nodes)
+        ArgumentNullException.ThrowIfNull(change);
+        switch (change.Type)
         {
-            _nodes[node.Name()] = translator.Translate(node);
-        }
+            case ResourceEventType.Synced:
+                NodesSynced = true;
+                break;
+            case ResourceEventType.Deleted:
+                _nodes.TryRemove(change.Object!.Name(), out _);
+                break;
+            default:
+                var updated = translator.Translate(change.Object!);
+                var unchanged = _nodes.TryGetValue(updated.Name, out var previous) && SameForScheduling(previous, updated);
+                _nodes[updated.Name] = updated;
+                if (unchanged)
+                {
+                    return;
+                }
 
-        NodesSynced = true;
-        Changed?.Invoke();
-    }
-
-    public void ReplacePods(IEnumerable<V1Pod> pods)
-    {
-        _pods.Clear();
-        foreach (var pod in pods)
-        {
-            _pods[Key(pod)] = pod;
-        }
-
-        PodsSynced = true;
-        Changed?.Invoke();
-    }
-
-    public void Apply(WatchEventType type, V1Node node)
-    {
-        ArgumentNullException.ThrowIfNull(node);
-        if (type == WatchEventType.Deleted)
-        {
-            _nodes.TryRemove(node.Name(), out _);
-        }
-        else if (type is WatchEventType.Added or WatchEventType.Modified)
-        {
-            var updated = translator.Translate(node);
-            if (_nodes.TryGetValue(node.Name(), out var previous) && SameForScheduling(previous, updated))
-            {
-                _nodes[node.Name()] = updated;
-                return;
-            }
-
-            _nodes[node.Name()] = updated;
-        }
-        else
-        {
-            return;
+                break;
         }
 
         Changed?.Invoke();
     }
 
-    public void Apply(WatchEventType type, V1Pod pod)
+    /// <summary>A watch event of a pod we own; <see cref="ResourceEventType.Synced"/> marks the pod list complete.</summary>
+    public void Apply(ResourceEvent<V1Pod> change)
     {
-        ArgumentNullException.ThrowIfNull(pod);
-        if (type == WatchEventType.Deleted)
+        ArgumentNullException.ThrowIfNull(change);
+        switch (change.Type)
         {
-            _pods.TryRemove(Key(pod), out _);
-        }
-        else if (type is WatchEventType.Added or WatchEventType.Modified)
-        {
-            _pods[Key(pod)] = pod;
-        }
-        else
-        {
-            return;
+            case ResourceEventType.Synced:
+                PodsSynced = true;
+                break;
+            case ResourceEventType.Deleted:
+                _pods.TryRemove(Key(change.Object!), out _);
+                break;
+            default:
+                _pods[Key(change.Object!)] = change.Object!;
+                break;
         }
 
         Changed?.Invoke();

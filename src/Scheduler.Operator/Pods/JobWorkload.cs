@@ -12,4 +12,5 @@ public sealed record JobWorkload(
     int Attempt,
     JobSpec Spec,
     IReadOnlyList<PodPlacement> Pods,
-    TimeSpan? PredictedRuntime);
+    TimeSpan? PredictedRuntime,
+    double Progress = 0);

@@ -5,18 +5,14 @@ using Scheduler.Domain.Specs;
 namespace Scheduler.Operator.Pods;
 
 /// <summary>
-/// Turns a placed job into Kubernetes objects: a ConfigMap with the spec, a headless Service for rank 0's address and one pod per rank
-/// with our scheduler name, GPU requests, the distributed-training environment and the checkpoint volume. Pure: no API calls.
+/// Turns a placed job into Kubernetes objects: a headless Service for rank 0's address and one pod per rank with our scheduler
+/// name, GPU requests, the distributed-training environment and the checkpoint volume. The spec travels in a pod annotation
+/// that a downward-API volume mounts as a file (<c>SCHEDULER_SPEC</c>), so no ConfigMap (and no ConfigMap permission) is needed.
+/// Pure: no API calls.
 /// </summary>
 public sealed class PodFactory(WorkloadOptions options)
 {
     private const string SpecFile = "spec.json";
-
-    public V1ConfigMap SpecConfigMap(JobWorkload job) => new()
-    {
-        Metadata = Metadata(job, WorkloadNames.SpecConfigMap(job.Name, job.JobId)),
-        Data = new Dictionary<string, string> { [SpecFile] = JobSpecJson.Serialize(job.Spec) },
-    };
 
     public V1Service HeadlessService(JobWorkload job) => new()
     {
@@ -44,10 +40,13 @@ public sealed class PodFactory(WorkloadOptions options)
         {
             [WorkloadLabels.GpuIndices] = string.Join(',', placement.GpuIndices),
             [WorkloadLabels.GpuMilli] = placement.GpuMilli.ToString(CultureInfo.InvariantCulture),
+            [WorkloadLabels.Spec] = JobSpecJson.Serialize(job.Spec),
         };
         if (job.PredictedRuntime is { } runtime)
         {
-            metadata.Annotations[WorkloadLabels.PredictedRuntimeSeconds] = ((long)Math.Ceiling(runtime.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            // What is left of the prediction: a resumed attempt starts from its checkpoint.
+            var left = runtime * (1 - Math.Clamp(job.Progress, 0, 1));
+            metadata.Annotations[WorkloadLabels.PredictedRuntimeSeconds] = ((long)Math.Ceiling(left.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         }
 
         var container = job.Spec.Container;
@@ -57,7 +56,7 @@ public sealed class PodFactory(WorkloadOptions options)
             Metadata = metadata,
             Spec = new V1PodSpec
             {
-                SchedulerName = WorkloadLabels.SchedulerName,
+                SchedulerName = options.SchedulerName,
                 RestartPolicy = "Never",
                 Hostname = name,
                 Subdomain = service,
@@ -87,7 +86,7 @@ public sealed class PodFactory(WorkloadOptions options)
         {
             new V1EnvVar { Name = "SCHEDULER_JOB_ID", Value = job.JobId.ToString() },
             new V1EnvVar { Name = "SCHEDULER_SPEC", Value = $"{options.SpecMountPath}/{SpecFile}" },
-            new V1EnvVar { Name = "SCHEDULER_TELEMETRY_URL", Value = $"{options.ControlPlaneUrl.TrimEnd('/')}/api/v1/jobs/{job.JobId}/telemetry" },
+            new V1EnvVar { Name = "SCHEDULER_TELEMETRY_URL", Value = $"{options.ControlPlaneUrl().TrimEnd('/')}/api/v1/jobs/{job.JobId}/telemetry" },
             new V1EnvVar { Name = "SCHEDULER_CHECKPOINT_DIR", Value = options.CheckpointMountPath },
             new V1EnvVar { Name = "WORLD_SIZE", Value = job.Pods.Count.ToString(CultureInfo.InvariantCulture) },
             new V1EnvVar { Name = "RANK", Value = placement.Rank.ToString(CultureInfo.InvariantCulture) },
@@ -149,7 +148,14 @@ public sealed class PodFactory(WorkloadOptions options)
         var shm = job.Spec.Container?.ShmSize;
         var volumes = new List<V1Volume>
         {
-            new() { Name = "spec", ConfigMap = new V1ConfigMapVolumeSource { Name = WorkloadNames.SpecConfigMap(job.Name, job.JobId) } },
+            new()
+            {
+                Name = "spec",
+                DownwardAPI = new V1DownwardAPIVolumeSource
+                {
+                    Items = [new V1DownwardAPIVolumeFile { Path = SpecFile, FieldRef = new V1ObjectFieldSelector { FieldPath = $"metadata.annotations['{WorkloadLabels.Spec}']" } }],
+                },
+            },
             checkpoint is null
                 ? new V1Volume { Name = "checkpoints", EmptyDir = new V1EmptyDirVolumeSource() }
                 : new V1Volume { Name = "checkpoints", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = checkpoint } },

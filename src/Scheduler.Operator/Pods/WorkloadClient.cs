@@ -11,9 +11,6 @@ namespace Scheduler.Operator.Pods;
 /// </summary>
 public sealed class WorkloadClient(IKubernetes client)
 {
-    public async Task EnsureSpecConfigMapAsync(V1ConfigMap configMap, CancellationToken cancellationToken) =>
-        await IgnoreConflict(() => client.CoreV1.CreateNamespacedConfigMapAsync(configMap, configMap.Namespace(), cancellationToken: cancellationToken));
-
     public async Task EnsureServiceAsync(V1Service service, CancellationToken cancellationToken) =>
         await IgnoreConflict(() => client.CoreV1.CreateNamespacedServiceAsync(service, service.Namespace(), cancellationToken: cancellationToken));
 
@@ -27,7 +24,7 @@ public sealed class WorkloadClient(IKubernetes client)
             Metadata = new V1ObjectMeta { Name = pod.Name(), NamespaceProperty = pod.Namespace() },
             Target = new V1ObjectReference { Kind = "Node", Name = node, ApiVersion = "v1" },
         };
-        await IgnoreConflict(() => client.CoreV1.CreateNamespacedPodBindingAsync(binding, pod.Namespace(), pod.Name(), cancellationToken: cancellationToken));
+        await IgnoreConflict(() => client.CoreV1.CreateNamespacedPodBindingAsync(binding, pod.Name(), pod.Namespace(), cancellationToken: cancellationToken));
     }
 
     /// <summary>Deletes with the pod's grace period (null: the pod's own) so the trainer gets SIGTERM and time to checkpoint.</summary>
@@ -44,11 +41,8 @@ public sealed class WorkloadClient(IKubernetes client)
         }
     }
 
-    public async Task DeleteJobObjectsAsync(string serviceName, string configMapName, string @namespace, CancellationToken cancellationToken)
-    {
+    public async Task DeleteServiceAsync(string serviceName, string @namespace, CancellationToken cancellationToken) =>
         await IgnoreNotFound(() => client.CoreV1.DeleteNamespacedServiceAsync(serviceName, @namespace, cancellationToken: cancellationToken));
-        await IgnoreNotFound(() => client.CoreV1.DeleteNamespacedConfigMapAsync(configMapName, @namespace, cancellationToken: cancellationToken));
-    }
 
     private static async Task IgnoreConflict<T>(Func<Task<T>> call)
     {

@@ -18,10 +18,12 @@ public static class WorkloadLabels
     /// <summary>Annotation: thousandths of each GPU the pod uses (1000 for whole GPUs).</summary>
     public const string GpuMilli = Prefix + "gpu-milli";
 
-    /// <summary>Annotation: the predicted runtime in seconds (the simulated kubelet runs pods for this long).</summary>
-    public const string PredictedRuntimeSeconds = Prefix + "predicted-runtime-seconds";
+    /// <summary>Annotation: what is left of the predicted runtime, in seconds; the simulated kubelet runs the pod for this long.</summary>
+    public const string PredictedRuntimeSeconds = Prefix + "simulated-runtime";
 
-    public const string SchedulerName = "gpu-scheduler";
+    /// <summary>Annotation: the normalised spec JSON, mounted into the pod by a downward-API volume.</summary>
+    public const string Spec = Prefix + "spec";
+
     public const string GpuResource = "nvidia.com/gpu";
     public const string GpuProductLabel = "nvidia.com/gpu.product";
 

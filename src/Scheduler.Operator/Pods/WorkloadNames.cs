@@ -16,8 +16,6 @@ public static class WorkloadNames
     /// <summary>The headless Service that gives rank 0 a stable DNS name (<c>MASTER_ADDR</c>).</summary>
     public static string Service(string jobName, Guid jobId) => Compose(jobName, $"-{ShortId(jobId)}");
 
-    public static string SpecConfigMap(string jobName, Guid jobId) => Compose(jobName, $"-{ShortId(jobId)}-spec");
-
     private static string Compose(string jobName, string suffix)
     {
         var room = MaxLength - suffix.Length;

@@ -6,11 +6,11 @@ public sealed record WorkloadOptions
     /// <summary>The bundled trainer image, used when a spec names no image.</summary>
     public string TrainerImage { get; init; } = "ghcr.io/gpu-scheduler/trainer:0.1.0";
 
-    /// <summary>Base URL pods use to reach the control plane (telemetry).</summary>
-    public string ControlPlaneUrl { get; init; } = "http://gpu-scheduler.gpu-scheduler.svc:8080";
+    /// <summary>Base URL pods use to reach the control plane (telemetry); resolved when a pod is made (Simulated mode knows it only once the host listens).</summary>
+    public Func<string> ControlPlaneUrl { get; init; } = () => "http://gpu-scheduler.gpu-scheduler.svc:8080";
 
-    /// <summary>Namespace of REST-submitted jobs' pods when the queue names none.</summary>
-    public string DefaultNamespace { get; init; } = "default";
+    /// <summary><c>spec.schedulerName</c> of every pod we create.</summary>
+    public string SchedulerName { get; init; } = "gpu-scheduler";
 
     public int MasterPort { get; init; } = 29500;
 

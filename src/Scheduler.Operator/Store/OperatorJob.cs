@@ -23,8 +23,8 @@ public sealed record OperatorJob
 
     public int Attempt { get; init; }
 
-    /// <summary>Optimistic-concurrency token of the job row; transitions fail cleanly when someone else moved the job first.</summary>
-    public uint Version { get; init; }
+    /// <summary>The job row's version; transitions apply only to the version the cycle saw (someone else moving the job first wins).</summary>
+    public int Version { get; init; }
 
     public DateTimeOffset CreatedAt { get; init; }
 
@@ -34,7 +34,7 @@ public sealed record OperatorJob
     public DateTimeOffset? StartedAt { get; init; }
 
     /// <summary>Where the current attempt's pods go; null while queued.</summary>
-    public IReadOnlyList<StoredPodPlacement>? Placement { get; init; }
+    public IReadOnlyList<JobPodPlacement>? Placement { get; init; }
 
     public TimeSpan? PredictedRuntime { get; init; }
 
@@ -46,8 +46,12 @@ public sealed record OperatorJob
 
     public DateTimeOffset? LastPreemptedAt { get; init; }
 
-    public string? PendingReason { get; init; }
-}
+    /// <summary>Attempts that ended in a retryable failure (the backoff limit bounds them).</summary>
+    public int FailedAttempts { get; init; }
 
-/// <summary>One pod of a placed job: rank, node, GPU indices, milli per GPU, CPU and memory requests.</summary>
-public sealed record StoredPodPlacement(int Rank, string Node, IReadOnlyList<int> GpuIndices, int GpuMilli, long CpuMilli, long MemoryMiB);
+    public long? LastCheckpointStep { get; init; }
+
+    public string? PendingReason { get; init; }
+
+    public DateTimeOffset? PredictedStart { get; init; }
+}

@@ -24,6 +24,11 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
         builder.Property(j => j.Version).IsConcurrencyToken();
         builder.Property(j => j.Spec).HasJsonbConversion();
 
+        // The operator's scheduling state (OperatorState migration).
+        builder.Property(j => j.Namespace).HasMaxLength(63);
+        builder.Property(j => j.Placement).HasJsonbConversion();
+        builder.Property(j => j.PendingReason).HasMaxLength(1024);
+
         builder.HasMany(j => j.Events).WithOne().HasForeignKey(e => e.JobId).OnDelete(DeleteBehavior.Cascade);
         builder.Navigation(j => j.Events).UsePropertyAccessMode(PropertyAccessMode.Field);
         builder.HasOne<JobQueue>().WithMany().HasForeignKey(j => j.Queue).OnDelete(DeleteBehavior.Restrict);

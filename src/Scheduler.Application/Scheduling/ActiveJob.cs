@@ -1,0 +1,29 @@
+using Scheduler.Domain.Jobs;
+using Scheduler.Domain.Specs;
+
+namespace Scheduler.Application.Scheduling;
+
+/// <summary>A job the scheduler still acts on (Queued, Admitted, Running or Preempted), with its predicted runtime.</summary>
+public sealed record ActiveJob(
+    Guid Id,
+    string Name,
+    string Queue,
+    string? Namespace,
+    string PriorityClass,
+    JobState State,
+    JobSpec Spec,
+    int Attempt,
+    int Version,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset QueuedAt,
+    DateTimeOffset? StartedAt,
+    IReadOnlyList<JobPodPlacement>? Placement,
+    TimeSpan? PredictedRuntime,
+    double Progress,
+    long? LastCheckpointStep,
+    DateTimeOffset? LastCheckpointAt,
+    int PreemptionCount,
+    DateTimeOffset? LastPreemptedAt,
+    int FailedAttempts,
+    string? PendingReason,
+    DateTimeOffset? PredictedStart);

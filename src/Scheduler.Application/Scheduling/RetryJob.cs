@@ -1,0 +1,34 @@
+using FluentValidation;
+using Mediator;
+using Scheduler.Application.Common;
+using Scheduler.Application.Jobs;
+using Scheduler.Persistence;
+
+namespace Scheduler.Application.Scheduling;
+
+/// <summary>A retryable failure ended the job's attempt: back to the queue with one more failed attempt counted.</summary>
+public sealed record RetryJob(Guid JobId, int ExpectedVersion, string Reason) : ICommand<Result<JobDetails>>;
+
+internal sealed class RetryJobValidator : MessageValidator<RetryJob>
+{
+    public RetryJobValidator()
+    {
+        RuleFor(m => m.ExpectedVersion).GreaterThan(0).WithMessage("must be 1 or more");
+        RuleFor(m => m.Reason).NotEmpty().WithMessage("is required").MaximumLength(1024).WithMessage("must be at most 1024 characters");
+    }
+}
+
+internal sealed class RetryJobHandler(SchedulerDbContext db, TimeProvider clock) : ICommandHandler<RetryJob, Result<JobDetails>>
+{
+    public ValueTask<Result<JobDetails>> Handle(RetryJob command, CancellationToken cancellationToken) =>
+        JobChanges.ApplyAsync(db, command.JobId, job =>
+        {
+            if (job.Version != command.ExpectedVersion)
+            {
+                return Failure.Conflict("version", $"the job is at version {job.Version}, not {command.ExpectedVersion}");
+            }
+
+            job.RetryAfterFailure(command.Reason, clock.StoreNow());
+            return null;
+        }, cancellationToken);
+}

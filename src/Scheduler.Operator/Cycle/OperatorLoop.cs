@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Scheduler.Kubernetes.Leadership;
+using Scheduler.Operator.Inventory;
+
+namespace Scheduler.Operator.Cycle;
+
+/// <summary>
+/// Only the leader schedules: campaigns for the Lease and, while leading, runs one cycle per trigger (the Quartz timer or a
+/// watch event), one at a time, with a token that is cancelled the moment leadership is lost. A failed cycle is logged and
+/// the next trigger tries again from fresh state (the store and the API server are the truth, not this process).
+/// </summary>
+public sealed partial class OperatorLoop : BackgroundService
+{
+    private readonly LeaderElection _election;
+    private readonly CycleTrigger _trigger;
+    private readonly SchedulingCycle _cycle;
+    private readonly ILogger<OperatorLoop> _logger;
+
+    public OperatorLoop(LeaderElection election, CycleTrigger trigger, SchedulingCycle cycle, ClusterInventory inventory, ILogger<OperatorLoop> logger)
+    {
+        ArgumentNullException.ThrowIfNull(inventory);
+        _election = election;
+        _trigger = trigger;
+        _cycle = cycle;
+        _logger = logger;
+        inventory.Changed += trigger.Request;
+    }
+
+    public bool IsLeader => _election.IsLeader;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _election.RunAsync(LeadAsync, stoppingToken);
+
+    private async Task LeadAsync(CancellationToken leadership)
+    {
+        _trigger.Request();
+        while (!leadership.IsCancellationRequested)
+        {
+            try
+            {
+                await _trigger.WaitAsync(leadership);
+                await _cycle.RunOnceAsync(leadership);
+            }
+            catch (OperationCanceledException) when (leadership.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // one failed cycle (API server or database unreachable) must not end the leader's loop
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogCycleFailed(e);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Scheduling cycle failed; the next trigger retries")]
+    private partial void LogCycleFailed(Exception exception);
+}

@@ -1,0 +1,68 @@
+namespace Scheduler.Operator.Hosting;
+
+/// <summary>Configuration section <c>Scheduler:Kubernetes</c> (the chart's configmap writes it; durations are <c>[d.]hh:mm:ss</c>).</summary>
+public sealed class KubernetesOptions
+{
+    public const string Section = "Scheduler:Kubernetes";
+
+    /// <summary>Unset: <see cref="KubernetesMode.Kubeconfig"/> when <c>KUBECONFIG</c> is set, else <see cref="KubernetesMode.Simulated"/>.</summary>
+    public KubernetesMode? Mode { get; set; }
+
+    public string? Kubeconfig { get; set; }
+
+    public string SchedulerName { get; set; } = "gpu-scheduler";
+
+    public string TrainerImage { get; set; } = "ghcr.io/gpu-scheduler/trainer:0.1.0";
+
+    /// <summary>Base URL pods post telemetry to; unset in Simulated mode: the control plane's own listening address.</summary>
+    public string? TelemetryUrl { get; set; }
+
+    /// <summary>Namespace of REST-submitted jobs' pods.</summary>
+    public string DefaultNamespace { get; set; } = "default";
+
+    public NodeLabelOptions NodeLabels { get; set; } = new();
+
+    public LeaderElectionSettings LeaderElection { get; set; } = new();
+
+    public SimulatedClusterSettings Simulated { get; set; } = new();
+}
+
+public sealed class NodeLabelOptions
+{
+    public string GpuProduct { get; set; } = "nvidia.com/gpu.product";
+
+    /// <summary>Extra product label value → catalog type name, for products the catalog does not list.</summary>
+    public Dictionary<string, string> ProductMapping { get; set; } = new(StringComparer.Ordinal);
+
+    public string GpuResource { get; set; } = "nvidia.com/gpu";
+
+    public List<string> Topology { get; set; } = [];
+}
+
+public sealed class LeaderElectionSettings
+{
+    public string LeaseName { get; set; } = "gpu-scheduler-operator";
+
+    public string Namespace { get; set; } = "default";
+
+    /// <summary>This replica's identity; the pod name (<c>HOSTNAME</c>) plus a random suffix when empty.</summary>
+    public string? Identity { get; set; }
+
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan RenewDeadline { get; set; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>The embedded cluster of Simulated mode (<c>Scheduler:Kubernetes:Simulated</c>).</summary>
+public sealed class SimulatedClusterSettings
+{
+    /// <summary>GPU type → node count; default 4 × H100-SXM and 4 × A100-80GB nodes.</summary>
+    public Dictionary<string, int> Nodes { get; set; } = new(StringComparer.Ordinal);
+
+    public int GpusPerNode { get; set; } = 8;
+
+    /// <summary>Simulated seconds per real second.</summary>
+    public double ClockSpeed { get; set; } = 1.0;
+}

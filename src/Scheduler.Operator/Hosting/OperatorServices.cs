@@ -1,0 +1,134 @@
+using k8s;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+using Quartz;
+using Scheduler.Domain.Catalog;
+using Scheduler.Domain.Queues;
+using Scheduler.Kubernetes.Leadership;
+using Scheduler.Kubernetes.Watching;
+using Scheduler.Operator.Cycle;
+using Scheduler.Operator.Inventory;
+using Scheduler.Operator.Metrics;
+using Scheduler.Operator.Pods;
+using Scheduler.Operator.Store;
+
+namespace Scheduler.Operator.Hosting;
+
+public static class OperatorServices
+{
+    /// <summary>
+    /// The operator loop on the host: the Kubernetes client chosen by <c>Scheduler:Kubernetes:Mode</c> (unset: Kubeconfig when
+    /// <c>KUBECONFIG</c> is set, else Simulated), node and pod watches, leader election, the Quartz-triggered cycle and the
+    /// decision applier. <c>Disabled</c> registers nothing. Needs <c>AddApplicationServices</c> (the store's use cases).
+    /// </summary>
+    public static IHostApplicationBuilder AddOperator(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var settings = ReadSettings(builder.Configuration);
+        var mode = settings.Kubernetes.Mode
+                   ?? (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBECONFIG")) ? KubernetesMode.Simulated : KubernetesMode.Kubeconfig);
+        if (mode == KubernetesMode.Disabled)
+        {
+            return builder;
+        }
+
+        var services = builder.Services;
+        switch (mode)
+        {
+            case KubernetesMode.InCluster:
+                services.TryAddSingleton<IKubernetes>(_ => new k8s.Kubernetes(KubernetesClientConfiguration.InClusterConfig()));
+                break;
+            case KubernetesMode.Kubeconfig:
+                var path = settings.Kubernetes.Kubeconfig ?? Environment.GetEnvironmentVariable("KUBECONFIG");
+                services.TryAddSingleton<IKubernetes>(_ => new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(path)));
+                break;
+            case KubernetesMode.Simulated:
+                var kubeconfig = Path.Combine(builder.Configuration["Scheduler:DataDir"] ?? ".data", "kubeconfig");
+                services.TryAddSingleton(provider => new SimulatedClusterRuntime(
+                    settings.Kubernetes.Simulated, kubeconfig, provider.GetRequiredService<GpuCatalog>(), provider.GetRequiredService<PriorityClasses>(),
+                    provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<SimulatedClusterRuntime>>()));
+                services.TryAddSingleton(provider => provider.GetRequiredService<SimulatedClusterRuntime>().Cluster.CreateClient());
+                break;
+        }
+
+        return builder.AddOperatorLoop(settings, mode);
+    }
+
+    /// <summary>The loop over an <see cref="IKubernetes"/> already registered (tests register one for their fake API server).</summary>
+    internal static IHostApplicationBuilder AddOperatorLoop(this IHostApplicationBuilder builder, OperatorSettings settings, KubernetesMode mode)
+    {
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(settings);
+        services.TryAddSingleton(new ResourceWatcherOptions());
+        services.TryAddSingleton(provider => new SchedulerMetrics(provider.GetService<CollectorRegistry>() ?? Prometheus.Metrics.DefaultRegistry));
+        services.TryAddSingleton(provider => new NodeTranslator(provider.GetRequiredService<GpuCatalog>(), settings.Kubernetes.NodeLabels.ProductMapping));
+        services.TryAddSingleton<ClusterInventory>();
+        services.TryAddSingleton(provider => new SnapshotBuilder(provider.GetRequiredService<PriorityClasses>()));
+        services.TryAddSingleton(new JobReconciler(settings.Policy.BackoffLimit));
+        var core = settings.Policy.ToCoreOptions();
+        services.TryAddSingleton<CoreSchedule>(snapshot => Core.Cycle.SchedulingCycle.Run(snapshot, core));
+        services.TryAddSingleton(provider => new PodFactory(new WorkloadOptions
+        {
+            TrainerImage = settings.Kubernetes.TrainerImage,
+            SchedulerName = settings.Kubernetes.SchedulerName,
+            TerminationGracePeriodSeconds = settings.Policy.PreemptionGracePeriodSeconds,
+            ControlPlaneUrl = () => settings.Kubernetes.TelemetryUrl ?? OwnAddress(provider, mode),
+        }));
+        services.TryAddSingleton<WorkloadClient>();
+        services.TryAddSingleton<IOperatorStore, MediatorOperatorStore>();
+        services.TryAddSingleton<SchedulingCycle>();
+        services.TryAddSingleton(provider => new CycleTrigger(provider.GetRequiredService<TimeProvider>(), settings.Intervals.CycleDebounce));
+        services.TryAddSingleton(provider => new LeaderElection(
+            provider.GetRequiredService<IKubernetes>(),
+            new LeaderElectionOptions
+            {
+                Namespace = settings.Kubernetes.LeaderElection.Namespace,
+                LeaseName = settings.Kubernetes.LeaderElection.LeaseName,
+                Identity = settings.Kubernetes.LeaderElection.Identity ?? string.Empty,
+                LeaseDuration = settings.Kubernetes.LeaderElection.LeaseDuration,
+                RenewDeadline = settings.Kubernetes.LeaderElection.RenewDeadline,
+                RetryPeriod = settings.Kubernetes.LeaderElection.RetryPeriod,
+            },
+            provider.GetRequiredService<ILogger<LeaderElection>>()));
+        services.TryAddSingleton<OperatorLoop>();
+        services.AddHostedService<InventoryWatcher>();
+        services.AddHostedService(provider => provider.GetRequiredService<OperatorLoop>());
+
+        // A scheduler of its own, uniquely named: Quartz keeps schedulers by name per process, and tests run two operators in one.
+        services.AddQuartz($"gpu-scheduler-operator-{Guid.NewGuid():N}", quartz =>
+        {
+            quartz.AddJob<CycleTimerJob>(job => job.WithIdentity(CycleTimerJob.Key));
+            quartz.AddTrigger(trigger => trigger
+                .ForJob(CycleTimerJob.Key)
+                .StartNow()
+                .WithSimpleSchedule(schedule => schedule.WithInterval(settings.Intervals.SchedulingCycle).RepeatForever()));
+        });
+        services.AddQuartzHostedService(options => options.WaitForJobsToComplete = false);
+        return builder;
+    }
+
+    internal static OperatorSettings ReadSettings(IConfiguration configuration) => new(
+        configuration.GetSection(KubernetesOptions.Section).Get<KubernetesOptions>() ?? new KubernetesOptions(),
+        configuration.GetSection(PolicyOptions.Section).Get<PolicyOptions>() ?? new PolicyOptions(),
+        configuration.GetSection(IntervalOptions.Section).Get<IntervalOptions>() ?? new IntervalOptions());
+
+    /// <summary>Where this host listens (Simulated mode: the kubelet posts telemetry there), with wildcard hosts made local.</summary>
+    private static string OwnAddress(IServiceProvider provider, KubernetesMode mode)
+    {
+        var address = provider.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        if (address is null)
+        {
+            return mode == KubernetesMode.Simulated ? "http://127.0.0.1:8080" : "http://gpu-scheduler.gpu-scheduler.svc:8080";
+        }
+
+        return address.Replace("://+", "://127.0.0.1", StringComparison.Ordinal).Replace("://*", "://127.0.0.1", StringComparison.Ordinal)
+            .Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal).Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal);
+    }
+}

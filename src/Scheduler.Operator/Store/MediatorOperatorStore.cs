@@ -1,0 +1,93 @@
+using Mediator;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduler.Application.Jobs;
+using Scheduler.Application.Scheduling;
+using Scheduler.Domain.Jobs;
+using Scheduler.Operator.Hosting;
+
+namespace Scheduler.Operator.Store;
+
+/// <summary>
+/// <see cref="IOperatorStore"/> over the application's use cases: one DI scope (one DbContext) per call, so the singleton
+/// operator never holds a context across cycles.
+/// </summary>
+internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, OperatorSettings settings) : IOperatorStore
+{
+    public async Task<IReadOnlyList<OperatorQueue>> QueuesAsync(CancellationToken cancellationToken)
+    {
+        var queues = await SendAsync(sender => sender.Send(new ListQueueUsage(settings.Policy.FairShareHalfLife), cancellationToken));
+        return queues.Select(q => new OperatorQueue(q.Name, q.Spec, q.DecayedGpuHours, q.AsOf)).ToList();
+    }
+
+    public async Task<IReadOnlyList<OperatorJob>> ActiveJobsAsync(CancellationToken cancellationToken)
+    {
+        var jobs = await SendAsync(sender => sender.Send(new ListActiveJobs(), cancellationToken));
+        return jobs.Select(ToOperatorJob).ToList();
+    }
+
+    public async Task<OperatorJob?> AdmitAsync(OperatorJob job, IReadOnlyList<JobPodPlacement> placement, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var result = await SendAsync(sender => sender.Send(new AdmitJob(job.Id, job.Version, placement, settings.Kubernetes.DefaultNamespace, Truncate(reason)), cancellationToken));
+        return result.IsSuccess
+            ? job with
+            {
+                State = result.Value.State,
+                Attempt = result.Value.Attempt,
+                Version = result.Value.Version,
+                Namespace = result.Value.Namespace ?? settings.Kubernetes.DefaultNamespace,
+                Placement = placement,
+                PendingReason = null,
+            }
+            : null;
+    }
+
+    public async Task<bool> TransitionAsync(OperatorJob job, JobState to, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return (await SendAsync(sender => sender.Send(new TransitionJob(job.Id, to, Truncate(reason), job.Version), cancellationToken))).IsSuccess;
+    }
+
+    public async Task<bool> RetryAsync(OperatorJob job, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return (await SendAsync(sender => sender.Send(new RetryJob(job.Id, job.Version, Truncate(reason)), cancellationToken))).IsSuccess;
+    }
+
+    public async Task SetPendingAsync(IReadOnlyList<PendingUpdate> updates, CancellationToken cancellationToken) =>
+        await SendAsync(sender => sender.Send(new SetPendingReasons(updates), cancellationToken));
+
+    private async Task<T> SendAsync<T>(Func<ISender, ValueTask<T>> send)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await send(scope.ServiceProvider.GetRequiredService<ISender>());
+    }
+
+    private static string Truncate(string reason) => reason.Length > 1024 ? reason[..1024] : reason;
+
+    private OperatorJob ToOperatorJob(ActiveJob j) => new()
+    {
+        Id = j.Id,
+        Name = j.Name,
+        Queue = j.Queue,
+        Namespace = j.Namespace ?? settings.Kubernetes.DefaultNamespace,
+        PriorityClass = j.PriorityClass,
+        State = j.State,
+        Spec = j.Spec,
+        Attempt = j.Attempt,
+        Version = j.Version,
+        CreatedAt = j.CreatedAt,
+        QueuedAt = j.QueuedAt,
+        StartedAt = j.StartedAt,
+        Placement = j.Placement,
+        PredictedRuntime = j.PredictedRuntime,
+        Progress = j.Progress,
+        LastCheckpointAt = j.LastCheckpointAt,
+        LastCheckpointStep = j.LastCheckpointStep,
+        PreemptionCount = j.PreemptionCount,
+        LastPreemptedAt = j.LastPreemptedAt,
+        FailedAttempts = j.FailedAttempts,
+        PendingReason = j.PendingReason,
+        PredictedStart = j.PredictedStart,
+    };
+}

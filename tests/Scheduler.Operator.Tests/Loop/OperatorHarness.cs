@@ -1,0 +1,256 @@
+using k8s;
+using k8s.Models;
+using Mediator;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+using Scheduler.Admission;
+using Scheduler.Application;
+using Scheduler.Application.Jobs;
+using Scheduler.Application.Queues;
+using Scheduler.Domain.Catalog;
+using Scheduler.Domain.Jobs;
+using Scheduler.Domain.Queues;
+using Scheduler.Domain.Specs;
+using Scheduler.Kubernetes.Watching;
+using Scheduler.Operator.Cycle;
+using Scheduler.Operator.Hosting;
+using Scheduler.Operator.Pods;
+using Scheduler.Simulation.Cluster;
+using Scheduler.Testing.Builders;
+using Scheduler.Testing.Postgres;
+
+namespace Scheduler.Operator.Tests.Loop;
+
+/// <summary>
+/// A migrated database of the test's own, a simulated cluster (fake API server + kubelet, one simulated hour per real second)
+/// and as many operator hosts as a test starts, each wired exactly as the API host wires it (<c>AddOperatorLoop</c>) but
+/// with short intervals and leases. Jobs and queues go in through the application's commands, as REST sends them.
+/// </summary>
+internal sealed class OperatorHarness : IAsyncDisposable
+{
+    /// <summary>Simulated seconds per real second.</summary>
+    public const double ClockSpeed = 3600;
+
+    public const string Queue = "research";
+
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private readonly IHost _app;
+    private readonly List<OperatorInstance> _operators = [];
+
+    private OperatorHarness(TestDatabase database, SimulatedCluster cluster, IHost app, int backoffLimit)
+    {
+        Database = database;
+        Cluster = cluster;
+        Client = cluster.CreateClient();
+        _app = app;
+        BackoffLimit = backoffLimit;
+    }
+
+    public TestDatabase Database { get; }
+
+    public SimulatedCluster Cluster { get; }
+
+    public IKubernetes Client { get; }
+
+    public int BackoffLimit { get; }
+
+    public static async Task<OperatorHarness> StartAsync(string purpose, int a100Nodes = 2, int h100Nodes = 0, int backoffLimit = 2)
+    {
+        var database = await PostgresServer.CreateDatabaseAsync(purpose);
+        var pools = new List<SimulatedNodePool>();
+        if (a100Nodes > 0)
+        {
+            pools.Add(new SimulatedNodePool("A100-80GB", a100Nodes));
+        }
+
+        if (h100Nodes > 0)
+        {
+            pools.Add(new SimulatedNodePool("H100-SXM", h100Nodes));
+        }
+
+        var cluster = await SimulatedCluster.StartAsync(new SimulatedClusterOptions
+        {
+            NodePools = pools,
+            ClockSpeed = ClockSpeed,
+            TickInterval = TimeSpan.FromMilliseconds(50),
+        });
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Scheduler"] = database.ConnectionString });
+        builder.AddApplicationServices();
+        var app = builder.Build();
+        await app.Services.MigrateDatabaseAsync();
+        return new OperatorHarness(database, cluster, app, backoffLimit);
+    }
+
+    /// <summary>An operator host on this database and cluster; started, so it campaigns for leadership at once.</summary>
+    public async Task<OperatorInstance> StartOperatorAsync(string identity)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Scheduler"] = Database.ConnectionString,
+            ["Scheduler:Intervals:SchedulingCycle"] = "00:00:00.2",
+            ["Scheduler:Intervals:CycleDebounce"] = "00:00:00.02",
+            ["Scheduler:Kubernetes:DefaultNamespace"] = "training",
+            ["Scheduler:Kubernetes:LeaderElection:Identity"] = identity,
+            ["Scheduler:Kubernetes:LeaderElection:LeaseDuration"] = "00:00:01.5",
+            ["Scheduler:Kubernetes:LeaderElection:RenewDeadline"] = "00:00:01",
+            ["Scheduler:Kubernetes:LeaderElection:RetryPeriod"] = "00:00:00.2",
+            ["Scheduler:Policy:BackoffLimit"] = BackoffLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Scheduler:Policy:PreemptionGracePeriodSeconds"] = "5",
+        });
+        builder.AddApplicationServices();
+        builder.Services.AddSingleton(Prometheus.Metrics.NewCustomRegistry());
+        builder.Services.AddSingleton(new ResourceWatcherOptions { InitialBackoff = TimeSpan.FromMilliseconds(50), MaxBackoff = TimeSpan.FromSeconds(1) });
+        builder.Services.AddSingleton<IKubernetes>(Cluster.CreateClient());
+        builder.AddOperatorLoop(OperatorServices.ReadSettings(builder.Configuration), KubernetesMode.Simulated);
+        var host = builder.Build();
+        await host.StartAsync();
+        var instance = new OperatorInstance(identity, host);
+        _operators.Add(instance);
+        return instance;
+    }
+
+    public async Task PutQueueAsync(IReadOnlyDictionary<string, int> nominalQuota, string name = Queue)
+    {
+        var result = await SendAsync(new PutQueue(name, new QueueSpec { NominalQuota = nominalQuota }));
+        Assert.True(result.IsSuccess, result.Failure?.ToString());
+    }
+
+    public async Task<JobDetails> SubmitAsync(JobSpec spec)
+    {
+        var result = await SendAsync(new SubmitJob(spec));
+        Assert.True(result.IsSuccess, result.Failure?.ToString());
+        return result.Value.Job;
+    }
+
+    public async Task<JobDetails> GetJobAsync(Guid id) => (await SendAsync(new GetJob(id))).Value!;
+
+    public async Task<IReadOnlyList<JobEventDetails>> EventsAsync(Guid id) => (await SendAsync(new GetJobEvents(id))).Value!;
+
+    public async Task<JobDetails> AdmitAsync(Scheduler.Application.Scheduling.AdmitJob command)
+    {
+        var result = await SendAsync(command);
+        Assert.True(result.IsSuccess, result.Failure?.ToString());
+        return result.Value;
+    }
+
+    public async Task CancelAsync(Guid id) => Assert.True((await SendAsync(new CancelJob(id))).IsSuccess);
+
+    /// <summary>Waits until the job is in <paramref name="state"/>; fails with its last state and reason otherwise.</summary>
+    public async Task<JobDetails> WaitForStateAsync(Guid id, JobState state, TimeSpan? timeout = null)
+    {
+        JobDetails? job = null;
+        await WaitUntilAsync(async () => (job = await GetJobAsync(id)).State == state, timeout,
+            () => $"job {id} did not reach {state}; it is {job?.State} ({job?.Reason}, pending: {job?.PendingReason})");
+        return job!;
+    }
+
+    /// <summary>Every pod we own of the job, in every namespace (terminated ones included until they are deleted).</summary>
+    public async Task<IReadOnlyList<V1Pod>> PodsOfAsync(Guid jobId)
+    {
+        var pods = await Client.CoreV1.ListPodForAllNamespacesAsync(labelSelector: $"{WorkloadLabels.JobId}={jobId}");
+        return pods.Items.OrderBy(p => p.Name(), StringComparer.Ordinal).ToList();
+    }
+
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, Func<string>? because = null)
+    {
+        var deadline = DateTimeOffset.UtcNow + (timeout ?? Patience);
+        while (!await condition())
+        {
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                Assert.Fail(because?.Invoke() ?? "the condition did not become true in time");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>A spec whose predicted runtime is <paramref name="real"/> of wall-clock time under the simulated clock.</summary>
+    public static JobSpec RunningFor(JobSpecBuilder builder, TimeSpan real)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var spec = builder.InQueue(Queue).Build();
+        var hours = new Estimator(GpuCatalog.Default).Estimate(JobSpecNormalizer.Normalize(spec)).WallHours;
+        var simulatedHours = real.TotalSeconds * ClockSpeed / 3600;
+        return spec with { Training = spec.Training! with { Tokens = Math.Round(spec.Training.Tokens!.Value * simulatedHours / hours) } };
+    }
+
+    /// <summary>Sets the exit code every pod of the job will end with (the simulated kubelet reads the annotation when the runtime is over).</summary>
+    public async Task FailPodsAsync(Guid jobId, int exitCode)
+    {
+        foreach (var pod in await PodsOfAsync(jobId))
+        {
+            if (pod.Metadata.Annotations?.ContainsKey(SimulatedPodAnnotations.ExitCode) == true)
+            {
+                continue;
+            }
+
+            var body = new V1Pod { Metadata = new V1ObjectMeta { Annotations = new Dictionary<string, string> { [SimulatedPodAnnotations.ExitCode] = exitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) } } };
+            var patch = new V1Patch(body, V1Patch.PatchType.MergePatch);
+            await Client.CoreV1.PatchNamespacedPodAsync(patch, pod.Name(), pod.Namespace());
+        }
+    }
+
+    private async Task<T> SendAsync<T>(ICommand<T> command)
+    {
+        await using var scope = _app.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<ISender>().Send(command);
+    }
+
+    private async Task<T> SendAsync<T>(IQuery<T> query)
+    {
+        await using var scope = _app.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<ISender>().Send(query);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var instance in _operators)
+        {
+            await instance.DisposeAsync();
+        }
+
+        _app.Dispose();
+        Client.Dispose();
+        await Cluster.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}
+
+/// <summary>One operator host; <see cref="StopAsync"/> is its crash or shutdown.</summary>
+internal sealed class OperatorInstance(string identity, IHost host) : IAsyncDisposable
+{
+    private bool _stopped;
+
+    public string Identity { get; } = identity;
+
+    public bool IsLeader => !_stopped && host.Services.GetRequiredService<OperatorLoop>().IsLeader;
+
+    public int Cycles => host.Services.GetRequiredService<SchedulingCycle>().Count;
+
+    public async Task StopAsync()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await host.StopAsync(timeout.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        host.Dispose();
+    }
+}
