@@ -45,11 +45,14 @@ public sealed class Job
 
     public DateTimeOffset UpdatedAt { get; private set; }
 
+    /// <summary>The custom resource the job came from; null for REST submissions.</summary>
+    public JobOrigin? Origin { get; private set; }
+
     /// <summary>The events recorded on this instance: the new ones, or all of them when the store loaded them.</summary>
     public IReadOnlyList<JobEvent> Events => _events;
 
     /// <summary>A new Queued job. The spec must be validated and normalised, with its priority class resolved.</summary>
-    public static Job Submit(Guid id, JobSpec spec, DateTimeOffset at)
+    public static Job Submit(Guid id, JobSpec spec, DateTimeOffset at, JobOrigin? origin = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var job = new Job
@@ -64,6 +67,7 @@ public sealed class Job
             Version = 1,
             CreatedAt = at,
             UpdatedAt = at,
+            Origin = origin,
         };
         job._events.Add(new JobEvent(id, job.Version, null, JobState.Queued, SubmittedReason, at));
         return job;

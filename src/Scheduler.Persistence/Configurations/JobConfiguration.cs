@@ -23,6 +23,7 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
         builder.Property(j => j.Reason).HasMaxLength(1024);
         builder.Property(j => j.Version).IsConcurrencyToken();
         builder.Property(j => j.Spec).HasJsonbConversion();
+        builder.OwnsOne(j => j.Origin, JobOriginConfiguration.Configure);
 
         builder.HasMany(j => j.Events).WithOne().HasForeignKey(e => e.JobId).OnDelete(DeleteBehavior.Cascade);
         builder.Navigation(j => j.Events).UsePropertyAccessMode(PropertyAccessMode.Field);
