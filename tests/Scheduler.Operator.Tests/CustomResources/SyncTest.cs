@@ -25,12 +25,16 @@ public abstract class SyncTest(SyncDatabase database) : IClassFixture<SyncDataba
     private IHost? _sync;
     private ServiceProvider? _app;
 
-    protected FakeApiServer Server { get; private set; } = null!;
+    /// <summary>The fake API server; null when the test runs against a real cluster (<see cref="ConnectAsync"/> overridden).</summary>
+    protected FakeApiServer? Server { get; private set; }
 
     protected IKubernetes Client { get; private set; } = null!;
 
     /// <summary>A queue name of this test's own (the database is shared by the class).</summary>
     protected string Queue { get; } = "q-" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>Where the test's TrainingJobs live: <c>default</c> on the fake server, a namespace of the test's own on a real cluster.</summary>
+    protected string Namespace { get; set; } = "default";
 
     protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -38,28 +42,45 @@ public abstract class SyncTest(SyncDatabase database) : IClassFixture<SyncDataba
 
     public async ValueTask InitializeAsync()
     {
-        var priorities = new Dictionary<string, int>(PriorityClasses.Default.Names.ToDictionary(n => n, PriorityClasses.Default.ValueOf))
-        {
-            [PriorityOnlyTheServerKnows] = 50_000,
-        };
-        Server = await FakeApiServer.StartAsync(new FakeApiServerOptions { Priorities = new PriorityClasses(priorities) }, Ct);
-        Client = Server.CreateClient();
+        Client = await ConnectAsync();
         var app = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         app.Configuration["ConnectionStrings:Scheduler"] = database.ConnectionString;
         app.AddApplicationServices();
         _app = app.Services.BuildServiceProvider();
     }
 
+    /// <summary>The fake API server, knowing one priority class more than the scheduler.</summary>
+    protected virtual async Task<IKubernetes> ConnectAsync()
+    {
+        var priorities = new Dictionary<string, int>(PriorityClasses.Default.Names.ToDictionary(n => n, PriorityClasses.Default.ValueOf))
+        {
+            [PriorityOnlyTheServerKnows] = 50_000,
+        };
+        Server = await FakeApiServer.StartAsync(new FakeApiServerOptions { Priorities = new PriorityClasses(priorities) }, Ct);
+        return Server.CreateClient();
+    }
+
+    /// <summary>Runs before the sync stops: a real cluster's objects must lose our finalizer while the sync still runs.</summary>
+    protected virtual Task CleanUpAsync() => Task.CompletedTask;
+
     public async ValueTask DisposeAsync()
     {
+        if (Client is not null)
+        {
+            await CleanUpAsync();
+        }
+
         await StopSyncAsync();
         if (_app is not null)
         {
             await _app.DisposeAsync();
         }
 
-        Client.Dispose();
-        await Server.DisposeAsync();
+        Client?.Dispose();
+        if (Server is not null)
+        {
+            await Server.DisposeAsync();
+        }
     }
 
     /// <summary>Starts the sync (a new instance: a restart after <see cref="StopSyncAsync"/>).</summary>
@@ -104,8 +125,8 @@ public abstract class SyncTest(SyncDatabase database) : IClassFixture<SyncDataba
     protected async Task PutQueueAsync(string? name = null) =>
         Assert.True((await SendAsync(new PutQueue(name ?? Queue, new QueueSpec { NominalQuota = new Dictionary<string, int> { ["A100-80GB"] = 16 } }))).IsSuccess);
 
-    protected TrainingJob AJob(string name, Func<JobSpecBuilder, JobSpecBuilder>? change = null, string @namespace = "default") =>
-        TrainingJob.From((change ?? (b => b))(JobSpecBuilder.AJob(name).InQueue(Queue)).Build(), @namespace);
+    protected TrainingJob AJob(string name, Func<JobSpecBuilder, JobSpecBuilder>? change = null) =>
+        TrainingJob.From((change ?? (b => b))(JobSpecBuilder.AJob(name).InQueue(Queue)).Build(), Namespace);
 
     /// <summary>Polls until <paramref name="done"/> holds, or fails after <paramref name="timeout"/> with the last value.</summary>
     protected static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan? timeout = null)

@@ -8,9 +8,26 @@ using Scheduler.Operator.CustomResources;
 
 namespace Scheduler.Operator.Tests.CustomResources;
 
-public sealed class TrainingJobSyncTests(SyncDatabase database) : SyncTest(database)
+/// <summary>Against the fake API server in every build.</summary>
+public sealed class TrainingJobSyncTests(SyncDatabase database) : TrainingJobSyncScenarios(database);
+
+/// <summary>Against the cluster of KUBECONFIG with GPU_SCHEDULER_E2E=1 (docs/e2e.md).</summary>
+[Trait("Category", "E2E")]
+public sealed class TrainingJobSyncE2ETests(SyncDatabase database) : TrainingJobSyncScenarios(database)
 {
-    private Task<TrainingJob?> ReadAsync(string name, string @namespace = "default") => Client.TrainingJobs().GetAsync(name, @namespace, Ct);
+    protected override async Task<k8s.IKubernetes> ConnectAsync()
+    {
+        (var client, Namespace) = await RealCluster.ConnectAsync(Ct);
+        return client;
+    }
+
+    protected override Task CleanUpAsync() => RealCluster.CleanUpAsync(Client, Namespace, Queue);
+}
+
+/// <summary>The TrainingJob sync, written once for the fake API server and a real cluster.</summary>
+public abstract class TrainingJobSyncScenarios(SyncDatabase database) : SyncTest(database)
+{
+    private Task<TrainingJob?> ReadAsync(string name) => Client.TrainingJobs().GetAsync(name, Namespace, Ct);
 
     private Task<IReadOnlyList<JobDetails>> JobsOfAsync(TrainingJob resource) => QueryAsync(new GetJobsByOrigin(resource.Metadata.Uid));
 
@@ -34,7 +51,7 @@ public sealed class TrainingJobSyncTests(SyncDatabase database) : SyncTest(datab
         Assert.Equal(rest.Model, job.Spec.Model);
         Assert.Equal(rest.Resources, job.Spec.Resources);
         Assert.Equal(rest.Training, job.Spec.Training);
-        Assert.Equal(new JobOrigin("default", "gpt2-small", resource.Metadata.Uid, 1), job.Origin);
+        Assert.Equal(new JobOrigin(Namespace, "gpt2-small", resource.Metadata.Uid, 1), job.Origin);
     }
 
     [Fact]
@@ -129,7 +146,7 @@ public sealed class TrainingJobSyncTests(SyncDatabase database) : SyncTest(datab
         var (resource, job) = await ApplyAndWaitForJobAsync(AJob("doomed"));
         await EventuallyAsync(() => ReadAsync("doomed"), r => r?.Metadata.Finalizers?.Contains(TrainingJobSync.Finalizer) == true);
 
-        await Client.TrainingJobs().DeleteAsync("doomed", "default", Ct);
+        await Client.TrainingJobs().DeleteAsync("doomed", Namespace, Ct);
 
         var cancelled = await EventuallyAsync(() => QueryAsync(new GetJob(job.Id)), j => j.Value?.State == JobState.Cancelled);
         Assert.Equal(CancelJob.Reason, cancelled.Value!.Reason);
@@ -145,7 +162,7 @@ public sealed class TrainingJobSyncTests(SyncDatabase database) : SyncTest(datab
         await EventuallyAsync(() => ReadAsync("while-down"), r => r?.Metadata.Finalizers?.Contains(TrainingJobSync.Finalizer) == true);
         await StopSyncAsync();
 
-        await Client.TrainingJobs().DeleteAsync("while-down", "default", Ct);
+        await Client.TrainingJobs().DeleteAsync("while-down", Namespace, Ct);
         var held = await ReadAsync("while-down");
         await StartSyncAsync();
 
