@@ -12,19 +12,10 @@ namespace Scheduler.Operator.Tests.CustomResources;
 public sealed class GpuQueueSyncTests(SyncDatabase database) : GpuQueueSyncScenarios(database);
 
 [Trait("Category", "E2E")]
-public sealed class GpuQueueSyncE2ETests(SyncDatabase database) : GpuQueueSyncScenarios(database)
-{
-    protected override async Task<k8s.IKubernetes> ConnectAsync()
-    {
-        (var client, Namespace) = await RealCluster.ConnectAsync(Ct);
-        return client;
-    }
-
-    protected override Task CleanUpAsync() => RealCluster.CleanUpAsync(Client, Namespace, Queue);
-}
+public sealed class GpuQueueSyncE2ETests(SyncDatabase database) : GpuQueueSyncScenarios(database, realCluster: true);
 
 /// <summary>The GpuQueue sync, written once for the fake API server and a real cluster.</summary>
-public abstract class GpuQueueSyncScenarios(SyncDatabase database) : SyncTest(database)
+public abstract class GpuQueueSyncScenarios(SyncDatabase database, bool realCluster = false) : SyncTest(database, realCluster)
 {
     private GpuQueue AQueue(int a100 = 32) => new()
     {

@@ -17,8 +17,9 @@ namespace Scheduler.Operator.Tests.CustomResources;
 /// A fake API server per test, the real KubernetesClient, and the sync hosted the way the API hosts it, over the test
 /// class's PostgreSQL database. The fake server knows one priority class more than the scheduler ("urgent"), so a spec
 /// can pass the server and fail our validator, as one can on a real cluster whose schema is older than the scheduler.
+/// With <paramref name="realCluster"/> the test runs against the cluster of KUBECONFIG instead (<see cref="RealCluster"/>).
 /// </summary>
-public abstract class SyncTest(SyncDatabase database) : IClassFixture<SyncDatabase>, IAsyncLifetime
+public abstract class SyncTest(SyncDatabase database, bool realCluster = false) : IClassFixture<SyncDatabase>, IAsyncLifetime
 {
     public const string PriorityOnlyTheServerKnows = "urgent";
 
@@ -34,7 +35,7 @@ public abstract class SyncTest(SyncDatabase database) : IClassFixture<SyncDataba
     protected string Queue { get; } = "q-" + Guid.NewGuid().ToString("N")[..12];
 
     /// <summary>Where the test's TrainingJobs live: <c>default</c> on the fake server, a namespace of the test's own on a real cluster.</summary>
-    protected string Namespace { get; set; } = "default";
+    protected string Namespace { get; private set; } = "default";
 
     protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -49,9 +50,14 @@ public abstract class SyncTest(SyncDatabase database) : IClassFixture<SyncDataba
         _app = app.Services.BuildServiceProvider();
     }
 
-    /// <summary>The fake API server, knowing one priority class more than the scheduler.</summary>
-    protected virtual async Task<IKubernetes> ConnectAsync()
+    private async Task<IKubernetes> ConnectAsync()
     {
+        if (realCluster)
+        {
+            (var client, Namespace) = await RealCluster.ConnectAsync(Ct);
+            return client;
+        }
+
         var priorities = new Dictionary<string, int>(PriorityClasses.Default.Names.ToDictionary(n => n, PriorityClasses.Default.ValueOf))
         {
             [PriorityOnlyTheServerKnows] = 50_000,
@@ -60,14 +66,12 @@ public abstract class SyncTest(SyncDatabase database) : IClassFixture<SyncDataba
         return Server.CreateClient();
     }
 
-    /// <summary>Runs before the sync stops: a real cluster's objects must lose our finalizer while the sync still runs.</summary>
-    protected virtual Task CleanUpAsync() => Task.CompletedTask;
-
     public async ValueTask DisposeAsync()
     {
-        if (Client is not null)
+        if (realCluster && Client is not null)
         {
-            await CleanUpAsync();
+            // Before the sync stops: the test's TrainingJobs must lose our finalizer while it still runs.
+            await RealCluster.CleanUpAsync(Client, Namespace, Queue);
         }
 
         await StopSyncAsync();

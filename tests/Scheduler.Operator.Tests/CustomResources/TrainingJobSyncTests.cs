@@ -13,19 +13,10 @@ public sealed class TrainingJobSyncTests(SyncDatabase database) : TrainingJobSyn
 
 /// <summary>Against the cluster of KUBECONFIG with GPU_SCHEDULER_E2E=1 (docs/e2e.md).</summary>
 [Trait("Category", "E2E")]
-public sealed class TrainingJobSyncE2ETests(SyncDatabase database) : TrainingJobSyncScenarios(database)
-{
-    protected override async Task<k8s.IKubernetes> ConnectAsync()
-    {
-        (var client, Namespace) = await RealCluster.ConnectAsync(Ct);
-        return client;
-    }
-
-    protected override Task CleanUpAsync() => RealCluster.CleanUpAsync(Client, Namespace, Queue);
-}
+public sealed class TrainingJobSyncE2ETests(SyncDatabase database) : TrainingJobSyncScenarios(database, realCluster: true);
 
 /// <summary>The TrainingJob sync, written once for the fake API server and a real cluster.</summary>
-public abstract class TrainingJobSyncScenarios(SyncDatabase database) : SyncTest(database)
+public abstract class TrainingJobSyncScenarios(SyncDatabase database, bool realCluster = false) : SyncTest(database, realCluster)
 {
     private Task<TrainingJob?> ReadAsync(string name) => Client.TrainingJobs().GetAsync(name, Namespace, Ct);
 
