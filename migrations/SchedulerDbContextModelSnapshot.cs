@@ -252,6 +252,48 @@ namespace Scheduler.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_jobs_queues_queue");
+
+                    b.OwnsOne("Scheduler.Domain.Jobs.JobOrigin", "Origin", b1 =>
+                        {
+                            b1.Property<Guid>("JobId")
+                                .HasColumnType("uuid")
+                                .HasColumnName("id");
+
+                            b1.Property<long>("Generation")
+                                .HasColumnType("bigint")
+                                .HasColumnName("origin_generation");
+
+                            b1.Property<string>("Name")
+                                .IsRequired()
+                                .HasMaxLength(253)
+                                .HasColumnType("character varying(253)")
+                                .HasColumnName("origin_name");
+
+                            b1.Property<string>("Namespace")
+                                .IsRequired()
+                                .HasMaxLength(63)
+                                .HasColumnType("character varying(63)")
+                                .HasColumnName("origin_namespace");
+
+                            b1.Property<string>("Uid")
+                                .IsRequired()
+                                .HasMaxLength(64)
+                                .HasColumnType("character varying(64)")
+                                .HasColumnName("origin_uid");
+
+                            b1.HasKey("JobId");
+
+                            b1.HasIndex("Uid")
+                                .HasDatabaseName("ix_jobs_origin_uid");
+
+                            b1.ToTable("jobs");
+
+                            b1.WithOwner()
+                                .HasForeignKey("JobId")
+                                .HasConstraintName("fk_jobs_jobs_id");
+                        });
+
+                    b.Navigation("Origin");
                 });
 
             modelBuilder.Entity("Scheduler.Domain.Jobs.JobEvent", b =>

@@ -3,7 +3,10 @@ using Scheduler.Domain.Specs;
 
 namespace Scheduler.Application.Jobs;
 
-/// <summary>A job as the API shows it: identity, lifecycle and the stored (normalised) spec.</summary>
+/// <summary>
+/// A job as the API shows it: identity, lifecycle and the stored (normalised) spec; <see cref="Origin"/> names the
+/// TrainingJob it came from (its pods run in that namespace), absent for REST jobs.
+/// </summary>
 public sealed record JobDetails(
     Guid Id,
     string Name,
@@ -15,7 +18,8 @@ public sealed record JobDetails(
     int Version,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    JobSpec Spec)
+    JobSpec Spec,
+    JobOrigin? Origin = null)
 {
     /// <summary>Why a queued job is not placed yet; null once placed.</summary>
     public string? PendingReason { get; init; }
@@ -32,7 +36,7 @@ public sealed record JobDetails(
     public static JobDetails From(Job job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return new(job.Id, job.Name, job.Queue, job.PriorityClass, job.State, job.Reason, job.Attempt, job.Version, job.CreatedAt, job.UpdatedAt, job.Spec)
+        return new(job.Id, job.Name, job.Queue, job.PriorityClass, job.State, job.Reason, job.Attempt, job.Version, job.CreatedAt, job.UpdatedAt, job.Spec, job.Origin)
         {
             PendingReason = job.PendingReason,
             PredictedStart = job.PredictedStart,

@@ -14,8 +14,9 @@ namespace Scheduler.Application.Jobs;
 /// Submit a job spec. An identical resubmission of an active job's name in the same queue returns that job
 /// (<see cref="SubmittedJob.Created"/> false); another spec under that name is a conflict. With an
 /// <paramref name="IdempotencyKey"/>, a repeat within 24 hours returns the job the key created, even after it ended.
+/// A TrainingJob submits with its <paramref name="Origin"/>; an active job of that name from elsewhere is then a conflict.
 /// </summary>
-public sealed record SubmitJob(JobSpec Spec, string? IdempotencyKey = null) : ICommand<Result<SubmittedJob>>
+public sealed record SubmitJob(JobSpec Spec, string? IdempotencyKey = null, JobOrigin? Origin = null) : ICommand<Result<SubmittedJob>>
 {
     public const string IdempotencyKeyField = "Idempotency-Key";
 
@@ -77,7 +78,7 @@ internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock
                 expired = record;
             }
 
-            var job = Job.Submit(Guid.CreateVersion7(now), spec, now);
+            var job = Job.Submit(Guid.CreateVersion7(now), spec, now, command.Origin);
             db.Jobs.Add(job);
             RememberKey(command.IdempotencyKey, expired, job.Id, now);
             try
@@ -91,7 +92,7 @@ internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock
                 var existing = await StoreQueries.ActiveJobNamedAsync(db, job.Queue, job.Name, cancellationToken);
                 if (existing is not null)
                 {
-                    return SameSpecOrConflict(existing, spec);
+                    return SameSpecOrConflict(existing, spec, command.Origin);
                 }
             }
             catch (DbUpdateException ex) when (ex.IsUniqueViolation(ConstraintNames.IdempotencyKey))
@@ -132,8 +133,10 @@ internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock
             : Failure.Unprocessable(SubmitJob.IdempotencyKeyField, "was used within the last 24 hours to submit a different job spec");
     }
 
-    private static Result<SubmittedJob> SameSpecOrConflict(Job existing, JobSpec spec) =>
-        SpecComparison.AreSame(existing.Spec, spec)
-            ? new SubmittedJob(JobDetails.From(existing), Created: false)
-            : Failure.Conflict("name", $"an active job named '{existing.Name}' (id {existing.Id}) already exists in queue '{existing.Queue}' with a different spec");
+    private static Result<SubmittedJob> SameSpecOrConflict(Job existing, JobSpec spec, JobOrigin? origin) =>
+        !SpecComparison.AreSame(existing.Spec, spec)
+            ? Failure.Conflict("name", $"an active job named '{existing.Name}' (id {existing.Id}) already exists in queue '{existing.Queue}' with a different spec")
+            : origin is not null && origin.Uid != existing.Origin?.Uid
+                ? Failure.Conflict("name", $"an active job named '{existing.Name}' (id {existing.Id}) in queue '{existing.Queue}' was submitted by another client")
+                : new SubmittedJob(JobDetails.From(existing), Created: false);
 }

@@ -77,11 +77,14 @@ public sealed class Job
 
     public DateTimeOffset? LastCheckpointAt { get; private set; }
 
+    /// <summary>The custom resource the job came from; null for REST submissions.</summary>
+    public JobOrigin? Origin { get; private set; }
+
     /// <summary>The events recorded on this instance: the new ones, or all of them when the store loaded them.</summary>
     public IReadOnlyList<JobEvent> Events => _events;
 
     /// <summary>A new Queued job. The spec must be validated and normalised, with its priority class resolved.</summary>
-    public static Job Submit(Guid id, JobSpec spec, DateTimeOffset at)
+    public static Job Submit(Guid id, JobSpec spec, DateTimeOffset at, JobOrigin? origin = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var job = new Job
@@ -97,17 +100,10 @@ public sealed class Job
             CreatedAt = at,
             UpdatedAt = at,
             QueuedAt = at,
+            Origin = origin,
+            Namespace = origin?.Namespace,
         };
         job._events.Add(new JobEvent(id, job.Version, null, JobState.Queued, SubmittedReason, at));
-        return job;
-    }
-
-    /// <summary>A new Queued job whose pods go to <paramref name="namespace"/> (a TrainingJob's namespace).</summary>
-    public static Job Submit(Guid id, JobSpec spec, DateTimeOffset at, string @namespace)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(@namespace);
-        var job = Submit(id, spec, at);
-        job.Namespace = @namespace;
         return job;
     }
 

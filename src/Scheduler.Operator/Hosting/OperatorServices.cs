@@ -12,6 +12,7 @@ using Scheduler.Domain.Catalog;
 using Scheduler.Domain.Queues;
 using Scheduler.Kubernetes.Leadership;
 using Scheduler.Kubernetes.Watching;
+using Scheduler.Operator.CustomResources;
 using Scheduler.Operator.Cycle;
 using Scheduler.Operator.Inventory;
 using Scheduler.Operator.Metrics;
@@ -57,6 +58,8 @@ public static class OperatorServices
                 break;
         }
 
+        // TrainingJobs and GpuQueues reach PostgreSQL through the same commands as REST.
+        services.AddCustomResourceSync(builder.Configuration.GetSection("Scheduler:CustomResources").Get<CustomResourceSyncOptions>());
         return builder.AddOperatorLoop(settings, mode);
     }
 

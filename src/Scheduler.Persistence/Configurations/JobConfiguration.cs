@@ -23,6 +23,7 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
         builder.Property(j => j.Reason).HasMaxLength(1024);
         builder.Property(j => j.Version).IsConcurrencyToken();
         builder.Property(j => j.Spec).HasJsonbConversion();
+        builder.OwnsOne(j => j.Origin, JobOriginConfiguration.Configure);
 
         // The operator's scheduling state (OperatorState migration).
         builder.Property(j => j.Namespace).HasMaxLength(63);

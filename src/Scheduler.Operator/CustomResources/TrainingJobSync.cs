@@ -1,0 +1,198 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Mediator;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Scheduler.Application.Common;
+using Scheduler.Application.Jobs;
+using Scheduler.Domain.Jobs;
+using Scheduler.Kubernetes.Clients;
+using Scheduler.Kubernetes.Resources;
+
+namespace Scheduler.Operator.CustomResources;
+
+/// <summary>
+/// TrainingJob → job, through <see cref="SubmitJob"/> as REST does; the job → the resource's status; deleting the
+/// resource → <see cref="CancelJob"/>. A finalizer holds a deleted resource until its job is cancelled, so a deletion
+/// while the operator is down is not missed. The job remembers the resource (<see cref="JobOrigin"/>: namespace, name,
+/// uid and the spec generation it was submitted from), which makes resubmission after a restart a no-op.
+/// </summary>
+internal sealed class TrainingJobSync(
+    IKubernetes client, IServiceScopeFactory scopes, TimeProvider time, CustomResourceSyncOptions options, ILogger<TrainingJobSync> logger)
+    : ResourceSync<TrainingJob, TrainingJobList>(client.TrainingJobs(), scopes, time, options, logger)
+{
+    public const string Finalizer = GpuSchedulerApi.Group + "/cancel-job";
+
+    protected override string Kind => GpuSchedulerApi.TrainingJobKind;
+
+    protected override string? WatchNamespace => Options.Namespace;
+
+    protected override bool NeedsReconcile(TrainingJob? previous, TrainingJob current) =>
+        previous is null
+        || previous.Metadata.Uid != current.Metadata.Uid
+        || previous.Metadata.Generation != current.Metadata.Generation
+        || (previous.Metadata.DeletionTimestamp is null) != (current.Metadata.DeletionTimestamp is null)
+        || !HasFinalizer(current);
+
+    protected override bool IsSettled(TrainingJob resource) =>
+        resource.Metadata.DeletionTimestamp is null
+        && HasFinalizer(resource)
+        && resource.Status is { Phase: { } phase } status
+        && JobStateMachine.IsFinal(phase)
+        && status.ObservedGeneration == Generation(resource);
+
+    protected override async Task ReconcileAsync(TrainingJob resource, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var sender = services.GetRequiredService<ISender>();
+        if (resource.Metadata.DeletionTimestamp is not null)
+        {
+            await CancelJobsAsync(resource, sender, cancellationToken);
+            if (HasFinalizer(resource))
+            {
+                // The deletion completes with this write; nothing of the answer is worth remembering.
+                await PatchFinalizersAsync(resource, [.. resource.Metadata.Finalizers.Where(f => f != Finalizer)], cancellationToken);
+            }
+
+            return;
+        }
+
+        if (!HasFinalizer(resource))
+        {
+            resource = await PatchFinalizersAsync(resource, [.. resource.Metadata.Finalizers ?? [], Finalizer], cancellationToken) is { } updated
+                ? Remember(updated)
+                : resource;
+        }
+
+        var jobs = await sender.Send(new GetJobsByOrigin(resource.Metadata.Uid), cancellationToken);
+        var outcome = await SubmitAsync(resource, jobs.Count > 0 ? jobs[0] : null, sender, cancellationToken);
+        IReadOnlyList<JobEventDetails> events = [];
+        if (outcome.Job is { } job && await sender.Send(new GetJobEvents(job.Id), cancellationToken) is { IsSuccess: true } history)
+        {
+            events = history.Value;
+        }
+
+        var status = TrainingJobStatusBuilder.Build(outcome, events, resource.Status, Time.GetUtcNow());
+        await WriteStatusAsync(resource, resource.Status, status, cancellationToken);
+    }
+
+    protected override Task DeletedAsync(TrainingJob resource, IServiceProvider services, CancellationToken cancellationToken) =>
+        CancelJobsAsync(resource, services.GetRequiredService<ISender>(), cancellationToken);
+
+    /// <summary>Submits the resource's current spec generation unless that generation was already submitted or answered.</summary>
+    private async Task<SyncOutcome> SubmitAsync(TrainingJob resource, JobDetails? latest, ISender sender, CancellationToken cancellationToken)
+    {
+        var generation = Generation(resource);
+        if (latest?.Origin?.Generation == generation)
+        {
+            return new SyncOutcome(latest, generation);
+        }
+
+        if (resource.Status?.ObservedGeneration == generation)
+        {
+            // This generation was answered before (refused change, invalid spec): report it again, do not resubmit.
+            return new SyncOutcome(latest, generation, RecordedProblem(resource.Status, latest));
+        }
+
+        var key = Key(resource);
+        var origin = new JobOrigin(resource.Metadata.NamespaceProperty ?? "default", resource.Metadata.Name, resource.Metadata.Uid, generation);
+        SyncOutcome outcome;
+        try
+        {
+            var result = await sender.Send(new SubmitJob(resource.ToJobSpec(), Origin: origin), cancellationToken);
+            if (result.IsSuccess)
+            {
+                if (result.Value.Created)
+                {
+                    CustomResourceLog.JobSubmitted(Logger, key, result.Value.Job.Id, generation);
+                }
+
+                return new SyncOutcome(result.Value.Job, generation);
+            }
+
+            outcome = Refused(result.Failure, latest, resource.Status?.ObservedGeneration, generation);
+        }
+        catch (RequestValidationException e)
+        {
+            var message = Describe(e.Errors.Select(error => (error.Field, error.Message)));
+            outcome = latest is not null && !JobStateMachine.IsFinal(latest.State)
+                ? new SyncOutcome(latest, generation, new SyncProblem(SyncProblemKind.SpecChangeRejected, message))
+                : new SyncOutcome(null, generation, new SyncProblem(SyncProblemKind.InvalidSpec, message));
+        }
+
+        CustomResourceLog.JobNotSubmitted(Logger, key, outcome.Problem!.Kind, outcome.Problem.Message);
+        return outcome;
+    }
+
+    private static SyncOutcome Refused(Failure failure, JobDetails? latest, long? observed, long generation)
+    {
+        var message = Describe(failure.Errors.SelectMany(e => e.Value.Select(m => (e.Key, m))));
+        return failure.Kind switch
+        {
+            FailureKind.Invalid when failure.Errors.ContainsKey("queue") =>
+                new SyncOutcome(latest, observed, new SyncProblem(SyncProblemKind.QueueNotFound, message)),
+            FailureKind.Conflict when latest is not null && !JobStateMachine.IsFinal(latest.State) =>
+                new SyncOutcome(latest, generation, new SyncProblem(SyncProblemKind.SpecChangeRejected,
+                    message + ". The job keeps running with its spec; delete and re-apply the TrainingJob to run the new one")),
+            FailureKind.Conflict => new SyncOutcome(latest, observed, new SyncProblem(SyncProblemKind.NameTaken, message)),
+            _ => new SyncOutcome(latest, generation, new SyncProblem(SyncProblemKind.InvalidSpec, message)),
+        };
+    }
+
+    /// <summary>The problem the status already reports for this generation.</summary>
+    private static SyncProblem? RecordedProblem(TrainingJobStatus status, JobDetails? latest)
+    {
+        if (latest is not null)
+        {
+            return status.Conditions?.FirstOrDefault(c => c.Type == TrainingJobStatusBuilder.SpecChangeRejected) is { } rejected
+                ? new SyncProblem(SyncProblemKind.SpecChangeRejected, rejected.Message)
+                : null;
+        }
+
+        return status.Conditions?.FirstOrDefault(c => c is { Type: TrainingJobConditions.Failed, Reason: TrainingJobStatusBuilder.InvalidSpecReason }) is { } invalid
+            ? new SyncProblem(SyncProblemKind.InvalidSpec, invalid.Message)
+            : null;
+    }
+
+    /// <summary>Field messages as the resource names the fields: <c>spec.resources.gpus: must be …</c>.</summary>
+    private static string Describe(IEnumerable<(string Field, string Message)> errors) =>
+        string.Join("; ", errors.Select(e => $"{ResourceField(e.Field)}: {e.Message}"));
+
+    private static string ResourceField(string field) => field switch
+    {
+        "name" => "metadata.name",
+        "$" or "" => "spec",
+        _ => "spec." + field,
+    };
+
+    private async Task CancelJobsAsync(TrainingJob resource, ISender sender, CancellationToken cancellationToken)
+    {
+        foreach (var job in await sender.Send(new GetJobsByOrigin(resource.Metadata.Uid), cancellationToken))
+        {
+            if (!JobStateMachine.IsFinal(job.State) && (await sender.Send(new CancelJob(job.Id), cancellationToken)).IsSuccess)
+            {
+                CustomResourceLog.JobCancelled(Logger, Key(resource), job.Id);
+            }
+        }
+    }
+
+    /// <summary>Replaces the finalizer list; the resourceVersion makes a concurrent change a 409 that the next resync retries.</summary>
+    private async Task<TrainingJob?> PatchFinalizersAsync(TrainingJob resource, IList<string> finalizers, CancellationToken cancellationToken)
+    {
+        var patch = new { metadata = new { finalizers, resourceVersion = resource.Metadata.ResourceVersion } };
+        try
+        {
+            return await Resources.PatchAsync(
+                resource.Metadata.Name, resource.Metadata.NamespaceProperty, new V1Patch(patch, V1Patch.PatchType.MergePatch), cancellationToken);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    private static bool HasFinalizer(TrainingJob resource) => resource.Metadata.Finalizers?.Contains(Finalizer) == true;
+
+    private static long Generation(TrainingJob resource) => resource.Metadata.Generation ?? 1;
+}

@@ -1,0 +1,47 @@
+using Scheduler.Application.Jobs;
+using Scheduler.Domain.Jobs;
+using Scheduler.Kubernetes.Tests.Support;
+
+namespace Scheduler.Operator.Tests.CustomResources;
+
+/// <summary>The machine's kubectl against the fake API server with the sync running: what a user of the CRDs sees.</summary>
+public sealed class KubectlSyncTests(SyncDatabase database) : SyncTest(database)
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("kubectl-sync").FullName;
+
+    private Kubectl NewKubectl()
+    {
+        var kubeconfig = Path.Combine(_dir, "kubeconfig");
+        Server!.WriteKubeconfig(kubeconfig);
+        return new Kubectl(kubeconfig, Path.Combine(_dir, "cache"));
+    }
+
+    [Fact]
+    public async Task Apply_shows_the_phase_from_the_status_and_delete_cancels_the_job()
+    {
+        Kubectl.SkipWhenAbsent();
+        var kubectl = NewKubectl();
+        await StartSyncAsync();
+
+        var apply = await kubectl.RunAsync("apply", "-f", RepoPaths.Of("docs/examples/gpuqueue.yaml"), "-f", RepoPaths.Of("docs/examples/trainingjob.yaml"));
+        Assert.True(apply.ExitCode == 0, apply.Error);
+
+        var get = await EventuallyAsync(() => kubectl.RunAsync("get", "trainingjobs"), r => r.Output.Contains("Queued", StringComparison.Ordinal));
+        var lines = get.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^NAME\s+QUEUE\s+PHASE\s+GPUS\s+PRED-GPU-HOURS\s+AGE", lines[0]);
+        // Pred-GPU-Hours stays empty until submission stores the estimate (status.estimate).
+        Assert.Matches(@"^gpt2-small\s+research\s+Queued\s+8\s+\S*\s*\d+s$", lines[1].TrimEnd());
+        var queues = await EventuallyAsync(() => kubectl.RunAsync("get", "gpuqueues"), r => r.Output.Contains("research", StringComparison.Ordinal));
+        Assert.Matches(@"research\s+ml\s+1\s+1\s+0\s+\d+s", queues.Output);
+        var jobId = (await kubectl.RunAsync("get", "tj", "gpt2-small", "-o", "jsonpath={.status.jobId}")).Output;
+        var job = await QueryAsync(new GetJob(Guid.Parse(jobId)));
+        Assert.Equal(("gpt2-small", JobState.Queued), (job.Value!.Name, job.Value.State));
+
+        var delete = await kubectl.RunAsync("delete", "-f", RepoPaths.Of("docs/examples/trainingjob.yaml"));
+
+        Assert.True(delete.ExitCode == 0, delete.Error);
+        Assert.Equal(JobState.Cancelled, (await QueryAsync(new GetJob(job.Value.Id))).Value!.State); // kubectl waited for our finalizer
+        var after = await kubectl.RunAsync("get", "tj", "gpt2-small");
+        Assert.Contains("NotFound", after.Error);
+    }
+}
