@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Scheduler.Application.Admission;
 using Scheduler.Application.Common;
 using Scheduler.Domain.Jobs;
 using Scheduler.Persistence;
@@ -27,16 +28,28 @@ internal static class JobChanges
                 return NoSuchJob(jobId);
             }
 
+            var wasFinal = JobStateMachine.IsFinal(job.State);
             if (Decide(job, change) is { } refusal)
             {
                 db.ChangeTracker.Clear();
                 return refusal;
             }
 
+            var ended = !wasFinal && JobStateMachine.IsFinal(job.State);
+            if (ended)
+            {
+                await BudgetSettlement.SettleAsync(db, job, cancellationToken);
+            }
+
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
                 db.ChangeTracker.Clear();
+                if (ended)
+                {
+                    await BudgetHolds.ReleaseAsync(db, job.Queue, job.UpdatedAt, cancellationToken);
+                }
+
                 return JobDetails.From(job);
             }
             catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation(ConstraintNames.JobEventKey))

@@ -1,9 +1,14 @@
+using Scheduler.Admission;
+using Scheduler.Application.Admission;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Specs;
 
 namespace Scheduler.Application.Jobs;
 
-/// <summary>A job as the API shows it: identity, lifecycle and the stored (normalised) spec.</summary>
+/// <summary>
+/// A job as the API shows it: identity, lifecycle and the stored (normalised) spec; on reads of one job, also the estimate
+/// it was admitted with, what its telemetry measured, and why it waits for budget (each absent when there is none).
+/// </summary>
 public sealed record JobDetails(
     Guid Id,
     string Name,
@@ -15,7 +20,10 @@ public sealed record JobDetails(
     int Version,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    JobSpec Spec)
+    JobSpec Spec,
+    Estimate? Estimate = null,
+    MeasuredProgress? Measured = null,
+    string? BudgetHold = null)
 {
     public static JobDetails From(Job job)
     {
