@@ -7,30 +7,39 @@ using Scheduler.Persistence;
 
 namespace Scheduler.Application.Admission;
 
-/// <summary>Reads what admission and telemetry stored about a job, for <see cref="JobDetails"/>.</summary>
+/// <summary>Reads what admission and telemetry stored about jobs, for <see cref="JobDetails"/>.</summary>
 internal static class AdmissionRecords
 {
     public static async ValueTask<Estimate?> EstimateOfAsync(SchedulerDbContext db, Guid jobId, CancellationToken cancellationToken)
     {
         var json = await db.JobEstimates.AsNoTracking().Where(e => e.JobId == jobId).Select(e => e.EstimateJson).FirstOrDefaultAsync(cancellationToken);
-        var estimate = json is null ? null : JsonSerializer.Deserialize<Estimate>(json, JobSpecJson.Options);
-        // Only jobs that fit are stored, so their suggestions are empty: the estimator's own empty list keeps a stored
-        // estimate equal (as a record) to the one submission answered.
-        return estimate is { Suggestions.Count: 0 } ? estimate with { Suggestions = [] } : estimate;
+        return json is null ? null : JsonSerializer.Deserialize<Estimate>(json, JobSpecJson.Options);
     }
 
     /// <summary>The job's details with its estimate, measured progress and budget hold, where it has them.</summary>
-    public static async ValueTask<JobDetails> AttachAsync(SchedulerDbContext db, JobDetails job, CancellationToken cancellationToken)
+    public static async ValueTask<JobDetails> AttachAsync(SchedulerDbContext db, JobDetails job, CancellationToken cancellationToken) =>
+        (await AttachAllAsync(db, [job], cancellationToken))[0];
+
+    /// <summary>The jobs' details, in the same order, each with what admission and telemetry stored about it (three queries for the lot).</summary>
+    public static async ValueTask<IReadOnlyList<JobDetails>> AttachAllAsync(SchedulerDbContext db, IReadOnlyList<JobDetails> jobs, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(job);
-        var estimate = await EstimateOfAsync(db, job.Id, cancellationToken);
-        var measured = await db.JobMeasurements.AsNoTracking().FirstOrDefaultAsync(m => m.JobId == job.Id, cancellationToken);
-        var hold = await db.BudgetCharges.AsNoTracking().Where(c => c.JobId == job.Id).Select(c => c.HoldReason).FirstOrDefaultAsync(cancellationToken);
-        return job with
+        ArgumentNullException.ThrowIfNull(jobs);
+        if (jobs.Count == 0)
         {
-            Estimate = estimate,
-            Measured = measured is null ? null : MeasuredProgress.From(measured),
-            BudgetHold = hold,
-        };
+            return jobs;
+        }
+
+        var ids = jobs.Select(j => j.Id).ToList();
+        var estimates = await db.JobEstimates.AsNoTracking().Where(e => ids.Contains(e.JobId))
+            .ToDictionaryAsync(e => e.JobId, e => e.EstimateJson, cancellationToken);
+        var measured = await db.JobMeasurements.AsNoTracking().Where(m => ids.Contains(m.JobId)).ToDictionaryAsync(m => m.JobId, cancellationToken);
+        var holds = await db.BudgetCharges.AsNoTracking().Where(c => ids.Contains(c.JobId) && c.HoldReason != null)
+            .ToDictionaryAsync(c => c.JobId, c => c.HoldReason, cancellationToken);
+        return [.. jobs.Select(job => job with
+        {
+            Estimate = estimates.TryGetValue(job.Id, out var json) ? JsonSerializer.Deserialize<Estimate>(json, JobSpecJson.Options) : null,
+            Measured = measured.TryGetValue(job.Id, out var m) ? MeasuredProgress.From(m) : null,
+            BudgetHold = holds.GetValueOrDefault(job.Id),
+        })];
     }
 }

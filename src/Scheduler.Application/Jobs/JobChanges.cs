@@ -50,7 +50,7 @@ internal static class JobChanges
                     await BudgetHolds.ReleaseAsync(db, job.Queue, job.UpdatedAt, cancellationToken);
                 }
 
-                return JobDetails.From(job);
+                return await AdmissionRecords.AttachAsync(db, JobDetails.From(job), cancellationToken);
             }
             catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation(ConstraintNames.JobEventKey))
             {

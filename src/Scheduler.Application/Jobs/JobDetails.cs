@@ -6,8 +6,8 @@ using Scheduler.Domain.Specs;
 namespace Scheduler.Application.Jobs;
 
 /// <summary>
-/// A job as the API shows it: identity, lifecycle and the stored (normalised) spec; on reads of one job, also the estimate
-/// it was admitted with, what its telemetry measured, and why it waits for budget (each absent when there is none).
+/// A job as the API shows it: identity, lifecycle and the stored (normalised) spec; also the estimate it was admitted
+/// with, what its telemetry measured, and why it waits for budget (each absent when there is none).
 /// </summary>
 public sealed record JobDetails(
     Guid Id,
