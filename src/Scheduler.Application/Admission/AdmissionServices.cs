@@ -10,13 +10,17 @@ namespace Scheduler.Application.Admission;
 
 internal static class AdmissionServices
 {
-    /// <summary>The estimator over the configured catalog, the calibrated MFU table (one per process) and submission's admission step.</summary>
+    /// <summary>
+    /// The estimator over the configured catalog, the calibrated MFU table (one per process), submission's admission step,
+    /// and the periodic release of budget holds.
+    /// </summary>
     public static IServiceCollection AddAdmission(this IServiceCollection services)
     {
         services.TryAddSingleton(provider => new Estimator(provider.GetRequiredService<GpuCatalog>()));
         services.TryAddSingleton<MfuCalibration>();
         services.TryAddScoped<JobAdmission>();
         services.AddScoped<IPipelineBehavior<SubmitJob, Result<SubmittedJob>>, ReplayedSubmissionAdmission>();
+        services.AddHostedService<BudgetHoldRelease>();
         return services;
     }
 }

@@ -148,6 +148,26 @@ public sealed class SubmitAdmissionTests(SchedulerFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Releasing_holds_charges_the_held_jobs_that_now_fit_oldest_first()
+    {
+        var queue = Unique("raised");
+        await BudgetQueueAsync(queue, gpuHours: SmallJobGpuHours * 1.5, BudgetExceededAction.Hold);
+        await SubmitAsync(queue);
+        var firstHeld = (await SubmitAsync(queue)).Value!.Job;
+        var secondHeld = (await SubmitAsync(queue)).Value!.Job;
+        Assert.Equal(0, await fixture.SendAsync(new ReleaseBudgetHolds(queue)));
+
+        await BudgetQueueAsync(queue, gpuHours: SmallJobGpuHours * 2.5, BudgetExceededAction.Hold);
+        var released = await fixture.SendAsync(new ReleaseBudgetHolds());
+
+        Assert.Equal(1, released);
+        Assert.Null((await fixture.QueryAsync(new GetJob(firstHeld.Id))).Value!.BudgetHold);
+        Assert.NotNull((await fixture.QueryAsync(new GetJob(secondHeld.Id))).Value!.BudgetHold);
+        var budget = (await fixture.QueryAsync(new GetQueue(queue))).Value!.Budget!;
+        Assert.Equal((SmallJobGpuHours * 2, 1), (budget.UsedGpuHours, budget.HeldJobs));
+    }
+
+    [Fact]
     public async Task A_queue_without_a_budget_shows_none()
     {
         Assert.Null((await fixture.QueryAsync(new GetQueue("research"))).Value!.Budget);
