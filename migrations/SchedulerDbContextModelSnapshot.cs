@@ -187,6 +187,298 @@ namespace Scheduler.Migrations
                     b.ToTable("job_events", (string)null);
                 });
 
+            modelBuilder.Entity("Scheduler.Persistence.Admission.BudgetCharge", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("job_id");
+
+                    b.Property<double?>("ActualGpuHours")
+                        .HasColumnType("double precision")
+                        .HasColumnName("actual_gpu_hours");
+
+                    b.Property<DateTimeOffset>("ChargedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("charged_at");
+
+                    b.Property<double>("GpuHours")
+                        .HasColumnType("double precision")
+                        .HasColumnName("gpu_hours");
+
+                    b.Property<string>("HoldReason")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("hold_reason");
+
+                    b.Property<double>("PredictedGpuHours")
+                        .HasColumnType("double precision")
+                        .HasColumnName("predicted_gpu_hours");
+
+                    b.Property<string>("Queue")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("queue");
+
+                    b.Property<int>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer")
+                        .HasColumnName("revision");
+
+                    b.Property<DateTimeOffset?>("SettledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("settled_at");
+
+                    b.HasKey("JobId")
+                        .HasName("pk_budget_charges");
+
+                    b.HasIndex("Queue", "ChargedAt")
+                        .HasDatabaseName("ix_budget_charges_queue_charged_at");
+
+                    b.ToTable("budget_charges", (string)null);
+                });
+
+            modelBuilder.Entity("Scheduler.Persistence.Admission.JobEstimateRecord", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("job_id");
+
+                    b.Property<string>("EstimateJson")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("estimate");
+
+                    b.Property<string>("GpuType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("gpu_type");
+
+                    b.Property<double>("Gpus")
+                        .HasColumnType("double precision")
+                        .HasColumnName("gpus");
+
+                    b.Property<double>("MemoryPerGpuGiB")
+                        .HasColumnType("double precision")
+                        .HasColumnName("memory_per_gpu_gib");
+
+                    b.Property<double>("Mfu")
+                        .HasColumnType("double precision")
+                        .HasColumnName("mfu");
+
+                    b.Property<string>("MfuSource")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("mfu_source");
+
+                    b.Property<double>("PredictedGpuHours")
+                        .HasColumnType("double precision")
+                        .HasColumnName("predicted_gpu_hours");
+
+                    b.HasKey("JobId")
+                        .HasName("pk_job_estimates");
+
+                    b.ToTable("job_estimates", (string)null);
+                });
+
+            modelBuilder.Entity("Scheduler.Persistence.Admission.JobMeasurement", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("job_id");
+
+                    b.Property<double?>("AchievedTflops")
+                        .HasColumnType("double precision")
+                        .HasColumnName("achieved_tflops");
+
+                    b.Property<string>("Device")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("device");
+
+                    b.Property<string>("ExitReason")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("exit_reason");
+
+                    b.Property<bool>("Final")
+                        .HasColumnType("boolean")
+                        .HasColumnName("final");
+
+                    b.Property<double>("GpuHours")
+                        .HasColumnType("double precision")
+                        .HasColumnName("gpu_hours");
+
+                    b.Property<long?>("LastCheckpointStep")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_checkpoint_step");
+
+                    b.Property<double>("Loss")
+                        .HasColumnType("double precision")
+                        .HasColumnName("loss");
+
+                    b.Property<DateTimeOffset>("MeasuredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("measured_at");
+
+                    b.Property<double?>("Mfu")
+                        .HasColumnType("double precision")
+                        .HasColumnName("mfu");
+
+                    b.Property<double?>("PeakMemoryGiB")
+                        .HasColumnType("double precision")
+                        .HasColumnName("peak_memory_gib");
+
+                    b.Property<int>("Samples")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer")
+                        .HasColumnName("samples");
+
+                    b.Property<long>("Step")
+                        .HasColumnType("bigint")
+                        .HasColumnName("step");
+
+                    b.Property<double>("StepSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("step_seconds");
+
+                    b.Property<long>("Tokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("tokens");
+
+                    b.Property<double>("TokensPerSecond")
+                        .HasColumnType("double precision")
+                        .HasColumnName("tokens_per_second");
+
+                    b.HasKey("JobId")
+                        .HasName("pk_job_measurements");
+
+                    b.ToTable("job_measurements", (string)null);
+                });
+
+            modelBuilder.Entity("Scheduler.Persistence.Admission.MfuSampleRecord", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("job_id");
+
+                    b.Property<string>("GpuType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("gpu_type");
+
+                    b.Property<double>("Mfu")
+                        .HasColumnType("double precision")
+                        .HasColumnName("mfu");
+
+                    b.Property<double>("Parameters")
+                        .HasColumnType("double precision")
+                        .HasColumnName("parameters");
+
+                    b.Property<DateTimeOffset>("RecordedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("recorded_at");
+
+                    b.Property<double>("TokensPerSecond")
+                        .HasColumnType("double precision")
+                        .HasColumnName("tokens_per_second");
+
+                    b.HasKey("JobId")
+                        .HasName("pk_mfu_samples");
+
+                    b.HasIndex("RecordedAt")
+                        .HasDatabaseName("ix_mfu_samples_recorded_at");
+
+                    b.ToTable("mfu_samples", (string)null);
+                });
+
+            modelBuilder.Entity("Scheduler.Persistence.Admission.TelemetryRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<double?>("AchievedTflops")
+                        .HasColumnType("double precision")
+                        .HasColumnName("achieved_tflops");
+
+                    b.Property<string>("Device")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("device");
+
+                    b.Property<string>("ExitReason")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("exit_reason");
+
+                    b.Property<bool>("Final")
+                        .HasColumnType("boolean")
+                        .HasColumnName("final");
+
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("job_id");
+
+                    b.Property<long?>("LastCheckpointStep")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_checkpoint_step");
+
+                    b.Property<double>("Loss")
+                        .HasColumnType("double precision")
+                        .HasColumnName("loss");
+
+                    b.Property<double?>("Mfu")
+                        .HasColumnType("double precision")
+                        .HasColumnName("mfu");
+
+                    b.Property<double?>("PeakMemoryGiB")
+                        .HasColumnType("double precision")
+                        .HasColumnName("peak_memory_gib");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at");
+
+                    b.Property<long>("Step")
+                        .HasColumnType("bigint")
+                        .HasColumnName("step");
+
+                    b.Property<double>("StepSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("step_seconds");
+
+                    b.Property<DateTimeOffset>("Timestamp")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("timestamp");
+
+                    b.Property<long>("Tokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("tokens");
+
+                    b.Property<double>("TokensPerSecond")
+                        .HasColumnType("double precision")
+                        .HasColumnName("tokens_per_second");
+
+                    b.Property<int?>("WorldSize")
+                        .HasColumnType("integer")
+                        .HasColumnName("world_size");
+
+                    b.HasKey("Id")
+                        .HasName("pk_job_telemetry");
+
+                    b.HasIndex("JobId", "Id")
+                        .HasDatabaseName("ix_job_telemetry_job_id_id");
+
+                    b.ToTable("job_telemetry", (string)null);
+                });
+
             modelBuilder.Entity("Scheduler.Persistence.Idempotency.IdempotencyRecord", b =>
                 {
                     b.Property<string>("Key")
@@ -304,6 +596,63 @@ namespace Scheduler.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_job_events_jobs_job_id");
+                });
+
+            modelBuilder.Entity("Scheduler.Persistence.Admission.BudgetCharge", b =>
+                {
+                    b.HasOne("Scheduler.Domain.Jobs.Job", null)
+                        .WithOne()
+                        .HasForeignKey("Scheduler.Persistence.Admission.BudgetCharge", "JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_budget_charges_jobs_job_id");
+
+                    b.HasOne("Scheduler.Persistence.Queues.JobQueue", null)
+                        .WithMany()
+                        .HasForeignKey("Queue")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_budget_charges_queues_queue");
+                });
+
+            modelBuilder.Entity("Scheduler.Persistence.Admission.JobEstimateRecord", b =>
+                {
+                    b.HasOne("Scheduler.Domain.Jobs.Job", null)
+                        .WithOne()
+                        .HasForeignKey("Scheduler.Persistence.Admission.JobEstimateRecord", "JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_job_estimates_jobs_job_id");
+                });
+
+            modelBuilder.Entity("Scheduler.Persistence.Admission.JobMeasurement", b =>
+                {
+                    b.HasOne("Scheduler.Domain.Jobs.Job", null)
+                        .WithOne()
+                        .HasForeignKey("Scheduler.Persistence.Admission.JobMeasurement", "JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_job_measurements_jobs_job_id");
+                });
+
+            modelBuilder.Entity("Scheduler.Persistence.Admission.MfuSampleRecord", b =>
+                {
+                    b.HasOne("Scheduler.Domain.Jobs.Job", null)
+                        .WithOne()
+                        .HasForeignKey("Scheduler.Persistence.Admission.MfuSampleRecord", "JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_mfu_samples_jobs_job_id");
+                });
+
+            modelBuilder.Entity("Scheduler.Persistence.Admission.TelemetryRecord", b =>
+                {
+                    b.HasOne("Scheduler.Domain.Jobs.Job", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_job_telemetry_jobs_job_id");
                 });
 
             modelBuilder.Entity("Scheduler.Persistence.Idempotency.IdempotencyRecord", b =>

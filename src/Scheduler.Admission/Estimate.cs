@@ -76,6 +76,21 @@ public sealed record Estimate
 
     /// <summary>The model-size band the MFU was looked up for.</summary>
     public required ModelSizeBand SizeBand { get; init; }
+
+    /// <summary>Value equality, suggestions compared item by item (a stored or received estimate equals the one computed).</summary>
+    public bool Equals(Estimate? other) =>
+        other is not null
+        && (ReferenceEquals(this, other)
+            || (GpuType == other.GpuType && Gpus.Equals(other.Gpus) && Parameters.Equals(other.Parameters)
+                && TrainableParameters.Equals(other.TrainableParameters) && ActiveParameters.Equals(other.ActiveParameters)
+                && ShapeInferred == other.ShapeInferred && FlopsPerToken.Equals(other.FlopsPerToken) && FlopsTotal.Equals(other.FlopsTotal)
+                && Tokens.Equals(other.Tokens) && Steps == other.Steps && MemoryPerGpuGiB == other.MemoryPerGpuGiB
+                && GpuMemoryGiB.Equals(other.GpuMemoryGiB) && Fits == other.Fits && Reason == other.Reason && Verdict == other.Verdict
+                && Suggestions.SequenceEqual(other.Suggestions) && StepSeconds.Equals(other.StepSeconds) && StepBreakdown == other.StepBreakdown
+                && WallHours.Equals(other.WallHours) && GpuHours.Equals(other.GpuHours) && PeakTflopsPerGpu.Equals(other.PeakTflopsPerGpu)
+                && Mfu.Equals(other.Mfu) && MfuSource == other.MfuSource && SizeBand == other.SizeBand));
+
+    public override int GetHashCode() => HashCode.Combine(GpuType, Parameters, FlopsTotal, MemoryPerGpuGiB, Fits, GpuHours, Mfu);
 }
 
 /// <summary>Per-GPU memory in GiB; <see cref="Total"/> is the sum of the other five.</summary>
@@ -91,4 +106,14 @@ public sealed record StepTimeBreakdown(double Compute, double DataParallelExpose
 /// A concrete change that makes the job fit: the spec fields to change (JSON paths → new values) and the per-GPU memory
 /// afterwards, for example "ZeRO stage 3 over 8 GPUs brings it to 61.4 GiB".
 /// </summary>
-public sealed record FitSuggestion(string Description, IReadOnlyDictionary<string, string> Changes, string GpuType, double MemoryPerGpuGiB);
+public sealed record FitSuggestion(string Description, IReadOnlyDictionary<string, string> Changes, string GpuType, double MemoryPerGpuGiB)
+{
+    /// <summary>Value equality, the changes compared entry by entry.</summary>
+    public bool Equals(FitSuggestion? other) =>
+        other is not null
+        && Description == other.Description && GpuType == other.GpuType && MemoryPerGpuGiB.Equals(other.MemoryPerGpuGiB)
+        && Changes.Count == other.Changes.Count
+        && Changes.All(c => other.Changes.TryGetValue(c.Key, out var value) && value == c.Value);
+
+    public override int GetHashCode() => HashCode.Combine(Description, GpuType, MemoryPerGpuGiB);
+}

@@ -19,6 +19,7 @@ app.MapHealthApi();
 app.MapApiDocs();
 app.MapJobsApiV1();
 app.MapQueuesApiV1();
+app.MapAdmissionApiV1();
 await app.RunAsync();
 return 0;
 

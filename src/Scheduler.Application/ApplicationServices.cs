@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Scheduler.Application.Admission;
 using Scheduler.Application.Common;
 using Scheduler.Application.Configuration;
 using Scheduler.Application.Queues;
@@ -34,6 +35,7 @@ public static class ApplicationServices
         services.TryAddSingleton(provider => LoadPriorityClasses(provider.GetRequiredService<IConfiguration>()));
         services.TryAddSingleton(provider => new JobSpecValidator(provider.GetRequiredService<GpuCatalog>(), provider.GetRequiredService<PriorityClasses>()));
         services.TryAddSingleton<QueueSpecRules>();
+        services.AddAdmission();
         AddMessageValidators(services);
 
         services.AddMediator(options =>

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Scheduler.Domain.Jobs;
+using Scheduler.Persistence.Admission;
 using Scheduler.Persistence.Idempotency;
 using Scheduler.Persistence.Queues;
 
@@ -15,6 +16,16 @@ public sealed class SchedulerDbContext(DbContextOptions<SchedulerDbContext> opti
     public DbSet<JobQueue> Queues => Set<JobQueue>();
 
     public DbSet<IdempotencyRecord> IdempotencyKeys => Set<IdempotencyRecord>();
+
+    public DbSet<JobEstimateRecord> JobEstimates => Set<JobEstimateRecord>();
+
+    public DbSet<TelemetryRecord> Telemetry => Set<TelemetryRecord>();
+
+    public DbSet<JobMeasurement> JobMeasurements => Set<JobMeasurement>();
+
+    public DbSet<BudgetCharge> BudgetCharges => Set<BudgetCharge>();
+
+    public DbSet<MfuSampleRecord> MfuSamples => Set<MfuSampleRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(SchedulerDbContext).Assembly);

@@ -71,7 +71,7 @@ public static class JobsApi
         ForJobAsync(id, jobId => sender.Send(new GetJobEvents(jobId), cancellationToken));
 
     /// <summary>Parses the route's job id (400 naming <c>id</c> when it is not a UUID), then sends.</summary>
-    private static async Task<Results<Ok<T>, ProblemHttpResult>> ForJobAsync<T>(string id, Func<Guid, ValueTask<Result<T>>> send) =>
+    internal static async Task<Results<Ok<T>, ProblemHttpResult>> ForJobAsync<T>(string id, Func<Guid, ValueTask<Result<T>>> send) =>
         Guid.TryParse(id, out var jobId) ? (await send(jobId)).ToOkOrProblem() : InvalidId();
 
     private static ProblemHttpResult InvalidId() => Problems.Invalid("id", "must be a job id (a UUID)");

@@ -16,7 +16,13 @@ internal static class Problems
             FailureKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
             _ => StatusCodes.Status400BadRequest,
         };
-        return Create(status, failure.Title, failure.Errors);
+        var details = Details(status, failure.Title, failure.Errors);
+        foreach (var (name, value) in failure.Extensions ?? new Dictionary<string, object?>())
+        {
+            details.Extensions[name] = value;
+        }
+
+        return TypedResults.Problem(details);
     }
 
     public static Results<Ok<T>, ProblemHttpResult> ToOkOrProblem<T>(this Result<T> result) =>

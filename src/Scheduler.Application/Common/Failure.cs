@@ -11,8 +11,11 @@ public enum FailureKind
     Unprocessable,
 }
 
-/// <summary>An expected, explainable refusal: what kind, and which fields, each with the rules it broke.</summary>
-public sealed record Failure(FailureKind Kind, string Title, IReadOnlyDictionary<string, string[]> Errors)
+/// <summary>
+/// An expected, explainable refusal: what kind, and which fields, each with the rules it broke; <paramref name="Extensions"/>
+/// are further members of the problem document (the estimate of a job that does not fit).
+/// </summary>
+public sealed record Failure(FailureKind Kind, string Title, IReadOnlyDictionary<string, string[]> Errors, IReadOnlyDictionary<string, object?>? Extensions = null)
 {
     public static Failure Invalid(string field, string message) => new(FailureKind.Invalid, "The request is not valid.", One(field, message));
 

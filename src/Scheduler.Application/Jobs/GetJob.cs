@@ -1,4 +1,5 @@
 using Mediator;
+using Scheduler.Application.Admission;
 using Scheduler.Application.Common;
 using Scheduler.Persistence;
 
@@ -10,6 +11,6 @@ internal sealed class GetJobHandler(SchedulerDbContext db) : IQueryHandler<GetJo
 {
     public async ValueTask<Result<JobDetails>> Handle(GetJob query, CancellationToken cancellationToken) =>
         await StoreQueries.JobById(db, query.JobId, cancellationToken) is { } job
-            ? JobDetails.From(job)
+            ? await AdmissionRecords.AttachAsync(db, JobDetails.From(job), cancellationToken)
             : JobChanges.NoSuchJob(query.JobId);
 }

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Scheduler.Application.Admission;
 using Scheduler.Application.Common;
 using Scheduler.Domain.Jobs;
 using Scheduler.Persistence;
@@ -27,17 +28,29 @@ internal static class JobChanges
                 return NoSuchJob(jobId);
             }
 
+            var wasFinal = JobStateMachine.IsFinal(job.State);
             if (Decide(job, change) is { } refusal)
             {
                 db.ChangeTracker.Clear();
                 return refusal;
             }
 
+            var ended = !wasFinal && JobStateMachine.IsFinal(job.State);
+            if (ended)
+            {
+                await BudgetSettlement.SettleAsync(db, job, cancellationToken);
+            }
+
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
                 db.ChangeTracker.Clear();
-                return JobDetails.From(job);
+                if (ended)
+                {
+                    await BudgetHolds.ReleaseAsync(db, job.Queue, job.UpdatedAt, cancellationToken);
+                }
+
+                return await AdmissionRecords.AttachAsync(db, JobDetails.From(job), cancellationToken);
             }
             catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation(ConstraintNames.JobEventKey))
             {

@@ -1,3 +1,5 @@
+using Scheduler.Admission;
+using Scheduler.Application.Admission;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Specs;
 
@@ -5,7 +7,8 @@ namespace Scheduler.Application.Jobs;
 
 /// <summary>
 /// A job as the API shows it: identity, lifecycle and the stored (normalised) spec; <see cref="Origin"/> names the
-/// TrainingJob it came from (its pods run in that namespace), absent for REST jobs.
+/// TrainingJob it came from (its pods run in that namespace), absent for REST jobs. Also the estimate it was admitted
+/// with, what its telemetry measured, and why it waits for budget (each absent when there is none).
 /// </summary>
 public sealed record JobDetails(
     Guid Id,
@@ -19,7 +22,10 @@ public sealed record JobDetails(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     JobSpec Spec,
-    JobOrigin? Origin = null)
+    JobOrigin? Origin = null,
+    Estimate? Estimate = null,
+    MeasuredProgress? Measured = null,
+    string? BudgetHold = null)
 {
     /// <summary>Why a queued job is not placed yet; null once placed.</summary>
     public string? PendingReason { get; init; }

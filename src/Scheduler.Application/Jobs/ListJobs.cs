@@ -1,6 +1,7 @@
 using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
+using Scheduler.Application.Admission;
 using Scheduler.Application.Common;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Specs;
@@ -52,7 +53,7 @@ internal sealed class ListJobsHandler(SchedulerDbContext db) : IQueryHandler<Lis
         }
 
         var page = await jobs.OrderBy(j => j.CreatedAt).ThenBy(j => j.Id).Take(query.Limit + 1).ToListAsync(cancellationToken);
-        var items = page.Take(query.Limit).Select(JobDetails.From).ToList();
+        var items = await AdmissionRecords.AttachAllAsync(db, [.. page.Take(query.Limit).Select(JobDetails.From)], cancellationToken);
         var next = page.Count > query.Limit ? new JobCursor(items[^1].CreatedAt, items[^1].Id).Encode() : null;
         return new JobPage(items, next);
     }

@@ -1,5 +1,6 @@
 using Mediator;
 using Microsoft.EntityFrameworkCore;
+using Scheduler.Application.Admission;
 using Scheduler.Application.Common;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Queues;
@@ -47,7 +48,7 @@ internal sealed class SubmitJobValidator(JobSpecValidator specValidator) : IMess
     private static bool IsValidKey(string key) => key.Length is > 0 and <= IdempotencyRecord.MaxKeyLength && key.All(c => c is > ' ' and <= '~');
 }
 
-internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock) : ICommandHandler<SubmitJob, Result<SubmittedJob>>
+internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock, JobAdmission admission) : ICommandHandler<SubmitJob, Result<SubmittedJob>>
 {
     public async ValueTask<Result<SubmittedJob>> Handle(SubmitJob command, CancellationToken cancellationToken)
     {
@@ -61,6 +62,12 @@ internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock
         {
             PriorityClass = command.Spec.PriorityClass ?? queue.Spec.DefaultPriorityClass ?? PriorityClasses.DefaultClass,
         };
+
+        var admitted = await admission.AdmitAsync(queue, spec, cancellationToken);
+        if (!admitted.IsSuccess)
+        {
+            return admitted.Failure;
+        }
 
         // A job that ended between our insert and our read frees its name: the second try inserts.
         for (var attempt = 1; ; attempt++)
@@ -80,11 +87,12 @@ internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock
 
             var job = Job.Submit(Guid.CreateVersion7(now), spec, now, command.Origin);
             db.Jobs.Add(job);
+            admitted.Value.Record(db, job);
             RememberKey(command.IdempotencyKey, expired, job.Id, now);
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
-                return new SubmittedJob(JobDetails.From(job), Created: true);
+                return new SubmittedJob(admitted.Value.Describe(job), Created: true);
             }
             catch (DbUpdateException ex) when (ex.IsUniqueViolation(ConstraintNames.ActiveJobName))
             {

@@ -1,4 +1,5 @@
 using Mediator;
+using Scheduler.Application.Admission;
 using Scheduler.Application.Common;
 using Scheduler.Persistence;
 
@@ -6,10 +7,16 @@ namespace Scheduler.Application.Queues;
 
 public sealed record GetQueue(string Name) : IQuery<Result<QueueDetails>>;
 
-internal sealed class GetQueueHandler(SchedulerDbContext db) : IQueryHandler<GetQueue, Result<QueueDetails>>
+internal sealed class GetQueueHandler(SchedulerDbContext db, TimeProvider clock) : IQueryHandler<GetQueue, Result<QueueDetails>>
 {
-    public async ValueTask<Result<QueueDetails>> Handle(GetQueue query, CancellationToken cancellationToken) =>
-        await StoreQueries.QueueByName(db, query.Name, cancellationToken) is { } queue
-            ? QueueDetails.From(queue)
-            : Failure.NotFound("name", $"no queue is named '{query.Name}'");
+    public async ValueTask<Result<QueueDetails>> Handle(GetQueue query, CancellationToken cancellationToken)
+    {
+        if (await StoreQueries.QueueByName(db, query.Name, cancellationToken) is not { } queue)
+        {
+            return Failure.NotFound("name", $"no queue is named '{query.Name}'");
+        }
+
+        var budget = await BudgetUsage.OfAsync(db, queue.Name, queue.Spec.GpuHourBudget, clock.GetUtcNow(), cancellationToken);
+        return QueueDetails.From(queue) with { Budget = budget };
+    }
 }

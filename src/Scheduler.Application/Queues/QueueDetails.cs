@@ -1,10 +1,14 @@
+using Scheduler.Application.Admission;
 using Scheduler.Domain.Queues;
 using Scheduler.Persistence.Queues;
 
 namespace Scheduler.Application.Queues;
 
-/// <summary>A queue as the API shows it: its name, its normalised spec and when it was created and last replaced.</summary>
-public sealed record QueueDetails(string Name, QueueSpec Spec, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+/// <summary>
+/// A queue as the API shows it: its name, its normalised spec and when it was created and last replaced; on a read of
+/// one queue with a GPU-hour budget, also the budget's use in the current period.
+/// </summary>
+public sealed record QueueDetails(string Name, QueueSpec Spec, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, BudgetUsage? Budget = null)
 {
     public static QueueDetails From(JobQueue queue)
     {

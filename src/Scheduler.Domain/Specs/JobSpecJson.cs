@@ -19,6 +19,8 @@ public static class JobSpecJson
         AllowTrailingCommas = false,
         ReadCommentHandling = JsonCommentHandling.Disallow,
         WriteIndented = indented,
+        // Ahead of the enums' own converters (options win over type attributes): names only, never numbers such as "precision": 1.
+        Converters = { new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false) },
     };
 
     /// <summary>Parses a spec; on failure the error names the field the deserializer stopped at.</summary>

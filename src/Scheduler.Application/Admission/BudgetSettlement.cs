@@ -1,0 +1,63 @@
+using Microsoft.EntityFrameworkCore;
+using Scheduler.Domain.Jobs;
+using Scheduler.Domain.Specs;
+using Scheduler.Persistence;
+
+namespace Scheduler.Application.Admission;
+
+/// <summary>
+/// When a job ends, its budget charge becomes what it really used: the time it spent Running (every attempt) × the GPUs it
+/// occupies; a job that never reached Running but reported telemetry is charged its measured GPU-hours; one that did
+/// neither, nothing.
+/// </summary>
+internal static class BudgetSettlement
+{
+    /// <summary>Corrects the job's charge in <paramref name="db"/>, to be saved with the job's final transition. Idempotent.</summary>
+    public static async ValueTask SettleAsync(SchedulerDbContext db, Job job, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(job);
+        var charge = await db.BudgetCharges.FirstOrDefaultAsync(c => c.JobId == job.Id, cancellationToken);
+        if (charge is null || charge.SettledAt is not null)
+        {
+            return;
+        }
+
+        var stored = await db.JobEvents.AsNoTracking().Where(e => e.JobId == job.Id).ToListAsync(cancellationToken);
+        var events = stored.Concat(job.Events).DistinctBy(e => e.Sequence).OrderBy(e => e.Sequence);
+        var actual = RunningTime(events).TotalHours * GpuShare(job.Spec);
+        if (actual <= 0)
+        {
+            actual = await db.JobMeasurements.AsNoTracking().Where(m => m.JobId == job.Id).Select(m => (double?)m.GpuHours).FirstOrDefaultAsync(cancellationToken) ?? 0;
+        }
+
+        charge.Settle(actual, job.UpdatedAt);
+    }
+
+    /// <summary>The GPUs a job occupies: <c>resources.gpus</c>, or <c>gpuMilli ÷ 1000</c> of one.</summary>
+    public static double GpuShare(JobSpec spec) =>
+        spec?.Resources is { } resources ? (resources.GpuMilli is { } milli ? milli / 1000.0 : resources.Gpus ?? 0) : 0;
+
+    /// <summary>The sum of the intervals that start with a move to Running and end with the next move out of it.</summary>
+    public static TimeSpan RunningTime(IEnumerable<JobEvent> eventsInOrder)
+    {
+        ArgumentNullException.ThrowIfNull(eventsInOrder);
+        var total = TimeSpan.Zero;
+        DateTimeOffset? since = null;
+        foreach (var e in eventsInOrder)
+        {
+            if (since is { } start && e.From == JobState.Running)
+            {
+                total += e.At - start;
+                since = null;
+            }
+
+            if (e.To == JobState.Running)
+            {
+                since = e.At;
+            }
+        }
+
+        return total;
+    }
+}

@@ -1,0 +1,215 @@
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Scheduler.Admission.Calibration;
+using Scheduler.Application.Common;
+using Scheduler.Application.Jobs;
+using Scheduler.Domain.Specs;
+using Scheduler.Domain.Validation;
+using Scheduler.Persistence;
+using Scheduler.Persistence.Admission;
+
+namespace Scheduler.Application.Admission;
+
+/// <summary>
+/// Record one telemetry sample of a job (the trainer's <c>POST /api/v1/jobs/{id}/telemetry</c>): store it, fold it into
+/// the job's measured progress, and answer that. The final sample of a GPU run turns the job's throughput into an MFU
+/// sample for calibration and rebuilds the MFU table, so later estimates use it.
+/// </summary>
+public sealed record RecordTelemetry(Guid JobId, TelemetryReport Report) : ICommand<Result<MeasuredProgress>>;
+
+internal sealed class RecordTelemetryValidator(TimeProvider clock) : IMessageValidator<RecordTelemetry>
+{
+    public const double MaxLoss = 1e4;
+    public const double MaxTokensPerSecond = 1e10;
+    public const double MaxStepSeconds = 1e6;
+    public const double MaxAchievedTflops = 1e9;
+    public const double MaxPeakMemoryGiB = 1e4;
+    public const int MaxDeviceLength = 32;
+    public const int MaxExitReasonLength = 256;
+    public static readonly DateTimeOffset EarliestTimestamp = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromDays(1);
+
+    public IEnumerable<FieldError> Validate(RecordTelemetry message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var r = message.Report;
+        if (r is null)
+        {
+            return [new FieldError("$", "the body must be a telemetry sample")];
+        }
+
+        var errors = new List<FieldError>();
+        void Require(string field, bool present)
+        {
+            if (!present)
+            {
+                errors.Add(new FieldError(field, "is required"));
+            }
+        }
+
+        void Range(string field, double? value, double min, double max, bool minExclusive = false)
+        {
+            if (value is { } v && !(double.IsFinite(v) && (minExclusive ? v > min : v >= min) && v <= max))
+            {
+                errors.Add(new FieldError(field, $"must be a number {(minExclusive ? "greater than" : "at least")} {min} and at most {max:G}"));
+            }
+        }
+
+        Require("step", r.Step is not null);
+        Require("tokens", r.Tokens is not null);
+        Require("loss", r.Loss is not null);
+        Require("tokensPerSecond", r.TokensPerSecond is not null);
+        Require("stepSeconds", r.StepSeconds is not null);
+        Require("timestamp", r.Timestamp is not null);
+        Range("step", r.Step, 0, JobSpecLimits.MaxSteps);
+        Range("tokens", r.Tokens, 0, JobSpecLimits.MaxTokens);
+        Range("loss", r.Loss, 0, MaxLoss);
+        Range("tokensPerSecond", r.TokensPerSecond, 0, MaxTokensPerSecond);
+        Range("stepSeconds", r.StepSeconds, 0, MaxStepSeconds, minExclusive: true);
+        Range("achievedTflops", r.AchievedTflops, 0, MaxAchievedTflops);
+        Range("mfu", r.Mfu, 0, 1);
+        Range("peakMemoryGiB", r.PeakMemoryGiB, 0, MaxPeakMemoryGiB);
+        Range("worldSize", r.WorldSize, 1, JobSpecLimits.MaxGpus);
+        if (r.LastCheckpointStep is { } checkpoint && (checkpoint < 0 || checkpoint > r.Step))
+        {
+            errors.Add(new FieldError("lastCheckpointStep", "must be between 0 and step"));
+        }
+
+        if (r.Timestamp is { } at && (at < EarliestTimestamp || at > clock.GetUtcNow() + MaxClockSkew))
+        {
+            errors.Add(new FieldError("timestamp", $"must be after {EarliestTimestamp:yyyy-MM-dd} and at most {MaxClockSkew.TotalHours:0} hours ahead of the server's clock"));
+        }
+
+        if (r.Device is { } device && (device.Length is 0 or > MaxDeviceLength || !device.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')))
+        {
+            errors.Add(new FieldError("device", $"must be 1 to {MaxDeviceLength} lower-case letters, digits and '-' (cuda, cpu, ilgpu-cpu)"));
+        }
+
+        if (r.ExitReason is { Length: > MaxExitReasonLength })
+        {
+            errors.Add(new FieldError("exitReason", $"must be at most {MaxExitReasonLength} characters"));
+        }
+
+        return errors;
+    }
+}
+
+internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibration calibration, TimeProvider clock)
+    : ICommandHandler<RecordTelemetry, Result<MeasuredProgress>>
+{
+    public const int MaxAttempts = 5;
+
+    public async ValueTask<Result<MeasuredProgress>> Handle(RecordTelemetry command, CancellationToken cancellationToken)
+    {
+        var job = await StoreQueries.JobById(db, command.JobId, cancellationToken);
+        if (job is null)
+        {
+            return JobChanges.NoSuchJob(command.JobId);
+        }
+
+        var gpus = await db.JobEstimates.AsNoTracking().Where(e => e.JobId == job.Id).Select(e => (double?)e.Gpus).FirstOrDefaultAsync(cancellationToken)
+            ?? BudgetSettlement.GpuShare(job.Spec);
+        var measurement = await FoldAsync(command, gpus, cancellationToken);
+        if (measurement is null)
+        {
+            return Failure.Conflict("step", $"other samples of this job kept arriving at once for {MaxAttempts} attempts; send it again");
+        }
+
+        if (command.Report.Final == true && TelemetryReport.IsGpuDevice(command.Report.Device))
+        {
+            await AddCalibrationSampleAsync(job.Id, cancellationToken);
+        }
+
+        return MeasuredProgress.From(measurement);
+    }
+
+    /// <summary>Stores the sample and folds it into the job's measurement in one transaction; null when it kept colliding.</summary>
+    private async ValueTask<JobMeasurement?> FoldAsync(RecordTelemetry command, double gpus, CancellationToken cancellationToken)
+    {
+        var r = command.Report;
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            var sample = new TelemetryRecord
+            {
+                JobId = command.JobId,
+                Step = r.Step!.Value,
+                Tokens = r.Tokens!.Value,
+                Loss = r.Loss!.Value,
+                TokensPerSecond = r.TokensPerSecond!.Value,
+                StepSeconds = r.StepSeconds!.Value,
+                AchievedTflops = r.AchievedTflops,
+                Mfu = r.Mfu,
+                PeakMemoryGiB = r.PeakMemoryGiB,
+                LastCheckpointStep = r.LastCheckpointStep,
+                Timestamp = r.Timestamp!.Value,
+                Device = r.Device,
+                WorldSize = r.WorldSize,
+                Final = r.Final ?? false,
+                ExitReason = r.ExitReason,
+                ReceivedAt = clock.StoreNow(),
+            };
+            var measurement = await db.JobMeasurements.FirstOrDefaultAsync(m => m.JobId == command.JobId, cancellationToken);
+            if (measurement is null)
+            {
+                measurement = new JobMeasurement(command.JobId);
+                db.JobMeasurements.Add(measurement);
+            }
+
+            db.Telemetry.Add(sample);
+            measurement.Add(sample, gpus);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                db.ChangeTracker.Clear();
+                return measurement;
+            }
+            catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation(JobMeasurement.KeyName))
+            {
+                db.ChangeTracker.Clear();
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The job's MFU the estimator's way (<see cref="MfuSample.FromThroughput"/>) at the median tokens/s of its GPU samples,
+    /// the first left out as warm-up when there are more; replaces any earlier sample of the job, then recalibrates.
+    /// </summary>
+    private async ValueTask AddCalibrationSampleAsync(Guid jobId, CancellationToken cancellationToken)
+    {
+        var estimate = await AdmissionRecords.EstimateOfAsync(db, jobId, cancellationToken);
+        if (estimate is null)
+        {
+            return;
+        }
+
+        var samples = await db.Telemetry.AsNoTracking()
+            .Where(t => t.JobId == jobId && t.TokensPerSecond > 0)
+            .OrderBy(t => t.Id)
+            .Select(t => new { t.Device, t.TokensPerSecond })
+            .ToListAsync(cancellationToken);
+        var throughputs = samples.Where(s => TelemetryReport.IsGpuDevice(s.Device)).Select(s => s.TokensPerSecond).ToList();
+        if (throughputs.Count == 0)
+        {
+            return;
+        }
+
+        var warmed = throughputs.Count > 1 ? throughputs.Skip(1).Order().ToList() : throughputs;
+        var median = warmed[warmed.Count / 2];
+        var mfu = MfuSample.FromThroughput(estimate, median);
+        await db.MfuSamples.Where(s => s.JobId == jobId).ExecuteDeleteAsync(cancellationToken);
+        db.MfuSamples.Add(new MfuSampleRecord(jobId, mfu.GpuType, mfu.Parameters, mfu.Mfu, median, clock.StoreNow()));
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation(MfuSampleRecord.KeyName))
+        {
+            // A duplicate final sample of the same job stored it first.
+        }
+
+        db.ChangeTracker.Clear();
+        await calibration.RecalibrateAsync(db, cancellationToken);
+    }
+}

@@ -1,0 +1,113 @@
+using Microsoft.EntityFrameworkCore;
+using Scheduler.Application.Admission;
+using Scheduler.Application.Common;
+using Scheduler.Application.Jobs;
+using Scheduler.Testing.Builders;
+
+namespace Scheduler.Application.Tests.Admission;
+
+/// <summary>Telemetry samples for tests: the trainer's payload at a given throughput.</summary>
+internal static class Telemetry
+{
+    public static TelemetryReport Sample(long step, double tokensPerSecond, string? device = "cuda", bool final = false, double? peakMemoryGiB = 3.5) => new()
+    {
+        Step = step,
+        Tokens = step * 8192,
+        Loss = 3.2,
+        TokensPerSecond = tokensPerSecond,
+        StepSeconds = 8192 / tokensPerSecond,
+        AchievedTflops = 40,
+        Mfu = 0.13,
+        PeakMemoryGiB = peakMemoryGiB,
+        LastCheckpointStep = 0,
+        Timestamp = new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero),
+        Device = device,
+        WorldSize = 1,
+        Final = final,
+    };
+
+    /// <summary>Submits a small job and posts a warm-up, a steady and a final sample at <paramref name="tokensPerSecond"/>.</summary>
+    public static async Task<JobDetails> RunAsync(SchedulerFixture fixture, string name, double tokensPerSecond, string device)
+    {
+        var job = (await fixture.SendAsync(new SubmitJob(JobSpecBuilder.AJob(name).Build()))).Value!.Job;
+        await fixture.SendAsync(new RecordTelemetry(job.Id, Sample(10, tokensPerSecond / 3, device)));
+        await fixture.SendAsync(new RecordTelemetry(job.Id, Sample(20, tokensPerSecond, device)));
+        await fixture.SendAsync(new RecordTelemetry(job.Id, Sample(30, tokensPerSecond, device, final: true)));
+        return job;
+    }
+}
+
+public sealed class TelemetryTests(SchedulerFixture fixture) : IClassFixture<SchedulerFixture>, IAsyncLifetime
+{
+    public ValueTask InitializeAsync() => new(fixture.EnsureQueueAsync("research"));
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task Samples_fold_into_the_jobs_measured_progress()
+    {
+        var job = (await fixture.SendAsync(new SubmitJob(JobSpecBuilder.AJob("measured").Build()))).Value!.Job;
+
+        await fixture.SendAsync(new RecordTelemetry(job.Id, Telemetry.Sample(10, 40_000, peakMemoryGiB: 4.0)));
+        var last = await fixture.SendAsync(new RecordTelemetry(job.Id, Telemetry.Sample(30, 50_000, peakMemoryGiB: 3.0)));
+
+        var measured = (await fixture.QueryAsync(new GetJob(job.Id))).Value!.Measured!;
+        Assert.Equal(last.Value, measured);
+        Assert.Equal((30L, 30L * 8192, 50_000.0, 4.0, 2, "cuda"), (measured.Step, measured.Tokens, measured.TokensPerSecond, measured.PeakMemoryGiB, measured.Samples, measured.Device));
+        // 10 steps at 8192/40000 s, then 20 at 8192/50000 s, on one GPU.
+        Assert.Equal(((10 * 8192 / 40_000.0) + (20 * 8192 / 50_000.0)) / 3600, measured.GpuHours, 12);
+        await using var db = fixture.NewDbContext();
+        Assert.Equal(2, await db.Telemetry.CountAsync(t => t.JobId == job.Id, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Telemetry_for_an_unknown_job_is_not_found()
+    {
+        var result = await fixture.SendAsync(new RecordTelemetry(Guid.NewGuid(), Telemetry.Sample(1, 1000)));
+
+        Assert.Equal(FailureKind.NotFound, result.Failure!.Kind);
+    }
+
+    [Fact]
+    public async Task Cpu_runs_are_stored_but_never_calibrate()
+    {
+        for (var i = 0; i < 6; i++)
+        {
+            await Telemetry.RunAsync(fixture, $"cpu-{i}", 1_000, device: i % 2 == 0 ? "cpu" : "ilgpu-cpu");
+        }
+
+        await using var db = fixture.NewDbContext();
+        Assert.Equal(0, await db.MfuSamples.CountAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(18, await db.Telemetry.CountAsync(t => t.Device!.EndsWith("cpu"), TestContext.Current.CancellationToken));
+        var calibration = await fixture.SendAsync(new Recalibrate());
+        Assert.Empty(calibration.Entries);
+    }
+}
+
+public sealed class CalibrationTests(SchedulerFixture fixture) : IClassFixture<SchedulerFixture>, IAsyncLifetime
+{
+    public ValueTask InitializeAsync() => new(fixture.EnsureQueueAsync("research"));
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task Finished_gpu_jobs_calibrate_the_mfu_of_the_next_submission()
+    {
+        var before = (await fixture.SendAsync(new SubmitJob(JobSpecBuilder.AJob("before").Build()))).Value!.Job.Estimate!;
+        // Throughput at which the estimator's FLOP count reaches 30% of the A100's bf16 peak (default MFU 0.45).
+        var tokensPerSecond = 0.30 * before.Gpus * before.PeakTflopsPerGpu * 1e12 / before.FlopsPerToken;
+
+        for (var i = 0; i < 5; i++)
+        {
+            await Telemetry.RunAsync(fixture, $"finished-{i}", tokensPerSecond, device: "cuda");
+        }
+
+        var after = (await fixture.SendAsync(new SubmitJob(JobSpecBuilder.AJob("after").Build()))).Value!.Job.Estimate!;
+        Assert.Equal("calibrated (n=5)", after.MfuSource);
+        Assert.Equal(0.30, after.Mfu, 9);
+        Assert.Equal(before.GpuHours * 0.45 / 0.30, after.GpuHours, 9);
+        var table = await fixture.QueryAsync(new GetCalibration());
+        var entry = Assert.Single(table.Entries);
+        Assert.Equal(("A100-80GB", 5), (entry.GpuType, entry.Samples));
+    }
+}
