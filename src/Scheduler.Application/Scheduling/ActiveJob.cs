@@ -3,7 +3,7 @@ using Scheduler.Domain.Specs;
 
 namespace Scheduler.Application.Scheduling;
 
-/// <summary>A job the scheduler still acts on (Queued, Admitted, Running or Preempted), with its predicted runtime.</summary>
+/// <summary>A job the scheduler still acts on (Queued, Admitted, Running or Preempted).</summary>
 public sealed record ActiveJob(
     Guid Id,
     string Name,
@@ -18,7 +18,6 @@ public sealed record ActiveJob(
     DateTimeOffset QueuedAt,
     DateTimeOffset? StartedAt,
     IReadOnlyList<JobPodPlacement>? Placement,
-    TimeSpan? PredictedRuntime,
     double Progress,
     long? LastCheckpointStep,
     DateTimeOffset? LastCheckpointAt,
