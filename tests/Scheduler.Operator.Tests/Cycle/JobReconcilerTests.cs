@@ -43,12 +43,13 @@ public sealed class JobReconcilerTests
     }
 
     [Fact]
-    public void Live_pods_of_a_job_that_is_no_longer_active_are_deleted()
+    public void Live_pods_and_the_service_of_a_job_that_is_no_longer_active_are_deleted()
     {
         var actions = new JobReconciler().Reconcile([], [Pod("0:Running"), Pod("1:Succeeded:0")], Nodes, Now);
 
-        var stray = Assert.IsType<DeleteStrayPods>(Assert.Single(actions));
-        Assert.Equal([WorkloadNames.Pod("job", JobId, 1, 0)], stray.PodNames);
+        Assert.Equal(2, actions.Count);
+        Assert.Equal([WorkloadNames.Pod("job", JobId, 1, 0)], Assert.IsType<DeleteStrayPods>(actions[0]).PodNames);
+        Assert.Equal(WorkloadNames.Service("job", JobId), Assert.IsType<DeleteJobService>(actions[1]).ServiceName);
     }
 
     [Fact]
@@ -104,6 +105,7 @@ public sealed class JobReconcilerTests
                 Labels = new Dictionary<string, string>
                 {
                     [WorkloadLabels.JobId] = JobId.ToString(),
+                    [WorkloadLabels.JobName] = "job",
                     [WorkloadLabels.Attempt] = "1",
                     [WorkloadLabels.Rank] = parts[0],
                 },
