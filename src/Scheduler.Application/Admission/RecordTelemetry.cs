@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Scheduler.Admission.Calibration;
 using Scheduler.Application.Common;
 using Scheduler.Application.Jobs;
+using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Specs;
 using Scheduler.Domain.Validation;
 using Scheduler.Persistence;
@@ -115,12 +116,35 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
             return Failure.Conflict("step", $"other samples of this job kept arriving at once for {MaxAttempts} attempts; send it again");
         }
 
+        await RecordProgressAsync(job, measurement, cancellationToken);
         if (command.Report.Final == true && TelemetryReport.IsGpuDevice(command.Report.Device))
         {
             await AddCalibrationSampleAsync(job.Id, cancellationToken);
         }
 
         return MeasuredProgress.From(measurement);
+    }
+
+    /// <summary>
+    /// The job's progress and last checkpoint, which the scheduler reads (a resumed attempt's predicted runtime, the work a
+    /// preemption would lose). A single UPDATE that leaves the version alone: a measurement is not a change of state, so it
+    /// must never make the operator's next transition fail its concurrency check.
+    /// </summary>
+    private async ValueTask RecordProgressAsync(Job job, JobMeasurement measurement, CancellationToken cancellationToken)
+    {
+        var training = job.Spec.Training;
+        var fraction = training?.Tokens is > 0 ? measurement.Tokens / training.Tokens.Value
+            : training?.Steps is > 0 ? (double)measurement.Step / training.Steps.Value
+            : 0;
+        var progress = Math.Clamp(double.IsFinite(fraction) ? fraction : 0, 0, 1);
+        var checkpoint = measurement.LastCheckpointStep;
+        var now = clock.StoreNow();
+        await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(
+            set => set
+                .SetProperty(j => j.Progress, progress)
+                .SetProperty(j => j.LastCheckpointAt, j => checkpoint != null && checkpoint != j.LastCheckpointStep ? now : j.LastCheckpointAt)
+                .SetProperty(j => j.LastCheckpointStep, j => checkpoint ?? j.LastCheckpointStep),
+            cancellationToken);
     }
 
     /// <summary>Stores the sample and folds it into the job's measurement in one transaction; null when it kept colliding.</summary>

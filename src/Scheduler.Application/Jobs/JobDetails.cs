@@ -39,6 +39,12 @@ public sealed record JobDetails(
     /// <summary>The Kubernetes namespace of the job's pods (null for a REST job not yet admitted: the configured default).</summary>
     public string? Namespace { get; init; }
 
+    /// <summary>Share of the training done (0–1) as the trainer last reported it.</summary>
+    public double Progress { get; init; }
+
+    /// <summary>The step of the newest checkpoint the trainer reported; a preemption loses only the work after it.</summary>
+    public long? LastCheckpointStep { get; init; }
+
     public static JobDetails From(Job job)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -48,6 +54,8 @@ public sealed record JobDetails(
             PredictedStart = job.PredictedStart,
             Nodes = job.Placement?.OrderBy(p => p.Rank).Select(p => p.Node).ToList(),
             Namespace = job.Namespace,
+            Progress = job.Progress,
+            LastCheckpointStep = job.LastCheckpointStep,
         };
     }
 }

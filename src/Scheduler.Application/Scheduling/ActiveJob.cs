@@ -3,7 +3,10 @@ using Scheduler.Domain.Specs;
 
 namespace Scheduler.Application.Scheduling;
 
-/// <summary>A job the scheduler still acts on (Queued, Admitted, Running or Preempted), with its predicted runtime.</summary>
+/// <summary>
+/// A job the scheduler still acts on (Queued, Admitted, Running or Preempted). <see cref="EstimatedWallHours"/> is the
+/// estimate stored at submission (priced with the MFU calibrated then); absent for jobs stored before estimates were.
+/// </summary>
 public sealed record ActiveJob(
     Guid Id,
     string Name,
@@ -18,7 +21,6 @@ public sealed record ActiveJob(
     DateTimeOffset QueuedAt,
     DateTimeOffset? StartedAt,
     IReadOnlyList<JobPodPlacement>? Placement,
-    TimeSpan? PredictedRuntime,
     double Progress,
     long? LastCheckpointStep,
     DateTimeOffset? LastCheckpointAt,
@@ -26,4 +28,5 @@ public sealed record ActiveJob(
     DateTimeOffset? LastPreemptedAt,
     int FailedAttempts,
     string? PendingReason,
-    DateTimeOffset? PredictedStart);
+    DateTimeOffset? PredictedStart,
+    double? EstimatedWallHours = null);

@@ -28,14 +28,6 @@ internal sealed class AdmitJobValidator : MessageValidator<AdmitJob>
 internal sealed class AdmitJobHandler(SchedulerDbContext db, TimeProvider clock) : ICommandHandler<AdmitJob, Result<JobDetails>>
 {
     public ValueTask<Result<JobDetails>> Handle(AdmitJob command, CancellationToken cancellationToken) =>
-        JobChanges.ApplyAsync(db, command.JobId, job =>
-        {
-            if (job.Version != command.ExpectedVersion)
-            {
-                return Failure.Conflict("version", $"the job is at version {job.Version}, not {command.ExpectedVersion}");
-            }
-
-            job.Admit(command.Placement, command.DefaultNamespace, command.Reason, clock.StoreNow());
-            return null;
-        }, cancellationToken);
+        ExpectedVersion.ChangeAsync(db, command.JobId, command.ExpectedVersion,
+            job => job.Admit(command.Placement, command.DefaultNamespace, command.Reason, clock.StoreNow()), cancellationToken);
 }

@@ -21,14 +21,5 @@ internal sealed class RetryJobValidator : MessageValidator<RetryJob>
 internal sealed class RetryJobHandler(SchedulerDbContext db, TimeProvider clock) : ICommandHandler<RetryJob, Result<JobDetails>>
 {
     public ValueTask<Result<JobDetails>> Handle(RetryJob command, CancellationToken cancellationToken) =>
-        JobChanges.ApplyAsync(db, command.JobId, job =>
-        {
-            if (job.Version != command.ExpectedVersion)
-            {
-                return Failure.Conflict("version", $"the job is at version {job.Version}, not {command.ExpectedVersion}");
-            }
-
-            job.RetryAfterFailure(command.Reason, clock.StoreNow());
-            return null;
-        }, cancellationToken);
+        ExpectedVersion.ChangeAsync(db, command.JobId, command.ExpectedVersion, job => job.RetryAfterFailure(command.Reason, clock.StoreNow()), cancellationToken);
 }

@@ -1,6 +1,8 @@
+using System.Text.Json;
 using k8s.Models;
 using Scheduler.Application.Jobs;
 using Scheduler.Domain.Jobs;
+using Scheduler.Domain.Specs;
 using Scheduler.Kubernetes.Resources;
 
 namespace Scheduler.Operator.CustomResources;
@@ -42,6 +44,11 @@ internal static class TrainingJobStatusBuilder
         }
 
         var final = job is not null && JobStateMachine.IsFinal(job.State);
+        if (pendingReason is null && job is { State: JobState.Queued })
+        {
+            pendingReason = job.BudgetHold ?? job.PendingReason;
+        }
+
         return new TrainingJobStatus
         {
             Phase = job?.State ?? (outcome.Problem?.Kind == SyncProblemKind.InvalidSpec ? JobState.Failed : null),
@@ -50,6 +57,10 @@ internal static class TrainingJobStatusBuilder
             Attempt = job is { Attempt: > 0 } ? job.Attempt : null,
             Conditions = conditions.Count == 0 ? null : [.. conditions.OrderBy(c => Array.IndexOf(Order, c.Type))],
             PendingReason = pendingReason,
+            Estimate = job?.Estimate is { } estimate ? JsonSerializer.SerializeToElement(estimate, JobSpecJson.Options) : null,
+            AssignedNodes = job?.Nodes is { Count: > 0 } nodes && !final ? nodes : null,
+            Progress = job is null ? null : ProgressOf(job),
+            LastCheckpointStep = job?.Measured?.LastCheckpointStep ?? job?.LastCheckpointStep,
             StartTime = events.FirstOrDefault(e => e.To == JobState.Running)?.At is { } started ? Seconds(started) : null,
             CompletionTime = final && events.Count > 0 ? Seconds(events[^1].At) : null,
         };
@@ -80,13 +91,34 @@ internal static class TrainingJobStatusBuilder
                 var update = holds ? !wasTrue : wasTrue || type == TrainingJobConditions.Admitted;
                 if (update)
                 {
-                    conditions = TrainingJobConditions.Set(conditions, type, holds, e.Reason, $"The job is {e.To}: {e.Reason}.", Seconds(e.At));
+                    conditions = TrainingJobConditions.Set(conditions, type, holds, ReasonOf(e), $"The job is {e.To}: {e.Reason}.", Seconds(e.At));
                 }
             }
         }
 
         return conditions;
     }
+
+    /// <summary>
+    /// A condition's reason is a CamelCase word by Kubernetes convention: the event's own reason when it is one
+    /// (<c>CancelledByUser</c>), else the state it led to; the event's words stay in the message.
+    /// </summary>
+    private static string ReasonOf(JobEventDetails e) =>
+        e.Reason.Length is > 0 and <= 128 && char.IsAsciiLetter(e.Reason[0]) && e.Reason.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')
+            ? e.Reason
+            : e.To.ToString();
+
+    /// <summary>Measured step and tokens from telemetry beside the fraction done; none before the first sample.</summary>
+    private static TrainingJobProgress? ProgressOf(JobDetails job) =>
+        job.Measured is null && job.Progress <= 0
+            ? null
+            : new TrainingJobProgress
+            {
+                Step = job.Measured?.Step,
+                Tokens = job.Measured?.Tokens,
+                TotalSteps = job.Spec.Training?.Steps,
+                Fraction = Math.Round(job.Progress, 4),
+            };
 
     /// <summary>One condition set now, keeping its transition time from <paramref name="previous"/> when its status did not flip.</summary>
     private static IReadOnlyList<V1Condition> Keep(TrainingJobStatus? previous, string type, bool status, string reason, string message, DateTimeOffset now) =>

@@ -51,6 +51,10 @@ public sealed class JobReconciler(int backoffLimit = 3)
                 foreach (var group in live.GroupBy(p => p.Namespace()))
                 {
                     actions.Add(new DeleteStrayPods(id, group.Select(p => p.Name()).ToList(), group.Key));
+                    if (group.First().Metadata.Labels.TryGetValue(WorkloadLabels.JobName, out var jobName))
+                    {
+                        actions.Add(new DeleteJobService(id, WorkloadNames.Service(jobName, id), group.Key));
+                    }
                 }
             }
         }

@@ -16,3 +16,6 @@ public sealed record CreateMissingPods(Guid JobId, IReadOnlyList<int> Ranks) : R
 
 /// <summary>Pods we own that belong to no active attempt (cancelled, finished, superseded): delete them.</summary>
 public sealed record DeleteStrayPods(Guid JobId, IReadOnlyList<string> PodNames, string Namespace) : ReconcileAction(JobId);
+
+/// <summary>The headless Service of a job that ended outside the cycle (a REST cancel): delete it with the job's last pods.</summary>
+public sealed record DeleteJobService(Guid JobId, string ServiceName, string Namespace) : ReconcileAction(JobId);

@@ -103,6 +103,9 @@ public sealed partial class SchedulingCycle(
                     }
 
                     break;
+                case DeleteJobService service:
+                    await workloads.DeleteServiceAsync(service.ServiceName, service.Namespace, cancellationToken);
+                    break;
             }
         }
 

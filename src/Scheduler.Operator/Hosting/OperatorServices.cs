@@ -85,6 +85,7 @@ public static class OperatorServices
             ControlPlaneUrl = () => settings.Kubernetes.TelemetryUrl ?? OwnAddress(provider, mode),
         }));
         services.TryAddSingleton<WorkloadClient>();
+        services.TryAddSingleton(provider => new PredictedRuntimes(provider.GetRequiredService<GpuCatalog>()));
         services.TryAddSingleton<IOperatorStore, MediatorOperatorStore>();
         services.TryAddSingleton<SchedulingCycle>();
         services.TryAddSingleton(provider => new CycleTrigger(provider.GetRequiredService<TimeProvider>(), settings.Intervals.CycleDebounce));

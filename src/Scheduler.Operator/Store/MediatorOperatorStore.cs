@@ -11,7 +11,7 @@ namespace Scheduler.Operator.Store;
 /// <see cref="IOperatorStore"/> over the application's use cases: one DI scope (one DbContext) per call, so the singleton
 /// operator never holds a context across cycles.
 /// </summary>
-internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, OperatorSettings settings) : IOperatorStore
+internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, OperatorSettings settings, PredictedRuntimes runtimes) : IOperatorStore
 {
     public async Task<IReadOnlyList<OperatorQueue>> QueuesAsync(CancellationToken cancellationToken)
     {
@@ -22,6 +22,7 @@ internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, Operato
     public async Task<IReadOnlyList<OperatorJob>> ActiveJobsAsync(CancellationToken cancellationToken)
     {
         var jobs = await SendAsync(sender => sender.Send(new ListActiveJobs(), cancellationToken));
+        runtimes.Retain(jobs.Select(j => j.Id).ToHashSet());
         return jobs.Select(ToOperatorJob).ToList();
     }
 
@@ -80,7 +81,7 @@ internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, Operato
         QueuedAt = j.QueuedAt,
         StartedAt = j.StartedAt,
         Placement = j.Placement,
-        PredictedRuntime = j.PredictedRuntime,
+        PredictedRuntime = runtimes.Of(j.Id, j.Spec, j.EstimatedWallHours),
         Progress = j.Progress,
         LastCheckpointAt = j.LastCheckpointAt,
         LastCheckpointStep = j.LastCheckpointStep,

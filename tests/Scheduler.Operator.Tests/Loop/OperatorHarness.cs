@@ -141,6 +141,12 @@ internal sealed class OperatorHarness : IAsyncDisposable
         return result.Value;
     }
 
+    public async Task TransitionAsync(Guid id, JobState to) =>
+        Assert.True((await SendAsync(new TransitionJob(id, to, "moved by the test"))).IsSuccess);
+
+    public async Task<IReadOnlyList<Scheduler.Application.Scheduling.QueueUsage>> QueueUsageAsync(TimeSpan halfLife) =>
+        await SendAsync(new Scheduler.Application.Scheduling.ListQueueUsage(halfLife));
+
     public async Task CancelAsync(Guid id) => Assert.True((await SendAsync(new CancelJob(id))).IsSuccess);
 
     /// <summary>Waits until the job is in <paramref name="state"/>; fails with its last state and reason otherwise.</summary>

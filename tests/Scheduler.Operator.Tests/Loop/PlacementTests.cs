@@ -82,7 +82,7 @@ public sealed class PlacementTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Cancelling_a_running_job_deletes_its_pods()
+    public async Task Cancelling_a_running_job_deletes_its_pods_and_service()
     {
         var job = await _harness.SubmitAsync(OperatorHarness.RunningFor(AJob("cancelled"), TimeSpan.FromSeconds(30)));
         await _harness.WaitForStateAsync(job.Id, JobState.Running);
@@ -91,5 +91,8 @@ public sealed class PlacementTests : IAsyncLifetime
 
         await OperatorHarness.WaitUntilAsync(async () => (await _harness.PodsOfAsync(job.Id)).All(p => p.Metadata.DeletionTimestamp is not null),
             because: () => "the cancelled job's pod was not deleted");
+        await OperatorHarness.WaitUntilAsync(
+            async () => (await _harness.Client.CoreV1.ListNamespacedServiceAsync("training")).Items.All(s => s.Name() != WorkloadNames.Service("cancelled", job.Id)),
+            because: () => "the cancelled job's service was not deleted");
     }
 }

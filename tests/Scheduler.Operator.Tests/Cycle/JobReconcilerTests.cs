@@ -1,0 +1,122 @@
+using System.Globalization;
+using k8s.Models;
+using Scheduler.Domain.Jobs;
+using Scheduler.Operator.Cycle;
+using Scheduler.Operator.Pods;
+using Scheduler.Operator.Store;
+using static Scheduler.Testing.Builders.JobSpecBuilder;
+
+namespace Scheduler.Operator.Tests.Cycle;
+
+public sealed class JobReconcilerTests
+{
+    private static readonly Guid JobId = Guid.Parse("0194a2b3-0000-7000-8000-000000000001");
+    private static readonly DateTimeOffset Now = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+    private static readonly HashSet<string> Nodes = ["node-a", "node-b"];
+
+    public static TheoryData<string, JobState, int, string[], string> Outcomes => new()
+    {
+        // name, job state, failed attempts, pods (rank:phase[:exit][@node]), expected action
+        { "all ranks running", JobState.Admitted, 0, ["0:Running", "1:Running"], "Move Running" },
+        { "a rank missing after a crash", JobState.Admitted, 0, ["0:Running"], "Create 1" },
+        { "all ranks succeeded", JobState.Running, 0, ["0:Succeeded:0", "1:Succeeded:0"], "Move Succeeded" },
+        { "invalid spec", JobState.Running, 0, ["0:Failed:64", "1:Running"], "Move Failed" },
+        { "malformed data", JobState.Running, 0, ["0:Failed:65", "1:Running"], "Move Failed" },
+        { "checkpointed after SIGTERM", JobState.Running, 0, ["0:Failed:75", "1:Failed:75"], "Move Queued" },
+        { "crash within the backoff limit", JobState.Running, 1, ["0:Failed:1", "1:Running"], "Retry" },
+        { "crash at the backoff limit", JobState.Running, 2, ["0:Failed:1", "1:Running"], "Move Failed" },
+        { "pod on a removed node", JobState.Running, 0, ["0:Running@node-gone", "1:Running"], "Move Queued" },
+        { "preempted, pods still stopping", JobState.Preempted, 0, ["0:Running", "1:Failed:75"], "none" },
+        { "preempted, pods stopped", JobState.Preempted, 0, ["0:Failed:75"], "Move Queued" },
+        { "running and healthy", JobState.Running, 0, ["0:Running", "1:Running"], "none" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Outcomes))]
+    public void Pod_outcomes_drive_the_job_state(string name, JobState state, int failedAttempts, string[] pods, string expected)
+    {
+        var job = Job(state, failedAttempts);
+
+        var actions = new JobReconciler(backoffLimit: 2).Reconcile([job], pods.Select(Pod).ToList(), Nodes, Now);
+
+        Assert.True(Describe(actions) == expected, $"{name}: expected {expected}, got {Describe(actions)}");
+    }
+
+    [Fact]
+    public void Live_pods_and_the_service_of_a_job_that_is_no_longer_active_are_deleted()
+    {
+        var actions = new JobReconciler().Reconcile([], [Pod("0:Running"), Pod("1:Succeeded:0")], Nodes, Now);
+
+        Assert.Equal(2, actions.Count);
+        Assert.Equal([WorkloadNames.Pod("job", JobId, 1, 0)], Assert.IsType<DeleteStrayPods>(actions[0]).PodNames);
+        Assert.Equal(WorkloadNames.Service("job", JobId), Assert.IsType<DeleteJobService>(actions[1]).ServiceName);
+    }
+
+    [Fact]
+    public void Pods_of_an_earlier_attempt_are_deleted()
+    {
+        var old = Pod("0:Failed:1");
+        old.Metadata.Labels[WorkloadLabels.Attempt] = "0";
+
+        var actions = new JobReconciler().Reconcile([Job(JobState.Running, 0) with { Placement = [Placement(0)] }], [old, Pod("0:Running")], Nodes, Now);
+
+        Assert.IsType<DeleteStrayPods>(Assert.Single(actions));
+    }
+
+    private static string Describe(IReadOnlyList<ReconcileAction> actions) => actions.SingleOrDefault() switch
+    {
+        null => "none",
+        MoveJob { CountsAsFailure: true, To: JobState.Queued } => "Retry",
+        MoveJob move => $"Move {move.To}",
+        CreateMissingPods create => $"Create {string.Join(',', create.Ranks)}",
+        var other => other!.GetType().Name,
+    };
+
+    private static OperatorJob Job(JobState state, int failedAttempts) => new()
+    {
+        Id = JobId,
+        Name = "job",
+        Queue = "research",
+        Namespace = "training",
+        PriorityClass = "normal",
+        State = state,
+        Spec = AJob("job").Build(),
+        Attempt = 1,
+        Version = 3,
+        FailedAttempts = failedAttempts,
+        Placement = [Placement(0), Placement(1)],
+    };
+
+    private static JobPodPlacement Placement(int rank) => new(rank, rank == 0 ? "node-a" : "node-b", [0, 1, 2, 3, 4, 5, 6, 7], 1000, 0, 0);
+
+    /// <summary><c>rank:phase[:exit][@node]</c>.</summary>
+    private static V1Pod Pod(string text)
+    {
+        var node = text.Contains('@', StringComparison.Ordinal) ? text[(text.IndexOf('@', StringComparison.Ordinal) + 1)..] : null;
+        var parts = (node is null ? text : text[..text.IndexOf('@', StringComparison.Ordinal)]).Split(':');
+        var rank = int.Parse(parts[0], CultureInfo.InvariantCulture);
+        int? exit = parts.Length > 2 ? int.Parse(parts[2], CultureInfo.InvariantCulture) : null;
+        return new V1Pod
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = WorkloadNames.Pod("job", JobId, 1, rank),
+                NamespaceProperty = "training",
+                Labels = new Dictionary<string, string>
+                {
+                    [WorkloadLabels.JobId] = JobId.ToString(),
+                    [WorkloadLabels.JobName] = "job",
+                    [WorkloadLabels.Attempt] = "1",
+                    [WorkloadLabels.Rank] = parts[0],
+                },
+            },
+            Spec = new V1PodSpec { NodeName = node ?? (rank == 0 ? "node-a" : "node-b"), Containers = [] },
+            Status = new V1PodStatus
+            {
+                Phase = parts[1],
+                ContainerStatuses = exit is null ? null :
+                    [new V1ContainerStatus { Name = "trainer", Image = "x", ImageID = "x", Ready = false, RestartCount = 0, State = new V1ContainerState { Terminated = new V1ContainerStateTerminated { ExitCode = exit.Value } } }],
+            },
+        };
+    }
+}
