@@ -62,9 +62,16 @@ bench-trace:
 bench-trainer-gpu:
 	$(DOTNET) run --project src/Scheduler.Trainer -c $(CONFIG) -- bench --device cuda
 
-e2e:
+# The E2E-tagged scenarios against the cluster of KUBECONFIG (a disposable kind or k3d cluster: docs/e2e.md).
+e2e: build
 	@if [ -z "$${KUBECONFIG:-}" ]; then echo "make e2e needs KUBECONFIG pointing at a disposable cluster (see docs/e2e.md)"; exit 2; fi
-	GPU_SCHEDULER_E2E=1 $(DOTNET) test --solution Scheduler.sln -c $(CONFIG) --no-progress --ignore-exit-code 8 --filter-trait "Category=E2E"
+	@set -euo pipefail; \
+	if [ -z "$${SCHEDULER_TEST_DB:-}" ]; then \
+	  pgdir=$$(mktemp -d /var/tmp/scheduler-e2e-pg.XXXXXX); port=$$(.ci/postgres.sh free-port); \
+	  export SCHEDULER_TEST_DB="$$(.ci/postgres.sh start $$pgdir $$port --throwaway)"; \
+	  trap ".ci/postgres.sh stop $$pgdir; rm -rf $$pgdir" EXIT; \
+	fi; \
+	GPU_SCHEDULER_E2E=1 $(DOTNET) test --solution Scheduler.sln -c $(CONFIG) --no-build --no-progress --ignore-exit-code 8 --filter-trait "Category=E2E"
 
 clean:
 	$(DOTNET) clean Scheduler.sln -nologo -v:q

@@ -29,8 +29,7 @@ public sealed class KubectlSyncTests(SyncDatabase database) : SyncTest(database)
         var get = await EventuallyAsync(() => kubectl.RunAsync("get", "trainingjobs"), r => r.Output.Contains("Queued", StringComparison.Ordinal));
         var lines = get.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Matches(@"^NAME\s+QUEUE\s+PHASE\s+GPUS\s+PRED-GPU-HOURS\s+AGE", lines[0]);
-        // Pred-GPU-Hours stays empty until submission stores the estimate (status.estimate).
-        Assert.Matches(@"^gpt2-small\s+research\s+Queued\s+8\s+\S*\s*\d+s$", lines[1].TrimEnd());
+        Assert.Matches(@"^gpt2-small\s+research\s+Queued\s+8\s+\d+(\.\d+)?\s+\d+s$", lines[1].TrimEnd());
         var queues = await EventuallyAsync(() => kubectl.RunAsync("get", "gpuqueues"), r => r.Output.Contains("research", StringComparison.Ordinal));
         Assert.Matches(@"research\s+ml\s+1\s+1\s+0\s+\d+s", queues.Output);
         var jobId = (await kubectl.RunAsync("get", "tj", "gpt2-small", "-o", "jsonpath={.status.jobId}")).Output;

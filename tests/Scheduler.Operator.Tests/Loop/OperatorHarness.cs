@@ -16,6 +16,7 @@ using Scheduler.Domain.Queues;
 using Scheduler.Domain.Specs;
 using Scheduler.Kubernetes.Watching;
 using Scheduler.Operator.Cycle;
+using Scheduler.Operator.CustomResources;
 using Scheduler.Operator.Hosting;
 using Scheduler.Operator.Pods;
 using Scheduler.Simulation.Cluster;
@@ -58,7 +59,7 @@ internal sealed class OperatorHarness : IAsyncDisposable
 
     public int BackoffLimit { get; }
 
-    public static async Task<OperatorHarness> StartAsync(string purpose, int a100Nodes = 2, int h100Nodes = 0, int backoffLimit = 2)
+    public static async Task<OperatorHarness> StartAsync(string purpose, int a100Nodes = 2, int h100Nodes = 0, int backoffLimit = 2, double clockSpeed = ClockSpeed)
     {
         var database = await PostgresServer.CreateDatabaseAsync(purpose);
         var pools = new List<SimulatedNodePool>();
@@ -75,7 +76,7 @@ internal sealed class OperatorHarness : IAsyncDisposable
         var cluster = await SimulatedCluster.StartAsync(new SimulatedClusterOptions
         {
             NodePools = pools,
-            ClockSpeed = ClockSpeed,
+            ClockSpeed = clockSpeed,
             TickInterval = TimeSpan.FromMilliseconds(50),
         });
         var builder = Host.CreateApplicationBuilder();
@@ -88,7 +89,7 @@ internal sealed class OperatorHarness : IAsyncDisposable
     }
 
     /// <summary>An operator host on this database and cluster; started, so it campaigns for leadership at once.</summary>
-    public async Task<OperatorInstance> StartOperatorAsync(string identity)
+    public async Task<OperatorInstance> StartOperatorAsync(string identity, bool syncCustomResources = false)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -109,6 +110,11 @@ internal sealed class OperatorHarness : IAsyncDisposable
         builder.Services.AddSingleton(Prometheus.Metrics.NewCustomRegistry());
         builder.Services.AddSingleton(new ResourceWatcherOptions { InitialBackoff = TimeSpan.FromMilliseconds(50), MaxBackoff = TimeSpan.FromSeconds(1) });
         builder.Services.AddSingleton<IKubernetes>(Cluster.CreateClient());
+        if (syncCustomResources)
+        {
+            builder.Services.AddCustomResourceSync(new CustomResourceSyncOptions { ResyncInterval = TimeSpan.FromMilliseconds(200) });
+        }
+
         builder.AddOperatorLoop(OperatorServices.ReadSettings(builder.Configuration), KubernetesMode.Simulated);
         var host = builder.Build();
         await host.StartAsync();
