@@ -1,10 +1,13 @@
 using Scheduler.Api.Apis;
 using Scheduler.Api.Hosting;
 using Scheduler.Application;
+using Scheduler.Dashboard;
+using Scheduler.Operator.Metrics;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddApplicationServices();
 builder.AddApiServices();
+builder.AddDashboardServices();
 
 var app = builder.Build();
 if (MigrateCommand.IsRequested(args))
@@ -17,6 +20,9 @@ app.MapHealthApi();
 app.MapApiDocs();
 app.MapJobsApiV1();
 app.MapQueuesApiV1();
+app.MapDashboardApiV1();
+app.MapDashboard();
+app.MapSchedulerMetrics();
 await app.RunAsync();
 return 0;
 
