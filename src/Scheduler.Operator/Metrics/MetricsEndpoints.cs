@@ -19,7 +19,12 @@ public static class MetricsEndpoints
         // Our own registry rather than prometheus-net's static default: no shared state between hosts in one process (tests).
         services.TryAddSingleton(_ => new SchedulerMetrics(Prometheus.Metrics.NewCustomRegistry()));
         services.TryAddSingleton<StateGauges>();
-        services.AddSingleton<IPipelineBehavior<SubmitJob, Result<SubmittedJob>>, SubmissionMetrics>();
+        // First in the collection, so the outermost behaviour: it also sees the submissions the validation behaviour rejects.
+        if (!services.Any(d => d.ImplementationType == typeof(SubmissionMetrics)))
+        {
+            services.Insert(0, ServiceDescriptor.Singleton<IPipelineBehavior<SubmitJob, Result<SubmittedJob>>, SubmissionMetrics>());
+        }
+
         return services;
     }
 
