@@ -83,7 +83,7 @@ internal sealed class GetClusterDashboardHandler(SchedulerDbContext db, ICluster
         }
 
         var jobs = await db.Jobs.AsNoTracking()
-            .Where(j => j.UpdatedAt >= from || j.State == JobState.Admitted || j.State == JobState.Running)
+            .Where(GpuHolding.HeldGpusSince(from))
             .Select(j => new { j.Id, j.Spec })
             .ToListAsync(cancellationToken);
         var ids = jobs.Select(j => j.Id).ToList();

@@ -52,7 +52,7 @@ internal sealed class GetQueuesDashboardHandler(
             .Select(g => new { g.Key.Queue, g.Key.State, g.Key.PriorityClass, Count = g.Count() })
             .ToListAsync(cancellationToken);
         var holders = await db.Jobs.AsNoTracking()
-            .Where(j => j.State == JobState.Admitted || j.State == JobState.Running)
+            .Where(GpuHolding.HoldsGpusNow)
             .Select(j => new { j.Id, j.Queue, j.Spec })
             .ToListAsync(cancellationToken);
         var placedTypes = ClusterAllocation.PlacedGpuTypes(await cluster.ReadAsync(cancellationToken));
@@ -97,7 +97,7 @@ internal sealed class GetQueuesDashboardHandler(
         var period = budget.Period ?? BudgetPeriod.Week;
         var start = PeriodStart(period, now);
         var jobs = await db.Jobs.AsNoTracking()
-            .Where(j => j.Queue == queue && (j.UpdatedAt >= start || j.State == JobState.Admitted || j.State == JobState.Running))
+            .Where(j => j.Queue == queue).Where(GpuHolding.HeldGpusSince(start))
             .Select(j => new { j.Id, j.Spec })
             .ToListAsync(cancellationToken);
         var ids = jobs.Select(j => j.Id).ToList();

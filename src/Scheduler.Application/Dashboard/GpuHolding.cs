@@ -1,10 +1,11 @@
+using System.Linq.Expressions;
 using Scheduler.Domain.Catalog;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Specs;
 
 namespace Scheduler.Application.Dashboard;
 
-/// <summary>A stretch of time during which a job held its GPUs (it was Admitted or Running).</summary>
+/// <summary>A stretch of time during which a job held its GPUs (Admitted, Running, or Preempted within its grace period).</summary>
 public readonly record struct HoldInterval(DateTimeOffset Start, DateTimeOffset End)
 {
     public double HoursWithin(DateTimeOffset from, DateTimeOffset to)
@@ -18,12 +19,19 @@ public readonly record struct HoldInterval(DateTimeOffset Start, DateTimeOffset 
 }
 
 /// <summary>
-/// When jobs held GPUs, derived from their stored transitions: from entering Admitted or Running until leaving both.
+/// When jobs held GPUs, derived from their stored transitions: from entering a state that holds resources
+/// (<see cref="JobStateMachine.HoldsResources"/>) until leaving them.
 /// The allocation-over-time chart, the budget bars and "GPU-hours so far" all read this, so no extra table is needed.
 /// </summary>
 public static class GpuHolding
 {
-    public static bool Holds(JobState state) => state is JobState.Admitted or JobState.Running;
+    /// <summary>In SQL: the job holds GPUs now (<see cref="JobStateMachine.HoldsResources"/>).</summary>
+    public static readonly Expression<Func<Job, bool>> HoldsGpusNow =
+        j => j.State == JobState.Admitted || j.State == JobState.Running || j.State == JobState.Preempted;
+
+    /// <summary>In SQL: the job held GPUs at some time since <paramref name="since"/> (changed since, or holds them now).</summary>
+    public static Expression<Func<Job, bool>> HeldGpusSince(DateTimeOffset since) =>
+        j => j.UpdatedAt >= since || j.State == JobState.Admitted || j.State == JobState.Running || j.State == JobState.Preempted;
 
     /// <summary>The job's intervals from its events (any order); one still open at <paramref name="now"/> ends there.</summary>
     public static IReadOnlyList<HoldInterval> Intervals(IEnumerable<JobEvent> events, DateTimeOffset now)
@@ -33,7 +41,7 @@ public static class GpuHolding
         DateTimeOffset? since = null;
         foreach (var e in events.OrderBy(e => e.Sequence))
         {
-            if (Holds(e.To))
+            if (JobStateMachine.HoldsResources(e.To))
             {
                 since ??= e.At;
             }
