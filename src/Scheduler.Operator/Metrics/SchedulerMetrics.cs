@@ -102,10 +102,4 @@ public sealed class SchedulerMetrics
             EstimatorMemoryError.WithLabels(gpuType).Observe((measured - predictedPeakMemoryGiB.Value) / predictedPeakMemoryGiB.Value);
         }
     }
-
-    /// <summary>Every metric name the registry exports (histograms as their base name), for documentation and dashboard checks.</summary>
-    public IReadOnlyList<string> Names => typeof(SchedulerMetrics).GetProperties()
-        .Where(p => typeof(Collector).IsAssignableFrom(p.PropertyType))
-        .Select(p => ((Collector)p.GetValue(this)!).Name)
-        .ToList();
 }
