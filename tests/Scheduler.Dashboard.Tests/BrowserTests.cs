@@ -132,6 +132,25 @@ public sealed class BrowserTests(DashboardHost host, Browser browser) : IClassFi
     }
 
     [Fact]
+    public async Task Jobs_page_lists_the_newest_job_first_with_its_state_and_reason()
+    {
+        Browser.RequireChromium();
+        await host.PutQueueAsync("ui-list", ResearchQueue);
+        var cancelled = await host.SubmitAsync("ui-list", "list-older");
+        await host.TransitionAsync(cancelled, JobState.Cancelled, "CancelledByUser");
+        await host.SubmitAsync("ui-list", "list-newest");
+
+        var page = await browser.OpenAsync(host.BaseAddress, "#/jobs", Browser.Desktop);
+        var rows = page.Locator("tbody tr[data-job^='list-']");
+        await Expect(rows).ToHaveCountAsync(2);
+        Assert.Equal(["list-newest", "list-older"], await rows.EvaluateAllAsync<string[]>("rs => rs.map(r => r.dataset.job)"));
+        await Expect(rows.Nth(1)).ToContainTextAsync("Cancelled");
+        await Expect(rows.Nth(1).Locator(".reason")).ToHaveTextAsync("CancelledByUser");
+        await Browser.ScreenshotAsync(page, "jobs-desktop");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Pages_have_a_skip_link_labelled_controls_and_readable_contrast()
     {
         Browser.RequireChromium();

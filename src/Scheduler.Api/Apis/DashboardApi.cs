@@ -3,6 +3,7 @@ using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Scheduler.Api.Http;
 using Scheduler.Application.Dashboard;
+using Scheduler.Application.Jobs;
 
 namespace Scheduler.Api.Apis;
 
@@ -16,6 +17,8 @@ public static class DashboardApi
             .WithSummary("Every queue: quota bars per GPU type, budget, counts, and its pending jobs in scheduling order with reasons");
         api.MapGet("/cluster", GetClusterAsync).WithName("GetClusterDashboard")
             .WithSummary("GPUs by node and type, the allocation ratio over the last `hours` (1–72, default 1), running jobs");
+        api.MapGet("/jobs", ListRecentJobsAsync).WithName("ListRecentJobs")
+            .WithSummary("The most recently submitted jobs of every queue, newest first (`limit` 1–500, default 100)");
         api.MapGet("/jobs/{id}", GetJobAsync).WithName("GetJobDashboard")
             .WithSummary("A job with its estimate beside measured values, progress, timeline and pods");
         return api;
@@ -34,6 +37,18 @@ public static class DashboardApi
         }
 
         return TypedResults.Ok(await sender.Send(new GetClusterDashboard(window), cancellationToken));
+    }
+
+    internal static async Task<Results<Ok<IReadOnlyList<JobDetails>>, ProblemHttpResult>> ListRecentJobsAsync(
+        string? limit, ISender sender, CancellationToken cancellationToken)
+    {
+        var count = ListRecentJobs.DefaultLimit;
+        if (limit is not null && !int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out count))
+        {
+            return Problems.Invalid("limit", $"must be a whole number between 1 and {ListRecentJobs.MaxLimit}");
+        }
+
+        return TypedResults.Ok(await sender.Send(new ListRecentJobs(count), cancellationToken));
     }
 
     internal static async Task<Results<Ok<JobDashboard>, ProblemHttpResult>> GetJobAsync(string id, ISender sender, CancellationToken cancellationToken) =>
