@@ -37,7 +37,7 @@ public sealed class MetricsTests(DashboardHost host) : IClassFixture<DashboardHo
     }
 
     [Fact]
-    public async Task Rejected_and_duplicate_submissions_are_counted_apart()
+    public async Task Rejected_and_duplicate_submissions_are_counted_apart_and_rejections_of_invalid_specs_name_no_queue()
     {
         await host.PutQueueAsync("metrics-outcomes", new { nominalQuota = new Dictionary<string, int> { ["A100-80GB"] = 4 } });
         await host.SubmitAsync("metrics-outcomes", "same");
@@ -56,7 +56,8 @@ public sealed class MetricsTests(DashboardHost host) : IClassFixture<DashboardHo
         var scrape = await ScrapeAsync();
         Assert.Equal(1, scrape.Value("gpu_scheduler_submissions_total", ("queue", "metrics-outcomes"), ("outcome", "accepted")));
         Assert.Equal(1, scrape.Value("gpu_scheduler_submissions_total", ("queue", "metrics-outcomes"), ("outcome", "duplicate")));
-        Assert.Equal(1, scrape.Value("gpu_scheduler_submissions_total", ("queue", "metrics-outcomes"), ("outcome", "rejected")));
+        Assert.Null(scrape.Value("gpu_scheduler_submissions_total", ("queue", "metrics-outcomes"), ("outcome", "rejected")));
+        Assert.True(scrape.Value("gpu_scheduler_submissions_total", ("queue", ""), ("outcome", "rejected")) >= 1);
     }
 
     [Fact]
