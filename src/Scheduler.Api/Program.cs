@@ -1,12 +1,15 @@
 using Scheduler.Api.Apis;
 using Scheduler.Api.Hosting;
 using Scheduler.Application;
+using Scheduler.Dashboard;
 using Scheduler.Operator.Hosting;
+using Scheduler.Operator.Metrics;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddApplicationServices();
 builder.AddApiServices();
 builder.AddOperator();
+builder.AddDashboardServices();
 
 var app = builder.Build();
 if (MigrateCommand.IsRequested(args))
@@ -20,6 +23,9 @@ app.MapApiDocs();
 app.MapJobsApiV1();
 app.MapQueuesApiV1();
 app.MapAdmissionApiV1();
+app.MapDashboardApiV1();
+app.MapDashboard();
+app.MapSchedulerMetrics();
 await app.RunAsync();
 return 0;
 

@@ -15,8 +15,11 @@ public static class DashboardEndpoints
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapGet("/ui", () => TypedResults.Redirect("/ui/")).ExcludeFromDescription();
-        endpoints.MapGet("/ui/{**path}", (string? path) => Serve(path)).ExcludeFromDescription();
+        // One route: "/ui" and "/ui/" both match it (routing ignores a trailing slash), so only the bare form is redirected,
+        // to give the page's relative URLs a base.
+        endpoints.MapGet("/ui/{**path}", (string? path, HttpRequest request) =>
+                request.Path.Value?.EndsWith('/') == false && string.IsNullOrEmpty(path) ? TypedResults.Redirect("/ui/") : Serve(path))
+            .ExcludeFromDescription();
         return endpoints;
     }
 

@@ -29,10 +29,25 @@ public sealed class DockerfileTests
         var dockerfile = Dockerfile.Parse("api", File.ReadAllText(RepoPaths.InRoot("src", "Scheduler.Api", "Dockerfile")));
 
         Assert.Contains(DockerfileTests.Dockerfiles, d => d == "src/Scheduler.Api/Dockerfile");
-        Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:10.0", dockerfile.Stages[0].Image, StringComparison.Ordinal);
+        Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:10.0", dockerfile.Stages.Single(s => s.Alias == "build").Image, StringComparison.Ordinal);
         Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:10.0", dockerfile.Final.Image, StringComparison.Ordinal);
         Assert.Equal("1654", dockerfile.Final.Last("USER")!.Arguments);
         Assert.Equal(["dotnet", "Scheduler.Api.dll"], Dockerfile.ExecForm(dockerfile.Final.Last("ENTRYPOINT")!.Arguments));
+    }
+
+    [Fact]
+    public void Control_plane_image_vendors_the_dashboard_assets_with_npm_from_the_lock_file()
+    {
+        var dockerfile = Dockerfile.Parse("api", File.ReadAllText(RepoPaths.InRoot("src", "Scheduler.Api", "Dockerfile")));
+        var assets = dockerfile.Stages.Single(s => s.Alias == "dashboard-assets");
+        var build = dockerfile.Stages.Single(s => s.Alias == "build");
+
+        Assert.StartsWith("node:", assets.Image, StringComparison.Ordinal);
+        Assert.Contains(assets.All("COPY"), c => c.Arguments.Contains("src/Scheduler.Dashboard/package-lock.json", StringComparison.Ordinal));
+        Assert.Contains(assets.All("RUN"), r => r.Arguments.StartsWith("npm ci", StringComparison.Ordinal) && r.Arguments.Contains("npm run --silent vendor", StringComparison.Ordinal));
+        // The dashboard project skips its own npm step when this file exists (VendorDashboardAssets in its csproj).
+        Assert.Contains(build.All("COPY"), c => c.Arguments == "--from=dashboard-assets /dashboard/wwwroot/vendor/ src/Scheduler.Dashboard/wwwroot/vendor/");
+        Assert.Contains("!Exists('wwwroot/vendor/uPlot.iife.min.js')", File.ReadAllText(RepoPaths.InRoot("src", "Scheduler.Dashboard", "Scheduler.Dashboard.csproj")), StringComparison.Ordinal);
     }
 
     public static TheoryData<string, string> BrokenDockerfiles { get; } = new()

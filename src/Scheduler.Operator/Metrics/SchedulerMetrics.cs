@@ -9,6 +9,9 @@ namespace Scheduler.Operator.Metrics;
 public sealed class SchedulerMetrics
 {
     public const string Prefix = "gpu_scheduler_";
+    public const string AcceptedOutcome = "accepted";
+    public const string DuplicateOutcome = "duplicate";
+    public const string RejectedOutcome = "rejected";
 
     public SchedulerMetrics(CollectorRegistry registry)
     {
@@ -66,4 +69,37 @@ public sealed class SchedulerMetrics
     public Gauge Mfu { get; }
 
     public Counter Submissions { get; }
+
+    /// <summary>The operator loop: once per scheduling cycle, snapshot to applied decisions.</summary>
+    public void RecordCycle(TimeSpan duration) => CycleDuration.Observe(duration.TotalSeconds);
+
+    /// <summary>The operator loop: once per job placed (Admitted), with its wait since submission or requeue.</summary>
+    public void RecordPlacement(string queue, string gpuType, TimeSpan waited)
+    {
+        Placements.WithLabels(queue, gpuType).Inc();
+        AdmissionWait.WithLabels(queue).Observe(Math.Max(0, waited.TotalSeconds));
+    }
+
+    /// <summary>The operator loop: once per victim; <paramref name="reason"/> is <c>priority</c> or <c>reclaim</c>.</summary>
+    public void RecordPreemption(string victimQueue, string reason) => Preemptions.WithLabels(victimQueue, reason).Inc();
+
+    /// <summary>Once per submission: <see cref="AcceptedOutcome"/>, <see cref="DuplicateOutcome"/> or <see cref="RejectedOutcome"/>.</summary>
+    public void RecordSubmission(string queue, string outcome) => Submissions.WithLabels(queue, outcome).Inc();
+
+    /// <summary>
+    /// When a job ends Succeeded with telemetry: the estimator's error as (measured − predicted) ÷ predicted. Memory is
+    /// skipped when either side is unknown.
+    /// </summary>
+    public void RecordFinishedJob(string gpuType, double predictedGpuHours, double measuredGpuHours, double? predictedPeakMemoryGiB, double? measuredPeakMemoryGiB)
+    {
+        if (predictedGpuHours > 0)
+        {
+            EstimatorGpuHoursError.WithLabels(gpuType).Observe((measuredGpuHours - predictedGpuHours) / predictedGpuHours);
+        }
+
+        if (predictedPeakMemoryGiB is > 0 && measuredPeakMemoryGiB is { } measured)
+        {
+            EstimatorMemoryError.WithLabels(gpuType).Observe((measured - predictedPeakMemoryGiB.Value) / predictedPeakMemoryGiB.Value);
+        }
+    }
 }

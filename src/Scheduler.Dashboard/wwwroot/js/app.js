@@ -39,7 +39,7 @@ async function refresh(route, first) {
   }
 }
 
-async function navigate() {
+async function navigate(event) {
   clearInterval(timer);
   const route = resolve();
   for (const link of document.querySelectorAll('[data-route]')) {
@@ -49,7 +49,9 @@ async function navigate() {
   const main = document.getElementById('main');
   main.innerHTML = '<p class="muted">Loading…</p>';
   await refresh(route, true);
-  main.focus({ preventScroll: true });
+  // After a route change keyboard and screen-reader users land on the new content; on first load focus stays at the
+  // top so that Tab reaches the skip link first.
+  if (event) main.focus({ preventScroll: true });
   timer = setInterval(() => { if (!document.hidden) refresh(route, false); }, REFRESH_MS);
 }
 

@@ -26,7 +26,7 @@ export async function render(main, params, signal) {
         </dl></section>
       <section class="panel" aria-labelledby="h-compare"><h3 id="h-compare">Predicted vs measured</h3>
         <table class="compare"><thead><tr><th scope="col"></th><th scope="col">Predicted</th><th scope="col">Measured</th></tr></thead><tbody>
-          <tr><th scope="row">GPU-hours</th><td data-testid="predicted-gpu-hours">${num(e.gpuHours)}</td><td>${num(m.gpuHoursSoFar, 2)} so far</td></tr>
+          <tr><th scope="row">GPU-hours</th><td data-testid="predicted-gpu-hours">${num(e.gpuHours)}</td><td>${num(m.gpuHoursSoFar, 3)} so far</td></tr>
           <tr><th scope="row">Peak memory / GPU (GiB)</th><td>${num(mem.total)}</td><td>${num(m.peakMemoryGiB)}</td></tr>
           <tr><th scope="row">MFU</th><td>${pct(e.mfu)} <span class="muted">${escape(e.mfuSource || '')}</span></td><td>${pct(m.mfu)}</td></tr>
           <tr><th scope="row">tokens/s</th><td>${bigNum(e.tokensPerSecond)}</td><td>${bigNum(m.tokensPerSecond)}</td></tr>

@@ -38,7 +38,7 @@ function quotaBar(q) {
   const limit = Math.max(q.nominal + (q.borrowingLimit ?? Math.max(q.borrowed, 0)), q.used, 1);
   const inNominal = Math.min(q.used, q.nominal);
   const borrowed = Math.max(q.used - q.nominal, 0);
-  const label = `${q.gpuType}: ${q.used} of ${q.nominal} nominal GPUs used, ${borrowed} borrowed, ${q.lendable} lendable`;
+  const label = `${q.gpuType}: ${num(q.used)} of ${q.nominal} nominal GPUs used, ${num(borrowed)} borrowed, ${num(q.lendable)} lendable`;
   return `<div class="bar-row">
     <span>${escape(q.gpuType)}</span>
     <div class="bar" role="img" aria-label="${escape(label)}">
@@ -46,7 +46,7 @@ function quotaBar(q) {
       <span class="borrowed" style="left:${(100 * inNominal) / limit}%;width:${(100 * borrowed) / limit}%"></span>
       <span class="nominal-mark" style="left:${Math.min(99.5, (100 * q.nominal) / limit)}%"></span>
     </div>
-    <span>${num(q.used, 0)} / ${num(q.nominal, 0)}${borrowed ? ` (+${num(borrowed, 0)})` : ''} · lends ${num(q.lendable, 0)}</span>
+    <span>${num(q.used)} / ${num(q.nominal, 0)}${borrowed ? ` (+${num(borrowed)})` : ''} · lends ${num(q.lendable)}</span>
   </div>`;
 }
 
@@ -64,17 +64,17 @@ function budget(b) {
 
 function pendingTable(pending) {
   if (!pending.length) return '<p class="muted">Nothing pending.</p>';
-  return `<div class="table-wrap"><table>
+  return `<div class="table-wrap"><table class="stack">
     <caption class="muted" style="text-align:left">Pending jobs in scheduling order</caption>
     <thead><tr><th scope="col">#</th><th scope="col">Job</th><th scope="col">GPUs</th><th scope="col">Reason</th>
       <th scope="col">Predicted start</th><th scope="col">GPU-hours</th></tr></thead>
     <tbody>${pending.map(p => `<tr data-job="${escape(p.name)}">
-      <td>${num(p.position, 0)}</td>
-      <td>${jobLink(p)} <span class="muted">${escape(p.priorityClass || '')}</span></td>
-      <td>${num(p.gpus, 0)} × ${escape(p.gpuType)}</td>
-      <td class="reason">${escape(p.reason || 'waiting for the next scheduling cycle')}</td>
-      <td>${p.predictedStart ? time(p.predictedStart) : '—'}</td>
-      <td>${num(p.predictedGpuHours)}${p.predictedWallHours ? ` <span class="muted">(${duration(p.predictedWallHours)})</span>` : ''}</td>
+      <td data-label="#">${num(p.position, 0)}</td>
+      <td data-label="Job"><span>${jobLink(p)} <span class="muted">${escape(p.priorityClass || '')}</span></span></td>
+      <td data-label="GPUs">${num(p.gpus)} × ${escape(p.gpuType)}</td>
+      <td data-label="Reason" class="reason">${escape(p.reason || 'waiting for the next scheduling cycle')}</td>
+      <td data-label="Predicted start">${p.predictedStart ? time(p.predictedStart) : '—'}</td>
+      <td data-label="GPU-hours"><span>${num(p.predictedGpuHours)}${p.predictedWallHours ? ` <span class="muted">(${duration(p.predictedWallHours)})</span>` : ''}</span></td>
     </tr>`).join('')}</tbody>
   </table></div>`;
 }

@@ -1,0 +1,58 @@
+using System.Globalization;
+using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Scheduler.Api.Http;
+using Scheduler.Application.Dashboard;
+using Scheduler.Application.Jobs;
+
+namespace Scheduler.Api.Apis;
+
+/// <summary>Read models of the <c>/ui</c> pages (polled every few seconds); docs/dashboard.md describes their fields.</summary>
+public static class DashboardApi
+{
+    public static RouteGroupBuilder MapDashboardApiV1(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("api/v1/dashboard").WithTags("Dashboard");
+        api.MapGet("/queues", GetQueuesAsync).WithName("GetQueuesDashboard")
+            .WithSummary("Every queue: quota bars per GPU type, budget, counts, and its pending jobs in scheduling order with reasons");
+        api.MapGet("/cluster", GetClusterAsync).WithName("GetClusterDashboard")
+            .WithSummary("GPUs by node and type, the allocation ratio over the last `hours` (1–72, default 1), running jobs");
+        api.MapGet("/jobs", ListRecentJobsAsync).WithName("ListRecentJobs")
+            .WithSummary("The most recently submitted jobs of every queue, newest first (`limit` 1–500, default 100)");
+        api.MapGet("/jobs/{id}", GetJobAsync).WithName("GetJobDashboard")
+            .WithSummary("A job with its estimate beside measured values, progress, timeline and pods");
+        return api;
+    }
+
+    internal static async Task<Ok<QueuesDashboard>> GetQueuesAsync(ISender sender, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await sender.Send(new GetQueuesDashboard(), cancellationToken));
+
+    internal static async Task<Results<Ok<ClusterDashboard>, ProblemHttpResult>> GetClusterAsync(
+        string? hours, ISender sender, CancellationToken cancellationToken)
+    {
+        var window = 1;
+        if (hours is not null && !int.TryParse(hours, NumberStyles.None, CultureInfo.InvariantCulture, out window))
+        {
+            return Problems.Invalid("hours", $"must be a whole number between 1 and {GetClusterDashboard.MaxHours}");
+        }
+
+        return TypedResults.Ok(await sender.Send(new GetClusterDashboard(window), cancellationToken));
+    }
+
+    internal static async Task<Results<Ok<IReadOnlyList<JobDetails>>, ProblemHttpResult>> ListRecentJobsAsync(
+        string? limit, ISender sender, CancellationToken cancellationToken)
+    {
+        var count = ListRecentJobs.DefaultLimit;
+        if (limit is not null && !int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out count))
+        {
+            return Problems.Invalid("limit", $"must be a whole number between 1 and {ListRecentJobs.MaxLimit}");
+        }
+
+        return TypedResults.Ok(await sender.Send(new ListRecentJobs(count), cancellationToken));
+    }
+
+    internal static async Task<Results<Ok<JobDashboard>, ProblemHttpResult>> GetJobAsync(string id, ISender sender, CancellationToken cancellationToken) =>
+        Guid.TryParse(id, out var jobId)
+            ? (await sender.Send(new GetJobDashboard(jobId), cancellationToken)).ToOkOrProblem()
+            : Problems.Invalid("id", "must be a job id (a UUID)");
+}

@@ -1,0 +1,47 @@
+using System.Globalization;
+using k8s;
+using k8s.Models;
+using Scheduler.Application.Dashboard;
+using Scheduler.Domain.Catalog;
+using Scheduler.Kubernetes.Inventory;
+using Scheduler.Operator.Pods;
+
+namespace Scheduler.Api.Dashboard;
+
+/// <summary>
+/// The cluster read from the Kubernetes API on each call: nodes with GPUs (type through the catalog, as the inventory
+/// reads them) and the pods we manage (labels and GPU annotations written by <see cref="PodFactory"/>).
+/// </summary>
+internal sealed class KubernetesClusterView(IKubernetes kubernetes, GpuCatalog catalog) : IClusterView
+{
+    public async ValueTask<ClusterState> ReadAsync(CancellationToken cancellationToken)
+    {
+        var nodes = await kubernetes.CoreV1.ListNodeAsync(cancellationToken: cancellationToken);
+        var pods = await kubernetes.CoreV1.ListPodForAllNamespacesAsync(labelSelector: WorkloadLabels.ManagedSelector, cancellationToken: cancellationToken);
+        return new ClusterState(
+            nodes.Items.Select(n => GpuNode.FromNode(n, catalog)).Where(n => n.AllocatableGpus > 0)
+                .Select(n => new ClusterNode(n.Name, n.GpuType ?? "unknown", n.AllocatableGpus, n.Ready, !n.Cordoned && !n.Tainted))
+                .ToList(),
+            pods.Items.Select(ToClusterPod).OfType<ClusterPod>().ToList());
+    }
+
+    /// <summary>Null for a pod without a parseable job id (not one of ours after all).</summary>
+    internal static ClusterPod? ToClusterPod(V1Pod pod)
+    {
+        IDictionary<string, string> labels = pod.Metadata.Labels ?? new Dictionary<string, string>();
+        IDictionary<string, string> annotations = pod.Metadata.Annotations ?? new Dictionary<string, string>();
+        if (!Guid.TryParse(labels.TryGetValue(WorkloadLabels.JobId, out var id) ? id : null, out var jobId))
+        {
+            return null;
+        }
+
+        var indices = annotations.TryGetValue(WorkloadLabels.GpuIndices, out var list) && list.Length > 0
+            ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(i => int.TryParse(i, NumberStyles.None, CultureInfo.InvariantCulture, out var index) ? index : -1).Where(i => i >= 0).ToList()
+            : [];
+        var milli = annotations.TryGetValue(WorkloadLabels.GpuMilli, out var milliText) && int.TryParse(milliText, NumberStyles.None, CultureInfo.InvariantCulture, out var m)
+            ? m
+            : ClusterAllocation.WholeGpuMilli;
+        return new ClusterPod(pod.Metadata.Name, jobId, pod.Spec?.NodeName, indices, milli, pod.Status?.Phase ?? "Pending");
+    }
+}

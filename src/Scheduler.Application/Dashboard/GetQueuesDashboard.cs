@@ -1,0 +1,153 @@
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Scheduler.Domain.Jobs;
+using Scheduler.Domain.Queues;
+using Scheduler.Persistence;
+
+namespace Scheduler.Application.Dashboard;
+
+/// <summary>
+/// Every queue with its quota bars, budget, job counts and pending list (at most <see cref="PendingPerQueue"/>, in order;
+/// none when <paramref name="WithPending"/> is false, as for <c>/metrics</c>).
+/// </summary>
+public sealed record GetQueuesDashboard(bool WithPending = true) : IQuery<QueuesDashboard>
+{
+    public const int PendingPerQueue = 50;
+}
+
+public sealed record QueuesDashboard(IReadOnlyList<QueueBoard> Queues);
+
+public sealed record QueueBoard(
+    string Name, string? Cohort, StateCounts Counts, IReadOnlyList<QuotaBar> Quota, BudgetBar? Budget, IReadOnlyList<PendingJob> Pending);
+
+public sealed record StateCounts(int Queued, int Admitted, int Running);
+
+/// <summary>GPUs of one type: in use (above nominal is borrowed), the limits, and what the queue can lend now.</summary>
+public sealed record QuotaBar(string GpuType, int Nominal, double Used, double Borrowed, int? BorrowingLimit, double Lendable);
+
+/// <summary>The GPU-hour budget of the current period (UTC day, ISO week from Monday, or calendar month) and the hours used in it.</summary>
+public sealed record BudgetBar(BudgetPeriod Period, DateTimeOffset PeriodStart, double GpuHours, double UsedGpuHours, double RemainingGpuHours);
+
+/// <summary>
+/// A queued job in scheduling order (priority class, then age) with the reason it waits. <see cref="PredictedStart"/> comes
+/// from the scheduler's backfill reservation and is null until the scheduler records one.
+/// </summary>
+public sealed record PendingJob(
+    Guid Id, string Name, int Position, string PriorityClass, double Gpus, string GpuType, string Reason,
+    DateTimeOffset? PredictedStart, double? PredictedGpuHours, double? PredictedWallHours, DateTimeOffset CreatedAt);
+
+internal sealed class GetQueuesDashboardHandler(
+    SchedulerDbContext db, IClusterView cluster, JobEstimates estimates, PriorityClasses priorities, TimeProvider clock)
+    : IQueryHandler<GetQueuesDashboard, QueuesDashboard>
+{
+    public const string WaitingForCycle = "Submitted; waiting for the next scheduling cycle";
+
+    public async ValueTask<QueuesDashboard> Handle(GetQueuesDashboard query, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var queues = await db.Queues.AsNoTracking().OrderBy(q => q.Name).ToListAsync(cancellationToken);
+        var counts = await db.Jobs.AsNoTracking()
+            .Where(j => j.State == JobState.Queued || j.State == JobState.Admitted || j.State == JobState.Running)
+            .GroupBy(j => new { j.Queue, j.State, j.PriorityClass })
+            .Select(g => new { g.Key.Queue, g.Key.State, g.Key.PriorityClass, Count = g.Count() })
+            .ToListAsync(cancellationToken);
+        var holders = await db.Jobs.AsNoTracking()
+            .Where(GpuHolding.HoldsGpusNow)
+            .Select(j => new { j.Id, j.Queue, j.Spec })
+            .ToListAsync(cancellationToken);
+        var placedTypes = ClusterAllocation.PlacedGpuTypes(await cluster.ReadAsync(cancellationToken));
+
+        var boards = new List<QueueBoard>(queues.Count);
+        foreach (var queue in queues)
+        {
+            int Count(JobState state) => counts.Where(c => c.Queue == queue.Name && c.State == state).Sum(c => c.Count);
+            var usedByType = holders.Where(h => h.Queue == queue.Name)
+                .GroupBy(h => placedTypes.GetValueOrDefault(h.Id) ?? GpuHolding.PreferredGpuType(h.Spec), StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Sum(h => GpuHolding.GpusOf(h.Spec)), StringComparer.Ordinal);
+            var pendingClasses = counts.Where(c => c.Queue == queue.Name && c.State == JobState.Queued).Select(c => c.PriorityClass).ToList();
+            boards.Add(new QueueBoard(
+                queue.Name,
+                queue.Spec.Cohort,
+                new StateCounts(Count(JobState.Queued), Count(JobState.Admitted), Count(JobState.Running)),
+                QuotaBars(queue.Spec, usedByType),
+                queue.Spec.GpuHourBudget is { } budget ? await BudgetAsync(queue.Name, budget, now, cancellationToken) : null,
+                query.WithPending ? await PendingAsync(queue.Name, pendingClasses, cancellationToken) : []));
+        }
+
+        return new QueuesDashboard(boards);
+    }
+
+    private static List<QuotaBar> QuotaBars(QueueSpec spec, Dictionary<string, double> usedByType)
+    {
+        var nominal = spec.NominalQuota ?? new Dictionary<string, int>();
+        return nominal.Keys.Union(usedByType.Keys).Order(StringComparer.Ordinal).Select(type =>
+        {
+            var quota = nominal.GetValueOrDefault(type);
+            var used = usedByType.GetValueOrDefault(type);
+            var idle = Math.Max(0, quota - used);
+            var lendable = spec.LendingLimit?.TryGetValue(type, out var limit) == true ? Math.Min(limit, idle) : idle;
+            int? borrowingLimit = spec.BorrowingLimit?.TryGetValue(type, out var borrow) == true ? borrow : null;
+            return new QuotaBar(type, quota, used, Math.Max(0, used - quota), borrowingLimit, lendable);
+        }).ToList();
+    }
+
+    /// <summary>Hours the queue's jobs held GPUs since the period began (measured from their transitions), against the budget.</summary>
+    private async Task<BudgetBar> BudgetAsync(string queue, GpuHourBudget budget, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var period = budget.Period ?? BudgetPeriod.Week;
+        var start = PeriodStart(period, now);
+        var jobs = await db.Jobs.AsNoTracking()
+            .Where(j => j.Queue == queue).Where(GpuHolding.HeldGpusSince(start))
+            .Select(j => new { j.Id, j.Spec })
+            .ToListAsync(cancellationToken);
+        var ids = jobs.Select(j => j.Id).ToList();
+        var events = (await db.JobEvents.AsNoTracking().Where(e => ids.Contains(e.JobId)).ToListAsync(cancellationToken)).ToLookup(e => e.JobId);
+        var used = jobs.Sum(j => GpuHolding.GpusOf(j.Spec) * GpuHolding.Intervals(events[j.Id], now).Sum(i => i.HoursWithin(start, now)));
+        var total = budget.GpuHours ?? 0;
+        return new BudgetBar(period, start, total, used, Math.Max(0, total - used));
+    }
+
+    internal static DateTimeOffset PeriodStart(BudgetPeriod period, DateTimeOffset now)
+    {
+        var today = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        return period switch
+        {
+            BudgetPeriod.Day => today,
+            BudgetPeriod.Week => today.AddDays(-(((int)today.DayOfWeek + 6) % 7)),
+            _ => new DateTimeOffset(today.Year, today.Month, 1, 0, 0, 0, TimeSpan.Zero),
+        };
+    }
+
+    /// <summary>Per priority class the oldest jobs, merged highest class first: the order the scheduler heads the queue in.</summary>
+    private async Task<List<PendingJob>> PendingAsync(string queue, IEnumerable<string> priorityClasses, CancellationToken cancellationToken)
+    {
+        var jobs = new List<Job>();
+        foreach (var priorityClass in priorityClasses.Distinct(StringComparer.Ordinal))
+        {
+            jobs.AddRange(await db.Jobs.AsNoTracking()
+                .Where(j => j.Queue == queue && j.State == JobState.Queued && j.PriorityClass == priorityClass)
+                .OrderBy(j => j.CreatedAt).ThenBy(j => j.Id)
+                .Take(GetQueuesDashboard.PendingPerQueue)
+                .ToListAsync(cancellationToken));
+        }
+
+        var ids = jobs.Select(j => j.Id).ToList();
+        var holds = await db.BudgetCharges.AsNoTracking().Where(c => ids.Contains(c.JobId) && c.HoldReason != null)
+            .ToDictionaryAsync(c => c.JobId, c => c.HoldReason!, cancellationToken);
+        return jobs
+            .OrderByDescending(j => priorities.Contains(j.PriorityClass) ? priorities.ValueOf(j.PriorityClass) : int.MinValue)
+            .ThenBy(j => j.CreatedAt).ThenBy(j => j.Id)
+            .Take(GetQueuesDashboard.PendingPerQueue)
+            .Select((job, index) =>
+            {
+                var estimate = estimates.For(job.Spec);
+                return new PendingJob(job.Id, job.Name, index + 1, job.PriorityClass, GpuHolding.GpusOf(job.Spec), job.Spec.Resources?.GpuType ?? "",
+                    holds.GetValueOrDefault(job.Id) ?? ReasonOf(job), job.PredictedStart, estimate?.GpuHours, estimate?.WallHours, job.CreatedAt);
+            })
+            .ToList();
+    }
+
+    /// <summary>The scheduler's own words once a cycle has looked at the job, else the reason of its last transition.</summary>
+    internal static string ReasonOf(Job job) =>
+        job.PendingReason ?? (job.Reason == Job.SubmittedReason ? WaitingForCycle : job.Reason);
+}

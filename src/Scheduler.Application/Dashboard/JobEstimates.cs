@@ -1,0 +1,46 @@
+using Scheduler.Admission;
+using Scheduler.Domain.Specs;
+
+namespace Scheduler.Application.Dashboard;
+
+/// <summary>What the dashboard shows of a job's estimate (DESIGN.md's estimate fields, plus the implied tokens per second).</summary>
+public sealed record EstimateView(
+    string GpuType,
+    double Parameters,
+    MemoryBreakdown MemoryPerGpuGiB,
+    double GpuMemoryGiB,
+    bool Fits,
+    string Verdict,
+    long Steps,
+    double StepSeconds,
+    double WallHours,
+    double GpuHours,
+    double Mfu,
+    string MfuSource,
+    double? TokensPerSecond);
+
+/// <summary>
+/// Prices stored specs with the pure estimator on read, until submission stores each job's estimate (then read that
+/// instead: this is the one place to change). A spec the estimator cannot price shows no estimate rather than failing the page.
+/// </summary>
+public sealed class JobEstimates(Estimator estimator)
+{
+    public EstimateView? For(JobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        Estimate estimate;
+        try
+        {
+            estimate = estimator.Estimate(spec);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+
+        var seconds = estimate.WallHours * 3600;
+        return new EstimateView(estimate.GpuType, estimate.Parameters, estimate.MemoryPerGpuGiB, estimate.GpuMemoryGiB, estimate.Fits,
+            estimate.Verdict, estimate.Steps, estimate.StepSeconds, estimate.WallHours, estimate.GpuHours, estimate.Mfu, estimate.MfuSource,
+            seconds > 0 ? estimate.Tokens / seconds : null);
+    }
+}

@@ -1,0 +1,69 @@
+using Microsoft.Playwright;
+
+namespace Scheduler.Dashboard.Tests;
+
+/// <summary>
+/// Debian's chromium driven by Playwright (its driver runs on the node the NuGet package ships; no browser download).
+/// Tests call <see cref="RequireChromium"/> first: without chromium they are skipped with the reason.
+/// </summary>
+public sealed class Browser : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    public static readonly ViewportSize Desktop = new() { Width = 1280, Height = 800 };
+
+    /// <summary>A small phone (iPhone SE-sized CSS viewport).</summary>
+    public static readonly ViewportSize Phone = new() { Width = 375, Height = 667 };
+
+    private static readonly string[] ChromiumArgs =
+    [
+        "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run",
+    ];
+
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    public static string ScreenshotDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
+
+    public async ValueTask InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            return;
+        }
+
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true, Args = ChromiumArgs });
+        Directory.CreateDirectory(ScreenshotDirectory);
+    }
+
+    public static void RequireChromium()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            Assert.Skip($"{ChromiumPath} is absent: install Debian's chromium (apt-get install chromium) to run the browser tests.");
+        }
+    }
+
+    public async Task<IPage> OpenAsync(Uri baseAddress, string hash, ViewportSize viewport)
+    {
+        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = viewport, BaseURL = baseAddress.ToString() });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync($"/ui/{hash}");
+        return page;
+    }
+
+    public static Task ScreenshotAsync(IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+    }
+}

@@ -1,0 +1,91 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Mediator;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduler.Application;
+using Scheduler.Application.Dashboard;
+using Scheduler.Application.Jobs;
+using Scheduler.Domain.Jobs;
+using Scheduler.Testing.Postgres;
+
+namespace Scheduler.Dashboard.Tests;
+
+/// <summary>
+/// The real control plane on a real Kestrel port over a migrated PostgreSQL database of its own. The cluster is the one
+/// port replaced: <see cref="Cluster"/> holds the nodes and pods a test places (the operator loop is not part of this host).
+/// </summary>
+public sealed class DashboardHost : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    private TestDatabase? _database;
+
+    public TestClusterView Cluster { get; } = new();
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _database = await PostgresServer.CreateDatabaseAsync("dashboard");
+        UseKestrel(0);
+        StartServer();
+        await Services.MigrateDatabaseAsync();
+        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("ConnectionStrings:Scheduler", _database!.ConnectionString);
+        // The dashboard is tested against a cluster view of its own; no operator loop moves these jobs.
+        builder.UseSetting("Scheduler:Kubernetes:Mode", "Disabled");
+        builder.ConfigureTestServices(services => services.AddSingleton<IClusterView>(Cluster));
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+
+    public HttpClient Http() => new() { BaseAddress = BaseAddress };
+
+    public async Task PutQueueAsync(string name, object spec)
+    {
+        using var http = Http();
+        (await http.PutAsJsonAsync($"/api/v1/queues/{name}", spec)).EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Submits a GPT-2-small job through REST and answers its id.</summary>
+    public async Task<Guid> SubmitAsync(string queue, string name, int gpus = 1, string gpuType = "A100-80GB", string? priorityClass = null, int? gpuMilli = null)
+    {
+        using var http = Http();
+        var response = await http.PostAsJsonAsync("/api/v1/jobs", new
+        {
+            name,
+            queue,
+            priorityClass,
+            model = new { layers = 12, hiddenSize = 768, heads = 12, vocabSize = 50257, seqLength = 1024 },
+            training = new { tokens = 1e9, globalBatchSize = 8 * gpus },
+            parallelism = new { data = gpus },
+            resources = new { gpuType, gpus, gpuMilli },
+        }, new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull });
+        response.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("id").GetGuid();
+    }
+
+    /// <summary>What the operator loop does when it places, starts or preempts a job: the Application's own transition command.</summary>
+    public async Task TransitionAsync(Guid jobId, JobState to, string reason)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var result = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new TransitionJob(jobId, to, reason));
+        Assert.True(result.IsSuccess, result.Failure?.Title);
+    }
+}

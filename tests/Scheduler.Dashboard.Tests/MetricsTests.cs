@@ -1,0 +1,106 @@
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduler.Domain.Jobs;
+using Scheduler.Operator.Metrics;
+
+namespace Scheduler.Dashboard.Tests;
+
+/// <summary>Scrapes <c>/metrics</c> of the real host and checks that the values follow the stored and cluster state.</summary>
+public sealed class MetricsTests(DashboardHost host) : IClassFixture<DashboardHost>
+{
+    private async Task<PrometheusText> ScrapeAsync()
+    {
+        using var http = host.Http();
+        var response = await http.GetAsync(MetricsEndpoints.Path, TestContext.Current.CancellationToken);
+        response.EnsureSuccessStatusCode();
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType);
+        return PrometheusText.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Pending_gauge_and_accepted_counter_rise_with_submissions_and_fall_with_cancellation()
+    {
+        await host.PutQueueAsync("metrics-pending", new { nominalQuota = new Dictionary<string, int> { ["A100-80GB"] = 4 } });
+        var before = await ScrapeAsync();
+        Assert.Equal(0, before.Value("gpu_scheduler_jobs", ("queue", "metrics-pending"), ("state", "Queued")));
+
+        var first = await host.SubmitAsync("metrics-pending", "one");
+        await host.SubmitAsync("metrics-pending", "two");
+        await host.SubmitAsync("metrics-pending", "three");
+        var submitted = await ScrapeAsync();
+        Assert.Equal(3, submitted.Value("gpu_scheduler_jobs", ("queue", "metrics-pending"), ("state", "Queued")));
+        Assert.Equal(3, submitted.Value("gpu_scheduler_submissions_total", ("queue", "metrics-pending"), ("outcome", "accepted")));
+
+        using var http = host.Http();
+        (await http.DeleteAsync($"/api/v1/jobs/{first}", TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+        Assert.Equal(2, (await ScrapeAsync()).Value("gpu_scheduler_jobs", ("queue", "metrics-pending"), ("state", "Queued")));
+    }
+
+    [Fact]
+    public async Task Rejected_and_duplicate_submissions_are_counted_apart_and_rejections_of_invalid_specs_name_no_queue()
+    {
+        await host.PutQueueAsync("metrics-outcomes", new { nominalQuota = new Dictionary<string, int> { ["A100-80GB"] = 4 } });
+        await host.SubmitAsync("metrics-outcomes", "same");
+        await host.SubmitAsync("metrics-outcomes", "same");
+        using var http = host.Http();
+        var bad = await http.PostAsJsonAsync("/api/v1/jobs", new
+        {
+            name = "bad",
+            queue = "metrics-outcomes",
+            model = new { parameters = 1e9 },
+            training = new { tokens = 1e9 },
+            resources = new { gpuType = "A100-80GB", gpus = 0 },
+        }, TestContext.Current.CancellationToken);
+        Assert.Equal(400, (int)bad.StatusCode);
+
+        var scrape = await ScrapeAsync();
+        Assert.Equal(1, scrape.Value("gpu_scheduler_submissions_total", ("queue", "metrics-outcomes"), ("outcome", "accepted")));
+        Assert.Equal(1, scrape.Value("gpu_scheduler_submissions_total", ("queue", "metrics-outcomes"), ("outcome", "duplicate")));
+        Assert.Null(scrape.Value("gpu_scheduler_submissions_total", ("queue", "metrics-outcomes"), ("outcome", "rejected")));
+        Assert.True(scrape.Value("gpu_scheduler_submissions_total", ("queue", ""), ("outcome", "rejected")) >= 1);
+    }
+
+    [Fact]
+    public async Task Placed_job_shows_in_node_allocation_quota_use_and_running_count()
+    {
+        await host.PutQueueAsync("metrics-placed", new
+        {
+            nominalQuota = new Dictionary<string, int> { ["H100-SXM"] = 2 },
+            gpuHourBudget = new { period = "week", gpuHours = 100, whenExceeded = "reject" },
+        });
+        host.Cluster.AddNode("metrics-node-h100", "H100-SXM", 8);
+        var job = await host.SubmitAsync("metrics-placed", "wide", gpus: 4, gpuType: "H100-SXM");
+        await host.TransitionAsync(job, JobState.Admitted, "Placed on metrics-node-h100");
+        host.Cluster.Place(job, "wide-0", "metrics-node-h100", [0, 1, 2, 3]);
+        await host.TransitionAsync(job, JobState.Running, "Pods started");
+
+        var scrape = await ScrapeAsync();
+        Assert.Equal(8, scrape.Value("gpu_scheduler_gpu_capacity", ("node", "metrics-node-h100"), ("gpu_type", "H100-SXM")));
+        Assert.Equal(4, scrape.Value("gpu_scheduler_gpu_allocated", ("node", "metrics-node-h100"), ("gpu_type", "H100-SXM")));
+        Assert.Equal(1, scrape.Value("gpu_scheduler_jobs", ("queue", "metrics-placed"), ("state", "Running")));
+        Assert.Equal(0, scrape.Value("gpu_scheduler_jobs", ("queue", "metrics-placed"), ("state", "Queued")));
+        Assert.Equal(4, scrape.Value("gpu_scheduler_quota_used_gpus", ("queue", "metrics-placed"), ("gpu_type", "H100-SXM")));
+        Assert.Equal(2, scrape.Value("gpu_scheduler_quota_nominal_gpus", ("queue", "metrics-placed"), ("gpu_type", "H100-SXM")));
+        var remaining = scrape.Value("gpu_scheduler_budget_remaining_gpu_hours", ("queue", "metrics-placed"));
+        Assert.InRange(remaining!.Value, 99, 100);
+    }
+
+    [Fact]
+    public async Task Operator_calls_show_as_cycle_histogram_placement_and_preemption_counters()
+    {
+        var metrics = host.Services.GetRequiredService<SchedulerMetrics>();
+        var before = await ScrapeAsync();
+        metrics.RecordCycle(TimeSpan.FromMilliseconds(3));
+        metrics.RecordPlacement("metrics-loop", "A100-80GB", TimeSpan.FromSeconds(90));
+        metrics.RecordPreemption("metrics-loop", "priority");
+        metrics.RecordFinishedJob("A100-80GB", predictedGpuHours: 10, measuredGpuHours: 12, predictedPeakMemoryGiB: 40, measuredPeakMemoryGiB: 36);
+
+        var after = await ScrapeAsync();
+        Assert.Equal(before.Value("gpu_scheduler_cycle_duration_seconds_count")!.Value + 1, after.Value("gpu_scheduler_cycle_duration_seconds_count"));
+        Assert.Equal(1, after.Value("gpu_scheduler_placements_total", ("queue", "metrics-loop"), ("gpu_type", "A100-80GB")));
+        Assert.Equal(1, after.Value("gpu_scheduler_preemptions_total", ("queue", "metrics-loop"), ("reason", "priority")));
+        Assert.Equal(90, after.Value("gpu_scheduler_admission_wait_seconds_sum", ("queue", "metrics-loop")));
+        Assert.Equal(0.2, after.Value("gpu_scheduler_estimator_gpu_hours_error_ratio_sum", ("gpu_type", "A100-80GB"))!.Value, 6);
+        Assert.Equal(-0.1, after.Value("gpu_scheduler_estimator_memory_error_ratio_sum", ("gpu_type", "A100-80GB"))!.Value, 6);
+    }
+}
