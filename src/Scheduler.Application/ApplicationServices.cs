@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Scheduler.Application.Common;
 using Scheduler.Application.Configuration;
+using Scheduler.Application.Jobs;
 using Scheduler.Application.Queues;
 using Scheduler.Domain.Catalog;
 using Scheduler.Domain.Queues;
@@ -34,6 +35,8 @@ public static class ApplicationServices
         services.TryAddSingleton(provider => LoadPriorityClasses(provider.GetRequiredService<IConfiguration>()));
         services.TryAddSingleton(provider => new JobSpecValidator(provider.GetRequiredService<GpuCatalog>(), provider.GetRequiredService<PriorityClasses>()));
         services.TryAddSingleton<QueueSpecRules>();
+        services.TryAddSingleton<QueueDirectory>();
+        services.TryAddSingleton<JobWriter>();
         AddMessageValidators(services);
 
         services.AddMediator(options =>

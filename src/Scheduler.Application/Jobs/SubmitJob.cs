@@ -1,6 +1,7 @@
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Scheduler.Application.Common;
+using Scheduler.Application.Queues;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Queues;
 using Scheduler.Domain.Specs;
@@ -46,11 +47,12 @@ internal sealed class SubmitJobValidator(JobSpecValidator specValidator) : IMess
     private static bool IsValidKey(string key) => key.Length is > 0 and <= IdempotencyRecord.MaxKeyLength && key.All(c => c is > ' ' and <= '~');
 }
 
-internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock) : ICommandHandler<SubmitJob, Result<SubmittedJob>>
+internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock, QueueDirectory queues, JobWriter jobWriter)
+    : ICommandHandler<SubmitJob, Result<SubmittedJob>>
 {
     public async ValueTask<Result<SubmittedJob>> Handle(SubmitJob command, CancellationToken cancellationToken)
     {
-        var queue = await StoreQueries.QueueByName(db, command.Spec.Queue!, cancellationToken);
+        var queue = await queues.FindAsync(db, command.Spec.Queue!, cancellationToken);
         if (queue is null)
         {
             return Failure.Invalid("queue", $"names no queue; create it first with PUT /api/v1/queues/{command.Spec.Queue}");
@@ -78,6 +80,17 @@ internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock
             }
 
             var job = Job.Submit(Guid.CreateVersion7(now), spec, now);
+            if (command.IdempotencyKey is null && attempt == 1)
+            {
+                if (await jobWriter.TryInsertAsync(job, cancellationToken))
+                {
+                    return new SubmittedJob(JobDetails.From(job), Created: true);
+                }
+
+                // Its group failed: insert it alone, where a conflict gets its exact answer (under a fresh id, should the group's commit have landed after all).
+                job = Job.Submit(Guid.CreateVersion7(now), spec, now);
+            }
+
             db.Jobs.Add(job);
             RememberKey(command.IdempotencyKey, expired, job.Id, now);
             try

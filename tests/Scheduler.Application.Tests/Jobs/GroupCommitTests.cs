@@ -1,0 +1,63 @@
+using Microsoft.EntityFrameworkCore;
+using Scheduler.Application.Common;
+using Scheduler.Application.Jobs;
+using Scheduler.Application.Queues;
+using Scheduler.Domain.Queues;
+using Scheduler.Testing.Builders;
+
+namespace Scheduler.Application.Tests.Jobs;
+
+/// <summary>Concurrent submissions share transactions (<see cref="JobWriter"/>); each still gets its own exact answer.</summary>
+public sealed class GroupCommitTests(SchedulerFixture fixture) : IClassFixture<SchedulerFixture>, IAsyncLifetime
+{
+    public ValueTask InitializeAsync() => new(fixture.EnsureQueueAsync("research"));
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private static string UniqueName(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
+
+    [Fact]
+    public async Task Concurrent_distinct_submissions_are_all_stored_each_with_its_submission_event()
+    {
+        var specs = Enumerable.Range(0, 3 * JobWriter.MaxGroupSize / 2).Select(_ => JobSpecBuilder.AJob(UniqueName("many")).Build()).ToList();
+
+        var results = await Task.WhenAll(specs.Select(spec => fixture.SendAsync(new SubmitJob(spec))));
+
+        Assert.All(results, r => Assert.True(r.Value!.Created));
+        var ids = results.Select(r => r.Value!.Job.Id).ToList();
+        await using var db = fixture.NewDbContext();
+        var stored = await db.Jobs.Include(j => j.Events).Where(j => ids.Contains(j.Id)).ToListAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(specs.Select(s => s.Name).Order(), stored.Select(j => j.Name).Order());
+        Assert.All(stored, j => Assert.Equal(Domain.Jobs.Job.SubmittedReason, Assert.Single(j.Events).Reason));
+    }
+
+    [Fact]
+    public async Task A_conflict_in_a_group_costs_the_other_submissions_nothing()
+    {
+        var clash = UniqueName("clash");
+        var distinct = Enumerable.Range(0, 20).Select(_ => JobSpecBuilder.AJob(UniqueName("ok")).Build());
+        var clashing = Enumerable.Range(1, 6).Select(i => JobSpecBuilder.AJob(clash).Training(t => t with { Tokens = i * 1e9 }).Build());
+
+        var results = await Task.WhenAll(distinct.Concat(clashing).Select(spec => fixture.SendAsync(new SubmitJob(spec))));
+
+        var (clashes, others) = (results.Where(r => r.Value?.Job.Name == clash || r.Failure is not null).ToList(), results.Where(r => r.Value?.Job.Name is { } n && n != clash).ToList());
+        Assert.Equal(20, others.Count);
+        Assert.All(others, r => Assert.True(r.Value!.Created));
+        Assert.Single(clashes, r => r.IsSuccess && r.Value!.Created);
+        Assert.All(clashes.Where(r => !r.IsSuccess), r => Assert.Equal(FailureKind.Conflict, r.Failure!.Kind));
+        Assert.Equal(5, clashes.Count(r => !r.IsSuccess));
+    }
+
+    [Fact]
+    public async Task A_queue_changed_through_put_applies_to_the_next_submission()
+    {
+        var queue = UniqueName("q");
+        await fixture.EnsureQueueAsync(queue, defaultPriorityClass: "low");
+        var before = await fixture.SendAsync(new SubmitJob(JobSpecBuilder.AJob(UniqueName("before")).InQueue(queue).Build()));
+
+        await fixture.SendAsync(new PutQueue(queue, new QueueSpec { NominalQuota = new Dictionary<string, int> { ["A100-80GB"] = 8 }, DefaultPriorityClass = "high" }));
+        var after = await fixture.SendAsync(new SubmitJob(JobSpecBuilder.AJob(UniqueName("after")).InQueue(queue).Build()));
+
+        Assert.Equal(("low", "high"), (before.Value!.Job.PriorityClass, after.Value!.Job.PriorityClass));
+    }
+}
