@@ -112,6 +112,11 @@ internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock
                 // A concurrent request with the same key won the race.
                 db.ChangeTracker.Clear();
             }
+            catch (DbUpdateConcurrencyException)
+            {
+                // The expired key we were renewing was purged meanwhile (IdempotencyKeyPurgeJob): the next try inserts it.
+                db.ChangeTracker.Clear();
+            }
 
             if (attempt == 3)
             {
