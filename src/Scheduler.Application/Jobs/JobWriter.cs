@@ -1,16 +1,19 @@
 using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Scheduler.Domain.Jobs;
 using Scheduler.Persistence;
+using Scheduler.Persistence.Jobs;
 
 namespace Scheduler.Application.Jobs;
 
 /// <summary>
-/// Group commit for new jobs. Concurrent submissions are inserted, each with its submission event, in one transaction
-/// (one <c>SaveChanges</c>, one round trip, one WAL flush) instead of one transaction each. A caller's task completes only
-/// after its group committed, so nothing acknowledged can be lost. When a group fails (a duplicate name in it, say), every
-/// caller in it gets false and inserts alone, where a conflict gets its exact answer; the failed group left nothing behind.
+/// Group commit for new jobs. Concurrent submissions are inserted, each with its submission event, in one statement
+/// (<see cref="NewJobsInsert"/>: one round trip, one transaction, one WAL flush) instead of one transaction each. A caller's
+/// task completes only after its group committed, so nothing acknowledged can be lost. A job the group could not insert
+/// (its name is taken) or a group that failed as a whole answers false: that caller inserts alone, where a conflict gets
+/// its exact answer.
 /// </summary>
 internal sealed partial class JobWriter(IServiceScopeFactory scopes, ILogger<JobWriter> logger)
 {
@@ -22,6 +25,7 @@ internal sealed partial class JobWriter(IServiceScopeFactory scopes, ILogger<Job
 
     private readonly ConcurrentQueue<Pending> _pending = new();
     private int _groupsInFlight;
+    private NewJobsInsert? _insert;
 
     /// <summary>True once <paramref name="job"/> and its events are committed; false when the caller must insert it alone.</summary>
     public Task<bool> TryInsertAsync(Job job, CancellationToken cancellationToken)
@@ -76,16 +80,14 @@ internal sealed partial class JobWriter(IServiceScopeFactory scopes, ILogger<Job
 
     private async Task SaveAsync(List<Pending> group)
     {
-        var committed = false;
+        HashSet<Guid>? inserted = null;
         try
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<SchedulerDbContext>();
-            db.Jobs.AddRange(group.Select(p => p.Job));
-            await db.SaveChangesAsync(CancellationToken.None);
-            committed = true;
+            inserted = await InsertAsync(db, group.ConvertAll(p => p.Job));
         }
-#pragma warning disable CA1031 // Whatever failed, the transaction rolled back: each caller retries alone and meets the error itself.
+#pragma warning disable CA1031 // Whatever failed, nothing was committed: each caller retries alone and meets the error itself.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
@@ -94,7 +96,30 @@ internal sealed partial class JobWriter(IServiceScopeFactory scopes, ILogger<Job
 
         foreach (var pending in group)
         {
-            pending.Committed.TrySetResult(committed);
+            pending.Committed.TrySetResult(inserted?.Contains(pending.Job.Id) == true);
+        }
+    }
+
+    /// <summary>One SQL statement for the whole group (<see cref="NewJobsInsert"/>); EF's SaveChanges when the model has outgrown it.</summary>
+    private async Task<HashSet<Guid>> InsertAsync(SchedulerDbContext db, List<Job> jobs)
+    {
+        var insert = _insert is { } known && known.Model == db.Model ? known : _insert = NewJobsInsert.For(db.Model);
+        if (insert is null)
+        {
+            // One transaction: a duplicate name fails the whole group, whose callers then insert alone.
+            db.Jobs.AddRange(jobs);
+            await db.SaveChangesAsync(CancellationToken.None);
+            return jobs.Select(j => j.Id).ToHashSet();
+        }
+
+        await db.Database.OpenConnectionAsync(CancellationToken.None);
+        try
+        {
+            return await insert.ExecuteAsync(db.Database.GetDbConnection(), jobs, CancellationToken.None);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
         }
     }
 
