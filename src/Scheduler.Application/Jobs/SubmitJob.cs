@@ -87,7 +87,8 @@ internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock
                     return new SubmittedJob(JobDetails.From(job), Created: true);
                 }
 
-                // Its group failed: insert it alone, where a conflict gets its exact answer (under a fresh id, should the group's commit have landed after all).
+                // Not inserted with its group (its name is taken, or the group failed): insert it alone, where a conflict gets
+                // its exact answer; under a fresh id, should a failed group's commit have landed after all.
                 job = Job.Submit(Guid.CreateVersion7(now), spec, now);
             }
 
