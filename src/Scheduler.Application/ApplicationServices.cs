@@ -4,9 +4,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Quartz;
 using Scheduler.Application.Admission;
 using Scheduler.Application.Common;
 using Scheduler.Application.Configuration;
+using Scheduler.Application.Idempotency;
+using Scheduler.Application.Jobs;
 using Scheduler.Application.Queues;
 using Scheduler.Domain.Catalog;
 using Scheduler.Domain.Queues;
@@ -36,7 +39,13 @@ public static class ApplicationServices
         services.TryAddSingleton(provider => new JobSpecValidator(provider.GetRequiredService<GpuCatalog>(), provider.GetRequiredService<PriorityClasses>()));
         services.TryAddSingleton<QueueSpecRules>();
         services.AddAdmission();
+        services.TryAddSingleton<QueueDirectory>();
+        services.TryAddSingleton<JobWriter>();
         AddMessageValidators(services);
+
+        // Quartz: maintenance jobs that only send commands; the host's lifetime starts and stops the scheduler.
+        services.AddQuartz(IdempotencyKeyPurgeJob.Schedule);
+        services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
 
         services.AddMediator(options =>
         {

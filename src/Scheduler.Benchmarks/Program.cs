@@ -41,7 +41,10 @@ try
             return 0;
         case "submit":
             return await Scheduler.Benchmarks.ControlPlane.SubmitBenchmark.RunAgainstLocalApiAsync(
-                options.Get("--db", string.Empty), options.Get("--out", "docs/benchmarks"), CancellationToken.None);
+                options.Get("--db", string.Empty), options.Get("--out", "docs/benchmarks"), CancellationToken.None,
+                options.Int("--clients", Scheduler.Benchmarks.ControlPlane.SubmitBenchmark.DefaultClients),
+                options.Int("--seconds", Scheduler.Benchmarks.ControlPlane.SubmitBenchmark.DefaultSeconds),
+                options.Int("--warmup", Scheduler.Benchmarks.ControlPlane.SubmitBenchmark.DefaultWarmUpSeconds));
         case "all":
             SchedulerReport.RunAll(options.Get("--out", "docs/benchmarks"), options.Int("--seeds", 10), Console.Out);
             return options.Get("--db", string.Empty) is { Length: > 0 } db

@@ -51,11 +51,20 @@ internal sealed record AdmissionTicket(Estimate Estimate, string? HoldReason)
     public void Record(SchedulerDbContext db, Job job)
     {
         ArgumentNullException.ThrowIfNull(db);
+        db.AddRange(RowsFor(job));
+    }
+
+    /// <summary>The rows stored with the job in its transaction: the estimate and the budget charge.</summary>
+    public IReadOnlyList<object> RowsFor(Job job)
+    {
         ArgumentNullException.ThrowIfNull(job);
-        db.JobEstimates.Add(new JobEstimateRecord(
-            job.Id, JsonSerializer.Serialize(Estimate, JobSpecJson.Options), Estimate.GpuType, Estimate.GpuHours,
-            Estimate.MemoryPerGpuGiB.Total, Estimate.Gpus, Estimate.Mfu, Estimate.MfuSource));
-        db.BudgetCharges.Add(new BudgetCharge(job.Id, job.Queue, job.CreatedAt, Estimate.GpuHours, HoldReason));
+        return
+        [
+            new JobEstimateRecord(
+                job.Id, JsonSerializer.Serialize(Estimate, JobSpecJson.Options), Estimate.GpuType, Estimate.GpuHours,
+                Estimate.MemoryPerGpuGiB.Total, Estimate.Gpus, Estimate.Mfu, Estimate.MfuSource),
+            new BudgetCharge(job.Id, job.Queue, job.CreatedAt, Estimate.GpuHours, HoldReason),
+        ];
     }
 
     public JobDetails Describe(Job job) => JobDetails.From(job) with { Estimate = Estimate, BudgetHold = HoldReason };

@@ -2,6 +2,7 @@ using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Scheduler.Application.Admission;
 using Scheduler.Application.Common;
+using Scheduler.Application.Queues;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Queues;
 using Scheduler.Domain.Specs;
@@ -48,11 +49,12 @@ internal sealed class SubmitJobValidator(JobSpecValidator specValidator) : IMess
     private static bool IsValidKey(string key) => key.Length is > 0 and <= IdempotencyRecord.MaxKeyLength && key.All(c => c is > ' ' and <= '~');
 }
 
-internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock, JobAdmission admission) : ICommandHandler<SubmitJob, Result<SubmittedJob>>
+internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock, QueueDirectory queues, JobWriter jobWriter, JobAdmission admission)
+    : ICommandHandler<SubmitJob, Result<SubmittedJob>>
 {
     public async ValueTask<Result<SubmittedJob>> Handle(SubmitJob command, CancellationToken cancellationToken)
     {
-        var queue = await StoreQueries.QueueByName(db, command.Spec.Queue!, cancellationToken);
+        var queue = await queues.FindAsync(db, command.Spec.Queue!, cancellationToken);
         if (queue is null)
         {
             return Failure.Invalid("queue", $"names no queue; create it first with PUT /api/v1/queues/{command.Spec.Queue}");
@@ -86,6 +88,18 @@ internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock
             }
 
             var job = Job.Submit(Guid.CreateVersion7(now), spec, now, command.Origin);
+            if (command.IdempotencyKey is null && attempt == 1)
+            {
+                if (await jobWriter.TryInsertAsync(job, admitted.Value.RowsFor(job), cancellationToken))
+                {
+                    return new SubmittedJob(admitted.Value.Describe(job), Created: true);
+                }
+
+                // Not inserted with its group (its name is taken, or the group failed): insert it alone, where a conflict gets
+                // its exact answer; under a fresh id, should a failed group's commit have landed after all.
+                job = Job.Submit(Guid.CreateVersion7(now), spec, now, command.Origin);
+            }
+
             db.Jobs.Add(job);
             admitted.Value.Record(db, job);
             RememberKey(command.IdempotencyKey, expired, job.Id, now);
@@ -106,6 +120,11 @@ internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock
             catch (DbUpdateException ex) when (ex.IsUniqueViolation(ConstraintNames.IdempotencyKey))
             {
                 // A concurrent request with the same key won the race.
+                db.ChangeTracker.Clear();
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                // The expired key we were renewing was purged meanwhile (IdempotencyKeyPurgeJob): the next try inserts it.
                 db.ChangeTracker.Clear();
             }
 

@@ -37,7 +37,7 @@ internal sealed class PutQueueValidator(QueueSpecRules rules) : IMessageValidato
     }
 }
 
-internal sealed class PutQueueHandler(SchedulerDbContext db, TimeProvider clock) : ICommandHandler<PutQueue, Result<PutQueueResult>>
+internal sealed class PutQueueHandler(SchedulerDbContext db, TimeProvider clock, QueueDirectory queues) : ICommandHandler<PutQueue, Result<PutQueueResult>>
 {
     public async ValueTask<Result<PutQueueResult>> Handle(PutQueue command, CancellationToken cancellationToken)
     {
@@ -62,6 +62,7 @@ internal sealed class PutQueueHandler(SchedulerDbContext db, TimeProvider clock)
             {
                 await db.SaveChangesAsync(cancellationToken);
                 db.ChangeTracker.Clear();
+                queues.Forget(command.Name);
                 return new PutQueueResult(QueueDetails.From(queue), created);
             }
             catch (DbUpdateException ex) when (attempt < 3 && ex.IsUniqueViolation(ConstraintNames.QueueName))

@@ -20,6 +20,9 @@ public sealed class LocalApi : IAsyncDisposable
 
     public string BaseUrl { get; }
 
+    /// <summary>The <c>dotnet run</c> process; the API runs in its process tree.</summary>
+    public int ProcessId => _server.Id;
+
     public static async Task<LocalApi> StartAsync(string connectionString, CancellationToken ct)
     {
         var project = FindApiProject();
