@@ -37,7 +37,8 @@ public sealed class LocalApi : IAsyncDisposable
         }
 
         var baseUrl = $"http://127.0.0.1:{FreePort()}";
-        var server = Dotnet(project, "--urls", baseUrl, settings, "--Logging:LogLevel:Default=Warning");
+        // The submit path alone: no operator (and no simulated cluster) scheduling the benchmark's jobs on the same cores.
+        var server = Dotnet(project, "--urls", baseUrl, settings, "--Logging:LogLevel:Default=Warning", "--Scheduler:Kubernetes:Mode=Disabled");
         var api = new LocalApi(server, baseUrl);
         using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
         for (var waited = 0; waited < 120; waited++)
