@@ -18,4 +18,10 @@ public static class JobSpecLimits
     public const int MaxGpusPerNode = 16;
     public const int MaxLoraRank = 65_536;
     public const int MaxNameLength = 63;
+
+    /// <summary>Per pod; larger than any node built today, so only typos and overflow attempts are refused.</summary>
+    public const double MaxPodCpuCores = 4_096;
+
+    /// <summary>Per pod (64 TiB), as for <see cref="MaxPodCpuCores"/>.</summary>
+    public const double MaxPodMemoryBytes = 64.0 * 1024 * 1024 * 1024 * 1024;
 }

@@ -113,9 +113,18 @@ internal sealed class ContainerSpecValidator : AbstractValidator<ContainerSpec>
 {
     public ContainerSpecValidator()
     {
-        RuleFor(c => c.Cpu!).Must(Quantity.IsValid).When(c => c.Cpu is not null).WithMessage("must be a Kubernetes quantity such as 8 or 500m");
-        RuleFor(c => c.Memory!).Must(Quantity.IsValid).When(c => c.Memory is not null).WithMessage("must be a Kubernetes quantity such as 64Gi");
-        RuleFor(c => c.ShmSize!).Must(Quantity.IsValid).When(c => c.ShmSize is not null).WithMessage("must be a Kubernetes quantity such as 16Gi");
+        RuleFor(c => c.Cpu!).Cascade(CascadeMode.Stop)
+            .Must(Quantity.IsValid).WithMessage("must be a Kubernetes quantity such as 8 or 500m")
+            .Must(q => InRange(q, JobSpecLimits.MaxPodCpuCores)).WithMessage($"must be more than 0 and at most {JobSpecLimits.MaxPodCpuCores:0} cores")
+            .When(c => c.Cpu is not null);
+        RuleFor(c => c.Memory!).Cascade(CascadeMode.Stop)
+            .Must(Quantity.IsValid).WithMessage("must be a Kubernetes quantity such as 64Gi")
+            .Must(q => InRange(q, JobSpecLimits.MaxPodMemoryBytes)).WithMessage("must be more than 0 and at most 64Ti")
+            .When(c => c.Memory is not null);
+        RuleFor(c => c.ShmSize!).Cascade(CascadeMode.Stop)
+            .Must(Quantity.IsValid).WithMessage("must be a Kubernetes quantity such as 16Gi")
+            .Must(q => InRange(q, JobSpecLimits.MaxPodMemoryBytes)).WithMessage("must be more than 0 and at most 64Ti")
+            .When(c => c.ShmSize is not null);
         RuleFor(c => c.Image!).Must(i => i.Length <= 512 && !i.Any(char.IsWhiteSpace)).When(c => c.Image is not null)
             .WithMessage("must be an image reference without spaces");
         RuleForEach(c => c.Volumes).ChildRules(v =>
@@ -124,5 +133,11 @@ internal sealed class ContainerSpecValidator : AbstractValidator<ContainerSpec>
             v.RuleFor(x => x.ClaimName).NotEmpty().WithMessage("is required");
             v.RuleFor(x => x.MountPath).Must(p => p is not null && p.StartsWith('/')).WithMessage("must be an absolute path");
         }).When(c => c.Volumes is not null);
+    }
+
+    private static bool InRange(string quantity, double max)
+    {
+        var units = Quantity.ToBaseUnits(quantity);
+        return units > 0 && units <= max;
     }
 }

@@ -8,7 +8,7 @@ namespace Scheduler.Operator.Metrics;
 
 /// <summary>
 /// Sets the gauges that mirror stored and cluster state (jobs per queue and state, quota, budget, GPU capacity and
-/// allocation) just before each scrape, from the same read models as the dashboard. Label sets that disappeared since the
+/// allocation, telemetry MFU of running jobs per GPU type) just before each scrape, from the same read models as the dashboard. Label sets that disappeared since the
 /// last scrape (a deleted queue, a removed node) are dropped. A failed read keeps the previous values and is logged.
 /// </summary>
 internal sealed partial class StateGauges(SchedulerMetrics metrics, IServiceScopeFactory scopes, ILogger<StateGauges> logger)
@@ -39,6 +39,8 @@ internal sealed partial class StateGauges(SchedulerMetrics metrics, IServiceScop
             Write(metrics.BudgetRemaining, queues.Queues.Where(q => q.Budget is not null).Select(q => (new[] { q.Name }, q.Budget!.RemainingGpuHours)));
             Write(metrics.GpuCapacity, cluster.Select(n => (new[] { n.Node.Name, n.Node.GpuType }, (double)n.Node.GpuCount)));
             Write(metrics.GpuAllocated, cluster.Select(n => (new[] { n.Node.Name, n.Node.GpuType }, n.AllocatedGpus)));
+            var efficiency = await sender.Send(new GetClusterDashboard(Hours: 1), cancellationToken);
+            Write(metrics.Mfu, efficiency.MfuByType.Select(t => (new[] { t.GpuType }, t.Mfu)));
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {

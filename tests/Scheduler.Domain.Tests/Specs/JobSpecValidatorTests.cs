@@ -33,6 +33,10 @@ public sealed class JobSpecValidatorTests
         { "parallelism.zeroStage", s => s with { Parallelism = new ParallelismSpec { ZeroStage = 4 } } },
         { "maxRuntime", s => s with { MaxRuntime = "12 hours" } },
         { "container.memory", s => s with { Container = new ContainerSpec { Memory = "lots" } } },
+        { "container.memory", s => s with { Container = new ContainerSpec { Memory = "99999999999999999999Gi" } } },
+        { "container.memory", s => s with { Container = new ContainerSpec { Memory = "0" } } },
+        { "container.cpu", s => s with { Container = new ContainerSpec { Cpu = "100000" } } },
+        { "container.shmSize", s => s with { Container = new ContainerSpec { ShmSize = "128Ti" } } },
     };
 
     [Theory]
