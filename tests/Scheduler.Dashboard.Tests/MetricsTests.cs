@@ -86,6 +86,33 @@ public sealed class MetricsTests(DashboardHost host) : IClassFixture<DashboardHo
     }
 
     [Fact]
+    public async Task A_job_that_succeeds_with_telemetry_is_counted_in_the_estimator_error_histograms()
+    {
+        await host.PutQueueAsync("metrics-finished", new { nominalQuota = new Dictionary<string, int> { ["A100-80GB"] = 8 } });
+        var job = await host.SubmitAsync("metrics-finished", "measured");
+        await host.TransitionAsync(job, JobState.Admitted, "Placed");
+        await host.TransitionAsync(job, JobState.Running, "Pods started");
+        using var http = host.Http();
+        foreach (var step in new[] { 100, 1_000 })
+        {
+            var posted = await http.PostAsJsonAsync($"/api/v1/jobs/{job}/telemetry", new
+            {
+                step, tokens = step * 8_192L, loss = 3.1, tokensPerSecond = 20_000.0, stepSeconds = 0.4, peakMemoryGiB = 21.5, device = "cuda",
+                timestamp = DateTimeOffset.UtcNow,
+            }, TestContext.Current.CancellationToken);
+            Assert.True(posted.IsSuccessStatusCode, await posted.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
+
+        var before = await ScrapeAsync();
+        await host.TransitionAsync(job, JobState.Succeeded, "All pods succeeded");
+
+        var after = await ScrapeAsync();
+        var count = (PrometheusText scrape, string metric) => scrape.Value(metric + "_count", ("gpu_type", "A100-80GB")) ?? 0;
+        Assert.Equal(count(before, "gpu_scheduler_estimator_gpu_hours_error_ratio") + 1, count(after, "gpu_scheduler_estimator_gpu_hours_error_ratio"));
+        Assert.Equal(count(before, "gpu_scheduler_estimator_memory_error_ratio") + 1, count(after, "gpu_scheduler_estimator_memory_error_ratio"));
+    }
+
+    [Fact]
     public async Task Operator_calls_show_as_cycle_histogram_placement_and_preemption_counters()
     {
         var metrics = host.Services.GetRequiredService<SchedulerMetrics>();

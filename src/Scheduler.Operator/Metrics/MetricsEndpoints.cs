@@ -23,6 +23,7 @@ public static class MetricsEndpoints
         if (!services.Any(d => d.ImplementationType == typeof(SubmissionMetrics)))
         {
             services.Insert(0, ServiceDescriptor.Singleton<IPipelineBehavior<SubmitJob, Result<SubmittedJob>>, SubmissionMetrics>());
+            services.Insert(0, ServiceDescriptor.Singleton<IPipelineBehavior<TransitionJob, Result<JobDetails>>, FinishedJobMetrics>());
         }
 
         return services;

@@ -1,0 +1,29 @@
+using Mediator;
+using Scheduler.Application.Common;
+using Scheduler.Application.Jobs;
+using Scheduler.Domain.Jobs;
+
+namespace Scheduler.Operator.Metrics;
+
+/// <summary>
+/// Feeds the estimator-accuracy histograms around <see cref="TransitionJob"/>: when a job reaches Succeeded or Failed with
+/// both a stored estimate and trainer telemetry, its predicted and measured GPU-hours and peak memory are recorded once
+/// (a repeated transition to a final state is refused, so it cannot count twice).
+/// </summary>
+internal sealed class FinishedJobMetrics(SchedulerMetrics metrics) : IPipelineBehavior<TransitionJob, Result<JobDetails>>
+{
+    public async ValueTask<Result<JobDetails>> Handle(
+        TransitionJob message, MessageHandlerDelegate<TransitionJob, Result<JobDetails>> next, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(next);
+        var result = await next(message, cancellationToken);
+        if (result.IsSuccess && message.To is JobState.Succeeded or JobState.Failed
+            && result.Value is { Estimate: { } estimate, Measured: { GpuHours: > 0 } measured })
+        {
+            metrics.RecordFinishedJob(estimate.GpuType, estimate.GpuHours, measured.GpuHours, estimate.MemoryPerGpuGiB.Total, measured.PeakMemoryGiB);
+        }
+
+        return result;
+    }
+}
