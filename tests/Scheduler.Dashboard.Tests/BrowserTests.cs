@@ -168,7 +168,9 @@ public sealed class BrowserTests(DashboardHost host, Browser browser) : IClassFi
         // Keyboard navigation between pages lands on the new page's content.
         await page.FocusAsync("a[data-route='gpus']");
         await page.Keyboard.PressAsync("Enter");
-        await Expect(page.Locator("#main h2")).ToHaveTextAsync("GPU utilization");
+        // Generous: on a loaded 2-core CI machine the cluster page's first answer can take several seconds.
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#/gpus$"), new() { Timeout = 15_000 });
+        await Expect(page.Locator("#main h2")).ToHaveTextAsync("GPU utilization", new() { Timeout = 15_000 });
         await Expect(page.Locator("#main")).ToBeFocusedAsync();
 
         foreach (var hash in new[] { "#/queues", "#/gpus", "#/jobs" })

@@ -9,7 +9,10 @@ export async function getJson(path, signal) {
     try { const problem = await response.json(); detail = problem.detail || problem.title || detail; } catch { /* not JSON */ }
     throw new Error(detail);
   }
-  return response.json();
+  const data = await response.json();
+  // Aborted after the body arrived (the user moved to another page meanwhile): never render a stale page over the new one.
+  if (signal?.aborted) throw new DOMException('The page changed while loading', 'AbortError');
+  return data;
 }
 
 export function markLive(ok, message) {
