@@ -17,9 +17,10 @@ namespace Scheduler.Dashboard.Tests;
 
 /// <summary>
 /// The real control plane on a real Kestrel port over a migrated PostgreSQL database of its own. The cluster is the one
-/// port replaced: <see cref="Cluster"/> holds the nodes and pods a test places (the operator loop is not part of this host).
+/// port replaced: <see cref="Cluster"/> holds the nodes and pods a test places (the operator loop is not part of this host;
+/// <see cref="SimulatedClusterHost"/> runs it).
 /// </summary>
-public sealed class DashboardHost : WebApplicationFactory<Program>, IAsyncLifetime
+public class DashboardHost : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private TestDatabase? _database;
 
@@ -29,7 +30,7 @@ public sealed class DashboardHost : WebApplicationFactory<Program>, IAsyncLifeti
 
     public async ValueTask InitializeAsync()
     {
-        _database = await PostgresServer.CreateDatabaseAsync("dashboard");
+        _database = await PostgresServer.CreateDatabaseAsync(GetType().Name);
         UseKestrel(0);
         StartServer();
         await Services.MigrateDatabaseAsync();
@@ -39,10 +40,38 @@ public sealed class DashboardHost : WebApplicationFactory<Program>, IAsyncLifeti
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
         builder.UseSetting("ConnectionStrings:Scheduler", _database!.ConnectionString);
-        // The dashboard is tested against a cluster view of its own; no operator loop moves these jobs.
+        ConfigureCluster(builder);
+    }
+
+    /// <summary>The dashboard is tested against a cluster view of its own; no operator loop moves these jobs.</summary>
+    protected virtual void ConfigureCluster(IWebHostBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
         builder.UseSetting("Scheduler:Kubernetes:Mode", "Disabled");
         builder.ConfigureTestServices(services => services.AddSingleton<IClusterView>(Cluster));
+    }
+
+    /// <summary>Polls the REST API until the job is in <paramref name="state"/>.</summary>
+    public async Task WaitForStateAsync(Guid jobId, JobState state, TimeSpan timeout)
+    {
+        using var http = Http();
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        string? last = null;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            using var body = JsonDocument.Parse(await http.GetStringAsync($"/api/v1/jobs/{jobId}"));
+            last = body.RootElement.GetProperty("state").GetString();
+            if (last == state.ToString())
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"job {jobId} did not reach {state} within {timeout}; it is {last}");
     }
 
     public override async ValueTask DisposeAsync()

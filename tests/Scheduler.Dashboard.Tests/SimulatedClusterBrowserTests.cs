@@ -1,0 +1,38 @@
+using System.Text.RegularExpressions;
+using Scheduler.Domain.Jobs;
+using static Microsoft.Playwright.Assertions;
+
+namespace Scheduler.Dashboard.Tests;
+
+/// <summary>
+/// The pages over the real operator loop and the simulated cluster (no test double): a job submitted through REST is placed
+/// by the operator, and the heat map and the job page show where its pods run.
+/// </summary>
+public sealed partial class SimulatedClusterBrowserTests(SimulatedClusterHost host, Browser browser)
+    : IClassFixture<SimulatedClusterHost>, IClassFixture<Browser>
+{
+    [Fact]
+    public async Task A_job_the_operator_places_shows_on_the_heat_map_and_its_page_names_the_node()
+    {
+        Browser.RequireChromium();
+        await host.PutQueueAsync("ui-simulated", new { nominalQuota = new Dictionary<string, int> { ["A100-80GB"] = 8 } });
+        var job = await host.SubmitAsync("ui-simulated", "placed-four", gpus: 4);
+
+        await host.WaitForStateAsync(job, JobState.Running, TimeSpan.FromSeconds(60));
+
+        var gpus = await browser.OpenAsync(host.BaseAddress, "#/gpus", Browser.Desktop);
+        var node = gpus.Locator("[data-node='sim-a100-80gb-0']");
+        await Expect(node.Locator(".gpu.whole")).ToHaveCountAsync(4, new() { Timeout = 15_000 });
+        await Expect(node.Locator(".gpu.free")).ToHaveCountAsync(4);
+        await Expect(node.Locator(".gpu.whole").First).ToHaveAttributeAsync("aria-label", AllocatedToPlacedFour());
+        await Browser.ScreenshotAsync(gpus, "gpus-simulated-cluster");
+
+        var page = await browser.OpenAsync(host.BaseAddress, $"#/jobs/{job}", Browser.Desktop);
+        await Expect(page.Locator("#main")).ToContainTextAsync("sim-a100-80gb-0", new() { Timeout = 15_000 });
+        await Expect(page.Locator("#main")).ToContainTextAsync("Running");
+        await Browser.ScreenshotAsync(page, "job-simulated-cluster");
+    }
+
+    [GeneratedRegex(@"^GPU \d+: 100% allocated to placed-four$")]
+    private static partial Regex AllocatedToPlacedFour();
+}
