@@ -60,7 +60,6 @@ public sealed partial class SchedulingCycle(
         LastResult = result;
         Count++;
         metrics.CycleDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        RecordGauges(snapshot, jobs);
     }
 
     private async Task<bool> ReconcileAsync(IReadOnlyList<OperatorJob> jobs, CancellationToken cancellationToken)
@@ -214,20 +213,6 @@ public sealed partial class SchedulingCycle(
     private static string? Label(V1Pod pod, string key) => pod.Metadata?.Labels?.TryGetValue(key, out var value) == true ? value : null;
 
     private static string? Annotation(V1Pod pod, string key) => pod.Metadata?.Annotations?.TryGetValue(key, out var value) == true ? value : null;
-
-    private void RecordGauges(Snapshot snapshot, IReadOnlyList<OperatorJob> jobs)
-    {
-        foreach (var group in jobs.GroupBy(j => (j.Queue, j.State)))
-        {
-            metrics.Jobs.WithLabels(group.Key.Queue, group.Key.State.ToString()).Set(group.Count());
-        }
-
-        foreach (var node in snapshot.Nodes.Where(n => n.GpuType is not null))
-        {
-            metrics.GpuCapacity.WithLabels(node.Name, node.GpuType!).Set(node.GpuFreeMilli.Count);
-            metrics.GpuAllocated.WithLabels(node.Name, node.GpuType!).Set(node.GpuFreeMilli.Sum(f => 1000 - f) / 1000.0);
-        }
-    }
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Job {Job}: {From} -> {To} ({Reason})")]
     private partial void LogTransition(string job, JobState from, JobState to, string reason);
