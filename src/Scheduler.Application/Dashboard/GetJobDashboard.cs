@@ -43,11 +43,11 @@ internal sealed class GetJobDashboardHandler(SchedulerDbContext db, IClusterView
         var events = await db.JobEvents.AsNoTracking().Where(e => e.JobId == job.Id).OrderBy(e => e.Sequence).ToListAsync(cancellationToken);
         var intervals = GpuHolding.Intervals(events, clock.GetUtcNow());
         var wallHours = intervals.Sum(i => (i.End - i.Start).TotalHours);
-        var estimate = estimates.For(job.Spec);
+        var details = await AdmissionRecords.AttachAsync(db, JobDetails.From(job), cancellationToken);
+        var estimate = estimates.For(job.Spec, details.Estimate);
         var pods = (await cluster.ReadAsync(cancellationToken)).Pods.Where(p => p.JobId == job.Id).OrderBy(p => p.Name, StringComparer.Ordinal)
             .Select(p => new PodView(p.Name, p.Node, p.GpuIndices.Select(i => GpuLabel(i, p.GpuMilli)).ToList(), p.Phase)).ToList();
 
-        var details = await AdmissionRecords.AttachAsync(db, JobDetails.From(job), cancellationToken);
         var m = details.Measured;
         var fraction = m is null && job.Progress <= 0 ? (double?)null : job.Progress;
         return new JobDashboard(

@@ -1,5 +1,7 @@
 using Mediator;
 using Microsoft.EntityFrameworkCore;
+using Scheduler.Application.Admission;
+using Scheduler.Application.Jobs;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Queues;
 using Scheduler.Persistence;
@@ -95,7 +97,7 @@ internal sealed class GetQueuesDashboardHandler(
     private async Task<BudgetBar> BudgetAsync(string queue, GpuHourBudget budget, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var period = budget.Period ?? BudgetPeriod.Week;
-        var start = PeriodStart(period, now);
+        var start = BudgetPeriods.Start(period, now);
         var jobs = await db.Jobs.AsNoTracking()
             .Where(j => j.Queue == queue).Where(GpuHolding.HeldGpusSince(start))
             .Select(j => new { j.Id, j.Spec })
@@ -105,17 +107,6 @@ internal sealed class GetQueuesDashboardHandler(
         var used = jobs.Sum(j => GpuHolding.GpusOf(j.Spec) * GpuHolding.Intervals(events[j.Id], now).Sum(i => i.HoursWithin(start, now)));
         var total = budget.GpuHours ?? 0;
         return new BudgetBar(period, start, total, used, Math.Max(0, total - used));
-    }
-
-    internal static DateTimeOffset PeriodStart(BudgetPeriod period, DateTimeOffset now)
-    {
-        var today = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
-        return period switch
-        {
-            BudgetPeriod.Day => today,
-            BudgetPeriod.Week => today.AddDays(-(((int)today.DayOfWeek + 6) % 7)),
-            _ => new DateTimeOffset(today.Year, today.Month, 1, 0, 0, 0, TimeSpan.Zero),
-        };
     }
 
     /// <summary>Per priority class the oldest jobs, merged highest class first: the order the scheduler heads the queue in.</summary>
@@ -131,18 +122,19 @@ internal sealed class GetQueuesDashboardHandler(
                 .ToListAsync(cancellationToken));
         }
 
-        var ids = jobs.Select(j => j.Id).ToList();
-        var holds = await db.BudgetCharges.AsNoTracking().Where(c => ids.Contains(c.JobId) && c.HoldReason != null)
-            .ToDictionaryAsync(c => c.JobId, c => c.HoldReason!, cancellationToken);
-        return jobs
+        var heads = jobs
             .OrderByDescending(j => priorities.Contains(j.PriorityClass) ? priorities.ValueOf(j.PriorityClass) : int.MinValue)
             .ThenBy(j => j.CreatedAt).ThenBy(j => j.Id)
             .Take(GetQueuesDashboard.PendingPerQueue)
+            .ToList();
+        // The estimate each job was admitted with, and why it waits for budget, as the job API shows them.
+        var details = await AdmissionRecords.AttachAllAsync(db, [.. heads.Select(JobDetails.From)], cancellationToken);
+        return heads
             .Select((job, index) =>
             {
-                var estimate = estimates.For(job.Spec);
+                var estimate = estimates.For(job.Spec, details[index].Estimate);
                 return new PendingJob(job.Id, job.Name, index + 1, job.PriorityClass, GpuHolding.GpusOf(job.Spec), job.Spec.Resources?.GpuType ?? "",
-                    holds.GetValueOrDefault(job.Id) ?? ReasonOf(job), job.PredictedStart, estimate?.GpuHours, estimate?.WallHours, job.CreatedAt);
+                    details[index].BudgetHold ?? ReasonOf(job), job.PredictedStart, estimate?.GpuHours, estimate?.WallHours, job.CreatedAt);
             })
             .ToList();
     }

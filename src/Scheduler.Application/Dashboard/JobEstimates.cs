@@ -20,22 +20,26 @@ public sealed record EstimateView(
     double? TokensPerSecond);
 
 /// <summary>
-/// Prices stored specs with the pure estimator on read, until submission stores each job's estimate (then read that
-/// instead: this is the one place to change). A spec the estimator cannot price shows no estimate rather than failing the page.
+/// What the dashboard shows of a job's estimate: the one stored when the job was admitted (priced with the MFU calibrated
+/// then), else — for a job stored before estimates were — the pure estimator's price of its spec now. A spec the estimator
+/// cannot price shows no estimate rather than failing the page.
 /// </summary>
 public sealed class JobEstimates(Estimator estimator)
 {
-    public EstimateView? For(JobSpec spec)
+    public EstimateView? For(JobSpec spec, Estimate? stored)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        Estimate estimate;
-        try
+        var estimate = stored;
+        if (estimate is null)
         {
-            estimate = estimator.Estimate(spec);
-        }
-        catch (ArgumentException)
-        {
-            return null;
+            try
+            {
+                estimate = estimator.Estimate(spec);
+            }
+            catch (ArgumentException)
+            {
+                return null;
+            }
         }
 
         var seconds = estimate.WallHours * 3600;
