@@ -33,6 +33,8 @@ public sealed class Browser : IAsyncLifetime
             return;
         }
 
+        // CI runs every test project at once on two cores; Playwright's 5 s default fails there on slow renders, not on bugs.
+        Assertions.SetDefaultExpectTimeout(20_000);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true, Args = ChromiumArgs });
         Directory.CreateDirectory(ScreenshotDirectory);
@@ -49,6 +51,7 @@ public sealed class Browser : IAsyncLifetime
     public async Task<IPage> OpenAsync(Uri baseAddress, string hash, ViewportSize viewport)
     {
         var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = viewport, BaseURL = baseAddress.ToString() });
+        context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();
         await page.GotoAsync($"/ui/{hash}");
         return page;
