@@ -81,8 +81,12 @@ public sealed class MetricsTests(DashboardHost host) : IClassFixture<DashboardHo
         Assert.Equal(0, scrape.Value("gpu_scheduler_jobs", ("queue", "metrics-placed"), ("state", "Queued")));
         Assert.Equal(4, scrape.Value("gpu_scheduler_quota_used_gpus", ("queue", "metrics-placed"), ("gpu_type", "H100-SXM")));
         Assert.Equal(2, scrape.Value("gpu_scheduler_quota_nominal_gpus", ("queue", "metrics-placed"), ("gpu_type", "H100-SXM")));
-        var remaining = scrape.Value("gpu_scheduler_budget_remaining_gpu_hours", ("queue", "metrics-placed"));
-        Assert.InRange(remaining!.Value, 99, 100);
+        // The ledger admission enforces: the job's predicted GPU-hours are charged until it ends.
+        using var http = host.Http();
+        var stored = await http.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/api/v1/jobs/{job}", TestContext.Current.CancellationToken);
+        var predicted = stored!["estimate"]!["gpuHours"]!.GetValue<double>();
+        Assert.True(predicted > 0);
+        Assert.Equal(100 - predicted, scrape.Value("gpu_scheduler_budget_remaining_gpu_hours", ("queue", "metrics-placed"))!.Value, 6);
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed record StateCounts(int Queued, int Admitted, int Running);
 /// <summary>GPUs of one type: in use (above nominal is borrowed), the limits, and what the queue can lend now.</summary>
 public sealed record QuotaBar(string GpuType, int Nominal, double Used, double Borrowed, int? BorrowingLimit, double Lendable);
 
-/// <summary>The GPU-hour budget of the current period (UTC day, ISO week from Monday, or calendar month) and the hours used in it.</summary>
+/// <summary>The GPU-hour budget of the current period (UTC day, ISO week from Monday, or calendar month), its ledger's charges and what is left.</summary>
 public sealed record BudgetBar(BudgetPeriod Period, DateTimeOffset PeriodStart, double GpuHours, double UsedGpuHours, double RemainingGpuHours);
 
 /// <summary>
@@ -93,21 +93,14 @@ internal sealed class GetQueuesDashboardHandler(
         }).ToList();
     }
 
-    /// <summary>Hours the queue's jobs held GPUs since the period began (measured from their transitions), against the budget.</summary>
-    private async Task<BudgetBar> BudgetAsync(string queue, GpuHourBudget budget, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var period = budget.Period ?? BudgetPeriod.Week;
-        var start = BudgetPeriods.Start(period, now);
-        var jobs = await db.Jobs.AsNoTracking()
-            .Where(j => j.Queue == queue).Where(GpuHolding.HeldGpusSince(start))
-            .Select(j => new { j.Id, j.Spec })
-            .ToListAsync(cancellationToken);
-        var ids = jobs.Select(j => j.Id).ToList();
-        var events = (await db.JobEvents.AsNoTracking().Where(e => ids.Contains(e.JobId)).ToListAsync(cancellationToken)).ToLookup(e => e.JobId);
-        var used = jobs.Sum(j => GpuHolding.GpusOf(j.Spec) * GpuHolding.Intervals(events[j.Id], now).Sum(i => i.HoursWithin(start, now)));
-        var total = budget.GpuHours ?? 0;
-        return new BudgetBar(period, start, total, used, Math.Max(0, total - used));
-    }
+    /// <summary>
+    /// The budget as admission enforces it: the queue's ledger of charges in the period (predicted for jobs still going,
+    /// measured for jobs that ended), so the bar, <c>GET /api/v1/queues/{name}</c> and the refusal a user gets agree.
+    /// </summary>
+    private async Task<BudgetBar?> BudgetAsync(string queue, GpuHourBudget budget, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await BudgetUsage.OfAsync(db, queue, budget, now, cancellationToken) is { } usage
+            ? new BudgetBar(usage.Period, usage.PeriodStart, usage.GpuHours, usage.UsedGpuHours, usage.RemainingGpuHours)
+            : null;
 
     /// <summary>Per priority class the oldest jobs, merged highest class first: the order the scheduler heads the queue in.</summary>
     private async Task<List<PendingJob>> PendingAsync(string queue, IEnumerable<string> priorityClasses, CancellationToken cancellationToken)

@@ -21,7 +21,7 @@ public readonly record struct HoldInterval(DateTimeOffset Start, DateTimeOffset 
 /// <summary>
 /// When jobs held GPUs, derived from their stored transitions: from entering a state that holds resources
 /// (<see cref="JobStateMachine.HoldsResources"/>) until leaving them.
-/// The allocation-over-time chart, the budget bars and "GPU-hours so far" all read this, so no extra table is needed.
+/// The allocation-over-time chart and "GPU-hours so far" read this, so no extra table is needed.
 /// </summary>
 public static class GpuHolding
 {
