@@ -14,6 +14,9 @@ public sealed record MoveJob(Guid JobId, JobState To, string Reason, bool Delete
 /// <summary>An admitted job lacks some of its pods (the operator crashed between persisting and creating): create the missing ranks.</summary>
 public sealed record CreateMissingPods(Guid JobId, IReadOnlyList<int> Ranks) : ReconcileAction(JobId);
 
+/// <summary>A preempted job's pods still hold GPUs without being stopped (or wait on a node that is not ready): stop them.</summary>
+public sealed record StopPods(Guid JobId) : ReconcileAction(JobId);
+
 /// <summary>Pods we own that belong to no active attempt (cancelled, finished, superseded): delete them.</summary>
 public sealed record DeleteStrayPods(Guid JobId, IReadOnlyList<string> PodNames, string Namespace) : ReconcileAction(JobId);
 

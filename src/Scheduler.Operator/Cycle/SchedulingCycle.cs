@@ -66,7 +66,8 @@ public sealed partial class SchedulingCycle(
     {
         var changed = false;
         var byId = jobs.ToDictionary(j => j.Id);
-        foreach (var action in reconciler.Reconcile(jobs, inventory.Pods, inventory.NodeNames, time.GetUtcNow()))
+        var notReady = inventory.NotReadyNodes;
+        foreach (var action in reconciler.Reconcile(jobs, inventory.Pods, inventory.NodeNames, time.GetUtcNow(), notReady))
         {
             switch (action)
             {
@@ -81,9 +82,14 @@ public sealed partial class SchedulingCycle(
 
                     changed = true;
                     LogTransition(job.Name, job.State, move.To, move.Reason);
+                    if (move.To == JobState.Preempted)
+                    {
+                        metrics.Preemptions.WithLabels(job.Queue, "node-not-ready").Inc();
+                    }
+
                     if (move.DeletePods)
                     {
-                        await DeletePodsAsync(job.Id, cancellationToken);
+                        await DeletePodsAsync(job.Id, cancellationToken, notReady);
                     }
 
                     if (JobStateMachine.IsFinal(move.To))
@@ -91,6 +97,9 @@ public sealed partial class SchedulingCycle(
                         await workloads.DeleteServiceAsync(WorkloadNames.Service(job.Name, job.Id), job.Namespace, cancellationToken);
                     }
 
+                    break;
+                case StopPods stop:
+                    await DeletePodsAsync(stop.JobId, cancellationToken, notReady);
                     break;
                 case CreateMissingPods missing when byId.TryGetValue(missing.JobId, out var job):
                     await CreateObjectsAsync(job, job.Placement!.Where(p => missing.Ranks.Contains(p.Rank)).ToList(), cancellationToken);
@@ -181,11 +190,20 @@ public sealed partial class SchedulingCycle(
         }
     }
 
-    private async Task DeletePodsAsync(Guid jobId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stops the job's live pods with their grace period (SIGTERM, time to checkpoint). Pods on a node that is not ready are
+    /// deleted at once (grace 0), terminating ones included: their kubelet cannot confirm a graceful deletion, and the node
+    /// kills their containers when it comes back.
+    /// </summary>
+    private async Task DeletePodsAsync(Guid jobId, CancellationToken cancellationToken, IReadOnlyDictionary<string, DateTimeOffset>? notReady = null)
     {
-        foreach (var pod in inventory.PodsOfJob(jobId).Where(p => !PodOutcome.IsTerminating(p) && !PodOutcome.IsTerminal(p)))
+        foreach (var pod in inventory.PodsOfJob(jobId).Where(p => !PodOutcome.IsTerminal(p)))
         {
-            await workloads.DeletePodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, null, cancellationToken);
+            var nodeDown = notReady?.ContainsKey(pod.Spec?.NodeName ?? string.Empty) == true;
+            if (nodeDown || !PodOutcome.IsTerminating(pod))
+            {
+                await workloads.DeletePodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, nodeDown ? 0 : null, cancellationToken);
+            }
         }
     }
 

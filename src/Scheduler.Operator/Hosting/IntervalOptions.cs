@@ -1,6 +1,6 @@
 namespace Scheduler.Operator.Hosting;
 
-/// <summary>Configuration section <c>Scheduler:Intervals</c> (the operator reads <see cref="SchedulingCycle"/>).</summary>
+/// <summary>Configuration section <c>Scheduler:Intervals</c>: how often the cycle runs and how long the operator waits on the cluster.</summary>
 public sealed class IntervalOptions
 {
     public const string Section = "Scheduler:Intervals";
@@ -10,4 +10,10 @@ public sealed class IntervalOptions
 
     /// <summary>How long a watch-triggered cycle waits for more events, so a burst of pod updates makes one cycle.</summary>
     public TimeSpan CycleDebounce { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// How long a node may be not ready (Ready condition False/Unknown, or the not-ready/unreachable taints) before the jobs
+    /// on it are preempted and requeued; a node back within it leaves them running.
+    /// </summary>
+    public TimeSpan NodeNotReadyGrace { get; set; } = Cycle.JobReconciler.DefaultNodeNotReadyGrace;
 }
