@@ -33,37 +33,14 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
             .Where(p => p.Metadata?.Labels?.ContainsKey(WorkloadLabels.JobId) == true)
             .GroupBy(p => p.Metadata.Labels[WorkloadLabels.JobId])
             .ToDictionary(g => g.Key, g => g.ToList());
-        var active = jobs.Select(j => j.Id.ToString()).ToHashSet();
 
         foreach (var job in jobs)
         {
-            var all = podsByJob.GetValueOrDefault(job.Id.ToString()) ?? [];
-            var current = all.Where(p => AttemptOf(p) == job.Attempt).ToList();
+            // Pods of other attempts and of jobs that are no longer active are the orphan collection's (OrphanFinder).
+            var current = (podsByJob.GetValueOrDefault(job.Id.ToString()) ?? []).Where(p => AttemptOf(p) == job.Attempt).ToList();
             if (ForJob(job, current, nodes, notReady ?? new Dictionary<string, DateTimeOffset>(), now) is { } action)
             {
                 actions.Add(action);
-            }
-
-            var stray = all.Where(p => AttemptOf(p) != job.Attempt && !PodOutcome.IsTerminating(p)).ToList();
-            foreach (var group in stray.GroupBy(p => p.Namespace()))
-            {
-                actions.Add(new DeleteStrayPods(job.Id, group.Select(p => p.Name()).ToList(), group.Key));
-            }
-        }
-
-        foreach (var (jobId, orphans) in podsByJob.Where(g => !active.Contains(g.Key)))
-        {
-            var live = orphans.Where(p => !PodOutcome.IsTerminating(p) && !PodOutcome.IsTerminal(p)).ToList();
-            if (Guid.TryParse(jobId, out var id))
-            {
-                foreach (var group in live.GroupBy(p => p.Namespace()))
-                {
-                    actions.Add(new DeleteStrayPods(id, group.Select(p => p.Name()).ToList(), group.Key));
-                    if (group.First().Metadata.Labels.TryGetValue(WorkloadLabels.JobName, out var jobName))
-                    {
-                        actions.Add(new DeleteJobService(id, WorkloadNames.Service(jobName, id), group.Key));
-                    }
-                }
             }
         }
 

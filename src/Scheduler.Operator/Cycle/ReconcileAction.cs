@@ -20,5 +20,5 @@ public sealed record StopPods(Guid JobId) : ReconcileAction(JobId);
 /// <summary>Pods we own that belong to no active attempt (cancelled, finished, superseded): delete them.</summary>
 public sealed record DeleteStrayPods(Guid JobId, IReadOnlyList<string> PodNames, string Namespace) : ReconcileAction(JobId);
 
-/// <summary>The headless Service of a job that ended outside the cycle (a REST cancel): delete it with the job's last pods.</summary>
+/// <summary>The headless Service of a job that is no longer active (ended outside the cycle, or while the operator was down): delete it.</summary>
 public sealed record DeleteJobService(Guid JobId, string ServiceName, string Namespace) : ReconcileAction(JobId);

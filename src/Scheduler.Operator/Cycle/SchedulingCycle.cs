@@ -6,6 +6,7 @@ using Scheduler.Application.Scheduling;
 using Scheduler.Core.Decisions;
 using Scheduler.Core.Snapshots;
 using Scheduler.Domain.Jobs;
+using Scheduler.Operator.Hosting;
 using Scheduler.Operator.Inventory;
 using Scheduler.Operator.Metrics;
 using Scheduler.Operator.Pods;
@@ -26,18 +27,25 @@ public sealed partial class SchedulingCycle(
     ClusterInventory inventory,
     SnapshotBuilder snapshots,
     JobReconciler reconciler,
+    OrphanFinder orphans,
     CoreSchedule schedule,
     PodFactory pods,
     WorkloadClient workloads,
     SchedulerMetrics metrics,
     TimeProvider time,
+    OperatorSettings settings,
     ILogger<SchedulingCycle> logger)
 {
+    private DateTimeOffset _nextServiceSweep = DateTimeOffset.MinValue;
+
     /// <summary>The last cycle's decisions (pending reasons and reservations), for the dashboard.</summary>
     public CycleResult? LastResult { get; private set; }
 
     /// <summary>Cycles run so far by this instance.</summary>
     public int Count { get; private set; }
+
+    /// <summary>The next cycle lists our Services for orphans too (a new leader collects what ended while nobody led).</summary>
+    public void CollectOrphansNext() => _nextServiceSweep = DateTimeOffset.MinValue;
 
     public async Task RunOnceAsync(CancellationToken cancellationToken)
     {
@@ -67,7 +75,11 @@ public sealed partial class SchedulingCycle(
         var changed = false;
         var byId = jobs.ToDictionary(j => j.Id);
         var notReady = inventory.NotReadyNodes;
-        foreach (var action in reconciler.Reconcile(jobs, inventory.Pods, inventory.NodeNames, time.GetUtcNow(), notReady))
+        var now = time.GetUtcNow();
+        var pods = inventory.Pods;
+        var actions = reconciler.Reconcile(jobs, pods, inventory.NodeNames, now, notReady)
+            .Concat(orphans.Find(jobs, pods, await ServicesToSweepAsync(now, cancellationToken), now));
+        foreach (var action in actions)
         {
             switch (action)
             {
@@ -118,6 +130,19 @@ public sealed partial class SchedulingCycle(
         }
 
         return changed;
+    }
+
+    /// <summary>Our Services when a sweep is due (every <c>Scheduler:Intervals:OrphanCollection</c>); null otherwise.</summary>
+    private async Task<IReadOnlyList<V1Service>?> ServicesToSweepAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (now < _nextServiceSweep)
+        {
+            return null;
+        }
+
+        var services = await workloads.ListServicesAsync(cancellationToken);
+        _nextServiceSweep = now + settings.Intervals.OrphanCollection;
+        return services;
     }
 
     private async Task ApplyAsync(CycleResult result, Dictionary<string, OperatorJob> jobs, CancellationToken cancellationToken)

@@ -16,4 +16,10 @@ public sealed class IntervalOptions
     /// on it are preempted and requeued; a node back within it leaves them running.
     /// </summary>
     public TimeSpan NodeNotReadyGrace { get; set; } = Cycle.JobReconciler.DefaultNodeNotReadyGrace;
+
+    /// <summary>How often the leader lists our Services to delete those of jobs no longer active (also once when it starts leading).</summary>
+    public TimeSpan OrphanCollection { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long the finished pods of a job that ended stay (for <c>kubectl logs</c>) before the orphan collection deletes them.</summary>
+    public TimeSpan FinishedPodRetention { get; set; } = Cycle.OrphanFinder.DefaultFinishedPodRetention;
 }
