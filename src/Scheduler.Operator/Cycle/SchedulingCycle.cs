@@ -96,7 +96,7 @@ public sealed partial class SchedulingCycle(
                     LogTransition(job.Name, job.State, move.To, move.Reason);
                     if (move.To == JobState.Preempted)
                     {
-                        metrics.Preemptions.WithLabels(job.Queue, "node-not-ready").Inc();
+                        metrics.RecordPreemption(job.Queue, "node-not-ready");
                     }
 
                     if (move.DeletePods)
