@@ -6,6 +6,7 @@ namespace Scheduler.Application.Scheduling;
 /// <summary>
 /// A job the scheduler still acts on (Queued, Admitted, Running or Preempted). <see cref="EstimatedWallHours"/> is the
 /// estimate stored at submission (priced with the MFU calibrated then); absent for jobs stored before estimates were.
+/// <see cref="Reason"/> is the reason of the job's last transition.
 /// </summary>
 public sealed record ActiveJob(
     Guid Id,
@@ -29,4 +30,5 @@ public sealed record ActiveJob(
     int FailedAttempts,
     string? PendingReason,
     DateTimeOffset? PredictedStart,
-    double? EstimatedWallHours = null);
+    double? EstimatedWallHours = null,
+    string? Reason = null);

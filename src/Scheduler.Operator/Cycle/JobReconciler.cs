@@ -11,12 +11,20 @@ namespace Scheduler.Operator.Cycle;
 /// Pure: compares each active job's stored state with its pods and says what to do. Pod outcomes drive the job's state:
 /// all ranks running → Running; all succeeded → Succeeded; exit 64 or 65 → Failed (spec or data error, never retried);
 /// exit 75 or a removed node → requeue and resume from the checkpoint; any other failure → retry while fewer than
-/// <paramref name="backoffLimit"/> attempts failed, then Failed.
+/// <paramref name="backoffLimit"/> attempts failed, then Failed. A node not ready for longer than
+/// <paramref name="nodeNotReadyGrace"/> (default 2 minutes) preempts the jobs placed on it: the whole gang stops and is
+/// requeued, as a preemption is, without counting as a failure.
 /// </summary>
-public sealed class JobReconciler(int backoffLimit = 3)
+public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGrace = null)
 {
+    public static readonly TimeSpan DefaultNodeNotReadyGrace = TimeSpan.FromMinutes(2);
+
+    private readonly TimeSpan _grace = nodeNotReadyGrace ?? DefaultNodeNotReadyGrace;
+
+    /// <param name="notReady">Nodes that are not ready, with when that began (absent: all ready).</param>
     public IReadOnlyList<ReconcileAction> Reconcile(
-        IReadOnlyList<OperatorJob> jobs, IReadOnlyList<V1Pod> pods, IReadOnlySet<string> nodes, DateTimeOffset now)
+        IReadOnlyList<OperatorJob> jobs, IReadOnlyList<V1Pod> pods, IReadOnlySet<string> nodes, DateTimeOffset now,
+        IReadOnlyDictionary<string, DateTimeOffset>? notReady = null)
     {
         ArgumentNullException.ThrowIfNull(jobs);
         ArgumentNullException.ThrowIfNull(pods);
@@ -25,52 +33,38 @@ public sealed class JobReconciler(int backoffLimit = 3)
             .Where(p => p.Metadata?.Labels?.ContainsKey(WorkloadLabels.JobId) == true)
             .GroupBy(p => p.Metadata.Labels[WorkloadLabels.JobId])
             .ToDictionary(g => g.Key, g => g.ToList());
-        var active = jobs.Select(j => j.Id.ToString()).ToHashSet();
 
         foreach (var job in jobs)
         {
-            var all = podsByJob.GetValueOrDefault(job.Id.ToString()) ?? [];
-            var current = all.Where(p => AttemptOf(p) == job.Attempt).ToList();
-            if (ForJob(job, current, nodes, now) is { } action)
+            // Pods of other attempts and of jobs that are no longer active are the orphan collection's (OrphanFinder).
+            var current = (podsByJob.GetValueOrDefault(job.Id.ToString()) ?? []).Where(p => AttemptOf(p) == job.Attempt).ToList();
+            if (ForJob(job, current, nodes, notReady ?? new Dictionary<string, DateTimeOffset>(), now) is { } action)
             {
                 actions.Add(action);
-            }
-
-            var stray = all.Where(p => AttemptOf(p) != job.Attempt && !PodOutcome.IsTerminating(p)).ToList();
-            foreach (var group in stray.GroupBy(p => p.Namespace()))
-            {
-                actions.Add(new DeleteStrayPods(job.Id, group.Select(p => p.Name()).ToList(), group.Key));
-            }
-        }
-
-        foreach (var (jobId, orphans) in podsByJob.Where(g => !active.Contains(g.Key)))
-        {
-            var live = orphans.Where(p => !PodOutcome.IsTerminating(p) && !PodOutcome.IsTerminal(p)).ToList();
-            if (Guid.TryParse(jobId, out var id))
-            {
-                foreach (var group in live.GroupBy(p => p.Namespace()))
-                {
-                    actions.Add(new DeleteStrayPods(id, group.Select(p => p.Name()).ToList(), group.Key));
-                    if (group.First().Metadata.Labels.TryGetValue(WorkloadLabels.JobName, out var jobName))
-                    {
-                        actions.Add(new DeleteJobService(id, WorkloadNames.Service(jobName, id), group.Key));
-                    }
-                }
             }
         }
 
         return actions;
     }
 
-    private ReconcileAction? ForJob(OperatorJob job, List<V1Pod> pods, IReadOnlySet<string> nodes, DateTimeOffset now)
+    private ReconcileAction? ForJob(
+        OperatorJob job, List<V1Pod> pods, IReadOnlySet<string> nodes, IReadOnlyDictionary<string, DateTimeOffset> notReady, DateTimeOffset now)
     {
         var expected = job.Placement?.Count ?? 0;
         switch (job.State)
         {
             case JobState.Preempted:
                 // Requeue once no pod holds its GPUs: the grace period is the trainer's time to checkpoint.
-                return pods.All(PodOutcome.IsTerminal)
-                    ? new MoveJob(job.Id, JobState.Queued, "requeued after preemption; resumes from its last checkpoint", DeletePods: false)
+                if (pods.All(PodOutcome.IsTerminal))
+                {
+                    var why = string.IsNullOrEmpty(job.Reason) ? string.Empty : $" ({job.Reason})";
+                    return new MoveJob(job.Id, JobState.Queued, $"requeued after preemption{why}; resumes from its last checkpoint", DeletePods: false);
+                }
+
+                // Stopped already, unless the operator went down between storing Preempted and deleting the pods, or a pod waits on
+                // a node that is not ready, whose kubelet will never confirm the deletion.
+                return pods.Any(p => !PodOutcome.IsTerminal(p) && (!PodOutcome.IsTerminating(p) || notReady.ContainsKey(p.Spec?.NodeName ?? string.Empty)))
+                    ? new StopPods(job.Id)
                     : null;
 
             case JobState.Admitted or JobState.Running:
@@ -78,6 +72,11 @@ public sealed class JobReconciler(int backoffLimit = 3)
                 {
                     return new MoveJob(job.Id, JobState.Queued,
                         $"node {lost.Spec.NodeName} was removed; requeued to resume from the last checkpoint", DeletePods: true);
+                }
+
+                if (NodeDown(job, pods, notReady, now) is { } down)
+                {
+                    return down;
                 }
 
                 if (Failure(job, pods) is { } failure)
@@ -119,6 +118,28 @@ public sealed class JobReconciler(int backoffLimit = 3)
             default:
                 return null;
         }
+    }
+
+    /// <summary>
+    /// A node of the job (its placement, or a live pod) not ready for longer than the grace: preempt the whole gang (persisted
+    /// first, then every pod stopped) so it resumes elsewhere from its checkpoint. Within the grace the job is left alone.
+    /// </summary>
+    private MoveJob? NodeDown(OperatorJob job, List<V1Pod> pods, IReadOnlyDictionary<string, DateTimeOffset> notReady, DateTimeOffset now)
+    {
+        if (notReady.Count == 0)
+        {
+            return null;
+        }
+
+        var down = (job.Placement ?? []).Select(p => p.Node)
+            .Concat(pods.Where(p => !PodOutcome.IsTerminal(p)).Select(p => p.Spec?.NodeName ?? string.Empty))
+            .Where(n => notReady.TryGetValue(n, out var since) && now - since >= _grace)
+            .Order(StringComparer.Ordinal)
+            .FirstOrDefault();
+        return down is null
+            ? null
+            : new MoveJob(job.Id, JobState.Preempted,
+                $"node {down} not ready since {notReady[down]:u}, longer than {_grace}", DeletePods: true);
     }
 
     private MoveJob? Failure(OperatorJob job, List<V1Pod> pods)

@@ -33,6 +33,7 @@ public sealed partial class OperatorLoop : BackgroundService
 
     private async Task LeadAsync(CancellationToken leadership)
     {
+        _cycle.CollectOrphansNext();
         _trigger.Request();
         while (!leadership.IsCancellationRequested)
         {

@@ -14,8 +14,11 @@ public sealed record MoveJob(Guid JobId, JobState To, string Reason, bool Delete
 /// <summary>An admitted job lacks some of its pods (the operator crashed between persisting and creating): create the missing ranks.</summary>
 public sealed record CreateMissingPods(Guid JobId, IReadOnlyList<int> Ranks) : ReconcileAction(JobId);
 
+/// <summary>A preempted job's pods still hold GPUs without being stopped (or wait on a node that is not ready): stop them.</summary>
+public sealed record StopPods(Guid JobId) : ReconcileAction(JobId);
+
 /// <summary>Pods we own that belong to no active attempt (cancelled, finished, superseded): delete them.</summary>
 public sealed record DeleteStrayPods(Guid JobId, IReadOnlyList<string> PodNames, string Namespace) : ReconcileAction(JobId);
 
-/// <summary>The headless Service of a job that ended outside the cycle (a REST cancel): delete it with the job's last pods.</summary>
+/// <summary>The headless Service of a job that is no longer active (ended outside the cycle, or while the operator was down): delete it.</summary>
 public sealed record DeleteJobService(Guid JobId, string ServiceName, string Namespace) : ReconcileAction(JobId);

@@ -6,6 +6,7 @@ using Scheduler.Application.Scheduling;
 using Scheduler.Core.Decisions;
 using Scheduler.Core.Snapshots;
 using Scheduler.Domain.Jobs;
+using Scheduler.Operator.Hosting;
 using Scheduler.Operator.Inventory;
 using Scheduler.Operator.Metrics;
 using Scheduler.Operator.Pods;
@@ -26,18 +27,25 @@ public sealed partial class SchedulingCycle(
     ClusterInventory inventory,
     SnapshotBuilder snapshots,
     JobReconciler reconciler,
+    OrphanFinder orphans,
     CoreSchedule schedule,
     PodFactory pods,
     WorkloadClient workloads,
     SchedulerMetrics metrics,
     TimeProvider time,
+    OperatorSettings settings,
     ILogger<SchedulingCycle> logger)
 {
+    private DateTimeOffset _nextServiceSweep = DateTimeOffset.MinValue;
+
     /// <summary>The last cycle's decisions (pending reasons and reservations), for the dashboard.</summary>
     public CycleResult? LastResult { get; private set; }
 
     /// <summary>Cycles run so far by this instance.</summary>
     public int Count { get; private set; }
+
+    /// <summary>The next cycle lists our Services for orphans too (a new leader collects what ended while nobody led).</summary>
+    public void CollectOrphansNext() => _nextServiceSweep = DateTimeOffset.MinValue;
 
     public async Task RunOnceAsync(CancellationToken cancellationToken)
     {
@@ -66,7 +74,12 @@ public sealed partial class SchedulingCycle(
     {
         var changed = false;
         var byId = jobs.ToDictionary(j => j.Id);
-        foreach (var action in reconciler.Reconcile(jobs, inventory.Pods, inventory.NodeNames, time.GetUtcNow()))
+        var notReady = inventory.NotReadyNodes;
+        var now = time.GetUtcNow();
+        var pods = inventory.Pods;
+        var actions = reconciler.Reconcile(jobs, pods, inventory.NodeNames, now, notReady)
+            .Concat(orphans.Find(jobs, pods, await ServicesToSweepAsync(now, cancellationToken), now));
+        foreach (var action in actions)
         {
             switch (action)
             {
@@ -81,9 +94,14 @@ public sealed partial class SchedulingCycle(
 
                     changed = true;
                     LogTransition(job.Name, job.State, move.To, move.Reason);
+                    if (move.To == JobState.Preempted)
+                    {
+                        metrics.RecordPreemption(job.Queue, "node-not-ready");
+                    }
+
                     if (move.DeletePods)
                     {
-                        await DeletePodsAsync(job.Id, cancellationToken);
+                        await DeletePodsAsync(job.Id, cancellationToken, notReady);
                     }
 
                     if (JobStateMachine.IsFinal(move.To))
@@ -91,6 +109,9 @@ public sealed partial class SchedulingCycle(
                         await workloads.DeleteServiceAsync(WorkloadNames.Service(job.Name, job.Id), job.Namespace, cancellationToken);
                     }
 
+                    break;
+                case StopPods stop:
+                    await DeletePodsAsync(stop.JobId, cancellationToken, notReady);
                     break;
                 case CreateMissingPods missing when byId.TryGetValue(missing.JobId, out var job):
                     await CreateObjectsAsync(job, job.Placement!.Where(p => missing.Ranks.Contains(p.Rank)).ToList(), cancellationToken);
@@ -109,6 +130,19 @@ public sealed partial class SchedulingCycle(
         }
 
         return changed;
+    }
+
+    /// <summary>Our Services when a sweep is due (every <c>Scheduler:Intervals:OrphanCollection</c>); null otherwise.</summary>
+    private async Task<IReadOnlyList<V1Service>?> ServicesToSweepAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (now < _nextServiceSweep)
+        {
+            return null;
+        }
+
+        var services = await workloads.ListServicesAsync(cancellationToken);
+        _nextServiceSweep = now + settings.Intervals.OrphanCollection;
+        return services;
     }
 
     private async Task ApplyAsync(CycleResult result, Dictionary<string, OperatorJob> jobs, CancellationToken cancellationToken)
@@ -181,11 +215,20 @@ public sealed partial class SchedulingCycle(
         }
     }
 
-    private async Task DeletePodsAsync(Guid jobId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stops the job's live pods with their grace period (SIGTERM, time to checkpoint). Pods on a node that is not ready are
+    /// deleted at once (grace 0), terminating ones included: their kubelet cannot confirm a graceful deletion, and the node
+    /// kills their containers when it comes back.
+    /// </summary>
+    private async Task DeletePodsAsync(Guid jobId, CancellationToken cancellationToken, IReadOnlyDictionary<string, DateTimeOffset>? notReady = null)
     {
-        foreach (var pod in inventory.PodsOfJob(jobId).Where(p => !PodOutcome.IsTerminating(p) && !PodOutcome.IsTerminal(p)))
+        foreach (var pod in inventory.PodsOfJob(jobId).Where(p => !PodOutcome.IsTerminal(p)))
         {
-            await workloads.DeletePodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, null, cancellationToken);
+            var nodeDown = notReady?.ContainsKey(pod.Spec?.NodeName ?? string.Empty) == true;
+            if (nodeDown || !PodOutcome.IsTerminating(pod))
+            {
+                await workloads.DeletePodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, nodeDown ? 0 : null, cancellationToken);
+            }
         }
     }
 

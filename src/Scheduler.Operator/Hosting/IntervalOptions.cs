@@ -1,6 +1,6 @@
 namespace Scheduler.Operator.Hosting;
 
-/// <summary>Configuration section <c>Scheduler:Intervals</c> (the operator reads <see cref="SchedulingCycle"/>).</summary>
+/// <summary>Configuration section <c>Scheduler:Intervals</c>: how often the cycle runs and how long the operator waits on the cluster.</summary>
 public sealed class IntervalOptions
 {
     public const string Section = "Scheduler:Intervals";
@@ -10,4 +10,16 @@ public sealed class IntervalOptions
 
     /// <summary>How long a watch-triggered cycle waits for more events, so a burst of pod updates makes one cycle.</summary>
     public TimeSpan CycleDebounce { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// How long a node may be not ready (Ready condition False/Unknown, or the not-ready/unreachable taints) before the jobs
+    /// on it are preempted and requeued; a node back within it leaves them running.
+    /// </summary>
+    public TimeSpan NodeNotReadyGrace { get; set; } = Cycle.JobReconciler.DefaultNodeNotReadyGrace;
+
+    /// <summary>How often the leader lists our Services to delete those of jobs no longer active (also once when it starts leading).</summary>
+    public TimeSpan OrphanCollection { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long the finished pods of a job that ended stay (for <c>kubectl logs</c>) before the orphan collection deletes them.</summary>
+    public TimeSpan FinishedPodRetention { get; set; } = Cycle.OrphanFinder.DefaultFinishedPodRetention;
 }

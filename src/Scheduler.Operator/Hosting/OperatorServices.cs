@@ -74,7 +74,8 @@ public static class OperatorServices
         services.TryAddSingleton(provider => new NodeTranslator(provider.GetRequiredService<GpuCatalog>(), settings.Kubernetes.NodeLabels.ProductMapping));
         services.TryAddSingleton<ClusterInventory>();
         services.TryAddSingleton(provider => new SnapshotBuilder(provider.GetRequiredService<PriorityClasses>()));
-        services.TryAddSingleton(new JobReconciler(settings.Policy.BackoffLimit));
+        services.TryAddSingleton(new JobReconciler(settings.Policy.BackoffLimit, settings.Intervals.NodeNotReadyGrace));
+        services.TryAddSingleton(new OrphanFinder(settings.Intervals.FinishedPodRetention));
         var core = settings.Policy.ToCoreOptions();
         services.TryAddSingleton<CoreSchedule>(snapshot => Core.Cycle.SchedulingCycle.Run(snapshot, core));
         services.TryAddSingleton(provider => new PodFactory(new WorkloadOptions

@@ -9,7 +9,7 @@ namespace Scheduler.Operator.Inventory;
 /// The operator's view of the cluster, kept in sync by watches: GPU nodes and the pods we own. Readers take consistent copies;
 /// every relevant change raises <see cref="Changed"/> so the next cycle runs at once instead of waiting for its timer.
 /// </summary>
-public sealed class ClusterInventory(NodeTranslator translator)
+public sealed class ClusterInventory(NodeTranslator translator, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, NodeCapacity> _nodes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, V1Pod> _pods = new(StringComparer.Ordinal);
@@ -29,6 +29,10 @@ public sealed class ClusterInventory(NodeTranslator translator)
 
     public IReadOnlySet<string> NodeNames => _nodes.Keys.ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>Nodes that are not ready, with when that began.</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> NotReadyNodes =>
+        _nodes.Values.Where(n => !n.Ready).ToDictionary(n => n.Name, n => n.NotReadySince ?? time.GetUtcNow(), StringComparer.Ordinal);
+
     /// <summary>A node watch event; <see cref="ResourceEventType.Synced"/> marks the node list complete.</summary>
     public void Apply(ResourceEvent<V1Node> change)
     {
@@ -43,7 +47,14 @@ public sealed class ClusterInventory(NodeTranslator translator)
                 break;
             default:
                 var updated = translator.Translate(change.Object!);
-                var unchanged = _nodes.TryGetValue(updated.Name, out var previous) && SameForScheduling(previous, updated);
+                var known = _nodes.TryGetValue(updated.Name, out var previous);
+                if (!updated.Ready && updated.NotReadySince is null)
+                {
+                    // The node records no time: count from when this replica first saw it not ready.
+                    updated = updated with { NotReadySince = known && !previous!.Ready ? previous.NotReadySince : time.GetUtcNow() };
+                }
+
+                var unchanged = known && SameForScheduling(previous!, updated);
                 _nodes[updated.Name] = updated;
                 if (unchanged)
                 {

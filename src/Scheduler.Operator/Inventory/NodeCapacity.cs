@@ -1,6 +1,10 @@
 namespace Scheduler.Operator.Inventory;
 
-/// <summary>A GPU node's allocatable capacity as the API server reports it, with its GPU model mapped to a catalog type.</summary>
+/// <summary>
+/// A GPU node's allocatable capacity as the API server reports it, with its GPU model mapped to a catalog type.
+/// <see cref="Ready"/> is false while the Ready condition is not True or the node carries the node lifecycle controller's
+/// <c>not-ready</c>/<c>unreachable</c> taints; <see cref="NotReadySince"/> is when that began, as the node itself records it.
+/// </summary>
 public sealed record NodeCapacity(
     string Name,
     string? GpuType,
@@ -10,4 +14,5 @@ public sealed record NodeCapacity(
     IReadOnlyDictionary<string, string> Labels,
     IReadOnlyList<Core.Snapshots.Taint> Taints,
     bool Unschedulable,
-    bool Ready);
+    bool Ready,
+    DateTimeOffset? NotReadySince = null);

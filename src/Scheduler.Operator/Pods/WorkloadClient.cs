@@ -44,6 +44,10 @@ public sealed class WorkloadClient(IKubernetes client)
     public async Task DeleteServiceAsync(string serviceName, string @namespace, CancellationToken cancellationToken) =>
         await IgnoreNotFound(() => client.CoreV1.DeleteNamespacedServiceAsync(serviceName, @namespace, cancellationToken: cancellationToken));
 
+    /// <summary>Every Service we created (by the managed-by label), in every namespace.</summary>
+    public async Task<IReadOnlyList<V1Service>> ListServicesAsync(CancellationToken cancellationToken) =>
+        (await client.CoreV1.ListServiceForAllNamespacesAsync(labelSelector: WorkloadLabels.ManagedSelector, cancellationToken: cancellationToken)).Items.ToList();
+
     private static async Task IgnoreConflict<T>(Func<Task<T>> call)
     {
         try

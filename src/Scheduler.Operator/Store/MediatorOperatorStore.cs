@@ -88,6 +88,7 @@ internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, Operato
         PreemptionCount = j.PreemptionCount,
         LastPreemptedAt = j.LastPreemptedAt,
         FailedAttempts = j.FailedAttempts,
+        Reason = j.Reason,
         PendingReason = j.PendingReason,
         PredictedStart = j.PredictedStart,
     };

@@ -51,6 +51,9 @@ public sealed record OperatorJob
 
     public long? LastCheckpointStep { get; init; }
 
+    /// <summary>Why the job is in its state (its last transition's reason).</summary>
+    public string? Reason { get; init; }
+
     public string? PendingReason { get; init; }
 
     public DateTimeOffset? PredictedStart { get; init; }

@@ -12,11 +12,18 @@ public sealed class JobReconcilerTests
 {
     private static readonly Guid JobId = Guid.Parse("0194a2b3-0000-7000-8000-000000000001");
     private static readonly DateTimeOffset Now = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
-    private static readonly HashSet<string> Nodes = ["node-a", "node-b"];
+    private static readonly HashSet<string> Nodes = ["node-a", "node-b", "node-down", "node-flaky"];
+
+    /// <summary>node-down: not ready for longer than the default grace (2 min); node-flaky: within it.</summary>
+    private static readonly Dictionary<string, DateTimeOffset> NotReady = new()
+    {
+        ["node-down"] = Now - TimeSpan.FromMinutes(5),
+        ["node-flaky"] = Now - TimeSpan.FromSeconds(30),
+    };
 
     public static TheoryData<string, JobState, int, string[], string> Outcomes => new()
     {
-        // name, job state, failed attempts, pods (rank:phase[:exit][@node]), expected action
+        // name, job state, failed attempts, pods (rank:phase[*][:exit][@node]; * = terminating), expected action
         { "all ranks running", JobState.Admitted, 0, ["0:Running", "1:Running"], "Move Running" },
         { "a rank missing after a crash", JobState.Admitted, 0, ["0:Running"], "Create 1" },
         { "all ranks succeeded", JobState.Running, 0, ["0:Succeeded:0", "1:Succeeded:0"], "Move Succeeded" },
@@ -26,7 +33,12 @@ public sealed class JobReconcilerTests
         { "crash within the backoff limit", JobState.Running, 1, ["0:Failed:1", "1:Running"], "Retry" },
         { "crash at the backoff limit", JobState.Running, 2, ["0:Failed:1", "1:Running"], "Move Failed" },
         { "pod on a removed node", JobState.Running, 0, ["0:Running@node-gone", "1:Running"], "Move Queued" },
-        { "preempted, pods still stopping", JobState.Preempted, 0, ["0:Running", "1:Failed:75"], "none" },
+        { "preempted, pods still stopping", JobState.Preempted, 0, ["0:Running*", "1:Failed:75"], "none" },
+        { "preempted, pods never told to stop (crash after persisting)", JobState.Preempted, 0, ["0:Running", "1:Failed:75"], "StopPods" },
+        { "preempted, a pod stopping on a node not ready", JobState.Preempted, 0, ["0:Running*@node-down", "1:Failed:75"], "StopPods" },
+        { "pod on a node not ready past the grace", JobState.Running, 0, ["0:Running@node-down", "1:Running"], "Move Preempted" },
+        { "pending pod on a node not ready past the grace", JobState.Admitted, 0, ["0:Pending@node-down", "1:Running"], "Move Preempted" },
+        { "pod on a node not ready within the grace", JobState.Running, 0, ["0:Running@node-flaky", "1:Running"], "none" },
         { "preempted, pods stopped", JobState.Preempted, 0, ["0:Failed:75"], "Move Queued" },
         { "running and healthy", JobState.Running, 0, ["0:Running", "1:Running"], "none" },
     };
@@ -37,30 +49,9 @@ public sealed class JobReconcilerTests
     {
         var job = Job(state, failedAttempts);
 
-        var actions = new JobReconciler(backoffLimit: 2).Reconcile([job], pods.Select(Pod).ToList(), Nodes, Now);
+        var actions = new JobReconciler(backoffLimit: 2).Reconcile([job], pods.Select(Pod).ToList(), Nodes, Now, NotReady);
 
         Assert.True(Describe(actions) == expected, $"{name}: expected {expected}, got {Describe(actions)}");
-    }
-
-    [Fact]
-    public void Live_pods_and_the_service_of_a_job_that_is_no_longer_active_are_deleted()
-    {
-        var actions = new JobReconciler().Reconcile([], [Pod("0:Running"), Pod("1:Succeeded:0")], Nodes, Now);
-
-        Assert.Equal(2, actions.Count);
-        Assert.Equal([WorkloadNames.Pod("job", JobId, 1, 0)], Assert.IsType<DeleteStrayPods>(actions[0]).PodNames);
-        Assert.Equal(WorkloadNames.Service("job", JobId), Assert.IsType<DeleteJobService>(actions[1]).ServiceName);
-    }
-
-    [Fact]
-    public void Pods_of_an_earlier_attempt_are_deleted()
-    {
-        var old = Pod("0:Failed:1");
-        old.Metadata.Labels[WorkloadLabels.Attempt] = "0";
-
-        var actions = new JobReconciler().Reconcile([Job(JobState.Running, 0) with { Placement = [Placement(0)] }], [old, Pod("0:Running")], Nodes, Now);
-
-        Assert.IsType<DeleteStrayPods>(Assert.Single(actions));
     }
 
     private static string Describe(IReadOnlyList<ReconcileAction> actions) => actions.SingleOrDefault() switch
@@ -94,6 +85,8 @@ public sealed class JobReconcilerTests
     {
         var node = text.Contains('@', StringComparison.Ordinal) ? text[(text.IndexOf('@', StringComparison.Ordinal) + 1)..] : null;
         var parts = (node is null ? text : text[..text.IndexOf('@', StringComparison.Ordinal)]).Split(':');
+        var terminating = parts[1].EndsWith('*');
+        parts[1] = parts[1].TrimEnd('*');
         var rank = int.Parse(parts[0], CultureInfo.InvariantCulture);
         int? exit = parts.Length > 2 ? int.Parse(parts[2], CultureInfo.InvariantCulture) : null;
         return new V1Pod
@@ -102,6 +95,7 @@ public sealed class JobReconcilerTests
             {
                 Name = WorkloadNames.Pod("job", JobId, 1, rank),
                 NamespaceProperty = "training",
+                DeletionTimestamp = terminating ? Now.UtcDateTime : null,
                 Labels = new Dictionary<string, string>
                 {
                     [WorkloadLabels.JobId] = JobId.ToString(),
