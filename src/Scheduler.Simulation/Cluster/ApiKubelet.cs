@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using k8s;
@@ -61,7 +62,9 @@ public sealed class ApiKubelet : IAsyncDisposable
             },
             Spec = new V1LeaseSpec { HolderIdentity = name, LeaseDurationSeconds = _options.LeaseDurationSeconds, RenewTime = now.UtcDateTime },
         }, NodeLeaseNamespace, cancellationToken: cancellationToken);
-        await HeartbeatAsync(name, now, cancellationToken);
+        // The whole status once more through its subresource, for API servers that drop a new node's status.
+        await _client.CoreV1.PatchNodeStatusAsync(
+            new V1Patch(new JsonObject { ["status"] = node["status"]!.DeepClone() }, V1Patch.PatchType.MergePatch), name, cancellationToken: cancellationToken);
     }
 
     /// <summary>Starts the background loop: a pass over the pods every tick, a heartbeat of every node every heartbeat interval.</summary>
@@ -78,7 +81,7 @@ public sealed class ApiKubelet : IAsyncDisposable
         {
             try
             {
-                var renewal = new V1Lease { Spec = new V1LeaseSpec { RenewTime = now.UtcDateTime } };
+                var renewal = new JsonObject { ["spec"] = new JsonObject { ["renewTime"] = MicroTime(now) } };
                 await _client.CoordinationV1.PatchNamespacedLeaseAsync(new V1Patch(renewal, V1Patch.PatchType.MergePatch), name, NodeLeaseNamespace, cancellationToken: cancellationToken);
                 await HeartbeatAsync(name, now, cancellationToken);
             }
@@ -111,6 +114,8 @@ public sealed class ApiKubelet : IAsyncDisposable
         };
         return _client.CoreV1.PatchNodeStatusAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), name, cancellationToken: cancellationToken);
     }
+
+    private static string MicroTime(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {

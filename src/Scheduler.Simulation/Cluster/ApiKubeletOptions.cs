@@ -15,7 +15,11 @@ public sealed record ApiKubeletOptions
 
     public TimeSpan CheckpointTime { get; init; } = TimeSpan.FromSeconds(5);
 
-    public TimeSpan DefaultRuntime { get; init; } = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// Simulated runtime of a pod that names none: by default it runs until deleted, as a DaemonSet's pod on a fake node of a
+    /// real cluster must (kube-proxy, the CNI); ours name theirs (<see cref="SimulatedPodAnnotations.Runtime"/>).
+    /// </summary>
+    public TimeSpan DefaultRuntime { get; init; } = TimeSpan.MaxValue;
 
     /// <summary>Real interval between two passes over the pods.</summary>
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(500);

@@ -248,7 +248,11 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
 #pragma warning restore CA1031
     }
 
-    private TimeSpan Real(TimeSpan simulated) => TimeSpan.FromTicks((long)(simulated.Ticks / Math.Max(_options.ClockSpeed, 1e-9)));
+    private TimeSpan Real(TimeSpan simulated)
+    {
+        var ticks = simulated.Ticks / Math.Max(_options.ClockSpeed, 1e-9);
+        return ticks >= TimeSpan.MaxValue.Ticks ? TimeSpan.MaxValue : TimeSpan.FromTicks((long)ticks); // "forever" stays forever
+    }
 
     private TimeSpan RuntimeOf(JsonObject pod)
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -122,7 +123,7 @@ internal sealed class ApiKubeletLoopCluster : LoopCluster
     public override IKubernetes CreateClient() => _clients();
 
     public override Task CordonAsync(string node, bool cordoned = true) =>
-        _client.CoreV1.PatchNodeAsync(new V1Patch(new V1Node { Spec = new V1NodeSpec { Unschedulable = cordoned } }, V1Patch.PatchType.MergePatch), node);
+        _client.CoreV1.PatchNodeAsync(new V1Patch(new JsonObject { ["spec"] = new JsonObject { ["unschedulable"] = cordoned } }, V1Patch.PatchType.MergePatch), node);
 
     public override Task RemoveNodeAsync(string node) => _client.CoreV1.DeleteNodeAsync(node);
 
