@@ -76,16 +76,45 @@ internal sealed class ApiKubeletLoopCluster : LoopCluster
         }
 
         var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
-        using (var installer = new k8s.Kubernetes(config))
+        using (var admin = new k8s.Kubernetes(config))
         {
-            await CustomResourceDefinitions.InstallAsync(installer, TestContext.Current.CancellationToken);
+            await CustomResourceDefinitions.InstallAsync(admin, TestContext.Current.CancellationToken);
+            await SweepStaleRunsAsync(admin, DateTimeOffset.UtcNow, TestContext.Current.CancellationToken);
         }
 
         var options = new ApiKubeletOptions { Name = RunName(), ClockSpeed = clockSpeed / RealClusterSlowdown };
         return await StartAsync(() => new k8s.Kubernetes(config), options, pools, fakeServer: null);
     }
 
-    private static string RunName() => $"gs-e2e-{Guid.NewGuid():N}"[..15];
+    private static string RunName() => $"{RunPrefix}{Guid.NewGuid():N}"[..15];
+
+    private const string RunPrefix = "gs-e2e-";
+
+    /// <summary>
+    /// Deletes what an earlier run that never cleaned up (killed) left: fake nodes of a <c>gs-e2e-…</c> kubelet whose Lease
+    /// has not been renewed for two minutes, their Leases and the run's namespace. Live runs renew every 10 s.
+    /// </summary>
+    internal static async Task SweepStaleRunsAsync(IKubernetes client, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var stale = (now - TimeSpan.FromMinutes(2)).UtcDateTime;
+        foreach (var node in (await client.CoreV1.ListNodeAsync(labelSelector: ApiKubelet.KubeletLabel, cancellationToken: cancellationToken)).Items)
+        {
+            var run = node.Metadata.Labels[ApiKubelet.KubeletLabel];
+            if (!run.StartsWith(RunPrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (await LeaseOfAsync(client, node.Name(), cancellationToken) is { Spec.RenewTime: { } renewed } && renewed > stale)
+            {
+                continue;
+            }
+
+            await IgnoreNotFoundAsync(() => client.CoreV1.DeleteNodeAsync(node.Name(), cancellationToken: cancellationToken));
+            await IgnoreNotFoundAsync(() => client.CoordinationV1.DeleteNamespacedLeaseAsync(node.Name(), ApiKubelet.NodeLeaseNamespace, cancellationToken: cancellationToken));
+            await IgnoreNotFoundAsync(() => client.CoreV1.DeleteNamespaceAsync(run, cancellationToken: cancellationToken));
+        }
+    }
 
     private static async Task<LoopCluster> StartAsync(Func<IKubernetes> clients, ApiKubeletOptions options, IReadOnlyList<SimulatedNodePool> pools, SimulatedCluster? fakeServer)
     {
@@ -148,6 +177,18 @@ internal sealed class ApiKubeletLoopCluster : LoopCluster
             {
                 await _fakeServer.DisposeAsync();
             }
+        }
+    }
+
+    private static async Task<V1Lease?> LeaseOfAsync(IKubernetes client, string node, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.CoordinationV1.ReadNamespacedLeaseAsync(node, ApiKubelet.NodeLeaseNamespace, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
         }
     }
 

@@ -89,4 +89,24 @@ public sealed class ApiKubeletTests : IAsyncLifetime
 
         Assert.DoesNotContain((await _client.CoreV1.ListNamespacedPodAsync("default", cancellationToken: Ct)).Items, p => p.Name() == "daemon");
     }
+
+    [Fact]
+    public async Task A_real_cluster_run_sweeps_the_nodes_and_namespace_of_a_killed_run_and_keeps_live_ones()
+    {
+        await using var killed = new ApiKubelet(_client, new ApiKubeletOptions { Name = "gs-e2e-killed00", Time = _time });
+        await killed.RegisterNodeAsync("gs-e2e-killed00-a100-0", "A100-80GB", 8, "rack-0", Ct);
+        await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "gs-e2e-killed00" } }, cancellationToken: Ct);
+        await using var live = new ApiKubelet(_client, new ApiKubeletOptions { Name = "gs-e2e-alive000", Time = _time });
+        await live.RegisterNodeAsync("gs-e2e-alive000-a100-0", "A100-80GB", 8, "rack-0", Ct);
+        _time.Advance(TimeSpan.FromMinutes(3));
+        await live.HeartbeatAsync(Ct);
+
+        await ApiKubeletLoopCluster.SweepStaleRunsAsync(_client, _time.GetUtcNow(), Ct);
+
+        var nodes = (await _client.CoreV1.ListNodeAsync(cancellationToken: Ct)).Items.Select(n => n.Name()).Order();
+        Assert.Equal(["gs-e2e-alive000-a100-0", Node], nodes); // the kubelet-test node is no gs-e2e run: never swept
+        var leases = (await _client.CoordinationV1.ListNamespacedLeaseAsync(ApiKubelet.NodeLeaseNamespace, cancellationToken: Ct)).Items.Select(l => l.Name());
+        Assert.DoesNotContain("gs-e2e-killed00-a100-0", leases);
+        Assert.DoesNotContain((await _client.CoreV1.ListNamespaceAsync(cancellationToken: Ct)).Items, n => n.Name() == "gs-e2e-killed00" && n.Metadata.DeletionTimestamp is null);
+    }
 }
