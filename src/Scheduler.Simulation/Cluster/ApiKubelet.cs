@@ -141,6 +141,7 @@ public sealed class ApiKubelet : IAsyncDisposable
             catch (Exception e)
             {
                 LastError = e;
+                await Task.Delay(_options.TickInterval, _options.Time, CancellationToken.None);
             }
 #pragma warning restore CA1031
         }
