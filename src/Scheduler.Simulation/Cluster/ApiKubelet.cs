@@ -158,7 +158,8 @@ public sealed class ApiKubelet : IAsyncDisposable
         }
     }
 
-    private static async Task IgnoreNotFoundAsync(Func<Task> delete)
+    /// <summary>Runs a deletion that may find the object already gone.</summary>
+    internal static async Task IgnoreNotFoundAsync(Func<Task> delete)
     {
         try
         {

@@ -110,9 +110,9 @@ internal sealed class ApiKubeletLoopCluster : LoopCluster
                 continue;
             }
 
-            await IgnoreNotFoundAsync(() => client.CoreV1.DeleteNodeAsync(node.Name(), cancellationToken: cancellationToken));
-            await IgnoreNotFoundAsync(() => client.CoordinationV1.DeleteNamespacedLeaseAsync(node.Name(), ApiKubelet.NodeLeaseNamespace, cancellationToken: cancellationToken));
-            await IgnoreNotFoundAsync(() => client.CoreV1.DeleteNamespaceAsync(run, cancellationToken: cancellationToken));
+            await ApiKubelet.IgnoreNotFoundAsync(() => client.CoreV1.DeleteNodeAsync(node.Name(), cancellationToken: cancellationToken));
+            await ApiKubelet.IgnoreNotFoundAsync(() => client.CoordinationV1.DeleteNamespacedLeaseAsync(node.Name(), ApiKubelet.NodeLeaseNamespace, cancellationToken: cancellationToken));
+            await ApiKubelet.IgnoreNotFoundAsync(() => client.CoreV1.DeleteNamespaceAsync(run, cancellationToken: cancellationToken));
         }
     }
 
@@ -156,22 +156,22 @@ internal sealed class ApiKubeletLoopCluster : LoopCluster
 
     public override Task RemoveNodeAsync(string node) => _client.CoreV1.DeleteNodeAsync(node);
 
-    /// <summary>Deletes the run's pods at once (no real kubelet would confirm their graceful deletion), its namespace, nodes and Leases.</summary>
+    /// <summary>Stops the kubelet, then deletes the run's pods at once (no kubelet is left to finish a graceful deletion), its namespace, nodes and Leases.</summary>
     public override async ValueTask DisposeAsync()
     {
+        await _kubelet.DisposeAsync();
         try
         {
             foreach (var pod in (await _client.CoreV1.ListNamespacedPodAsync(Namespace)).Items)
             {
-                await IgnoreNotFoundAsync(() => _client.CoreV1.DeleteNamespacedPodAsync(pod.Name(), Namespace, gracePeriodSeconds: 0));
+                await ApiKubelet.IgnoreNotFoundAsync(() => _client.CoreV1.DeleteNamespacedPodAsync(pod.Name(), Namespace, gracePeriodSeconds: 0));
             }
 
-            await IgnoreNotFoundAsync(() => _client.CoreV1.DeleteNamespaceAsync(Namespace));
+            await ApiKubelet.IgnoreNotFoundAsync(() => _client.CoreV1.DeleteNamespaceAsync(Namespace));
             await _kubelet.RemoveNodesAsync();
         }
         finally
         {
-            await _kubelet.DisposeAsync();
             _client.Dispose();
             if (_fakeServer is not null)
             {
@@ -189,17 +189,6 @@ internal sealed class ApiKubeletLoopCluster : LoopCluster
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
-        }
-    }
-
-    private static async Task IgnoreNotFoundAsync(Func<Task> delete)
-    {
-        try
-        {
-            await delete();
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
         }
     }
 }
