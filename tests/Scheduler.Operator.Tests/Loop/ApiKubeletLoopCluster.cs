@@ -79,6 +79,7 @@ internal sealed class ApiKubeletLoopCluster : LoopCluster
         using (var admin = new k8s.Kubernetes(config))
         {
             await CustomResourceDefinitions.InstallAsync(admin, TestContext.Current.CancellationToken);
+            await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken); // let new CRDs become established
             await SweepStaleRunsAsync(admin, DateTimeOffset.UtcNow, TestContext.Current.CancellationToken);
         }
 

@@ -27,8 +27,8 @@ namespace Scheduler.Operator.Tests.Loop;
 
 /// <summary>
 /// A migrated database of the test's own, a cluster with GPU nodes a kwok-like kubelet drives (<see cref="LoopCluster"/>:
-/// by default the embedded simulated cluster, one simulated hour per real second) and as many operator hosts as a test starts, each wired exactly as the API host wires it (<c>AddOperatorLoop</c>) but
-/// with short intervals and leases. Jobs and queues go in through the application's commands, as REST sends them.
+/// by default the embedded simulated cluster, one simulated hour per real second) and as many operator hosts as a test
+/// starts, each wired exactly as the API host wires it (<c>AddOperatorLoop</c>) but with short intervals and leases. Jobs and queues go in through the application's commands, as REST sends them.
 /// </summary>
 internal sealed class OperatorHarness : IAsyncDisposable
 {
