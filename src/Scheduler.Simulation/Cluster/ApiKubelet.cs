@@ -23,6 +23,7 @@ public sealed class ApiKubelet : IAsyncDisposable
     private readonly ApiKubeletOptions _options;
     private readonly KubeletLifecycle _lifecycle;
     private readonly List<string> _nodes = [];
+    private readonly List<string> _registered = [];
     private readonly Dictionary<string, DateTimeOffset> _readySince = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private Task _loop = Task.CompletedTask;
@@ -49,6 +50,7 @@ public sealed class ApiKubelet : IAsyncDisposable
         var node = SimulatedNodes.Build(name, type, gpus, rack, now, new Dictionary<string, string> { [KubeletLabel] = _options.Name });
         var created = await _client.CoreV1.CreateNodeAsync(KubernetesJson.Deserialize<V1Node>(node.ToJsonString()), cancellationToken: cancellationToken);
         _nodes.Add(name);
+        _registered.Add(name);
         _readySince[name] = now;
         await EnsureNamespaceAsync(NodeLeaseNamespace, cancellationToken);
         await _client.CoordinationV1.CreateNamespacedLeaseAsync(new V1Lease
@@ -92,14 +94,13 @@ public sealed class ApiKubelet : IAsyncDisposable
         }
     }
 
-    /// <summary>Deletes this kubelet's nodes and their Leases.</summary>
+    /// <summary>Deletes every node this kubelet registered and their Leases (also those of nodes someone else deleted).</summary>
     public async Task RemoveNodesAsync(CancellationToken cancellationToken = default)
     {
-        var nodes = await _client.CoreV1.ListNodeAsync(labelSelector: $"{KubeletLabel}={_options.Name}", cancellationToken: cancellationToken);
-        foreach (var node in nodes.Items)
+        foreach (var name in _registered)
         {
-            await IgnoreNotFoundAsync(() => _client.CoreV1.DeleteNodeAsync(node.Name(), cancellationToken: cancellationToken));
-            await IgnoreNotFoundAsync(() => _client.CoordinationV1.DeleteNamespacedLeaseAsync(node.Name(), NodeLeaseNamespace, cancellationToken: cancellationToken));
+            await IgnoreNotFoundAsync(() => _client.CoreV1.DeleteNodeAsync(name, cancellationToken: cancellationToken));
+            await IgnoreNotFoundAsync(() => _client.CoordinationV1.DeleteNamespacedLeaseAsync(name, NodeLeaseNamespace, cancellationToken: cancellationToken));
         }
 
         _nodes.Clear();
