@@ -63,40 +63,7 @@ public sealed class SimulatedCluster : IAsyncDisposable
     public void AddNode(string name, GpuType gpuType, int gpus, string rack)
     {
         ArgumentNullException.ThrowIfNull(gpuType);
-        var gpuCount = gpus.ToString(CultureInfo.InvariantCulture);
-        var resources = new JsonObject { ["cpu"] = "96", ["memory"] = "1536Gi", ["pods"] = "110", [GpuResource] = gpuCount };
-        var now = ResourceOperations.Timestamp(ApiServer.Time.GetUtcNow());
-        var node = new JsonObject
-        {
-            ["metadata"] = new JsonObject
-            {
-                ["name"] = name,
-                ["labels"] = new JsonObject
-                {
-                    ["kubernetes.io/hostname"] = name,
-                    ["kubernetes.io/os"] = "linux",
-                    [GpuProductLabel] = gpuType.ProductLabels.FirstOrDefault() ?? gpuType.Name,
-                    ["nvidia.com/gpu.count"] = gpuCount,
-                    ["nvidia.com/gpu.memory"] = ((int)(gpuType.MemoryGiB * 1024)).ToString(CultureInfo.InvariantCulture),
-                    ["topology.kubernetes.io/zone"] = "sim-zone-a",
-                    [RackLabel] = rack,
-                    [SimulatedKubelet.SimulatedNodeLabel] = "true",
-                },
-            },
-            ["spec"] = new JsonObject(),
-            ["status"] = new JsonObject
-            {
-                ["capacity"] = resources,
-                ["allocatable"] = resources.DeepClone(),
-                ["conditions"] = new JsonArray(new JsonObject
-                {
-                    ["type"] = "Ready", ["status"] = "True", ["reason"] = "KubeletReady", ["message"] = "simulated kubelet is posting ready status",
-                    ["lastHeartbeatTime"] = now, ["lastTransitionTime"] = now,
-                }),
-                ["addresses"] = new JsonArray(new JsonObject { ["type"] = "InternalIP", ["address"] = "10.0.0.1" }, new JsonObject { ["type"] = "Hostname", ["address"] = name }),
-                ["nodeInfo"] = new JsonObject { ["kubeletVersion"] = Discovery.KubernetesVersion + "-sim", ["operatingSystem"] = "linux", ["architecture"] = "amd64" },
-            },
-        };
+        var node = SimulatedNodes.Build(name, gpuType, gpus, rack, ApiServer.Time.GetUtcNow());
         ApiServer.Operations.Create(ApiServer.Resources.Nodes, null, node, RequestOptions.Default);
     }
 

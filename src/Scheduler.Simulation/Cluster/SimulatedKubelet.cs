@@ -1,346 +1,35 @@
-using System.Globalization;
-using System.Net;
-using System.Text.Json.Nodes;
-using System.Xml;
-using Scheduler.Simulation.ApiServer;
-
 namespace Scheduler.Simulation.Cluster;
 
 /// <summary>
-/// A kwok-like kubelet for every simulated node: a pod bound to one goes Pending → Running after the startup time, then
-/// ends after its runtime (annotation <see cref="SimulatedPodAnnotations.Runtime"/>), scaled by the clock speed, with
-/// its exit code (0: Succeeded). A pod being deleted gracefully "checkpoints" and exits 75 within its grace period; the
-/// kubelet then confirms the deletion (grace 0), as a real kubelet does. A pod whose GPUs do not fit beside the running
-/// ones on its node is rejected (Failed, <c>OutOfnvidia.com/gpu</c>). Running rank-0 pods post synthetic telemetry.
+/// The kwok-like kubelet of every simulated node of the embedded cluster, working on the fake API server's store in
+/// process; <see cref="KubeletLifecycle"/> says what it does to pods. <see cref="ApiKubelet"/> is the same kubelet
+/// reaching any API server through <c>KubernetesClient</c>.
 /// </summary>
 public sealed class SimulatedKubelet : IAsyncDisposable
 {
     public const string SimulatedNodeLabel = "gpu-scheduler.io/simulated";
 
-    private readonly FakeApiServer _server;
+    private readonly KubeletLifecycle _lifecycle;
     private readonly SimulatedClusterOptions _options;
-    private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _tickGate = new(1, 1);
-    private readonly Dictionary<string, DateTimeOffset> _lastTelemetry = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private ITimer? _timer;
 
-    internal SimulatedKubelet(FakeApiServer server, SimulatedClusterOptions options)
+    internal SimulatedKubelet(ApiServer.FakeApiServer server, SimulatedClusterOptions options)
     {
-        _server = server;
         _options = options;
-        _time = options.Server.Time;
+        _lifecycle = new KubeletLifecycle(new InProcessKubeletBackend(server, options.Server.Time), options);
     }
-
-    private ApiResource Pods => _server.Resources.Pods;
-
-    private ResourceOperations Operations => _server.Operations;
 
     internal void Start()
     {
         if (_options.TickInterval > TimeSpan.Zero)
         {
-            _timer = _time.CreateTimer(_ => _ = TickAsync(_stopping.Token), null, _options.TickInterval, _options.TickInterval);
+            _timer = _options.Server.Time.CreateTimer(_ => _ = TickAsync(_stopping.Token), null, _options.TickInterval, _options.TickInterval);
         }
     }
 
     /// <summary>Moves every pod on a simulated node one step along its lifecycle, as of now. Safe to call concurrently (calls queue up).</summary>
-    public async Task TickAsync(CancellationToken cancellationToken = default)
-    {
-        await _tickGate.WaitAsync(cancellationToken);
-        try
-        {
-            var now = _time.GetUtcNow();
-            var nodes = _server.Store.List(_server.Resources.Nodes, null, Selector.ParseLabels(SimulatedNodeLabel + "=true")).Items
-                .Select(n => n["metadata"]!["name"]!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
-            var pods = _server.Store.List(Pods, null, Selector.Everything).Items
-                .Where(p => p["spec"]?["nodeName"]?.GetValue<string>() is { } node && nodes.Contains(node))
-                .OrderBy(AdmissionOrder)
-                .ToList();
-            var rejected = new HashSet<JsonObject>();
-            foreach (var pod in pods)
-            {
-                try
-                {
-                    if (RejectedForGpus(pod, pods, rejected) is { } rejection)
-                    {
-                        rejected.Add(pod);
-                        Reject(pod, now, rejection);
-                        continue;
-                    }
-
-                    await StepAsync(pod, now, cancellationToken);
-                }
-                catch (ApiError e) when (e.Code is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
-                {
-                    // Someone else wrote the pod meanwhile (or deleted it): look again on the next tick.
-                }
-                catch (Exception e) when (e is InvalidOperationException or FormatException)
-                {
-                    // A pod this kubelet cannot read (a field of the wrong JSON kind) stays as it is; the others go on.
-                }
-            }
-        }
-        finally
-        {
-            _tickGate.Release();
-        }
-    }
-
-    private async Task StepAsync(JsonObject pod, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var metadata = pod["metadata"]!.AsObject();
-        var phase = pod["status"]?["phase"]?.GetValue<string>() ?? "Pending";
-        if (metadata["deletionTimestamp"]?.GetValue<string>() is { } deletion)
-        {
-            await TerminateAsync(pod, phase, ResourceOperations.ParseTimestamp(deletion), JsonPaths.Long(metadata["deletionGracePeriodSeconds"]) ?? 0, now, cancellationToken);
-            return;
-        }
-
-        switch (phase)
-        {
-            case "Pending" when now >= BoundAt(pod) + Real(_options.StartupTime):
-                Start(pod, now);
-                break;
-            case "Running":
-                var started = ResourceOperations.ParseTimestamp(pod["status"]!["startTime"]!.GetValue<string>());
-                var runtime = RuntimeOf(pod);
-                if (now - started >= Real(runtime))
-                {
-                    var exitCode = int.TryParse(Annotation(pod, SimulatedPodAnnotations.ExitCode), CultureInfo.InvariantCulture, out var code) ? code : 0;
-                    Finish(pod, now, exitCode, exitCode == 0 ? "Completed" : "Error", "the simulated training run ended");
-                }
-                else
-                {
-                    await ReportAsync(pod, started, runtime, now, checkpointNow: false, cancellationToken);
-                }
-
-                break;
-        }
-    }
-
-    private async Task TerminateAsync(JsonObject pod, string phase, DateTimeOffset deadline, long grace, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var (ns, name) = NameOf(pod);
-        if (phase is "Running" or "Pending")
-        {
-            var sigterm = deadline - TimeSpan.FromSeconds(grace);
-            var checkpointDone = sigterm + TimeSpan.FromTicks(Math.Min(Real(_options.CheckpointTime).Ticks, TimeSpan.FromSeconds(grace).Ticks));
-            if (now < checkpointDone && now < deadline)
-            {
-                return;
-            }
-
-            if (phase == "Running")
-            {
-                var started = ResourceOperations.ParseTimestamp(pod["status"]!["startTime"]!.GetValue<string>());
-                await ReportAsync(pod, started, RuntimeOf(pod), now, checkpointNow: true, cancellationToken);
-            }
-
-            pod = Finish(pod, now, SimulatedPodAnnotations.CheckpointedExitCode, "Error", "SIGTERM: checkpoint committed, exiting for requeue");
-        }
-
-        _lastTelemetry.Remove($"{ns}/{name}");
-        Operations.Delete(Pods, ns, name, new DeleteRequest(GracePeriodSeconds: 0));
-    }
-
-    /// <summary>
-    /// The kubelet's admission check: a pending pod whose GPU request does not fit beside the pods already admitted on its
-    /// node is rejected, as a real kubelet rejects it (<c>OutOfnvidia.com/gpu</c>). It catches double placement.
-    /// </summary>
-    private string? RejectedForGpus(JsonObject pod, List<JsonObject> podsOnNodes, HashSet<JsonObject> rejected)
-    {
-        if (pod["status"]?["phase"]?.GetValue<string>() != "Pending" || pod["metadata"]?["deletionTimestamp"] is not null || GpuRequest(pod) == 0)
-        {
-            return null;
-        }
-
-        var nodeName = pod["spec"]!["nodeName"]!.GetValue<string>();
-        var node = _server.Store.Find(_server.Resources.Nodes, null, nodeName);
-        var capacity = long.TryParse(node?["status"]?["allocatable"]?[SimulatedCluster.GpuResource]?.ToString(), CultureInfo.InvariantCulture, out var c) ? c : 0;
-        // Admitted before this one: running pods, and pending ones that reached the node first (creation time, then name).
-        var used = podsOnNodes
-            .Where(p => p != pod && !rejected.Contains(p) && p["spec"]?["nodeName"]?.GetValue<string>() == nodeName && p["metadata"]?["deletionTimestamp"] is null)
-            .Where(p => p["status"]?["phase"]?.GetValue<string>() switch
-            {
-                "Running" => true,
-                "Pending" => AdmissionOrder(p).CompareTo(AdmissionOrder(pod)) < 0,
-                _ => false,
-            })
-            .Sum(GpuRequest);
-        var requested = GpuRequest(pod);
-        return used + requested <= capacity
-            ? null
-            : $"Pod was rejected: Node didn't have enough resource: {SimulatedCluster.GpuResource}, requested: {requested}, used: {used}, capacity: {capacity}";
-    }
-
-    private void Reject(JsonObject pod, DateTimeOffset now, string message)
-    {
-        var updated = (JsonObject)pod.DeepClone();
-        var status = JsonPaths.Child(updated, "status");
-        status["phase"] = "Failed";
-        status["reason"] = "OutOf" + SimulatedCluster.GpuResource;
-        status["message"] = message;
-        status["startTime"] = ResourceOperations.Timestamp(now);
-        Write(updated);
-    }
-
-    private static (string Created, string Name) AdmissionOrder(JsonObject pod) =>
-        (pod["metadata"]?["creationTimestamp"]?.GetValue<string>() ?? string.Empty, pod["metadata"]?["name"]?.GetValue<string>() ?? string.Empty);
-
-    private static long GpuRequest(JsonObject pod) => ((pod["spec"]?["containers"] as JsonArray) ?? [])
-        .Sum(c => long.TryParse(
-            // quantities arrive as strings ("8") from typed clients, as numbers from hand-written JSON
-            (c?["resources"]?["limits"]?[SimulatedCluster.GpuResource] ?? c?["resources"]?["requests"]?[SimulatedCluster.GpuResource])?.ToString(),
-            CultureInfo.InvariantCulture, out var gpus) ? gpus : 0);
-
-    private void Start(JsonObject pod, DateTimeOffset now)
-    {
-        var updated = (JsonObject)pod.DeepClone();
-        var status = JsonPaths.Child(updated, "status");
-        var timestamp = ResourceOperations.Timestamp(now);
-        status["phase"] = "Running";
-        status["startTime"] = timestamp;
-        status["hostIP"] = "10.0.0.1";
-        status["podIP"] = PodIp(pod);
-        status["containerStatuses"] = ContainerStatuses(pod, ready: true, new JsonObject { ["running"] = new JsonObject { ["startedAt"] = timestamp } });
-        foreach (var condition in new[] { "Initialized", "ContainersReady", "Ready", "PodScheduled" })
-        {
-            ResourceOperations.SetCondition(status, condition, "True", now);
-        }
-
-        Write(updated);
-    }
-
-    private JsonObject Finish(JsonObject pod, DateTimeOffset now, int exitCode, string reason, string message)
-    {
-        var updated = (JsonObject)pod.DeepClone();
-        var status = JsonPaths.Child(updated, "status");
-        var timestamp = ResourceOperations.Timestamp(now);
-        status["phase"] = exitCode == 0 ? "Succeeded" : "Failed";
-        status["containerStatuses"] = ContainerStatuses(pod, ready: false, new JsonObject
-        {
-            ["terminated"] = new JsonObject
-            {
-                ["exitCode"] = exitCode,
-                ["reason"] = reason,
-                ["message"] = message,
-                ["startedAt"] = pod["status"]?["startTime"]?.DeepClone() ?? timestamp,
-                ["finishedAt"] = timestamp,
-            },
-        });
-        ResourceOperations.SetCondition(status, "Ready", "False", now);
-        ResourceOperations.SetCondition(status, "ContainersReady", "False", now);
-        return Write(updated);
-    }
-
-    private JsonObject Write(JsonObject pod)
-    {
-        var (ns, name) = NameOf(pod);
-        return Operations.Replace(Pods, ns, name, pod, statusOnly: true, RequestOptions.Default);
-    }
-
-    private async Task ReportAsync(JsonObject pod, DateTimeOffset started, TimeSpan runtime, DateTimeOffset now, bool checkpointNow, CancellationToken cancellationToken)
-    {
-        if (_options.Telemetry is not { } sink || Env(pod, "RANK") is { } rank && rank != "0")
-        {
-            return;
-        }
-
-        var (ns, name) = NameOf(pod);
-        var key = $"{ns}/{name}";
-        if (!checkpointNow && _lastTelemetry.TryGetValue(key, out var last) && now - last < Real(_options.TelemetryInterval))
-        {
-            return;
-        }
-
-        _lastTelemetry[key] = now;
-        var total = Math.Max(1, LongAnnotation(pod, SimulatedPodAnnotations.TotalSteps) ?? 1000);
-        var startStep = Math.Clamp(LongAnnotation(pod, SimulatedPodAnnotations.StartStep) ?? 0, 0, total);
-        var interval = Math.Max(1, LongAnnotation(pod, SimulatedPodAnnotations.CheckpointInterval) ?? 500);
-        var fraction = runtime <= TimeSpan.Zero ? 1 : Math.Clamp((now - started) / Real(runtime), 0, 1);
-        var step = startStep + (long)((total - startStep) * fraction);
-        var stepSeconds = runtime.TotalSeconds / Math.Max(1, total - startStep);
-        const double tokensPerStep = 1 << 20;
-        var sample = new SimulatedTelemetry(
-            ns ?? "default", name, Env(pod, "SCHEDULER_JOB_ID"), Env(pod, "SCHEDULER_TELEMETRY_URL"),
-            step, total, step * tokensPerStep, 2 + (8 * Math.Exp(-3.0 * step / total)), tokensPerStep / Math.Max(stepSeconds, 1e-9), stepSeconds,
-            checkpointNow ? step : step - (step % interval), now);
-#pragma warning disable CA1031 // the sink is the host's code: a failing sink must not stop the simulated kubelet
-        try
-        {
-            await sink.ReportAsync(sample, cancellationToken);
-        }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested)
-        {
-        }
-#pragma warning restore CA1031
-    }
-
-    private TimeSpan Real(TimeSpan simulated) => TimeSpan.FromTicks((long)(simulated.Ticks / Math.Max(_options.ClockSpeed, 1e-9)));
-
-    private TimeSpan RuntimeOf(JsonObject pod)
-    {
-        var text = Annotation(pod, SimulatedPodAnnotations.Runtime) ?? Env(pod, SimulatedPodAnnotations.RuntimeEnv);
-        if (text is null)
-        {
-            return _options.DefaultRuntime;
-        }
-
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
-        {
-            return TimeSpan.FromSeconds(Math.Max(0, seconds));
-        }
-
-        try
-        {
-            return XmlConvert.ToTimeSpan(text);
-        }
-        catch (FormatException)
-        {
-            return _options.DefaultRuntime;
-        }
-    }
-
-    private static DateTimeOffset BoundAt(JsonObject pod)
-    {
-        var created = ResourceOperations.ParseTimestamp(pod["metadata"]!["creationTimestamp"]!.GetValue<string>());
-        var scheduled = (pod["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>()
-            .FirstOrDefault(c => c["type"]?.GetValue<string>() == "PodScheduled")?["lastTransitionTime"]?.GetValue<string>();
-        return scheduled is null ? created : new[] { created, ResourceOperations.ParseTimestamp(scheduled) }.Max();
-    }
-
-    private static JsonArray ContainerStatuses(JsonObject pod, bool ready, JsonObject state) => new([.. ((pod["spec"]?["containers"] as JsonArray) ?? [])
-        .OfType<JsonObject>()
-        .Select(c => (JsonNode)new JsonObject
-        {
-            ["name"] = c["name"]?.DeepClone(),
-            ["image"] = c["image"]?.DeepClone() ?? "simulated",
-            ["imageID"] = "simulated",
-            ["containerID"] = "sim://" + c["name"],
-            ["ready"] = ready,
-            ["started"] = ready,
-            ["restartCount"] = 0,
-            ["state"] = state.DeepClone(),
-        })]);
-
-    private static string PodIp(JsonObject pod)
-    {
-        var hash = (uint)StringComparer.Ordinal.GetHashCode(pod["metadata"]!["uid"]?.GetValue<string>() ?? string.Empty);
-        return $"10.{64 + (hash % 64)}.{(hash >> 8) % 256}.{1 + ((hash >> 16) % 254)}";
-    }
-
-    private static (string? Namespace, string Name) NameOf(JsonObject pod) =>
-        (pod["metadata"]?["namespace"]?.GetValue<string>(), pod["metadata"]!["name"]!.GetValue<string>());
-
-    private static string? Annotation(JsonObject pod, string key) => pod["metadata"]?["annotations"]?[key]?.GetValue<string>();
-
-    private static long? LongAnnotation(JsonObject pod, string key) =>
-        long.TryParse(Annotation(pod, key), CultureInfo.InvariantCulture, out var value) ? value : null;
-
-    private static string? Env(JsonObject pod, string name) =>
-        (pod["spec"]?["containers"]?[0]?["env"] as JsonArray)?.OfType<JsonObject>()
-            .FirstOrDefault(e => e["name"]?.GetValue<string>() == name)?["value"]?.GetValue<string>();
+    public Task TickAsync(CancellationToken cancellationToken = default) => _lifecycle.TickAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -17,26 +17,6 @@ public sealed class FailureTests : IAsyncLifetime
     public ValueTask DisposeAsync() => _harness.DisposeAsync();
 
     [Fact]
-    public async Task Failing_pods_are_retried_up_to_the_backoff_limit_then_the_job_fails()
-    {
-        var job = await _harness.SubmitAsync(OperatorHarness.RunningFor(AJob("crashy"), TimeSpan.FromSeconds(1)));
-
-        // Every attempt's pod crashes (exit 1) at the end of its runtime.
-        await OperatorHarness.WaitUntilAsync(async () =>
-        {
-            await _harness.FailPodsAsync(job.Id, 1);
-            return (await _harness.GetJobAsync(job.Id)).State == JobState.Failed;
-        }, TimeSpan.FromSeconds(45), () => "the crashing job did not end Failed");
-
-        var failed = await _harness.GetJobAsync(job.Id);
-        Assert.Equal(3, failed.Attempt);
-        Assert.Contains("backoff limit of 2", failed.Reason, StringComparison.Ordinal);
-        var retries = (await _harness.EventsAsync(job.Id)).Where(e => e.From is JobState.Running or JobState.Admitted && e.To == JobState.Queued).ToList();
-        Assert.Equal(2, retries.Count);
-        Assert.Contains("exit code 1", retries[0].Reason, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task Spec_error_exit_fails_the_job_without_retry()
     {
         var job = await _harness.SubmitAsync(OperatorHarness.RunningFor(AJob("bad-data"), TimeSpan.FromSeconds(1.5)));

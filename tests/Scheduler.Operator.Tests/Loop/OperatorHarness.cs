@@ -26,9 +26,9 @@ using Scheduler.Testing.Postgres;
 namespace Scheduler.Operator.Tests.Loop;
 
 /// <summary>
-/// A migrated database of the test's own, a simulated cluster (fake API server + kubelet, one simulated hour per real second)
-/// and as many operator hosts as a test starts, each wired exactly as the API host wires it (<c>AddOperatorLoop</c>) but
-/// with short intervals and leases. Jobs and queues go in through the application's commands, as REST sends them.
+/// A migrated database of the test's own, a cluster with GPU nodes a kwok-like kubelet drives (<see cref="LoopCluster"/>:
+/// by default the embedded simulated cluster, one simulated hour per real second) and as many operator hosts as a test
+/// starts, each wired exactly as the API host wires it (<c>AddOperatorLoop</c>) but with short intervals and leases. Jobs and queues go in through the application's commands, as REST sends them.
 /// </summary>
 internal sealed class OperatorHarness : IAsyncDisposable
 {
@@ -42,26 +42,38 @@ internal sealed class OperatorHarness : IAsyncDisposable
     private readonly IHost _app;
     private readonly List<OperatorInstance> _operators = [];
 
-    private OperatorHarness(TestDatabase database, SimulatedCluster cluster, IHost app, int backoffLimit)
+    private OperatorHarness(TestDatabase database, LoopCluster nodes, IHost app, int backoffLimit)
     {
         Database = database;
-        Cluster = cluster;
-        Client = cluster.CreateClient();
+        Nodes = nodes;
+        Client = nodes.CreateClient();
         _app = app;
         BackoffLimit = backoffLimit;
     }
 
     public TestDatabase Database { get; }
 
-    public SimulatedCluster Cluster { get; }
+    /// <summary>The embedded simulated cluster; harnesses on an API-only kubelet have none (use <see cref="Nodes"/>).</summary>
+    public SimulatedCluster Cluster => Nodes.Simulated
+        ?? throw new InvalidOperationException("This harness runs on the nodes of an API-only kubelet; use Nodes.");
+
+    /// <summary>The cluster and its GPU nodes, whichever kind it is.</summary>
+    public LoopCluster Nodes { get; }
+
+    /// <summary>Where REST-submitted jobs' pods go.</summary>
+    public string Namespace => Nodes.Namespace;
 
     public IKubernetes Client { get; }
 
     public int BackoffLimit { get; }
 
-    public static async Task<OperatorHarness> StartAsync(string purpose, int a100Nodes = 2, int h100Nodes = 0, int backoffLimit = 2, double clockSpeed = ClockSpeed)
+    public static Task<OperatorHarness> StartAsync(string purpose, int a100Nodes = 2, int h100Nodes = 0, int backoffLimit = 2, double clockSpeed = ClockSpeed) =>
+        StartAsync(purpose, InProcessLoopCluster.StartAsync, a100Nodes, h100Nodes, backoffLimit, clockSpeed);
+
+    /// <summary>A harness on the cluster <paramref name="cluster"/> starts (the embedded one, or fake nodes of an API-only kubelet).</summary>
+    public static async Task<OperatorHarness> StartAsync(string purpose, LoopClusterFactory cluster, int a100Nodes = 2, int h100Nodes = 0, int backoffLimit = 2, double clockSpeed = ClockSpeed)
     {
-        var database = await PostgresServer.CreateDatabaseAsync(purpose);
+        ArgumentNullException.ThrowIfNull(cluster);
         var pools = new List<SimulatedNodePool>();
         if (a100Nodes > 0)
         {
@@ -73,19 +85,29 @@ internal sealed class OperatorHarness : IAsyncDisposable
             pools.Add(new SimulatedNodePool("H100-SXM", h100Nodes));
         }
 
-        var cluster = await SimulatedCluster.StartAsync(new SimulatedClusterOptions
+        var nodes = await cluster(pools, clockSpeed);
+        TestDatabase? database = null;
+        try
         {
-            NodePools = pools,
-            ClockSpeed = clockSpeed,
-            TickInterval = TimeSpan.FromMilliseconds(50),
-        });
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Scheduler"] = database.ConnectionString });
-        builder.AddApplicationServices();
-        var app = builder.Build();
-        await app.Services.MigrateDatabaseAsync();
-        return new OperatorHarness(database, cluster, app, backoffLimit);
+            database = await PostgresServer.CreateDatabaseAsync(purpose);
+            var builder = Host.CreateApplicationBuilder();
+            builder.Logging.ClearProviders();
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Scheduler"] = database.ConnectionString });
+            builder.AddApplicationServices();
+            var app = builder.Build();
+            await app.Services.MigrateDatabaseAsync();
+            return new OperatorHarness(database, nodes, app, backoffLimit);
+        }
+        catch
+        {
+            await nodes.DisposeAsync();
+            if (database is not null)
+            {
+                await database.DisposeAsync();
+            }
+
+            throw;
+        }
     }
 
     /// <summary>An operator host on this database and cluster; started, so it campaigns for leadership at once.</summary>
@@ -98,21 +120,26 @@ internal sealed class OperatorHarness : IAsyncDisposable
             ["ConnectionStrings:Scheduler"] = Database.ConnectionString,
             ["Scheduler:Intervals:SchedulingCycle"] = "00:00:00.2",
             ["Scheduler:Intervals:CycleDebounce"] = "00:00:00.02",
-            ["Scheduler:Kubernetes:DefaultNamespace"] = "training",
+            ["Scheduler:Kubernetes:DefaultNamespace"] = Nodes.Namespace,
             ["Scheduler:Kubernetes:LeaderElection:Identity"] = identity,
-            ["Scheduler:Kubernetes:LeaderElection:LeaseDuration"] = "00:00:01.5",
-            ["Scheduler:Kubernetes:LeaderElection:RenewDeadline"] = "00:00:01",
-            ["Scheduler:Kubernetes:LeaderElection:RetryPeriod"] = "00:00:00.2",
+            ["Scheduler:Kubernetes:LeaderElection:Namespace"] = Nodes.LeaseNamespace,
+            ["Scheduler:Kubernetes:LeaderElection:LeaseDuration"] = Nodes.LeaderElection.Lease.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+            ["Scheduler:Kubernetes:LeaderElection:RenewDeadline"] = Nodes.LeaderElection.RenewDeadline.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+            ["Scheduler:Kubernetes:LeaderElection:RetryPeriod"] = Nodes.LeaderElection.Retry.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
             ["Scheduler:Policy:BackoffLimit"] = BackoffLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Scheduler:Policy:PreemptionGracePeriodSeconds"] = "5",
         });
         builder.AddApplicationServices();
         builder.Services.AddSingleton(Prometheus.Metrics.NewCustomRegistry());
         builder.Services.AddSingleton(new ResourceWatcherOptions { InitialBackoff = TimeSpan.FromMilliseconds(50), MaxBackoff = TimeSpan.FromSeconds(1) });
-        builder.Services.AddSingleton<IKubernetes>(Cluster.CreateClient());
+        builder.Services.AddSingleton<IKubernetes>(Nodes.CreateClient());
         if (syncCustomResources)
         {
-            builder.Services.AddCustomResourceSync(new CustomResourceSyncOptions { ResyncInterval = TimeSpan.FromMilliseconds(200) });
+            builder.Services.AddCustomResourceSync(new CustomResourceSyncOptions
+            {
+                ResyncInterval = TimeSpan.FromMilliseconds(200),
+                Namespace = Nodes.SyncOwnNamespaceOnly ? Nodes.Namespace : null,
+            });
         }
 
         builder.AddOperatorLoop(OperatorServices.ReadSettings(builder.Configuration), KubernetesMode.Simulated);
@@ -159,10 +186,14 @@ internal sealed class OperatorHarness : IAsyncDisposable
     public async Task<JobDetails> WaitForStateAsync(Guid id, JobState state, TimeSpan? timeout = null)
     {
         JobDetails? job = null;
-        await WaitUntilAsync(async () => (job = await GetJobAsync(id)).State == state, timeout,
-            () => $"job {id} did not reach {state}; it is {job?.State} ({job?.Reason}, pending: {job?.PendingReason})");
+        await WaitUntilAsync(async () => (job = await GetJobAsync(id)).State == state, timeout ?? Nodes.Patience,
+            () => $"job {id} did not reach {state}; it is {job?.State} ({job?.Reason}, pending: {job?.PendingReason}){Nodes.Diagnostics}");
         return job!;
     }
+
+    /// <summary><see cref="WaitUntilAsync"/> with this cluster's patience.</summary>
+    public Task WaitAsync(Func<Task<bool>> condition, Func<string>? because = null) =>
+        WaitUntilAsync(condition, Nodes.Patience, () => (because?.Invoke() ?? "the condition did not become true in time") + Nodes.Diagnostics);
 
     /// <summary>Every pod we own of the job, in every namespace (terminated ones included until they are deleted).</summary>
     public async Task<IReadOnlyList<V1Pod>> PodsOfAsync(Guid jobId)
@@ -232,7 +263,7 @@ internal sealed class OperatorHarness : IAsyncDisposable
 
         _app.Dispose();
         Client.Dispose();
-        await Cluster.DisposeAsync();
+        await Nodes.DisposeAsync();
         await Database.DisposeAsync();
     }
 }

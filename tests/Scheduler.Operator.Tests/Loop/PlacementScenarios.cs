@@ -1,0 +1,138 @@
+using System.Globalization;
+using k8s;
+using k8s.Models;
+using Scheduler.Domain.Jobs;
+using Scheduler.Kubernetes.Clients;
+using Scheduler.Kubernetes.Resources;
+using Scheduler.Operator.Pods;
+using static Scheduler.Testing.Builders.JobSpecBuilder;
+
+namespace Scheduler.Operator.Tests.Loop;
+
+/// <summary>Against the fake API server in every build, with the nodes and pods driven by the API-only kubelet (the real-cluster code path).</summary>
+public sealed class FakeServerPlacementScenarios() : PlacementScenarios(ApiKubeletLoopCluster.OnFakeServerAsync);
+
+/// <summary>Against the cluster of KUBECONFIG with GPU_SCHEDULER_E2E=1 (docs/e2e.md), on fake GPU nodes of its own.</summary>
+[Trait("Category", "E2E")]
+[Collection(RealClusterCollection)]
+public sealed class RealClusterPlacementScenarios() : PlacementScenarios(ApiKubeletLoopCluster.OnRealClusterAsync);
+
+/// <summary>The operator loop placing jobs: REST and TrainingJob submissions, multi-node gangs, preemption.</summary>
+public abstract class PlacementScenarios : OperatorLoopScenarios
+{
+    private protected PlacementScenarios(LoopClusterFactory cluster)
+        : base(cluster)
+    {
+    }
+
+    [Fact]
+    public async Task Rest_submitted_job_runs_in_a_pod_bound_to_its_node_then_succeeds()
+    {
+        await using var harness = await StartAsync("loop-single", a100Nodes: 2, a100Quota: 16);
+        await harness.StartOperatorAsync("operator-a");
+
+        var job = await harness.SubmitAsync(OperatorHarness.RunningFor(AJob("single"), TimeSpan.FromSeconds(1.5)));
+
+        var running = await harness.WaitForStateAsync(job.Id, JobState.Running);
+        Assert.Equal(1, running.Attempt);
+        Assert.Equal(harness.Namespace, running.Namespace);
+        var node = Assert.Single(running.Nodes!);
+        Assert.Contains(node, harness.Nodes.NodeNames);
+        var pod = Assert.Single(await harness.PodsOfAsync(job.Id));
+        Assert.Equal(WorkloadNames.Pod("single", job.Id, 1, 0), pod.Name());
+        Assert.Equal(harness.Namespace, pod.Namespace());
+        Assert.Equal("gpu-scheduler", pod.Spec.SchedulerName);
+        Assert.Equal(node, pod.Spec.NodeName);
+        Assert.Equal("1", pod.Spec.Containers[0].Resources.Requests[WorkloadLabels.GpuResource].ToString());
+        var env = pod.Spec.Containers[0].Env.ToDictionary(e => e.Name, e => e.Value);
+        Assert.Equal(job.Id.ToString(), env["SCHEDULER_JOB_ID"]);
+        Assert.Equal(("1", "0"), (env["WORLD_SIZE"], env["RANK"]));
+        Assert.True(pod.Metadata.Annotations.ContainsKey(WorkloadLabels.PredictedRuntimeSeconds));
+
+        await harness.WaitForStateAsync(job.Id, JobState.Succeeded);
+        Assert.Equal([JobState.Queued, JobState.Admitted, JobState.Running, JobState.Succeeded], (await harness.EventsAsync(job.Id)).Select(e => e.To));
+        Assert.Equal("Succeeded", Assert.Single(await harness.PodsOfAsync(job.Id)).Status.Phase);
+    }
+
+    [Fact]
+    public async Task Multi_node_gang_gets_all_its_pods_or_none_with_one_headless_service()
+    {
+        await using var harness = await StartAsync("loop-gang", a100Nodes: 2, a100Quota: 16);
+        await harness.StartOperatorAsync("operator-a");
+        var blocker = await harness.SubmitAsync(OperatorHarness.RunningFor(AJob("blocker"), TimeSpan.FromSeconds(3)));
+        await harness.WaitForStateAsync(blocker.Id, JobState.Running);
+
+        var gang = await harness.SubmitAsync(OperatorHarness.RunningFor(Gang("gang"), TimeSpan.FromSeconds(1.5)));
+
+        // 15 GPUs free of 16: the gang waits whole, with a reason, and no pod of it exists.
+        await harness.WaitAsync(async () => (await harness.GetJobAsync(gang.Id)).PendingReason is not null, () => "the gang got no pending reason");
+        Assert.Equal(JobState.Queued, (await harness.GetJobAsync(gang.Id)).State);
+        Assert.Empty(await harness.PodsOfAsync(gang.Id));
+
+        var running = await harness.WaitForStateAsync(gang.Id, JobState.Running);
+        var pods = await harness.PodsOfAsync(gang.Id);
+        Assert.Equal(2, pods.Count);
+        Assert.Equal(2, pods.Select(p => p.Spec.NodeName).Distinct().Count());
+        Assert.Equal(running.Nodes!.Order(), pods.Select(p => p.Spec.NodeName).Order());
+        var services = await harness.Client.CoreV1.ListNamespacedServiceAsync(harness.Namespace, cancellationToken: Ct);
+        var service = Assert.Single(services.Items, s => s.Name() == WorkloadNames.Service("gang", gang.Id));
+        Assert.Equal("None", service.Spec.ClusterIP);
+        var rank0 = WorkloadNames.Pod("gang", gang.Id, 1, 0);
+        foreach (var (pod, rank) in pods.Select(p => (p, int.Parse(p.Metadata.Labels[WorkloadLabels.Rank], CultureInfo.InvariantCulture))))
+        {
+            var env = pod.Spec.Containers[0].Env.ToDictionary(e => e.Name, e => e.Value);
+            Assert.Equal("2", env["WORLD_SIZE"]);
+            Assert.Equal(rank.ToString(CultureInfo.InvariantCulture), env["RANK"]);
+            Assert.Equal($"{rank0}.{service.Name()}.{harness.Namespace}.svc", env["MASTER_ADDR"]);
+            Assert.Equal("8", pod.Spec.Containers[0].Resources.Requests[WorkloadLabels.GpuResource].ToString());
+            Assert.Equal(service.Name(), pod.Spec.Subdomain);
+        }
+
+        await harness.WaitForStateAsync(gang.Id, JobState.Succeeded);
+    }
+
+    [Fact]
+    public async Task High_priority_job_preempts_a_low_one_which_checkpoints_requeues_and_is_placed_again()
+    {
+        await using var harness = await StartAsync("loop-preemption", a100Nodes: 1, a100Quota: 8);
+        await harness.StartOperatorAsync("operator-a");
+        var low = await harness.SubmitAsync(OperatorHarness.RunningFor(WholeNode("low").Priority("low"), TimeSpan.FromSeconds(4)));
+        await harness.WaitForStateAsync(low.Id, JobState.Running);
+
+        var high = await harness.SubmitAsync(OperatorHarness.RunningFor(WholeNode("high").Priority("high"), TimeSpan.FromSeconds(1)));
+
+        await harness.WaitForStateAsync(high.Id, JobState.Succeeded);
+        var again = await harness.WaitForStateAsync(low.Id, JobState.Running);
+        Assert.Equal(2, again.Attempt);
+        var lowEvents = await harness.EventsAsync(low.Id);
+        Assert.Equal(
+            [JobState.Queued, JobState.Admitted, JobState.Running, JobState.Preempted, JobState.Queued, JobState.Admitted, JobState.Running],
+            lowEvents.Select(e => e.To).Take(7));
+        Assert.Contains("requeued after preemption", lowEvents[4].Reason, StringComparison.Ordinal);
+        // The victim's GPUs were handed over only after its pods had stopped (graceful deletion, exit 75, deleted by the kubelet).
+        var highAdmitted = (await harness.EventsAsync(high.Id)).Single(e => e.To == JobState.Admitted);
+        Assert.True(highAdmitted.At >= lowEvents[4].At, "the preemptor was placed before the victim's pods were gone");
+        Assert.DoesNotContain(await harness.PodsOfAsync(low.Id), p => p.Metadata.Labels[WorkloadLabels.Attempt] == "1");
+    }
+
+    [Fact]
+    public async Task Applied_training_job_is_placed_runs_and_reports_success_in_its_status()
+    {
+        await using var harness = await StartAsync("loop-trainingjob", a100Nodes: 1, a100Quota: 8);
+        await harness.StartOperatorAsync("operator-a", syncCustomResources: true);
+        var spec = OperatorHarness.RunningFor(AJob("from-cr"), TimeSpan.FromSeconds(1.5));
+
+        await harness.Client.TrainingJobs().CreateAsync(TrainingJob.From(spec, harness.Namespace), Ct);
+
+        TrainingJob? resource = null;
+        await harness.WaitAsync(
+            async () => (resource = await harness.Client.TrainingJobs().GetAsync("from-cr", harness.Namespace, Ct))?.Status?.Phase == JobState.Succeeded,
+            () => $"the TrainingJob's status did not reach Succeeded; it is {resource?.Status?.Phase}");
+        var job = await harness.GetJobAsync(Guid.Parse(resource!.Status!.JobId!));
+        Assert.Equal((JobState.Succeeded, 1), (job.State, job.Attempt));
+        var pod = Assert.Single(await harness.PodsOfAsync(job.Id));
+        Assert.Equal(harness.Namespace, pod.Namespace());
+        Assert.Contains(pod.Spec.NodeName, harness.Nodes.NodeNames);
+        Assert.Equal("Succeeded", pod.Status.Phase);
+    }
+}
