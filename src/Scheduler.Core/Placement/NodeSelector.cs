@@ -359,6 +359,12 @@ internal sealed class NodeSelector
         return gpus;
     }
 
+    /// <summary>
+    /// Higher is better, primary first. Ours: least fragmentation growth (in steps of <see cref="FragmentationQuantum"/>), then for
+    /// whole-GPU pods best fit (least CPU and GPU left); for GPU-light pods (CPU-only or a share of one GPU) the node with the least
+    /// usable GPU milli left (free minus its expected fragmentation, whole milli), then the least CPU left: they fill nodes whose GPU
+    /// capacity is already spent or stranded, and keep the CPU of nodes with usable GPUs for the pods that need those GPUs.
+    /// </summary>
     private void Score(int n, in PodRequest pod, out double primary, out double secondary)
     {
         var s = _state;
@@ -384,7 +390,9 @@ internal sealed class NodeSelector
                 return;
             default:
                 primary = -Math.Round(FragmentationGrowth(n, pod) / FragmentationQuantum);
-                secondary = -(0.5 * cpuAfter / s.MaxNodeCpu + 0.5 * gpuAfter / s.MaxNodeGpuMilli);
+                secondary = pod.Gpus == 0 || pod.Shared
+                    ? -(Math.Round(gpuAfter - FragmentationNow(n)) + 0.5 * cpuAfter / s.MaxNodeCpu)
+                    : -(0.5 * cpuAfter / s.MaxNodeCpu + 0.5 * gpuAfter / s.MaxNodeGpuMilli);
                 return;
         }
     }

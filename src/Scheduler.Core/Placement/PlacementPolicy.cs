@@ -3,7 +3,10 @@ namespace Scheduler.Core.Placement;
 /// <summary>How nodes and GPUs are chosen among those that fit.</summary>
 public enum PlacementPolicy
 {
-    /// <summary>Ours (the default): least expected growth of GPU fragmentation for the workload's shapes, then best fit.</summary>
+    /// <summary>
+    /// Ours (the default): least expected growth of GPU fragmentation for the workload's shapes; then best fit for whole-GPU pods, and
+    /// the node with the least usable GPU left for CPU-only and shared-GPU pods.
+    /// </summary>
     FragmentationAware,
 
     /// <summary>Least CPU and GPU left free on the node (the ATC '23 artifact's BestFit), ties by a seeded node order as in the artifact.</summary>
