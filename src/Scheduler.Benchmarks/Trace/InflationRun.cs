@@ -14,6 +14,7 @@ internal sealed class InflationRun
     private readonly Dictionary<string, int> _typeIds;
     private readonly PodRequest[] _requests;
     private readonly FragmentationModel _fragmentation;
+    private readonly FragmentationModel _typicalPods;
 
     public InflationRun(IReadOnlyList<TraceNode> nodes, IReadOnlyList<TraceTask> tasks)
     {
@@ -25,6 +26,9 @@ internal sealed class InflationRun
 
         // The workload's shape distribution is the task list itself, one vote per task (what FGD assumes it knows).
         _fragmentation = FragmentationModel.Create(_requests.Select(r => (r, 1.0)));
+
+        // The FGD baseline sees the workload as the artifact does: its typical pods (95% most frequent shapes, no memory).
+        _typicalPods = FragmentationModel.Typical(_requests);
     }
 
     public long ClusterGpuMilli => _nodes.Sum(n => n.Gpus * 1000L);
@@ -32,7 +36,7 @@ internal sealed class InflationRun
     public RunResult Run(PlacementPolicy policy, int seed, double inflation = 1.3)
     {
         var state = NewState();
-        var selector = new NodeSelector(state, policy, _fragmentation, (ulong)seed * 7919 + 17);
+        var selector = new NodeSelector(state, policy, policy == PlacementPolicy.Fgd ? _typicalPods : _fragmentation, (ulong)seed * 7919 + 17);
         var order = Workload(seed, inflation);
         var capacity = (double)state.TotalGpuMilli;
         long arrived = 0, allocated = 0;

@@ -9,16 +9,18 @@ internal static class TraceBenchmark
     public static readonly PlacementPolicy[] AllPolicies =
         [PlacementPolicy.FragmentationAware, PlacementPolicy.Fgd, PlacementPolicy.BestFit, PlacementPolicy.GpuPacking, PlacementPolicy.Random];
 
-    public static IReadOnlyList<TraceLine> Run(string podsPath, string nodesPath, int seeds, IReadOnlyList<PlacementPolicy> policies, TextWriter output)
+    public static IReadOnlyList<TraceLine> Run(
+        string podsPath, string nodesPath, int seeds, IReadOnlyList<PlacementPolicy> policies, TextWriter output, int firstSeed = 0)
     {
         var run = new InflationRun(TraceFiles.ReadNodes(nodesPath), TraceFiles.ReadTasks(podsPath));
         var lines = new List<TraceLine>();
         foreach (var policy in policies)
         {
-            var results = Enumerable.Range(0, seeds).Select(seed => run.Run(policy, seed)).ToList();
+            var results = Enumerable.Range(firstSeed, seeds).Select(seed => run.Run(policy, seed)).ToList();
             var line = new TraceLine(policy, 100 * results.Average(r => r.Alloc100), 100 * results.Average(r => r.AllocEnd),
                 results.Average(r => r.Tasks), results.Sum(r => r.Elapsed.TotalSeconds));
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"policy={PolicyName(policy)} alloc100={line.Alloc100:F2} allocEnd={line.AllocEnd:F2}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"policy={PolicyName(policy)} alloc100={line.Alloc100:F2} allocEnd={line.AllocEnd:F2} perSeedEnd={string.Join(' ', results.Select(r => (100 * r.AllocEnd).ToString("F2", CultureInfo.InvariantCulture)))}"));
             lines.Add(line);
         }
 

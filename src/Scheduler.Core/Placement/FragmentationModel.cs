@@ -9,9 +9,16 @@ internal sealed class FragmentationModel
 {
     private readonly Shape[] _shapes;
 
+    /// <summary>Share of CPU-only shapes, for which every free milli counts as unusable (the artifact's measure; 0 in ours).</summary>
+    private readonly double _cpuOnlyWeight;
+
     private readonly record struct Shape(int Gpus, int Milli, long Cpu, long Mem, ulong TypeMask, double Weight);
 
-    private FragmentationModel(Shape[] shapes) => _shapes = shapes;
+    private FragmentationModel(Shape[] shapes, double cpuOnlyWeight = 0)
+    {
+        _shapes = shapes;
+        _cpuOnlyWeight = cpuOnlyWeight;
+    }
 
     public int ShapeCount => _shapes.Length;
 
@@ -37,6 +44,42 @@ internal sealed class FragmentationModel
             .OrderByDescending(s => s.Weight).ThenBy(s => s.Gpus).ThenBy(s => s.Milli).ThenBy(s => s.Cpu).ThenBy(s => s.Mem)
             .ToArray();
         return new FragmentationModel(list);
+    }
+
+    /// <summary>
+    /// The ATC '23 artifact's "typical pods", for its FGD baseline: shapes keyed by GPUs, milli, CPU and GPU types (memory is not
+    /// modelled), CPU-only pods included, only the most frequent shapes that together make <paramref name="popularity"/> of the pods
+    /// (ties: the larger shape first), weights renormalised over those.
+    /// </summary>
+    public static FragmentationModel Typical(IEnumerable<PodRequest> pods, double popularity = 0.95)
+    {
+        var counts = new Dictionary<(int Gpus, int Milli, long Cpu, ulong Types), int>();
+        foreach (var pod in pods)
+        {
+            var key = pod.Gpus == 0 ? (0, 0, pod.Cpu, 0UL) : (pod.Gpus, pod.Milli, pod.Cpu, pod.TypeMask);
+            counts[key] = counts.GetValueOrDefault(key) + 1;
+        }
+
+        var total = counts.Values.Sum();
+        var kept = new List<KeyValuePair<(int Gpus, int Milli, long Cpu, ulong Types), int>>();
+        var cumulative = 0;
+        foreach (var shape in counts.OrderByDescending(p => p.Value).ThenByDescending(p => p.Key.Cpu).ThenByDescending(p => p.Key.Milli)
+                     .ThenByDescending(p => p.Key.Gpus).ThenBy(p => p.Key.Types))
+        {
+            if (cumulative >= popularity * total)
+            {
+                break;
+            }
+
+            kept.Add(shape);
+            cumulative += shape.Value;
+        }
+
+        var shapes = kept.Where(p => p.Key.Gpus > 0)
+            .Select(p => new Shape(p.Key.Gpus, p.Key.Milli, p.Key.Cpu, 0, p.Key.Types, p.Value / (double)cumulative))
+            .ToArray();
+        var cpuOnly = kept.Where(p => p.Key.Gpus == 0).Sum(p => p.Value) / (double)cumulative;
+        return new FragmentationModel(shapes, cpuOnly);
     }
 
     /// <summary>Expected unusable free milli of a node of type <paramref name="typeId"/> with these free resources.</summary>
@@ -65,7 +108,7 @@ internal sealed class FragmentationModel
 
         var partial = total - whole * ClusterState.WholeGpu;
         var typeBit = 1UL << typeId;
-        var frag = 0.0;
+        var frag = _cpuOnlyWeight * total;
         foreach (ref readonly var s in _shapes.AsSpan())
         {
             int unusable;
