@@ -8,8 +8,9 @@ namespace Scheduler.Application.Scheduling;
 /// <summary>
 /// Every queue with its decayed usage for fair sharing: the GPU-hours of every attempt that ran, from its move to Running
 /// until it gave its GPUs back (requeued, finished) or up to now while it still holds them, each halved per half-life since
-/// it ended; attempts that ended more than four half-lives ago are left out. Attempts come from the job's events, so one cut
-/// short by a preemption, a retry or a node failure counts as much as one that finished: its GPUs were held all the same.
+/// it ended; attempts that ended more than four half-lives ago are left out. A requeued job's attempts come from its events,
+/// so one cut short by a preemption, a retry or a node failure counts as much as one that finished: its GPUs were held all
+/// the same. Only requeued jobs' events are read: every other job ran at most once, and its start and last change say when.
 /// </summary>
 public sealed record ListQueueUsage(TimeSpan HalfLife) : IQuery<IReadOnlyList<QueueUsage>>;
 
@@ -25,10 +26,14 @@ internal sealed class ListQueueUsageHandler(SchedulerDbContext db, TimeProvider 
         // A job's last change is at or after the end of each of its attempts, so older jobs cannot have one within the horizon.
         var jobs = await db.Jobs.AsNoTracking()
             .Where(j => j.Attempt > 0 && (j.State == JobState.Running || j.State == JobState.Preempted || j.UpdatedAt > horizon))
-            .Where(j => db.JobEvents.Any(e => e.JobId == j.Id && e.To == JobState.Running))
-            .Select(j => new { j.Id, j.Queue, j.Spec })
+            .Select(j => new { j.Id, j.Queue, j.Spec, j.State, j.Attempt, j.StartedAt, j.UpdatedAt })
             .ToListAsync(cancellationToken);
-        var ids = jobs.Select(j => j.Id).ToList();
+
+        // A job admitted more than once, or without a start (requeued, or ended while queued), may have had an attempt that its
+        // own start and end times no longer show: its attempts come from its events. Every other job ran exactly once, from
+        // StartedAt to its last change (or up to now while it holds its GPUs).
+        var requeued = jobs.Where(j => j.Attempt > 1 || j.StartedAt is null).Select(j => j.Id).ToHashSet();
+        var ids = requeued.ToList();
         var events = await db.JobEvents.AsNoTracking()
             .Where(e => ids.Contains(e.JobId)
                         && (e.To == JobState.Running || ((e.From == JobState.Running || e.From == JobState.Preempted) && e.To != JobState.Preempted)))
@@ -40,7 +45,9 @@ internal sealed class ListQueueUsageHandler(SchedulerDbContext db, TimeProvider 
         foreach (var job in jobs)
         {
             var gpus = (job.Spec.Resources?.Gpus ?? 0) * (job.Spec.Resources?.GpuMilli ?? 1000) / 1000.0;
-            var spans = Attempts(eventsByJob[job.Id].OrderBy(e => e.Sequence).Select(e => (e.To, e.At)), now);
+            var spans = requeued.Contains(job.Id) || job.StartedAt is not { } started
+                ? Attempts(eventsByJob[job.Id].OrderBy(e => e.Sequence).Select(e => (e.To, e.At)), now)
+                : [(started, JobStateMachine.IsFinal(job.State) ? job.UpdatedAt : now)];
             var hours = spans
                 .Where(s => s.End > horizon)
                 .Sum(s => Math.Max(0, (s.End - s.Start).TotalHours) * gpus * Math.Pow(0.5, (now - s.End) / halfLife));

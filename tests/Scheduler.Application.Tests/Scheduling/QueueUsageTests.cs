@@ -59,6 +59,22 @@ public sealed class QueueUsageTests(SchedulerFixture fixture) : IClassFixture<Sc
         Assert.Equal(2 * 4.0, usage, precision: 6);
     }
 
+    [Fact]
+    public async Task A_job_cancelled_in_the_queue_after_a_retry_still_charges_the_attempt_it_ran()
+    {
+        var (sender, clock) = await StartAsync("usage-cancelled");
+        await using var application = sender;
+        var job = await SubmitAsync(sender, "usage-cancelled", gpus: 2);
+        await RunAsync(sender, clock, job, TimeSpan.FromHours(2));
+        Assert.True((await sender.Send(new RetryJob(job, await VersionAsync(sender, job), "pod failed (exit code 1)"))).IsSuccess);
+        Assert.True((await sender.Send(new CancelJob(job))).IsSuccess);
+        clock.Advance(TimeSpan.FromHours(1));
+
+        var usage = await UsageOfAsync(sender, "usage-cancelled");
+
+        Assert.Equal(2 * 2 * Decay(TimeSpan.FromHours(1)), usage, precision: 6);
+    }
+
     private static double Decay(TimeSpan age) => Math.Pow(0.5, age / HalfLife);
 
     private async Task<(ClockedApplication Sender, FakeTimeProvider Clock)> StartAsync(string queue)
