@@ -110,8 +110,11 @@ internal sealed class OperatorHarness : IAsyncDisposable
         }
     }
 
-    /// <summary>An operator host on this database and cluster; started, so it campaigns for leadership at once.</summary>
-    public async Task<OperatorInstance> StartOperatorAsync(string identity, bool syncCustomResources = false)
+    /// <summary>
+    /// An operator host on this database and cluster; started, so it campaigns for leadership at once. <paramref name="settings"/>
+    /// go on top of the harness's own (e.g. the node not-ready grace, the orphan collection's intervals).
+    /// </summary>
+    public async Task<OperatorInstance> StartOperatorAsync(string identity, IReadOnlyDictionary<string, string?>? settings = null, bool syncCustomResources = false)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -129,6 +132,7 @@ internal sealed class OperatorHarness : IAsyncDisposable
             ["Scheduler:Policy:BackoffLimit"] = BackoffLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Scheduler:Policy:PreemptionGracePeriodSeconds"] = "5",
         });
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.AddApplicationServices();
         builder.Services.AddSingleton(Prometheus.Metrics.NewCustomRegistry());
         builder.Services.AddSingleton(new ResourceWatcherOptions { InitialBackoff = TimeSpan.FromMilliseconds(50), MaxBackoff = TimeSpan.FromSeconds(1) });
