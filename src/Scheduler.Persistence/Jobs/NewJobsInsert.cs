@@ -64,6 +64,7 @@ public sealed class NewJobsInsert
         _jobs.AppendUnnest(sql, command, jobs);
         sql.Append(" ON CONFLICT DO NOTHING RETURNING ").Append(_jobs.Key).Append(')');
         AppendDependent(sql, command, "events", _events, jobs.SelectMany(j => j.Events).ToList<object>());
+        // In a fixed order, so that groups with the same tables send the same text (prepared once).
         foreach (var (group, index) in rows.GroupBy(r => r.GetType()).OrderBy(g => g.Key.FullName, StringComparer.Ordinal).Select((g, i) => (g, i)))
         {
             AppendDependent(sql, command, $"rows{index}", _dependents[group.Key], group.ToList());
@@ -187,20 +188,19 @@ public sealed class NewJobsInsert
             public string Name => Property.GetColumnName();
 
             /// <summary>The array's element type: the store form of the property's values, nullable where the column is.</summary>
-            public Type ElementType
-            {
-                get
-                {
-                    var type = _mapping.Converter?.ProviderClrType ?? _mapping.ClrType;
-                    var underlying = System.Nullable.GetUnderlyingType(type) ?? type;
-                    return underlying.IsValueType && (Nullable || Property.IsNullable) ? typeof(Nullable<>).MakeGenericType(underlying) : underlying;
-                }
-            }
+            public Type ElementType { get; } = ElementTypeOf((RelationalTypeMapping)Property.GetRelationalTypeMapping(), Nullable || Property.IsNullable);
 
             /// <summary>The column's store type as an array (<c>jsonb[]</c>, <c>character varying(63)[]</c>), cast to from the parameter.</summary>
             public string ArrayStoreType => _mapping.StoreType + "[]";
 
             public object? ToProvider(object? value) => value is null || _mapping.Converter is not { } converter ? value : converter.ConvertToProvider(value);
+
+            private static Type ElementTypeOf(RelationalTypeMapping mapping, bool nullable)
+            {
+                var type = mapping.Converter?.ProviderClrType ?? mapping.ClrType;
+                var underlying = System.Nullable.GetUnderlyingType(type) ?? type;
+                return underlying.IsValueType && nullable ? typeof(Nullable<>).MakeGenericType(underlying) : underlying;
+            }
         }
     }
 }
