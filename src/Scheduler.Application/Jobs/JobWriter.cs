@@ -23,6 +23,11 @@ internal sealed partial class JobWriter(IServiceScopeFactory scopes, ILogger<Job
     // Two groups in flight: one fills while the other waits for its commit to reach the disk.
     private const int MaxGroupsInFlight = 2;
 
+    // A second group starts only once this many jobs wait; fewer wait for the group in flight. Starting one for whatever
+    // waited (often one or two jobs) made half the groups tiny: each paid a statement and a WAL flush of its own, and
+    // PostgreSQL's CPU per submit rose by half (docs/benchmarks/control-plane.md).
+    private const int MinJobsForSecondGroup = MaxGroupSize / 2;
+
     private readonly ConcurrentQueue<Pending> _pending = new();
     private int _groupsInFlight;
     private NewJobsInsert? _insert;
@@ -45,7 +50,7 @@ internal sealed partial class JobWriter(IServiceScopeFactory scopes, ILogger<Job
         while (!_pending.IsEmpty)
         {
             var inFlight = Volatile.Read(ref _groupsInFlight);
-            if (inFlight >= MaxGroupsInFlight)
+            if (inFlight >= MaxGroupsInFlight || (inFlight > 0 && _pending.Count < MinJobsForSecondGroup))
             {
                 // A group in flight looks again when it ends.
                 return;

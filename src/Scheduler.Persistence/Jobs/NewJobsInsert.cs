@@ -8,7 +8,7 @@ using Scheduler.Domain.Jobs;
 namespace Scheduler.Persistence.Jobs;
 
 /// <summary>
-/// One SQL statement that inserts many new jobs, each with its events, and answers the ids it inserted: a job whose id or
+/// One prepared SQL statement that inserts many new jobs, each with its events, and answers the ids it inserted: a job whose id or
 /// active name is taken is skipped (<c>ON CONFLICT DO NOTHING</c>, which also covers the partial unique index on names),
 /// and so are its events. One statement is one transaction: one WAL flush for the whole group.
 /// Columns, names and conversions come from the EF model, so a property added to <see cref="Job"/> or <see cref="JobEvent"/>
@@ -60,17 +60,22 @@ public sealed class NewJobsInsert
         await using var command = connection.CreateCommand();
         var sql = new StringBuilder();
         // Data-modifying CTEs: the events insert sees which jobs went in; foreign keys are checked at the statement's end.
-        sql.Append("WITH inserted AS (INSERT INTO ").Append(_jobs.Table).Append(" (").Append(_jobs.ColumnList).Append(") VALUES ");
-        _jobs.AppendRows(sql, command, jobs);
+        sql.Append("WITH inserted AS (INSERT INTO ").Append(_jobs.Table).Append(" (").Append(_jobs.ColumnList).Append(") SELECT * FROM ");
+        _jobs.AppendUnnest(sql, command, jobs);
         sql.Append(" ON CONFLICT DO NOTHING RETURNING ").Append(_jobs.Key).Append(')');
         AppendDependent(sql, command, "events", _events, jobs.SelectMany(j => j.Events).ToList<object>());
-        foreach (var (group, index) in rows.GroupBy(r => r.GetType()).Select((g, i) => (g, i)))
+        // In a fixed order, so that groups with the same tables send the same text (prepared once).
+        foreach (var (group, index) in rows.GroupBy(r => r.GetType()).OrderBy(g => g.Key.FullName, StringComparer.Ordinal).Select((g, i) => (g, i)))
         {
             AppendDependent(sql, command, $"rows{index}", _dependents[group.Key], group.ToList());
         }
 
         sql.Append(" SELECT ").Append(_jobs.Key).Append(" FROM inserted");
         command.CommandText = sql.ToString();
+        // One array per column, whatever the group's size: the text is the same for every group of the same tables, so the
+        // connection prepares it once (Npgsql keeps it across pooled uses) and PostgreSQL parses and plans it once, where a
+        // VALUES list of one parameter per value was parsed and planned anew for every group.
+        await command.PrepareAsync(cancellationToken);
 
         var inserted = new HashSet<Guid>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -90,10 +95,9 @@ public sealed class NewJobsInsert
             return;
         }
 
-        sql.Append(", ").Append(name).Append(" AS (INSERT INTO ").Append(table.Table).Append(" (").Append(table.ColumnList).Append(") SELECT * FROM (VALUES ");
-        table.AppendRows(sql, command, rows);
-        sql.Append(") AS e (").Append(table.ColumnList).Append(") WHERE e.").Append(table.ForeignKey)
-            .Append(" IN (SELECT ").Append(_jobs.Key).Append(" FROM inserted))");
+        sql.Append(", ").Append(name).Append(" AS (INSERT INTO ").Append(table.Table).Append(" (").Append(table.ColumnList).Append(") SELECT * FROM ");
+        table.AppendUnnest(sql, command, rows);
+        sql.Append(" WHERE e.").Append(table.ForeignKey).Append(" IN (SELECT ").Append(_jobs.Key).Append(" FROM inserted))");
     }
 
     /// <summary>
@@ -147,23 +151,31 @@ public sealed class NewJobsInsert
             return new TableWrite(clrType, name, columns, key, foreignKey is null ? null : Quote(foreignKey));
         }
 
-        public void AppendRows<T>(StringBuilder sql, DbCommand command, IReadOnlyList<T> rows)
+        /// <summary>
+        /// <c>unnest(@p0::uuid[], @p1::character varying(63)[], ...) AS e (columns)</c>: one array parameter per column, each
+        /// value converted to its store form by the property's value converter (enum as text, spec as JSON text).
+        /// </summary>
+        public void AppendUnnest<T>(StringBuilder sql, DbCommand command, IReadOnlyList<T> rows)
             where T : class
         {
-            for (var row = 0; row < rows.Count; row++)
+            sql.Append("unnest(");
+            for (var column = 0; column < columns.Count; column++)
             {
-                sql.Append(row == 0 ? "(" : ", (");
-                for (var column = 0; column < columns.Count; column++)
+                var c = columns[column];
+                var values = Array.CreateInstance(c.ElementType, rows.Count);
+                for (var row = 0; row < rows.Count; row++)
                 {
-                    var c = columns[column];
-                    var name = $"p{command.Parameters.Count}";
-                    // The mapping applies the property's value converter (enum as text, spec as jsonb) and the store type.
-                    command.Parameters.Add(c.Mapping.CreateParameter(command, name, c.Get(rows[row]), c.Nullable || c.Property.IsNullable));
-                    sql.Append(column == 0 ? "@" : ", @").Append(name);
+                    values.SetValue(c.ToProvider(c.Get(rows[row])), row);
                 }
 
-                sql.Append(')');
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = $"p{command.Parameters.Count}";
+                parameter.Value = values;
+                command.Parameters.Add(parameter);
+                sql.Append(column == 0 ? "@" : ", @").Append(parameter.ParameterName).Append("::").Append(c.ArrayStoreType);
             }
+
+            sql.Append(") AS e (").Append(ColumnList).Append(')');
         }
 
         private static string Quote(string identifier) => $"\"{identifier.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
@@ -171,9 +183,24 @@ public sealed class NewJobsInsert
         /// <summary>One column: its property, how a row's value is read, and whether it may be null (owned values may be absent).</summary>
         public sealed record Column(IProperty Property, Func<object, object?> Get, bool Nullable = false)
         {
+            private readonly RelationalTypeMapping _mapping = (RelationalTypeMapping)Property.GetRelationalTypeMapping();
+
             public string Name => Property.GetColumnName();
 
-            public RelationalTypeMapping Mapping => (RelationalTypeMapping)Property.GetRelationalTypeMapping();
+            /// <summary>The array's element type: the store form of the property's values, nullable where the column is.</summary>
+            public Type ElementType { get; } = ElementTypeOf((RelationalTypeMapping)Property.GetRelationalTypeMapping(), Nullable || Property.IsNullable);
+
+            /// <summary>The column's store type as an array (<c>jsonb[]</c>, <c>character varying(63)[]</c>), cast to from the parameter.</summary>
+            public string ArrayStoreType => _mapping.StoreType + "[]";
+
+            public object? ToProvider(object? value) => value is null || _mapping.Converter is not { } converter ? value : converter.ConvertToProvider(value);
+
+            private static Type ElementTypeOf(RelationalTypeMapping mapping, bool nullable)
+            {
+                var type = mapping.Converter?.ProviderClrType ?? mapping.ClrType;
+                var underlying = System.Nullable.GetUnderlyingType(type) ?? type;
+                return underlying.IsValueType && nullable ? typeof(Nullable<>).MakeGenericType(underlying) : underlying;
+            }
         }
     }
 }
