@@ -17,14 +17,20 @@ public static class SubmitBenchmark
     public const int DefaultSeconds = 30;
     public const int DefaultWarmUpSeconds = 3;
 
+    /// <summary>The database the benchmark writes to, on the server it is given (created by the API's <c>migrate</c>).</summary>
+    public const string BenchmarkDatabase = "scheduler_bench";
+
     /// <summary>
-    /// What <c>make bench</c> runs: starts the API on <paramref name="connectionString"/>, 64 clients for 30 s, and measures
-    /// the CPU time the API, the PostgreSQL server and this client spent per submit.
+    /// What <c>make bench</c> runs: starts the API on the server of <paramref name="connectionString"/>, 64 clients for 30 s,
+    /// and measures the CPU time the API, the PostgreSQL server and this client spent per submit. The jobs go to a database
+    /// of their own (<see cref="BenchmarkDatabase"/>): in <c>make run</c>'s database its operator would try to run them all.
     /// </summary>
     public static async Task<int> RunAgainstLocalApiAsync(
         string connectionString, string outDir, CancellationToken ct, int clients = DefaultClients, int seconds = DefaultSeconds, int warmUpSeconds = DefaultWarmUpSeconds)
     {
-        await using var api = await LocalApi.StartAsync(connectionString, ct);
+        var benchmarkDatabase = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        benchmarkDatabase["Database"] = BenchmarkDatabase;
+        await using var api = await LocalApi.StartAsync(benchmarkDatabase.ConnectionString, ct);
         var cpu = new CpuMeter(api.ProcessId, ProcessCpu.FindPostgres(PortOf(connectionString)));
         return await RunAsync(api.BaseUrl, outDir, TimeSpan.FromSeconds(seconds), clients, ct, cpu, TimeSpan.FromSeconds(warmUpSeconds));
     }
