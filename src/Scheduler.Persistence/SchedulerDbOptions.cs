@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Logging;
 
 namespace Scheduler.Persistence;
 
@@ -13,6 +15,13 @@ public static class SchedulerDbOptions
         ArgumentNullException.ThrowIfNull(options);
         return options
             .UseNpgsql(connectionString, npgsql => npgsql.MigrationsAssembly(MigrationsAssembly))
-            .UseSnakeCaseNamingConvention();
+            .UseSnakeCaseNamingConvention()
+            // EF logs every failed command and SaveChanges at Error, also those the caller expects and answers: a resubmit's
+            // unique violation (409), a concurrency conflict retried, the migration history table of a fresh database. The
+            // exception still reaches the caller, and what nobody handles is logged once where it surfaces (a 500, a job).
+            .ConfigureWarnings(warnings => warnings.Log(
+                (RelationalEventId.CommandError, LogLevel.Debug),
+                (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+                (CoreEventId.OptimisticConcurrencyException, LogLevel.Debug)));
     }
 }
