@@ -16,10 +16,11 @@ public static class SchedulerDbOptions
         return options
             .UseNpgsql(connectionString, npgsql => npgsql.MigrationsAssembly(MigrationsAssembly))
             .UseSnakeCaseNamingConvention()
-            // EF logs every failed command and SaveChanges at Error, also those the caller expects and answers: a resubmit's
-            // unique violation (409), a concurrency conflict retried, the migration history table of a fresh database. The
-            // exception still reaches the caller, and what nobody handles is logged once where it surfaces (a 500, a job).
+            // EF logs every failed connection, command and SaveChanges at Error, also those the caller expects and answers: a
+            // resubmit's unique violation (409), a concurrency conflict retried, the database `migrate` is about to create.
+            // The exception still reaches the caller, and what nobody handles is logged once where it surfaces (a 500, a job).
             .ConfigureWarnings(warnings => warnings.Log(
+                (RelationalEventId.ConnectionError, LogLevel.Debug),
                 (RelationalEventId.CommandError, LogLevel.Debug),
                 (CoreEventId.SaveChangesFailed, LogLevel.Debug),
                 (CoreEventId.OptimisticConcurrencyException, LogLevel.Debug)));
