@@ -87,10 +87,11 @@ public sealed class EstimatorPropertyTests
                 Assert.True(refit.Fits, suggestion.Description);
                 Assert.Equal(suggestion.MemoryPerGpuGiB, refit.MemoryPerGpuGiB.Total, 9);
             }
-        }, iter: 200);
+        }, iter: 1000);
 
-        // Specs that fit have no suggestions; the generator's large shapes make enough of them not fit.
-        Assert.True(suggested >= 20, $"only {suggested} of 200 specs needed suggestions");
+        // Specs that fit have no suggestions; the generator's large shapes make about one in ten not fit. Over 1,000 random
+        // specs fewer than 50 would be several standard deviations off (200 specs and a bar of 20 failed by chance in CI).
+        Assert.True(suggested >= 50, $"only {suggested} of 1000 specs needed suggestions");
     }
 
     [Fact]
