@@ -10,16 +10,14 @@ namespace Scheduler.Trainer.Tests.Telemetry;
 /// <summary>A local HTTP endpoint that records the JSON bodies it receives; it can fail the first few requests.</summary>
 internal sealed class TelemetryServer : IDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly Task _loop;
     private int _failuresLeft;
 
     public TelemetryServer(int failFirst = 0)
     {
         _failuresLeft = failFirst;
-        Port = FreePort();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
+        (_listener, Port) = StartOnFreePort();
         _loop = Task.Run(ServeAsync);
     }
 
@@ -38,6 +36,26 @@ internal sealed class TelemetryServer : IDisposable
         var port = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
         return port;
+    }
+
+    /// <summary>Another process may take the probed port before the listener binds it (CI runs every test project at once): probe again.</summary>
+    private static (HttpListener Listener, int Port) StartOnFreePort()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePort();
+            var listener = new HttpListener();
+            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            try
+            {
+                listener.Start();
+                return (listener, port);
+            }
+            catch (HttpListenerException) when (attempt < 10)
+            {
+                listener.Close();
+            }
+        }
     }
 
     private async Task ServeAsync()
