@@ -164,6 +164,8 @@ public sealed class BrowserTests(DashboardHost host, Browser browser) : IClassFi
         Assert.Equal("Skip to content", await page.EvaluateAsync<string>("document.activeElement.textContent"));
         await page.Keyboard.PressAsync("Enter");
         Assert.Equal("main", await page.EvaluateAsync<string>("document.activeElement.id"));
+        // It moves focus only: the page keeps its route.
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#/queues$"));
 
         // Keyboard navigation between pages lands on the new page's content.
         await page.FocusAsync("a[data-route='gpus']");

@@ -55,5 +55,12 @@ async function navigate(event) {
   timer = setInterval(() => { if (!document.hidden) refresh(route, false); }, REFRESH_MS);
 }
 
+// The skip link only moves focus: followed as a hash ('#main') it would leave the page's route for the default one, and
+// the late focus of that navigation would land after whatever the user did next.
+document.querySelector('a.skip')?.addEventListener('click', (event) => {
+  event.preventDefault();
+  document.getElementById('main').focus();
+});
+
 window.addEventListener('hashchange', navigate);
 navigate();
