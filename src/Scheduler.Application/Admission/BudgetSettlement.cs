@@ -25,7 +25,7 @@ internal static class BudgetSettlement
 
         var stored = await db.JobEvents.AsNoTracking().Where(e => e.JobId == job.Id).ToListAsync(cancellationToken);
         var events = stored.Concat(job.Events).DistinctBy(e => e.Sequence).OrderBy(e => e.Sequence);
-        var actual = RunningTime(events).TotalHours * GpuShare(job.Spec);
+        var actual = RunningTime(events).TotalHours * (job.Spec.Resources?.GpuShare() ?? 0);
         if (actual <= 0)
         {
             actual = await db.JobMeasurements.AsNoTracking().Where(m => m.JobId == job.Id).Select(m => (double?)m.GpuHours).FirstOrDefaultAsync(cancellationToken) ?? 0;
@@ -33,10 +33,6 @@ internal static class BudgetSettlement
 
         charge.Settle(actual, job.UpdatedAt);
     }
-
-    /// <summary>The GPUs a job occupies: <c>resources.gpus</c>, or <c>gpuMilli ÷ 1000</c> of one.</summary>
-    public static double GpuShare(JobSpec spec) =>
-        spec?.Resources is { } resources ? (resources.GpuMilli is { } milli ? milli / 1000.0 : resources.Gpus ?? 0) : 0;
 
     /// <summary>The sum of the intervals that start with a move to Running and end with the next move out of it.</summary>
     public static TimeSpan RunningTime(IEnumerable<JobEvent> eventsInOrder)

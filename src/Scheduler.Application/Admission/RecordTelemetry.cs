@@ -109,7 +109,7 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
         }
 
         var gpus = await db.JobEstimates.AsNoTracking().Where(e => e.JobId == job.Id).Select(e => (double?)e.Gpus).FirstOrDefaultAsync(cancellationToken)
-            ?? BudgetSettlement.GpuShare(job.Spec);
+            ?? job.Spec.Resources?.GpuShare() ?? 0;
         var measurement = await FoldAsync(command, gpus, cancellationToken);
         if (measurement is null)
         {

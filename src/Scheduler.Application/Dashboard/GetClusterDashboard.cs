@@ -66,7 +66,7 @@ internal sealed class GetClusterDashboardHandler(SchedulerDbContext db, ICluster
         var runningViews = running.Select(j =>
         {
             var m = measured.GetValueOrDefault(j.Id);
-            return new RunningJob(j.Id, j.Name, j.Queue, GpuHolding.GpusOf(j.Spec),
+            return new RunningJob(j.Id, j.Name, j.Queue, j.Spec.Resources?.GpuShare() ?? 0,
                 placedTypes.GetValueOrDefault(j.Id) ?? GpuHolding.PreferredGpuType(j.Spec), m?.TokensPerSecond, m?.AchievedTflops, m?.Mfu);
         }).ToList();
         var mfuByType = runningViews.Where(j => j.Mfu is not null).GroupBy(j => j.GpuType, StringComparer.Ordinal)
@@ -94,7 +94,7 @@ internal sealed class GetClusterDashboardHandler(SchedulerDbContext db, ICluster
             .ToListAsync(cancellationToken);
         var ids = jobs.Select(j => j.Id).ToList();
         var events = (await db.JobEvents.AsNoTracking().Where(e => ids.Contains(e.JobId)).ToListAsync(cancellationToken)).ToLookup(e => e.JobId);
-        var held = jobs.Select(j => (Gpus: GpuHolding.GpusOf(j.Spec), Intervals: GpuHolding.Intervals(events[j.Id], now)))
+        var held = jobs.Select(j => (Gpus: j.Spec.Resources?.GpuShare() ?? 0, Intervals: GpuHolding.Intervals(events[j.Id], now)))
             .Where(j => j.Intervals.Count > 0).ToList();
 
         var step = (now - from) / (GetClusterDashboard.HistoryPoints - 1);

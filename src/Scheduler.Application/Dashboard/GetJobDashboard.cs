@@ -53,7 +53,7 @@ internal sealed class GetJobDashboardHandler(SchedulerDbContext db, IClusterView
         return new JobDashboard(
             details,
             estimate,
-            new MeasuredView(m?.GpuHours is > 0 ? m.GpuHours : wallHours * GpuHolding.GpusOf(job.Spec), wallHours, m?.Step, m?.Loss, m?.TokensPerSecond, m?.Mfu,
+            new MeasuredView(m?.GpuHours is > 0 ? m.GpuHours : wallHours * (job.Spec.Resources?.GpuShare() ?? 0), wallHours, m?.Step, m?.Loss, m?.TokensPerSecond, m?.Mfu,
                 m?.PeakMemoryGiB, m?.LastCheckpointStep ?? job.LastCheckpointStep),
             new ProgressView(estimate?.Steps, fraction, EtaOf(job, m)),
             job.State == JobState.Queued ? details.BudgetHold ?? GetQueuesDashboardHandler.ReasonOf(job) : null,

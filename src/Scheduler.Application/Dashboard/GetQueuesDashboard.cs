@@ -65,7 +65,7 @@ internal sealed class GetQueuesDashboardHandler(
             int Count(JobState state) => counts.Where(c => c.Queue == queue.Name && c.State == state).Sum(c => c.Count);
             var usedByType = holders.Where(h => h.Queue == queue.Name)
                 .GroupBy(h => placedTypes.GetValueOrDefault(h.Id) ?? GpuHolding.PreferredGpuType(h.Spec), StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.Sum(h => GpuHolding.GpusOf(h.Spec)), StringComparer.Ordinal);
+                .ToDictionary(g => g.Key, g => g.Sum(h => h.Spec.Resources?.GpuShare() ?? 0), StringComparer.Ordinal);
             var pendingClasses = counts.Where(c => c.Queue == queue.Name && c.State == JobState.Queued).Select(c => c.PriorityClass).ToList();
             boards.Add(new QueueBoard(
                 queue.Name,
@@ -126,7 +126,7 @@ internal sealed class GetQueuesDashboardHandler(
             .Select((job, index) =>
             {
                 var estimate = estimates.For(job.Spec, details[index].Estimate);
-                return new PendingJob(job.Id, job.Name, index + 1, job.PriorityClass, GpuHolding.GpusOf(job.Spec), job.Spec.Resources?.GpuType ?? "",
+                return new PendingJob(job.Id, job.Name, index + 1, job.PriorityClass, job.Spec.Resources?.GpuShare() ?? 0, job.Spec.Resources?.GpuType ?? "",
                     details[index].BudgetHold ?? ReasonOf(job), job.PredictedStart, estimate?.GpuHours, estimate?.WallHours, job.CreatedAt);
             })
             .ToList();

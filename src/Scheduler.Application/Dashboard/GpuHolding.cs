@@ -60,14 +60,6 @@ public static class GpuHolding
         return intervals;
     }
 
-    /// <summary>GPUs the job occupies: <c>resources.gpus</c>, or its fraction of one GPU with <c>gpuMilli</c>.</summary>
-    public static double GpusOf(JobSpec spec)
-    {
-        ArgumentNullException.ThrowIfNull(spec);
-        var resources = spec.Resources;
-        return resources?.GpuMilli is { } milli ? milli / (double)ClusterAllocation.WholeGpuMilli : resources?.Gpus ?? 0;
-    }
-
     /// <summary>The first of the spec's GPU-type alternatives: the type a job counts against before it is placed.</summary>
     public static string PreferredGpuType(JobSpec spec)
     {

@@ -44,7 +44,7 @@ internal sealed class ListQueueUsageHandler(SchedulerDbContext db, TimeProvider 
         var usage = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var job in jobs)
         {
-            var gpus = (job.Spec.Resources?.Gpus ?? 0) * (job.Spec.Resources?.GpuMilli ?? 1000) / 1000.0;
+            var gpus = job.Spec.Resources?.GpuShare() ?? 0;
             var spans = requeued.Contains(job.Id) || job.StartedAt is not { } started
                 ? Attempts(eventsByJob[job.Id].OrderBy(e => e.Sequence).Select(e => (e.To, e.At)), now)
                 : [(started, JobStateMachine.IsFinal(job.State) ? job.UpdatedAt : now)];

@@ -15,4 +15,7 @@ public sealed record ResourceSpec
 
     /// <summary>When set, all of a multi-node job's nodes must share this node label's value (for example a rack or NVLink domain).</summary>
     public string? TopologyKey { get; init; }
+
+    /// <summary>The GPUs the job occupies: <see cref="Gpus"/>, or its fraction of one GPU with <see cref="GpuMilli"/>.</summary>
+    public double GpuShare() => GpuMilli is { } milli ? milli / 1000.0 : Gpus ?? 0;
 }
