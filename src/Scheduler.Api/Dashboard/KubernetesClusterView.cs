@@ -1,4 +1,3 @@
-using System.Globalization;
 using k8s;
 using k8s.Models;
 using Scheduler.Application.Dashboard;
@@ -26,22 +25,8 @@ internal sealed class KubernetesClusterView(IKubernetes kubernetes, GpuCatalog c
     }
 
     /// <summary>Null for a pod without a parseable job id (not one of ours after all).</summary>
-    internal static ClusterPod? ToClusterPod(V1Pod pod)
-    {
-        IDictionary<string, string> labels = pod.Metadata.Labels ?? new Dictionary<string, string>();
-        IDictionary<string, string> annotations = pod.Metadata.Annotations ?? new Dictionary<string, string>();
-        if (!Guid.TryParse(labels.TryGetValue(WorkloadLabels.JobId, out var id) ? id : null, out var jobId))
-        {
-            return null;
-        }
-
-        var indices = annotations.TryGetValue(WorkloadLabels.GpuIndices, out var list) && list.Length > 0
-            ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                .Select(i => int.TryParse(i, NumberStyles.None, CultureInfo.InvariantCulture, out var index) ? index : -1).Where(i => i >= 0).ToList()
-            : [];
-        var milli = annotations.TryGetValue(WorkloadLabels.GpuMilli, out var milliText) && int.TryParse(milliText, NumberStyles.None, CultureInfo.InvariantCulture, out var m)
-            ? m
-            : ClusterAllocation.WholeGpuMilli;
-        return new ClusterPod(pod.Metadata.Name, jobId, pod.Spec?.NodeName, indices, milli, pod.Status?.Phase ?? "Pending");
-    }
+    internal static ClusterPod? ToClusterPod(V1Pod pod) =>
+        WorkloadLabels.JobIdOf(pod.Metadata) is { } jobId
+            ? new ClusterPod(pod.Metadata.Name, jobId, pod.Spec?.NodeName, WorkloadLabels.GpuIndicesOf(pod.Metadata), WorkloadLabels.GpuMilliOf(pod.Metadata), pod.Status?.Phase ?? "Pending")
+            : null;
 }

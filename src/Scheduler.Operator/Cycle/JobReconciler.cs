@@ -30,14 +30,15 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
         ArgumentNullException.ThrowIfNull(pods);
         var actions = new List<ReconcileAction>();
         var podsByJob = pods
-            .Where(p => p.Metadata?.Labels?.ContainsKey(WorkloadLabels.JobId) == true)
-            .GroupBy(p => p.Metadata.Labels[WorkloadLabels.JobId])
+            .Select(p => (Pod: p, JobId: WorkloadLabels.JobIdOf(p.Metadata)))
+            .Where(p => p.JobId is not null)
+            .GroupBy(p => p.JobId!.Value, p => p.Pod)
             .ToDictionary(g => g.Key, g => g.ToList());
 
         foreach (var job in jobs)
         {
             // Pods of other attempts and of jobs that are no longer active are the orphan collection's (OrphanFinder).
-            var current = (podsByJob.GetValueOrDefault(job.Id.ToString()) ?? []).Where(p => AttemptOf(p) == job.Attempt).ToList();
+            var current = (podsByJob.GetValueOrDefault(job.Id) ?? []).Where(p => AttemptOf(p) == job.Attempt).ToList();
             if (ForJob(job, current, nodes, notReady ?? new Dictionary<string, DateTimeOffset>(), now) is { } action)
             {
                 actions.Add(action);
@@ -184,9 +185,7 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
         return now - started > XmlConvert.ToTimeSpan(text);
     }
 
-    internal static int AttemptOf(V1Pod pod) =>
-        pod.Metadata?.Labels?.TryGetValue(WorkloadLabels.Attempt, out var a) == true && int.TryParse(a, CultureInfo.InvariantCulture, out var n) ? n : -1;
+    private static int AttemptOf(V1Pod pod) => WorkloadLabels.AttemptOf(pod.Metadata);
 
-    private static int RankOf(V1Pod pod) =>
-        pod.Metadata?.Labels?.TryGetValue(WorkloadLabels.Rank, out var r) == true && int.TryParse(r, CultureInfo.InvariantCulture, out var n) ? n : -1;
+    private static int RankOf(V1Pod pod) => WorkloadLabels.RankOf(pod.Metadata);
 }

@@ -34,7 +34,7 @@ public sealed class OrphanFinder(TimeSpan finishedPodRetention)
         {
             var jobId = byJob.Key!.Value;
             var orphans = attempts.TryGetValue(jobId, out var attempt)
-                ? byJob.Where(p => JobReconciler.AttemptOf(p) < attempt)
+                ? byJob.Where(p => WorkloadLabels.AttemptOf(p.Metadata) < attempt)
                 : byJob.Where(p => !PodOutcome.IsTerminal(p) || now - FinishedAt(p) >= finishedPodRetention);
             foreach (var group in orphans.GroupBy(p => p.Namespace()))
             {
@@ -51,7 +51,7 @@ public sealed class OrphanFinder(TimeSpan finishedPodRetention)
 
         foreach (var service in services ?? [])
         {
-            if (JobOf(service.Metadata) is { } jobId && !attempts.ContainsKey(jobId) && service.Metadata.DeletionTimestamp is null
+            if (WorkloadLabels.JobIdOf(service.Metadata) is { } jobId && !attempts.ContainsKey(jobId) && service.Metadata.DeletionTimestamp is null
                 && servicesDeleted.Add((service.Namespace(), service.Name())))
             {
                 actions.Add(new DeleteJobService(jobId, service.Name(), service.Namespace()));
@@ -61,15 +61,7 @@ public sealed class OrphanFinder(TimeSpan finishedPodRetention)
         return actions;
     }
 
-    private static Guid? JobOf(V1Pod pod) => JobOf(pod.Metadata);
-
-    /// <summary>Ours only when managed by us and labelled with a job id.</summary>
-    private static Guid? JobOf(V1ObjectMeta? metadata) =>
-        metadata?.Labels is { } labels
-        && labels.TryGetValue(WorkloadLabels.ManagedByKey, out var manager) && manager == WorkloadLabels.ManagedBy
-        && labels.TryGetValue(WorkloadLabels.JobId, out var id) && Guid.TryParse(id, CultureInfo.InvariantCulture, out var jobId)
-            ? jobId
-            : null;
+    private static Guid? JobOf(V1Pod pod) => WorkloadLabels.JobIdOf(pod.Metadata);
 
     /// <summary>When the pod's containers ended (else its last condition change, else its creation).</summary>
     private static DateTimeOffset FinishedAt(V1Pod pod)

@@ -236,26 +236,17 @@ public sealed partial class SchedulingCycle(
     private List<JobPodPlacement> LingeringPods(IReadOnlyList<OperatorJob> jobs)
     {
         var placed = jobs.Where(j => JobStateMachine.HoldsResources(j.State) && j.Placement is not null)
-            .Select(j => (j.Id.ToString(), j.Attempt)).ToHashSet();
+            .Select(j => ((Guid?)j.Id, j.Attempt)).ToHashSet();
         return inventory.Pods
             .Where(p => !PodOutcome.IsTerminal(p) && p.Spec?.NodeName is not null)
-            .Where(p => !placed.Contains((Label(p, WorkloadLabels.JobId) ?? string.Empty, JobReconciler.AttemptOf(p))))
+            .Where(p => !placed.Contains((WorkloadLabels.JobIdOf(p.Metadata), WorkloadLabels.AttemptOf(p.Metadata))))
             .Select(ToPlacement)
             .ToList();
     }
 
-    private static JobPodPlacement ToPlacement(V1Pod pod)
-    {
-        var indices = Annotation(pod, WorkloadLabels.GpuIndices)?
-            .Split(',', StringSplitOptions.RemoveEmptyEntries)
-            .Select(i => int.Parse(i, CultureInfo.InvariantCulture)).ToList() ?? [];
-        var milli = int.TryParse(Annotation(pod, WorkloadLabels.GpuMilli), CultureInfo.InvariantCulture, out var m) ? m : 1000;
-        return new JobPodPlacement(-1, pod.Spec.NodeName, indices, milli, 0, 0);
-    }
+    private static JobPodPlacement ToPlacement(V1Pod pod) =>
+        new(-1, pod.Spec.NodeName, WorkloadLabels.GpuIndicesOf(pod.Metadata), WorkloadLabels.GpuMilliOf(pod.Metadata), 0, 0);
 
-    private static string? Label(V1Pod pod, string key) => pod.Metadata?.Labels?.TryGetValue(key, out var value) == true ? value : null;
-
-    private static string? Annotation(V1Pod pod, string key) => pod.Metadata?.Annotations?.TryGetValue(key, out var value) == true ? value : null;
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Job {Job}: {From} -> {To} ({Reason})")]
     private partial void LogTransition(string job, JobState from, JobState to, string reason);

@@ -87,11 +87,7 @@ public sealed class ClusterInventory(NodeTranslator translator, TimeProvider tim
         Changed?.Invoke();
     }
 
-    public IReadOnlyList<V1Pod> PodsOfJob(Guid jobId)
-    {
-        var id = jobId.ToString();
-        return _pods.Values.Where(p => p.Metadata?.Labels?.TryGetValue(Scheduler.Operator.Pods.WorkloadLabels.JobId, out var v) == true && v == id).ToList();
-    }
+    public IReadOnlyList<V1Pod> PodsOfJob(Guid jobId) => _pods.Values.Where(p => Scheduler.Operator.Pods.WorkloadLabels.JobIdOf(p.Metadata) == jobId).ToList();
 
     private static string Key(V1Pod pod) => $"{pod.Namespace()}/{pod.Name()}";
 

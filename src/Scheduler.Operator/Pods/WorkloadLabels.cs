@@ -1,6 +1,13 @@
+using System.Globalization;
+using k8s.Models;
+using Scheduler.Application.Dashboard;
+
 namespace Scheduler.Operator.Pods;
 
-/// <summary>Labels and annotations that tie pods and services to their job; the inventory watches pods by <see cref="ManagedBy"/>.</summary>
+/// <summary>
+/// Labels and annotations that tie pods and services to their job, and the one way to read them back; the inventory
+/// watches pods by <see cref="ManagedBy"/>.
+/// </summary>
 public static class WorkloadLabels
 {
     public const string Prefix = "gpu-scheduler.io/";
@@ -28,4 +35,36 @@ public static class WorkloadLabels
     public const string GpuProductLabel = "nvidia.com/gpu.product";
 
     public static string ManagedSelector => $"{ManagedByKey}={ManagedBy}";
+
+    /// <summary>The job of a pod or Service; null unless it is ours (managed by us and labelled with a job id).</summary>
+    public static Guid? JobIdOf(V1ObjectMeta? metadata) =>
+        metadata?.Labels is { } labels
+        && labels.TryGetValue(ManagedByKey, out var manager) && manager == ManagedBy
+        && labels.TryGetValue(JobId, out var id) && Guid.TryParse(id, CultureInfo.InvariantCulture, out var jobId)
+            ? jobId
+            : null;
+
+    /// <summary>The attempt a pod was created for; -1 when unlabelled.</summary>
+    public static int AttemptOf(V1ObjectMeta? metadata) => NumberOf(metadata, Attempt);
+
+    /// <summary>The pod's rank within its job; -1 when unlabelled.</summary>
+    public static int RankOf(V1ObjectMeta? metadata) => NumberOf(metadata, Rank);
+
+    /// <summary>The GPU indices chosen on the node; empty when none were annotated (or the annotation is unreadable).</summary>
+    public static IReadOnlyList<int> GpuIndicesOf(V1ObjectMeta? metadata) =>
+        metadata?.Annotations?.TryGetValue(GpuIndices, out var list) == true
+            ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(i => int.TryParse(i, NumberStyles.None, CultureInfo.InvariantCulture, out var index) ? index : -1)
+                .Where(i => i >= 0).ToList()
+            : [];
+
+    /// <summary>Thousandths of each GPU the pod uses; whole GPUs (1000) when not annotated.</summary>
+    public static int GpuMilliOf(V1ObjectMeta? metadata) =>
+        metadata?.Annotations?.TryGetValue(GpuMilli, out var text) == true
+        && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var milli)
+            ? milli
+            : ClusterAllocation.WholeGpuMilli;
+
+    private static int NumberOf(V1ObjectMeta? metadata, string key) =>
+        metadata?.Labels?.TryGetValue(key, out var text) == true && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
 }

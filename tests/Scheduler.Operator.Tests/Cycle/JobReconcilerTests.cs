@@ -98,6 +98,7 @@ public sealed class JobReconcilerTests
                 DeletionTimestamp = terminating ? Now.UtcDateTime : null,
                 Labels = new Dictionary<string, string>
                 {
+                    [WorkloadLabels.ManagedByKey] = WorkloadLabels.ManagedBy,
                     [WorkloadLabels.JobId] = JobId.ToString(),
                     [WorkloadLabels.JobName] = "job",
                     [WorkloadLabels.Attempt] = "1",
