@@ -75,6 +75,28 @@ public sealed class QueueUsageTests(SchedulerFixture fixture) : IClassFixture<Sc
         Assert.Equal(2 * 2 * Decay(TimeSpan.FromHours(1)), usage, precision: 6);
     }
 
+    [Fact]
+    public async Task Jobs_that_ran_once_charge_their_gpu_share_from_start_to_end_decayed_since_they_ended()
+    {
+        var (sender, clock) = await StartAsync("usage-once");
+        await using var application = sender;
+        var whole = await SubmitAsync(sender, "usage-once", gpus: 4);
+        var half = await SubmitAsync(sender, "usage-once", gpus: 1, spec => spec.GpuFraction(500));
+        var running = await SubmitAsync(sender, "usage-once", gpus: 2);
+        var cancelled = await SubmitAsync(sender, "usage-once", gpus: 8);
+        Assert.True((await sender.Send(new CancelJob(cancelled))).IsSuccess);   // never ran: charges nothing
+
+        await RunAsync(sender, clock, whole, TimeSpan.FromHours(2));
+        await MoveAsync(sender, whole, JobState.Succeeded);                     // 4 GPUs x 2 h, ended 6 h before now
+        await RunAsync(sender, clock, half, TimeSpan.FromHours(4));
+        await MoveAsync(sender, half, JobState.Failed);                         // 0.5 GPU x 4 h, ended 2 h before now
+        await RunAsync(sender, clock, running, TimeSpan.FromHours(2));          // 2 GPUs x 2 h up to now
+
+        var usage = await UsageOfAsync(sender, "usage-once");
+
+        Assert.Equal((4 * 2 * Decay(TimeSpan.FromHours(6))) + (0.5 * 4 * Decay(TimeSpan.FromHours(2))) + (2 * 2), usage, precision: 6);
+    }
+
     private static double Decay(TimeSpan age) => Math.Pow(0.5, age / HalfLife);
 
     private async Task<(ClockedApplication Sender, FakeTimeProvider Clock)> StartAsync(string queue)
@@ -89,9 +111,10 @@ public sealed class QueueUsageTests(SchedulerFixture fixture) : IClassFixture<Sc
         return (new ClockedApplication(services), clock);
     }
 
-    private static async Task<Guid> SubmitAsync(ClockedApplication sender, string queue, int gpus)
+    private static async Task<Guid> SubmitAsync(ClockedApplication sender, string queue, int gpus, Func<JobSpecBuilder, JobSpecBuilder>? change = null)
     {
-        var spec = JobSpecBuilder.AJob($"{queue}-{Guid.NewGuid():N}"[..40]).InQueue(queue).Gpus(gpus).Parallelism(p => p with { Data = gpus }).Build();
+        var builder = JobSpecBuilder.AJob($"{queue}-{Guid.NewGuid():N}"[..40]).InQueue(queue).Gpus(gpus).Parallelism(p => p with { Data = gpus });
+        var spec = (change?.Invoke(builder) ?? builder).Build();
         var submitted = await sender.Send(new SubmitJob(spec));
         Assert.True(submitted.IsSuccess, submitted.Failure?.ToString());
         return submitted.Value.Job.Id;
