@@ -35,6 +35,14 @@ internal static class BudgetHolds
     /// <summary>Releases the queue's held jobs that fit, oldest first, stopping at the first that does not (no overtaking).</summary>
     public static async ValueTask<int> ReleaseAsync(SchedulerDbContext db, string queueName, DateTimeOffset at, CancellationToken cancellationToken)
     {
+        await using var transaction = await BudgetLock.BeginAsync(db, queueName, cancellationToken);
+        var released = await ReleaseLockedAsync(db, queueName, at, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return released;
+    }
+
+    private static async ValueTask<int> ReleaseLockedAsync(SchedulerDbContext db, string queueName, DateTimeOffset at, CancellationToken cancellationToken)
+    {
         var queue = await StoreQueries.QueueByName(db, queueName, cancellationToken);
         var held = await db.BudgetCharges
             .Where(c => c.Queue == queueName && c.HoldReason != null)

@@ -9,6 +9,7 @@ using Scheduler.Domain.Specs;
 using Scheduler.Domain.Validation;
 using Scheduler.Persistence;
 using Scheduler.Persistence.Idempotency;
+using Scheduler.Persistence.Queues;
 
 namespace Scheduler.Application.Jobs;
 
@@ -65,6 +66,21 @@ internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock
             PriorityClass = command.Spec.PriorityClass ?? queue.Spec.DefaultPriorityClass ?? PriorityClasses.DefaultClass,
         };
 
+        if (queue.Spec.GpuHourBudget is null)
+        {
+            return await SubmitAsync(command, queue, spec, grouped: true, cancellationToken);
+        }
+
+        // The budget check and the charge in one transaction under the queue's budget lock: submissions racing each other
+        // cannot together spend more than the room each saw. Such a job is written alone, not with a group of others.
+        await using var transaction = await BudgetLock.BeginAsync(db, queue.Name, cancellationToken);
+        var result = await SubmitAsync(command, queue, spec, grouped: false, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return result;
+    }
+
+    private async ValueTask<Result<SubmittedJob>> SubmitAsync(SubmitJob command, JobQueue queue, JobSpec spec, bool grouped, CancellationToken cancellationToken)
+    {
         var admitted = await admission.AdmitAsync(queue, spec, cancellationToken);
         if (!admitted.IsSuccess)
         {
@@ -88,7 +104,7 @@ internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock
             }
 
             var job = Job.Submit(Guid.CreateVersion7(now), spec, now, command.Origin);
-            if (command.IdempotencyKey is null && attempt == 1)
+            if (grouped && command.IdempotencyKey is null && attempt == 1)
             {
                 if (await jobWriter.TryInsertAsync(job, admitted.Value.RowsFor(job), cancellationToken))
                 {

@@ -92,6 +92,22 @@ public sealed class SubmitAdmissionTests(SchedulerFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Concurrent_submissions_never_together_spend_more_than_the_budget()
+    {
+        var queue = Unique("race");
+        await BudgetQueueAsync(queue, gpuHours: SmallJobGpuHours * 5.5, BudgetExceededAction.Reject);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() => SubmitAsync(queue))));
+
+        Assert.Equal(5, results.Count(r => r.IsSuccess));
+        Assert.All(results.Where(r => !r.IsSuccess), r => Assert.True(r.Failure!.Errors.ContainsKey("budget"), r.Failure.ToString()));
+        var budget = (await fixture.QueryAsync(new GetQueue(queue))).Value!.Budget!;
+        Assert.Equal(SmallJobGpuHours * 5, budget.UsedGpuHours, 9);
+        await using var db = fixture.NewDbContext();
+        Assert.Equal(5, await db.Jobs.CountAsync(j => j.Queue == queue, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task Submission_beyond_the_budget_is_held_queued_with_the_reason_when_the_queue_holds()
     {
         var queue = Unique("hold");
