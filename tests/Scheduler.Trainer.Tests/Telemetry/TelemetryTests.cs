@@ -101,6 +101,21 @@ internal sealed class TelemetryServer : IDisposable
     }
 }
 
+/// <summary>
+/// A loopback port bound but not listening, held until disposed: connections to it are refused, and no other process can
+/// take it meanwhile (a port only probed free may be listened on by another test project's server a moment later).
+/// </summary>
+internal sealed class RefusingPort : IDisposable
+{
+    private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+    public RefusingPort() => _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+
+    public int Port => ((IPEndPoint)_socket.LocalEndPoint!).Port;
+
+    public void Dispose() => _socket.Dispose();
+}
+
 public sealed class TelemetryTests
 {
     [Fact]
@@ -149,7 +164,8 @@ public sealed class TelemetryTests
         using var dir = new TempDirectory();
         using var http = new HttpClient();
         var log = new StringWriter();
-        var unreachable = new Uri($"http://127.0.0.1:{TelemetryServer.FreePort()}/api/v1/jobs/job-1/telemetry");
+        using var refusing = new RefusingPort();
+        var unreachable = new Uri($"http://127.0.0.1:{refusing.Port}/api/v1/jobs/job-1/telemetry");
         var sink = new HttpTelemetrySink(http, unreachable, TimeProvider.System, log, capacity: 2,
             firstRetryDelay: TimeSpan.FromMilliseconds(10), flushTimeout: TimeSpan.FromMilliseconds(200));
         var plan = TinyJob.Plan(TinyJob.Spec(steps: 5, interval: 100));
