@@ -118,6 +118,9 @@ internal sealed class RefusingPort : IDisposable
 
 public sealed class TelemetryTests
 {
+    /// <summary>Dispose returns as soon as everything is delivered; the default 5 s bound could drop the last samples on a loaded CI machine.</summary>
+    private static readonly TimeSpan GenerousFlush = TimeSpan.FromSeconds(60);
+
     [Fact]
     public async Task Every_nth_step_and_a_final_summary_reach_the_telemetry_endpoint()
     {
@@ -125,7 +128,7 @@ public sealed class TelemetryTests
         using var dir = new TempDirectory();
         using var http = new HttpClient();
         var plan = TinyJob.Plan(TinyJob.Spec(steps: 6, interval: 3));
-        var sink = new HttpTelemetrySink(http, server.Url, TimeProvider.System, TextWriter.Null);
+        var sink = new HttpTelemetrySink(http, server.Url, TimeProvider.System, TextWriter.Null, flushTimeout: GenerousFlush);
         var (exit, _) = TinyJob.Run(plan, dir.Path, telemetry: sink, telemetryEvery: 2);
         await sink.DisposeAsync();
 
@@ -151,7 +154,7 @@ public sealed class TelemetryTests
     {
         using var server = new TelemetryServer(failFirst: 2);
         using var http = new HttpClient();
-        var sink = new HttpTelemetrySink(http, server.Url, TimeProvider.System, TextWriter.Null, firstRetryDelay: TimeSpan.FromMilliseconds(10));
+        var sink = new HttpTelemetrySink(http, server.Url, TimeProvider.System, TextWriter.Null, firstRetryDelay: TimeSpan.FromMilliseconds(10), flushTimeout: GenerousFlush);
         sink.Report(new TelemetrySample(7, 100, 1.5, 10, 0.1, 1, 0.01, 0.5, null, DateTimeOffset.UnixEpoch, "cpu", 1));
         await sink.DisposeAsync();
 
