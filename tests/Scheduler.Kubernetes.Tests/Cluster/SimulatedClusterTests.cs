@@ -86,7 +86,8 @@ public sealed class SimulatedClusterTests : IAsyncLifetime
         _time.Advance(TimeSpan.FromSeconds(20)); // 20 simulated minutes into a two-hour run
         await _cluster.Kubelet.TickAsync(Ct);
 
-        var watch = _client.CoreV1.WatchListNamespacedPodAsync("default", resourceVersion: _cluster.ApiServer.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), timeoutSeconds: 1, cancellationToken: Ct);
+        // The server ends the watch after its (real-time) timeout; 3 s, so that a loaded machine still replays the history within it.
+        var watch = _client.CoreV1.WatchListNamespacedPodAsync("default", resourceVersion: _cluster.ApiServer.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), timeoutSeconds: 3, cancellationToken: Ct);
         await _client.CoreV1.DeleteNamespacedPodAsync("victim", "default", gracePeriodSeconds: 30, cancellationToken: Ct);
         _time.Advance(TimeSpan.FromMilliseconds(100)); // checkpointing takes 5 simulated seconds
         await _cluster.Kubelet.TickAsync(Ct);

@@ -131,7 +131,7 @@ public sealed class KubectlTests : IAsyncLifetime
     public async Task Get_watch_prints_a_row_per_change()
     {
         Support.Kubectl.SkipWhenAbsent();
-        var watching = _kubectl.ReadUntilAsync(line => line.Contains("Running", StringComparison.Ordinal), TimeSpan.FromSeconds(20), "get", "trainingjobs", "--watch");
+        var watching = _kubectl.ReadUntilAsync(line => line.Contains("Running", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "get", "trainingjobs", "--watch");
         await Task.Delay(TimeSpan.FromSeconds(1), Ct);
         using var client = _cluster.CreateClient();
         await Scheduler.Kubernetes.Clients.GpuSchedulerClients.TrainingJobs(client).CreateAsync(Job("watched"), Ct);

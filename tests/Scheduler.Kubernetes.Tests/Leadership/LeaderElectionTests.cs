@@ -6,12 +6,16 @@ namespace Scheduler.Kubernetes.Tests.Leadership;
 
 public sealed class LeaderElectionTests : IAsyncLifetime
 {
+    /// <summary>
+    /// Short enough for a takeover within seconds, long enough that a leader keeps its lease through a renewal held up for
+    /// up to 3 s (CI runs every test project at once on 2 cores; with a 700 ms renew deadline a stalled leader lost the lease).
+    /// </summary>
     private static readonly LeaderElectionOptions Fast = new()
     {
         LeaseName = "operator",
-        LeaseDuration = TimeSpan.FromSeconds(1),
-        RenewDeadline = TimeSpan.FromMilliseconds(700),
-        RetryPeriod = TimeSpan.FromMilliseconds(100),
+        LeaseDuration = TimeSpan.FromSeconds(4),
+        RenewDeadline = TimeSpan.FromSeconds(3),
+        RetryPeriod = TimeSpan.FromMilliseconds(200),
     };
 
     private FakeApiServer _server = null!;
@@ -43,14 +47,14 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         }
 
         var runA = a.RunAsync(t => Lead(leadingA, t), stopA.Token);
-        await leadingA.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await leadingA.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
         var runB = b.RunAsync(t => Lead(leadingB, t), stopB.Token);
-        await Task.Delay(TimeSpan.FromMilliseconds(1500), Ct); // longer than the lease: A renews, B must keep waiting
+        await Task.Delay(Fast.LeaseDuration * 1.5, Ct); // longer than the lease: A renews, B must keep waiting
         var bWaitedWhileALed = !leadingB.Task.IsCompleted && a.IsLeader && b.CurrentLeader == "replica-a";
 
         await stopA.CancelAsync(); // A crashes: it stops renewing without giving the lease back
         await runA;
-        await leadingB.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await leadingB.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
         using var reader = _server.CreateClient();
         var lease = await reader.CoordinationV1.ReadNamespacedLeaseAsync("operator", "default", cancellationToken: Ct);
         await stopB.CancelAsync();

@@ -19,9 +19,9 @@ public sealed class FailureTests : IAsyncLifetime
     [Fact]
     public async Task Spec_error_exit_fails_the_job_without_retry()
     {
-        var job = await _harness.SubmitAsync(OperatorHarness.RunningFor(AJob("bad-data"), TimeSpan.FromSeconds(1.5)));
+        var job = await _harness.SubmitAsync(OperatorHarness.RunningFor(AJob("bad-data"), TimeSpan.FromSeconds(120)));
         await OperatorHarness.WaitUntilAsync(async () => (await _harness.PodsOfAsync(job.Id)).Count == 1);
-        await _harness.FailPodsAsync(job.Id, 65);
+        await _harness.EndPodsAsync(job.Id, 65);
 
         var failed = await _harness.WaitForStateAsync(job.Id, JobState.Failed);
         Assert.Equal(1, failed.Attempt);

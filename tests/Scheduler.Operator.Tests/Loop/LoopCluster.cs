@@ -27,9 +27,13 @@ internal abstract class LoopCluster : IAsyncDisposable
     /// <summary>How long a wait may take before the test fails: short in process, generous on a real cluster.</summary>
     public virtual TimeSpan Patience => OperatorHarness.Patience;
 
-    /// <summary>Leader-election timings of the operators (short: failover tests wait for a lease to expire).</summary>
+    /// <summary>
+    /// Leader-election timings of the operators: short, since failover tests wait for a lease to expire, but a leader keeps
+    /// its lease through a renewal held up for up to 3 s (CI runs every test project at once on 2 cores; with a 1 s renew
+    /// deadline a stalled leader could lose the lease to the standby).
+    /// </summary>
     public virtual (TimeSpan Lease, TimeSpan RenewDeadline, TimeSpan Retry) LeaderElection =>
-        (TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(0.2));
+        (TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(0.25));
 
     /// <summary>True when the custom-resource sync watches <see cref="Namespace"/> only (on a shared cluster the other TrainingJobs are not ours).</summary>
     public virtual bool SyncOwnNamespaceOnly => false;

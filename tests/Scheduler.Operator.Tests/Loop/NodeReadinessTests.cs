@@ -80,7 +80,7 @@ public sealed class NodeReadinessTests : IAsyncLifetime
     private static Dictionary<string, string?> Grace(string grace) => new() { ["Scheduler:Intervals:NodeNotReadyGrace"] = grace };
 
     private Task<Application.Jobs.JobDetails> SubmitGangAsync(string name) => _harness.SubmitAsync(OperatorHarness.RunningFor(
-        AJob(name).Gpus(16, "A100-80GB", 8).Parallelism(p => p with { Data = 16 }).Training(t => t with { GlobalBatchSize = 16 }), TimeSpan.FromSeconds(60)));
+        AJob(name).Gpus(16, "A100-80GB", 8).Parallelism(p => p with { Data = 16 }).Training(t => t with { GlobalBatchSize = 16 }), TimeSpan.FromSeconds(600)));
 
     private async Task<Application.Jobs.JobDetails> WaitForAttemptAsync(Guid id, int attempt)
     {

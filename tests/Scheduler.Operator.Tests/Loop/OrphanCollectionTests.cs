@@ -28,7 +28,7 @@ public sealed class OrphanCollectionTests : IAsyncLifetime
     public async Task Objects_of_unknown_jobs_are_collected_at_start_and_foreign_or_current_ones_are_kept()
     {
         var bootstrap = await _harness.StartOperatorAsync("bootstrap", Settings(retention: "00:00:00"));
-        var running = await _harness.SubmitAsync(OperatorHarness.RunningFor(AJob("keeps-running"), TimeSpan.FromSeconds(60)));
+        var running = await _harness.SubmitAsync(OperatorHarness.RunningFor(AJob("keeps-running"), TimeSpan.FromSeconds(600)));
         await _harness.WaitForStateAsync(running.Id, JobState.Running);
         var runningPod = Assert.Single(await _harness.PodsOfAsync(running.Id)).Metadata.Uid;
         await bootstrap.DisposeAsync();
@@ -56,9 +56,10 @@ public sealed class OrphanCollectionTests : IAsyncLifetime
     public async Task Job_cancelled_while_no_operator_ran_loses_its_service_at_start_and_its_finished_pods_after_the_retention()
     {
         var first = await _harness.StartOperatorAsync("operator-a", Settings(retention: "01:00:00"));
-        var job = await _harness.SubmitAsync(OperatorHarness.RunningFor(AJob("ended-meanwhile"), TimeSpan.FromSeconds(2)));
+        var job = await _harness.SubmitAsync(OperatorHarness.RunningFor(AJob("ended-meanwhile"), TimeSpan.FromSeconds(120)));
         await _harness.WaitForStateAsync(job.Id, JobState.Running);
         await first.DisposeAsync();
+        await _harness.EndPodsAsync(job.Id);
         await OperatorHarness.WaitUntilAsync(async () => (await _harness.PodsOfAsync(job.Id)).All(p => p.Status?.Phase == "Succeeded"),
             because: () => "the pod did not finish");
         await _harness.CancelAsync(job.Id);

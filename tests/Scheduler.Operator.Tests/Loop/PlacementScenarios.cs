@@ -31,7 +31,7 @@ public abstract class PlacementScenarios : OperatorLoopScenarios
         await using var harness = await StartAsync("loop-single", a100Nodes: 2, a100Quota: 16);
         await harness.StartOperatorAsync("operator-a");
 
-        var job = await harness.SubmitAsync(OperatorHarness.RunningFor(AJob("single"), TimeSpan.FromSeconds(1.5)));
+        var job = await harness.SubmitAsync(OperatorHarness.RunningFor(AJob("single"), TimeSpan.FromSeconds(120)));
 
         var running = await harness.WaitForStateAsync(job.Id, JobState.Running);
         Assert.Equal(1, running.Attempt);
@@ -49,6 +49,7 @@ public abstract class PlacementScenarios : OperatorLoopScenarios
         Assert.Equal(("1", "0"), (env["WORLD_SIZE"], env["RANK"]));
         Assert.True(pod.Metadata.Annotations.ContainsKey(WorkloadLabels.PredictedRuntimeSeconds));
 
+        await harness.EndPodsAsync(job.Id);
         await harness.WaitForStateAsync(job.Id, JobState.Succeeded);
         Assert.Equal([JobState.Queued, JobState.Admitted, JobState.Running, JobState.Succeeded], (await harness.EventsAsync(job.Id)).Select(e => e.To));
         Assert.Equal("Succeeded", Assert.Single(await harness.PodsOfAsync(job.Id)).Status.Phase);
@@ -59,16 +60,17 @@ public abstract class PlacementScenarios : OperatorLoopScenarios
     {
         await using var harness = await StartAsync("loop-gang", a100Nodes: 2, a100Quota: 16);
         await harness.StartOperatorAsync("operator-a");
-        var blocker = await harness.SubmitAsync(OperatorHarness.RunningFor(AJob("blocker"), TimeSpan.FromSeconds(3)));
+        var blocker = await harness.SubmitAsync(OperatorHarness.RunningFor(AJob("blocker"), TimeSpan.FromSeconds(120)));
         await harness.WaitForStateAsync(blocker.Id, JobState.Running);
 
-        var gang = await harness.SubmitAsync(OperatorHarness.RunningFor(Gang("gang"), TimeSpan.FromSeconds(1.5)));
+        var gang = await harness.SubmitAsync(OperatorHarness.RunningFor(Gang("gang"), TimeSpan.FromSeconds(120)));
 
         // 15 GPUs free of 16: the gang waits whole, with a reason, and no pod of it exists.
         await harness.WaitAsync(async () => (await harness.GetJobAsync(gang.Id)).PendingReason is not null, () => "the gang got no pending reason");
         Assert.Equal(JobState.Queued, (await harness.GetJobAsync(gang.Id)).State);
         Assert.Empty(await harness.PodsOfAsync(gang.Id));
 
+        await harness.EndPodsAsync(blocker.Id);
         var running = await harness.WaitForStateAsync(gang.Id, JobState.Running);
         var pods = await harness.PodsOfAsync(gang.Id);
         Assert.Equal(2, pods.Count);
@@ -88,6 +90,7 @@ public abstract class PlacementScenarios : OperatorLoopScenarios
             Assert.Equal(service.Name(), pod.Spec.Subdomain);
         }
 
+        await harness.EndPodsAsync(gang.Id);
         await harness.WaitForStateAsync(gang.Id, JobState.Succeeded);
     }
 
@@ -96,7 +99,7 @@ public abstract class PlacementScenarios : OperatorLoopScenarios
     {
         await using var harness = await StartAsync("loop-preemption", a100Nodes: 1, a100Quota: 8);
         await harness.StartOperatorAsync("operator-a");
-        var low = await harness.SubmitAsync(OperatorHarness.RunningFor(WholeNode("low").Priority("low"), TimeSpan.FromSeconds(4)));
+        var low = await harness.SubmitAsync(OperatorHarness.RunningFor(WholeNode("low").Priority("low"), TimeSpan.FromSeconds(120)));
         await harness.WaitForStateAsync(low.Id, JobState.Running);
 
         var high = await harness.SubmitAsync(OperatorHarness.RunningFor(WholeNode("high").Priority("high"), TimeSpan.FromSeconds(1)));

@@ -22,7 +22,7 @@ public sealed class PlacementTests : IAsyncLifetime
     [Fact]
     public async Task Cancelling_a_running_job_deletes_its_pods_and_service()
     {
-        var job = await _harness.SubmitAsync(OperatorHarness.RunningFor(AJob("cancelled"), TimeSpan.FromSeconds(30)));
+        var job = await _harness.SubmitAsync(OperatorHarness.RunningFor(AJob("cancelled"), TimeSpan.FromSeconds(600)));
         await _harness.WaitForStateAsync(job.Id, JobState.Running);
 
         await _harness.CancelAsync(job.Id);

@@ -24,12 +24,12 @@ public abstract class ResilienceScenarios : OperatorLoopScenarios
     {
         await using var harness = await StartAsync("loop-failures", a100Nodes: 1, a100Quota: 8, backoffLimit: 2);
         await harness.StartOperatorAsync("operator-a");
-        var job = await harness.SubmitAsync(OperatorHarness.RunningFor(AJob("crashy"), TimeSpan.FromSeconds(1)));
+        var job = await harness.SubmitAsync(OperatorHarness.RunningFor(AJob("crashy"), TimeSpan.FromSeconds(60)));
 
-        // Every attempt's pod crashes (exit 1) at the end of its runtime.
+        // Every attempt's pod crashes (exit 1) as soon as the test sees it.
         await harness.WaitAsync(async () =>
         {
-            await harness.FailPodsAsync(job.Id, 1);
+            await harness.EndPodsAsync(job.Id, 1);
             return (await harness.GetJobAsync(job.Id)).State == JobState.Failed;
         }, () => "the crashing job did not end Failed");
 
@@ -48,7 +48,7 @@ public abstract class ResilienceScenarios : OperatorLoopScenarios
         await harness.StartOperatorAsync("operator-a");
         var (first, second) = (harness.Nodes.NodeNames[0], harness.Nodes.NodeNames[1]);
         await harness.Nodes.CordonAsync(first);
-        var job = await harness.SubmitAsync(OperatorHarness.RunningFor(WholeNode("wanderer"), TimeSpan.FromSeconds(60)));
+        var job = await harness.SubmitAsync(OperatorHarness.RunningFor(WholeNode("wanderer"), TimeSpan.FromSeconds(600)));
 
         var running = await harness.WaitForStateAsync(job.Id, JobState.Running);
         Assert.Equal([second], running.Nodes);
@@ -93,7 +93,7 @@ public abstract class ResilienceScenarios : OperatorLoopScenarios
     {
         await using var harness = await StartAsync("loop-restart", a100Nodes: 2, a100Quota: 16);
         var a = await harness.StartOperatorAsync("operator-a");
-        var gang = await harness.SubmitAsync(OperatorHarness.RunningFor(Gang("gang"), TimeSpan.FromSeconds(5)));
+        var gang = await harness.SubmitAsync(OperatorHarness.RunningFor(Gang("gang"), TimeSpan.FromSeconds(120)));
         await harness.WaitForStateAsync(gang.Id, JobState.Running);
         var before = (await harness.PodsOfAsync(gang.Id)).Select(p => p.Metadata.Uid).Order().ToList();
 
@@ -102,6 +102,7 @@ public abstract class ResilienceScenarios : OperatorLoopScenarios
         await harness.WaitAsync(() => Task.FromResult(b.Cycles >= 5), () => "the restarted operator ran no cycles");
 
         Assert.Equal(before, (await harness.PodsOfAsync(gang.Id)).Select(p => p.Metadata.Uid).Order().ToList());
+        await harness.EndPodsAsync(gang.Id);
         var done = await harness.WaitForStateAsync(gang.Id, JobState.Succeeded);
         Assert.Equal(1, done.Attempt);
         Assert.Equal(before, (await harness.PodsOfAsync(gang.Id)).Select(p => p.Metadata.Uid).Order().ToList());

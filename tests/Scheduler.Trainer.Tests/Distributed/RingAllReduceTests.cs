@@ -1,20 +1,13 @@
 using Scheduler.Trainer.Distributed;
 using Scheduler.Trainer.Tests.Support;
-using Scheduler.Trainer.Tests.Telemetry;
 using Scheduler.Trainer.Training;
 
 namespace Scheduler.Trainer.Tests.Distributed;
 
 public sealed class RingAllReduceTests
 {
-    private static async Task<RingAllReduce[]> Ring(int worldSize)
-    {
-        var port = TelemetryServer.FreePort();
-        var ranks = Enumerable.Range(0, worldSize)
-            .Select(rank => Task.Run(() => RingAllReduce.ConnectAsync(rank, worldSize, "127.0.0.1", port, TextWriter.Null, TestContext.Current.CancellationToken)))
-            .ToArray();
-        return await Task.WhenAll(ranks);
-    }
+    private static Task<RingAllReduce[]> Ring(int worldSize) => Rendezvous.RunAsync(worldSize,
+        (rank, port, ct) => RingAllReduce.ConnectAsync(rank, worldSize, "127.0.0.1", port, TextWriter.Null, ct));
 
     [Theory]
     [InlineData(2, 5)]

@@ -7,11 +7,11 @@ namespace Scheduler.Trainer.Tests.Hosting;
 
 public sealed class TrainerCommandLineTests
 {
-    private static async Task<(int Exit, string Output, string Error)> Run(string[] args, Dictionary<string, string>? environment = null)
+    private static async Task<(int Exit, string Output, string Error)> Run(string[] args, Dictionary<string, string>? environment = null, CancellationToken? cancellationToken = null)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var exit = await TrainerCommandLine.RunAsync(args, output, error, name => environment?.GetValueOrDefault(name), TestContext.Current.CancellationToken);
+        var exit = await TrainerCommandLine.RunAsync(args, output, error, name => environment?.GetValueOrDefault(name), cancellationToken ?? TestContext.Current.CancellationToken);
         return (exit, output.ToString(), error.ToString());
     }
 
@@ -85,12 +85,10 @@ public sealed class TrainerCommandLineTests
         using var dir = new TempDirectory();
         var spec = Path.Combine(dir.Path, "spec.json");
         await File.WriteAllTextAsync(spec, TinyJob.Spec(steps: 3, globalBatch: 4, microBatch: 1).ToJson(), TestContext.Current.CancellationToken);
-        var port = Scheduler.Trainer.Tests.Telemetry.TelemetryServer.FreePort().ToString();
-        Task<(int Exit, string Output, string Error)> Rank(int rank) => Task.Run(() => Run(
+        var results = await Rendezvous.RunAsync(2, (rank, port, ct) => Run(
             ["--spec", spec, "--checkpoint-dir", Path.Combine(dir.Path, $"rank{rank}"), "--device", "cpu"],
-            new() { ["WORLD_SIZE"] = "2", ["RANK"] = rank.ToString(), ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = port }));
-
-        var results = await Task.WhenAll(Rank(0), Rank(1));
+            new() { ["WORLD_SIZE"] = "2", ["RANK"] = rank.ToString(), ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = port.ToString() }, ct),
+            rank0 => rank0.Exit == ExitCodes.Failed && Rendezvous.AddressInUse(rank0.Error));
 
         Assert.All(results, r => Assert.True(r.Exit == ExitCodes.Finished, r.Error));
         Assert.All(results, r => Assert.Contains("rank", r.Output));

@@ -101,8 +101,26 @@ internal sealed class TelemetryServer : IDisposable
     }
 }
 
+/// <summary>
+/// A loopback port bound but not listening, held until disposed: connections to it are refused, and no other process can
+/// take it meanwhile (a port only probed free may be listened on by another test project's server a moment later).
+/// </summary>
+internal sealed class RefusingPort : IDisposable
+{
+    private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+    public RefusingPort() => _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+
+    public int Port => ((IPEndPoint)_socket.LocalEndPoint!).Port;
+
+    public void Dispose() => _socket.Dispose();
+}
+
 public sealed class TelemetryTests
 {
+    /// <summary>Dispose returns as soon as everything is delivered; the default 5 s bound could drop the last samples on a loaded CI machine.</summary>
+    private static readonly TimeSpan GenerousFlush = TimeSpan.FromSeconds(60);
+
     [Fact]
     public async Task Every_nth_step_and_a_final_summary_reach_the_telemetry_endpoint()
     {
@@ -110,7 +128,7 @@ public sealed class TelemetryTests
         using var dir = new TempDirectory();
         using var http = new HttpClient();
         var plan = TinyJob.Plan(TinyJob.Spec(steps: 6, interval: 3));
-        var sink = new HttpTelemetrySink(http, server.Url, TimeProvider.System, TextWriter.Null);
+        var sink = new HttpTelemetrySink(http, server.Url, TimeProvider.System, TextWriter.Null, flushTimeout: GenerousFlush);
         var (exit, _) = TinyJob.Run(plan, dir.Path, telemetry: sink, telemetryEvery: 2);
         await sink.DisposeAsync();
 
@@ -136,7 +154,7 @@ public sealed class TelemetryTests
     {
         using var server = new TelemetryServer(failFirst: 2);
         using var http = new HttpClient();
-        var sink = new HttpTelemetrySink(http, server.Url, TimeProvider.System, TextWriter.Null, firstRetryDelay: TimeSpan.FromMilliseconds(10));
+        var sink = new HttpTelemetrySink(http, server.Url, TimeProvider.System, TextWriter.Null, firstRetryDelay: TimeSpan.FromMilliseconds(10), flushTimeout: GenerousFlush);
         sink.Report(new TelemetrySample(7, 100, 1.5, 10, 0.1, 1, 0.01, 0.5, null, DateTimeOffset.UnixEpoch, "cpu", 1));
         await sink.DisposeAsync();
 
@@ -149,7 +167,8 @@ public sealed class TelemetryTests
         using var dir = new TempDirectory();
         using var http = new HttpClient();
         var log = new StringWriter();
-        var unreachable = new Uri($"http://127.0.0.1:{TelemetryServer.FreePort()}/api/v1/jobs/job-1/telemetry");
+        using var refusing = new RefusingPort();
+        var unreachable = new Uri($"http://127.0.0.1:{refusing.Port}/api/v1/jobs/job-1/telemetry");
         var sink = new HttpTelemetrySink(http, unreachable, TimeProvider.System, log, capacity: 2,
             firstRetryDelay: TimeSpan.FromMilliseconds(10), flushTimeout: TimeSpan.FromMilliseconds(200));
         var plan = TinyJob.Plan(TinyJob.Spec(steps: 5, interval: 100));
