@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 using Scheduler.Domain.Jobs;
 using static Microsoft.Playwright.Assertions;
@@ -37,8 +40,7 @@ public sealed class BrowserTests(DashboardHost host, Browser browser) : IClassFi
             var page = await browser.OpenAsync(host.BaseAddress, "#/queues", viewport);
             var queue = page.Locator("[data-queue='ui-order']");
             var rows = queue.Locator("tbody tr");
-            await Expect(rows).ToHaveCountAsync(4);
-            Assert.Equal(["high-third", "normal-first", "resumed-fourth", "low-second"], await rows.EvaluateAllAsync<string[]>("rs => rs.map(r => r.dataset.job)"));
+            await ExpectJobsInOrderAsync(rows, "high-third", "normal-first", "resumed-fourth", "low-second");
             await Expect(queue.Locator("[data-testid='pending-count']")).ToHaveTextAsync("4");
             await Expect(queue.Locator("tr[data-job='normal-first'] .reason")).ToHaveTextAsync("Submitted; waiting for the next scheduling cycle");
             await Expect(queue.Locator("tr[data-job='resumed-fourth'] .reason")).ToContainTextAsync("resumes from checkpoint step 500");
@@ -60,7 +62,8 @@ public sealed class BrowserTests(DashboardHost host, Browser browser) : IClassFi
         await Expect(rows).ToHaveCountAsync(1);
 
         await host.SubmitAsync("ui-live", "arrives-later");
-        await Expect(page.Locator("[data-queue='ui-live'] tr[data-job='arrives-later']")).ToBeVisibleAsync(new() { Timeout = 10_000 });
+        // The page polls every 3 s; each poll is a database read that a loaded 2-core CI machine can make take seconds.
+        await Expect(page.Locator("[data-queue='ui-live'] tr[data-job='arrives-later']")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await page.Context.CloseAsync();
     }
 
@@ -69,6 +72,8 @@ public sealed class BrowserTests(DashboardHost host, Browser browser) : IClassFi
     {
         Browser.RequireChromium();
         await host.PutQueueAsync("ui-heat", ResearchQueue);
+        // Other tests of this class place A100-80GB pods on the same test cluster, before or after this one (random order).
+        var a100Before = await AllocatedGpusAsync("A100-80GB");
         host.Cluster.AddNode("gpu-a100-0", "A100-80GB", 8);
         host.Cluster.AddNode("gpu-a100-1", "A100-80GB", 8);
         host.Cluster.AddNode("gpu-h100-0", "H100-SXM", 8);
@@ -89,7 +94,8 @@ public sealed class BrowserTests(DashboardHost host, Browser browser) : IClassFi
             await Expect(page.Locator("[data-node='gpu-h100-0'] .gpu.free")).ToHaveCountAsync(8);
             await Expect(page.Locator("[data-node='gpu-a100-0'] .gpu.whole").First).ToHaveAttributeAsync("aria-label", "GPU 0: 100% allocated to trainer-four");
             await Expect(page.Locator("[data-node='gpu-a100-1'] .gpu.fraction")).ToHaveAttributeAsync("aria-label", "GPU 0: 50% allocated to notebook-half");
-            await Expect(page.Locator("#types tr", new() { HasText = "A100-80GB" })).ToContainTextAsync("4.5");
+            await Expect(page.Locator("#types tr", new() { HasText = "A100-80GB" }).Locator("td").Nth(1))
+                .ToHaveTextAsync((a100Before + 4.5).ToString("0.##", CultureInfo.InvariantCulture));
             await Expect(page.Locator("#chart .uplot")).ToHaveCountAsync(1);
             await Expect(page.Locator("#mfu tr", new() { HasText = "trainer-four" })).ToBeVisibleAsync();
             await Browser.ScreenshotAsync(page, name);
@@ -142,8 +148,7 @@ public sealed class BrowserTests(DashboardHost host, Browser browser) : IClassFi
 
         var page = await browser.OpenAsync(host.BaseAddress, "#/jobs", Browser.Desktop);
         var rows = page.Locator("tbody tr[data-job^='list-']");
-        await Expect(rows).ToHaveCountAsync(2);
-        Assert.Equal(["list-newest", "list-older"], await rows.EvaluateAllAsync<string[]>("rs => rs.map(r => r.dataset.job)"));
+        await ExpectJobsInOrderAsync(rows, "list-newest", "list-older");
         await Expect(rows.Nth(1)).ToContainTextAsync("Cancelled");
         await Expect(rows.Nth(1).Locator(".reason")).ToHaveTextAsync("CancelledByUser");
         await Browser.ScreenshotAsync(page, "jobs-desktop");
@@ -161,28 +166,50 @@ public sealed class BrowserTests(DashboardHost host, Browser browser) : IClassFi
         await Expect(page.Locator("[data-queue='ui-a11y']")).ToBeVisibleAsync();
 
         await page.Keyboard.PressAsync("Tab");
-        Assert.Equal("Skip to content", await page.EvaluateAsync<string>("document.activeElement.textContent"));
+        await Expect(page.Locator("a.skip")).ToBeFocusedAsync();
+        await Expect(page.Locator("a.skip")).ToHaveTextAsync("Skip to content");
         await page.Keyboard.PressAsync("Enter");
-        Assert.Equal("main", await page.EvaluateAsync<string>("document.activeElement.id"));
+        await Expect(page.Locator("#main")).ToBeFocusedAsync();
         // It moves focus only: the page keeps its route.
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#/queues$"));
 
         // Keyboard navigation between pages lands on the new page's content.
         await page.FocusAsync("a[data-route='gpus']");
         await page.Keyboard.PressAsync("Enter");
-        // Generous: on a loaded 2-core CI machine the cluster page's first answer can take several seconds.
-        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#/gpus$"), new() { Timeout = 15_000 });
-        await Expect(page.Locator("#main h2")).ToHaveTextAsync("GPU utilization", new() { Timeout = 15_000 });
+        // The default expect timeout (20 s, Browser) is generous: on a loaded 2-core CI machine the cluster page's first
+        // answer can take several seconds.
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#/gpus$"));
+        await Expect(page.Locator("#main h2")).ToHaveTextAsync("GPU utilization");
         await Expect(page.Locator("#main")).ToBeFocusedAsync();
 
-        foreach (var hash in new[] { "#/queues", "#/gpus", "#/jobs" })
+        foreach (var (hash, title) in new[] { ("#/queues", "Queues"), ("#/gpus", "GPU utilization"), ("#/jobs", "Jobs") })
         {
+            // Only the hash changes: the same document re-renders after its hashchange event, so the previous page's
+            // heading is still there when GotoAsync returns. Wait for this page's own heading.
             await page.GotoAsync($"/ui/{hash}");
-            await Expect(page.Locator("#main h2")).ToBeVisibleAsync();
+            await Expect(page.Locator("#main h2")).ToHaveTextAsync(title);
             await Expect(page.Locator("#main .muted", new() { HasText = "Loading" })).ToHaveCountAsync(0);
             Assert.Empty(await page.EvaluateAsync<string[]>(UnlabelledControls));
             Assert.Empty(await page.EvaluateAsync<string[]>(LowContrastText));
         }
+    }
+
+    /// <summary>Web-first: waits until the rows are exactly these jobs in this order (the page re-renders while polling).</summary>
+    private static async Task ExpectJobsInOrderAsync(ILocator rows, params string[] jobs)
+    {
+        await Expect(rows).ToHaveCountAsync(jobs.Length);
+        for (var i = 0; i < jobs.Length; i++)
+        {
+            await Expect(rows.Nth(i)).ToHaveAttributeAsync("data-job", jobs[i]);
+        }
+    }
+
+    /// <summary>The GPUs of this type the cluster page's API counts as allocated now (0 when no node has the type).</summary>
+    private async Task<double> AllocatedGpusAsync(string gpuType)
+    {
+        using var http = host.Http();
+        var cluster = await http.GetFromJsonAsync<JsonObject>("/api/v1/dashboard/cluster", TestContext.Current.CancellationToken);
+        return cluster!["byType"]!.AsArray().SingleOrDefault(t => t!["gpuType"]!.GetValue<string>() == gpuType)?["allocated"]!.GetValue<double>() ?? 0;
     }
 
     /// <summary>Form controls without a label, aria-label or aria-labelledby.</summary>

@@ -20,15 +20,16 @@ public sealed partial class SimulatedClusterBrowserTests(SimulatedClusterHost ho
 
         await host.WaitForStateAsync(job, JobState.Running, TimeSpan.FromSeconds(60));
 
+        // Expectations use the default timeout (20 s, Browser), meant for a loaded 2-core CI machine.
         var gpus = await browser.OpenAsync(host.BaseAddress, "#/gpus", Browser.Desktop);
         var node = gpus.Locator("[data-node='sim-a100-80gb-0']");
-        await Expect(node.Locator(".gpu.whole")).ToHaveCountAsync(4, new() { Timeout = 15_000 });
+        await Expect(node.Locator(".gpu.whole")).ToHaveCountAsync(4);
         await Expect(node.Locator(".gpu.free")).ToHaveCountAsync(4);
         await Expect(node.Locator(".gpu.whole").First).ToHaveAttributeAsync("aria-label", AllocatedToPlacedFour());
         await Browser.ScreenshotAsync(gpus, "gpus-simulated-cluster");
 
         var page = await browser.OpenAsync(host.BaseAddress, $"#/jobs/{job}", Browser.Desktop);
-        await Expect(page.Locator("#main")).ToContainTextAsync("sim-a100-80gb-0", new() { Timeout = 15_000 });
+        await Expect(page.Locator("#main")).ToContainTextAsync("sim-a100-80gb-0");
         await Expect(page.Locator("#main")).ToContainTextAsync("Running");
         await Browser.ScreenshotAsync(page, "job-simulated-cluster");
     }
