@@ -23,15 +23,15 @@ internal static class Rendezvous
             var port = TelemetryServer.FreePort();
             using var abandon = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
             var ranks = Enumerable.Range(0, worldSize).Select(r => Task.Run(() => rank(r, port, abandon.Token))).ToArray();
-            bool retry;
+            bool portLost;
             try
             {
                 var master = await ranks[0];
-                retry = portTaken?.Invoke(master) == true;
+                portLost = portTaken?.Invoke(master) == true;
             }
             catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
             {
-                retry = true;
+                portLost = true;
             }
             catch
             {
@@ -39,12 +39,16 @@ internal static class Rendezvous
                 throw;
             }
 
-            if (!retry || attempt == Attempts)
+            if (!portLost)
             {
                 return await Task.WhenAll(ranks);
             }
 
             await AbandonAsync(abandon, ranks);
+            if (attempt == Attempts)
+            {
+                throw new InvalidOperationException($"MASTER_PORT was taken before rank 0 could bind it, {Attempts} times in a row");
+            }
         }
     }
 
