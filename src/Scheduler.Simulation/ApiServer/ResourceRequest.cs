@@ -197,10 +197,11 @@ internal sealed class ResourceRequest
                 deadline.CancelAfter(t);
             }
 
-            await _context.Response.Body.FlushAsync(deadline.Token);
             var lastSent = from ?? 0;
             try
             {
+                // Headers first, so a client sees the watch open before any event (the timeout may already run out here).
+                await _context.Response.Body.FlushAsync(deadline.Token);
                 while (!deadline.IsCancellationRequested)
                 {
                     while (subscription.Reader.TryRead(out var change))
