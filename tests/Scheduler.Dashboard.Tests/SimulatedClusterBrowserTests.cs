@@ -18,7 +18,9 @@ public sealed partial class SimulatedClusterBrowserTests(SimulatedClusterHost ho
         await host.PutQueueAsync("ui-simulated", new { nominalQuota = new Dictionary<string, int> { ["A100-80GB"] = 8 } });
         var job = await host.SubmitAsync("ui-simulated", "placed-four", gpus: 4);
 
-        await host.WaitForStateAsync(job, JobState.Running, TimeSpan.FromSeconds(60));
+        // Leader election, a scheduling cycle and the simulated pod start take seconds; a loaded 2-core CI machine running
+        // every test project at once stretches them (this whole test took 90-125 s there). Polling: a pass costs no more.
+        await host.WaitForStateAsync(job, JobState.Running, TimeSpan.FromSeconds(180));
 
         // Expectations use the default timeout (20 s, Browser), meant for a loaded 2-core CI machine.
         var gpus = await browser.OpenAsync(host.BaseAddress, "#/gpus", Browser.Desktop);
