@@ -1,4 +1,3 @@
-using System.Globalization;
 using k8s.Models;
 using Scheduler.Operator.Pods;
 using Scheduler.Operator.Store;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Scheduler.Application.Scheduling;
@@ -246,7 +245,6 @@ public sealed partial class SchedulingCycle(
 
     private static JobPodPlacement ToPlacement(V1Pod pod) =>
         new(-1, pod.Spec.NodeName, WorkloadLabels.GpuIndicesOf(pod.Metadata), WorkloadLabels.GpuMilliOf(pod.Metadata), 0, 0);
-
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Job {Job}: {From} -> {To} ({Reason})")]
     private partial void LogTransition(string job, JobState from, JobState to, string reason);
