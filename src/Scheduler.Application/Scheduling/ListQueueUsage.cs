@@ -29,7 +29,7 @@ internal sealed class ListQueueUsageHandler(SchedulerDbContext db, TimeProvider 
         // A job's last change is at or after the end of each of its attempts, so older jobs cannot have one within the horizon.
         var jobs = await db.Jobs.AsNoTracking()
             .Where(j => j.Attempt > 0 && (j.State == JobState.Running || j.State == JobState.Preempted || j.UpdatedAt > horizon))
-            .Where(j => !(j.Attempt == 1 && j.StartedAt != null && FinalStates.Contains(j.State)))
+            .Where(j => !(j.Attempt == 1 && j.StartedAt != null && JobStateMachine.FinalStates.Contains(j.State)))
             .Select(j => new { j.Id, j.Queue, j.Spec, j.State, j.Attempt, j.StartedAt, j.UpdatedAt })
             .ToListAsync(cancellationToken);
 
@@ -60,8 +60,6 @@ internal sealed class ListQueueUsageHandler(SchedulerDbContext db, TimeProvider 
         return queues.Select(q => new QueueUsage(q.Name, q.Spec, usage.GetValueOrDefault(q.Name), now)).ToList();
     }
 
-    private static readonly JobState[] FinalStates = [JobState.Succeeded, JobState.Failed, JobState.Cancelled];
-
     /// <summary>
     /// The decayed GPU-hours of the jobs that ran once and ended within the horizon, summed per queue by the database: they are
     /// most of the horizon's jobs, and reading and deserialising each of their specs cost the cycle hundreds of milliseconds at
@@ -70,7 +68,7 @@ internal sealed class ListQueueUsageHandler(SchedulerDbContext db, TimeProvider 
     private async Task<Dictionary<string, double>> SettledUsageAsync(
         DateTimeOffset now, DateTimeOffset horizon, TimeSpan halfLife, CancellationToken cancellationToken)
     {
-        var finalStates = FinalStates.Select(s => s.ToString()).ToArray();
+        var finalStates = JobStateMachine.FinalStates.Select(s => s.ToString()).ToArray();
         var halfLifeSeconds = halfLife.TotalSeconds;
         var rows = await db.Database.SqlQuery<SettledQueueUsage>($"""
             SELECT queue,

@@ -16,7 +16,10 @@ public static class JobStateMachine
         [JobState.Cancelled] = [],
     };
 
-    public static bool IsFinal(JobState state) => state is JobState.Succeeded or JobState.Failed or JobState.Cancelled;
+    /// <summary>The states a job never leaves (Succeeded, Failed, Cancelled): those with no move out of them.</summary>
+    public static IReadOnlyList<JobState> FinalStates { get; } = Allowed.Where(p => p.Value.Length == 0).Select(p => p.Key).ToArray();
+
+    public static bool IsFinal(JobState state) => Allowed[state].Length == 0;
 
     /// <summary>States that hold GPUs (or are about to).</summary>
     public static bool HoldsResources(JobState state) => state is JobState.Admitted or JobState.Running or JobState.Preempted;

@@ -35,11 +35,12 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
             .GroupBy(p => p.JobId!.Value, p => p.Pod)
             .ToDictionary(g => g.Key, g => g.ToList());
 
+        var nodesNotReady = notReady ?? new Dictionary<string, DateTimeOffset>();
         foreach (var job in jobs)
         {
             // Pods of other attempts and of jobs that are no longer active are the orphan collection's (OrphanFinder).
             var current = (podsByJob.GetValueOrDefault(job.Id) ?? []).Where(p => AttemptOf(p) == job.Attempt).ToList();
-            if (ForJob(job, current, nodes, notReady ?? new Dictionary<string, DateTimeOffset>(), now) is { } action)
+            if (ForJob(job, current, nodes, nodesNotReady, now) is { } action)
             {
                 actions.Add(action);
             }

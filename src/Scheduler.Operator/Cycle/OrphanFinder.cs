@@ -29,7 +29,7 @@ public sealed class OrphanFinder(TimeSpan finishedPodRetention)
         var attempts = jobs.ToDictionary(j => j.Id, j => j.Attempt);
         var actions = new List<ReconcileAction>();
         var servicesDeleted = new HashSet<(string Namespace, string Name)>();
-        foreach (var byJob in pods.Where(p => !PodOutcome.IsTerminating(p)).GroupBy(JobOf).Where(g => g.Key is not null))
+        foreach (var byJob in pods.Where(p => !PodOutcome.IsTerminating(p)).GroupBy(p => WorkloadLabels.JobIdOf(p.Metadata)).Where(g => g.Key is not null))
         {
             var jobId = byJob.Key!.Value;
             var orphans = attempts.TryGetValue(jobId, out var attempt)
@@ -59,8 +59,6 @@ public sealed class OrphanFinder(TimeSpan finishedPodRetention)
 
         return actions;
     }
-
-    private static Guid? JobOf(V1Pod pod) => WorkloadLabels.JobIdOf(pod.Metadata);
 
     /// <summary>When the pod's containers ended (else its last condition change, else its creation).</summary>
     private static DateTimeOffset FinishedAt(V1Pod pod)

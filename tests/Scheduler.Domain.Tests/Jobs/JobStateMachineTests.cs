@@ -21,9 +21,11 @@ public sealed class JobStateMachineTests
     public void Refuses_illegal_moves(JobState from, JobState to) => Assert.False(JobStateMachine.CanTransition(from, to));
 
     [Fact]
-    public void Final_states_have_no_way_out()
+    public void Final_states_are_succeeded_failed_and_cancelled_and_have_no_way_out()
     {
-        foreach (var state in Enum.GetValues<JobState>().Where(JobStateMachine.IsFinal))
+        Assert.Equal([JobState.Succeeded, JobState.Failed, JobState.Cancelled], JobStateMachine.FinalStates.Order());
+        Assert.Equal(JobStateMachine.FinalStates.Order(), Enum.GetValues<JobState>().Where(JobStateMachine.IsFinal));
+        foreach (var state in JobStateMachine.FinalStates)
         {
             Assert.Empty(JobStateMachine.NextStates(state));
         }
