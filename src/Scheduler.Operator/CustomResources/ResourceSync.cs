@@ -77,14 +77,19 @@ internal abstract class ResourceSync<TResource, TList> : BackgroundService
     protected virtual string? WatchNamespace => null;
 
     /// <summary>
-    /// Remembers what the API answered to our own write, so the next comparison starts from it; an object whose
-    /// deletion the watch reported meanwhile stays forgotten.
+    /// Remembers what the API answered to our own write of <paramref name="basis"/>, so the next comparison starts from
+    /// it. Only while the cache still holds the version we wrote over: when the watch has meanwhile delivered a newer
+    /// change (a user's edit made between our write and its answer), our answer is older than that and would hide the
+    /// edit from every later comparison. An object whose deletion the watch reported meanwhile stays forgotten.
     /// </summary>
-    protected TResource Remember(TResource updated)
+    protected TResource Remember(TResource basis, TResource updated)
     {
+        ArgumentNullException.ThrowIfNull(basis);
         ArgumentNullException.ThrowIfNull(updated);
         var key = Key(updated);
-        if (_current.TryGetValue(key, out var known) && known.Metadata.Uid == updated.Metadata.Uid)
+        if (_current.TryGetValue(key, out var known)
+            && known.Metadata.Uid == updated.Metadata.Uid
+            && known.Metadata.ResourceVersion == basis.Metadata.ResourceVersion)
         {
             _current.TryUpdate(key, updated, known);
         }
@@ -121,7 +126,7 @@ internal abstract class ResourceSync<TResource, TList> : BackgroundService
 
         try
         {
-            Remember(await Resources.PatchStatusAsync(resource.Metadata.Name, resource.Metadata.NamespaceProperty, new JsonObject { ["status"] = status }, cancellationToken));
+            Remember(resource, await Resources.PatchStatusAsync(resource.Metadata.Name, resource.Metadata.NamespaceProperty, new JsonObject { ["status"] = status }, cancellationToken));
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {

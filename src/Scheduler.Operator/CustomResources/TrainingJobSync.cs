@@ -61,7 +61,7 @@ internal sealed class TrainingJobSync(
         if (!HasFinalizer(resource))
         {
             resource = await PatchFinalizersAsync(resource, [.. resource.Metadata.Finalizers ?? [], Finalizer], cancellationToken) is { } updated
-                ? Remember(updated)
+                ? Remember(resource, updated)
                 : resource;
         }
 

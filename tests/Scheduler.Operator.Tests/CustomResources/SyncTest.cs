@@ -87,13 +87,16 @@ public abstract class SyncTest(SyncDatabase database, bool realCluster = false) 
         }
     }
 
-    /// <summary>Starts the sync (a new instance: a restart after <see cref="StopSyncAsync"/>).</summary>
-    protected async Task StartSyncAsync()
+    /// <summary>
+    /// Starts the sync (a new instance: a restart after <see cref="StopSyncAsync"/>), talking through
+    /// <paramref name="client"/> when given (a client whose requests the test intercepts) or the test's own.
+    /// </summary>
+    protected async Task StartSyncAsync(IKubernetes? client = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration["ConnectionStrings:Scheduler"] = database.ConnectionString;
         builder.AddApplicationServices();
-        builder.Services.AddSingleton(Client);
+        builder.Services.AddSingleton(client ?? Client);
         builder.Services.AddCustomResourceSync(new CustomResourceSyncOptions
         {
             ResyncInterval = Resync,
