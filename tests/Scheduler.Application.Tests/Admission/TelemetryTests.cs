@@ -20,11 +20,18 @@ internal static class Telemetry
         Mfu = 0.13,
         PeakMemoryGiB = peakMemoryGiB,
         LastCheckpointStep = 0,
-        Timestamp = new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero),
+        Timestamp = WholeSecondsNow(), // the handler refuses timestamps far from its clock, which is the real one here
         Device = device,
         WorldSize = 1,
         Final = final,
     };
+
+    /// <summary>Now, to the second: PostgreSQL keeps microseconds, the clock ticks in 100 ns.</summary>
+    private static DateTimeOffset WholeSecondsNow()
+    {
+        var now = DateTimeOffset.UtcNow;
+        return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond));
+    }
 
     /// <summary>Submits a small job and posts a warm-up, a steady and a final sample at <paramref name="tokensPerSecond"/>.</summary>
     public static async Task<JobDetails> RunAsync(SchedulerFixture fixture, string name, double tokensPerSecond, string device)
