@@ -184,7 +184,7 @@ public sealed class TelemetryTests
 
         Assert.Equal(ExitCodes.Finished, exit);
         Assert.Equal(5, steps.Count);
-        Assert.True(flush.Elapsed < TimeSpan.FromSeconds(5), $"flush took {flush.Elapsed}");
+        Assert.True(flush.Elapsed < TimeSpan.FromSeconds(20), $"flush took {flush.Elapsed}"); // a flush that waited on the retrying pump would hang; wide for a loaded CI machine
         Assert.Contains("unreachable", log.ToString());
     }
 }
