@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Mediator;
@@ -31,7 +32,10 @@ public class DashboardHost : WebApplicationFactory<Program>, IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _database = await PostgresServer.CreateDatabaseAsync(GetType().Name);
-        UseKestrel(0);
+        // Not UseKestrel(0): that writes the port into the server's addresses after the entry point built the host,
+        // racing the entry point's own app.RunAsync(); when Kestrel starts first the write throws ("cannot be
+        // modified after the server has started"). Options set before the build cannot race.
+        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         StartServer();
         await Services.MigrateDatabaseAsync();
         var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
