@@ -36,7 +36,11 @@ public sealed class Browser : IAsyncLifetime
         // CI runs every test project at once on two cores; Playwright's 5 s default fails there on slow renders, not on bugs.
         Assertions.SetDefaultExpectTimeout(20_000);
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true, Args = ChromiumArgs });
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath, Headless = true, Args = ChromiumArgs,
+            Timeout = 120_000, // 30 s by default: too little for a cold chromium start on a swamped machine
+        });
         Directory.CreateDirectory(ScreenshotDirectory);
     }
 
@@ -51,7 +55,7 @@ public sealed class Browser : IAsyncLifetime
     public async Task<IPage> OpenAsync(Uri baseAddress, string hash, ViewportSize viewport)
     {
         var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = viewport, BaseURL = baseAddress.ToString() });
-        context.SetDefaultTimeout(30_000);
+        context.SetDefaultTimeout(60_000);
         var page = await context.NewPageAsync();
         await page.GotoAsync($"/ui/{hash}");
         return page;
