@@ -72,6 +72,32 @@ public sealed class TrainingJobSyncRaceTests(SyncDatabase database) : SyncTest(d
         await EventuallyAsync(() => QueryAsync(new GetJobsByOrigin(firstUid!)), j => j is [{ State: JobState.Cancelled }]);
     }
 
+    [Fact]
+    public async Task A_resource_deleted_before_the_sync_adds_its_finalizer_gets_no_job()
+    {
+        // Deleted between the watch's report and the reconcile: the finalizer patch finds nothing. A job submitted then
+        // would be cancelled only by the Deleted event, and never if the sync restarts before it handles that event.
+        await PutQueueAsync();
+        string? uid = null;
+        using var deleteBeforeFinalizer = new BeforeFirst(
+            request => request.Method == HttpMethod.Patch && !request.RequestUri!.AbsolutePath.EndsWith("/status", StringComparison.Ordinal),
+            async () =>
+            {
+                uid = (await Client.TrainingJobs().GetAsync("fleeting", Namespace, Ct))!.Metadata.Uid;
+                await Client.TrainingJobs().DeleteAsync("fleeting", Namespace, Ct);
+                await Client.TrainingJobs().CreateAsync(AJob("later"), Ct); // reconciled after "fleeting": the sync is one worker
+            },
+            () => Task.CompletedTask);
+        using var syncClient = new k8s.Kubernetes(Server!.ClientConfiguration(), deleteBeforeFinalizer);
+        await StartSyncAsync(syncClient);
+
+        await Client.TrainingJobs().CreateAsync(AJob("fleeting"), Ct);
+
+        await EventuallyAsync(() => Client.TrainingJobs().GetAsync("later", Namespace, Ct), r => r?.Status?.Phase == JobState.Queued);
+        Assert.True(deleteBeforeFinalizer.Ran);
+        Assert.Empty(await QueryAsync(new GetJobsByOrigin(uid!)));
+    }
+
     /// <summary>Runs <c>before</c> once, ahead of the first request that matches, and <c>after</c> once its answer came.</summary>
     private sealed class BeforeFirst(Func<HttpRequestMessage, bool> matches, Func<Task> before, Func<Task> after) : DelegatingHandler
     {
