@@ -197,7 +197,13 @@ public sealed partial class SchedulingCycle(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogPlacementFailed(ex, job.Name);
-            await DeletePodsAsync(job.Id, cancellationToken);
+            // By name, not from the inventory: the pods this attempt just created may not have reached the watch yet, and one
+            // left behind would hold its GPUs (and, being of the current attempt, no orphan collection takes it).
+            foreach (var pod in placement)
+            {
+                await workloads.DeletePodAsync(WorkloadNames.Pod(admitted.Name, admitted.Id, admitted.Attempt, pod.Rank), admitted.Namespace, null, cancellationToken);
+            }
+
             await store.TransitionAsync(admitted, JobState.Queued, $"could not create its pods: {ex.Message}", cancellationToken);
         }
     }
