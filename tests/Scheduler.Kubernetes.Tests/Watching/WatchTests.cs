@@ -74,29 +74,7 @@ public sealed class WatchTests : FakeServerTest
         await Client.TrainingJobs().CreateAsync(Job("kept"), Ct);
         await Client.TrainingJobs().CreateAsync(Job("removed"), Ct);
         var released = new TaskCompletionSource();
-        var source = Client.TrainingJobs().WatchSource("default");
-        var firstWatch = true;
-        var gated = source with
-        {
-            // The first watch starts only once the test has changed and compacted the store: its resourceVersion is then gone.
-            Watch = (rv, timeout, onError, ct) => Gate(source.Watch(rv, timeout, onError, ct)),
-        };
-
-        async IAsyncEnumerable<(WatchEventType, TrainingJob)> Gate(IAsyncEnumerable<(WatchEventType, TrainingJob)> inner)
-        {
-            if (firstWatch)
-            {
-                firstWatch = false;
-                await released.Task;
-            }
-
-            await foreach (var item in inner)
-            {
-                yield return item;
-            }
-        }
-
-        var watcher = new ResourceWatcher<TrainingJob>(gated, TimeProvider.System);
+        var watcher = new ResourceWatcher<TrainingJob>(FirstWatchAfter(released.Task), TimeProvider.System);
         var events = new List<string>();
         var syncs = 0;
         var secondSync = new TaskCompletionSource();
@@ -130,29 +108,7 @@ public sealed class WatchTests : FakeServerTest
     {
         var first = await Client.TrainingJobs().CreateAsync(Job("reborn"), Ct);
         var released = new TaskCompletionSource();
-        var source = Client.TrainingJobs().WatchSource("default");
-        var firstWatch = true;
-        var gated = source with
-        {
-            // The first watch starts only once the test has re-created the object and compacted the store: its resourceVersion is then gone.
-            Watch = (rv, timeout, onError, ct) => Gate(source.Watch(rv, timeout, onError, ct)),
-        };
-
-        async IAsyncEnumerable<(WatchEventType, TrainingJob)> Gate(IAsyncEnumerable<(WatchEventType, TrainingJob)> inner)
-        {
-            if (firstWatch)
-            {
-                firstWatch = false;
-                await released.Task;
-            }
-
-            await foreach (var item in inner)
-            {
-                yield return item;
-            }
-        }
-
-        var watcher = new ResourceWatcher<TrainingJob>(gated, TimeProvider.System);
+        var watcher = new ResourceWatcher<TrainingJob>(FirstWatchAfter(released.Task), TimeProvider.System);
         var events = new List<(ResourceEventType Type, string? Uid)>();
         var syncs = 0;
         var secondSync = new TaskCompletionSource();
@@ -284,5 +240,30 @@ public sealed class WatchTests : FakeServerTest
         // that and far above what a loaded CI machine needs (the stop itself takes milliseconds).
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(20), $"stopping took {stopwatch.Elapsed}");
         Assert.True(watching.IsCompleted);
+    }
+
+    /// <summary>
+    /// The default namespace's TrainingJobs, whose first watch starts only once <paramref name="released"/> completes: the test
+    /// changes and compacts the store before, so that watch's resourceVersion is gone (410) and the watcher relists.
+    /// </summary>
+    private WatchSource<TrainingJob> FirstWatchAfter(Task released)
+    {
+        var source = Client.TrainingJobs().WatchSource("default");
+        var firstWatch = true;
+        return source with { Watch = (rv, timeout, onError, ct) => Gate(source.Watch(rv, timeout, onError, ct)) };
+
+        async IAsyncEnumerable<(WatchEventType, TrainingJob)> Gate(IAsyncEnumerable<(WatchEventType, TrainingJob)> inner)
+        {
+            if (firstWatch)
+            {
+                firstWatch = false;
+                await released;
+            }
+
+            await foreach (var item in inner)
+            {
+                yield return item;
+            }
+        }
     }
 }
