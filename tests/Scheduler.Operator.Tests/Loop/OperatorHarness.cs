@@ -242,25 +242,28 @@ internal sealed class OperatorHarness : IAsyncDisposable
     {
         foreach (var pod in await PodsOfAsync(jobId))
         {
-            if (pod.Metadata.Annotations?.ContainsKey(SimulatedPodAnnotations.ExitCode) == true)
+            if (pod.Metadata.Annotations?.ContainsKey(SimulatedPodAnnotations.ExitCode) != true)
             {
-                continue;
+                await EndPodAsync(pod.Name(), exitCode, pod.Namespace());
             }
-
-            var body = new V1Pod
-            {
-                Metadata = new V1ObjectMeta
-                {
-                    Annotations = new Dictionary<string, string>
-                    {
-                        [SimulatedPodAnnotations.ExitCode] = exitCode.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                        [SimulatedPodAnnotations.Runtime] = "0",
-                    },
-                },
-            };
-            var patch = new V1Patch(body, V1Patch.PatchType.MergePatch);
-            await Client.CoreV1.PatchNamespacedPodAsync(patch, pod.Name(), pod.Namespace());
         }
+    }
+
+    /// <summary>Ends one pod now with <paramref name="exitCode"/>, as <see cref="EndPodsAsync"/> ends each.</summary>
+    public async Task EndPodAsync(string name, int exitCode, string? @namespace = null)
+    {
+        var body = new V1Pod
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Annotations = new Dictionary<string, string>
+                {
+                    [SimulatedPodAnnotations.ExitCode] = exitCode.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    [SimulatedPodAnnotations.Runtime] = "0",
+                },
+            },
+        };
+        await Client.CoreV1.PatchNamespacedPodAsync(new V1Patch(body, V1Patch.PatchType.MergePatch), name, @namespace ?? Namespace);
     }
 
     private async Task<T> SendAsync<T>(ICommand<T> command)

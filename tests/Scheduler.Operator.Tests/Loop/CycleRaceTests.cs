@@ -1,24 +1,49 @@
 using System.Net;
+using Scheduler.Application.Jobs;
 using Scheduler.Domain.Jobs;
 using Scheduler.Operator.Pods;
+using Scheduler.Testing.Builders;
 using static Scheduler.Testing.Builders.JobSpecBuilder;
 
 namespace Scheduler.Operator.Tests.Loop;
 
 /// <summary>
-/// Races between the cycle's own API calls and the watch that feeds its inventory, made deterministic by stepping in
-/// between a request and its answer, and by holding back the pod watch's events. In-process cluster only.
+/// Races between the cycle's own writes, its API calls and the watch that feeds its inventory, made deterministic by
+/// failing a request (as a crash at that point would leave things) or by holding back the pod watch's events.
+/// In-process cluster only.
 /// </summary>
-public sealed class PlacementRaceTests
+public sealed class CycleRaceTests
 {
+    [Fact]
+    public async Task A_job_requeued_by_a_leader_that_died_before_deleting_its_pods_gets_them_collected()
+    {
+        await using var harness = await OperatorHarness.StartAsync("loop-requeue-race", a100Nodes: 2);
+        await harness.PutQueueAsync(new Dictionary<string, int> { ["A100-80GB"] = 16 });
+        var job = await harness.SubmitAsync(OperatorHarness.RunningFor(Gang("split"), TimeSpan.FromSeconds(600)));
+        var rank1 = WorkloadNames.Pod("split", job.Id, attempt: 1, rank: 1);
+        // The retry stores Queued, then deletes the live pods: a failed deletion leaves what a crash right after the store would.
+        using var failDeletion = new FailFirst(r => r.Method == HttpMethod.Delete && r.RequestUri!.AbsolutePath.EndsWith("/pods/" + rank1, StringComparison.Ordinal));
+        using var client = new k8s.Kubernetes(harness.Cluster.ApiServer.ClientConfiguration(), failDeletion);
+        await harness.StartOperatorAsync("operator-a", client: client);
+        await harness.WaitForStateAsync(job.Id, JobState.Running);
+
+        await harness.EndPodAsync(WorkloadNames.Pod("split", job.Id, attempt: 1, rank: 0), exitCode: 1);
+
+        // Rank 1 of attempt 1 holds half the GPUs the gang needs: until someone deletes it, attempt 2 cannot be placed.
+        JobDetails? seen = null;
+        await harness.WaitAsync(
+            async () => (seen = await harness.GetJobAsync(job.Id)) is { State: JobState.Running, Attempt: 2 },
+            () => $"the job did not run its attempt 2; it is {seen?.State} at attempt {seen?.Attempt} ({seen?.Reason}; pending: {seen?.PendingReason})");
+        Assert.True(failDeletion.Failed);
+    }
+
     [Fact]
     public async Task A_placement_whose_pods_cannot_all_be_created_leaves_none_of_them_behind()
     {
         await using var harness = await OperatorHarness.StartAsync("loop-place-race", a100Nodes: 2);
         await harness.PutQueueAsync(new Dictionary<string, int> { ["A100-80GB"] = 16 });
         var job = await harness.SubmitAsync(OperatorHarness.RunningFor(
-            AJob("torn").Gpus(16, "A100-80GB", 8).Parallelism(p => p with { Data = 16 }).Training(t => t with { GlobalBatchSize = 16 }),
-            TimeSpan.FromSeconds(600)));
+Gang("torn"), TimeSpan.FromSeconds(600)));
         using var failRank1 = new FailFirstCreationOfPod(WorkloadNames.Pod("torn", job.Id, attempt: 1, rank: 1));
         using var client = new k8s.Kubernetes(harness.Cluster.ApiServer.ClientConfiguration(), failRank1);
 
@@ -30,6 +55,28 @@ public sealed class PlacementRaceTests
         Assert.True(failRank1.Failed);
         Assert.True(running.Attempt == 2, string.Join("; ", (await harness.EventsAsync(job.Id)).Select(e => $"{e.To} {e.Reason}")));
         Assert.DoesNotContain(await harness.PodsOfAsync(job.Id), p => WorkloadLabels.AttemptOf(p.Metadata) == 1 && p.Metadata.DeletionTimestamp is null);
+    }
+
+    private static JobSpecBuilder Gang(string name) =>
+        AJob(name).Gpus(16, "A100-80GB", 8).Parallelism(p => p with { Data = 16 }).Training(t => t with { GlobalBatchSize = 16 });
+
+    private static HttpResponseMessage Injected500(HttpRequestMessage request) => new(HttpStatusCode.InternalServerError)
+    {
+        RequestMessage = request,
+        Content = new StringContent("""{"kind":"Status","apiVersion":"v1","status":"Failure","message":"injected","code":500}"""),
+    };
+
+    /// <summary>Answers the first request that matches with a 500, without sending it.</summary>
+    private sealed class FailFirst(Func<HttpRequestMessage, bool> matches) : DelegatingHandler
+    {
+        private int _failed;
+
+        public bool Failed => _failed == 1;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            matches(request) && Interlocked.CompareExchange(ref _failed, 1, 0) == 0
+                ? Task.FromResult(Injected500(request))
+                : base.SendAsync(request, cancellationToken);
     }
 
     /// <summary>
@@ -52,11 +99,7 @@ public sealed class PlacementRaceTests
                 {
                     Interlocked.Exchange(ref _failed, 1);
                     _ = _podEvents.OpenAfterAsync(TimeSpan.FromSeconds(1));
-                    return new HttpResponseMessage(HttpStatusCode.InternalServerError)
-                    {
-                        RequestMessage = request,
-                        Content = new StringContent("""{"kind":"Status","apiVersion":"v1","status":"Failure","message":"injected","code":500}"""),
-                    };
+                    return Injected500(request);
                 }
 
                 _podEvents.Close();
