@@ -198,7 +198,7 @@ public sealed partial class SchedulingCycle(
         {
             LogPlacementFailed(ex, job.Name);
             // By name, not from the inventory: the pods this attempt just created may not have reached the watch yet, and one
-            // left behind would hold its GPUs (and, being of the current attempt, no orphan collection takes it).
+            // left behind would hold its GPUs while the next cycle, not seeing it either, places the job again on them.
             foreach (var pod in placement)
             {
                 await workloads.DeletePodAsync(WorkloadNames.Pod(admitted.Name, admitted.Id, admitted.Attempt, pod.Rank), admitted.Namespace, null, cancellationToken);
