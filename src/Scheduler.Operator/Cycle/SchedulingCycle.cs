@@ -83,6 +83,11 @@ public sealed partial class SchedulingCycle(
             switch (action)
             {
                 case MoveJob move when byId.TryGetValue(move.JobId, out var job):
+                    if (job.State == JobState.Preempted && move.To == JobState.Queued && await StillRunsPodsAsync(job, cancellationToken))
+                    {
+                        break;
+                    }
+
                     var moved = move.CountsAsFailure
                         ? await store.RetryAsync(job, move.Reason, cancellationToken)
                         : await store.TransitionAsync(job, move.To, move.Reason, cancellationToken);
@@ -130,6 +135,14 @@ public sealed partial class SchedulingCycle(
 
         return changed;
     }
+
+    /// <summary>
+    /// Asks the API server, not the watched inventory, whether a pod of the job's attempt has not ended: a victim preempted
+    /// right after its placement may have pods the watch has not shown yet, and requeueing it would hand over GPUs they hold.
+    /// </summary>
+    private async Task<bool> StillRunsPodsAsync(OperatorJob job, CancellationToken cancellationToken) =>
+        (await workloads.ListPodsOfJobAsync(job.Id, cancellationToken))
+        .Any(p => WorkloadLabels.AttemptOf(p.Metadata) == job.Attempt && !PodOutcome.IsTerminal(p));
 
     /// <summary>Our Services when a sweep is due (every <c>Scheduler:Intervals:OrphanCollection</c>); null otherwise.</summary>
     private async Task<IReadOnlyList<V1Service>?> ServicesToSweepAsync(DateTimeOffset now, CancellationToken cancellationToken)

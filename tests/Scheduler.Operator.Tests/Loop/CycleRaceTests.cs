@@ -2,8 +2,6 @@ using System.Net;
 using Scheduler.Application.Jobs;
 using Scheduler.Domain.Jobs;
 using Scheduler.Operator.Pods;
-using Scheduler.Testing.Builders;
-using static Scheduler.Testing.Builders.JobSpecBuilder;
 
 namespace Scheduler.Operator.Tests.Loop;
 
@@ -12,13 +10,12 @@ namespace Scheduler.Operator.Tests.Loop;
 /// failing a request (as a crash at that point would leave things) or by holding back the pod watch's events.
 /// In-process cluster only.
 /// </summary>
-public sealed class CycleRaceTests
+public sealed class CycleRaceTests() : OperatorLoopScenarios(InProcessLoopCluster.StartAsync)
 {
     [Fact]
     public async Task A_job_requeued_by_a_leader_that_died_before_deleting_its_pods_gets_them_collected()
     {
-        await using var harness = await OperatorHarness.StartAsync("loop-requeue-race", a100Nodes: 2);
-        await harness.PutQueueAsync(new Dictionary<string, int> { ["A100-80GB"] = 16 });
+        await using var harness = await StartAsync("loop-requeue-race", a100Nodes: 2, a100Quota: 16);
         var job = await harness.SubmitAsync(OperatorHarness.RunningFor(Gang("split"), TimeSpan.FromSeconds(600)));
         var rank1 = WorkloadNames.Pod("split", job.Id, attempt: 1, rank: 1);
         // The retry stores Queued, then deletes the live pods: a failed deletion leaves what a crash right after the store would.
@@ -40,11 +37,10 @@ public sealed class CycleRaceTests
     [Fact]
     public async Task A_placement_whose_pods_cannot_all_be_created_leaves_none_of_them_behind()
     {
-        await using var harness = await OperatorHarness.StartAsync("loop-place-race", a100Nodes: 2);
-        await harness.PutQueueAsync(new Dictionary<string, int> { ["A100-80GB"] = 16 });
-        var job = await harness.SubmitAsync(OperatorHarness.RunningFor(
-Gang("torn"), TimeSpan.FromSeconds(600)));
-        using var failRank1 = new FailFirstCreationOfPod(WorkloadNames.Pod("torn", job.Id, attempt: 1, rank: 1));
+        await using var harness = await StartAsync("loop-place-race", a100Nodes: 2, a100Quota: 16);
+        var job = await harness.SubmitAsync(OperatorHarness.RunningFor(Gang("torn"), TimeSpan.FromSeconds(600)));
+        using var failRank1 = new HoldPodEvents(
+            WorkloadNames.Pod("torn", job.Id, attempt: 1, rank: 0), TimeSpan.FromSeconds(1), fail: WorkloadNames.Pod("torn", job.Id, attempt: 1, rank: 1));
         using var client = new k8s.Kubernetes(harness.Cluster.ApiServer.ClientConfiguration(), failRank1);
 
         await harness.StartOperatorAsync("operator-a", client: client);
@@ -52,13 +48,32 @@ Gang("torn"), TimeSpan.FromSeconds(600)));
         // Rank 0 of attempt 1 was created, rank 1 was refused: attempt 1 must leave no pod holding GPUs, else the gang,
         // which needs every GPU of the cluster, can never be placed again.
         var running = await harness.WaitForStateAsync(job.Id, JobState.Running);
-        Assert.True(failRank1.Failed);
+        Assert.True(failRank1.Held);
         Assert.True(running.Attempt == 2, string.Join("; ", (await harness.EventsAsync(job.Id)).Select(e => $"{e.To} {e.Reason}")));
         Assert.DoesNotContain(await harness.PodsOfAsync(job.Id), p => WorkloadLabels.AttemptOf(p.Metadata) == 1 && p.Metadata.DeletionTimestamp is null);
     }
 
-    private static JobSpecBuilder Gang(string name) =>
-        AJob(name).Gpus(16, "A100-80GB", 8).Parallelism(p => p with { Data = 16 }).Training(t => t with { GlobalBatchSize = 16 });
+    [Fact]
+    public async Task A_victim_preempted_before_the_watch_showed_its_pods_keeps_its_gpus_until_they_stopped()
+    {
+        await using var harness = await StartAsync("loop-preempt-race", a100Nodes: 1, a100Quota: 8);
+        var low = await harness.SubmitAsync(OperatorHarness.RunningFor(WholeNode("low").Priority("low"), TimeSpan.FromSeconds(120)));
+        JobDetails? high = null;
+        // The preemptor arrives as the victim's pod is created; the pod watch shows that pod only 3 s later.
+        using var hold = new HoldPodEvents(
+            WorkloadNames.Pod("low", low.Id, attempt: 1, rank: 0), TimeSpan.FromSeconds(3),
+            meanwhile: async () => high = await harness.SubmitAsync(OperatorHarness.RunningFor(WholeNode("high").Priority("high"), TimeSpan.FromSeconds(1))));
+        using var client = new k8s.Kubernetes(harness.Cluster.ApiServer.ClientConfiguration(), hold);
+
+        await harness.StartOperatorAsync("operator-a", client: client);
+
+        await harness.WaitAsync(async () => high is not null && (await harness.GetJobAsync(high.Id)).State == JobState.Succeeded);
+        var highEvents = await harness.EventsAsync(high!.Id);
+        var requeued = (await harness.EventsAsync(low.Id)).First(e => e.Reason.StartsWith("requeued after preemption", StringComparison.Ordinal));
+        // Placed once, and only after the victim's pod had stopped: not on GPUs it still held (the kubelet refuses that pod).
+        Assert.True(highEvents.Count(e => e.To == JobState.Admitted) == 1, string.Join("; ", highEvents.Select(e => $"{e.To} {e.Reason}")));
+        Assert.True(highEvents.Single(e => e.To == JobState.Admitted).At >= requeued.At, "the preemptor was placed before the victim was requeued");
+    }
 
     private static HttpResponseMessage Injected500(HttpRequestMessage request) => new(HttpStatusCode.InternalServerError)
     {
@@ -80,29 +95,38 @@ Gang("torn"), TimeSpan.FromSeconds(600)));
     }
 
     /// <summary>
-    /// Answers the first creation of the named pod with a 500. From the first pod creation on, the pod watch's events are
-    /// held back until a second after that failure, so the cycle handles it before its inventory sees the pods it made.
+    /// From the creation of the pod <paramref name="holdFrom"/> on, holds the pod watch's events back for <paramref name="hold"/>
+    /// (a read already waiting for data is held too), so the cycle goes on before its inventory sees that pod; runs
+    /// <paramref name="meanwhile"/> then. The first creation of the pod <paramref name="fail"/> is answered with a 500.
     /// </summary>
-    private sealed class FailFirstCreationOfPod(string podName) : DelegatingHandler
+    private sealed class HoldPodEvents(string holdFrom, TimeSpan hold, Func<Task>? meanwhile = null, string? fail = null) : DelegatingHandler
     {
         private readonly Gate _podEvents = new();
+        private int _held;
         private int _failed;
 
-        public bool Failed => _failed == 1;
+        public bool Held => _held == 1;
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var path = request.RequestUri!.AbsolutePath;
-            if (request.Method == HttpMethod.Post && path.EndsWith("/pods", StringComparison.Ordinal) && !Failed)
+            if (request.Method == HttpMethod.Post && path.EndsWith("/pods", StringComparison.Ordinal))
             {
-                if ((await request.Content!.ReadAsStringAsync(cancellationToken)).Contains($"\"name\":\"{podName}\"", StringComparison.Ordinal))
+                var body = await request.Content!.ReadAsStringAsync(cancellationToken);
+                if (body.Contains($"\"name\":\"{holdFrom}\"", StringComparison.Ordinal) && Interlocked.CompareExchange(ref _held, 1, 0) == 0)
                 {
-                    Interlocked.Exchange(ref _failed, 1);
-                    _ = _podEvents.OpenAfterAsync(TimeSpan.FromSeconds(1));
-                    return Injected500(request);
+                    _podEvents.Close();
+                    _ = _podEvents.OpenAfterAsync(hold);
+                    if (meanwhile is not null)
+                    {
+                        await meanwhile();
+                    }
                 }
 
-                _podEvents.Close();
+                if (fail is not null && body.Contains($"\"name\":\"{fail}\"", StringComparison.Ordinal) && Interlocked.CompareExchange(ref _failed, 1, 0) == 0)
+                {
+                    return Injected500(request);
+                }
             }
 
             var response = await base.SendAsync(request, cancellationToken);
