@@ -90,9 +90,17 @@ public sealed partial class ResourceWatcher<T> where T : class, IKubernetesObjec
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in list.Items)
         {
-            seen.Add(Key(item));
+            var key = Key(item);
+            seen.Add(key);
+            if (_known.TryGetValue(key, out var known) && known.Metadata.Uid != item.Metadata.Uid)
+            {
+                // Deleted and re-created under the same name while we were not watching: a consumer told only "modified"
+                // would never learn that the first object, and whatever hangs on its uid, is gone.
+                await DeliverAsync(handler, new ResourceEvent<T>(ResourceEventType.Deleted, known), cancellationToken);
+            }
+
             if (Classify(item, WatchEventType.Added) is { } change
-                && (change.Type == ResourceEventType.Added || _known[Key(item)].Metadata.ResourceVersion != item.Metadata.ResourceVersion))
+                && (change.Type == ResourceEventType.Added || _known[key].Metadata.ResourceVersion != item.Metadata.ResourceVersion))
             {
                 await DeliverAsync(handler, change, cancellationToken);
             }

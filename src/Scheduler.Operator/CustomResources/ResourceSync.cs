@@ -100,7 +100,10 @@ internal abstract class ResourceSync<TResource, TList> : BackgroundService
     /// <summary>
     /// Writes <paramref name="desired"/> through the status subresource when it differs from <paramref name="current"/>.
     /// A merge patch with every member we dropped set to null, so the status ends up exactly as desired; an object
-    /// deleted meanwhile is not an error.
+    /// deleted meanwhile is not an error. The patch carries the resourceVersion it was computed from: the status of an
+    /// object deleted and re-created under the same name meanwhile (by another replica's sync, or a user) must not get our
+    /// answer for the old one. A 409 is no error either: the newer version reaches the cache through the watch, and its
+    /// change or the resync reconciles it.
     /// </summary>
     protected async Task WriteStatusAsync(TResource resource, object? current, object desired, CancellationToken cancellationToken)
     {
@@ -126,9 +129,14 @@ internal abstract class ResourceSync<TResource, TList> : BackgroundService
 
         try
         {
-            Remember(resource, await Resources.PatchStatusAsync(resource.Metadata.Name, resource.Metadata.NamespaceProperty, new JsonObject { ["status"] = status }, cancellationToken));
+            var patch = new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["resourceVersion"] = resource.Metadata.ResourceVersion },
+                ["status"] = status,
+            };
+            Remember(resource, await Resources.PatchStatusAsync(resource.Metadata.Name, resource.Metadata.NamespaceProperty, patch, cancellationToken));
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
         {
         }
     }

@@ -60,9 +60,14 @@ internal sealed class TrainingJobSync(
 
         if (!HasFinalizer(resource))
         {
-            resource = await PatchFinalizersAsync(resource, [.. resource.Metadata.Finalizers ?? [], Finalizer], cancellationToken) is { } updated
-                ? Remember(resource, updated)
-                : resource;
+            if (await PatchFinalizersAsync(resource, [.. resource.Metadata.Finalizers ?? [], Finalizer], cancellationToken) is not { } updated)
+            {
+                // Deleted since the watch reported it: a job submitted now would outlive it unless the Deleted event is
+                // handled (not so after a restart), and nothing is left to report its status on.
+                return;
+            }
+
+            resource = Remember(resource, updated);
         }
 
         var jobs = await sender.Send(new GetJobsByOrigin(resource.Metadata.Uid), cancellationToken);

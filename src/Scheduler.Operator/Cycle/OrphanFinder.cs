@@ -1,4 +1,5 @@
 using k8s.Models;
+using Scheduler.Domain.Jobs;
 using Scheduler.Operator.Pods;
 using Scheduler.Operator.Store;
 
@@ -8,7 +9,10 @@ namespace Scheduler.Operator.Cycle;
 /// Pure: which of the pods and headless Services we created belong to nothing the scheduler still runs. Only objects with
 /// our labels count (<c>app.kubernetes.io/managed-by=gpu-scheduler</c> and a job id); anything else is never touched.
 /// <list type="bullet">
-/// <item>pods of an older attempt of an active job: deleted (a current attempt's pods are the reconciler's, never touched here);</item>
+/// <item>pods of an older attempt of an active job: deleted (the current attempt's pods of a job that holds resources are the reconciler's, never touched here);</item>
+/// <item>pods of a queued job, its last attempt's included: deleted. Every move back to the queue deletes them after storing
+/// the move, so these are what a leader that died in between left behind; the reconciler ignores queued jobs, and the pods
+/// would hold their GPUs until the next admission, which for a gang needing those GPUs never comes;</item>
 /// <item>live pods of a job that is not active (finished, cancelled, or unknown to PostgreSQL): deleted, with the job's Service;</item>
 /// <item>finished pods of such a job: deleted once they ended more than <paramref name="finishedPodRetention"/> ago (kept that
 /// long for <c>kubectl logs</c>);</item>
@@ -27,13 +31,15 @@ public sealed class OrphanFinder(TimeSpan finishedPodRetention)
         ArgumentNullException.ThrowIfNull(jobs);
         ArgumentNullException.ThrowIfNull(pods);
         var attempts = jobs.ToDictionary(j => j.Id, j => j.Attempt);
+        // Pods of attempts before this one are stray: a queued job (holding nothing) wants none of its pods.
+        var wantedFrom = jobs.ToDictionary(j => j.Id, j => JobStateMachine.HoldsResources(j.State) ? j.Attempt : j.Attempt + 1);
         var actions = new List<ReconcileAction>();
         var servicesDeleted = new HashSet<(string Namespace, string Name)>();
         foreach (var byJob in pods.Where(p => !PodOutcome.IsTerminating(p)).GroupBy(p => WorkloadLabels.JobIdOf(p.Metadata)).Where(g => g.Key is not null))
         {
             var jobId = byJob.Key!.Value;
-            var orphans = attempts.TryGetValue(jobId, out var attempt)
-                ? byJob.Where(p => WorkloadLabels.AttemptOf(p.Metadata) < attempt)
+            var orphans = wantedFrom.TryGetValue(jobId, out var wanted)
+                ? byJob.Where(p => WorkloadLabels.AttemptOf(p.Metadata) < wanted)
                 : byJob.Where(p => !PodOutcome.IsTerminal(p) || now - FinishedAt(p) >= finishedPodRetention);
             foreach (var group in orphans.GroupBy(p => p.Namespace()))
             {

@@ -83,6 +83,11 @@ public sealed partial class SchedulingCycle(
             switch (action)
             {
                 case MoveJob move when byId.TryGetValue(move.JobId, out var job):
+                    if (job.State == JobState.Preempted && move.To == JobState.Queued && await StillRunsPodsAsync(job, cancellationToken))
+                    {
+                        break;
+                    }
+
                     var moved = move.CountsAsFailure
                         ? await store.RetryAsync(job, move.Reason, cancellationToken)
                         : await store.TransitionAsync(job, move.To, move.Reason, cancellationToken);
@@ -130,6 +135,14 @@ public sealed partial class SchedulingCycle(
 
         return changed;
     }
+
+    /// <summary>
+    /// Asks the API server, not the watched inventory, whether a pod of the job's attempt has not ended: a victim preempted
+    /// right after its placement may have pods the watch has not shown yet, and requeueing it would hand over GPUs they hold.
+    /// </summary>
+    private async Task<bool> StillRunsPodsAsync(OperatorJob job, CancellationToken cancellationToken) =>
+        (await workloads.ListPodsOfJobAsync(job.Id, cancellationToken))
+        .Any(p => WorkloadLabels.AttemptOf(p.Metadata) == job.Attempt && !PodOutcome.IsTerminal(p));
 
     /// <summary>Our Services when a sweep is due (every <c>Scheduler:Intervals:OrphanCollection</c>); null otherwise.</summary>
     private async Task<IReadOnlyList<V1Service>?> ServicesToSweepAsync(DateTimeOffset now, CancellationToken cancellationToken)
@@ -197,7 +210,13 @@ public sealed partial class SchedulingCycle(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogPlacementFailed(ex, job.Name);
-            await DeletePodsAsync(job.Id, cancellationToken);
+            // By name, not from the inventory: the pods this attempt just created may not have reached the watch yet, and one
+            // left behind would hold its GPUs while the next cycle, not seeing it either, places the job again on them.
+            foreach (var pod in placement)
+            {
+                await workloads.DeletePodAsync(WorkloadNames.Pod(admitted.Name, admitted.Id, admitted.Attempt, pod.Rank), admitted.Namespace, null, cancellationToken);
+            }
+
             await store.TransitionAsync(admitted, JobState.Queued, $"could not create its pods: {ex.Message}", cancellationToken);
         }
     }

@@ -44,6 +44,11 @@ public sealed class WorkloadClient(IKubernetes client)
     public async Task DeleteServiceAsync(string serviceName, string @namespace, CancellationToken cancellationToken) =>
         await IgnoreNotFound(() => client.CoreV1.DeleteNamespacedServiceAsync(serviceName, @namespace, cancellationToken: cancellationToken));
 
+    /// <summary>The pods we created for the job, in every namespace, as the API server has them now (not as a watch last told).</summary>
+    public async Task<IReadOnlyList<V1Pod>> ListPodsOfJobAsync(Guid jobId, CancellationToken cancellationToken) =>
+        (await client.CoreV1.ListPodForAllNamespacesAsync(
+            labelSelector: $"{WorkloadLabels.ManagedSelector},{WorkloadLabels.JobId}={jobId}", cancellationToken: cancellationToken)).Items.ToList();
+
     /// <summary>Every Service we created (by the managed-by label), in every namespace.</summary>
     public async Task<IReadOnlyList<V1Service>> ListServicesAsync(CancellationToken cancellationToken) =>
         (await client.CoreV1.ListServiceForAllNamespacesAsync(labelSelector: WorkloadLabels.ManagedSelector, cancellationToken: cancellationToken)).Items.ToList();

@@ -74,29 +74,7 @@ public sealed class WatchTests : FakeServerTest
         await Client.TrainingJobs().CreateAsync(Job("kept"), Ct);
         await Client.TrainingJobs().CreateAsync(Job("removed"), Ct);
         var released = new TaskCompletionSource();
-        var source = Client.TrainingJobs().WatchSource("default");
-        var firstWatch = true;
-        var gated = source with
-        {
-            // The first watch starts only once the test has changed and compacted the store: its resourceVersion is then gone.
-            Watch = (rv, timeout, onError, ct) => Gate(source.Watch(rv, timeout, onError, ct)),
-        };
-
-        async IAsyncEnumerable<(WatchEventType, TrainingJob)> Gate(IAsyncEnumerable<(WatchEventType, TrainingJob)> inner)
-        {
-            if (firstWatch)
-            {
-                firstWatch = false;
-                await released.Task;
-            }
-
-            await foreach (var item in inner)
-            {
-                yield return item;
-            }
-        }
-
-        var watcher = new ResourceWatcher<TrainingJob>(gated, TimeProvider.System);
+        var watcher = new ResourceWatcher<TrainingJob>(FirstWatchAfter(released.Task), TimeProvider.System);
         var events = new List<string>();
         var syncs = 0;
         var secondSync = new TaskCompletionSource();
@@ -123,6 +101,45 @@ public sealed class WatchTests : FakeServerTest
 
         Assert.Equal(["Added kept", "Added removed", "Synced", "Modified kept", "Added new", "Deleted removed", "Synced"], events);
         Assert.Equal(2, watcher.ListCount);
+    }
+
+    [Fact]
+    public async Task An_object_deleted_and_re_created_under_its_name_while_the_watch_was_gone_is_reported_deleted_then_added()
+    {
+        var first = await Client.TrainingJobs().CreateAsync(Job("reborn"), Ct);
+        var released = new TaskCompletionSource();
+        var watcher = new ResourceWatcher<TrainingJob>(FirstWatchAfter(released.Task), TimeProvider.System);
+        var events = new List<(ResourceEventType Type, string? Uid)>();
+        var syncs = 0;
+        var secondSync = new TaskCompletionSource();
+        string? secondUid = null;
+        await watcher.RunUntilAsync(async (e, ct) =>
+        {
+            if (e.Type == ResourceEventType.Synced)
+            {
+                if (++syncs == 1)
+                {
+                    await Client.TrainingJobs().DeleteAsync("reborn", "default", ct);
+                    secondUid = (await Client.TrainingJobs().CreateAsync(Job("reborn"), ct)).Metadata.Uid;
+                    Server.CompactHistory();
+                    released.SetResult();
+                }
+                else
+                {
+                    secondSync.TrySetResult();
+                }
+            }
+
+            events.Add((e.Type, e.Object?.Metadata.Uid));
+        }, secondSync.Task);
+
+        // A consumer told only "modified" would never learn that the first object (and what hangs on its uid) is gone.
+        Assert.Equal(
+            [
+                (ResourceEventType.Added, first.Metadata.Uid), (ResourceEventType.Synced, null),
+                (ResourceEventType.Deleted, first.Metadata.Uid), (ResourceEventType.Added, secondUid), (ResourceEventType.Synced, null),
+            ],
+            events);
     }
 
     [Fact]
@@ -223,5 +240,30 @@ public sealed class WatchTests : FakeServerTest
         // that and far above what a loaded CI machine needs (the stop itself takes milliseconds).
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(20), $"stopping took {stopwatch.Elapsed}");
         Assert.True(watching.IsCompleted);
+    }
+
+    /// <summary>
+    /// The default namespace's TrainingJobs, whose first watch starts only once <paramref name="released"/> completes: the test
+    /// changes and compacts the store before, so that watch's resourceVersion is gone (410) and the watcher relists.
+    /// </summary>
+    private WatchSource<TrainingJob> FirstWatchAfter(Task released)
+    {
+        var source = Client.TrainingJobs().WatchSource("default");
+        var firstWatch = true;
+        return source with { Watch = (rv, timeout, onError, ct) => Gate(source.Watch(rv, timeout, onError, ct)) };
+
+        async IAsyncEnumerable<(WatchEventType, TrainingJob)> Gate(IAsyncEnumerable<(WatchEventType, TrainingJob)> inner)
+        {
+            if (firstWatch)
+            {
+                firstWatch = false;
+                await released;
+            }
+
+            await foreach (var item in inner)
+            {
+                yield return item;
+            }
+        }
     }
 }

@@ -147,7 +147,11 @@ public abstract class SyncTest(SyncDatabase database, bool realCluster = false) 
                 return value;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"Not reached in time; last seen: {KubernetesJson.Serialize(value)}");
+            if (DateTime.UtcNow >= deadline)
+            {
+                Assert.Fail($"Not reached in time; last seen: {(value is null ? "null" : KubernetesJson.Serialize(value))}");
+            }
+
             await Task.Delay(25, Ct);
         }
     }

@@ -35,6 +35,18 @@ public sealed class OrphanFinderTests
         Assert.True(Describe(actions).SequenceEqual(expected), $"{name}: expected [{string.Join(", ", expected)}], got [{string.Join(", ", Describe(actions))}]");
     }
 
+    [Theory]
+    [InlineData(JobState.Queued, new[] { "pod active-2-Failed", "pod active-2-Running" })]
+    [InlineData(JobState.Admitted, new string[0])]
+    [InlineData(JobState.Preempted, new string[0])]
+    public void Pods_of_the_current_attempt_go_only_once_the_job_is_back_in_the_queue(JobState state, string[] expected)
+    {
+        // Queued: the move stored, the pods not deleted (the leader died in between); they must not hold their GPUs.
+        var actions = new OrphanFinder(Retention).Find([ActiveJob() with { State = state }], [Pod("active:2:Running"), Pod("active:2:Failed:1")], services: null, Now);
+
+        Assert.Equal(expected, Describe(actions));
+    }
+
     [Fact]
     public void Services_of_ended_or_unknown_jobs_go_and_others_stay()
     {

@@ -113,9 +113,11 @@ internal sealed class OperatorHarness : IAsyncDisposable
 
     /// <summary>
     /// An operator host on this database and cluster; started, so it campaigns for leadership at once. <paramref name="settings"/>
-    /// go on top of the harness's own (e.g. the node not-ready grace, the orphan collection's intervals).
+    /// go on top of the harness's own (e.g. the node not-ready grace, the orphan collection's intervals); <paramref name="client"/>
+    /// replaces the operator's own client (one whose requests the test intercepts).
     /// </summary>
-    public async Task<OperatorInstance> StartOperatorAsync(string identity, IReadOnlyDictionary<string, string?>? settings = null, bool syncCustomResources = false)
+    public async Task<OperatorInstance> StartOperatorAsync(
+        string identity, IReadOnlyDictionary<string, string?>? settings = null, bool syncCustomResources = false, IKubernetes? client = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -137,7 +139,7 @@ internal sealed class OperatorHarness : IAsyncDisposable
         builder.AddApplicationServices();
         builder.Services.AddSingleton(Prometheus.Metrics.NewCustomRegistry());
         builder.Services.AddSingleton(new ResourceWatcherOptions { InitialBackoff = TimeSpan.FromMilliseconds(50), MaxBackoff = TimeSpan.FromSeconds(1) });
-        builder.Services.AddSingleton<IKubernetes>(Nodes.CreateClient());
+        builder.Services.AddSingleton(client ?? Nodes.CreateClient());
         if (syncCustomResources)
         {
             builder.Services.AddCustomResourceSync(new CustomResourceSyncOptions
@@ -240,25 +242,28 @@ internal sealed class OperatorHarness : IAsyncDisposable
     {
         foreach (var pod in await PodsOfAsync(jobId))
         {
-            if (pod.Metadata.Annotations?.ContainsKey(SimulatedPodAnnotations.ExitCode) == true)
+            if (pod.Metadata.Annotations?.ContainsKey(SimulatedPodAnnotations.ExitCode) != true)
             {
-                continue;
+                await EndPodAsync(pod.Name(), exitCode, pod.Namespace());
             }
-
-            var body = new V1Pod
-            {
-                Metadata = new V1ObjectMeta
-                {
-                    Annotations = new Dictionary<string, string>
-                    {
-                        [SimulatedPodAnnotations.ExitCode] = exitCode.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                        [SimulatedPodAnnotations.Runtime] = "0",
-                    },
-                },
-            };
-            var patch = new V1Patch(body, V1Patch.PatchType.MergePatch);
-            await Client.CoreV1.PatchNamespacedPodAsync(patch, pod.Name(), pod.Namespace());
         }
+    }
+
+    /// <summary>Ends one pod now with <paramref name="exitCode"/>, as <see cref="EndPodsAsync"/> ends each.</summary>
+    public async Task EndPodAsync(string name, int exitCode, string? @namespace = null)
+    {
+        var body = new V1Pod
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Annotations = new Dictionary<string, string>
+                {
+                    [SimulatedPodAnnotations.ExitCode] = exitCode.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    [SimulatedPodAnnotations.Runtime] = "0",
+                },
+            },
+        };
+        await Client.CoreV1.PatchNamespacedPodAsync(new V1Patch(body, V1Patch.PatchType.MergePatch), name, @namespace ?? Namespace);
     }
 
     private async Task<T> SendAsync<T>(ICommand<T> command)
