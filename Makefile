@@ -55,8 +55,10 @@ bench: build
 	@cs="$(local_db)"; $(DOTNET) run --project src/Scheduler.Benchmarks -c $(CONFIG) --no-build -- all --db "$$cs" --out docs/benchmarks && \
 	$(DOTNET) run --project src/Scheduler.Cli -c $(CONFIG) --no-build -- accuracy --reference ../shared/reference --out docs/benchmarks/estimator.md
 
+# Stdout is only the contract lines (`policy=<name> alloc100=<pct> allocEnd=<pct>`); the build and the per-seed figures go to stderr.
 bench-trace:
-	$(DOTNET) run --project src/Scheduler.Benchmarks -c $(CONFIG) -- trace --pods $(TRACE) --nodes $(NODES)
+	@$(DOTNET) build src/Scheduler.Benchmarks -c $(CONFIG) -nologo -v:q >&2
+	@$(DOTNET) run --project src/Scheduler.Benchmarks -c $(CONFIG) --no-build -- trace --pods $(TRACE) --nodes $(NODES)
 
 # Needs the GPU machine: see docs/benchmarks/trainer.md.
 bench-trainer-gpu:

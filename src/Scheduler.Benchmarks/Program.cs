@@ -16,7 +16,7 @@ try
     {
         case "trace":
             TraceBenchmark.Run(options.Get("--pods", Cli.DefaultPods), options.Get("--nodes", Cli.DefaultNodes), options.Int("--seeds", 10),
-                options.Policies(), Console.Out, options.Int("--first-seed", 0));
+                options.Policies(), Console.Out, Console.Error, options.Int("--first-seed", 0));
             return 0;
         case "placements":
             Console.WriteLine(SchedulerReport.Describe(PlacementSpeed.Run(options.Get("--pods", Cli.DefaultPods), options.Get("--nodes", Cli.DefaultNodes),

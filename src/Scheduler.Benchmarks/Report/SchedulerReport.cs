@@ -53,7 +53,7 @@ internal static class SchedulerReport
         foreach (var (trace, bestFit, fgd) in Published)
         {
             log.WriteLine($"trace {trace}");
-            var lines = TraceBenchmark.Run(Path.Combine(traces, $"openb_pod_list_{trace}.csv"), nodes, seeds, TraceBenchmark.AllPolicies, log);
+            var lines = TraceBenchmark.Run(Path.Combine(traces, $"openb_pod_list_{trace}.csv"), nodes, seeds, TraceBenchmark.AllPolicies, log, log);
             foreach (var line in lines)
             {
                 md.AppendLine(CultureInfo.InvariantCulture,
