@@ -27,12 +27,13 @@ public sealed class BrowserTests(DashboardHost host, Browser browser) : IClassFi
     {
         Browser.RequireChromium();
         await host.PutQueueAsync("ui-order", ResearchQueue);
-        await host.SubmitAsync("ui-order", "normal-first");
-        await host.SubmitAsync("ui-order", "low-second", priorityClass: "low");
-        await host.SubmitAsync("ui-order", "high-third", gpus: 2, priorityClass: "high");
-        var preempted = await host.SubmitAsync("ui-order", "resumed-fourth");
+        // The oldest submission is preempted and requeued: it now waits behind the normal job queued before its requeue.
+        var preempted = await host.SubmitAsync("ui-order", "resumed-first");
+        await host.SubmitAsync("ui-order", "normal-second");
+        await host.SubmitAsync("ui-order", "low-third", priorityClass: "low");
+        await host.SubmitAsync("ui-order", "high-fourth", gpus: 2, priorityClass: "high");
         await host.TransitionAsync(preempted, JobState.Admitted, "Placed on gpu-a100-0");
-        await host.TransitionAsync(preempted, JobState.Preempted, "Preempted for high-third (priority)");
+        await host.TransitionAsync(preempted, JobState.Preempted, "Preempted for high-fourth (priority)");
         await host.TransitionAsync(preempted, JobState.Queued, "Requeued after preemption; resumes from checkpoint step 500");
 
         foreach (var (viewport, name) in new[] { (Browser.Desktop, "queues-desktop"), (Browser.Phone, "queues-phone") })
@@ -40,11 +41,11 @@ public sealed class BrowserTests(DashboardHost host, Browser browser) : IClassFi
             var page = await browser.OpenAsync(host.BaseAddress, "#/queues", viewport);
             var queue = page.Locator("[data-queue='ui-order']");
             var rows = queue.Locator("tbody tr");
-            await ExpectJobsInOrderAsync(rows, "high-third", "normal-first", "resumed-fourth", "low-second");
+            await ExpectJobsInOrderAsync(rows, "high-fourth", "normal-second", "resumed-first", "low-third");
             await Expect(queue.Locator("[data-testid='pending-count']")).ToHaveTextAsync("4");
-            await Expect(queue.Locator("tr[data-job='normal-first'] .reason")).ToHaveTextAsync("Submitted; waiting for the next scheduling cycle");
-            await Expect(queue.Locator("tr[data-job='resumed-fourth'] .reason")).ToContainTextAsync("resumes from checkpoint step 500");
-            await Expect(queue.Locator("tr[data-job='high-third']")).ToContainTextAsync("2 × A100-80GB");
+            await Expect(queue.Locator("tr[data-job='normal-second'] .reason")).ToHaveTextAsync("Submitted; waiting for the next scheduling cycle");
+            await Expect(queue.Locator("tr[data-job='resumed-first'] .reason")).ToContainTextAsync("resumes from checkpoint step 500");
+            await Expect(queue.Locator("tr[data-job='high-fourth']")).ToContainTextAsync("2 × A100-80GB");
             await Expect(queue.Locator(".bar[role='img']").First).ToHaveAttributeAsync("aria-label", "A100-80GB: 0 of 8 nominal GPUs used, 0 borrowed, 8 lendable");
             await Browser.ScreenshotAsync(page, name);
             await page.Context.CloseAsync();

@@ -102,7 +102,10 @@ internal sealed class GetQueuesDashboardHandler(
             ? new BudgetBar(usage.Period, usage.PeriodStart, usage.GpuHours, usage.UsedGpuHours, usage.RemainingGpuHours)
             : null;
 
-    /// <summary>Per priority class the oldest jobs, merged highest class first: the order the scheduler heads the queue in.</summary>
+    /// <summary>
+    /// Per priority class the longest-waiting jobs, merged highest class first: the order the scheduler heads the queue in. Age is
+    /// the time since the job last entered the queue (a requeued job waits behind those queued before its requeue), as in the core.
+    /// </summary>
     private async Task<List<PendingJob>> PendingAsync(string queue, IEnumerable<string> priorityClasses, CancellationToken cancellationToken)
     {
         var jobs = new List<Job>();
@@ -110,14 +113,14 @@ internal sealed class GetQueuesDashboardHandler(
         {
             jobs.AddRange(await db.Jobs.AsNoTracking()
                 .Where(j => j.Queue == queue && j.State == JobState.Queued && j.PriorityClass == priorityClass)
-                .OrderBy(j => j.CreatedAt).ThenBy(j => j.Id)
+                .OrderBy(j => j.QueuedAt).ThenBy(j => j.Id)
                 .Take(GetQueuesDashboard.PendingPerQueue)
                 .ToListAsync(cancellationToken));
         }
 
         var heads = jobs
             .OrderByDescending(j => priorities.Contains(j.PriorityClass) ? priorities.ValueOf(j.PriorityClass) : int.MinValue)
-            .ThenBy(j => j.CreatedAt).ThenBy(j => j.Id)
+            .ThenBy(j => j.QueuedAt).ThenBy(j => j.Id)
             .Take(GetQueuesDashboard.PendingPerQueue)
             .ToList();
         // The estimate each job was admitted with, and why it waits for budget, as the job API shows them.

@@ -49,6 +49,11 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
         return actions;
     }
 
+    /// <summary>The step the next attempt starts from as the trainer last reported it; a workload that reports none is not named a step.</summary>
+    private static string ResumesFrom(OperatorJob job) => job.LastCheckpointStep is { } step
+        ? $"resumes from checkpoint step {step.ToString(CultureInfo.InvariantCulture)}"
+        : "resumes from its last checkpoint";
+
     private ReconcileAction? ForJob(
         OperatorJob job, List<V1Pod> pods, IReadOnlySet<string> nodes, IReadOnlyDictionary<string, DateTimeOffset> notReady, DateTimeOffset now)
     {
@@ -60,7 +65,7 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
                 if (pods.All(PodOutcome.IsTerminal))
                 {
                     var why = string.IsNullOrEmpty(job.Reason) ? string.Empty : $" ({job.Reason})";
-                    return new MoveJob(job.Id, JobState.Queued, $"requeued after preemption{why}; resumes from its last checkpoint", DeletePods: false);
+                    return new MoveJob(job.Id, JobState.Queued, $"requeued after preemption{why}; {ResumesFrom(job)}", DeletePods: false);
                 }
 
                 // Stopped already, unless the operator went down between storing Preempted and deleting the pods, or a pod waits on
@@ -107,7 +112,11 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
 
                     if (pods.All(p => PodOutcome.IsRunning(p) || PodOutcome.IsSucceeded(p)))
                     {
-                        return new MoveJob(job.Id, JobState.Running, $"{expected} pod(s) running", DeletePods: false);
+                        // A later attempt says where it picked up, so the timeline reads "preempted … resumed from checkpoint step N".
+                        var resumed = job.Attempt > 1 && job.LastCheckpointStep is { } step
+                            ? $"; resumed from checkpoint step {step.ToString(CultureInfo.InvariantCulture)}"
+                            : string.Empty;
+                        return new MoveJob(job.Id, JobState.Running, $"{expected} pod(s) running{resumed}", DeletePods: false);
                     }
                 }
                 else if (pods.Count < expected && pods.All(p => !PodOutcome.IsSucceeded(p)))

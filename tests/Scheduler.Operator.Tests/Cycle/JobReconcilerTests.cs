@@ -54,6 +54,32 @@ public sealed class JobReconcilerTests
         Assert.True(Describe(actions) == expected, $"{name}: expected {expected}, got {Describe(actions)}");
     }
 
+    [Theory]
+    [InlineData(500L, "requeued after preemption (for high); resumes from checkpoint step 500")]
+    [InlineData(null, "requeued after preemption (for high); resumes from its last checkpoint")]
+    public void A_requeue_after_preemption_names_the_checkpoint_step_it_resumes_from(long? lastCheckpoint, string reason)
+    {
+        var job = Job(JobState.Preempted, 0) with { Reason = "for high", LastCheckpointStep = lastCheckpoint };
+
+        var actions = new JobReconciler(backoffLimit: 2).Reconcile([job], [Pod("0:Failed:75"), Pod("1:Failed:75")], Nodes, Now, NotReady);
+
+        Assert.Equal(reason, Assert.IsType<MoveJob>(Assert.Single(actions)).Reason);
+    }
+
+    [Theory]
+    [InlineData(2, 500L, "2 pod(s) running; resumed from checkpoint step 500")]
+    [InlineData(2, null, "2 pod(s) running")]
+    [InlineData(1, 500L, "2 pod(s) running")]
+    public void A_later_attempt_running_again_says_where_it_resumed(int attempt, long? lastCheckpoint, string reason)
+    {
+        var job = Job(JobState.Admitted, 0) with { Attempt = attempt, LastCheckpointStep = lastCheckpoint };
+        var pods = new[] { "0:Running", "1:Running" }.Select(Pod).Select(p => WithAttempt(p, attempt)).ToList();
+
+        var actions = new JobReconciler(backoffLimit: 2).Reconcile([job], pods, Nodes, Now, NotReady);
+
+        Assert.Equal(reason, Assert.IsType<MoveJob>(Assert.Single(actions)).Reason);
+    }
+
     private static string Describe(IReadOnlyList<ReconcileAction> actions) => actions.SingleOrDefault() switch
     {
         null => "none",
@@ -79,6 +105,12 @@ public sealed class JobReconcilerTests
     };
 
     private static JobPodPlacement Placement(int rank) => new(rank, rank == 0 ? "node-a" : "node-b", [0, 1, 2, 3, 4, 5, 6, 7], 1000, 0, 0);
+
+    private static V1Pod WithAttempt(V1Pod pod, int attempt)
+    {
+        pod.Metadata.Labels[WorkloadLabels.Attempt] = attempt.ToString(CultureInfo.InvariantCulture);
+        return pod;
+    }
 
     /// <summary><c>rank:phase[:exit][@node]</c>.</summary>
     private static V1Pod Pod(string text)
