@@ -48,6 +48,4 @@ public sealed record TrainingJobProgress
 
     /// <summary>Share of the training done, 0 to 1.</summary>
     public double? Fraction { get; init; }
-
-    public DateTimeOffset? EstimatedCompletionTime { get; init; }
 }

@@ -116,7 +116,8 @@ internal static class TrainingJobStatusBuilder
             {
                 Step = job.Measured?.Step,
                 Tokens = job.Measured?.Tokens,
-                TotalSteps = job.Spec.Training?.Steps,
+                // A spec given in tokens has its step count from the estimate (tokens ÷ (global batch × sequence length)).
+                TotalSteps = job.Spec.Training?.Steps ?? job.Estimate?.Steps,
                 Fraction = Math.Round(job.Progress, 4),
             };
 

@@ -38,6 +38,8 @@ public sealed class CrdSchemaTests
         var names = typeof(Scheduler.Kubernetes.Resources.TrainingJobStatus).GetProperties().Select(p => JsonName(p.Name)).Order();
 
         Assert.Equal(names, status.Properties.Keys.Order());
+        var progress = typeof(Scheduler.Kubernetes.Resources.TrainingJobProgress).GetProperties().Select(p => JsonName(p.Name)).Order();
+        Assert.Equal(progress, status.Properties["progress"].Properties.Keys.Order());
     }
 
     [Theory]

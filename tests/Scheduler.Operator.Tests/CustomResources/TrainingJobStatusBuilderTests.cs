@@ -1,5 +1,8 @@
+using Scheduler.Admission;
 using Scheduler.Application.Jobs;
+using Scheduler.Domain.Catalog;
 using Scheduler.Domain.Jobs;
+using Scheduler.Domain.Specs;
 using Scheduler.Kubernetes.Resources;
 using Scheduler.Operator.CustomResources;
 using Scheduler.Testing.Builders;
@@ -58,6 +61,20 @@ public sealed class TrainingJobStatusBuilderTests
         var condition = Assert.Single(again.Conditions!);
         Assert.Equal((JobState.Failed, "InvalidSpec", T0.UtcDateTime), (again.Phase, condition.Reason, condition.LastTransitionTime));
         Assert.Null(again.JobId);
+    }
+
+    [Fact]
+    public void A_spec_given_in_tokens_reports_the_estimate_s_step_count_as_total_steps()
+    {
+        var spec = JobSpecNormalizer.Normalize(JobSpecBuilder.AJob("j").Build());
+        var estimate = new Estimator(GpuCatalog.Default).Estimate(spec);
+        var job = AJob(JobState.Running, attempt: 1) with { Spec = spec, Estimate = estimate, Progress = 0.25 };
+
+        var status = TrainingJobStatusBuilder.Build(new SyncOutcome(job, 1), Events((JobState.Queued, "Submitted")), null, T0);
+
+        Assert.Null(spec.Training!.Steps);
+        Assert.True(estimate.Steps > 0);
+        Assert.Equal((estimate.Steps, 0.25), (status.Progress!.TotalSteps, status.Progress.Fraction));
     }
 
     [Fact]
