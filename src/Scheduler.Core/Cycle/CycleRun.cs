@@ -44,6 +44,7 @@ internal sealed class CycleRun
     private readonly ReservationPlanner _reservations;
     private int _reservationCount;
     private readonly List<long> _reservedAt = [];
+    private readonly Dictionary<(int Type, string Holder), string> _heldQuotaReasons = [];
     private int _preemptors;
 
     public CycleRun(Snapshot snapshot, SchedulerOptions options)
@@ -401,8 +402,15 @@ internal sealed class CycleRun
     private string HeldQuotaReason(PendingState pending)
     {
         var end = pending.Job.PredictedRuntime is { } runtime ? _nowTicks + runtime.Ticks : long.MaxValue;
-        var holder = _ledger.FirstOverrunHolder(pending.Queue, pending.BlockerType, end);
-        return $"fits only in {_typeNames[pending.BlockerType]} quota that a backfill reservation holds for higher-ranked job {holder}, which it would delay";
+        var holder = _ledger.FirstOverrunHolder(pending.Queue, pending.BlockerType, end) ?? "";
+        var key = (pending.BlockerType, holder);
+        if (!_heldQuotaReasons.TryGetValue(key, out var text))
+        {
+            text = $"fits only in {_typeNames[pending.BlockerType]} quota that a backfill reservation holds for higher-ranked job {holder}, which it would delay";
+            _heldQuotaReasons[key] = text;
+        }
+
+        return text;
     }
 
     /// <summary>Whether the job would fit but for backfill reservations (so its reason can say so).</summary>

@@ -356,6 +356,30 @@ public sealed class SchedulingCycleScenarioTests
         }
     }
 
+    [Theory]
+    [InlineData(180, false)]
+    [InlineData(0, false)]
+    [InlineData(30, true)]
+    public void A_job_running_past_a_reservation_does_not_preempt_to_take_the_quota_it_holds(int runtimeMinutes, bool placed)
+    {
+        // research (11 H100s) uses 2 (low); big (8) is reserved for T0 + 1 h on node-0; candidate (4) fits now only on node-0, or on
+        // node-1 once low is preempted, leaving 0 + 4 + 8 = 12 > 11 for big: a long candidate may not; a short one backfills node-0.
+        var result = Run(new SnapshotBuilder()
+            .Nodes(2, "H100-SXM", 8)
+            .Running("ends-soon", "other", 1000, [("node-0", [0, 1, 2, 3])], endsIn: TimeSpan.FromHours(1))
+            .Running("ends-late", "other", 1000, [("node-1", [0, 1, 2, 3])], endsIn: TimeSpan.FromHours(10))
+            .Running("low", "research", 100, [("node-1", [4, 5])], endsIn: TimeSpan.FromHours(10))
+            .Queue("other", quotas: [H100x16])
+            .Queue("research", quotas: [("H100-SXM", 11, null, null)])
+            .Pending(Jobs.Pending("big", "research", gpus: 8, type: "H100-SXM", age: TimeSpan.FromHours(5), runtime: TimeSpan.FromHours(2)))
+            .Pending(Jobs.Pending("candidate", "research", gpus: 4, type: "H100-SXM", age: TimeSpan.FromHours(4),
+                runtime: runtimeMinutes == 0 ? null : TimeSpan.FromMinutes(runtimeMinutes))));
+
+        Assert.Equal("big", Assert.Single(result.Reservations).JobId);
+        Assert.Empty(result.Preemptions);
+        Assert.Equal(placed, result.Placements.Any(p => p.JobId == "candidate"));
+    }
+
     [Fact]
     public void Explains_unknown_queues_and_gpu_types()
     {
