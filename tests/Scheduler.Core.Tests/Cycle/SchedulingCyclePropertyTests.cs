@@ -257,6 +257,66 @@ public sealed class SchedulingCyclePropertyTests
         }, iter: Iterations);
 
     [Fact]
+    public void Jobs_that_run_past_a_reservation_leave_the_quota_the_reserved_job_needs_then() =>
+        GenCase.Sample(c =>
+        {
+            var result = SchedulingCycle.Run(c.Snapshot, c.Options);
+            var decisions = result.Decisions;
+            var queues = c.Snapshot.Queues.ToDictionary(q => q.Name);
+            var nodeType = c.Snapshot.Nodes.ToDictionary(n => n.Name, n => n.GpuType!);
+            var victims = result.Preemptions.Select(p => p.JobId).ToHashSet();
+            var pending = c.Snapshot.Pending.ToDictionary(j => j.Id);
+            for (var r = 0; r < decisions.Count; r++)
+            {
+                if (decisions[r] is not Reserve reserve || pending[reserve.JobId].GpusPerPod == 0)
+                {
+                    continue;
+                }
+
+                // Usage at the reservation's time as the cycle may count it: running jobs that are not victims, everything admitted
+                // before the reservation, and what was admitted after it that is predicted to run past it (or has no prediction).
+                var reserved = pending[reserve.JobId];
+                var type = nodeType[reserve.Nodes[0]];
+                var usage = new Dictionary<string, long>();
+                foreach (var job in c.Snapshot.Running.Where(j => !victims.Contains(j.Id) && nodeType[j.Pods[0].Node] == type))
+                {
+                    usage[job.Queue] = usage.GetValueOrDefault(job.Queue) + job.Pods.Sum(p => (long)p.GpuIndices.Count * p.GpuMilli);
+                }
+
+                for (var d = 0; d < decisions.Count; d++)
+                {
+                    var (jobId, milli) = decisions[d] switch
+                    {
+                        Place { GpuType: { } t } place when t == type => (place.JobId, place.Pods.Sum(p => (long)p.GpuIndices.Count * p.GpuMilli)),
+                        Preempt preempt when nodeType[c.Snapshot.Running.Single(j => j.Id == preempt.JobId).Pods[0].Node] == type
+                            && (d + 1 == decisions.Count || decisions[d + 1] is not Preempt next || next.ForJobId != preempt.ForJobId)
+                            => (preempt.ForJobId, pending[preempt.ForJobId].TotalGpuMilli),
+                        _ => (null, 0L),
+                    };
+                    if (jobId is null || (d > r && pending[jobId].PredictedRuntime is { } runtime && c.Snapshot.Now + runtime <= reserve.At))
+                    {
+                        continue;
+                    }
+
+                    usage[pending[jobId].Queue] = usage.GetValueOrDefault(pending[jobId].Queue) + milli;
+                }
+
+                usage[reserved.Queue] = usage.GetValueOrDefault(reserved.Queue) + reserved.TotalGpuMilli;
+                var info = queues[reserved.Queue];
+                var nominal = 1000L * info.NominalQuota.GetValueOrDefault(type);
+                var limit = info.Cohort is null ? nominal : info.BorrowingLimit.TryGetValue(type, out var b) ? nominal + 1000L * b : long.MaxValue;
+                Assert.True(usage[reserved.Queue] <= limit, $"{reserved.Queue} could not start {reserved.Id} at {reserve.At:O} within its {type} limit");
+                if (info.Cohort is { } cohort)
+                {
+                    var members = c.Snapshot.Queues.Where(q => q.Cohort == cohort).ToArray();
+                    long Lendable(QueueInfo q) => 1000L * Math.Min(q.NominalQuota.GetValueOrDefault(type), q.LendingLimit.TryGetValue(type, out var l) ? l : int.MaxValue);
+                    var drawn = members.Sum(q => Math.Max(0, usage.GetValueOrDefault(q.Name) - (1000L * q.NominalQuota.GetValueOrDefault(type) - Lendable(q))));
+                    Assert.True(drawn <= members.Sum(Lendable), $"cohort {cohort} could not lend {reserved.Id} its {type} at {reserve.At:O}");
+                }
+            }
+        }, iter: Iterations);
+
+    [Fact]
     public void Every_pending_job_gets_a_decision_and_the_same_snapshot_gives_the_same_decisions() =>
         GenCase.Sample(c =>
         {
