@@ -44,6 +44,7 @@ internal sealed class CycleRun
     private readonly ReservationPlanner _reservations;
     private int _reservationCount;
     private readonly List<long> _reservedAt = [];
+    private readonly Dictionary<(int Type, string Holder), string> _heldQuotaReasons = [];
     private int _preemptors;
 
     public CycleRun(Snapshot snapshot, SchedulerOptions options)
@@ -169,7 +170,7 @@ internal sealed class CycleRun
             {
                 if (!job.Decided || job.Blocker is Blocker.Preempting or Blocker.Reserved)
                 {
-                    _decisions.Add(new Pending(job.Job.Id, reasons.Describe(job), ahead));
+                    _decisions.Add(new Pending(job.Job.Id, job.Blocker == Blocker.QuotaReservedForOther ? HeldQuotaReason(job) : reasons.Describe(job), ahead));
                 }
 
                 if (!job.Decided || job.Blocker is Blocker.Preempting or Blocker.Reserved)
@@ -211,7 +212,8 @@ internal sealed class CycleRun
         passing.Clear();
         foreach (var t in types)
         {
-            var verdict = _ledger.Check(pending.Queue, t, demand);
+            // A job predicted to run past a backfill reservation must also leave the quota the reserved job needs then.
+            var verdict = _ledger.Check(pending.Queue, t, demand, pod.EndTicks);
             if (verdict == QuotaVerdict.Fits)
             {
                 passing.Add(t);
@@ -222,6 +224,7 @@ internal sealed class CycleRun
                 {
                     QuotaVerdict.OverBorrowingLimit => Blocker.OverBorrowingLimit,
                     QuotaVerdict.CohortExhausted => Blocker.CohortExhausted,
+                    QuotaVerdict.HeldForReservation => Blocker.QuotaReservedForOther,
                     _ => Blocker.OverNominal,
                 };
                 pending.BlockerType = t;
@@ -293,6 +296,11 @@ internal sealed class CycleRun
                 {
                     _reservationCount++;
                     _reservedAt.Add(reservation.AtTicks);
+                    if (t >= 0)
+                    {
+                        _ledger.Hold(job.Id, pending.Queue, t, demand, reservation.AtTicks);
+                    }
+
                     _blockedByReservation.Clear();
                     pending.Blocker = Blocker.Reserved;
                     pending.Decided = true;
@@ -388,6 +396,21 @@ internal sealed class CycleRun
         pending.Blocker = Blocker.Preempting;
         pending.BlockerType = type;
         pending.Detail = string.Join(", ", plan.Victims.Select(v => v.Job.Id));
+    }
+
+    /// <summary>The reason of a job that fits now but would take quota held for a backfill reservation it would overrun.</summary>
+    private string HeldQuotaReason(PendingState pending)
+    {
+        var end = pending.Job.PredictedRuntime is { } runtime ? _nowTicks + runtime.Ticks : long.MaxValue;
+        var holder = _ledger.FirstOverrunHolder(pending.Queue, pending.BlockerType, end) ?? "";
+        var key = (pending.BlockerType, holder);
+        if (!_heldQuotaReasons.TryGetValue(key, out var text))
+        {
+            text = $"fits only in {_typeNames[pending.BlockerType]} quota that a backfill reservation holds for higher-ranked job {holder}, which it would delay";
+            _heldQuotaReasons[key] = text;
+        }
+
+        return text;
     }
 
     /// <summary>Whether the job would fit but for backfill reservations (so its reason can say so).</summary>

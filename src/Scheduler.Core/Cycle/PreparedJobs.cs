@@ -32,6 +32,7 @@ internal enum Blocker
     CohortExhausted,
     Capacity,
     ReservedForOther,
+    QuotaReservedForOther,
     Preempting,
     Reserved,
 }

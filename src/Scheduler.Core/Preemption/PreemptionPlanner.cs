@@ -20,12 +20,13 @@ internal sealed class PreemptionPlanner(
     DateTimeOffset now)
 {
     private Dictionary<int, List<RunningState>>? _byQueue;
-    private readonly HashSet<(int Queue, int Type, int Priority, int Pods, int Gpus, int Milli, long Cpu, long Mem)> _hopeless = [];
+    private readonly HashSet<(int Queue, int Type, int Priority, int Pods, int Gpus, int Milli, long Cpu, long Mem, ulong Holds)> _hopeless = [];
 
     public PreemptionPlan? TryPlan(PendingState pending, PodRequest pod, int type, (int[]? DomainOf, int Count) topology)
     {
         var job = pending.Job;
-        var key = (pending.Queue, type, job.Priority, job.Pods, pod.Gpus, pod.Milli, pod.Cpu, pod.Mem);
+        // Quota held for backfill reservations the job would overrun counts against it (but never makes a victim's queue borrow).
+        var key = (pending.Queue, type, job.Priority, job.Pods, pod.Gpus, pod.Milli, pod.Cpu, pod.Mem, ledger.Overrun(pending.Queue, type, pod.EndTicks));
         if (_hopeless.Contains(key))
         {
             return null;
@@ -123,7 +124,7 @@ internal sealed class PreemptionPlanner(
 
     private bool Fits(PendingState pending, PodRequest pod, int type, (int[]? DomainOf, int Count) topology)
     {
-        if (!ledger.Fits(pending.Queue, type, pending.Job.TotalGpuMilli))
+        if (!ledger.Fits(pending.Queue, type, pending.Job.TotalGpuMilli, pod.EndTicks))
         {
             return false;
         }

@@ -6,6 +6,8 @@ namespace Scheduler.Core.Quotas;
 /// Quota usage per queue and GPU type in milli-GPUs, with Kueue's cohort rules. A queue keeps <c>nominal − lendingLimit</c> for
 /// itself (its guaranteed part); what it uses above that comes from the cohort's pool, the sum of every member's lending limit;
 /// and it never uses more than <c>nominal + borrowingLimit</c>. A queue without a cohort uses at most its nominal quota.
+/// Backfill reservations hold quota for later: a job predicted to run past a reservation's time must fit with the reserved job's
+/// demand counted, by the same rules (holds are not usage: they never make a queue look like it borrows).
 /// </summary>
 internal sealed class QuotaLedger
 {
@@ -19,6 +21,7 @@ internal sealed class QuotaLedger
     private readonly int[] _cohortOf;
     private readonly long[] _poolCapacity;
     private readonly long[] _poolUsed;
+    private readonly List<QuotaHold> _holds = [];
 
     public QuotaLedger(IReadOnlyList<QueueInfo> queues, IReadOnlyList<string> typeNames)
     {
@@ -97,6 +100,78 @@ internal sealed class QuotaLedger
         return Math.Max(0, after - _guaranteed[i]) + usedByOthers <= _poolCapacity[p] ? QuotaVerdict.Fits : QuotaVerdict.CohortExhausted;
     }
 
+    /// <summary>
+    /// Whether the queue may take <paramref name="milli"/> more of the type now for a job predicted to end at
+    /// <paramref name="endTicks"/>: as <see cref="Check(int, int, long)"/>, and also with the demand of every hold it would overrun
+    /// (held before that end, on quota the queue shares: its own, or its cohort's pool) counted.
+    /// </summary>
+    public QuotaVerdict Check(int queue, int type, long milli, long endTicks)
+    {
+        var verdict = Check(queue, type, milli);
+        if (verdict != QuotaVerdict.Fits || _holds.Count == 0 || Overrun(queue, type, endTicks) == 0)
+        {
+            return verdict;
+        }
+
+        ApplyHolds(queue, type, endTicks, 1);
+        var held = Check(queue, type, milli);
+        ApplyHolds(queue, type, endTicks, -1);
+        return held == QuotaVerdict.Fits ? QuotaVerdict.Fits : QuotaVerdict.HeldForReservation;
+    }
+
+    /// <summary>Whether the queue may take <paramref name="milli"/> more of the type for a job predicted to end at <paramref name="endTicks"/>.</summary>
+    public bool Fits(int queue, int type, long milli, long endTicks) => Check(queue, type, milli, endTicks) == QuotaVerdict.Fits;
+
+    /// <summary>Holds <paramref name="milli"/> of the type for a reservation of <paramref name="jobId"/> in the queue that starts at <paramref name="atTicks"/>.</summary>
+    public void Hold(string jobId, int queue, int type, long milli, long atTicks) => _holds.Add(new QuotaHold(jobId, queue, type, milli, atTicks));
+
+    /// <summary>
+    /// The holds a job of the queue and type ending at <paramref name="endTicks"/> would overrun, one bit per hold (holds past the
+    /// 63rd share the last bit): jobs with the same mask see the same held demand.
+    /// </summary>
+    public ulong Overrun(int queue, int type, long endTicks)
+    {
+        var mask = 0UL;
+        for (var h = 0; h < _holds.Count; h++)
+        {
+            if (Applies(_holds[h], queue, type, endTicks))
+            {
+                mask |= 1UL << Math.Min(h, 63);
+            }
+        }
+
+        return mask;
+    }
+
+    /// <summary>The job holding quota that a job of the queue and type ending at <paramref name="endTicks"/> would overrun first.</summary>
+    public string? FirstOverrunHolder(int queue, int type, long endTicks)
+    {
+        foreach (var hold in _holds)
+        {
+            if (Applies(hold, queue, type, endTicks))
+            {
+                return hold.JobId;
+            }
+        }
+
+        return null;
+    }
+
+    private bool Applies(QuotaHold hold, int queue, int type, long endTicks) =>
+        hold.Type == type && endTicks > hold.AtTicks
+        && (hold.Queue == queue || (_cohortOf[queue] >= 0 && _cohortOf[hold.Queue] == _cohortOf[queue]));
+
+    private void ApplyHolds(int queue, int type, long endTicks, int sign)
+    {
+        foreach (var hold in _holds)
+        {
+            if (Applies(hold, queue, type, endTicks))
+            {
+                Add(hold.Queue, hold.Type, sign * hold.Milli);
+            }
+        }
+    }
+
     /// <summary>Milli of the type the cohort's pool has not lent out yet.</summary>
     public long CohortAvailable(int queue, int type)
     {
@@ -124,4 +199,9 @@ internal enum QuotaVerdict
     OverNominal,
     OverBorrowingLimit,
     CohortExhausted,
+
+    /// <summary>It fits now, but would take quota a backfill reservation needs when it starts.</summary>
+    HeldForReservation,
 }
+
+internal readonly record struct QuotaHold(string JobId, int Queue, int Type, long Milli, long AtTicks);

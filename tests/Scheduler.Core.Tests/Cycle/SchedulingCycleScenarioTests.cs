@@ -306,6 +306,80 @@ public sealed class SchedulingCycleScenarioTests
         Assert.StartsWith("fits only on nodes held by a backfill reservation", ReasonOf(result, "long"));
     }
 
+    /// <summary>
+    /// The reservation for <c>big</c> (8 H100s at T0 + 1 h on node-0) needs 8 GPUs of quota then; <c>candidate</c> (4 GPUs) fits on
+    /// node-1 now, so only quota decides whether it may start: it may when it ends before the reservation or draws on other quota.
+    /// </summary>
+    public static TheoryData<string, string, string, int, bool> BackfillQuotaCases() => new()
+    {
+        // case, quota setup, candidate's queue, candidate's runtime (minutes), placed?
+        { "a long job of the reserved queue would take its quota", "alone", "research", 180, false },
+        { "a short job of the reserved queue ends before the reservation", "alone", "research", 30, true },
+        { "a long job of the reserved queue fits beside the reservation", "roomy", "research", 180, true },
+        { "a long job without a prediction of the reserved queue", "alone", "research", 0, false },
+        { "a long job borrowing from the cohort the reservation borrows from", "cohort", "vision", 180, false },
+        { "a short job borrowing from that cohort ends before the reservation", "cohort", "vision", 30, true },
+        { "a long job of a queue that shares no quota with the reservation", "alone", "other", 180, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(BackfillQuotaCases))]
+    public void Backfill_never_takes_quota_the_reserved_job_needs_at_its_reservation(string @case, string quotas, string queue, int runtimeMinutes, bool placed)
+    {
+        var builder = new SnapshotBuilder()
+            .Nodes(2, "H100-SXM", 8)
+            .Running("ends-soon", "other", 1000, [("node-0", [0, 1, 2, 3])], endsIn: TimeSpan.FromHours(1))
+            .Running("ends-late", "other", 1000, [("node-1", [0, 1, 2, 3])], endsIn: TimeSpan.FromHours(10))
+            .Queue("other", quotas: [H100x16]);
+        _ = quotas switch
+        {
+            "alone" => builder.Queue("research", quotas: [("H100-SXM", 8, null, null)]).Queue("vision", quotas: [("H100-SXM", 4, null, null)]),
+            "roomy" => builder.Queue("research", quotas: [("H100-SXM", 12, null, null)]).Queue("vision", quotas: [("H100-SXM", 4, null, null)]),
+            // research keeps nothing for itself (it lends all 4) and needs all 8 of the cohort's pool for big.
+            _ => builder.Queue("research", cohort: "ml", quotas: [("H100-SXM", 4, null, null)]).Queue("vision", cohort: "ml", quotas: [("H100-SXM", 4, null, null)]),
+        };
+        builder
+            .Pending(Jobs.Pending("big", "research", gpus: 8, type: "H100-SXM", age: TimeSpan.FromHours(5), runtime: TimeSpan.FromHours(2)))
+            .Pending(Jobs.Pending("candidate", queue, gpus: 4, type: "H100-SXM", age: TimeSpan.FromHours(4),
+                runtime: runtimeMinutes == 0 ? null : TimeSpan.FromMinutes(runtimeMinutes)));
+
+        var result = Run(builder);
+
+        var reserve = Assert.Single(result.Reservations);
+        Assert.Equal("big", reserve.JobId);
+        Assert.Equal(SnapshotBuilder.T0.AddHours(1), reserve.At);
+        Assert.Empty(result.Preemptions);
+        Assert.True(placed == result.Placements.Any(p => p.JobId == "candidate"), @case);
+        if (!placed)
+        {
+            Assert.StartsWith("fits only in H100-SXM quota that a backfill reservation holds for higher-ranked job big, which it would delay", ReasonOf(result, "candidate"));
+        }
+    }
+
+    [Theory]
+    [InlineData(180, false)]
+    [InlineData(0, false)]
+    [InlineData(30, true)]
+    public void A_job_running_past_a_reservation_does_not_preempt_to_take_the_quota_it_holds(int runtimeMinutes, bool placed)
+    {
+        // research (11 H100s) uses 2 (low); big (8) is reserved for T0 + 1 h on node-0; candidate (4) fits now only on node-0, or on
+        // node-1 once low is preempted, leaving 0 + 4 + 8 = 12 > 11 for big: a long candidate may not; a short one backfills node-0.
+        var result = Run(new SnapshotBuilder()
+            .Nodes(2, "H100-SXM", 8)
+            .Running("ends-soon", "other", 1000, [("node-0", [0, 1, 2, 3])], endsIn: TimeSpan.FromHours(1))
+            .Running("ends-late", "other", 1000, [("node-1", [0, 1, 2, 3])], endsIn: TimeSpan.FromHours(10))
+            .Running("low", "research", 100, [("node-1", [4, 5])], endsIn: TimeSpan.FromHours(10))
+            .Queue("other", quotas: [H100x16])
+            .Queue("research", quotas: [("H100-SXM", 11, null, null)])
+            .Pending(Jobs.Pending("big", "research", gpus: 8, type: "H100-SXM", age: TimeSpan.FromHours(5), runtime: TimeSpan.FromHours(2)))
+            .Pending(Jobs.Pending("candidate", "research", gpus: 4, type: "H100-SXM", age: TimeSpan.FromHours(4),
+                runtime: runtimeMinutes == 0 ? null : TimeSpan.FromMinutes(runtimeMinutes))));
+
+        Assert.Equal("big", Assert.Single(result.Reservations).JobId);
+        Assert.Empty(result.Preemptions);
+        Assert.Equal(placed, result.Placements.Any(p => p.JobId == "candidate"));
+    }
+
     [Fact]
     public void Explains_unknown_queues_and_gpu_types()
     {
