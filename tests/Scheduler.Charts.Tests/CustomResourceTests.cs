@@ -74,6 +74,17 @@ public sealed class CustomResourceTests(ChartTools tools)
         }
     }
 
+    /// <summary>Deleting a CRD deletes every object of its kind: helm uninstall must leave both (docs/install.md#uninstalling).</summary>
+    [Theory]
+    [MemberData(nameof(ValueSet.Names), MemberType = typeof(ValueSet))]
+    public async Task Helm_uninstall_keeps_both_CRDs_and_so_every_TrainingJob_and_GpuQueue(string valueSet)
+    {
+        var crds = (await tools.Renderer.RenderAsync(valueSet)).OfKind("CustomResourceDefinition").ToList();
+
+        Assert.Equal(["GpuQueue", "TrainingJob"], crds.Select(c => (string?)c.At("spec.names.kind")).Order(StringComparer.Ordinal));
+        Assert.All(crds, crd => Assert.Equal("keep", (string?)crd.At("metadata.annotations")?["helm.sh/resource-policy"]));
+    }
+
     [Fact]
     public async Task Custom_resources_are_checked_against_their_CRD_for_types_ranges_required_unknown_fields_and_CEL_rules()
     {

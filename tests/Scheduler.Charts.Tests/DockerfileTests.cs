@@ -23,6 +23,41 @@ public sealed class DockerfileTests
         Assert.True(violations.Count == 0, $"{relativePath}:\n" + string.Join('\n', violations));
     }
 
+    /// <summary>
+    /// BuildKit reads `&lt;Dockerfile&gt;.dockerignore` beside the Dockerfile. Without one a built checkout's obj/ (its
+    /// project.assets.json names the host's paths) lands over the image's own restore and `publish --no-restore` fails.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Dockerfiles))]
+    public void Dockerfile_has_an_ignore_file_beside_it_that_keeps_bin_and_obj_out_of_the_context(string relativePath)
+    {
+        var ignoreFile = RepoPaths.InRoot(relativePath + ".dockerignore");
+        Assert.True(File.Exists(ignoreFile), $"{relativePath} has no {Path.GetFileName(ignoreFile)} beside it");
+
+        var patterns = IgnorePatterns(File.ReadAllText(ignoreFile));
+
+        Assert.Contains("**/bin", patterns);
+        Assert.Contains("**/obj", patterns);
+        Assert.DoesNotContain(patterns, p => p.StartsWith('!') && (p.Contains("bin", StringComparison.Ordinal) || p.Contains("obj", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Every_image_builds_with_the_same_fully_versioned_dotnet_sdk()
+    {
+        var sdkImages = Dockerfiles
+            .SelectMany(path => Dockerfile.Parse(path, File.ReadAllText(RepoPaths.InRoot(path))).Stages.Select(s => (path, s.Image)))
+            .Where(s => s.Image.StartsWith("mcr.microsoft.com/dotnet/sdk:", StringComparison.Ordinal))
+            .ToList();
+
+        Assert.NotEmpty(sdkImages);
+        Assert.All(sdkImages, s => Assert.Matches(@"^mcr\.microsoft\.com/dotnet/sdk:[0-9]+\.[0-9]+\.[0-9]+(-[a-z0-9-]+)?(@sha256:[0-9a-f]{64})?$", s.Image));
+        Assert.Single(sdkImages.Select(s => s.Image).Distinct());
+    }
+
+    /// <summary>The patterns of a .dockerignore, comments and blank lines left out, a trailing slash dropped.</summary>
+    internal static List<string> IgnorePatterns(string text) =>
+        [.. text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.TrimEnd('/'))];
+
     [Fact]
     public void Control_plane_image_is_multi_stage_from_the_sdk_to_the_aspnet_runtime()
     {

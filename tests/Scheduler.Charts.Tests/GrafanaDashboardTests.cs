@@ -13,6 +13,10 @@ public sealed partial class GrafanaDashboardTests
 {
     private static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Exported = ExportedMetrics.Series(ExportedMetrics.FromDocs(RepoPaths.InRoot("docs", "metrics.md")));
 
+    /// <summary>Gauge name → its labels: the state every replica exports (docs/metrics.md#replicas).</summary>
+    private static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Gauges =
+        ExportedMetrics.FromDocs(RepoPaths.InRoot("docs", "metrics.md")).Where(m => m.Type == "gauge").ToDictionary(m => m.Name, m => m.Labels, StringComparer.Ordinal);
+
     public static TheoryData<string> DashboardFiles { get; } =
         [.. Directory.GetFiles(RepoPaths.Dashboards, "*.json").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)];
 
@@ -70,6 +74,65 @@ public sealed partial class GrafanaDashboardTests
         }
 
         Assert.True(problems.Count == 0, $"{file}:\n" + string.Join('\n', problems));
+    }
+
+    /// <summary>
+    /// Every replica exports the state gauges (read from the database and the cluster before each scrape) and the
+    /// ServiceMonitor scrapes every pod, so a bare <c>sum</c> over one counts it once per replica. Each use must first
+    /// collapse the replicas' copies with <c>max by (&lt;all the gauge's labels&gt;)</c> (docs/metrics.md#replicas).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(DashboardFiles))]
+    public void State_gauges_are_collapsed_across_replicas_before_they_are_summed_or_shown(string file)
+    {
+        var problems = Expressions(Load(file)).SelectMany(ReplicaDuplicates).ToList();
+
+        Assert.True(problems.Count == 0, $"{file}:\n" + string.Join('\n', problems));
+    }
+
+    [Theory]
+    [InlineData("sum by (queue) (gpu_scheduler_jobs{state=\"Queued\"})", "sum by (queue) over gpu_scheduler_jobs")]
+    [InlineData("sum(gpu_scheduler_gpu_allocated) / sum(gpu_scheduler_gpu_capacity)", "sum over gpu_scheduler_gpu_allocated")]
+    [InlineData("gpu_scheduler_mfu{gpu_type=~\"$gpu_type\"}", "gpu_scheduler_mfu without an aggregation")]
+    [InlineData("sum by (queue) (max by (queue) (gpu_scheduler_jobs))", "max by (queue) over gpu_scheduler_jobs")]
+    [InlineData("sum by (node) (max by (node, gpu_type, instance) (gpu_scheduler_gpu_capacity))", "max by (node, gpu_type, instance) over gpu_scheduler_gpu_capacity")]
+    [InlineData("max by (queue, gpu_type) (sum by (queue, gpu_type) (gpu_scheduler_quota_used_gpus))", "sum by (queue, gpu_type) over gpu_scheduler_quota_used_gpus")]
+    [InlineData("sum by (queue) (max by (queue, state) (gpu_scheduler_jobs{state=\"Queued\"}))", null)]
+    [InlineData("sum(max by (node, gpu_type) (gpu_scheduler_gpu_allocated)) / sum(max by (gpu_type, node) (gpu_scheduler_gpu_capacity))", null)]
+    [InlineData("max by (gpu_type) (gpu_scheduler_mfu)", null)]
+    [InlineData("sum by (queue) (rate(gpu_scheduler_placements_total[5m]))", null)]
+    public void Replica_check_flags_a_state_gauge_summed_or_shown_per_replica(string expression, string? flagged)
+    {
+        var problems = ReplicaDuplicates(expression).ToList();
+
+        if (flagged is null)
+        {
+            Assert.Empty(problems);
+        }
+        else
+        {
+            Assert.Contains(problems, p => p.Contains(flagged, StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>Uses of a gauge that are not first collapsed over the replicas by max/min/avg by all its labels.</summary>
+    private static IEnumerable<string> ReplicaDuplicates(string expression)
+    {
+        foreach (var selector in PromQl.Parse(expression).Selectors.Where(s => Gauges.ContainsKey(s.Metric)))
+        {
+            var labels = Gauges[selector.Metric];
+            var problem = selector.Enclosing switch
+            {
+                null => $"{selector.Metric} without an aggregation shows one series per replica",
+                { Operator: "max" or "min" or "avg", Modifier: "by" } a
+                    when labels.All(a.Labels.Contains) && !a.Labels.Contains("instance") && !a.Labels.Contains("pod") => null,
+                var a => $"{a.Operator}{(a.Modifier is null ? "" : $" {a.Modifier} ({string.Join(", ", a.Labels)})")} over {selector.Metric} counts each replica's copy",
+            };
+            if (problem is not null)
+            {
+                yield return $"{problem}; collapse it first with max by ({string.Join(", ", labels)}) (...): {expression}";
+            }
+        }
     }
 
     [Theory]

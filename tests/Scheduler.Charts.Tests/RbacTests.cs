@@ -15,10 +15,8 @@ public sealed class RbacTests(ChartTools tools)
         [("", "pods")] = ["create", "delete", "get", "list", "watch"],
         [("", "pods/binding")] = ["create"],
         [("", "services")] = ["create", "delete", "get", "list", "watch"],
-        [("", "events")] = ["create"],
         [(Group, "trainingjobs")] = ["get", "list", "patch", "watch"],
         [(Group, "trainingjobs/status")] = ["get", "patch", "update"],
-        [(Group, "trainingjobs/finalizers")] = ["update"],
         [(Group, "gpuqueues")] = ["get", "list", "watch"],
         [(Group, "gpuqueues/status")] = ["get", "patch", "update"],
     };
@@ -35,6 +33,24 @@ public sealed class RbacTests(ChartTools tools)
         Assert.Equal(
             ExpectedClusterRules.OrderBy(r => r.Key).Select(r => $"{r.Key.Group}:{r.Key.Resource} {string.Join(',', r.Value)}"),
             granted.OrderBy(r => r.Key).Select(r => $"{r.Key.Group}:{r.Key.Resource} {string.Join(',', r.Value.Order(StringComparer.Ordinal))}"));
+    }
+
+    /// <summary>
+    /// The role grants neither `events: create` nor `trainingjobs/finalizers: update`, so the control plane must neither
+    /// record Events nor give the pods it creates ownerReferences (blockOwnerDeletion needs the finalizers subresource
+    /// under OwnerReferencesPermissionEnforcement). Scheduler.Simulation plays the kubelet and API server, not the operator.
+    /// </summary>
+    [Fact]
+    public void Control_plane_code_records_no_events_and_sets_no_owner_references_the_role_does_not_grant()
+    {
+        string[] needs = ["Corev1Event", "Eventsv1Event", "NamespacedEvent", "OwnerReferences", "V1OwnerReference"];
+        var uses = Directory.EnumerateFiles(RepoPaths.InRoot("src"), "*.cs", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(RepoPaths.Root, f).Replace('\\', '/'))
+            .Where(f => !f.StartsWith("src/Scheduler.Simulation/", StringComparison.Ordinal) && !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/bin/", StringComparison.Ordinal))
+            .SelectMany(f => needs.Where(File.ReadAllText(RepoPaths.InRoot(f)).Contains).Select(n => $"{f}: {n}"))
+            .ToList();
+
+        Assert.True(uses.Count == 0, "Grant the permission in templates/rbac.yaml and docs/security.md (and RbacTests) before using it:\n" + string.Join('\n', uses));
     }
 
     [Fact]

@@ -117,6 +117,38 @@ public sealed class MetricsTests(DashboardHost host) : IClassFixture<DashboardHo
     }
 
     [Fact]
+    public async Task A_job_that_fails_part_way_is_not_counted_in_the_estimator_error_histograms()
+    {
+        await host.PutQueueAsync("metrics-failed", new { nominalQuota = new Dictionary<string, int> { ["A100-80GB"] = 8 } });
+        var job = await host.SubmitAsync("metrics-failed", "crashed");
+        await host.TransitionAsync(job, JobState.Admitted, "Placed");
+        await host.TransitionAsync(job, JobState.Running, "Pods started");
+        using var http = host.Http();
+        foreach (var step in new[] { 100, 1_000 })
+        {
+            var posted = await http.PostAsJsonAsync($"/api/v1/jobs/{job}/telemetry", new
+            {
+                step, tokens = step * 8_192L, loss = 3.1, tokensPerSecond = 20_000.0, stepSeconds = 0.4, peakMemoryGiB = 21.5, device = "cuda",
+                timestamp = DateTimeOffset.UtcNow,
+            }, TestContext.Current.CancellationToken);
+            Assert.True(posted.IsSuccessStatusCode, await posted.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
+
+        var stored = await http.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/api/v1/jobs/{job}", TestContext.Current.CancellationToken);
+        Assert.True(stored!["measured"]?["gpuHours"]?.GetValue<double>() > 0, "the job has measured GPU-hours, so only its state keeps it out");
+
+        var before = await ScrapeAsync();
+        await host.TransitionAsync(job, JobState.Failed, "Pod exited with 1");
+
+        var after = await ScrapeAsync();
+        // The tests of this class (the only users of its host) run one at a time: nothing else records between the scrapes.
+        foreach (var metric in new[] { "gpu_scheduler_estimator_gpu_hours_error_ratio", "gpu_scheduler_estimator_memory_error_ratio" })
+        {
+            Assert.Equal(before.Value(metric + "_count", ("gpu_type", "A100-80GB")) ?? 0, after.Value(metric + "_count", ("gpu_type", "A100-80GB")) ?? 0);
+        }
+    }
+
+    [Fact]
     public async Task Operator_calls_show_as_cycle_histogram_placement_and_preemption_counters()
     {
         var metrics = host.Services.GetRequiredService<SchedulerMetrics>();

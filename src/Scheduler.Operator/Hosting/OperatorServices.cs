@@ -70,7 +70,7 @@ public static class OperatorServices
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(settings);
         services.TryAddSingleton(new ResourceWatcherOptions());
-        services.TryAddSingleton(provider => new SchedulerMetrics(provider.GetService<CollectorRegistry>() ?? Prometheus.Metrics.DefaultRegistry));
+        services.AddSchedulerMetricsRegistry();
         services.TryAddSingleton(provider => new NodeTranslator(provider.GetRequiredService<GpuCatalog>(), settings.Kubernetes.NodeLabels.ProductMapping));
         services.TryAddSingleton<ClusterInventory>();
         services.TryAddSingleton(provider => new SnapshotBuilder(provider.GetRequiredService<PriorityClasses>()));

@@ -6,9 +6,10 @@ using Scheduler.Domain.Jobs;
 namespace Scheduler.Operator.Metrics;
 
 /// <summary>
-/// Feeds the estimator-accuracy histograms around <see cref="TransitionJob"/>: when a job reaches Succeeded or Failed with
-/// both a stored estimate and trainer telemetry, its predicted and measured GPU-hours and peak memory are recorded once
-/// (a repeated transition to a final state is refused, so it cannot count twice).
+/// Feeds the estimator-accuracy histograms around <see cref="TransitionJob"/>: when a job reaches Succeeded with both a
+/// stored estimate and trainer telemetry, its predicted and measured GPU-hours and peak memory are recorded once (a
+/// repeated transition to a final state is refused, so it cannot count twice). A Failed job ran for only part of its
+/// training (one failing at 5 % would record −0.95), so it says nothing about the estimator's accuracy and is not recorded.
 /// </summary>
 internal sealed class FinishedJobMetrics(SchedulerMetrics metrics) : IPipelineBehavior<TransitionJob, Result<JobDetails>>
 {
@@ -18,7 +19,7 @@ internal sealed class FinishedJobMetrics(SchedulerMetrics metrics) : IPipelineBe
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(next);
         var result = await next(message, cancellationToken);
-        if (result.IsSuccess && message.To is JobState.Succeeded or JobState.Failed
+        if (result.IsSuccess && message.To is JobState.Succeeded
             && result.Value is { Estimate: { } estimate, Measured: { GpuHours: > 0 } measured })
         {
             metrics.RecordFinishedJob(estimate.GpuType, estimate.GpuHours, measured.GpuHours, estimate.MemoryPerGpuGiB.Total, measured.PeakMemoryGiB);

@@ -16,8 +16,7 @@ public static class MetricsEndpoints
 
     public static IServiceCollection AddSchedulerMetrics(this IServiceCollection services)
     {
-        // Our own registry rather than prometheus-net's static default: no shared state between hosts in one process (tests).
-        services.TryAddSingleton(_ => new SchedulerMetrics(Prometheus.Metrics.NewCustomRegistry()));
+        services.AddSchedulerMetricsRegistry();
         services.TryAddSingleton<StateGauges>();
         // First in the collection, so the outermost behaviour: it also sees the submissions the validation behaviour rejects.
         if (!services.Any(d => d.ImplementationType == typeof(SubmissionMetrics)))
@@ -26,6 +25,17 @@ public static class MetricsEndpoints
             services.Insert(0, ServiceDescriptor.Singleton<IPipelineBehavior<TransitionJob, Result<JobDetails>>, FinishedJobMetrics>());
         }
 
+        return services;
+    }
+
+    /// <summary>
+    /// The one registration of <see cref="SchedulerMetrics"/> and its registry, shared by the operator loop (which may be
+    /// registered first) and <c>/metrics</c>: a <see cref="CollectorRegistry"/> from the container when there is one, else
+    /// a registry of its own, never prometheus-net's static default (no shared state between hosts in one process).
+    /// </summary>
+    internal static IServiceCollection AddSchedulerMetricsRegistry(this IServiceCollection services)
+    {
+        services.TryAddSingleton(provider => new SchedulerMetrics(provider.GetService<CollectorRegistry>() ?? Prometheus.Metrics.NewCustomRegistry()));
         return services;
     }
 

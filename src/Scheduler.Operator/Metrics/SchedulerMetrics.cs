@@ -31,10 +31,10 @@ public sealed class SchedulerMetrics
         QuotaUsed = factory.CreateGauge(Prefix + "quota_used_gpus", "GPUs in use per queue and GPU type (above nominal is borrowed).", "queue", "gpu_type");
         BudgetRemaining = factory.CreateGauge(Prefix + "budget_remaining_gpu_hours", "GPU-hours left in the queue's current budget period.", "queue");
         EstimatorGpuHoursError = factory.CreateHistogram(Prefix + "estimator_gpu_hours_error_ratio",
-            "(measured − predicted) ÷ predicted GPU-hours of finished jobs.",
+            "(measured − predicted) ÷ predicted GPU-hours of succeeded jobs.",
             new HistogramConfiguration { LabelNames = ["gpu_type"], Buckets = Histogram.LinearBuckets(-1, 0.1, 21) });
         EstimatorMemoryError = factory.CreateHistogram(Prefix + "estimator_memory_error_ratio",
-            "(measured − predicted) ÷ predicted peak memory per GPU of finished jobs.",
+            "(measured − predicted) ÷ predicted peak memory per GPU of succeeded jobs.",
             new HistogramConfiguration { LabelNames = ["gpu_type"], Buckets = Histogram.LinearBuckets(-1, 0.1, 21) });
         Mfu = factory.CreateGauge(Prefix + "mfu", "Mean model FLOPs utilisation of running jobs from trainer telemetry.", "gpu_type");
         Submissions = factory.CreateCounter(Prefix + "submissions_total", "Job submissions by outcome (accepted, rejected, duplicate).", "queue", "outcome");

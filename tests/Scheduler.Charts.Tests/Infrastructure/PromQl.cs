@@ -2,8 +2,14 @@ using System.Globalization;
 
 namespace Scheduler.Charts.Tests.Infrastructure;
 
-/// <summary>A series selector found in an expression: the metric and the label names its matchers use.</summary>
-internal sealed record SelectorUse(string Metric, IReadOnlyList<string> Labels);
+/// <summary>
+/// A series selector found in an expression: the metric, the label names its matchers use, and the innermost
+/// aggregation around it (null when none).
+/// </summary>
+internal sealed record SelectorUse(string Metric, IReadOnlyList<string> Labels, AggregationUse? Enclosing = null);
+
+/// <summary>An aggregation: its operator (<c>sum</c>, <c>max</c>, …) and its <c>by</c> or <c>without</c> clause (null when none).</summary>
+internal sealed record AggregationUse(string Operator, string? Modifier, IReadOnlyList<string> Labels);
 
 /// <summary>What an expression refers to: its selectors and the labels of its by/without/on/ignoring/group clauses.</summary>
 internal sealed record PromQlReferences(IReadOnlyList<SelectorUse> Selectors, IReadOnlyList<string> GroupingLabels);
@@ -134,7 +140,7 @@ internal sealed class PromQl
             SkipSpace();
             if (Aggregations.Contains(name))
             {
-                Aggregation();
+                Aggregation(name);
             }
             else if (Peek() == '(')
             {
@@ -152,19 +158,32 @@ internal sealed class PromQl
         }
     }
 
-    private void Aggregation()
+    private void Aggregation(string name)
     {
+        var firstSelector = _selectors.Count;
+        string? modifier = null;
+        var labels = new List<string>();
         if (PeekIdentifier() is "by" or "without")
         {
-            Identifier();
-            LabelList();
+            modifier = Identifier();
+            labels = LabelList();
         }
 
         Arguments();
-        if (PeekIdentifier() is "by" or "without")
+        if (modifier is null && PeekIdentifier() is "by" or "without")
         {
-            Identifier();
-            LabelList();
+            modifier = Identifier();
+            labels = LabelList();
+        }
+
+        // Selectors inside that no inner aggregation claimed have this one as their innermost.
+        var aggregation = new AggregationUse(name, modifier, labels);
+        for (var i = firstSelector; i < _selectors.Count; i++)
+        {
+            if (_selectors[i].Enclosing is null)
+            {
+                _selectors[i] = _selectors[i] with { Enclosing = aggregation };
+            }
         }
     }
 
@@ -245,13 +264,15 @@ internal sealed class PromQl
         return labels;
     }
 
-    private void LabelList()
+    private List<string> LabelList()
     {
+        var labels = new List<string>();
         Expect('(');
         SkipSpace();
         while (Peek() != ')')
         {
-            _grouping.Add(Identifier());
+            labels.Add(Identifier());
+            _grouping.Add(labels[^1]);
             SkipSpace();
             if (!TryTake(','))
             {
@@ -262,6 +283,7 @@ internal sealed class PromQl
         }
 
         Expect(')');
+        return labels;
     }
 
     private void Duration()
