@@ -246,6 +246,30 @@ public sealed class SubmitAdmissionTests(SchedulerFixture fixture) : IClassFixtu
         Assert.Equal(SmallJobGpuHours, budget.UsedGpuHours, 9);
     }
 
+    [Theory]
+    [InlineData(BudgetExceededAction.Hold)]
+    [InlineData(BudgetExceededAction.Reject)]
+    public async Task A_job_needing_more_than_the_whole_budget_per_period_is_refused_whatever_the_queue_does_when_exceeded(BudgetExceededAction whenExceeded)
+    {
+        var queue = Unique("whole");
+        await BudgetQueueAsync(queue, gpuHours: SmallJobGpuHours * 1.5, whenExceeded);
+        var big = JobSpecBuilder.AJob(Unique("big")).InQueue(queue).Training(t => t with { Tokens = t.Tokens * 2 }).Build();
+
+        var refused = await fixture.SendAsync(new SubmitJob(big));
+        var small = await SubmitAsync(queue);
+
+        Assert.Equal(FailureKind.Unprocessable, refused.Failure!.Kind);
+        var message = Assert.Single(refused.Failure.Errors["budget"]);
+        Assert.Contains($"queue '{queue}''s whole budget per month is", message, StringComparison.Ordinal);
+        Assert.StartsWith($"needs {SmallJobGpuHours * 2:0.0} GPU-hours", message, StringComparison.Ordinal);
+        Assert.True(small.Value!.Created);
+        Assert.Null(small.Value.Job.BudgetHold);
+        var budget = (await fixture.QueryAsync(new GetQueue(queue))).Value!.Budget!;
+        Assert.Equal((SmallJobGpuHours, 0), (budget.UsedGpuHours, budget.HeldJobs));
+        await using var db = fixture.NewDbContext();
+        Assert.False(await db.Jobs.AnyAsync(j => j.Name == big.Name, TestContext.Current.CancellationToken));
+    }
+
     [Fact]
     public async Task A_queue_without_a_budget_shows_none()
     {
