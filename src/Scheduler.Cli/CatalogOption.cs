@@ -6,8 +6,9 @@ using Scheduler.Domain.Specs;
 namespace Scheduler.Cli;
 
 /// <summary>
-/// <c>--catalog &lt;types.json&gt;</c>: GPU types to add to (or replace in) the shipped catalog, a JSON array of the same
-/// objects as the control plane's <c>Scheduler:GpuCatalog:Types</c> configuration section.
+/// <c>--catalog &lt;types.json&gt;</c>: GPU types to add to (or replace in) the shipped catalog, a JSON array of whole
+/// <see cref="GpuType"/> objects, name included. (The control plane's configuration instead keys types by name,
+/// <c>Scheduler:GpuCatalog:&lt;type&gt;:&lt;member&gt;</c>, and lets a shipped type override single members.)
 /// </summary>
 internal static class CatalogOption
 {

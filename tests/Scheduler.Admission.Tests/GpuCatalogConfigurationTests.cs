@@ -1,43 +1,61 @@
 using Microsoft.Extensions.Configuration;
 using Scheduler.Admission.Tests.Support;
+using Scheduler.Application.Configuration;
 using Scheduler.Domain.Catalog;
 using Scheduler.Testing.Builders;
 
 namespace Scheduler.Admission.Tests;
 
+/// <summary>The control plane's own loader (<see cref="GpuCatalogConfiguration.Load"/>) over the documented configuration.</summary>
 public sealed class GpuCatalogConfigurationTests
 {
-    [Fact]
-    public void Operators_add_gpu_types_under_the_documented_configuration_section()
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Scheduler:GpuCatalog:Types:0:Name"] = "MI300X",
-            ["Scheduler:GpuCatalog:Types:0:MemoryGiB"] = "192",
-            ["Scheduler:GpuCatalog:Types:0:Bf16Tflops"] = "1307",
-            ["Scheduler:GpuCatalog:Types:0:Fp32Tflops"] = "163.4",
-            ["Scheduler:GpuCatalog:Types:0:MemoryBandwidthGBps"] = "5300",
-            ["Scheduler:GpuCatalog:Types:0:IntraNodeBandwidthGBps"] = "448",
-            ["Scheduler:GpuCatalog:Types:0:InterNodeBandwidthGBps"] = "50",
-            ["Scheduler:GpuCatalog:Types:0:DefaultMfu"] = "0.3",
-            ["Scheduler:GpuCatalog:Types:0:ProductLabels:0"] = "AMD-Instinct-MI300X",
-            ["Scheduler:GpuCatalog:Types:1:Name"] = "T4",
-            ["Scheduler:GpuCatalog:Types:1:MemoryGiB"] = "14.5",
-            ["Scheduler:GpuCatalog:Types:1:Bf16Tflops"] = "65",
-            ["Scheduler:GpuCatalog:Types:1:Fp32Tflops"] = "8.1",
-            ["Scheduler:GpuCatalog:Types:1:MemoryBandwidthGBps"] = "320",
-            ["Scheduler:GpuCatalog:Types:1:IntraNodeBandwidthGBps"] = "16",
-            ["Scheduler:GpuCatalog:Types:1:InterNodeBandwidthGBps"] = "3.125",
-            ["Scheduler:GpuCatalog:Types:1:DefaultMfu"] = "0.25",
-        }).Build();
+    private static IConfiguration Configuration(Dictionary<string, string?> values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 
-        var types = configuration.GetSection("Scheduler:GpuCatalog:Types").Get<List<GpuType>>()!;
-        var catalog = GpuCatalog.Default.With(types);
+    [Fact]
+    public void Operators_add_gpu_types_and_override_shipped_members_keyed_by_type_name()
+    {
+        var configuration = Configuration(new()
+        {
+            ["Scheduler:GpuCatalog:MI300X:MemoryGiB"] = "192",
+            ["Scheduler:GpuCatalog:MI300X:Bf16Tflops"] = "1307",
+            ["Scheduler:GpuCatalog:MI300X:Fp32Tflops"] = "163.4",
+            ["Scheduler:GpuCatalog:MI300X:MemoryBandwidthGBps"] = "5300",
+            ["Scheduler:GpuCatalog:MI300X:IntraNodeBandwidthGBps"] = "448",
+            ["Scheduler:GpuCatalog:MI300X:InterNodeBandwidthGBps"] = "50",
+            ["Scheduler:GpuCatalog:MI300X:DefaultMfu"] = "0.3",
+            ["Scheduler:GpuCatalog:MI300X:ProductLabels:0"] = "AMD-Instinct-MI300X",
+            ["Scheduler:GpuCatalog:T4:MemoryGiB"] = "14.5",
+        });
+
+        var catalog = GpuCatalogConfiguration.Load(configuration);
 
         Assert.Equal(["AMD-Instinct-MI300X"], catalog.Get("MI300X").ProductLabels);
         Assert.Equal(14.5, catalog.Get("T4").MemoryGiB);
+        // A partial override keeps the shipped type's other members.
+        Assert.Equal(GpuCatalog.Default.Get("T4") with { MemoryGiB = 14.5 }, catalog.Get("T4"));
+        Assert.Equal(GpuCatalog.Default.Get("H100-SXM"), catalog.Get("H100-SXM"));
         var estimate = Jobs.Estimate(JobSpecBuilder.AJob().Gpus(1, "MI300X"), catalog);
         Assert.Equal(192, estimate.GpuMemoryGiB);
         Assert.Equal(0.3, estimate.Mfu);
+    }
+
+    [Fact]
+    public void A_new_gpu_type_missing_a_member_is_refused_naming_the_member()
+    {
+        var configuration = Configuration(new() { ["Scheduler:GpuCatalog:MI300X:MemoryGiB"] = "192" });
+
+        var error = Assert.Throws<InvalidOperationException>(() => GpuCatalogConfiguration.Load(configuration));
+
+        Assert.Contains("Scheduler:GpuCatalog:MI300X", error.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(GpuType.Bf16Tflops), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void No_configuration_gives_the_shipped_catalog()
+    {
+        var catalog = GpuCatalogConfiguration.Load(Configuration([]));
+
+        Assert.Equal(GpuCatalog.Default.Names, catalog.Names);
     }
 }

@@ -37,4 +37,8 @@ public sealed record BudgetUsage(
     /// <summary>"needs 120.0 GPU-hours; queue 'research' has 50.0 of its 100 GPU-hours per week left until 2026-11-30T00:00Z".</summary>
     internal string Shortfall(string queue, double needed) =>
         $"needs {needed:0.0} GPU-hours; queue '{queue}' has {RemainingGpuHours:0.0} of its {GpuHours:0.###} GPU-hours per {BudgetPeriods.Name(Period)} left until {PeriodEnd:yyyy-MM-ddTHH:mm}Z";
+
+    /// <summary>"needs 120.0 GPU-hours; queue 'research''s whole budget per week is 100 GPU-hours".</summary>
+    internal string BeyondWholeBudget(string queue, double needed) =>
+        $"needs {needed:0.0} GPU-hours; queue '{queue}''s whole budget per {BudgetPeriods.Name(Period)} is {GpuHours:0.###} GPU-hours, so no {BudgetPeriods.Name(Period)} could admit it";
 }

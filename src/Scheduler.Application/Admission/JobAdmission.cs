@@ -14,7 +14,8 @@ namespace Scheduler.Application.Admission;
 /// <summary>
 /// What submission asks before it stores a job: the estimate (with the calibrated MFU table), whether the job fits its
 /// GPU type's memory (422 with the reason and suggestions if not), and whether the queue's GPU-hour budget has room for
-/// the predicted GPU-hours (422 naming <c>budget</c>, or a hold, per the queue's <c>whenExceeded</c>).
+/// the predicted GPU-hours (422 naming <c>budget</c>, or a hold, per the queue's <c>whenExceeded</c>; always 422 when
+/// the prediction exceeds the queue's whole budget per period, which no period could ever make room for).
 /// </summary>
 internal sealed class JobAdmission(SchedulerDbContext db, Estimator estimator, MfuCalibration calibration, TimeProvider clock)
 {
@@ -32,6 +33,13 @@ internal sealed class JobAdmission(SchedulerDbContext db, Estimator estimator, M
         }
 
         var budget = await BudgetUsage.OfAsync(db, queue.Name, queue.Spec.GpuHourBudget, clock.GetUtcNow(), cancellationToken);
+        if (budget is not null && estimate.GpuHours > budget.GpuHours)
+        {
+            // No period would ever have room for it: holding it would keep it (and, releases being in order, every later
+            // held job) waiting forever, so it is refused whatever whenExceeded says.
+            return Failure.Unprocessable("budget", budget.BeyondWholeBudget(queue.Name, estimate.GpuHours));
+        }
+
         if (budget is null || estimate.GpuHours <= budget.RemainingGpuHours)
         {
             return new AdmissionTicket(estimate, HoldReason: null);

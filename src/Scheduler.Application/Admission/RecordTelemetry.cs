@@ -13,8 +13,9 @@ namespace Scheduler.Application.Admission;
 
 /// <summary>
 /// Record one telemetry sample of a job (the trainer's <c>POST /api/v1/jobs/{id}/telemetry</c>): store it, fold it into
-/// the job's measured progress, and answer that. The final sample of a GPU run turns the job's throughput into an MFU
-/// sample for calibration and rebuilds the MFU table, so later estimates use it.
+/// the job's measured progress, and answer that. The final sample of a GPU run that finished (not one stopped early, e.g.
+/// preempted) turns the job's throughput into an MFU sample for calibration and rebuilds the MFU table, so later
+/// estimates use it.
 /// </summary>
 public sealed record RecordTelemetry(Guid JobId, TelemetryReport Report) : ICommand<Result<MeasuredProgress>>;
 
@@ -100,6 +101,12 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
 {
     public const int MaxAttempts = 5;
 
+    /// <summary>
+    /// The final sample's exit reason of a trainer that ran to its last step (docs/trainer.md): the only sample calibration
+    /// learns from. A preempted attempt (<c>preempted</c>) measured part of a run, its warm-up and any resume included.
+    /// </summary>
+    public const string FinishedExitReason = "finished";
+
     public async ValueTask<Result<MeasuredProgress>> Handle(RecordTelemetry command, CancellationToken cancellationToken)
     {
         var job = await StoreQueries.JobById(db, command.JobId, cancellationToken);
@@ -117,7 +124,7 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
         }
 
         await RecordProgressAsync(job, measurement, cancellationToken);
-        if (command.Report.Final == true && TelemetryReport.IsGpuDevice(command.Report.Device))
+        if (command.Report is { Final: true, ExitReason: FinishedExitReason } && TelemetryReport.IsGpuDevice(command.Report.Device))
         {
             await AddCalibrationSampleAsync(job.Id, cancellationToken);
         }

@@ -58,6 +58,8 @@ internal static class BudgetHolds
         var usage = await BudgetUsage.OfAsync(db, queueName, queue.Spec.GpuHourBudget, at, cancellationToken);
         var remaining = usage?.RemainingGpuHours ?? double.PositiveInfinity;
         var released = 0;
+        // Strict order (docs/admission.md): the first that does not fit keeps the later ones held. Submission refuses a job
+        // beyond the whole budget, so only one held before its budget was lowered can block here for good.
         foreach (var charge in held.TakeWhile(c => c.PredictedGpuHours <= remaining))
         {
             charge.Release(at);

@@ -36,6 +36,7 @@ public sealed record TelemetryReport
     /// <summary>True on the sample sent at exit.</summary>
     public bool? Final { get; init; }
 
+    /// <summary>Why the trainer exited, on the final sample: <c>finished</c>, or <c>preempted</c> when it was stopped early.</summary>
     public string? ExitReason { get; init; }
 
     /// <summary>True for a GPU backend: a device named and not a CPU one (<c>cpu</c>, <c>ilgpu-cpu</c>).</summary>

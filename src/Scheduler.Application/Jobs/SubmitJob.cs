@@ -73,10 +73,32 @@ internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock
 
         // The budget check and the charge in one transaction under the queue's budget lock: submissions racing each other
         // cannot together spend more than the room each saw. Such a job is written alone, not with a group of others.
+        // A replay or a resubmission under an active name is answered first, under the same lock: the existing job (or the
+        // conflict) is the answer whatever the budget has left, and of identical submissions racing, the later ones see
+        // the first one's job.
         await using var transaction = await BudgetLock.BeginAsync(db, queue.Name, cancellationToken);
-        var result = await SubmitAsync(command, queue, spec, grouped: false, cancellationToken);
+        var result = await ExistingJobAnswerAsync(command, spec, cancellationToken)
+            ?? await SubmitAsync(command, queue, spec, grouped: false, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return result;
+    }
+
+    /// <summary>
+    /// The answer a submission gets from a job that already exists, before any admission check: the job its unexpired
+    /// idempotency key created (or 422 for another spec), or the active job of its name in the queue (the same spec: that
+    /// job; another spec or another client: 409). Null when neither exists.
+    /// </summary>
+    private async ValueTask<Result<SubmittedJob>?> ExistingJobAnswerAsync(SubmitJob command, JobSpec spec, CancellationToken cancellationToken)
+    {
+        if (command.IdempotencyKey is { } key
+            && await db.IdempotencyKeys.FindAsync([key], cancellationToken) is { } record
+            && record.ExpiresAt > clock.StoreNow())
+        {
+            return await ReplayAsync(record.JobId, spec, cancellationToken);
+        }
+
+        var existing = await StoreQueries.ActiveJobNamedAsync(db, spec.Queue!, spec.Name!, cancellationToken);
+        return existing is null ? null : (Result<SubmittedJob>?)SameSpecOrConflict(existing, spec, command.Origin);
     }
 
     private async ValueTask<Result<SubmittedJob>> SubmitAsync(SubmitJob command, JobQueue queue, JobSpec spec, bool grouped, CancellationToken cancellationToken)

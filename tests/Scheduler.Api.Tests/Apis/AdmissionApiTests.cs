@@ -162,6 +162,69 @@ public sealed class AdmissionApiTests(ApiFactory api) : IClassFixture<ApiFactory
         Assert.Equal(DayOfWeek.Monday, budget["periodStart"]!.GetValue<DateTimeOffset>().DayOfWeek);
     }
 
+    /// <summary>A queue whose budget per week has room for 1.5 of the builder's job, priced as submission prices it now.</summary>
+    private async Task<(string Queue, JobSpecBuilder Job)> QueueWithRoomForOneAndAHalfAsync(string queue, string whenExceeded)
+    {
+        var job = JobSpecBuilder.AJob($"{queue}-job").InQueue(queue);
+        var (_, estimate) = await PostAsync("/api/v1/estimate", job.ToJson());
+        using var client = api.CreateClient();
+        var put = await client.PutAsJsonAsync($"/api/v1/queues/{queue}", new
+        {
+            nominalQuota = new Dictionary<string, int> { ["A100-80GB"] = 8 },
+            gpuHourBudget = new { period = "week", gpuHours = estimate["gpuHours"]!.GetValue<double>() * 1.5, whenExceeded },
+        }, Ct);
+        put.EnsureSuccessStatusCode();
+        return (queue, job);
+    }
+
+    private async Task<(HttpStatusCode Status, JsonObject Body, string? MediaType)> PostJobAsync(string json, string? idempotencyKey = null)
+    {
+        using var client = api.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/jobs") { Content = Json(json) };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add(SubmitJob.IdempotencyKeyField, idempotencyKey);
+        }
+
+        using var response = await client.SendAsync(request, Ct);
+        return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!.AsObject(), response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("retry-key-1")]
+    public async Task Resubmitting_to_a_queue_whose_budget_the_first_submission_used_up_is_200_with_the_job_and_another_spec_409(string? idempotencyKey)
+    {
+        var (_, job) = await QueueWithRoomForOneAndAHalfAsync(idempotencyKey is null ? "retried" : "replayed", "reject");
+        var spec = job.Build();
+        var bigger = JobSpecJson.Serialize(spec with { Training = spec.Training! with { Tokens = spec.Training.Tokens * 2 } });
+
+        var first = await PostJobAsync(JobSpecJson.Serialize(spec), idempotencyKey);
+        var again = await PostJobAsync(JobSpecJson.Serialize(spec), idempotencyKey);
+        var other = await PostJobAsync(bigger);
+
+        Assert.Equal(HttpStatusCode.Created, first.Status);
+        Assert.Equal(HttpStatusCode.OK, again.Status);
+        Assert.Equal(first.Body["id"]!.GetValue<Guid>(), again.Body["id"]!.GetValue<Guid>());
+        Assert.Equal(HttpStatusCode.Conflict, other.Status);
+        Assert.Equal("application/problem+json", other.MediaType);
+        Assert.Contains("different spec", other.Body["errors"]!["name"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_job_needing_more_than_the_queues_whole_budget_is_422_naming_budget_even_when_the_queue_holds()
+    {
+        var (queue, job) = await QueueWithRoomForOneAndAHalfAsync("holds-whole", "hold");
+        var before = await RowCountsAsync();
+
+        var (status, body, mediaType) = await PostJobAsync(job.Training(t => t with { Tokens = t.Tokens * 2 }).ToJson());
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        Assert.Equal("application/problem+json", mediaType);
+        Assert.Matches($@"^needs [\d.]+ GPU-hours; queue '{queue}''s whole budget per week is [\d.]+ GPU-hours", body["errors"]!["budget"]![0]!.GetValue<string>());
+        Assert.Equal(before, await RowCountsAsync());
+    }
+
     /// <summary>Now, to the second (PostgreSQL keeps microseconds, the clock ticks in 100 ns).</summary>
     private static string Now() => DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 

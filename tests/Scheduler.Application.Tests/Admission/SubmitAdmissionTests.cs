@@ -184,6 +184,93 @@ public sealed class SubmitAdmissionTests(SchedulerFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Resubmitting_the_same_spec_to_a_queue_whose_budget_it_used_up_answers_its_job_and_another_spec_conflicts()
+    {
+        var queue = Unique("resubmit");
+        await BudgetQueueAsync(queue, gpuHours: SmallJobGpuHours * 1.5, BudgetExceededAction.Reject);
+        var spec = JobSpecBuilder.AJob(Unique("same")).InQueue(queue).Build();
+
+        var first = await fixture.SendAsync(new SubmitJob(spec));
+        var again = await fixture.SendAsync(new SubmitJob(spec));
+        var other = await fixture.SendAsync(new SubmitJob(spec with { Training = spec.Training! with { Tokens = spec.Training.Tokens * 2 } }));
+
+        Assert.True(first.Value!.Created);
+        Assert.Equal((first.Value.Job.Id, false), (again.Value!.Job.Id, again.Value.Created));
+        Assert.Equal(first.Value.Job.Estimate, again.Value.Job.Estimate);
+        Assert.Equal(FailureKind.Conflict, other.Failure!.Kind);
+        Assert.Contains("different spec", Assert.Single(other.Failure.Errors["name"]), StringComparison.Ordinal);
+        var budget = (await fixture.QueryAsync(new GetQueue(queue))).Value!.Budget!;
+        Assert.Equal(SmallJobGpuHours, budget.UsedGpuHours, 9);
+        await using var db = fixture.NewDbContext();
+        Assert.Equal(1, await db.Jobs.CountAsync(j => j.Queue == queue, TestContext.Current.CancellationToken));
+        Assert.Equal(1, await db.BudgetCharges.CountAsync(c => c.Queue == queue, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task An_idempotent_replay_to_a_queue_whose_budget_it_used_up_answers_its_job()
+    {
+        var queue = Unique("replay");
+        await BudgetQueueAsync(queue, gpuHours: SmallJobGpuHours * 1.5, BudgetExceededAction.Reject);
+        var spec = JobSpecBuilder.AJob(Unique("keyed")).InQueue(queue).Build();
+        var key = Unique("key");
+
+        var first = await fixture.SendAsync(new SubmitJob(spec, key));
+        var replay = await fixture.SendAsync(new SubmitJob(spec, key));
+        var otherSpecSameKey = await fixture.SendAsync(new SubmitJob(spec with { Training = spec.Training! with { Tokens = spec.Training.Tokens * 2 } }, key));
+        var otherSpecSameName = await fixture.SendAsync(new SubmitJob(spec with { Training = spec.Training! with { Tokens = spec.Training.Tokens * 2 } }, Unique("key")));
+
+        Assert.True(first.Value!.Created);
+        Assert.Equal((first.Value.Job.Id, false), (replay.Value!.Job.Id, replay.Value.Created));
+        Assert.Equal(first.Value.Job.Estimate, replay.Value.Job.Estimate);
+        Assert.Equal(FailureKind.Unprocessable, otherSpecSameKey.Failure!.Kind);
+        Assert.True(otherSpecSameKey.Failure.Errors.ContainsKey(SubmitJob.IdempotencyKeyField), otherSpecSameKey.Failure.ToString());
+        Assert.Equal(FailureKind.Conflict, otherSpecSameName.Failure!.Kind);
+        Assert.True(otherSpecSameName.Failure.Errors.ContainsKey("name"), otherSpecSameName.Failure.ToString());
+        await using var db = fixture.NewDbContext();
+        Assert.Equal(1, await db.Jobs.CountAsync(j => j.Queue == queue, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Identical_submissions_racing_into_a_budgeted_queue_yield_one_job()
+    {
+        var queue = Unique("same-race");
+        await BudgetQueueAsync(queue, gpuHours: SmallJobGpuHours * 1.5, BudgetExceededAction.Reject);
+        var spec = JobSpecBuilder.AJob(Unique("racer")).InQueue(queue).Build();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => fixture.SendAsync(new SubmitJob(spec)))));
+
+        Assert.All(results, r => Assert.True(r.IsSuccess, r.Failure?.ToString()));
+        Assert.Single(results, r => r.Value!.Created);
+        Assert.Single(results.Select(r => r.Value!.Job.Id).Distinct());
+        var budget = (await fixture.QueryAsync(new GetQueue(queue))).Value!.Budget!;
+        Assert.Equal(SmallJobGpuHours, budget.UsedGpuHours, 9);
+    }
+
+    [Theory]
+    [InlineData(BudgetExceededAction.Hold)]
+    [InlineData(BudgetExceededAction.Reject)]
+    public async Task A_job_needing_more_than_the_whole_budget_per_period_is_refused_whatever_the_queue_does_when_exceeded(BudgetExceededAction whenExceeded)
+    {
+        var queue = Unique("whole");
+        await BudgetQueueAsync(queue, gpuHours: SmallJobGpuHours * 1.5, whenExceeded);
+        var big = JobSpecBuilder.AJob(Unique("big")).InQueue(queue).Training(t => t with { Tokens = t.Tokens * 2 }).Build();
+
+        var refused = await fixture.SendAsync(new SubmitJob(big));
+        var small = await SubmitAsync(queue);
+
+        Assert.Equal(FailureKind.Unprocessable, refused.Failure!.Kind);
+        var message = Assert.Single(refused.Failure.Errors["budget"]);
+        Assert.Contains($"queue '{queue}''s whole budget per month is", message, StringComparison.Ordinal);
+        Assert.StartsWith($"needs {SmallJobGpuHours * 2:0.0} GPU-hours", message, StringComparison.Ordinal);
+        Assert.True(small.Value!.Created);
+        Assert.Null(small.Value.Job.BudgetHold);
+        var budget = (await fixture.QueryAsync(new GetQueue(queue))).Value!.Budget!;
+        Assert.Equal((SmallJobGpuHours, 0), (budget.UsedGpuHours, budget.HeldJobs));
+        await using var db = fixture.NewDbContext();
+        Assert.False(await db.Jobs.AnyAsync(j => j.Name == big.Name, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task A_queue_without_a_budget_shows_none()
     {
         Assert.Null((await fixture.QueryAsync(new GetQueue("research"))).Value!.Budget);

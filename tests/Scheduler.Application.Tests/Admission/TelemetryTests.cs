@@ -9,7 +9,8 @@ namespace Scheduler.Application.Tests.Admission;
 /// <summary>Telemetry samples for tests: the trainer's payload at a given throughput.</summary>
 internal static class Telemetry
 {
-    public static TelemetryReport Sample(long step, double tokensPerSecond, string? device = "cuda", bool final = false, double? peakMemoryGiB = 3.5) => new()
+    /// <param name="exitReason">On a final sample: the trainer's <c>finished</c> unless given.</param>
+    public static TelemetryReport Sample(long step, double tokensPerSecond, string? device = "cuda", bool final = false, double? peakMemoryGiB = 3.5, string? exitReason = "finished") => new()
     {
         Step = step,
         Tokens = step * 8192,
@@ -24,6 +25,7 @@ internal static class Telemetry
         Device = device,
         WorldSize = 1,
         Final = final,
+        ExitReason = final ? exitReason : null,
     };
 
     /// <summary>Now, to the second: PostgreSQL keeps microseconds, the clock ticks in 100 ns.</summary>
@@ -33,13 +35,16 @@ internal static class Telemetry
         return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond));
     }
 
-    /// <summary>Submits a small job and posts a warm-up, a steady and a final sample at <paramref name="tokensPerSecond"/>.</summary>
-    public static async Task<JobDetails> RunAsync(SchedulerFixture fixture, string name, double tokensPerSecond, string device)
+    /// <summary>
+    /// Submits a small job and posts a warm-up, a steady and a final sample at <paramref name="tokensPerSecond"/>, the final
+    /// one with <paramref name="exitReason"/>.
+    /// </summary>
+    public static async Task<JobDetails> RunAsync(SchedulerFixture fixture, string name, double tokensPerSecond, string device, string? exitReason = "finished")
     {
         var job = (await fixture.SendAsync(new SubmitJob(JobSpecBuilder.AJob(name).Build()))).Value!.Job;
         await fixture.SendAsync(new RecordTelemetry(job.Id, Sample(10, tokensPerSecond / 3, device)));
         await fixture.SendAsync(new RecordTelemetry(job.Id, Sample(20, tokensPerSecond, device)));
-        await fixture.SendAsync(new RecordTelemetry(job.Id, Sample(30, tokensPerSecond, device, final: true)));
+        await fixture.SendAsync(new RecordTelemetry(job.Id, Sample(30, tokensPerSecond, device, final: true, exitReason: exitReason)));
         return job;
     }
 }
@@ -116,5 +121,29 @@ public sealed class CalibrationTests(SchedulerFixture fixture) : IClassFixture<S
         var table = await fixture.QueryAsync(new GetCalibration());
         var entry = Assert.Single(table.Entries);
         Assert.Equal(("A100-80GB", 5), (entry.GpuType, entry.Samples));
+    }
+}
+
+/// <summary>Which final samples calibrate (a database of their own: the other classes count every sample).</summary>
+public sealed class CalibrationSampleTests(SchedulerFixture fixture) : IClassFixture<SchedulerFixture>, IAsyncLifetime
+{
+    public ValueTask InitializeAsync() => new(fixture.EnsureQueueAsync("research"));
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Theory]
+    [InlineData("preempted")]
+    [InlineData(null)]
+    public async Task Only_the_final_sample_of_a_finished_run_becomes_a_calibration_sample(string? exitReason)
+    {
+        var job = await Telemetry.RunAsync(fixture, $"stopped-{Guid.NewGuid():N}"[..20], 40_000, device: "cuda", exitReason);
+        await using var db = fixture.NewDbContext();
+        Assert.False(await db.MfuSamples.AnyAsync(s => s.JobId == job.Id, TestContext.Current.CancellationToken));
+
+        // The next attempt resumes and finishes: now the job calibrates.
+        await fixture.SendAsync(new RecordTelemetry(job.Id, Telemetry.Sample(40, 40_000, "cuda")));
+        await fixture.SendAsync(new RecordTelemetry(job.Id, Telemetry.Sample(50, 40_000, "cuda", final: true)));
+
+        Assert.Equal(1, await db.MfuSamples.CountAsync(s => s.JobId == job.Id, TestContext.Current.CancellationToken));
     }
 }
