@@ -101,9 +101,17 @@ public abstract class PlacementScenarios : OperatorLoopScenarios
         await harness.StartOperatorAsync("operator-a");
         var low = await harness.SubmitAsync(OperatorHarness.RunningFor(WholeNode("low").Priority("low"), TimeSpan.FromSeconds(120)));
         await harness.WaitForStateAsync(low.Id, JobState.Running);
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        watching.CancelAfter(harness.Nodes.Patience);
+        var victimStopping = FirstChangeAsync(harness, Assert.Single(await harness.PodsOfAsync(low.Id)), watching.Token);
 
         var high = await harness.SubmitAsync(OperatorHarness.RunningFor(WholeNode("high").Priority("high"), TimeSpan.FromSeconds(1)));
 
+        // Seen while it terminates: deleted gracefully, with the configured preemption grace (the harness sets 5 s), not at once.
+        var (change, victim) = await victimStopping;
+        Assert.Equal(WatchEventType.Modified, change);
+        Assert.NotNull(victim.Metadata.DeletionTimestamp);
+        Assert.Equal(5, victim.Metadata.DeletionGracePeriodSeconds);
         await harness.WaitForStateAsync(high.Id, JobState.Succeeded);
         var again = await harness.WaitForStateAsync(low.Id, JobState.Running);
         Assert.Equal(2, again.Attempt);
@@ -137,5 +145,23 @@ public abstract class PlacementScenarios : OperatorLoopScenarios
         Assert.Equal(harness.Namespace, pod.Namespace());
         Assert.Contains(pod.Spec.NodeName, harness.Nodes.NodeNames);
         Assert.Equal("Succeeded", pod.Status.Phase);
+    }
+
+    /// <summary>The first change the API server reports to the pod after the version given: its deletion starting, or it gone.</summary>
+    private static async Task<(WatchEventType Type, V1Pod Pod)> FirstChangeAsync(OperatorHarness harness, V1Pod pod, CancellationToken cancellationToken)
+    {
+        var changes = harness.Client.CoreV1.WatchListNamespacedPodAsync(
+            pod.Namespace(), labelSelector: $"{WorkloadLabels.JobId}={pod.Metadata.Labels[WorkloadLabels.JobId]}", resourceVersion: pod.ResourceVersion(),
+            cancellationToken: cancellationToken);
+        await foreach (var (type, seen) in changes)
+        {
+            if (seen.Name() == pod.Name() && type is WatchEventType.Modified or WatchEventType.Deleted
+                && (type == WatchEventType.Deleted || seen.Metadata.DeletionTimestamp is not null))
+            {
+                return (type, seen);
+            }
+        }
+
+        throw new InvalidOperationException($"the watch of pod {pod.Name()} ended before it was deleted");
     }
 }
