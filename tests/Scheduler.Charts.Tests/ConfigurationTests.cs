@@ -41,6 +41,16 @@ public sealed class ConfigurationTests(ChartTools tools)
     }
 
     [Fact]
+    public async Task Gpu_product_label_and_gpu_resource_names_from_values_reach_the_settings()
+    {
+        var settings = AppSettings(await tools.Renderer.RenderAsync(ValueSet.Default,
+            "--set", "scheduler.nodeLabels.gpuProduct=amd.com/gpu.product-name", "--set", "scheduler.nodeLabels.gpuResource=amd.com/gpu"));
+
+        Assert.Equal("amd.com/gpu.product-name", (string?)settings.At("Scheduler.kubernetes.nodeLabels.gpuProduct"));
+        Assert.Equal("amd.com/gpu", (string?)settings.At("Scheduler.kubernetes.nodeLabels.gpuResource"));
+    }
+
+    [Fact]
     public async Task A_configuration_change_rolls_the_pods()
     {
         var before = await tools.Renderer.RenderAsync(ValueSet.Default);

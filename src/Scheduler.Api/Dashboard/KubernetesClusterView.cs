@@ -3,6 +3,7 @@ using k8s.Models;
 using Scheduler.Application.Dashboard;
 using Scheduler.Domain.Catalog;
 using Scheduler.Kubernetes.Inventory;
+using Scheduler.Operator.Hosting;
 using Scheduler.Operator.Pods;
 
 namespace Scheduler.Api.Dashboard;
@@ -11,14 +12,16 @@ namespace Scheduler.Api.Dashboard;
 /// The cluster read from the Kubernetes API on each call: nodes with GPUs (type through the catalog, as the inventory
 /// reads them) and the pods we manage (labels and GPU annotations written by <see cref="PodFactory"/>).
 /// </summary>
-internal sealed class KubernetesClusterView(IKubernetes kubernetes, GpuCatalog catalog) : IClusterView
+internal sealed class KubernetesClusterView(IKubernetes kubernetes, GpuCatalog catalog, NodeLabelOptions? labels = null) : IClusterView
 {
+    private readonly NodeLabelOptions _labels = labels ?? new NodeLabelOptions();
+
     public async ValueTask<ClusterState> ReadAsync(CancellationToken cancellationToken)
     {
         var nodes = await kubernetes.CoreV1.ListNodeAsync(cancellationToken: cancellationToken);
         var pods = await kubernetes.CoreV1.ListPodForAllNamespacesAsync(labelSelector: WorkloadLabels.ManagedSelector, cancellationToken: cancellationToken);
         return new ClusterState(
-            nodes.Items.Select(n => GpuNode.FromNode(n, catalog)).Where(n => n.AllocatableGpus > 0)
+            nodes.Items.Select(n => GpuNode.FromNode(n, catalog, _labels.GpuProduct, _labels.GpuResource)).Where(n => n.AllocatableGpus > 0)
                 .Select(n => new ClusterNode(n.Name, n.GpuType ?? "unknown", n.AllocatableGpus, n.Ready, !n.Cordoned && !n.Tainted))
                 .ToList(),
             pods.Items.Select(ToClusterPod).OfType<ClusterPod>().ToList());

@@ -71,7 +71,8 @@ public static class OperatorServices
         services.TryAddSingleton(settings);
         services.TryAddSingleton(new ResourceWatcherOptions());
         services.TryAddSingleton(provider => new SchedulerMetrics(provider.GetService<CollectorRegistry>() ?? Prometheus.Metrics.DefaultRegistry));
-        services.TryAddSingleton(provider => new NodeTranslator(provider.GetRequiredService<GpuCatalog>(), settings.Kubernetes.NodeLabels.ProductMapping));
+        var labels = settings.Kubernetes.NodeLabels;
+        services.TryAddSingleton(provider => new NodeTranslator(provider.GetRequiredService<GpuCatalog>(), labels.ProductMapping, labels.GpuProduct, labels.GpuResource));
         services.TryAddSingleton<ClusterInventory>();
         services.TryAddSingleton(provider => new SnapshotBuilder(provider.GetRequiredService<PriorityClasses>()));
         services.TryAddSingleton(new JobReconciler(settings.Policy.BackoffLimit, settings.Intervals.NodeNotReadyGrace));
@@ -83,6 +84,7 @@ public static class OperatorServices
             TrainerImage = settings.Kubernetes.TrainerImage,
             SchedulerName = settings.Kubernetes.SchedulerName,
             TerminationGracePeriodSeconds = settings.Policy.PreemptionGracePeriodSeconds,
+            GpuResource = labels.GpuResource,
             ControlPlaneUrl = () => settings.Kubernetes.TelemetryUrl ?? OwnAddress(provider, mode),
         }));
         services.TryAddSingleton<WorkloadClient>();

@@ -101,7 +101,7 @@ public sealed class PodFactory(WorkloadOptions options)
         return env;
     }
 
-    private static V1ResourceRequirements Resources(JobWorkload job, Core.Decisions.PodPlacement placement)
+    private V1ResourceRequirements Resources(JobWorkload job, Core.Decisions.PodPlacement placement)
     {
         var requests = new Dictionary<string, ResourceQuantity>();
         var limits = new Dictionary<string, ResourceQuantity>();
@@ -109,8 +109,8 @@ public sealed class PodFactory(WorkloadOptions options)
         if (placement.GpuMilli >= 1000)
         {
             var gpus = new ResourceQuantity(placement.GpuIndices.Count.ToString(CultureInfo.InvariantCulture));
-            requests[WorkloadLabels.GpuResource] = gpus;
-            limits[WorkloadLabels.GpuResource] = gpus;
+            requests[options.GpuResource] = gpus;
+            limits[options.GpuResource] = gpus;
         }
 
         if (job.Spec.Container?.Cpu is { } cpu)

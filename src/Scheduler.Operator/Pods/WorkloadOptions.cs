@@ -20,4 +20,7 @@ public sealed record WorkloadOptions
     public string CheckpointMountPath { get; init; } = "/checkpoints";
 
     public string SpecMountPath { get; init; } = "/etc/gpu-scheduler";
+
+    /// <summary>The extended resource whole GPUs are requested as.</summary>
+    public string GpuResource { get; init; } = WorkloadLabels.GpuResource;
 }
