@@ -12,10 +12,13 @@ namespace Scheduler.Operator.Cycle;
 /// Translates the synced state (nodes from the API server, queues and jobs from PostgreSQL) into the core's snapshot.
 /// Free capacity is the node's allocatable minus the stored placements of every job that holds resources, so capacity
 /// promised to an admitted job whose pods do not exist yet is never handed out twice; <c>lingering</c> adds pods that still
-/// hold GPUs but belong to no stored placement (a requeued attempt's pods within their grace period).
+/// hold GPUs but belong to no stored placement (a requeued attempt's pods within their grace period). Every pending job carries
+/// <paramref name="tolerations"/>, the tolerations <see cref="Pods.PodFactory"/> gives its pods.
 /// </summary>
-public sealed class SnapshotBuilder(PriorityClasses priorities)
+public sealed class SnapshotBuilder(PriorityClasses priorities, IReadOnlyList<Toleration>? tolerations = null)
 {
+    private readonly IReadOnlyList<Toleration> _tolerations = tolerations ?? [];
+
     public Snapshot Build(
         DateTimeOffset now, IReadOnlyList<NodeCapacity> nodes, IReadOnlyList<OperatorQueue> queues, IReadOnlyList<OperatorJob> jobs,
         IReadOnlyList<JobPodPlacement>? lingering = null)
@@ -108,6 +111,7 @@ public sealed class SnapshotBuilder(PriorityClasses priorities)
             CpuMilliPerPod = shape.CpuMilliPerPod,
             MemoryMiBPerPod = shape.MemoryMiBPerPod,
             TopologyKey = job.Spec.Resources.TopologyKey,
+            Tolerations = _tolerations,
             PredictedRuntime = job.PredictedRuntime,
             PreemptionCount = job.PreemptionCount,
             LastPreemptedAt = job.LastPreemptedAt,

@@ -22,6 +22,12 @@ public sealed class KubernetesOptions
 
     public NodeLabelOptions NodeLabels { get; set; } = new();
 
+    /// <summary>
+    /// Tolerations of every job's pods, which placement honours against node taints; unset or empty: <see cref="TolerationSetting.Default"/>
+    /// (the <c>nvidia.com/gpu:NoSchedule</c> taint of GPU node pools). A list given replaces the default.
+    /// </summary>
+    public List<TolerationSetting>? Tolerations { get; set; }
+
     public LeaderElectionSettings LeaderElection { get; set; } = new();
 
     public SimulatedClusterSettings Simulated { get; set; } = new();

@@ -72,9 +72,10 @@ public static class OperatorServices
         services.TryAddSingleton(new ResourceWatcherOptions());
         services.TryAddSingleton(provider => new SchedulerMetrics(provider.GetService<CollectorRegistry>() ?? Prometheus.Metrics.DefaultRegistry));
         var labels = settings.Kubernetes.NodeLabels;
+        var tolerations = TolerationSetting.Resolve(settings.Kubernetes.Tolerations);
         services.TryAddSingleton(provider => new NodeTranslator(provider.GetRequiredService<GpuCatalog>(), labels.ProductMapping, labels.GpuProduct, labels.GpuResource));
         services.TryAddSingleton<ClusterInventory>();
-        services.TryAddSingleton(provider => new SnapshotBuilder(provider.GetRequiredService<PriorityClasses>()));
+        services.TryAddSingleton(provider => new SnapshotBuilder(provider.GetRequiredService<PriorityClasses>(), tolerations.Select(t => t.ToCore()).ToList()));
         services.TryAddSingleton(new JobReconciler(settings.Policy.BackoffLimit, settings.Intervals.NodeNotReadyGrace));
         services.TryAddSingleton(new OrphanFinder(settings.Intervals.FinishedPodRetention));
         var core = settings.Policy.ToCoreOptions();
@@ -85,6 +86,7 @@ public static class OperatorServices
             SchedulerName = settings.Kubernetes.SchedulerName,
             TerminationGracePeriodSeconds = settings.Policy.PreemptionGracePeriodSeconds,
             GpuResource = labels.GpuResource,
+            Tolerations = tolerations.Select(t => t.ToPod()).ToList(),
             ControlPlaneUrl = () => settings.Kubernetes.TelemetryUrl ?? OwnAddress(provider, mode),
         }));
         services.TryAddSingleton<WorkloadClient>();

@@ -61,6 +61,7 @@ public sealed class PodFactory(WorkloadOptions options)
                 Hostname = name,
                 Subdomain = service,
                 TerminationGracePeriodSeconds = options.TerminationGracePeriodSeconds,
+                Tolerations = options.Tolerations.Count == 0 ? null : options.Tolerations.ToList(),
                 Containers =
                 [
                     new V1Container
