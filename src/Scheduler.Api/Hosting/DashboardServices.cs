@@ -18,11 +18,12 @@ internal static class DashboardServices
     public static IHostApplicationBuilder AddDashboardServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        var labels = builder.Configuration.GetSection(KubernetesOptions.Section).Get<KubernetesOptions>()?.NodeLabels;
+        var kubernetesOptions = builder.Configuration.GetSection(KubernetesOptions.Section).Get<KubernetesOptions>();
+        var tolerations = TolerationSetting.Resolve(kubernetesOptions?.Tolerations).Select(t => t.ToCore()).ToList();
         services.TryAddSingleton(provider => new Estimator(provider.GetRequiredService<GpuCatalog>()));
         services.TryAddSingleton<JobEstimates>();
         services.TryAddSingleton<IClusterView>(provider => provider.GetService<IKubernetes>() is { } kubernetes
-            ? new KubernetesClusterView(kubernetes, provider.GetRequiredService<GpuCatalog>(), labels)
+            ? new KubernetesClusterView(kubernetes, provider.GetRequiredService<GpuCatalog>(), kubernetesOptions?.NodeLabels, tolerations)
             : new EmptyClusterView());
         services.AddSchedulerMetrics();
         return builder;

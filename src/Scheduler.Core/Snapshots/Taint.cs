@@ -25,7 +25,8 @@ public sealed record Taint(string Key, string? Value, string Effect = "NoSchedul
 /// </summary>
 public sealed record Toleration(string Key, string? Value = null, string? Effect = null)
 {
-    internal bool Tolerates(Taint taint) =>
+    /// <summary>Whether this toleration matches <paramref name="taint"/> (Kubernetes' rule; the effect matters only to blocking taints).</summary>
+    public bool Tolerates(Taint taint) =>
         (Key.Length == 0 ? Value is null : Key == taint.Key)
         && (Value is null || Value == (taint.Value ?? string.Empty))
         && (string.IsNullOrEmpty(Effect) || Effect == taint.Effect);

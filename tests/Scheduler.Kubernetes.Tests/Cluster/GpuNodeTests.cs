@@ -56,4 +56,22 @@ public sealed class GpuNodeTests
         Assert.Equal(("H100-SXM", 4), (read.GpuType, read.AllocatableGpus));
         Assert.Null(GpuNode.FromNode(node, GpuCatalog.Default).GpuType);
     }
+
+    [Fact]
+    public void A_blocking_taint_the_job_pods_tolerate_leaves_the_node_schedulable()
+    {
+        var node = new k8s.Models.V1Node
+        {
+            Metadata = new k8s.Models.V1ObjectMeta { Name = "gke-gpu-0", Labels = new Dictionary<string, string> { [GpuNode.GpuProductLabel] = "NVIDIA-H100-80GB-HBM3" } },
+            Spec = new k8s.Models.V1NodeSpec { Taints = [new k8s.Models.V1Taint { Key = "nvidia.com/gpu", Value = "present", Effect = "NoSchedule" }] },
+            Status = new k8s.Models.V1NodeStatus
+            {
+                Allocatable = new Dictionary<string, k8s.Models.ResourceQuantity> { [GpuNode.GpuResource] = new("8") },
+                Conditions = [new k8s.Models.V1NodeCondition { Type = "Ready", Status = "True" }],
+            },
+        };
+
+        Assert.True(GpuNode.FromNode(node, GpuCatalog.Default, tolerated: t => t.Key == "nvidia.com/gpu").Schedulable);
+        Assert.True(GpuNode.FromNode(node, GpuCatalog.Default).Tainted);
+    }
 }
