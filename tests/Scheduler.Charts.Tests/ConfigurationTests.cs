@@ -41,6 +41,31 @@ public sealed class ConfigurationTests(ChartTools tools)
     }
 
     [Fact]
+    public async Task Gpu_product_label_and_gpu_resource_names_from_values_reach_the_settings()
+    {
+        var settings = AppSettings(await tools.Renderer.RenderAsync(ValueSet.Default,
+            "--set", "scheduler.nodeLabels.gpuProduct=amd.com/gpu.product-name", "--set", "scheduler.nodeLabels.gpuResource=amd.com/gpu"));
+
+        Assert.Equal("amd.com/gpu.product-name", (string?)settings.At("Scheduler.kubernetes.nodeLabels.gpuProduct"));
+        Assert.Equal("amd.com/gpu", (string?)settings.At("Scheduler.kubernetes.nodeLabels.gpuResource"));
+    }
+
+    [Fact]
+    public async Task Job_pods_tolerate_the_nvidia_gpu_taint_by_default_and_the_tolerations_given_otherwise()
+    {
+        var byDefault = AppSettings(await tools.Renderer.RenderAsync(ValueSet.Default)).At("Scheduler.kubernetes.tolerations")!.AsArray();
+        var custom = AppSettings(await tools.Renderer.RenderAsync(ValueSet.Default,
+            "--set", "scheduler.tolerations[0].key=dedicated", "--set", "scheduler.tolerations[0].operator=Equal",
+            "--set", "scheduler.tolerations[0].value=training", "--set", "scheduler.tolerations[0].effect=NoExecute")).At("Scheduler.kubernetes.tolerations")!.AsArray();
+
+        var nvidia = Assert.Single(byDefault)!;
+        Assert.Equal(("nvidia.com/gpu", "Exists", "NoSchedule"), ((string?)nvidia["key"], (string?)nvidia["operator"], (string?)nvidia["effect"]));
+        var dedicated = Assert.Single(custom)!;
+        Assert.Equal(("dedicated", "Equal", "training", "NoExecute"),
+            ((string?)dedicated["key"], (string?)dedicated["operator"], (string?)dedicated["value"], (string?)dedicated["effect"]));
+    }
+
+    [Fact]
     public async Task A_configuration_change_rolls_the_pods()
     {
         var before = await tools.Renderer.RenderAsync(ValueSet.Default);

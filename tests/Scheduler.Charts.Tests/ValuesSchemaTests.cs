@@ -25,6 +25,9 @@ public sealed class ValuesSchemaTests(ChartTools tools)
         { "image.digest=latest", "image.digest: Does not match pattern" },
         { "postgresql.persistence.size=lots", "postgresql.persistence.size: Does not match pattern" },
         { "containerPort=80", "containerPort: Must be greater than or equal to 1024" },
+        { "scheduler.nodeLabels.topology[0]=topology.kubernetes.io/zone", "Additional property topology is not allowed" },
+        { "scheduler.tolerations[0].operator=Gte", "scheduler.tolerations.0.operator" },
+        { "scheduler.tolerations[0].tolerationSeconds=60", "Additional property tolerationSeconds is not allowed" },
     };
 
     [Theory]

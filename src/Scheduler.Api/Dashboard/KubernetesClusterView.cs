@@ -3,6 +3,7 @@ using k8s.Models;
 using Scheduler.Application.Dashboard;
 using Scheduler.Domain.Catalog;
 using Scheduler.Kubernetes.Inventory;
+using Scheduler.Operator.Hosting;
 using Scheduler.Operator.Pods;
 
 namespace Scheduler.Api.Dashboard;
@@ -11,18 +12,25 @@ namespace Scheduler.Api.Dashboard;
 /// The cluster read from the Kubernetes API on each call: nodes with GPUs (type through the catalog, as the inventory
 /// reads them) and the pods we manage (labels and GPU annotations written by <see cref="PodFactory"/>).
 /// </summary>
-internal sealed class KubernetesClusterView(IKubernetes kubernetes, GpuCatalog catalog) : IClusterView
+internal sealed class KubernetesClusterView(
+    IKubernetes kubernetes, GpuCatalog catalog, NodeLabelOptions? labels = null, IReadOnlyList<Core.Snapshots.Toleration>? tolerations = null) : IClusterView
 {
+    private readonly NodeLabelOptions _labels = labels ?? new NodeLabelOptions();
+    private readonly IReadOnlyList<Core.Snapshots.Toleration> _tolerations = tolerations ?? [];
+
     public async ValueTask<ClusterState> ReadAsync(CancellationToken cancellationToken)
     {
         var nodes = await kubernetes.CoreV1.ListNodeAsync(cancellationToken: cancellationToken);
         var pods = await kubernetes.CoreV1.ListPodForAllNamespacesAsync(labelSelector: WorkloadLabels.ManagedSelector, cancellationToken: cancellationToken);
         return new ClusterState(
-            nodes.Items.Select(n => GpuNode.FromNode(n, catalog)).Where(n => n.AllocatableGpus > 0)
+            nodes.Items.Select(n => GpuNode.FromNode(n, catalog, _labels.GpuProduct, _labels.GpuResource, Tolerated)).Where(n => n.AllocatableGpus > 0)
                 .Select(n => new ClusterNode(n.Name, n.GpuType ?? "unknown", n.AllocatableGpus, n.Ready, !n.Cordoned && !n.Tainted))
                 .ToList(),
             pods.Items.Select(ToClusterPod).OfType<ClusterPod>().ToList());
     }
+
+    /// <summary>A taint the job pods tolerate leaves the node open to them, as placement sees it.</summary>
+    private bool Tolerated(V1Taint taint) => _tolerations.Any(t => t.Tolerates(new Core.Snapshots.Taint(taint.Key, taint.Value, taint.Effect)));
 
     /// <summary>Null for a pod without a parseable job id (not one of ours after all).</summary>
     internal static ClusterPod? ToClusterPod(V1Pod pod) =>

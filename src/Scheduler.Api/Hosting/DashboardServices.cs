@@ -4,6 +4,7 @@ using Scheduler.Admission;
 using Scheduler.Api.Dashboard;
 using Scheduler.Application.Dashboard;
 using Scheduler.Domain.Catalog;
+using Scheduler.Operator.Hosting;
 using Scheduler.Operator.Metrics;
 
 namespace Scheduler.Api.Hosting;
@@ -17,10 +18,12 @@ internal static class DashboardServices
     public static IHostApplicationBuilder AddDashboardServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
+        var kubernetesOptions = builder.Configuration.GetSection(KubernetesOptions.Section).Get<KubernetesOptions>();
+        var tolerations = TolerationSetting.Resolve(kubernetesOptions?.Tolerations).Select(t => t.ToCore()).ToList();
         services.TryAddSingleton(provider => new Estimator(provider.GetRequiredService<GpuCatalog>()));
         services.TryAddSingleton<JobEstimates>();
         services.TryAddSingleton<IClusterView>(provider => provider.GetService<IKubernetes>() is { } kubernetes
-            ? new KubernetesClusterView(kubernetes, provider.GetRequiredService<GpuCatalog>())
+            ? new KubernetesClusterView(kubernetes, provider.GetRequiredService<GpuCatalog>(), kubernetesOptions?.NodeLabels, tolerations)
             : new EmptyClusterView());
         services.AddSchedulerMetrics();
         return builder;

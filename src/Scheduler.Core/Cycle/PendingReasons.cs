@@ -12,45 +12,33 @@ namespace Scheduler.Core.Cycle;
 /// </summary>
 internal sealed class PendingReasons
 {
+    private readonly ClusterState _state;
     private readonly QuotaLedger _ledger;
     private readonly string[] _typeNames;
     private readonly IReadOnlyList<QueueInfo> _queues;
-    private readonly int[] _maxWhole;
-    private readonly int[] _maxShare;
-    private readonly long[] _totalWhole;
+    private readonly Dictionary<ReasonKey, string> _texts = [];
+    private readonly Dictionary<string, FreeGpus> _free = new(StringComparer.Ordinal);
+    private string? _noneTolerated;
 
     public PendingReasons(ClusterState state, QuotaLedger ledger, string[] typeNames, IReadOnlyList<QueueInfo> queues)
     {
+        _state = state;
         _ledger = ledger;
         _typeNames = typeNames;
         _queues = queues;
-        _maxWhole = new int[typeNames.Length];
-        _maxShare = new int[typeNames.Length];
-        _totalWhole = new long[typeNames.Length];
-        for (var n = 0; n < state.NodeCount; n++)
-        {
-            var t = state.TypeId[n];
-            if (t < 0 || !state.Accepts[n])
-            {
-                continue;
-            }
-
-            _maxWhole[t] = Math.Max(_maxWhole[t], state.WholeFree[n]);
-            _maxShare[t] = Math.Max(_maxShare[t], state.MaxFree[n]);
-            _totalWhole[t] += state.WholeFree[n];
-        }
     }
 
-    private readonly Dictionary<ReasonKey, string> _texts = [];
+    /// <summary>Free GPUs per type on the nodes a job may use (accepting pods, taints tolerated), and the whole GPUs it may not.</summary>
+    private sealed record FreeGpus(int[] MaxWhole, int[] MaxShare, long[] TotalWhole, long[] Untolerated);
 
-    private readonly record struct ReasonKey(Blocker Blocker, int Queue, int Type, int Pods, int Gpus, int Milli, long Cpu, long Mem, string? Topology, string? Detail, IReadOnlyList<string>? Types);
+    private readonly record struct ReasonKey(Blocker Blocker, int Queue, int Type, int Pods, int Gpus, int Milli, long Cpu, long Mem, string? Topology, string? Detail, IReadOnlyList<string>? Types, string Tolerated);
 
     /// <summary>The cause of a job's wait; jobs blocked the same way share one text.</summary>
     public string Describe(PendingState pending)
     {
         var job = pending.Job;
         var key = new ReasonKey(pending.Blocker, pending.Queue, pending.BlockerType, job.Pods, job.GpusPerPod, job.MilliPerGpu, job.CpuMilliPerPod,
-            job.MemoryMiBPerPod, job.TopologyKey, pending.Detail, pending.BlockerType >= 0 || job.GpuTypes.Count == 0 ? null : job.GpuTypes);
+            job.MemoryMiBPerPod, job.TopologyKey, pending.Detail, pending.BlockerType >= 0 || job.GpuTypes.Count == 0 ? null : job.GpuTypes, ToleratedKey(job));
         if (!_texts.TryGetValue(key, out var text))
         {
             text = Text(pending);
@@ -95,11 +83,65 @@ internal sealed class PendingReasons
         }
 
         var t = pending.BlockerType;
+        var gpus = FreeFor(job);
         var free = job.MilliPerGpu < ClusterState.WholeGpu
-            ? $"largest free share of one {_typeNames[t]} GPU is {_maxShare[t] / 10.0:0.#}%"
-            : $"at most {_maxWhole[t]} whole {_typeNames[t]} GPUs free on one node, {_totalWhole[t]} in all";
+            ? $"largest free share of one {_typeNames[t]} GPU is {gpus.MaxShare[t] / 10.0:0.#}%"
+            : $"at most {gpus.MaxWhole[t]} whole {_typeNames[t]} GPUs free on one node, {gpus.TotalWhole[t]} in all";
+        var untolerated = gpus.Untolerated[t] > 0 ? $", {gpus.Untolerated[t]} free on nodes whose taints it does not tolerate" : "";
         var topology = job.TopologyKey is null || job.Pods <= 1 ? "" : $" within one {job.TopologyKey}";
-        return string.Create(CultureInfo.InvariantCulture, $"no room for {shape}{topology} ({resources}): {free}");
+        return string.Create(CultureInfo.InvariantCulture, $"no room for {shape}{topology} ({resources}): {free}{untolerated}");
+    }
+
+    /// <summary>Which taint groups the job tolerates, one character per group (group 0, no blocking taints, always).</summary>
+    private string ToleratedKey(PendingJob job)
+    {
+        var groups = _state.TaintGroups;
+        if (groups.Length == 1 || job.Tolerations.Count == 0)
+        {
+            return _noneTolerated ??= "1" + new string('0', groups.Length - 1);
+        }
+
+        return string.Create(groups.Length, (groups, job.Tolerations), static (span, args) =>
+        {
+            span[0] = '1';
+            for (var g = 1; g < span.Length; g++)
+            {
+                span[g] = args.groups[g].All(t => t.IsToleratedBy(args.Tolerations)) ? '1' : '0';
+            }
+        });
+    }
+
+    /// <summary>Counted the way placement sees nodes: only those accepting pods whose blocking taints the job tolerates.</summary>
+    private FreeGpus FreeFor(PendingJob job)
+    {
+        var key = ToleratedKey(job);
+        if (_free.TryGetValue(key, out var free))
+        {
+            return free;
+        }
+
+        free = new FreeGpus(new int[_typeNames.Length], new int[_typeNames.Length], new long[_typeNames.Length], new long[_typeNames.Length]);
+        for (var n = 0; n < _state.NodeCount; n++)
+        {
+            var t = _state.TypeId[n];
+            if (t < 0 || !_state.Accepts[n])
+            {
+                continue;
+            }
+
+            if (key[_state.TaintGroup[n]] != '1')
+            {
+                free.Untolerated[t] += _state.WholeFree[n];
+                continue;
+            }
+
+            free.MaxWhole[t] = Math.Max(free.MaxWhole[t], _state.WholeFree[n]);
+            free.MaxShare[t] = Math.Max(free.MaxShare[t], _state.MaxFree[n]);
+            free.TotalWhole[t] += _state.WholeFree[n];
+        }
+
+        _free[key] = free;
+        return free;
     }
 
     private string Quota(PendingState pending) =>

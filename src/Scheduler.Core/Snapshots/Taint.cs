@@ -9,7 +9,7 @@ public sealed record Taint(string Key, string? Value, string Effect = "NoSchedul
     {
         foreach (var toleration in tolerations)
         {
-            if (toleration.Key == Key && (toleration.Value is null || toleration.Value == Value))
+            if (toleration.Tolerates(this))
             {
                 return true;
             }
@@ -19,5 +19,15 @@ public sealed record Taint(string Key, string? Value, string Effect = "NoSchedul
     }
 }
 
-/// <summary>Tolerates a taint of <see cref="Key"/>; a null <see cref="Value"/> tolerates any value (Kubernetes' <c>Exists</c>).</summary>
-public sealed record Toleration(string Key, string? Value = null);
+/// <summary>
+/// Tolerates a taint of <see cref="Key"/>; a null <see cref="Value"/> tolerates any value (Kubernetes' <c>Exists</c>), and with it an
+/// empty key tolerates every taint. A null <see cref="Effect"/> tolerates every effect.
+/// </summary>
+public sealed record Toleration(string Key, string? Value = null, string? Effect = null)
+{
+    /// <summary>Whether this toleration matches <paramref name="taint"/> (Kubernetes' rule; the effect matters only to blocking taints).</summary>
+    public bool Tolerates(Taint taint) =>
+        (Key.Length == 0 ? Value is null : Key == taint.Key)
+        && (Value is null || Value == (taint.Value ?? string.Empty))
+        && (string.IsNullOrEmpty(Effect) || Effect == taint.Effect);
+}

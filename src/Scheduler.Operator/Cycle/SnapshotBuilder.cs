@@ -12,10 +12,13 @@ namespace Scheduler.Operator.Cycle;
 /// Translates the synced state (nodes from the API server, queues and jobs from PostgreSQL) into the core's snapshot.
 /// Free capacity is the node's allocatable minus the stored placements of every job that holds resources, so capacity
 /// promised to an admitted job whose pods do not exist yet is never handed out twice; <c>lingering</c> adds pods that still
-/// hold GPUs but belong to no stored placement (a requeued attempt's pods within their grace period).
+/// hold GPUs but belong to no stored placement (a requeued attempt's pods within their grace period). Every pending job carries
+/// <paramref name="tolerations"/>, the tolerations <see cref="Pods.PodFactory"/> gives its pods.
 /// </summary>
-public sealed class SnapshotBuilder(PriorityClasses priorities)
+public sealed class SnapshotBuilder(PriorityClasses priorities, IReadOnlyList<Toleration>? tolerations = null)
 {
+    private readonly IReadOnlyList<Toleration> _tolerations = tolerations ?? [];
+
     public Snapshot Build(
         DateTimeOffset now, IReadOnlyList<NodeCapacity> nodes, IReadOnlyList<OperatorQueue> queues, IReadOnlyList<OperatorJob> jobs,
         IReadOnlyList<JobPodPlacement>? lingering = null)
@@ -30,7 +33,7 @@ public sealed class SnapshotBuilder(PriorityClasses priorities)
             Now = now,
             Nodes = nodes.Select(n => FreeCapacity(n, held[n.Name])).ToList(),
             Queues = queues.Select(ToQueueInfo).ToList(),
-            Running = holding.Where(j => j.State is JobState.Admitted or JobState.Running).Select(ToRunningJob).ToList(),
+            Running = holding.Where(j => j.State is JobState.Admitted or JobState.Running).Select(j => ToRunningJob(j, now)).ToList(),
             Pending = jobs.Where(j => j.State == JobState.Queued).Select(ToPendingJob).ToList(),
         };
     }
@@ -77,7 +80,7 @@ public sealed class SnapshotBuilder(PriorityClasses priorities)
         UsageAsOf = queue.UsageAsOf,
     };
 
-    private RunningJob ToRunningJob(OperatorJob job) => new()
+    private RunningJob ToRunningJob(OperatorJob job, DateTimeOffset now) => new()
     {
         Id = job.Id.ToString(),
         Queue = job.Queue,
@@ -86,7 +89,7 @@ public sealed class SnapshotBuilder(PriorityClasses priorities)
         StartedAt = job.StartedAt ?? job.QueuedAt,
         Progress = job.Progress,
         LastCheckpointAt = job.LastCheckpointAt,
-        PredictedEnd = job.PredictedRuntime is { } runtime ? (job.StartedAt ?? job.QueuedAt) + runtime * (1 - job.Progress) : null,
+        PredictedEnd = PredictedEnd(job, now),
         PreemptionCount = job.PreemptionCount,
         LastPreemptedAt = job.LastPreemptedAt,
     };
@@ -108,10 +111,28 @@ public sealed class SnapshotBuilder(PriorityClasses priorities)
             CpuMilliPerPod = shape.CpuMilliPerPod,
             MemoryMiBPerPod = shape.MemoryMiBPerPod,
             TopologyKey = job.Spec.Resources.TopologyKey,
+            Tolerations = _tolerations,
             PredictedRuntime = job.PredictedRuntime,
             PreemptionCount = job.PreemptionCount,
             LastPreemptedAt = job.LastPreemptedAt,
         };
+    }
+
+    /// <summary>
+    /// When a running job should end. <see cref="OperatorJob.Progress"/> is the live fraction of the whole job done (telemetry,
+    /// or the checkpoint a resumed attempt starts from), so what is left of the runtime counts from now; with no progress reported
+    /// yet, the whole runtime counts from the start. Never before now: an overrunning job is still running.
+    /// </summary>
+    private static DateTimeOffset? PredictedEnd(OperatorJob job, DateTimeOffset now)
+    {
+        if (job.PredictedRuntime is not { } runtime)
+        {
+            return null;
+        }
+
+        var progress = Math.Clamp(job.Progress, 0, 1);
+        var end = progress > 0 ? now + runtime * (1 - progress) : (job.StartedAt ?? job.QueuedAt) + runtime;
+        return end < now ? now : end;
     }
 
     private int PriorityOf(OperatorJob job) => priorities.Contains(job.PriorityClass) ? priorities.ValueOf(job.PriorityClass) : 0;

@@ -22,6 +22,12 @@ public sealed class KubernetesOptions
 
     public NodeLabelOptions NodeLabels { get; set; } = new();
 
+    /// <summary>
+    /// Tolerations of every job's pods, which placement honours against node taints; unset or empty: <see cref="TolerationSetting.Default"/>
+    /// (the <c>nvidia.com/gpu:NoSchedule</c> taint of GPU node pools). A list given replaces the default.
+    /// </summary>
+    public List<TolerationSetting>? Tolerations { get; set; }
+
     public LeaderElectionSettings LeaderElection { get; set; } = new();
 
     public SimulatedClusterSettings Simulated { get; set; } = new();
@@ -29,14 +35,14 @@ public sealed class KubernetesOptions
 
 public sealed class NodeLabelOptions
 {
+    /// <summary>Node label naming the GPU model (the NVIDIA GPU feature discovery's, by default).</summary>
     public string GpuProduct { get; set; } = "nvidia.com/gpu.product";
 
     /// <summary>Extra product label value → catalog type name, for products the catalog does not list.</summary>
     public Dictionary<string, string> ProductMapping { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Extended resource counting a node's whole GPUs; pods request whole GPUs as this resource too.</summary>
     public string GpuResource { get; set; } = "nvidia.com/gpu";
-
-    public List<string> Topology { get; set; } = [];
 }
 
 public sealed class LeaderElectionSettings

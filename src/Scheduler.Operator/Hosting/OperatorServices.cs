@@ -6,7 +6,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Prometheus;
 using Quartz;
 using Scheduler.Domain.Catalog;
 using Scheduler.Domain.Queues;
@@ -71,9 +70,11 @@ public static class OperatorServices
         services.TryAddSingleton(settings);
         services.TryAddSingleton(new ResourceWatcherOptions());
         services.AddSchedulerMetricsRegistry();
-        services.TryAddSingleton(provider => new NodeTranslator(provider.GetRequiredService<GpuCatalog>(), settings.Kubernetes.NodeLabels.ProductMapping));
+        var labels = settings.Kubernetes.NodeLabels;
+        var tolerations = TolerationSetting.Resolve(settings.Kubernetes.Tolerations);
+        services.TryAddSingleton(provider => new NodeTranslator(provider.GetRequiredService<GpuCatalog>(), labels.ProductMapping, labels.GpuProduct, labels.GpuResource));
         services.TryAddSingleton<ClusterInventory>();
-        services.TryAddSingleton(provider => new SnapshotBuilder(provider.GetRequiredService<PriorityClasses>()));
+        services.TryAddSingleton(provider => new SnapshotBuilder(provider.GetRequiredService<PriorityClasses>(), tolerations.Select(t => t.ToCore()).ToList()));
         services.TryAddSingleton(new JobReconciler(settings.Policy.BackoffLimit, settings.Intervals.NodeNotReadyGrace));
         services.TryAddSingleton(new OrphanFinder(settings.Intervals.FinishedPodRetention));
         var core = settings.Policy.ToCoreOptions();
@@ -83,6 +84,8 @@ public static class OperatorServices
             TrainerImage = settings.Kubernetes.TrainerImage,
             SchedulerName = settings.Kubernetes.SchedulerName,
             TerminationGracePeriodSeconds = settings.Policy.PreemptionGracePeriodSeconds,
+            GpuResource = labels.GpuResource,
+            Tolerations = tolerations.Select(t => t.ToPod()).ToList(),
             ControlPlaneUrl = () => settings.Kubernetes.TelemetryUrl ?? OwnAddress(provider, mode),
         }));
         services.TryAddSingleton<WorkloadClient>();

@@ -4,8 +4,13 @@ using Scheduler.Operator.Pods;
 
 namespace Scheduler.Operator.Inventory;
 
-/// <summary>Reads what scheduling needs from a Node: allocatable GPUs/CPU/memory, the GPU model, labels, taints, cordon and readiness.</summary>
-public sealed class NodeTranslator(GpuCatalog catalog, IReadOnlyDictionary<string, string>? productMapping = null)
+/// <summary>
+/// Reads what scheduling needs from a Node: allocatable GPUs (the extended resource <paramref name="gpuResource"/>), CPU and
+/// memory, the GPU model (the label <paramref name="gpuProductLabel"/>), labels, taints, cordon and readiness.
+/// </summary>
+public sealed class NodeTranslator(
+    GpuCatalog catalog, IReadOnlyDictionary<string, string>? productMapping = null,
+    string gpuProductLabel = WorkloadLabels.GpuProductLabel, string gpuResource = WorkloadLabels.GpuResource)
 {
     /// <summary>The node lifecycle controller's taints for a node whose kubelet reports not ready, or stopped reporting.</summary>
     public const string NotReadyTaint = "node.kubernetes.io/not-ready";
@@ -19,7 +24,7 @@ public sealed class NodeTranslator(GpuCatalog catalog, IReadOnlyDictionary<strin
         ArgumentNullException.ThrowIfNull(node);
         var labels = node.Metadata?.Labels is { } l ? new Dictionary<string, string>(l) : new Dictionary<string, string>();
         var allocatable = node.Status?.Allocatable ?? new Dictionary<string, ResourceQuantity>();
-        var gpus = allocatable.TryGetValue(WorkloadLabels.GpuResource, out var g) ? (int)g.ToInt64() : 0;
+        var gpus = allocatable.TryGetValue(gpuResource, out var g) ? (int)g.ToInt64() : 0;
         var cpu = allocatable.TryGetValue("cpu", out var c) ? (long)Math.Floor(c.ToDecimal() * 1000) : 0;
         var memory = allocatable.TryGetValue("memory", out var m) ? (long)(m.ToDecimal() / (1024 * 1024)) : 0;
         var taints = (node.Spec?.Taints ?? []).Select(t => new Core.Snapshots.Taint(t.Key, t.Value, t.Effect)).ToList();
@@ -64,7 +69,7 @@ public sealed class NodeTranslator(GpuCatalog catalog, IReadOnlyDictionary<strin
     /// <summary>Configured mapping first (operators name their products), then the catalog's known product labels.</summary>
     private string? GpuTypeOf(IReadOnlyDictionary<string, string> labels)
     {
-        if (!labels.TryGetValue(WorkloadLabels.GpuProductLabel, out var product))
+        if (!labels.TryGetValue(gpuProductLabel, out var product))
         {
             return null;
         }

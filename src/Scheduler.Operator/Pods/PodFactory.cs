@@ -61,6 +61,7 @@ public sealed class PodFactory(WorkloadOptions options)
                 Hostname = name,
                 Subdomain = service,
                 TerminationGracePeriodSeconds = options.TerminationGracePeriodSeconds,
+                Tolerations = options.Tolerations.Count == 0 ? null : options.Tolerations.ToList(),
                 Containers =
                 [
                     new V1Container
@@ -101,7 +102,7 @@ public sealed class PodFactory(WorkloadOptions options)
         return env;
     }
 
-    private static V1ResourceRequirements Resources(JobWorkload job, Core.Decisions.PodPlacement placement)
+    private V1ResourceRequirements Resources(JobWorkload job, Core.Decisions.PodPlacement placement)
     {
         var requests = new Dictionary<string, ResourceQuantity>();
         var limits = new Dictionary<string, ResourceQuantity>();
@@ -109,8 +110,8 @@ public sealed class PodFactory(WorkloadOptions options)
         if (placement.GpuMilli >= 1000)
         {
             var gpus = new ResourceQuantity(placement.GpuIndices.Count.ToString(CultureInfo.InvariantCulture));
-            requests[WorkloadLabels.GpuResource] = gpus;
-            limits[WorkloadLabels.GpuResource] = gpus;
+            requests[options.GpuResource] = gpus;
+            limits[options.GpuResource] = gpus;
         }
 
         if (job.Spec.Container?.Cpu is { } cpu)

@@ -31,7 +31,10 @@ public static class WorkloadLabels
     /// <summary>Annotation: the normalised spec JSON, mounted into the pod by a downward-API volume.</summary>
     public const string Spec = Prefix + "spec";
 
+    /// <summary>The default GPU extended resource (<c>Scheduler:Kubernetes:NodeLabels:GpuResource</c> may name another).</summary>
     public const string GpuResource = "nvidia.com/gpu";
+
+    /// <summary>The default GPU product node label (<c>Scheduler:Kubernetes:NodeLabels:GpuProduct</c> may name another).</summary>
     public const string GpuProductLabel = "nvidia.com/gpu.product";
 
     public static string ManagedSelector => $"{ManagedByKey}={ManagedBy}";

@@ -1,3 +1,5 @@
+using k8s.Models;
+
 namespace Scheduler.Operator.Pods;
 
 /// <summary>How job pods are materialised (configuration section <c>Scheduler:Workload</c>).</summary>
@@ -20,4 +22,10 @@ public sealed record WorkloadOptions
     public string CheckpointMountPath { get; init; } = "/checkpoints";
 
     public string SpecMountPath { get; init; } = "/etc/gpu-scheduler";
+
+    /// <summary>The extended resource whole GPUs are requested as.</summary>
+    public string GpuResource { get; init; } = WorkloadLabels.GpuResource;
+
+    /// <summary>Tolerations every pod carries (the GPU nodes' taints placement let the job onto).</summary>
+    public IReadOnlyList<V1Toleration> Tolerations { get; init; } = [];
 }

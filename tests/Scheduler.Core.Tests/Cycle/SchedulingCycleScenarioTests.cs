@@ -110,6 +110,52 @@ public sealed class SchedulingCycleScenarioTests
     }
 
     [Fact]
+    public void Places_a_job_on_a_tainted_gpu_node_whose_taint_it_tolerates()
+    {
+        var result = Run(new SnapshotBuilder()
+            .Node("gpu", "H100-SXM", 8, taints: [new Taint("nvidia.com/gpu", "present")])
+            .Queue("research", quotas: [H100x16])
+            .Pending(Jobs.Pending("j", "research", gpus: 8) with { Tolerations = [new Toleration("nvidia.com/gpu", Effect: "NoSchedule")] }));
+
+        Assert.Equal("gpu", Assert.Single(PlaceOf(result, "j").Pods).Node);
+    }
+
+    [Theory]
+    [InlineData("NoExecute")]
+    [InlineData("PreferNoSchedule")]
+    public void A_toleration_of_one_effect_does_not_tolerate_another_blocking_one(string tolerated)
+    {
+        var result = Run(new SnapshotBuilder()
+            .Node("gpu", "H100-SXM", 8, taints: [new Taint("nvidia.com/gpu", "present")])
+            .Queue("research", quotas: [H100x16])
+            .Pending(Jobs.Pending("j", "research", gpus: 8) with { Tolerations = [new Toleration("nvidia.com/gpu", Effect: tolerated)] }));
+
+        Assert.Empty(result.Placements);
+    }
+
+    [Fact]
+    public void Pending_reason_counts_only_free_gpus_on_nodes_whose_taints_the_job_tolerates()
+    {
+        var builder = new SnapshotBuilder()
+            .Node("infra", "H100-SXM", 8, taints: [new Taint("dedicated", "infra")])
+            .Node("gpu", "H100-SXM", 8, taints: [new Taint("nvidia.com/gpu", "present")])
+            .Running("busy", "research", 1000, [("gpu", [0, 1, 2, 3, 4])])
+            .Queue("research", quotas: [("H100-SXM", 32, null, null)]);
+        var tolerating = Jobs.Pending("tolerating", "research", gpus: 4) with { Tolerations = [new Toleration("nvidia.com/gpu")] };
+        var untolerating = Jobs.Pending("untolerating", "research", gpus: 4);
+
+        var result = Run(builder.Pending(tolerating).Pending(untolerating));
+
+        // 8 free on the infra node and 3 on the GPU node, but only the GPU node's 3 are open to a job tolerating nvidia.com/gpu.
+        Assert.Equal(
+            "no room for 1 pod(s) × 4 GPU(s) (1 CPU, 1 GiB per pod): at most 3 whole H100-SXM GPUs free on one node, 3 in all, 8 free on nodes whose taints it does not tolerate",
+            ReasonOf(result, "tolerating"));
+        Assert.Equal(
+            "no room for 1 pod(s) × 4 GPU(s) (1 CPU, 1 GiB per pod): at most 0 whole H100-SXM GPUs free on one node, 0 in all, 11 free on nodes whose taints it does not tolerate, 1 job ahead",
+            ReasonOf(result, "untolerating"));
+    }
+
+    [Fact]
     public void Honours_node_cpu_and_memory()
     {
         var result = Run(new SnapshotBuilder()

@@ -38,4 +38,40 @@ public sealed class GpuNodeTests
         Assert.True(nodes["sim-h100-sxm-2"].Tainted);
         Assert.Equal("sim-h100-sxm-rack-1", nodes["sim-h100-sxm-3"].Labels[SimulatedCluster.RackLabel]);
     }
+
+    [Fact]
+    public void A_configured_product_label_and_gpu_resource_are_read_instead_of_the_nvidia_defaults()
+    {
+        var node = new k8s.Models.V1Node
+        {
+            Metadata = new k8s.Models.V1ObjectMeta { Name = "amd-0", Labels = new Dictionary<string, string> { ["example.com/gpu.product"] = "NVIDIA-H100-80GB-HBM3" } },
+            Status = new k8s.Models.V1NodeStatus
+            {
+                Allocatable = new Dictionary<string, k8s.Models.ResourceQuantity> { ["example.com/gpu"] = new("4"), [GpuNode.GpuResource] = new("1") },
+            },
+        };
+
+        var read = GpuNode.FromNode(node, GpuCatalog.Default, gpuProductLabel: "example.com/gpu.product", gpuResource: "example.com/gpu");
+
+        Assert.Equal(("H100-SXM", 4), (read.GpuType, read.AllocatableGpus));
+        Assert.Null(GpuNode.FromNode(node, GpuCatalog.Default).GpuType);
+    }
+
+    [Fact]
+    public void A_blocking_taint_the_job_pods_tolerate_leaves_the_node_schedulable()
+    {
+        var node = new k8s.Models.V1Node
+        {
+            Metadata = new k8s.Models.V1ObjectMeta { Name = "gke-gpu-0", Labels = new Dictionary<string, string> { [GpuNode.GpuProductLabel] = "NVIDIA-H100-80GB-HBM3" } },
+            Spec = new k8s.Models.V1NodeSpec { Taints = [new k8s.Models.V1Taint { Key = "nvidia.com/gpu", Value = "present", Effect = "NoSchedule" }] },
+            Status = new k8s.Models.V1NodeStatus
+            {
+                Allocatable = new Dictionary<string, k8s.Models.ResourceQuantity> { [GpuNode.GpuResource] = new("8") },
+                Conditions = [new k8s.Models.V1NodeCondition { Type = "Ready", Status = "True" }],
+            },
+        };
+
+        Assert.True(GpuNode.FromNode(node, GpuCatalog.Default, tolerated: t => t.Key == "nvidia.com/gpu").Schedulable);
+        Assert.True(GpuNode.FromNode(node, GpuCatalog.Default).Tainted);
+    }
 }

@@ -39,4 +39,40 @@ public sealed class NodeTranslatorTests
         Assert.True((capacity.Ready, capacity.NotReadySince) == (ready, since is null ? null : new DateTimeOffset(since.Value)),
             $"{name}: expected ({ready}, {since:u}), got ({capacity.Ready}, {capacity.NotReadySince:u})");
     }
+
+    [Fact]
+    public void A_configured_product_label_and_gpu_resource_are_read_instead_of_the_nvidia_defaults()
+    {
+        var node = ReadyNode(
+            labels: new() { ["amd.com/gpu.product-name"] = "AMD-Instinct-MI300X", ["nvidia.com/gpu.product"] = "NVIDIA-H100-80GB-HBM3" },
+            allocatable: new() { ["amd.com/gpu"] = new ResourceQuantity("8"), ["nvidia.com/gpu"] = new ResourceQuantity("2") });
+
+        var capacity = new NodeTranslator(GpuCatalog.Default, new Dictionary<string, string> { ["AMD-Instinct-MI300X"] = "MI300X" },
+            gpuProductLabel: "amd.com/gpu.product-name", gpuResource: "amd.com/gpu").Translate(node);
+
+        Assert.Equal(("MI300X", 8), (capacity.GpuType, capacity.Gpus));
+    }
+
+    [Fact]
+    public void By_default_the_nvidia_product_label_and_resource_are_read()
+    {
+        var node = ReadyNode(
+            labels: new() { ["nvidia.com/gpu.product"] = "NVIDIA-A100-SXM4-80GB" },
+            allocatable: new() { ["nvidia.com/gpu"] = new ResourceQuantity("4") });
+
+        var capacity = new NodeTranslator(GpuCatalog.Default).Translate(node);
+
+        Assert.Equal(("A100-80GB", 4), (capacity.GpuType, capacity.Gpus));
+    }
+
+    private static V1Node ReadyNode(Dictionary<string, string> labels, Dictionary<string, ResourceQuantity> allocatable) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = "node-a", Labels = labels },
+        Spec = new V1NodeSpec(),
+        Status = new V1NodeStatus
+        {
+            Allocatable = allocatable,
+            Conditions = [new V1NodeCondition { Type = "Ready", Status = "True", LastTransitionTime = Condition }],
+        },
+    };
 }

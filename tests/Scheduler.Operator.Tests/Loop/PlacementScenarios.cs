@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Scheduler.Domain.Jobs;
@@ -56,6 +57,44 @@ public abstract class PlacementScenarios : OperatorLoopScenarios
     }
 
     [Fact]
+    public async Task Job_is_placed_on_a_gpu_node_tainted_nvidia_gpu_no_schedule_and_its_pod_tolerates_the_taint()
+    {
+        await using var harness = await StartAsync("loop-gpu-taint", a100Nodes: 1, a100Quota: 8);
+        var node = Assert.Single(harness.Nodes.NodeNames);
+        await TaintAsync(harness, node, "nvidia.com/gpu", "present");
+        await harness.StartOperatorAsync("operator-a");
+
+        var job = await harness.SubmitAsync(OperatorHarness.RunningFor(AJob("tainted"), TimeSpan.FromSeconds(120)));
+
+        var running = await harness.WaitForStateAsync(job.Id, JobState.Running);
+        Assert.Equal(node, Assert.Single(running.Nodes!));
+        var pod = Assert.Single(await harness.PodsOfAsync(job.Id));
+        Assert.Equal(node, pod.Spec.NodeName);
+        var toleration = Assert.Single(pod.Spec.Tolerations, t => t.Key == "nvidia.com/gpu");
+        Assert.Equal(("Exists", null, "NoSchedule"), (toleration.OperatorProperty, toleration.Value, toleration.Effect));
+    }
+
+    [Fact]
+    public async Task Job_waits_off_a_tainted_node_its_configured_tolerations_do_not_cover_with_a_reason_that_says_so()
+    {
+        await using var harness = await StartAsync("loop-other-taint", a100Nodes: 1, a100Quota: 8);
+        await TaintAsync(harness, Assert.Single(harness.Nodes.NodeNames), "dedicated", "infra");
+        await harness.StartOperatorAsync("operator-a", new Dictionary<string, string?>
+        {
+            ["Scheduler:Kubernetes:Tolerations:0:Key"] = "nvidia.com/gpu",
+            ["Scheduler:Kubernetes:Tolerations:0:Operator"] = "Exists",
+        });
+
+        var job = await harness.SubmitAsync(OperatorHarness.RunningFor(AJob("untolerated"), TimeSpan.FromSeconds(120)));
+
+        await harness.WaitAsync(async () => (await harness.GetJobAsync(job.Id)).PendingReason is not null, () => "the job got no pending reason");
+        var pending = await harness.GetJobAsync(job.Id);
+        Assert.Equal(JobState.Queued, pending.State);
+        Assert.Contains("0 in all, 8 free on nodes whose taints it does not tolerate", pending.PendingReason, StringComparison.Ordinal);
+        Assert.Empty(await harness.PodsOfAsync(job.Id));
+    }
+
+    [Fact]
     public async Task Multi_node_gang_gets_all_its_pods_or_none_with_one_headless_service()
     {
         await using var harness = await StartAsync("loop-gang", a100Nodes: 2, a100Quota: 16);
@@ -101,9 +140,17 @@ public abstract class PlacementScenarios : OperatorLoopScenarios
         await harness.StartOperatorAsync("operator-a");
         var low = await harness.SubmitAsync(OperatorHarness.RunningFor(WholeNode("low").Priority("low"), TimeSpan.FromSeconds(120)));
         await harness.WaitForStateAsync(low.Id, JobState.Running);
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        watching.CancelAfter(harness.Nodes.Patience);
+        var victimStopping = FirstChangeAsync(harness, Assert.Single(await harness.PodsOfAsync(low.Id)), watching.Token);
 
         var high = await harness.SubmitAsync(OperatorHarness.RunningFor(WholeNode("high").Priority("high"), TimeSpan.FromSeconds(1)));
 
+        // Seen while it terminates: deleted gracefully, with the configured preemption grace (the harness sets 5 s), not at once.
+        var (change, victim) = await victimStopping;
+        Assert.Equal(WatchEventType.Modified, change);
+        Assert.NotNull(victim.Metadata.DeletionTimestamp);
+        Assert.Equal(5, victim.Metadata.DeletionGracePeriodSeconds);
         await harness.WaitForStateAsync(high.Id, JobState.Succeeded);
         var again = await harness.WaitForStateAsync(low.Id, JobState.Running);
         Assert.Equal(2, again.Attempt);
@@ -138,4 +185,28 @@ public abstract class PlacementScenarios : OperatorLoopScenarios
         Assert.Contains(pod.Spec.NodeName, harness.Nodes.NodeNames);
         Assert.Equal("Succeeded", pod.Status.Phase);
     }
+
+    /// <summary>The first change the API server reports to the pod after the version given: its deletion starting, or it gone.</summary>
+    private static async Task<(WatchEventType Type, V1Pod Pod)> FirstChangeAsync(OperatorHarness harness, V1Pod pod, CancellationToken cancellationToken)
+    {
+        var changes = harness.Client.CoreV1.WatchListNamespacedPodAsync(
+            pod.Namespace(), labelSelector: $"{WorkloadLabels.JobId}={pod.Metadata.Labels[WorkloadLabels.JobId]}", resourceVersion: pod.ResourceVersion(),
+            cancellationToken: cancellationToken);
+        await foreach (var (type, seen) in changes)
+        {
+            if (seen.Name() == pod.Name() && type is WatchEventType.Modified or WatchEventType.Deleted
+                && (type == WatchEventType.Deleted || seen.Metadata.DeletionTimestamp is not null))
+            {
+                return (type, seen);
+            }
+        }
+
+        throw new InvalidOperationException($"the watch of pod {pod.Name()} ended before it was deleted");
+    }
+
+    private static Task TaintAsync(OperatorHarness harness, string node, string key, string value) =>
+        harness.Client.CoreV1.PatchNodeAsync(
+            new V1Patch(new JsonObject { ["spec"] = new JsonObject { ["taints"] = new JsonArray(new JsonObject { ["key"] = key, ["value"] = value, ["effect"] = "NoSchedule" }) } },
+                V1Patch.PatchType.MergePatch),
+            node, cancellationToken: Ct);
 }

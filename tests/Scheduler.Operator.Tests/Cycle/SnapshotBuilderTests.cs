@@ -1,0 +1,102 @@
+using Scheduler.Domain.Jobs;
+using Scheduler.Domain.Queues;
+using Scheduler.Operator.Cycle;
+using Scheduler.Operator.Inventory;
+using Scheduler.Operator.Store;
+using static Scheduler.Testing.Builders.JobSpecBuilder;
+
+namespace Scheduler.Operator.Tests.Cycle;
+
+public sealed class SnapshotBuilderTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Runtime = TimeSpan.FromHours(10);
+
+    [Fact]
+    public void A_half_done_job_is_predicted_to_end_half_its_runtime_from_now_not_from_its_start()
+    {
+        // Started 8 h ago, telemetry says half done (it ran slower than predicted): 5 h are left from now, not 5 h after the start.
+        var job = RunningJob(startedAgo: TimeSpan.FromHours(8), progress: 0.5);
+
+        Assert.Equal(Now + TimeSpan.FromHours(5), PredictedEndOf(job));
+    }
+
+    [Fact]
+    public void A_resumed_job_counts_what_is_left_after_its_checkpoint_from_now()
+    {
+        // Preempted at 75 % and started again a minute ago: 2.5 h left, whatever the earlier attempts took.
+        var job = RunningJob(startedAgo: TimeSpan.FromMinutes(1), progress: 0.75);
+
+        Assert.Equal(Now + TimeSpan.FromHours(2.5), PredictedEndOf(job));
+    }
+
+    [Fact]
+    public void A_job_with_no_progress_yet_is_predicted_to_end_its_runtime_after_its_start()
+    {
+        var job = RunningJob(startedAgo: TimeSpan.FromHours(3), progress: 0);
+
+        Assert.Equal(Now + TimeSpan.FromHours(7), PredictedEndOf(job));
+    }
+
+    [Fact]
+    public void A_job_with_no_start_yet_counts_its_runtime_from_when_it_was_queued()
+    {
+        var job = RunningJob(startedAgo: null, progress: 0) with { State = JobState.Admitted, QueuedAt = Now - TimeSpan.FromHours(1) };
+
+        Assert.Equal(Now + TimeSpan.FromHours(9), PredictedEndOf(job));
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.0)]
+    public void An_overrunning_job_is_never_predicted_to_end_before_now(double progress)
+    {
+        var job = RunningJob(startedAgo: TimeSpan.FromHours(12), progress: progress);
+
+        Assert.Equal(Now, PredictedEndOf(job));
+    }
+
+    [Fact]
+    public void A_job_without_a_predicted_runtime_has_no_predicted_end()
+    {
+        var job = RunningJob(startedAgo: TimeSpan.FromHours(1), progress: 0.5) with { PredictedRuntime = null };
+
+        Assert.Null(PredictedEndOf(job));
+    }
+
+    [Fact]
+    public void Running_jobs_keep_their_progress_and_start_and_hold_their_placement()
+    {
+        var job = RunningJob(startedAgo: TimeSpan.FromHours(8), progress: 0.5);
+        var snapshot = Builder().Build(Now, [Node()], [], [job]);
+
+        var running = Assert.Single(snapshot.Running);
+        Assert.Equal(0.5, running.Progress);
+        Assert.Equal(Now - TimeSpan.FromHours(8), running.StartedAt);
+        Assert.Equal([0, 0, 0, 0, 1000, 1000, 1000, 1000], Assert.Single(snapshot.Nodes).GpuFreeMilli);
+    }
+
+    private static SnapshotBuilder Builder() => new(PriorityClasses.Default);
+
+    private static DateTimeOffset? PredictedEndOf(OperatorJob job) =>
+        Assert.Single(Builder().Build(Now, [Node()], [], [job]).Running).PredictedEnd;
+
+    private static NodeCapacity Node() => new("node-a", "A100-80GB", 8, 96_000, 1_048_576, new Dictionary<string, string>(), [], false, true, null);
+
+    private static OperatorJob RunningJob(TimeSpan? startedAgo, double progress) => new()
+    {
+        Id = Guid.Parse("0194a2b3-0000-7000-8000-00000000000a"),
+        Name = "train",
+        Queue = "research",
+        Namespace = "training",
+        PriorityClass = "normal",
+        State = JobState.Running,
+        Spec = AJob("train").Gpus(4).Build(),
+        Attempt = 1,
+        QueuedAt = Now - TimeSpan.FromHours(20),
+        StartedAt = Now - startedAgo,
+        Placement = [new JobPodPlacement(0, "node-a", [0, 1, 2, 3], 1000, 0, 0)],
+        PredictedRuntime = Runtime,
+        Progress = progress,
+    };
+}
