@@ -80,6 +80,7 @@ internal static class ReplayBenchmark
         var running = new Dictionary<int, RunningJob>();
         var lastArrival = order[^1].Arrival;
         double now = 0, busyIntegral = 0, allocated = 0;
+        var busyByBucket = new double[UtilizationBuckets];
         var next = 0;
         var cycles = 0;
         while (next < order.Length || ends.Count > 0)
@@ -88,6 +89,7 @@ internal static class ReplayBenchmark
             var nextEnd = ends.TryPeek(out _, out var end) ? end : double.PositiveInfinity;
             var t = Math.Min(nextArrival, nextEnd);
             busyIntegral += allocated * (Math.Min(t, lastArrival) - Math.Min(now, lastArrival));
+            AddBusy(busyByBucket, now, t, allocated, lastArrival);
             now = t;
             while (ends.TryPeek(out var done, out var at) && at <= now)
             {
@@ -164,8 +166,27 @@ internal static class ReplayBenchmark
         }
 
         var waits = order.Select(o => start[o.Index] - o.Arrival).Order().ToList();
+        var bucketCapacity = lastArrival / UtilizationBuckets * state.TotalGpuMilli;
         return new ReplayLine(mode, nodes.Count, compression, waits.Average(), Cycle.CycleBenchmark.Percentile(waits, 0.95), busyIntegral / (lastArrival * state.TotalGpuMilli),
-            tasks.Length, cycles, watch.Elapsed);
+            tasks.Length, cycles, watch.Elapsed, [.. busyByBucket.Select(b => b / bucketCapacity)]);
+    }
+
+    /// <summary>Equal slices of the arrival window the utilization over time is reported in.</summary>
+    public const int UtilizationBuckets = 10;
+
+    /// <summary>Adds <paramref name="allocated"/> milli held from <paramref name="from"/> to <paramref name="to"/> to the slices of the window it overlaps.</summary>
+    internal static void AddBusy(double[] buckets, double from, double to, double allocated, double window)
+    {
+        var width = window / buckets.Length;
+        to = Math.Min(to, window);
+        for (var b = (int)Math.Max(0, Math.Floor(from / width)); b < buckets.Length && b * width < to; b++)
+        {
+            var overlap = Math.Min(to, (b + 1) * width) - Math.Max(from, b * width);
+            if (overlap > 0)
+            {
+                buckets[b] += allocated * overlap;
+            }
+        }
     }
 
     private static Snapshot Snapshot(ClusterState state, TraceTask[] tasks, List<int> pending, Dictionary<int, RunningJob> running,
@@ -211,4 +232,7 @@ internal static class ReplayBenchmark
     private static PodRequest Request(TraceTask task) => PodRequest.Create(task.NumGpu, task.MilliPerGpu, task.CpuMilli, task.MemoryMiB);
 }
 
-internal sealed record ReplayLine(string Mode, int Nodes, double Compression, double MeanWaitSeconds, double P95WaitSeconds, double Utilization, int Tasks, int Cycles, TimeSpan Elapsed);
+/// <param name="UtilizationOverTime">GPU utilization in each tenth of the arrival window, oldest first.</param>
+internal sealed record ReplayLine(
+    string Mode, int Nodes, double Compression, double MeanWaitSeconds, double P95WaitSeconds, double Utilization, int Tasks, int Cycles, TimeSpan Elapsed,
+    IReadOnlyList<double> UtilizationOverTime);

@@ -128,6 +128,16 @@ internal static class SchedulerReport
         }
 
         md.AppendLine();
+        md.AppendLine("GPU utilization over time, per tenth of the arrival window (%):");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"| mode | {string.Join(" | ", Enumerable.Range(1, ReplayBenchmark.UtilizationBuckets).Select(b => $"{b}/{ReplayBenchmark.UtilizationBuckets}"))} |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"|---|{string.Concat(Enumerable.Repeat("---|", ReplayBenchmark.UtilizationBuckets))}");
+        foreach (var r in replay)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Mode} | {string.Join(" | ", r.UtilizationOverTime.Select(u => (100 * u).ToString("F1", CultureInfo.InvariantCulture)))} |");
+        }
+
+        md.AppendLine();
         md.AppendLine("""
             Speed is measured on one thread (the core is single-threaded). A *decision* is one task of the inflation run: scan the
             cluster, score, assign GPUs or fail; *placements* counts only the tasks that were placed. The cycle benchmark builds a
@@ -167,7 +177,7 @@ internal static class SchedulerReport
         $"nodes={c.Nodes} gpus={c.Gpus} running={c.Running} pending={c.Pending} p50={c.P50Ms:F1}ms p99={c.P99Ms:F1}ms max={c.MaxMs:F1}ms cpuP50={c.CpuP50Ms:F1}ms cpuP99={c.CpuP99Ms:F1}ms allocated/cycle={c.AllocatedBytes / 1048576:F1}MiB peakWorkingSet={c.PeakWorkingSet / 1048576}MiB placed={c.Placed} preempted={c.Preempted} reserved={c.Reserved} pending={c.LeftPending} repetitions={c.Repetitions}");
 
     public static string Describe(ReplayLine r) => string.Create(CultureInfo.InvariantCulture,
-        $"mode=\"{r.Mode}\" nodes={r.Nodes} compression={r.Compression:F0}x meanWait={r.MeanWaitSeconds:F0}s p95Wait={r.P95WaitSeconds:F0}s utilization={100 * r.Utilization:F1}% tasks={r.Tasks} cycles={r.Cycles} wall={r.Elapsed.TotalSeconds:F1}s");
+        $"mode=\"{r.Mode}\" nodes={r.Nodes} compression={r.Compression:F0}x meanWait={r.MeanWaitSeconds:F0}s p95Wait={r.P95WaitSeconds:F0}s utilization={100 * r.Utilization:F1}% overTime={string.Join(',', r.UtilizationOverTime.Select(u => (100 * u).ToString("F1", CultureInfo.InvariantCulture)))} tasks={r.Tasks} cycles={r.Cycles} wall={r.Elapsed.TotalSeconds:F1}s");
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";

@@ -26,11 +26,13 @@ internal sealed class TraceCsv : IDisposable
         return this;
     }
 
-    public TraceCsv Pods(int count, int gpus, int gpuMilli = 1000, string gpuSpec = "", long cpuMilli = 1_000, long memoryMiB = 1_024)
+    public TraceCsv Pods(
+        int count, int gpus, int gpuMilli = 1000, string gpuSpec = "", long cpuMilli = 1_000, long memoryMiB = 1_024, long creationTime = 0, long deletionTime = 100)
     {
         for (var i = 0; i < count; i++)
         {
-            _pods.Append(CultureInfo.InvariantCulture, $"pod-{_podCount++:D4},{cpuMilli},{memoryMiB},{gpus},{gpuMilli},{gpuSpec},LS,Running,0,100,0\n");
+            _pods.Append(CultureInfo.InvariantCulture,
+                $"pod-{_podCount++:D4},{cpuMilli},{memoryMiB},{gpus},{gpuMilli},{gpuSpec},LS,Running,{creationTime},{deletionTime},{creationTime}\n");
         }
 
         return this;
