@@ -44,7 +44,6 @@ internal sealed class CycleRun
     private readonly ReservationPlanner _reservations;
     private int _reservationCount;
     private readonly List<long> _reservedAt = [];
-    private readonly Dictionary<(int Type, string Holder), string> _heldQuotaReasons = [];
     private int _preemptors;
 
     public CycleRun(Snapshot snapshot, SchedulerOptions options)
@@ -170,7 +169,7 @@ internal sealed class CycleRun
             {
                 if (!job.Decided || job.Blocker is Blocker.Preempting or Blocker.Reserved)
                 {
-                    _decisions.Add(new Pending(job.Job.Id, job.Blocker == Blocker.QuotaReservedForOther ? HeldQuotaReason(job) : reasons.Describe(job), ahead));
+                    _decisions.Add(new Pending(job.Job.Id, reasons.Describe(job), ahead));
                 }
 
                 if (!job.Decided || job.Blocker is Blocker.Preempting or Blocker.Reserved)
@@ -228,6 +227,11 @@ internal sealed class CycleRun
                     _ => Blocker.OverNominal,
                 };
                 pending.BlockerType = t;
+                if (verdict == QuotaVerdict.HeldForReservation)
+                {
+                    // The reason names the reserved job whose held quota this one would take.
+                    pending.Detail = _ledger.FirstOverrunHolder(pending.Queue, t, pod.EndTicks);
+                }
             }
         }
 
@@ -396,21 +400,6 @@ internal sealed class CycleRun
         pending.Blocker = Blocker.Preempting;
         pending.BlockerType = type;
         pending.Detail = string.Join(", ", plan.Victims.Select(v => v.Job.Id));
-    }
-
-    /// <summary>The reason of a job that fits now but would take quota held for a backfill reservation it would overrun.</summary>
-    private string HeldQuotaReason(PendingState pending)
-    {
-        var end = pending.Job.PredictedRuntime is { } runtime ? _nowTicks + runtime.Ticks : long.MaxValue;
-        var holder = _ledger.FirstOverrunHolder(pending.Queue, pending.BlockerType, end) ?? "";
-        var key = (pending.BlockerType, holder);
-        if (!_heldQuotaReasons.TryGetValue(key, out var text))
-        {
-            text = $"fits only in {_typeNames[pending.BlockerType]} quota that a backfill reservation holds for higher-ranked job {holder}, which it would delay";
-            _heldQuotaReasons[key] = text;
-        }
-
-        return text;
     }
 
     /// <summary>Whether the job would fit but for backfill reservations (so its reason can say so).</summary>

@@ -62,6 +62,7 @@ internal sealed class PendingReasons
                 $"queue {job.Queue} at its {type} quota ({Quota(pending)}), cohort {_ledger.CohortNames[_ledger.CohortOf(pending.Queue)]} has {Gpus(_ledger.CohortAvailable(pending.Queue, pending.BlockerType))} to lend",
             Blocker.OverBorrowingLimit => $"queue {job.Queue} at its {type} borrowing limit ({Quota(pending)} + {BorrowingLimit(pending)})",
             Blocker.ReservedForOther => "fits only on nodes held by a backfill reservation for a higher-ranked job that it would delay",
+            Blocker.QuotaReservedForOther => $"fits only in {type} quota that a backfill reservation holds for higher-ranked job {pending.Detail}, which it would delay",
             Blocker.Preempting => $"waiting for preempted jobs to stop ({pending.Detail}) to start on {type}",
             Blocker.Reserved => $"reserved: predicted to start at {pending.Detail} when running jobs end",
             _ => Capacity(pending),
