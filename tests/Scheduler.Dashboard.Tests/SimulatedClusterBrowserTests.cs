@@ -33,9 +33,19 @@ public sealed partial class SimulatedClusterBrowserTests(SimulatedClusterHost ho
         var page = await browser.OpenAsync(host.BaseAddress, $"#/jobs/{job}", Browser.Desktop);
         await Expect(page.Locator("#main")).ToContainTextAsync("sim-a100-80gb-0");
         await Expect(page.Locator("#main")).ToContainTextAsync("Running");
+        // The simulated trainer's telemetry reaches the page live: measured throughput, the step out of the estimate's total, an ETA.
+        await Expect(page.Locator("[data-testid='measured-tokens-per-second']")).ToHaveTextAsync(Digits());
+        await Expect(page.Locator("[data-testid='step']")).ToHaveTextAsync(StepOfTotal());
+        await Expect(page.Locator("[data-testid='eta']")).ToHaveTextAsync(Digits());
         await Browser.ScreenshotAsync(page, "job-simulated-cluster");
     }
 
     [GeneratedRegex(@"^GPU \d+: 100% allocated to placed-four$")]
     private static partial Regex AllocatedToPlacedFour();
+
+    [GeneratedRegex(@"\d")]
+    private static partial Regex Digits();
+
+    [GeneratedRegex(@"^[\d,]+ of [1-9][\d,]*$")]
+    private static partial Regex StepOfTotal();
 }

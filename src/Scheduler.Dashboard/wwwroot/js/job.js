@@ -22,14 +22,14 @@ export async function render(main, params, signal) {
           <dt>step</dt><dd data-testid="step">${num(m.step, 0)} of ${num(progress.totalSteps, 0)}</dd>
           <dt>loss</dt><dd>${num(m.loss, 4)}</dd>
           <dt>last checkpoint</dt><dd>${m.lastCheckpointStep !== undefined && m.lastCheckpointStep !== null ? `step ${num(m.lastCheckpointStep, 0)}` : '—'}</dd>
-          <dt>ETA</dt><dd>${progress.eta ? time(progress.eta) : '—'}</dd>
+          <dt>ETA</dt><dd data-testid="eta">${progress.eta ? time(progress.eta) : '—'}</dd>
         </dl></section>
       <section class="panel" aria-labelledby="h-compare"><h3 id="h-compare">Predicted vs measured</h3>
         <table class="compare"><thead><tr><th scope="col"></th><th scope="col">Predicted</th><th scope="col">Measured</th></tr></thead><tbody>
           <tr><th scope="row">GPU-hours</th><td data-testid="predicted-gpu-hours">${num(e.gpuHours)}</td><td>${num(m.gpuHoursSoFar, 3)} so far</td></tr>
           <tr><th scope="row">Peak memory / GPU (GiB)</th><td>${num(mem.total)}</td><td>${num(m.peakMemoryGiB)}</td></tr>
           <tr><th scope="row">MFU</th><td>${pct(e.mfu)} <span class="muted">${escape(e.mfuSource || '')}</span></td><td>${pct(m.mfu)}</td></tr>
-          <tr><th scope="row">tokens/s</th><td>${bigNum(e.tokensPerSecond)}</td><td>${bigNum(m.tokensPerSecond)}</td></tr>
+          <tr><th scope="row">tokens/s</th><td>${bigNum(e.tokensPerSecond)}</td><td data-testid="measured-tokens-per-second">${bigNum(m.tokensPerSecond)}</td></tr>
           <tr><th scope="row">Wall time</th><td>${duration(e.wallHours)}</td><td>${duration(m.wallHoursSoFar)}</td></tr>
         </tbody></table></section>
       <section class="panel" aria-labelledby="h-memory"><h3 id="h-memory">Estimated memory per GPU</h3>
