@@ -61,7 +61,7 @@ public sealed partial class SchedulingCycle(
         }
 
         var queues = await store.QueuesAsync(cancellationToken);
-        var snapshot = snapshots.Build(time.GetUtcNow(), inventory.Nodes, queues, jobs, LingeringPods(jobs));
+        var snapshot = snapshots.Build(time.GetUtcNow(), inventory.Nodes, queues, jobs, LingeringPods(jobs), inventory.ForeignPods);
         var result = schedule(snapshot);
         await ApplyAsync(result, jobs.ToDictionary(j => j.Id.ToString()), cancellationToken);
         LastResult = result;

@@ -12,35 +12,40 @@ namespace Scheduler.Operator.Cycle;
 /// Translates the synced state (nodes from the API server, queues and jobs from PostgreSQL) into the core's snapshot.
 /// Free capacity is the node's allocatable minus the stored placements of every job that holds resources, so capacity
 /// promised to an admitted job whose pods do not exist yet is never handed out twice; <c>lingering</c> adds pods that still
-/// hold GPUs but belong to no stored placement (a requeued attempt's pods within their grace period). Every pending job carries
+/// hold GPUs but belong to no stored placement (a requeued attempt's pods within their grace period); <c>foreign</c> takes
+/// away what other owners' pods hold there: that many of the GPUs still free, highest index first (the device plugin picks
+/// them, not us), and their CPU and memory. Every pending job carries
 /// <paramref name="tolerations"/>, the tolerations <see cref="Pods.PodFactory"/> gives its pods.
 /// </summary>
 public sealed class SnapshotBuilder(PriorityClasses priorities, IReadOnlyList<Toleration>? tolerations = null)
 {
+    private const int WholeGpu = 1000;
+
     private readonly IReadOnlyList<Toleration> _tolerations = tolerations ?? [];
 
     public Snapshot Build(
         DateTimeOffset now, IReadOnlyList<NodeCapacity> nodes, IReadOnlyList<OperatorQueue> queues, IReadOnlyList<OperatorJob> jobs,
-        IReadOnlyList<JobPodPlacement>? lingering = null)
+        IReadOnlyList<JobPodPlacement>? lingering = null, IReadOnlyList<ForeignPod>? foreign = null)
     {
         ArgumentNullException.ThrowIfNull(nodes);
         ArgumentNullException.ThrowIfNull(queues);
         ArgumentNullException.ThrowIfNull(jobs);
         var holding = jobs.Where(j => JobStateMachine.HoldsResources(j.State) && j.Placement is not null).ToList();
         var held = holding.SelectMany(j => j.Placement!).Concat(lingering ?? []).ToLookup(p => p.Node, StringComparer.Ordinal);
+        var others = (foreign ?? []).ToLookup(p => p.Node, StringComparer.Ordinal);
         return new Snapshot
         {
             Now = now,
-            Nodes = nodes.Select(n => FreeCapacity(n, held[n.Name])).ToList(),
+            Nodes = nodes.Select(n => FreeCapacity(n, held[n.Name], others[n.Name])).ToList(),
             Queues = queues.Select(ToQueueInfo).ToList(),
             Running = holding.Where(j => j.State is JobState.Admitted or JobState.Running).Select(j => ToRunningJob(j, now)).ToList(),
             Pending = jobs.Where(j => j.State == JobState.Queued).Select(ToPendingJob).ToList(),
         };
     }
 
-    private static NodeInfo FreeCapacity(NodeCapacity node, IEnumerable<JobPodPlacement> held)
+    private static NodeInfo FreeCapacity(NodeCapacity node, IEnumerable<JobPodPlacement> held, IEnumerable<ForeignPod> foreign)
     {
-        var free = Enumerable.Repeat(1000, node.Gpus).ToArray();
+        var free = Enumerable.Repeat(WholeGpu, node.Gpus).ToArray();
         var cpu = node.CpuMilli;
         var memory = node.MemoryMiB;
         foreach (var pod in held)
@@ -50,6 +55,13 @@ public sealed class SnapshotBuilder(PriorityClasses priorities, IReadOnlyList<To
                 free[index] = Math.Max(0, free[index] - pod.GpuMilli);
             }
 
+            cpu -= pod.CpuMilli;
+            memory -= pod.MemoryMiB;
+        }
+
+        foreach (var pod in foreign)
+        {
+            TakeWholeGpus(free, pod.Gpus);
             cpu -= pod.CpuMilli;
             memory -= pod.MemoryMiB;
         }
@@ -66,6 +78,31 @@ public sealed class SnapshotBuilder(PriorityClasses priorities, IReadOnlyList<To
             Unschedulable = node.Unschedulable,
             Ready = node.Ready,
         };
+    }
+
+    /// <summary>
+    /// Marks <paramref name="count"/> GPUs used, highest index first: whole free ones, then (should the kubelet's count
+    /// disagree with ours) partly used ones, so capacity is never overstated.
+    /// </summary>
+    private static void TakeWholeGpus(int[] free, int count)
+    {
+        for (var index = free.Length - 1; index >= 0 && count > 0; index--)
+        {
+            if (free[index] == WholeGpu)
+            {
+                free[index] = 0;
+                count--;
+            }
+        }
+
+        for (var index = free.Length - 1; index >= 0 && count > 0; index--)
+        {
+            if (free[index] > 0)
+            {
+                free[index] = 0;
+                count--;
+            }
+        }
     }
 
     private static QueueInfo ToQueueInfo(OperatorQueue queue) => new()

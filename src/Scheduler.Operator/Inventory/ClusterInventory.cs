@@ -6,26 +6,35 @@ using Scheduler.Kubernetes.Watching;
 namespace Scheduler.Operator.Inventory;
 
 /// <summary>
-/// The operator's view of the cluster, kept in sync by watches: GPU nodes and the pods we own. Readers take consistent copies;
-/// every relevant change raises <see cref="Changed"/> so the next cycle runs at once instead of waiting for its timer.
+/// The operator's view of the cluster, kept in sync by watches: GPU nodes, the pods we own, and apart from them the GPU pods of
+/// other owners (<see cref="ForeignPods"/>), which only take capacity: the reconciler and the orphan finder never see them.
+/// Readers take consistent copies; every relevant change raises <see cref="Changed"/> so the next cycle runs at once instead
+/// of waiting for its timer.
 /// </summary>
 public sealed class ClusterInventory(NodeTranslator translator, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, NodeCapacity> _nodes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, V1Pod> _pods = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ForeignPod> _foreign = new(StringComparer.Ordinal);
 
     public event Action? Changed;
 
-    /// <summary>True once both the node and the pod lists have been read at least once.</summary>
-    public bool IsSynced => NodesSynced && PodsSynced;
+    /// <summary>True once the node list, our pods and the other owners' pods have each been read at least once.</summary>
+    public bool IsSynced => NodesSynced && PodsSynced && ForeignPodsSynced;
 
     public bool NodesSynced { get; private set; }
 
     public bool PodsSynced { get; private set; }
 
+    public bool ForeignPodsSynced { get; private set; }
+
     public IReadOnlyList<NodeCapacity> Nodes => _nodes.Values.OrderBy(n => n.Name, StringComparer.Ordinal).ToList();
 
     public IReadOnlyList<V1Pod> Pods => _pods.Values.ToList();
+
+    /// <summary>Pods of other owners bound to a node, not ended, that request GPUs: capacity we must not hand out.</summary>
+    public IReadOnlyList<ForeignPod> ForeignPods => _foreign.Values.OrderBy(p => p.Node, StringComparer.Ordinal).ThenBy(p => p.Namespace, StringComparer.Ordinal)
+        .ThenBy(p => p.Name, StringComparer.Ordinal).ToList();
 
     public IReadOnlySet<string> NodeNames => _nodes.Keys.ToHashSet(StringComparer.Ordinal);
 
@@ -85,6 +94,42 @@ public sealed class ClusterInventory(NodeTranslator translator, TimeProvider tim
         }
 
         Changed?.Invoke();
+    }
+
+    /// <summary>
+    /// A watch event of a pod of any owner (the watch of every pod); <see cref="ResourceEventType.Synced"/> marks that list
+    /// complete. Our own pods are skipped (they arrive through <see cref="Apply(ResourceEvent{V1Pod})"/>); a pod that ends,
+    /// leaves its node or stops requesting GPUs is dropped. Only a change to what foreign pods hold raises <see cref="Changed"/>.
+    /// </summary>
+    public void ApplyForeign(ResourceEvent<V1Pod> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (change.Type == ResourceEventType.Synced)
+        {
+            ForeignPodsSynced = true;
+            Changed?.Invoke();
+            return;
+        }
+
+        // ForeignPod.Of is null for our own pods too: one that took our label since is dropped here.
+        var pod = change.Object!;
+        var key = Key(pod);
+        var holds = change.Type == ResourceEventType.Deleted ? null : ForeignPod.Of(pod, translator.GpuResource);
+        bool changed;
+        if (holds is null)
+        {
+            changed = _foreign.TryRemove(key, out _);
+        }
+        else
+        {
+            changed = !_foreign.TryGetValue(key, out var previous) || previous != holds;
+            _foreign[key] = holds;
+        }
+
+        if (changed)
+        {
+            Changed?.Invoke();
+        }
     }
 
     public IReadOnlyList<V1Pod> PodsOfJob(Guid jobId) => _pods.Values.Where(p => Scheduler.Operator.Pods.WorkloadLabels.JobIdOf(p.Metadata) == jobId).ToList();

@@ -19,6 +19,9 @@ public sealed class NodeTranslator(
 
     private readonly IReadOnlyDictionary<string, string> _productMapping = productMapping ?? new Dictionary<string, string>();
 
+    /// <summary>The extended resource that counts whole GPUs, on nodes and in pods' requests.</summary>
+    public string GpuResource => gpuResource;
+
     public NodeCapacity Translate(V1Node node)
     {
         ArgumentNullException.ThrowIfNull(node);

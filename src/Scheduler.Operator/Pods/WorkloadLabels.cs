@@ -39,6 +39,9 @@ public static class WorkloadLabels
 
     public static string ManagedSelector => $"{ManagedByKey}={ManagedBy}";
 
+    /// <summary>Every pod that is not ours, unlabelled ones included (the inventory's watch of other owners' GPU pods).</summary>
+    public static string ForeignSelector => $"{ManagedByKey}!={ManagedBy}";
+
     /// <summary>The job of a pod or Service; null unless it is ours (managed by us and labelled with a job id).</summary>
     public static Guid? JobIdOf(V1ObjectMeta? metadata) =>
         metadata?.Labels is { } labels

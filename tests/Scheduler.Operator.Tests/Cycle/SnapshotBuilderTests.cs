@@ -76,6 +76,31 @@ public sealed class SnapshotBuilderTests
         Assert.Equal([0, 0, 0, 0, 1000, 1000, 1000, 1000], Assert.Single(snapshot.Nodes).GpuFreeMilli);
     }
 
+    [Fact]
+    public void Gpus_a_foreign_pod_holds_are_taken_from_the_highest_still_free_indices_with_its_cpu_and_memory()
+    {
+        // Our job holds 0-3; another scheduler's pod holds 3 GPUs, 8 cores and 64 GiB: the device plugin gave it three of 4-7.
+        var job = RunningJob(startedAgo: TimeSpan.FromHours(1), progress: 0.1);
+        ForeignPod[] foreign = [new("other", "inference", "node-a", 3, 8_000, 65_536), new("other", "elsewhere", "node-b", 8, 0, 0)];
+
+        var node = Assert.Single(Builder().Build(Now, [Node()], [], [job], foreign: foreign).Nodes);
+
+        Assert.Equal([0, 0, 0, 0, 1000, 0, 0, 0], node.GpuFreeMilli);
+        Assert.Equal(96_000 - 8_000, node.CpuMilliFree);
+        Assert.Equal(1_048_576 - 65_536, node.MemoryMiBFree);
+    }
+
+    [Fact]
+    public void A_foreign_pod_counted_beyond_the_free_gpus_takes_partly_used_ones_too_and_never_goes_below_zero()
+    {
+        var job = RunningJob(startedAgo: TimeSpan.FromHours(1), progress: 0.1) with { Placement = [new JobPodPlacement(0, "node-a", [0], 500, 0, 0)] };
+
+        var node = Assert.Single(Builder().Build(Now, [Node()], [], [job], foreign: [new("other", "big", "node-a", 9, 200_000, 0)]).Nodes);
+
+        Assert.All(node.GpuFreeMilli, free => Assert.Equal(0, free));
+        Assert.Equal(0, node.CpuMilliFree);
+    }
+
     private static SnapshotBuilder Builder() => new(PriorityClasses.Default);
 
     private static DateTimeOffset? PredictedEndOf(OperatorJob job) =>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 using Scheduler.Domain.Catalog;
 using Scheduler.Kubernetes.Watching;
 using Scheduler.Operator.Inventory;
+using Scheduler.Operator.Pods;
 
 namespace Scheduler.Operator.Tests.Inventory;
 
@@ -22,6 +23,108 @@ public sealed class ClusterInventoryTests
         Assert.Equal(firstSeen, inventory.NotReadyNodes["node-a"]);
         inventory.Apply(new ResourceEvent<V1Node>(ResourceEventType.Modified, Node(ready: true)));
         Assert.Empty(inventory.NotReadyNodes);
+    }
+
+    [Fact]
+    public void A_foreign_gpu_pod_is_kept_apart_from_ours_with_its_kubelet_counted_requests_until_it_ends()
+    {
+        var inventory = new ClusterInventory(new NodeTranslator(GpuCatalog.Default), TimeProvider.System);
+        var changes = 0;
+        inventory.Changed += () => changes++;
+
+        inventory.ApplyForeign(new ResourceEvent<V1Pod>(ResourceEventType.Added, ForeignGpuPod("Running")));
+
+        Assert.Empty(inventory.Pods);
+        // Containers 2 + 4 GPUs beat the init container's 5; CPU from a limit without a request; memory 1 + 2 GiB.
+        Assert.Equal(new ForeignPod("other", "inference", "node-a", 6, 1_500, 3_072), Assert.Single(inventory.ForeignPods));
+        Assert.Equal(1, changes);
+
+        inventory.ApplyForeign(new ResourceEvent<V1Pod>(ResourceEventType.Modified, ForeignGpuPod("Running")));
+        Assert.Equal(1, changes);
+
+        inventory.ApplyForeign(new ResourceEvent<V1Pod>(ResourceEventType.Modified, ForeignGpuPod("Succeeded")));
+        Assert.Empty(inventory.ForeignPods);
+        Assert.Equal(2, changes);
+    }
+
+    [Fact]
+    public void A_deleted_foreign_pod_gives_its_gpus_back()
+    {
+        var inventory = new ClusterInventory(new NodeTranslator(GpuCatalog.Default), TimeProvider.System);
+        inventory.ApplyForeign(new ResourceEvent<V1Pod>(ResourceEventType.Added, ForeignGpuPod("Pending")));
+        Assert.Single(inventory.ForeignPods);
+
+        inventory.ApplyForeign(new ResourceEvent<V1Pod>(ResourceEventType.Deleted, ForeignGpuPod("Pending")));
+
+        Assert.Empty(inventory.ForeignPods);
+    }
+
+    [Fact]
+    public void Our_own_pods_unbound_pods_and_pods_without_gpus_are_not_foreign_holders()
+    {
+        var inventory = new ClusterInventory(new NodeTranslator(GpuCatalog.Default), TimeProvider.System);
+        var ours = ForeignGpuPod("Running");
+        ours.Metadata.Labels = new Dictionary<string, string> { [WorkloadLabels.ManagedByKey] = WorkloadLabels.ManagedBy };
+        var unbound = ForeignGpuPod("Pending");
+        unbound.Metadata.Name = "unbound";
+        unbound.Spec.NodeName = null;
+        var cpuOnly = new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "web", NamespaceProperty = "other" },
+            Spec = new V1PodSpec { NodeName = "node-a", Containers = [Container(cpu: "2")] },
+            Status = new V1PodStatus { Phase = "Running" },
+        };
+
+        foreach (var pod in new[] { ours, unbound, cpuOnly })
+        {
+            inventory.ApplyForeign(new ResourceEvent<V1Pod>(ResourceEventType.Added, pod));
+        }
+
+        inventory.ApplyForeign(new ResourceEvent<V1Pod>(ResourceEventType.Synced, null));
+
+        Assert.Empty(inventory.ForeignPods);
+        Assert.Empty(inventory.Pods);
+        Assert.True(inventory.ForeignPodsSynced);
+    }
+
+    /// <summary>Another scheduler's pod on node-a: two containers (2 and 4 GPUs) and an init container of 5.</summary>
+    private static V1Pod ForeignGpuPod(string phase) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = "inference", NamespaceProperty = "other", Labels = new Dictionary<string, string> { ["app"] = "inference" } },
+        Spec = new V1PodSpec
+        {
+            NodeName = "node-a",
+            InitContainers = [Container(gpus: "5", memory: "1Gi")],
+            Containers = [Container(gpus: "2", cpu: "500m", memory: "1Gi"), Container(gpus: "4", cpuLimit: "1", memory: "2Gi")],
+        },
+        Status = new V1PodStatus { Phase = phase },
+    };
+
+    private static V1Container Container(string? gpus = null, string? cpu = null, string? cpuLimit = null, string? memory = null)
+    {
+        var requests = new Dictionary<string, ResourceQuantity>();
+        var limits = new Dictionary<string, ResourceQuantity>();
+        if (gpus is not null)
+        {
+            limits["nvidia.com/gpu"] = new ResourceQuantity(gpus);
+        }
+
+        if (cpu is not null)
+        {
+            requests["cpu"] = new ResourceQuantity(cpu);
+        }
+
+        if (cpuLimit is not null)
+        {
+            limits["cpu"] = new ResourceQuantity(cpuLimit);
+        }
+
+        if (memory is not null)
+        {
+            requests["memory"] = new ResourceQuantity(memory);
+        }
+
+        return new V1Container { Name = "c", Image = "busybox", Resources = new V1ResourceRequirements { Requests = requests, Limits = limits } };
     }
 
     /// <summary>A node whose Ready condition carries no transition time.</summary>

@@ -6,6 +6,7 @@ using Scheduler.Domain.Jobs;
 using Scheduler.Kubernetes.Clients;
 using Scheduler.Kubernetes.Resources;
 using Scheduler.Operator.Pods;
+using Scheduler.Testing.Builders;
 using static Scheduler.Testing.Builders.JobSpecBuilder;
 
 namespace Scheduler.Operator.Tests.Loop;
@@ -185,6 +186,58 @@ public abstract class PlacementScenarios : OperatorLoopScenarios
         Assert.Contains(pod.Spec.NodeName, harness.Nodes.NodeNames);
         Assert.Equal("Succeeded", pod.Status.Phase);
     }
+
+    [Fact]
+    public async Task Gpus_another_schedulers_pod_holds_are_not_handed_out_until_it_is_gone()
+    {
+        await using var harness = await StartAsync("loop-foreign", a100Nodes: 2, a100Quota: 16);
+        var busy = harness.Nodes.NodeNames[0];
+        var other = harness.Nodes.NodeNames[1];
+        // Created straight through the API server and bound by hand, as another scheduler would: 6 of the node's 8 GPUs.
+        await harness.Client.CoreV1.CreateNamespacedPodAsync(ForeignPod("inference", busy, gpus: 6), harness.Namespace, cancellationToken: Ct);
+        await harness.StartOperatorAsync("operator-a");
+
+        var first = await harness.SubmitAsync(OperatorHarness.RunningFor(FourGpus("first"), TimeSpan.FromSeconds(120)));
+        var second = await harness.SubmitAsync(OperatorHarness.RunningFor(FourGpus("second"), TimeSpan.FromSeconds(120)));
+
+        Assert.Equal(other, Assert.Single((await harness.WaitForStateAsync(first.Id, JobState.Running)).Nodes!));
+        Assert.Equal(other, Assert.Single((await harness.WaitForStateAsync(second.Id, JobState.Running)).Nodes!));
+        var third = await harness.SubmitAsync(OperatorHarness.RunningFor(FourGpus("third"), TimeSpan.FromSeconds(120)));
+        await harness.WaitAsync(async () => (await harness.GetJobAsync(third.Id)).PendingReason is not null, () => "the third job got no pending reason");
+        Assert.Equal(JobState.Queued, (await harness.GetJobAsync(third.Id)).State);
+        Assert.Empty(await harness.PodsOfAsync(third.Id));
+        // Never ours to collect: the orphan finder leaves it alone.
+        Assert.Null((await harness.Client.CoreV1.ReadNamespacedPodAsync("inference", harness.Namespace, cancellationToken: Ct)).Metadata.DeletionTimestamp);
+
+        await harness.Client.CoreV1.DeleteNamespacedPodAsync("inference", harness.Namespace, gracePeriodSeconds: 0, cancellationToken: Ct);
+
+        Assert.Equal(busy, Assert.Single((await harness.WaitForStateAsync(third.Id, JobState.Running)).Nodes!));
+        Assert.Equal(1, (await harness.GetJobAsync(third.Id)).Attempt);
+    }
+
+    private static JobSpecBuilder FourGpus(string name) => AJob(name).Gpus(4).Parallelism(p => p with { Data = 4 });
+
+    /// <summary>A pod of no scheduler of ours (no managed-by label), bound to <paramref name="node"/>, that runs until deleted.</summary>
+    private static V1Pod ForeignPod(string name, string node, int gpus) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["app"] = name } },
+        Spec = new V1PodSpec
+        {
+            NodeName = node,
+            Containers =
+            [
+                new V1Container
+                {
+                    Name = "server",
+                    Image = "registry.k8s.io/pause:3.10",
+                    Resources = new V1ResourceRequirements
+                    {
+                        Limits = new Dictionary<string, ResourceQuantity> { [WorkloadLabels.GpuResource] = new(gpus.ToString(CultureInfo.InvariantCulture)) },
+                    },
+                },
+            ],
+        },
+    };
 
     /// <summary>The first change the API server reports to the pod after the version given: its deletion starting, or it gone.</summary>
     private static async Task<(WatchEventType Type, V1Pod Pod)> FirstChangeAsync(OperatorHarness harness, V1Pod pod, CancellationToken cancellationToken)
