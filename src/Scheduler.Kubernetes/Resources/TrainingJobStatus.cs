@@ -24,6 +24,9 @@ public sealed record TrainingJobStatus
     /// <summary>The admission estimate as the estimator returns it (<c>gpuHours</c>, <c>memoryPerGpuGiB</c>, …).</summary>
     public JsonElement? Estimate { get; init; }
 
+    /// <summary>The estimate's GPU-hours to three significant digits: what <c>kubectl get</c> shows in its Pred-GPU-Hours column.</summary>
+    public double? PredictedGpuHours { get; init; }
+
     public IReadOnlyList<string>? AssignedNodes { get; init; }
 
     public TrainingJobProgress? Progress { get; init; }

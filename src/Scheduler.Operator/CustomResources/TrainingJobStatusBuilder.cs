@@ -58,6 +58,7 @@ internal static class TrainingJobStatusBuilder
             Conditions = conditions.Count == 0 ? null : [.. conditions.OrderBy(c => Array.IndexOf(Order, c.Type))],
             PendingReason = pendingReason,
             Estimate = job?.Estimate is { } estimate ? JsonSerializer.SerializeToElement(estimate, JobSpecJson.Options) : null,
+            PredictedGpuHours = job?.Estimate is { } priced ? ThreeSignificantDigits(priced.GpuHours) : null,
             AssignedNodes = job?.Nodes is { Count: > 0 } nodes && !final ? nodes : null,
             Progress = job is null ? null : ProgressOf(job),
             LastCheckpointStep = job?.Measured?.LastCheckpointStep ?? job?.LastCheckpointStep,
@@ -124,6 +125,18 @@ internal static class TrainingJobStatusBuilder
     /// <summary>One condition set now, keeping its transition time from <paramref name="previous"/> when its status did not flip.</summary>
     private static IReadOnlyList<V1Condition> Keep(TrainingJobStatus? previous, string type, bool status, string reason, string message, DateTimeOffset now) =>
         TrainingJobConditions.Set(previous?.Conditions?.Where(c => c.Type == type).ToList(), type, status, reason, message, Seconds(now));
+
+    /// <summary>A figure for a person to read in a table column (1.69, 0.00423, 184000), not for arithmetic.</summary>
+    private static double ThreeSignificantDigits(double value)
+    {
+        if (value == 0 || !double.IsFinite(value))
+        {
+            return value;
+        }
+
+        var decimals = 2 - (int)Math.Floor(Math.Log10(Math.Abs(value)));
+        return decimals >= 0 ? Math.Round(value, Math.Min(decimals, 15)) : Math.Round(value / Math.Pow(10, -decimals)) * Math.Pow(10, -decimals);
+    }
 
     /// <summary>Kubernetes writes times to the second; so do we, so that a status read back compares equal.</summary>
     private static DateTimeOffset Seconds(DateTimeOffset at) => new(at.UtcTicks - (at.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);

@@ -208,7 +208,7 @@ public sealed class CustomResourceTests : FakeServerTest
     public async Task Tables_carry_the_printer_columns()
     {
         await Client.TrainingJobs().CreateAsync(Job(), Ct);
-        await Client.TrainingJobs().PatchStatusAsync("gpt2-small", "default", new { status = new { phase = "Queued", estimate = new { gpuHours = 3.5 } } }, Ct);
+        await Client.TrainingJobs().PatchStatusAsync("gpt2-small", "default", new { status = new { phase = "Queued", estimate = new { gpuHours = 3.5123 }, predictedGpuHours = 3.51 } }, Ct);
         using var http = new HttpClient { BaseAddress = Server.BaseAddress };
         using var request = new HttpRequestMessage(HttpMethod.Get, "/apis/gpu-scheduler.io/v1alpha1/namespaces/default/trainingjobs");
         request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse("application/json;as=Table;v=v1;g=meta.k8s.io"));
@@ -222,7 +222,7 @@ public sealed class CustomResourceTests : FakeServerTest
         Assert.Equal("gpt2-small", cells[0].GetString());
         Assert.Equal("Queued", cells[2].GetString());
         Assert.Equal(1, cells[3].GetInt32());
-        Assert.Equal(3.5, cells[5].GetDouble());
+        Assert.Equal(3.51, cells[5].GetDouble());
     }
 
     private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");

@@ -77,6 +77,23 @@ public sealed class TrainingJobStatusBuilderTests
         Assert.Equal((estimate.Steps, 0.25), (status.Progress!.TotalSteps, status.Progress.Fraction));
     }
 
+    [Theory]
+    [InlineData(1.6907122507122507, 1.69)]
+    [InlineData(0.0042317, 0.00423)]
+    [InlineData(184_320.7, 184_000)]
+    [InlineData(0, 0)]
+    public void The_printer_column_shows_predicted_gpu_hours_to_three_significant_digits(double gpuHours, double shown)
+    {
+        var spec = JobSpecNormalizer.Normalize(JobSpecBuilder.AJob("j").Build());
+        var estimate = new Estimator(GpuCatalog.Default).Estimate(spec) with { GpuHours = gpuHours };
+        var job = AJob(JobState.Queued) with { Spec = spec, Estimate = estimate };
+
+        var status = TrainingJobStatusBuilder.Build(new SyncOutcome(job, 1), Events((JobState.Queued, "Submitted")), null, T0);
+
+        Assert.Equal(shown, status.PredictedGpuHours);
+        Assert.Equal(gpuHours, status.Estimate!.Value.GetProperty("gpuHours").GetDouble());
+    }
+
     [Fact]
     public void Same_inputs_give_the_same_status()
     {
