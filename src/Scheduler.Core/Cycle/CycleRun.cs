@@ -21,6 +21,7 @@ internal sealed class CycleRun
     private readonly Snapshot _snapshot;
     private readonly SchedulerOptions _options;
     private readonly ClusterState _state;
+    private readonly ToleratedTaintGroups _tolerated;
     private readonly QuotaLedger _ledger;
     private readonly NodeSelector _selector;
     private readonly GangPlacer _gang;
@@ -55,6 +56,7 @@ internal sealed class CycleRun
         // 1. Index the snapshot.
         _state = new ClusterState(snapshot.Nodes.Select(n => new NodeSpec(
             n.Name, n.GpuType, n.GpuFreeMilli, n.CpuMilliFree, n.MemoryMiBFree, n.CpuMilliFree, n.AcceptsPods, n.Taints)).ToArray());
+        _tolerated = new ToleratedTaintGroups(_state);
         var typeNames = _state.TypeNames.ToList();
         foreach (var queue in snapshot.Queues)
         {
@@ -161,7 +163,7 @@ internal sealed class CycleRun
         }
 
         // 5. A reason for every job still pending.
-        var reasons = new PendingReasons(_state, _ledger, _typeNames, _snapshot.Queues);
+        var reasons = new PendingReasons(_state, _ledger, _typeNames, _snapshot.Queues, _tolerated);
         foreach (var list in byQueue)
         {
             var ahead = 0;
@@ -475,17 +477,7 @@ internal sealed class CycleRun
     {
         var pod = PodRequest.Create(job.GpuCountPerPod, job.MilliPerGpu, job.CpuMilliPerPod, job.MemoryMiBPerPod);
         pod.EndTicks = job.PredictedRuntime is { } runtime ? _nowTicks + runtime.Ticks : long.MaxValue;
-        if (_state.TaintGroups.Length > 1 && job.Tolerations.Count > 0)
-        {
-            var tolerated = new bool[_state.TaintGroups.Length];
-            for (var g = 1; g < tolerated.Length; g++)
-            {
-                tolerated[g] = _state.TaintGroups[g].All(t => t.IsToleratedBy(job.Tolerations));
-            }
-
-            pod.ToleratedGroups = tolerated;
-        }
-
+        pod.ToleratedGroups = _tolerated.For(job.Tolerations);
         return pod;
     }
 

@@ -16,29 +16,33 @@ internal sealed class PendingReasons
     private readonly QuotaLedger _ledger;
     private readonly string[] _typeNames;
     private readonly IReadOnlyList<QueueInfo> _queues;
+    private readonly ToleratedTaintGroups _tolerated;
     private readonly Dictionary<ReasonKey, string> _texts = [];
-    private readonly Dictionary<string, FreeGpus> _free = new(StringComparer.Ordinal);
-    private string? _noneTolerated;
 
-    public PendingReasons(ClusterState state, QuotaLedger ledger, string[] typeNames, IReadOnlyList<QueueInfo> queues)
+    /// <summary>Free GPUs per set of tolerated taint groups (the arrays are shared per tolerations list, so by reference).</summary>
+    private readonly Dictionary<bool[], FreeGpus> _free = new(ReferenceEqualityComparer.Instance);
+    private FreeGpus? _freeUntainted;
+
+    public PendingReasons(ClusterState state, QuotaLedger ledger, string[] typeNames, IReadOnlyList<QueueInfo> queues, ToleratedTaintGroups tolerated)
     {
         _state = state;
         _ledger = ledger;
         _typeNames = typeNames;
         _queues = queues;
+        _tolerated = tolerated;
     }
 
     /// <summary>Free GPUs per type on the nodes a job may use (accepting pods, taints tolerated), and the whole GPUs it may not.</summary>
     private sealed record FreeGpus(int[] MaxWhole, int[] MaxShare, long[] TotalWhole, long[] Untolerated);
 
-    private readonly record struct ReasonKey(Blocker Blocker, int Queue, int Type, int Pods, int Gpus, int Milli, long Cpu, long Mem, string? Topology, string? Detail, IReadOnlyList<string>? Types, string Tolerated);
+    private readonly record struct ReasonKey(Blocker Blocker, int Queue, int Type, int Pods, int Gpus, int Milli, long Cpu, long Mem, string? Topology, string? Detail, IReadOnlyList<string>? Types, bool[]? Tolerated);
 
     /// <summary>The cause of a job's wait; jobs blocked the same way share one text.</summary>
     public string Describe(PendingState pending)
     {
         var job = pending.Job;
         var key = new ReasonKey(pending.Blocker, pending.Queue, pending.BlockerType, job.Pods, job.GpusPerPod, job.MilliPerGpu, job.CpuMilliPerPod,
-            job.MemoryMiBPerPod, job.TopologyKey, pending.Detail, pending.BlockerType >= 0 || job.GpuTypes.Count == 0 ? null : job.GpuTypes, ToleratedKey(job));
+            job.MemoryMiBPerPod, job.TopologyKey, pending.Detail, pending.BlockerType >= 0 || job.GpuTypes.Count == 0 ? null : job.GpuTypes, _tolerated.For(job.Tolerations));
         if (!_texts.TryGetValue(key, out var text))
         {
             text = Text(pending);
@@ -93,35 +97,16 @@ internal sealed class PendingReasons
         return string.Create(CultureInfo.InvariantCulture, $"no room for {shape}{topology} ({resources}): {free}{untolerated}");
     }
 
-    /// <summary>Which taint groups the job tolerates, one character per group (group 0, no blocking taints, always).</summary>
-    private string ToleratedKey(PendingJob job)
-    {
-        var groups = _state.TaintGroups;
-        if (groups.Length == 1 || job.Tolerations.Count == 0)
-        {
-            return _noneTolerated ??= "1" + new string('0', groups.Length - 1);
-        }
-
-        return string.Create(groups.Length, (groups, job.Tolerations), static (span, args) =>
-        {
-            span[0] = '1';
-            for (var g = 1; g < span.Length; g++)
-            {
-                span[g] = args.groups[g].All(t => t.IsToleratedBy(args.Tolerations)) ? '1' : '0';
-            }
-        });
-    }
-
     /// <summary>Counted the way placement sees nodes: only those accepting pods whose blocking taints the job tolerates.</summary>
     private FreeGpus FreeFor(PendingJob job)
     {
-        var key = ToleratedKey(job);
-        if (_free.TryGetValue(key, out var free))
+        var tolerated = _tolerated.For(job.Tolerations);
+        if ((tolerated is null ? _freeUntainted : _free.GetValueOrDefault(tolerated)) is { } cached)
         {
-            return free;
+            return cached;
         }
 
-        free = new FreeGpus(new int[_typeNames.Length], new int[_typeNames.Length], new long[_typeNames.Length], new long[_typeNames.Length]);
+        var free = new FreeGpus(new int[_typeNames.Length], new int[_typeNames.Length], new long[_typeNames.Length], new long[_typeNames.Length]);
         for (var n = 0; n < _state.NodeCount; n++)
         {
             var t = _state.TypeId[n];
@@ -130,7 +115,7 @@ internal sealed class PendingReasons
                 continue;
             }
 
-            if (key[_state.TaintGroup[n]] != '1')
+            if (!ToleratedTaintGroups.Opens(tolerated, _state.TaintGroup[n]))
             {
                 free.Untolerated[t] += _state.WholeFree[n];
                 continue;
@@ -141,7 +126,15 @@ internal sealed class PendingReasons
             free.TotalWhole[t] += _state.WholeFree[n];
         }
 
-        _free[key] = free;
+        if (tolerated is null)
+        {
+            _freeUntainted = free;
+        }
+        else
+        {
+            _free[tolerated] = free;
+        }
+
         return free;
     }
 
