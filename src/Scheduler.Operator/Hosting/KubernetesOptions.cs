@@ -1,3 +1,5 @@
+using Scheduler.Operator.Pods;
+
 namespace Scheduler.Operator.Hosting;
 
 /// <summary>Configuration section <c>Scheduler:Kubernetes</c> (the chart's configmap writes it; durations are <c>[d.]hh:mm:ss</c>).</summary>
@@ -36,13 +38,13 @@ public sealed class KubernetesOptions
 public sealed class NodeLabelOptions
 {
     /// <summary>Node label naming the GPU model (the NVIDIA GPU feature discovery's, by default).</summary>
-    public string GpuProduct { get; set; } = "nvidia.com/gpu.product";
+    public string GpuProduct { get; set; } = WorkloadLabels.GpuProductLabel;
 
     /// <summary>Extra product label value → catalog type name, for products the catalog does not list.</summary>
     public Dictionary<string, string> ProductMapping { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Extended resource counting a node's whole GPUs; pods request whole GPUs as this resource too.</summary>
-    public string GpuResource { get; set; } = "nvidia.com/gpu";
+    public string GpuResource { get; set; } = WorkloadLabels.GpuResource;
 }
 
 public sealed class LeaderElectionSettings

@@ -16,7 +16,7 @@ public sealed record ForeignPod(string Namespace, string Name, string Node, int 
     public static ForeignPod? Of(V1Pod pod, string gpuResource)
     {
         ArgumentNullException.ThrowIfNull(pod);
-        if (IsOurs(pod) || pod.Spec?.NodeName is not { Length: > 0 } node || pod.Status?.Phase is "Succeeded" or "Failed")
+        if (WorkloadLabels.IsManaged(pod.Metadata) || pod.Spec?.NodeName is not { Length: > 0 } node || pod.Status?.Phase is "Succeeded" or "Failed")
         {
             return null;
         }
@@ -31,10 +31,6 @@ public sealed record ForeignPod(string Namespace, string Name, string Node, int 
         var memory = (long)Math.Ceiling(Request(pod.Spec, "memory") / (1024 * 1024));
         return new ForeignPod(pod.Namespace() ?? string.Empty, pod.Name() ?? string.Empty, node, gpus, cpu, memory);
     }
-
-    /// <summary>Ours by the managed-by label; such pods go to the reconciler, never here.</summary>
-    public static bool IsOurs(V1Pod pod) =>
-        pod?.Metadata?.Labels?.TryGetValue(WorkloadLabels.ManagedByKey, out var manager) == true && manager == WorkloadLabels.ManagedBy;
 
     private static decimal Request(V1PodSpec spec, string resource)
     {

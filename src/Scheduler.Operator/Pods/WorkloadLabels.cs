@@ -42,11 +42,14 @@ public static class WorkloadLabels
     /// <summary>Every pod that is not ours, unlabelled ones included (the inventory's watch of other owners' GPU pods).</summary>
     public static string ForeignSelector => $"{ManagedByKey}!={ManagedBy}";
 
+    /// <summary>Whether we manage the object (our managed-by label), whatever else it carries.</summary>
+    public static bool IsManaged(V1ObjectMeta? metadata) =>
+        metadata?.Labels is { } labels && labels.TryGetValue(ManagedByKey, out var manager) && manager == ManagedBy;
+
     /// <summary>The job of a pod or Service; null unless it is ours (managed by us and labelled with a job id).</summary>
     public static Guid? JobIdOf(V1ObjectMeta? metadata) =>
-        metadata?.Labels is { } labels
-        && labels.TryGetValue(ManagedByKey, out var manager) && manager == ManagedBy
-        && labels.TryGetValue(JobId, out var id) && Guid.TryParse(id, CultureInfo.InvariantCulture, out var jobId)
+        IsManaged(metadata)
+        && metadata!.Labels.TryGetValue(JobId, out var id) && Guid.TryParse(id, CultureInfo.InvariantCulture, out var jobId)
             ? jobId
             : null;
 
