@@ -8,8 +8,8 @@ DATA_DIR ?= $(CURDIR)/.data
 PG_DATA ?= /var/tmp/gpu-scheduler-pg
 PG_PORT ?= 55432
 API_URL ?= http://127.0.0.1:8080
-TRACE ?= ../shared/traces/openb_pod_list_default.csv
-NODES ?= ../shared/traces/openb_node_list_gpu_node.csv
+TRACE ?= docs/benchmarks/data/openb/openb_pod_list_default.csv
+NODES ?= docs/benchmarks/data/openb/openb_node_list_gpu_node.csv
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 .PHONY: help deps build test run migrate bench bench-trace bench-trainer-gpu e2e clean
@@ -53,7 +53,7 @@ run:
 
 bench: build
 	@cs="$(local_db)"; $(DOTNET) run --project src/Scheduler.Benchmarks -c $(CONFIG) --no-build -- all --db "$$cs" --out docs/benchmarks && \
-	$(DOTNET) run --project src/Scheduler.Cli -c $(CONFIG) --no-build -- accuracy --reference ../shared/reference --out docs/benchmarks/estimator.md
+	$(DOTNET) run --project src/Scheduler.Cli -c $(CONFIG) --no-build -- accuracy --reference docs/benchmarks/data/reference --out docs/benchmarks/estimator.md
 
 # Stdout is only the contract lines (`policy=<name> alloc100=<pct> allocEnd=<pct>`); the build and the per-seed figures go to stderr.
 bench-trace:

@@ -4,7 +4,7 @@ namespace Scheduler.Admission;
 
 /// <summary>
 /// What a job will cost and whether it fits, for one GPU type (the first of the spec's alternatives that fits, else the
-/// first). Serialise with <c>JobSpecJson.Options</c>; the member names are the wire names of DESIGN.md in camelCase.
+/// first). Serialise with <c>JobSpecJson.Options</c>; the member names are the wire names of docs/architecture.md in camelCase.
 /// Units: parameters and tokens as counts, FLOPs as floating-point operations, memory in GiB (2^30 bytes), time in seconds
 /// or hours.
 /// </summary>

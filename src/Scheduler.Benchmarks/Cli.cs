@@ -7,8 +7,8 @@ namespace Scheduler.Benchmarks;
 /// <summary>The few <c>--name value</c> options the verbs take.</summary>
 internal sealed class Cli(Dictionary<string, string> values)
 {
-    public const string DefaultPods = "../shared/traces/openb_pod_list_default.csv";
-    public const string DefaultNodes = "../shared/traces/openb_node_list_gpu_node.csv";
+    public const string DefaultPods = "docs/benchmarks/data/openb/openb_pod_list_default.csv";
+    public const string DefaultNodes = "docs/benchmarks/data/openb/openb_node_list_gpu_node.csv";
 
     public const string Usage = """
         usage: Scheduler.Benchmarks <verb> [options]

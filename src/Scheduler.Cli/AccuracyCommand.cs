@@ -17,7 +17,7 @@ internal static class AccuracyCommand
         var reference = new Option<DirectoryInfo>("--reference")
         {
             Description = "Folder with published-runs.csv, measured-memory.csv and model-state-memory.csv.",
-            DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "reference")),
+            DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("docs", "benchmarks", "data", "reference")),
         };
         var outFile = new Option<FileInfo>("--out") { Description = "Markdown file to write.", Required = true };
         var catalog = CatalogOption.Create();
@@ -32,7 +32,7 @@ internal static class AccuracyCommand
     {
         if (!reference.Exists)
         {
-            error.WriteLine($"{reference.FullName}: no such folder (the reference figures live in ../shared/reference)");
+            error.WriteLine($"{reference.FullName}: no such folder (the reference figures live in docs/benchmarks/data/reference of the repository)");
             return ExitCodes.Usage;
         }
 

@@ -7,15 +7,8 @@ internal static class RepositoryPaths
 
     public static string Samples => Path.Combine(Root, "src", "Scheduler.Cli", "Samples");
 
-    /// <summary>../shared/reference beside the repository, or null when this checkout has none.</summary>
-    public static string? Reference
-    {
-        get
-        {
-            var reference = Path.GetFullPath(Path.Combine(Root, "..", "shared", "reference"));
-            return Directory.Exists(reference) ? reference : null;
-        }
-    }
+    /// <summary>The estimator's reference figures, which every checkout carries (docs/benchmarks/data/reference).</summary>
+    public static string Reference => Path.Combine(Root, "docs", "benchmarks", "data", "reference");
 
     private static string FindRoot()
     {

@@ -3,7 +3,7 @@ using Scheduler.Domain.Specs;
 
 namespace Scheduler.Application.Dashboard;
 
-/// <summary>What the dashboard shows of a job's estimate (DESIGN.md's estimate fields, plus the implied tokens per second).</summary>
+/// <summary>What the dashboard shows of a job's estimate (the estimate's fields in docs/admission.md, plus the implied tokens per second).</summary>
 public sealed record EstimateView(
     string GpuType,
     double Parameters,

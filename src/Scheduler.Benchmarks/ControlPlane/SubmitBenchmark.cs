@@ -7,7 +7,7 @@ using System.Text;
 namespace Scheduler.Benchmarks.ControlPlane;
 
 /// <summary>
-/// Control-plane throughput (DESIGN.md benchmark 3): <paramref name="clients"/> concurrent clients post distinct jobs to a
+/// Control-plane throughput (benchmark 3 of docs/architecture.md): <paramref name="clients"/> concurrent clients post distinct jobs to a
 /// running API for <paramref name="duration"/>; reports submits/s, p50/p99 latency and errors, and writes
 /// <c>control-plane.md</c> into <paramref name="outDir"/>. Target on 2 cores: ≥ 2,000 submits/s, p99 &lt; 50 ms, zero errors.
 /// </summary>

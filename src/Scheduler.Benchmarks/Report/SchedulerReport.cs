@@ -22,11 +22,11 @@ internal static class SchedulerReport
         var started = DateTimeOffset.UtcNow;
         var load = LoadAverage();
         var md = new StringBuilder();
-        var traces = Path.GetFullPath(Path.Combine("..", "shared", "traces"));
+        var traces = Path.GetFullPath(Path.Combine("docs", "benchmarks", "data", "openb"));
         var nodes = Path.Combine(traces, "openb_node_list_gpu_node.csv");
         if (!File.Exists(nodes))
         {
-            throw new FileNotFoundException($"the openb traces are not at {traces} (see ../shared/traces/README.md)");
+            throw new FileNotFoundException($"the openb traces are not at {traces} (run from the repository root; see docs/benchmarks/data/openb/README.md)");
         }
 
         md.AppendLine("""
@@ -34,9 +34,9 @@ internal static class SchedulerReport
 
             Written by `make bench` (`dotnet run --project src/Scheduler.Benchmarks -c Release -- all --out docs/benchmarks`); every
             number below comes from that run. Each verb also runs alone (commands at the end). Data: the Alibaba `openb` traces in
-            `../shared/traces` (cluster-trace-gpu-v2023, Weng et al., "Beware of Fragmentation", USENIX ATC '23).
+            [`data/openb`](data/openb/README.md) (cluster-trace-gpu-v2023, Weng et al., "Beware of Fragmentation", USENIX ATC '23).
 
-            **Placement quality** follows `../shared/traces/README.md`: the 1,213 GPU nodes; the task list in a seeded order plus seeded
+            **Placement quality** follows the inflation protocol of [`data/openb/README.md`](data/openb/README.md): the 1,213 GPU nodes; the task list in a seeded order plus seeded
             copies until requested GPU milli would pass 130% of the cluster; tasks placed one at a time through the core's node selector
             and never removed; allocation ratio when arrived reaches 100% and at the end. `default` is our fragmentation-aware policy,
             `fgd` the artifact's FGD as its simulator runs it (sigmoid of the fragmentation growth for its "typical pods", whole 0–100,
@@ -155,7 +155,7 @@ internal static class SchedulerReport
             fragmentation-aware policy; predictions are the true runtime or the true runtime with ±30% uniform noise.
 
             Reproduce: `make bench` (all of it), or
-            `dotnet run --project src/Scheduler.Benchmarks -c Release -- trace --pods ../shared/traces/openb_pod_list_default.csv --nodes ../shared/traces/openb_node_list_gpu_node.csv --seeds 10`
+            `dotnet run --project src/Scheduler.Benchmarks -c Release -- trace --pods docs/benchmarks/data/openb/openb_pod_list_default.csv --nodes docs/benchmarks/data/openb/openb_node_list_gpu_node.csv --seeds 10`
             (`make bench-trace TRACE=… NODES=…`), `… -- placements --runs 10`, `… -- cycle --repetitions 20`, `… -- replay --load 0.4`.
 
             """);

@@ -4,7 +4,7 @@ using Scheduler.Core.Placement;
 namespace Scheduler.Benchmarks.Trace;
 
 /// <summary>
-/// The inflation protocol of <c>../shared/traces/README.md</c>: the task list in a seeded order, plus seeded random copies until the
+/// The inflation protocol of <c>docs/benchmarks/data/openb/README.md</c>: the task list in a seeded order, plus seeded random copies until the
 /// requested GPU milli would pass 1.3 × the cluster's; tasks are placed one at a time through the core's node selector and never leave.
 /// </summary>
 internal sealed class InflationRun

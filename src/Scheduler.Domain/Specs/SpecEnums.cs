@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Scheduler.Domain.Specs;
 
-// Wire names are the lower-case, hyphenated words of DESIGN.md; unknown names are rejected by the deserializer.
+// Wire names are the lower-case, hyphenated words of the job spec (docs/architecture.md); unknown names are rejected by the deserializer.
 
 [JsonConverter(typeof(JsonStringEnumConverter<ModelArchitecture>))]
 public enum ModelArchitecture

@@ -13,7 +13,7 @@ internal sealed record GptConfig(int Layers, int HiddenSize, int Heads, int KvHe
 
     public int KvSize => KvHeads * HeadDim;
 
-    /// <summary>Training FLOPs per token: 6·N for the weight multiplies plus 12·L·h·s for attention (DESIGN.md's estimator term).</summary>
+    /// <summary>Training FLOPs per token: 6·N for the weight multiplies plus 12·L·h·s for attention (the estimator's term, docs/admission.md).</summary>
     /// <remarks>Lookups cost nothing, so the embedding tables leave N; the LM head multiply counts whether tied or not.</remarks>
     public double FlopsPerToken(long parameters)
     {

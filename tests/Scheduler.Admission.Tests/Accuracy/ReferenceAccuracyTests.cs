@@ -6,7 +6,7 @@ using Scheduler.Domain.Specs;
 
 namespace Scheduler.Admission.Tests.Accuracy;
 
-/// <summary>The estimator against ../shared/reference: published parameter counts and GPU-hours, measured peak memory.</summary>
+/// <summary>The estimator against docs/benchmarks/data/reference: published parameter counts and GPU-hours, measured peak memory.</summary>
 public sealed class ReferenceAccuracyTests
 {
     private static AccuracyReport Report() => EstimatorAccuracy.Compare(ReferenceData.Files(), new Estimator(GpuCatalog.Default));

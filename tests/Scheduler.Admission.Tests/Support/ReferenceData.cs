@@ -2,41 +2,33 @@ using Scheduler.Admission.Accuracy;
 
 namespace Scheduler.Admission.Tests.Support;
 
-/// <summary>The reference figures in ../shared/reference (relative to the repository root); tests skip when they are absent.</summary>
+/// <summary>
+/// The reference figures the repository carries in docs/benchmarks/data/reference. They are part of every checkout, so a missing
+/// file fails the test instead of skipping it: a comparison that silently does not run would hide a broken estimator.
+/// </summary>
 internal static class ReferenceData
 {
-    public static string? Directory { get; } = Find();
+    public static string Directory { get; } = Find();
 
-    public static ReferenceFiles Files()
+    public static ReferenceFiles Files() =>
+        new(Text(ReferenceFiles.PublishedRunsFile), Text(ReferenceFiles.MeasuredMemoryFile), Text(ReferenceFiles.ModelStateFile));
+
+    public static string Text(string file)
     {
-        if (Directory is null)
-        {
-            Assert.Skip("../shared/reference is absent (it sits beside the repository root); the reference comparison cannot run");
-        }
-
-        return new ReferenceFiles(Read(ReferenceFiles.PublishedRunsFile), Read(ReferenceFiles.MeasuredMemoryFile), Read(ReferenceFiles.ModelStateFile));
+        var path = Path.Combine(Directory, file);
+        return File.Exists(path) ? File.ReadAllText(path) : throw new FileNotFoundException($"{file} is missing from {Directory}", path);
     }
 
-    public static string Text(string file) =>
-        Read(file) ?? throw new InvalidOperationException($"{file} is missing from {Directory}");
-
-    private static string? Read(string file)
-    {
-        var path = Path.Combine(Directory ?? string.Empty, file);
-        return Directory is not null && File.Exists(path) ? File.ReadAllText(path) : null;
-    }
-
-    private static string? Find()
+    private static string Find()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "Scheduler.sln")))
             {
-                var reference = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "reference"));
-                return System.IO.Directory.Exists(reference) ? reference : null;
+                return Path.Combine(dir.FullName, "docs", "benchmarks", "data", "reference");
             }
         }
 
-        return null;
+        throw new InvalidOperationException("the tests do not run inside the repository (no Scheduler.sln above " + AppContext.BaseDirectory + ")");
     }
 }
