@@ -13,7 +13,8 @@ namespace Scheduler.Trainer.Compute.Cuda;
 /// </summary>
 internal sealed unsafe class CublasGemm : IGemmEngine
 {
-    private const long WorkspaceBytes = 32L << 20;
+    /// <summary>cuBLASLt's workspace, allocated once.</summary>
+    internal const long WorkspaceBytes = 32L << 20;
     private readonly CudaAccelerator _accelerator;
     private readonly IntPtr _stream;
     private readonly IntPtr _handle;
@@ -60,13 +61,12 @@ internal sealed unsafe class CublasGemm : IGemmEngine
         var pc = Pointer(c);
         var alpha = s.Alpha;
         var beta = s.Beta;
-        var opA = s.TransB ? CublasOperation.Transpose : CublasOperation.None;
-        var opB = s.TransA ? CublasOperation.Transpose : CublasOperation.None;
-        if (s.Batch > 1)
+        var g = ColumnMajorGemm.From(s);
+        if (g.Batch > 1)
         {
             Check(CublasNative.GemmStridedBatchedEx(
-                _handle, opA, opB, s.N, s.M, s.K, &alpha, pb, type, s.Ldb, s.StrideB, pa, type, s.Lda, s.StrideA,
-                &beta, pc, CudaDataType.R32F, s.Ldc, s.StrideC, s.Batch, CublasComputeType.Compute32F, CublasNative.GemmDefault), "cublasGemmStridedBatchedEx");
+                _handle, g.TransA, g.TransB, g.M, g.N, g.K, &alpha, pb, type, g.Lda, g.StrideA, pa, type, g.Ldb, g.StrideB,
+                &beta, pc, CudaDataType.R32F, g.Ldc, g.StrideC, g.Batch, CublasComputeType.Compute32F, CublasNative.GemmDefault), "cublasGemmStridedBatchedEx");
             return;
         }
 
@@ -82,8 +82,8 @@ internal sealed unsafe class CublasGemm : IGemmEngine
         }
 
         Check(CublasNative.GemmEx(
-            _handle, opA, opB, s.N, s.M, s.K, &alpha, pb, type, s.Ldb, pa, type, s.Lda,
-            &beta, pc, CudaDataType.R32F, s.Ldc, CublasComputeType.Compute32F, CublasNative.GemmDefault), "cublasGemmEx");
+            _handle, g.TransA, g.TransB, g.M, g.N, g.K, &alpha, pb, type, g.Lda, pa, type, g.Ldb,
+            &beta, pc, CudaDataType.R32F, g.Ldc, CublasComputeType.Compute32F, CublasNative.GemmDefault), "cublasGemmEx");
     }
 
     private IntPtr Convert(ArrayView<float> source, ref MemoryBuffer1D<ushort, Stride1D.Dense>? scratch)
@@ -176,13 +176,14 @@ internal sealed unsafe class CublasGemm : IGemmEngine
                 return null;
             }
 
-            var opA = (int)(s.TransB ? CublasOperation.Transpose : CublasOperation.None);
-            var opB = (int)(s.TransA ? CublasOperation.Transpose : CublasOperation.None);
+            var g = ColumnMajorGemm.From(s);
+            var opA = (int)g.TransA;
+            var opB = (int)g.TransB;
             _ = CublasLtNative.MatmulDescSetAttribute(operation, CublasLtNative.MatmulDescTransA, &opA, sizeof(int));
             _ = CublasLtNative.MatmulDescSetAttribute(operation, CublasLtNative.MatmulDescTransB, &opB, sizeof(int));
-            _ = CublasLtNative.MatrixLayoutCreate(out var a, inputType, (ulong)(s.TransB ? s.K : s.N), (ulong)(s.TransB ? s.N : s.K), s.Ldb);
-            _ = CublasLtNative.MatrixLayoutCreate(out var b, inputType, (ulong)(s.TransA ? s.M : s.K), (ulong)(s.TransA ? s.K : s.M), s.Lda);
-            _ = CublasLtNative.MatrixLayoutCreate(out var c, CudaDataType.R32F, (ulong)s.N, (ulong)s.M, s.Ldc);
+            _ = CublasLtNative.MatrixLayoutCreate(out var a, inputType, (ulong)g.StoredA.Rows, (ulong)g.StoredA.Columns, g.Lda);
+            _ = CublasLtNative.MatrixLayoutCreate(out var b, inputType, (ulong)g.StoredB.Rows, (ulong)g.StoredB.Columns, g.Ldb);
+            _ = CublasLtNative.MatrixLayoutCreate(out var c, CudaDataType.R32F, (ulong)g.M, (ulong)g.N, g.Ldc);
             _ = CublasLtNative.PreferenceCreate(out var preference);
             var workspace = (ulong)workspaceBytes;
             _ = CublasLtNative.PreferenceSetAttribute(preference, CublasLtNative.PreferenceMaxWorkspaceBytes, &workspace, sizeof(ulong));
@@ -207,4 +208,21 @@ internal sealed unsafe class CublasGemm : IGemmEngine
             System.Runtime.InteropServices.NativeMemory.Free(_result);
         }
     }
+}
+
+/// <summary>
+/// The column-major cuBLAS call for a row-major <see cref="GemmShape"/>: row-major C = op(A)·op(B) is column-major
+/// Cᵀ = op(B)ᵀ·op(A)ᵀ, so cuBLAS's A is our B (and its m, n our N, M). <see cref="StoredA"/>/<see cref="StoredB"/> are
+/// cuBLAS's A and B as stored (column-major rows × columns), which their leading dimensions must cover.
+/// </summary>
+internal readonly record struct ColumnMajorGemm(
+    CublasOperation TransA, CublasOperation TransB, int M, int N, int K, int Lda, int Ldb, int Ldc, long StrideA, long StrideB, long StrideC, int Batch)
+{
+    public static ColumnMajorGemm From(in GemmShape s) => new(
+        s.TransB ? CublasOperation.Transpose : CublasOperation.None, s.TransA ? CublasOperation.Transpose : CublasOperation.None,
+        s.N, s.M, s.K, s.Ldb, s.Lda, s.Ldc, s.StrideB, s.StrideA, s.StrideC, s.Batch);
+
+    public (int Rows, int Columns) StoredA => TransA == CublasOperation.None ? (M, K) : (K, M);
+
+    public (int Rows, int Columns) StoredB => TransB == CublasOperation.None ? (K, N) : (N, K);
 }
