@@ -16,6 +16,15 @@ if [ -f "$stamp" ] && [ -x "$dest/bin/ptxas" ] && [ -e "$dest/lib/libcublasLt.so
   exit 0
 fi
 
+mkdir -p "$dest"
+# One install at a time (the test fixtures of two classes, or make check-cuda beside make test, may start it together).
+exec 9>"$dest/.lock"
+flock 9
+if [ -f "$stamp" ]; then
+  echo "$dest"
+  exit 0
+fi
+
 for tool in apt-get dpkg-deb tar; do
   command -v "$tool" >/dev/null || { echo "install-cuda-tools: '$tool' is required (a Debian machine)" >&2; exit 1; }
 done

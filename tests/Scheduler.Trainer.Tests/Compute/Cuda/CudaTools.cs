@@ -10,6 +10,9 @@ namespace Scheduler.Trainer.Tests.Compute.Cuda;
 public sealed class CudaTools : IAsyncLifetime
 {
     private static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(10);
+
+    // One install per test process, shared by every class that needs the tools.
+    private static readonly Lazy<Task<(string? Root, string? Problem)>> Installed = new(InstallAsync);
     private string? _root;
     private string? _problem;
 
@@ -38,13 +41,14 @@ public sealed class CudaTools : IAsyncLifetime
         }
     }
 
-    public async ValueTask InitializeAsync()
+    public async ValueTask InitializeAsync() => (_root, _problem) = await Installed.Value;
+
+    private static async Task<(string? Root, string? Problem)> InstallAsync()
     {
         var missing = new[] { "apt-get", "dpkg-deb", "tar" }.Where(tool => !OnPath(tool)).ToList();
         if (missing.Count > 0)
         {
-            _problem = $"SKIP: the CUDA tools cannot be installed here: {string.Join(", ", missing)} not on PATH (a Debian machine is needed; see docs/trainer.md, make check-cuda).";
-            return;
+            return (null, $"SKIP: the CUDA tools cannot be installed here: {string.Join(", ", missing)} not on PATH (a Debian machine is needed; see docs/trainer.md, make check-cuda).");
         }
 
         var script = Path.Combine(RepositoryRoot, ".ci", "install-cuda-tools.sh");
@@ -53,8 +57,7 @@ public sealed class CudaTools : IAsyncLifetime
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start bash");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        deadline.CancelAfter(InstallTimeout);
+        using var deadline = new CancellationTokenSource(InstallTimeout);
         try
         {
             await process.WaitForExitAsync(deadline.Token);
@@ -62,19 +65,13 @@ public sealed class CudaTools : IAsyncLifetime
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            _problem = $"FAIL: {script} did not finish within {InstallTimeout}";
-            return;
+            return (null, $"FAIL: {script} did not finish within {InstallTimeout}");
         }
 
         var root = (await stdout).Trim().Split('\n').LastOrDefault()?.Trim();
-        if (process.ExitCode == 0 && root is not null && File.Exists(Path.Combine(root, "bin", "ptxas")))
-        {
-            _root = root;
-        }
-        else
-        {
-            _problem = $"FAIL: {script} exited {process.ExitCode}:\n{await stderr}";
-        }
+        return process.ExitCode == 0 && root is not null && File.Exists(Path.Combine(root, "bin", "ptxas"))
+            ? (root, null)
+            : (null, $"FAIL: {script} exited {process.ExitCode}:\n{await stderr}");
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
