@@ -39,6 +39,7 @@ internal sealed class IlgpuOps : ITensorOps
     private long _allocated;
     private long _peak;
     private MemoryBuffer1D<double, Stride1D.Dense>? _partials;
+    private MemoryBuffer1D<float, Stride1D.Dense>? _layerNormPartials;
 
     private Action<Index1D, ArrayView<float>, float>? _fill;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>? _add;
@@ -46,7 +47,8 @@ internal sealed class IlgpuOps : ITensorOps
     private Action<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>? _embeddingBackward;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _layerNormForward;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _layerNormBackwardInput;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _layerNormBackwardParameters;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>? _layerNormParameterPartials;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _layerNormBackwardParameters;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>? _splitQkv;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>? _permuteHeads;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int>? _causalSoftmax;
@@ -143,8 +145,18 @@ internal sealed class IlgpuOps : ITensorOps
     {
         Load(ref _layerNormBackwardInput, a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(IlgpuRowKernels.LayerNormBackwardInput))(
             PerRow(rows), View(dy), View(x), View(weight), View(mean), View(rstd), View(dx), channels);
-        Load(ref _layerNormBackwardParameters, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(IlgpuKernels.LayerNormBackwardParameters))(
-            KernelLaunches.PerChannel(channels), View(dy), View(x), View(mean), View(rstd), View(dWeight), View(dBias), rows, channels);
+        var partialFloats = KernelLaunches.LayerNormPartialFloats(rows, channels);
+        if (_layerNormPartials is null || _layerNormPartials.Length < partialFloats)
+        {
+            _layerNormPartials?.Dispose();
+            _layerNormPartials = _accelerator.Allocate1D<float>(partialFloats);
+        }
+
+        var partials = _layerNormPartials.View.SubView(0, partialFloats);
+        Load(ref _layerNormParameterPartials, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(IlgpuKernels.LayerNormBackwardParameterPartials))(
+            KernelLaunches.LayerNormParameterPartials(rows, channels), View(dy), View(x), View(mean), View(rstd), partials, rows, channels, KernelLaunches.LayerNormChunkRows);
+        Load(ref _layerNormBackwardParameters, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(IlgpuKernels.LayerNormBackwardParameters))(
+            KernelLaunches.PerChannel(channels), partials, View(dWeight), View(dBias), KernelLaunches.LayerNormChunks(rows), channels);
     }
 
     public void Gemm(in GemmShape shape, TensorView<float> a, TensorView<float> b, TensorView<float> c, bool bf16) =>
@@ -200,6 +212,7 @@ internal sealed class IlgpuOps : ITensorOps
     {
         _gemm.Dispose();
         _partials?.Dispose();
+        _layerNormPartials?.Dispose();
         _accelerator.Dispose();
         if (_ownsContext)
         {

@@ -34,6 +34,7 @@ internal static class CudaKernelCatalog
         Implicit(nameof(IlgpuKernels.EmbeddingBackward), Both),
         Explicit(nameof(IlgpuRowKernels.LayerNormForward), Both),
         Explicit(nameof(IlgpuRowKernels.LayerNormBackwardInput), Both),
+        Implicit(nameof(IlgpuKernels.LayerNormBackwardParameterPartials), Both),
         Implicit(nameof(IlgpuKernels.LayerNormBackwardParameters), Both),
         Implicit(nameof(IlgpuKernels.SplitQkv), Both),
         Implicit(nameof(IlgpuKernels.PermuteHeads), Both),

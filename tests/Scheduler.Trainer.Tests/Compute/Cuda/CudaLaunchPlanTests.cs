@@ -78,6 +78,27 @@ public sealed class CudaLaunchPlanTests
         });
     }
 
+    /// <summary>
+    /// No launch keeps most of the GPU idle while a few threads walk long loops: a launch of less than a quarter wave of
+    /// threads loops at most 256 times per thread (cross-entropy's 50,257-wide rows over 256 threads loop 197 times, but
+    /// with 7.8 waves). Catches kernels run with one thread per channel that each sum all B·T rows, as the layernorm
+    /// parameter gradients and the global norm were. The embedding gradient still is: a known limit (docs/trainer.md),
+    /// one launch per micro-batch.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void No_launch_leaves_the_GPU_waiting_on_a_few_long_loops(string model, bool bf16)
+    {
+        const int MaxSerialSteps = 256;
+        const long QuarterWave = 132 * 2048 / 4;
+        var ops = PlanStep(model, bf16);
+        Assert.All(
+            ops.Launches.Where(l => l.Kernel != nameof(IlgpuKernels.EmbeddingBackward)),
+            launch => Assert.True(
+                launch.Threads >= QuarterWave || launch.SerialSteps <= MaxSerialSteps,
+                $"{launch.Kernel}: {launch.Threads} threads each loop {launch.SerialSteps} times"));
+    }
+
     [Theory]
     [MemberData(nameof(Shapes))]
     public void Every_cuBLAS_call_has_valid_dimensions_and_stays_inside_its_buffers(string model, bool bf16)
@@ -154,11 +175,11 @@ public sealed class CudaLaunchPlanTests
             Assert.True(perSequence > 0);
         }
 
-        text.Append("\n| kernel | largest launch (threads, small bf16) | waves of the H100's 132 × 2048 resident threads |\n|---|---|---|\n");
+        text.Append("\n| kernel (GPT-2 small, bf16) | launches / step | largest launch (threads) | waves of the H100's 132 × 2048 resident threads | longest loop per thread |\n|---|---|---|---|---|\n");
         foreach (var kernel in PlanStep("small", true).Launches.GroupBy(l => l.Kernel))
         {
             var threads = kernel.Max(l => l.Threads);
-            text.Append(CultureInfo.InvariantCulture, $"| {kernel.Key} | {threads:N0} | {threads / (132.0 * 2048):f3} |\n");
+            text.Append(CultureInfo.InvariantCulture, $"| {kernel.Key} | {kernel.Count()} | {threads:N0} | {threads / (132.0 * 2048):f3} | {kernel.Max(l => l.SerialSteps):N0} |\n");
         }
 
         if (!string.IsNullOrEmpty(path))
