@@ -20,7 +20,7 @@ internal sealed unsafe class CublasGemm : IGemmEngine
     private readonly IntPtr _handle;
     private readonly IntPtr _lt;
     private readonly MemoryBuffer1D<byte, Stride1D.Dense> _workspace;
-    private readonly Dictionary<(GemmShape Shape, bool Bf16), LtPlan?> _plans = [];
+    private readonly Dictionary<(GemmShape Shape, bool Bf16, Alignments Alignments), LtPlan?> _plans = [];
     private readonly Action<Index1D, ArrayView<float>, ArrayView<ushort>> _toBf16;
     private MemoryBuffer1D<ushort, Stride1D.Dense>? _scratchA;
     private MemoryBuffer1D<ushort, Stride1D.Dense>? _scratchB;
@@ -70,7 +70,7 @@ internal sealed unsafe class CublasGemm : IGemmEngine
             return;
         }
 
-        if (_lt != IntPtr.Zero && Plan(s, bf16) is { } plan)
+        if (_lt != IntPtr.Zero && Plan(s, bf16, new Alignments(Alignment(pb), Alignment(pa), Alignment(pc))) is { } plan)
         {
             var status = CublasLtNative.Matmul(
                 _lt, plan.Operation, &alpha, pb, plan.A, pa, plan.B, &beta, pc, plan.C, pc, plan.C,
@@ -103,16 +103,27 @@ internal sealed unsafe class CublasGemm : IGemmEngine
 
     private static IntPtr Pointer<T>(ArrayView1D<T, Stride1D.Dense> view) where T : unmanaged => Pointer((ArrayView<T>)view);
 
-    /// <summary>Descriptors and the heuristic's best algorithm for one shape; null when cuBLASLt has none for it.</summary>
-    private LtPlan? Plan(in GemmShape s, bool bf16)
+    /// <summary>
+    /// The largest power of two up to 256 that divides <paramref name="pointer"/>. cuBLASLt's heuristic assumes 256-byte
+    /// aligned operands unless told otherwise, and a slice of the flat parameter vector is aligned only to its offset
+    /// (the GPT-2 shapes' are 256-aligned; the bench's tiny agreement model's are not).
+    /// </summary>
+    internal static uint Alignment(IntPtr pointer)
     {
-        var key = (s with { Alpha = 1, Beta = 0 }, bf16);
+        var address = (ulong)pointer;
+        return address == 0 ? 256u : (uint)Math.Min(256ul, address & (~address + 1));
+    }
+
+    /// <summary>Descriptors and the heuristic's best algorithm for one shape and operand alignment; null when cuBLASLt has none.</summary>
+    private LtPlan? Plan(in GemmShape s, bool bf16, Alignments alignments)
+    {
+        var key = (s with { Alpha = 1, Beta = 0 }, bf16, alignments);
         if (_plans.TryGetValue(key, out var cached))
         {
             return cached;
         }
 
-        var plan = LtPlan.Create(_lt, s, bf16 ? CudaDataType.R16BF : CudaDataType.R32F, WorkspaceBytes);
+        var plan = LtPlan.Create(_lt, s, bf16 ? CudaDataType.R16BF : CudaDataType.R32F, WorkspaceBytes, alignments);
         _plans[key] = plan;
         return plan;
     }
@@ -169,7 +180,7 @@ internal sealed unsafe class CublasGemm : IGemmEngine
 
         public void* Algorithm => _result->Algorithm;
 
-        public static LtPlan? Create(IntPtr lt, in GemmShape s, CudaDataType inputType, long workspaceBytes)
+        public static LtPlan? Create(IntPtr lt, in GemmShape s, CudaDataType inputType, long workspaceBytes, Alignments alignments)
         {
             if (CublasLtNative.MatmulDescCreate(out var operation, CublasComputeType.Compute32F, CudaDataType.R32F) != CublasNative.Success)
             {
@@ -187,6 +198,11 @@ internal sealed unsafe class CublasGemm : IGemmEngine
             _ = CublasLtNative.PreferenceCreate(out var preference);
             var workspace = (ulong)workspaceBytes;
             _ = CublasLtNative.PreferenceSetAttribute(preference, CublasLtNative.PreferenceMaxWorkspaceBytes, &workspace, sizeof(ulong));
+            uint alignA = alignments.A, alignB = alignments.B, alignC = alignments.C;
+            _ = CublasLtNative.PreferenceSetAttribute(preference, CublasLtNative.PreferenceMinAlignmentA, &alignA, sizeof(uint));
+            _ = CublasLtNative.PreferenceSetAttribute(preference, CublasLtNative.PreferenceMinAlignmentB, &alignB, sizeof(uint));
+            _ = CublasLtNative.PreferenceSetAttribute(preference, CublasLtNative.PreferenceMinAlignmentC, &alignC, sizeof(uint));
+            _ = CublasLtNative.PreferenceSetAttribute(preference, CublasLtNative.PreferenceMinAlignmentD, &alignC, sizeof(uint));
             var plan = new LtPlan(operation, a, b, c, preference);
             var status = CublasLtNative.AlgoGetHeuristic(lt, operation, a, b, c, c, preference, 1, plan._result, out var returned);
             if (status != CublasNative.Success || returned == 0)
@@ -209,6 +225,9 @@ internal sealed unsafe class CublasGemm : IGemmEngine
         }
     }
 }
+
+/// <summary>Byte alignment of cuBLASLt's A, B and C (= D) operands, part of a plan's key.</summary>
+internal readonly record struct Alignments(uint A, uint B, uint C);
 
 /// <summary>
 /// The column-major cuBLAS call for a row-major <see cref="GemmShape"/>: row-major C = op(A)·op(B) is column-major

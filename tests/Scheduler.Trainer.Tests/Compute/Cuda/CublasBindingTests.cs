@@ -99,16 +99,21 @@ public sealed class CublasBindingTests(CudaTools tools) : IClassFixture<CudaTool
         Assert.Equal(CublasLtNative.MatmulDescTransA, h.EnumValue("CUBLASLT_MATMUL_DESC_TRANSA"));
         Assert.Equal(CublasLtNative.MatmulDescTransB, h.EnumValue("CUBLASLT_MATMUL_DESC_TRANSB"));
         Assert.Equal(CublasLtNative.PreferenceMaxWorkspaceBytes, h.EnumValue("CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES"));
+        Assert.Equal(CublasLtNative.PreferenceMinAlignmentA, h.EnumValue("CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES"));
+        Assert.Equal(CublasLtNative.PreferenceMinAlignmentB, h.EnumValue("CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES"));
+        Assert.Equal(CublasLtNative.PreferenceMinAlignmentC, h.EnumValue("CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES"));
+        Assert.Equal(CublasLtNative.PreferenceMinAlignmentD, h.EnumValue("CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES"));
     }
 
     [Fact]
     public void Attribute_values_have_the_width_the_header_documents()
     {
-        // CublasGemm passes the transposes as an int (sizeof(int)) and the workspace limit as a ulong (sizeof(ulong)).
+        // CublasGemm passes the transposes as an int (sizeof(int)), the workspace limit as a ulong and the alignments as uints.
         var h = Headers();
         Assert.Equal("int32_t", h.DocumentedType("CUBLASLT_MATMUL_DESC_TRANSA"));
         Assert.Equal("int32_t", h.DocumentedType("CUBLASLT_MATMUL_DESC_TRANSB"));
         Assert.Equal("uint64_t", h.DocumentedType("CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES"));
+        Assert.All(["A", "B", "C", "D"], m => Assert.Equal("uint32_t", h.DocumentedType($"CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_{m}_BYTES")));
     }
 
     [Fact]

@@ -124,6 +124,15 @@ public sealed class CudaLaunchPlanTests
     }
 
     [Theory]
+    [InlineData(0x7f00_0000_1000L, 256u)]
+    [InlineData(0x7f00_0000_1080L, 128u)]
+    [InlineData(0x7f00_0000_1004L, 4u)]
+    [InlineData(0L, 256u)]
+    public void Operand_alignment_for_cuBLASLt_is_the_largest_power_of_two_up_to_256(long address, uint expected) =>
+        Assert.Equal(expected, CublasGemm.Alignment((IntPtr)address));
+
+    /// <summary>For the benchmark shapes every operand is 256-byte aligned, so cuBLASLt's whole algorithm set is eligible.</summary>
+    [Theory]
     [MemberData(nameof(Shapes))]
     public void Single_GEMM_operands_are_aligned_as_cuBLASLt_assumes(string model, bool bf16)
     {
