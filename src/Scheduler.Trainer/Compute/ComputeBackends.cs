@@ -24,6 +24,12 @@ internal static class ComputeBackends
     public static Domain.Catalog.GpuType? CatalogType(ITensorOps ops, Domain.Catalog.GpuCatalog catalog) =>
         ops is IlgpuOps { Device: "cuda" } cuda ? catalog.FindByProductLabel(cuda.Accelerator.Name.Trim().Replace(' ', '-')) : null;
 
+    /// <summary>
+    /// How kernels are compiled for CUDA: fast math (exp/log/sqrt map to the hardware approximations). The offline PTX
+    /// checks (make check-cuda) compile with the same settings.
+    /// </summary>
+    public static Context.Builder CudaKernelSettings(Context.Builder builder) => builder.Math(MathMode.Fast);
+
     /// <summary>Whether a CUDA driver and at least one CUDA device are present.</summary>
     public static bool CudaPresent()
     {
@@ -45,7 +51,7 @@ internal static class ComputeBackends
         Context context;
         try
         {
-            context = Context.Create(builder => builder.Cuda().Math(MathMode.Fast));
+            context = Context.Create(builder => CudaKernelSettings(builder.Cuda()));
         }
         catch (Exception ex) when (ex is DllNotFoundException or TypeInitializationException or InvalidOperationException or NotSupportedException or EntryPointNotFoundException)
         {
@@ -61,7 +67,7 @@ internal static class ComputeBackends
         if (!NativeLibraries.CublasAvailable)
         {
             context.Dispose();
-            throw new DeviceUnavailableException("cuBLAS (libcublas.so.13 or .so.12) could not be loaded; use an image with the CUDA runtime libraries");
+            throw new DeviceUnavailableException("cuBLAS (libcublas.so.13, .so.12 or .so.11) could not be loaded; use an image with the CUDA runtime libraries");
         }
 
         var accelerator = context.CreateCudaAccelerator(0);

@@ -1,9 +1,26 @@
+using ILGPU;
+
 namespace Scheduler.Trainer.Compute;
 
 /// <summary>
+/// exp and log for code that runs in kernels. ILGPU's PTX backend has no instruction for <c>MathF.Exp</c> or
+/// <c>MathF.Log</c>: without NVIDIA's libdevice (CUDA toolkit, not in runtime images) or ILGPU.Algorithms, compiling a
+/// kernel that calls them fails (found by the offline PTX compilation of make check-cuda). exp2, log2 and sqrt are
+/// native (ex2.approx, lg2.approx, sqrt), so exp(x) = 2^(x·log₂e) and log(x) = log₂(x)·ln 2, as CUDA's __expf and __logf.
+/// </summary>
+internal static class DeviceMath
+{
+    private const float Log2E = 1.44269504088896341f;
+    private const float Ln2 = 0.693147180559945309f;
+
+    public static float Exp(float x) => IntrinsicMath.CPUOnly.Exp2(x * Log2E);
+
+    public static float Log(float x) => IntrinsicMath.CPUOnly.Log2(x) * Ln2;
+}
+
+/// <summary>
 /// GPT-2's tanh GELU in fp32, shared by the managed backend and the ILGPU kernels. tanh is written with exp because
-/// ILGPU's PTX backend may need NVIDIA's libdevice (CUDA toolkit, not in runtime images) for hyperbolic functions,
-/// while exp, log and sqrt map to native PTX instructions.
+/// ILGPU's PTX backend would need libdevice for hyperbolic functions; exp itself goes through <see cref="DeviceMath"/>.
 /// </summary>
 internal static class GeluMath
 {
@@ -25,7 +42,7 @@ internal static class GeluMath
     }
 
     /// <summary>tanh(u) = 1 − 2/(e^{2u} + 1): saturates to ±1 when e^{2u} overflows or underflows.</summary>
-    private static float Tanh(float u) => 1f - 2f / (MathF.Exp(2f * u) + 1f);
+    private static float Tanh(float u) => 1f - 2f / (DeviceMath.Exp(2f * u) + 1f);
 }
 
 /// <summary>One AdamW element update, shared by the managed backend and the ILGPU kernel.</summary>

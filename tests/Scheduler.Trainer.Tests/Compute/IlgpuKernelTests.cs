@@ -105,6 +105,20 @@ public sealed class IlgpuKernelTests(IlgpuCpuFixture fixture) : IClassFixture<Il
             });
     }
 
+    [Fact]
+    public void Layer_norm_parameter_gradients_over_several_row_chunks()
+    {
+        // Two full chunks and a partial one: the chunked reduction must cover every row exactly once.
+        const int n = 2 * KernelLaunches.LayerNormChunkRows + 5, c = 3;
+        AssertAgrees(
+            [Random(n * c, 1, 3f), Random(c, 2), Random(c, 3), Random(n * c, 4), Random(n, 5), Random(n, 6), Random(n * c, 7), Random(n * c, 8), Random(c, 9), Random(c, 10)],
+            (o, f, _) =>
+            {
+                o.LayerNormForward(f[0], f[1], f[2], f[3], f[4], f[5], n, c);
+                o.LayerNormBackward(f[6], f[0], f[1], f[4], f[5], f[7], f[8], f[9], n, c);
+            });
+    }
+
     public static TheoryData<bool, bool, bool, float> GemmCases => new()
     {
         { false, false, false, 0f },

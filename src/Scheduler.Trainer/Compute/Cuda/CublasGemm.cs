@@ -13,13 +13,14 @@ namespace Scheduler.Trainer.Compute.Cuda;
 /// </summary>
 internal sealed unsafe class CublasGemm : IGemmEngine
 {
-    private const long WorkspaceBytes = 32L << 20;
+    /// <summary>cuBLASLt's workspace, allocated once.</summary>
+    internal const long WorkspaceBytes = 32L << 20;
     private readonly CudaAccelerator _accelerator;
     private readonly IntPtr _stream;
     private readonly IntPtr _handle;
     private readonly IntPtr _lt;
     private readonly MemoryBuffer1D<byte, Stride1D.Dense> _workspace;
-    private readonly Dictionary<(GemmShape Shape, bool Bf16), LtPlan?> _plans = [];
+    private readonly Dictionary<(GemmShape Shape, bool Bf16, Alignments Alignments), LtPlan?> _plans = [];
     private readonly Action<Index1D, ArrayView<float>, ArrayView<ushort>> _toBf16;
     private MemoryBuffer1D<ushort, Stride1D.Dense>? _scratchA;
     private MemoryBuffer1D<ushort, Stride1D.Dense>? _scratchB;
@@ -60,17 +61,16 @@ internal sealed unsafe class CublasGemm : IGemmEngine
         var pc = Pointer(c);
         var alpha = s.Alpha;
         var beta = s.Beta;
-        var opA = s.TransB ? CublasOperation.Transpose : CublasOperation.None;
-        var opB = s.TransA ? CublasOperation.Transpose : CublasOperation.None;
-        if (s.Batch > 1)
+        var g = ColumnMajorGemm.From(s);
+        if (g.Batch > 1)
         {
             Check(CublasNative.GemmStridedBatchedEx(
-                _handle, opA, opB, s.N, s.M, s.K, &alpha, pb, type, s.Ldb, s.StrideB, pa, type, s.Lda, s.StrideA,
-                &beta, pc, CudaDataType.R32F, s.Ldc, s.StrideC, s.Batch, CublasComputeType.Compute32F, CublasNative.GemmDefault), "cublasGemmStridedBatchedEx");
+                _handle, g.TransA, g.TransB, g.M, g.N, g.K, &alpha, pb, type, g.Lda, g.StrideA, pa, type, g.Ldb, g.StrideB,
+                &beta, pc, CudaDataType.R32F, g.Ldc, g.StrideC, g.Batch, CublasComputeType.Compute32F, CublasNative.GemmDefault), "cublasGemmStridedBatchedEx");
             return;
         }
 
-        if (_lt != IntPtr.Zero && Plan(s, bf16) is { } plan)
+        if (_lt != IntPtr.Zero && Plan(s, bf16, new Alignments(Alignment(pb), Alignment(pa), Alignment(pc))) is { } plan)
         {
             var status = CublasLtNative.Matmul(
                 _lt, plan.Operation, &alpha, pb, plan.A, pa, plan.B, &beta, pc, plan.C, pc, plan.C,
@@ -82,8 +82,8 @@ internal sealed unsafe class CublasGemm : IGemmEngine
         }
 
         Check(CublasNative.GemmEx(
-            _handle, opA, opB, s.N, s.M, s.K, &alpha, pb, type, s.Ldb, pa, type, s.Lda,
-            &beta, pc, CudaDataType.R32F, s.Ldc, CublasComputeType.Compute32F, CublasNative.GemmDefault), "cublasGemmEx");
+            _handle, g.TransA, g.TransB, g.M, g.N, g.K, &alpha, pb, type, g.Lda, pa, type, g.Ldb,
+            &beta, pc, CudaDataType.R32F, g.Ldc, CublasComputeType.Compute32F, CublasNative.GemmDefault), "cublasGemmEx");
     }
 
     private IntPtr Convert(ArrayView<float> source, ref MemoryBuffer1D<ushort, Stride1D.Dense>? scratch)
@@ -103,16 +103,27 @@ internal sealed unsafe class CublasGemm : IGemmEngine
 
     private static IntPtr Pointer<T>(ArrayView1D<T, Stride1D.Dense> view) where T : unmanaged => Pointer((ArrayView<T>)view);
 
-    /// <summary>Descriptors and the heuristic's best algorithm for one shape; null when cuBLASLt has none for it.</summary>
-    private LtPlan? Plan(in GemmShape s, bool bf16)
+    /// <summary>
+    /// The largest power of two up to 256 that divides <paramref name="pointer"/>. cuBLASLt's heuristic assumes 256-byte
+    /// aligned operands unless told otherwise, and a slice of the flat parameter vector is aligned only to its offset
+    /// (the GPT-2 shapes' are 256-aligned; the bench's tiny agreement model's are not).
+    /// </summary>
+    internal static uint Alignment(IntPtr pointer)
     {
-        var key = (s with { Alpha = 1, Beta = 0 }, bf16);
+        var address = (ulong)pointer;
+        return address == 0 ? 256u : (uint)Math.Min(256ul, address & (~address + 1));
+    }
+
+    /// <summary>Descriptors and the heuristic's best algorithm for one shape and operand alignment; null when cuBLASLt has none.</summary>
+    private LtPlan? Plan(in GemmShape s, bool bf16, Alignments alignments)
+    {
+        var key = (s with { Alpha = 1, Beta = 0 }, bf16, alignments);
         if (_plans.TryGetValue(key, out var cached))
         {
             return cached;
         }
 
-        var plan = LtPlan.Create(_lt, s, bf16 ? CudaDataType.R16BF : CudaDataType.R32F, WorkspaceBytes);
+        var plan = LtPlan.Create(_lt, s, bf16 ? CudaDataType.R16BF : CudaDataType.R32F, WorkspaceBytes, alignments);
         _plans[key] = plan;
         return plan;
     }
@@ -169,23 +180,29 @@ internal sealed unsafe class CublasGemm : IGemmEngine
 
         public void* Algorithm => _result->Algorithm;
 
-        public static LtPlan? Create(IntPtr lt, in GemmShape s, CudaDataType inputType, long workspaceBytes)
+        public static LtPlan? Create(IntPtr lt, in GemmShape s, CudaDataType inputType, long workspaceBytes, Alignments alignments)
         {
             if (CublasLtNative.MatmulDescCreate(out var operation, CublasComputeType.Compute32F, CudaDataType.R32F) != CublasNative.Success)
             {
                 return null;
             }
 
-            var opA = (int)(s.TransB ? CublasOperation.Transpose : CublasOperation.None);
-            var opB = (int)(s.TransA ? CublasOperation.Transpose : CublasOperation.None);
+            var g = ColumnMajorGemm.From(s);
+            var opA = (int)g.TransA;
+            var opB = (int)g.TransB;
             _ = CublasLtNative.MatmulDescSetAttribute(operation, CublasLtNative.MatmulDescTransA, &opA, sizeof(int));
             _ = CublasLtNative.MatmulDescSetAttribute(operation, CublasLtNative.MatmulDescTransB, &opB, sizeof(int));
-            _ = CublasLtNative.MatrixLayoutCreate(out var a, inputType, (ulong)(s.TransB ? s.K : s.N), (ulong)(s.TransB ? s.N : s.K), s.Ldb);
-            _ = CublasLtNative.MatrixLayoutCreate(out var b, inputType, (ulong)(s.TransA ? s.M : s.K), (ulong)(s.TransA ? s.K : s.M), s.Lda);
-            _ = CublasLtNative.MatrixLayoutCreate(out var c, CudaDataType.R32F, (ulong)s.N, (ulong)s.M, s.Ldc);
+            _ = CublasLtNative.MatrixLayoutCreate(out var a, inputType, (ulong)g.StoredA.Rows, (ulong)g.StoredA.Columns, g.Lda);
+            _ = CublasLtNative.MatrixLayoutCreate(out var b, inputType, (ulong)g.StoredB.Rows, (ulong)g.StoredB.Columns, g.Ldb);
+            _ = CublasLtNative.MatrixLayoutCreate(out var c, CudaDataType.R32F, (ulong)g.M, (ulong)g.N, g.Ldc);
             _ = CublasLtNative.PreferenceCreate(out var preference);
             var workspace = (ulong)workspaceBytes;
             _ = CublasLtNative.PreferenceSetAttribute(preference, CublasLtNative.PreferenceMaxWorkspaceBytes, &workspace, sizeof(ulong));
+            uint alignA = alignments.A, alignB = alignments.B, alignC = alignments.C;
+            _ = CublasLtNative.PreferenceSetAttribute(preference, CublasLtNative.PreferenceMinAlignmentA, &alignA, sizeof(uint));
+            _ = CublasLtNative.PreferenceSetAttribute(preference, CublasLtNative.PreferenceMinAlignmentB, &alignB, sizeof(uint));
+            _ = CublasLtNative.PreferenceSetAttribute(preference, CublasLtNative.PreferenceMinAlignmentC, &alignC, sizeof(uint));
+            _ = CublasLtNative.PreferenceSetAttribute(preference, CublasLtNative.PreferenceMinAlignmentD, &alignC, sizeof(uint));
             var plan = new LtPlan(operation, a, b, c, preference);
             var status = CublasLtNative.AlgoGetHeuristic(lt, operation, a, b, c, c, preference, 1, plan._result, out var returned);
             if (status != CublasNative.Success || returned == 0)
@@ -207,4 +224,24 @@ internal sealed unsafe class CublasGemm : IGemmEngine
             System.Runtime.InteropServices.NativeMemory.Free(_result);
         }
     }
+}
+
+/// <summary>Byte alignment of cuBLASLt's A, B and C (= D) operands, part of a plan's key.</summary>
+internal readonly record struct Alignments(uint A, uint B, uint C);
+
+/// <summary>
+/// The column-major cuBLAS call for a row-major <see cref="GemmShape"/>: row-major C = op(A)·op(B) is column-major
+/// Cᵀ = op(B)ᵀ·op(A)ᵀ, so cuBLAS's A is our B (and its m, n our N, M). <see cref="StoredA"/>/<see cref="StoredB"/> are
+/// cuBLAS's A and B as stored (column-major rows × columns), which their leading dimensions must cover.
+/// </summary>
+internal readonly record struct ColumnMajorGemm(
+    CublasOperation TransA, CublasOperation TransB, int M, int N, int K, int Lda, int Ldb, int Ldc, long StrideA, long StrideB, long StrideC, int Batch)
+{
+    public static ColumnMajorGemm From(in GemmShape s) => new(
+        s.TransB ? CublasOperation.Transpose : CublasOperation.None, s.TransA ? CublasOperation.Transpose : CublasOperation.None,
+        s.N, s.M, s.K, s.Ldb, s.Lda, s.Ldc, s.StrideB, s.StrideA, s.StrideC, s.Batch);
+
+    public (int Rows, int Columns) StoredA => TransA == CublasOperation.None ? (M, K) : (K, M);
+
+    public (int Rows, int Columns) StoredB => TransB == CublasOperation.None ? (K, N) : (N, K);
 }

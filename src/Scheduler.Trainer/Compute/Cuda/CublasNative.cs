@@ -73,6 +73,13 @@ internal static partial class CublasLtNative
     public const int MatmulDescTransB = 4;
     public const int PreferenceMaxWorkspaceBytes = 1;
 
+    /// <summary>CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_{A,B,C,D}_BYTES (uint32_t, default 256): the heuristic only returns
+    /// algorithms that work with operands this aligned.</summary>
+    public const int PreferenceMinAlignmentA = 5;
+    public const int PreferenceMinAlignmentB = 6;
+    public const int PreferenceMinAlignmentC = 7;
+    public const int PreferenceMinAlignmentD = 8;
+
     [LibraryImport(NativeLibraries.CublasLt, EntryPoint = "cublasLtCreate")]
     public static partial int Create(out IntPtr handle);
 

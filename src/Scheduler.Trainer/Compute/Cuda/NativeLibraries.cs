@@ -6,7 +6,8 @@ namespace Scheduler.Trainer.Compute.Cuda;
 /// <summary>
 /// Resolves the CUDA libraries by the names containers actually have. ILGPU asks for <c>libcuda.so</c>, which only the
 /// driver's development package provides; the NVIDIA container runtime mounts <c>libcuda.so.1</c>. cuBLAS and cuBLASLt
-/// carry their major version in the file name: 13 is tried before 12.
+/// carry their major version in the file name: 13, then 12, then 11 (CUDA 11.8 knows Hopper; every entry point and
+/// constant the trainer uses is the same there, checked against 11.8's headers and libraries by make check-cuda).
 /// </summary>
 internal static class NativeLibraries
 {
@@ -14,8 +15,8 @@ internal static class NativeLibraries
     public const string CublasLt = "cublasLt";
 
     private static readonly string[] CudaDriverNames = ["libcuda.so.1", "libcuda.so"];
-    private static readonly string[] CublasNames = ["libcublas.so.13", "libcublas.so.12", "libcublas.so"];
-    private static readonly string[] CublasLtNames = ["libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so"];
+    internal static readonly string[] CublasNames = ["libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so"];
+    internal static readonly string[] CublasLtNames = ["libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so.11", "libcublasLt.so"];
     private static int _registered;
 
     public static void Register()

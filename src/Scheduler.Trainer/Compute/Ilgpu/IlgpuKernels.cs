@@ -47,17 +47,40 @@ internal static class IlgpuKernels
         }
     }
 
-    /// <summary>One thread per channel: accumulates the gain and bias gradients over the rows in order.</summary>
-    public static void LayerNormBackwardParameters(Index1D cIndex, ArrayView<float> dy, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> dWeight, ArrayView<float> dBias, int rows, int channels)
+    /// <summary>
+    /// First half of the gain and bias gradients: thread (chunk p, channel c) sums rows [p·R, (p+1)·R) in order into
+    /// partials[p, 0, c] (gain) and partials[p, 1, c] (bias). Chunks spread the rows over many threads (one thread per
+    /// channel alone would leave an H100 0.3% busy, each thread walking all B·T rows); the fixed chunking keeps it deterministic.
+    /// </summary>
+    public static void LayerNormBackwardParameterPartials(Index1D iIndex, ArrayView<float> dy, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> partials, int rows, int channels, int chunkRows)
     {
-        int c = cIndex;
+        int i = iIndex;
+        var p = i / channels;
+        var c = i % channels;
+        var end = Math.Min(rows, (p + 1) * chunkRows);
         var dw = 0f;
         var db = 0f;
-        for (var n = 0; n < rows; n++)
+        for (var n = p * chunkRows; n < end; n++)
         {
             var g = dy[(long)n * channels + c];
             dw += g * (x[(long)n * channels + c] - mean[n]) * rstd[n];
             db += g;
+        }
+
+        partials[(long)p * 2 * channels + c] = dw;
+        partials[(long)p * 2 * channels + channels + c] = db;
+    }
+
+    /// <summary>Second half: one thread per channel adds the chunks' partial sums, in chunk order, to the gain and bias gradients.</summary>
+    public static void LayerNormBackwardParameters(Index1D cIndex, ArrayView<float> partials, ArrayView<float> dWeight, ArrayView<float> dBias, int chunks, int channels)
+    {
+        int c = cIndex;
+        var dw = 0f;
+        var db = 0f;
+        for (var p = 0; p < chunks; p++)
+        {
+            dw += partials[(long)p * 2 * channels + c];
+            db += partials[(long)p * 2 * channels + channels + c];
         }
 
         dWeight[c] += dw;

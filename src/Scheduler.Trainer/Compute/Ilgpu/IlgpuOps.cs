@@ -32,7 +32,6 @@ internal interface IGemmEngine : IDisposable
 /// </summary>
 internal sealed class IlgpuOps : ITensorOps
 {
-    private const int SumParts = 1024;
     private readonly Context _context;
     private readonly Accelerator _accelerator;
     private readonly IGemmEngine _gemm;
@@ -40,6 +39,7 @@ internal sealed class IlgpuOps : ITensorOps
     private long _allocated;
     private long _peak;
     private MemoryBuffer1D<double, Stride1D.Dense>? _partials;
+    private MemoryBuffer1D<float, Stride1D.Dense>? _layerNormPartials;
 
     private Action<Index1D, ArrayView<float>, float>? _fill;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>? _add;
@@ -47,7 +47,8 @@ internal sealed class IlgpuOps : ITensorOps
     private Action<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>? _embeddingBackward;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _layerNormForward;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _layerNormBackwardInput;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _layerNormBackwardParameters;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>? _layerNormParameterPartials;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _layerNormBackwardParameters;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>? _splitQkv;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>? _permuteHeads;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int>? _causalSoftmax;
@@ -114,38 +115,25 @@ internal sealed class IlgpuOps : ITensorOps
 
     public void Synchronize() => _accelerator.Synchronize();
 
-    /// <summary>
-    /// One group per row: 256 threads on a GPU; 4 on ILGPU's CPU emulator, where every barrier synchronises OS threads
-    /// (4 still runs a two-level reduction tree, which is what the tests need to see).
-    /// </summary>
-    private KernelConfig PerRow(int rows)
-    {
-        var limit = _accelerator.AcceleratorType == AcceleratorType.Cuda ? IlgpuRowKernels.MaxGroupSize : 4;
-        var group = 1;
-        while (group * 2 <= Math.Min(limit, _accelerator.MaxNumThreadsPerGroup))
-        {
-            group *= 2;
-        }
-
-        return new KernelConfig(rows, group);
-    }
+    private KernelConfig PerRow(int rows) =>
+        KernelLaunches.PerRow(rows, _accelerator.AcceleratorType == AcceleratorType.Cuda, _accelerator.MaxNumThreadsPerGroup);
 
     private TDelegate Load<TDelegate>(ref TDelegate? slot, Func<Accelerator, TDelegate> load) where TDelegate : Delegate => slot ??= load(_accelerator);
 
     public void Fill(TensorView<float> x, float value) =>
-        Load(ref _fill, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(IlgpuKernels.Fill))((int)x.Length, View(x), value);
+        Load(ref _fill, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(IlgpuKernels.Fill))(KernelLaunches.Elementwise(x.Length, nameof(IlgpuKernels.Fill)), View(x), value);
 
     public void Add(TensorView<float> a, TensorView<float> b, TensorView<float> result) =>
         Load(ref _add, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(IlgpuKernels.Add))(
-            (int)result.Length, View(a), View(b), View(result));
+            KernelLaunches.Elementwise(result.Length, nameof(IlgpuKernels.Add)), View(a), View(b), View(result));
 
     public void EmbeddingForward(TensorView<int> tokens, TensorView<float> wte, TensorView<float> wpe, TensorView<float> output, int batch, int length, int channels) =>
         Load(ref _embeddingForward, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(IlgpuKernels.EmbeddingForward))(
-            batch * length * channels, View(tokens), View(wte), View(wpe), View(output), length, channels);
+            KernelLaunches.EmbeddingForward(batch, length, channels), View(tokens), View(wte), View(wpe), View(output), length, channels);
 
     public void EmbeddingBackward(TensorView<int> tokens, TensorView<float> dOutput, TensorView<float> dWte, TensorView<float> dWpe, int batch, int length, int channels) =>
         Load(ref _embeddingBackward, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(IlgpuKernels.EmbeddingBackward))(
-            channels, View(tokens), View(dOutput), View(dWte), View(dWpe), batch * length, length, channels);
+            KernelLaunches.PerChannel(channels), View(tokens), View(dOutput), View(dWte), View(dWpe), batch * length, length, channels);
 
     public void LayerNormForward(TensorView<float> x, TensorView<float> weight, TensorView<float> bias, TensorView<float> y, TensorView<float> mean, TensorView<float> rstd, int rows, int channels) =>
         Load(ref _layerNormForward, a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(IlgpuRowKernels.LayerNormForward))(
@@ -157,8 +145,18 @@ internal sealed class IlgpuOps : ITensorOps
     {
         Load(ref _layerNormBackwardInput, a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(IlgpuRowKernels.LayerNormBackwardInput))(
             PerRow(rows), View(dy), View(x), View(weight), View(mean), View(rstd), View(dx), channels);
-        Load(ref _layerNormBackwardParameters, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(IlgpuKernels.LayerNormBackwardParameters))(
-            channels, View(dy), View(x), View(mean), View(rstd), View(dWeight), View(dBias), rows, channels);
+        var partialFloats = KernelLaunches.LayerNormPartialFloats(rows, channels);
+        if (_layerNormPartials is null || _layerNormPartials.Length < partialFloats)
+        {
+            _layerNormPartials?.Dispose();
+            _layerNormPartials = _accelerator.Allocate1D<float>(partialFloats);
+        }
+
+        var partials = _layerNormPartials.View.SubView(0, partialFloats);
+        Load(ref _layerNormParameterPartials, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(IlgpuKernels.LayerNormBackwardParameterPartials))(
+            KernelLaunches.LayerNormParameterPartials(rows, channels), View(dy), View(x), View(mean), View(rstd), partials, rows, channels, KernelLaunches.LayerNormChunkRows);
+        Load(ref _layerNormBackwardParameters, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(IlgpuKernels.LayerNormBackwardParameters))(
+            KernelLaunches.PerChannel(channels), partials, View(dWeight), View(dBias), KernelLaunches.LayerNormChunks(rows), channels);
     }
 
     public void Gemm(in GemmShape shape, TensorView<float> a, TensorView<float> b, TensorView<float> c, bool bf16) =>
@@ -172,11 +170,11 @@ internal sealed class IlgpuOps : ITensorOps
 
     private void LaunchSplitQkv(TensorView<float> qkv, TensorView<float> q, TensorView<float> k, TensorView<float> v, int batch, int length, int heads, int kvHeads, int headDim, int merge) =>
         Load(ref _splitQkv, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(IlgpuKernels.SplitQkv))(
-            batch * length * (heads + 2 * kvHeads) * headDim, View(qkv), View(q), View(k), View(v), length, heads, kvHeads, headDim, merge);
+            KernelLaunches.SplitQkv(batch, length, heads, kvHeads, headDim), View(qkv), View(q), View(k), View(v), length, heads, kvHeads, headDim, merge);
 
     public void PermuteHeads(TensorView<float> source, TensorView<float> destination, int batch, int length, int heads, int headDim, bool inverse) =>
         Load(ref _permuteHeads, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>(IlgpuKernels.PermuteHeads))(
-            batch * length * heads * headDim, View(source), View(destination), length, heads, headDim, inverse ? 1 : 0);
+            KernelLaunches.PermuteHeads(batch, length, heads, headDim), View(source), View(destination), length, heads, headDim, inverse ? 1 : 0);
 
     public void CausalSoftmax(TensorView<float> scores, TensorView<float> probs, int rows, int length) =>
         Load(ref _causalSoftmax, a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(IlgpuRowKernels.CausalSoftmax))(
@@ -187,11 +185,11 @@ internal sealed class IlgpuOps : ITensorOps
             PerRow(rows), View(dProbs), View(probs), View(dScores), length);
 
     public void Gelu(TensorView<float> x, TensorView<float> y) =>
-        Load(ref _gelu, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(IlgpuKernels.Gelu))((int)x.Length, View(x), View(y));
+        Load(ref _gelu, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(IlgpuKernels.Gelu))(KernelLaunches.Elementwise(x.Length, nameof(IlgpuKernels.Gelu)), View(x), View(y));
 
     public void GeluBackward(TensorView<float> x, TensorView<float> dy, TensorView<float> dx) =>
         Load(ref _geluBackward, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(IlgpuKernels.GeluBackward))(
-            (int)x.Length, View(x), View(dy), View(dx));
+            KernelLaunches.Elementwise(x.Length, nameof(IlgpuKernels.GeluBackward)), View(x), View(dy), View(dx));
 
     public void CrossEntropy(TensorView<float> logits, TensorView<int> targets, TensorView<float> losses, int rows, int vocab, float gradientScale) =>
         Load(ref _crossEntropy, a => a.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, float>(IlgpuRowKernels.CrossEntropy))(
@@ -199,13 +197,13 @@ internal sealed class IlgpuOps : ITensorOps
 
     public void AdamW(TensorView<float> weights, TensorView<float> gradients, TensorView<float> m, TensorView<float> v, in AdamWStep step) =>
         Load(ref _adamW, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamWStep>(IlgpuKernels.AdamW))(
-            (int)weights.Length, View(weights), View(gradients), View(m), View(v), step);
+            KernelLaunches.Elementwise(weights.Length, nameof(IlgpuKernels.AdamW)), View(weights), View(gradients), View(m), View(v), step);
 
     public double SumOfSquares(TensorView<float> x)
     {
-        _partials ??= _accelerator.Allocate1D<double>(SumParts);
+        _partials ??= _accelerator.Allocate1D<double>(KernelLaunches.SumParts);
         Load(ref _sumOfSquares, a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, int>(IlgpuKernels.SumOfSquaresPartial))(
-            SumParts, View(x), _partials.View, SumParts);
+            KernelLaunches.SumParts, View(x), _partials.View, KernelLaunches.SumParts);
         _accelerator.Synchronize();
         return _partials.GetAsArray1D().Sum();
     }
@@ -214,6 +212,7 @@ internal sealed class IlgpuOps : ITensorOps
     {
         _gemm.Dispose();
         _partials?.Dispose();
+        _layerNormPartials?.Dispose();
         _accelerator.Dispose();
         if (_ownsContext)
         {
@@ -232,7 +231,7 @@ internal sealed class IlgpuGemm(Accelerator accelerator) : IGemmEngine
     public void Gemm(in GemmShape shape, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, bool bf16)
     {
         _kernel ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(IlgpuKernels.Gemm);
-        _kernel(shape.M * shape.N * shape.Batch, a, b, c, GemmArgs.From(shape, bf16));
+        _kernel(KernelLaunches.Elementwise((long)shape.M * shape.N * shape.Batch, nameof(IlgpuKernels.Gemm)), a, b, c, GemmArgs.From(shape, bf16));
     }
 
     public void Dispose()

@@ -111,13 +111,13 @@ internal static class IlgpuRowKernels
         var sum = 0f;
         for (var u = Group.IdxX; u <= t; u += Group.DimX)
         {
-            sum += MathF.Exp(scores[row + u] - max);
+            sum += DeviceMath.Exp(scores[row + u] - max);
         }
 
         var inv = 1f / GroupSum(sum);
         for (var u = Group.IdxX; u < length; u += Group.DimX)
         {
-            probs[row + u] = u <= t ? MathF.Exp(scores[row + u] - max) * inv : 0f;
+            probs[row + u] = u <= t ? DeviceMath.Exp(scores[row + u] - max) * inv : 0f;
         }
     }
 
@@ -154,7 +154,7 @@ internal static class IlgpuRowKernels
         var partial = 0f;
         for (var v = Group.IdxX; v < vocab; v += Group.DimX)
         {
-            partial += MathF.Exp(logits[row + v] - max);
+            partial += DeviceMath.Exp(logits[row + v] - max);
         }
 
         var sum = GroupSum(partial);
@@ -163,13 +163,13 @@ internal static class IlgpuRowKernels
         Group.Barrier();
         if (Group.IdxX == 0)
         {
-            losses[n] = MathF.Log(sum) + max - targetLogit;
+            losses[n] = DeviceMath.Log(sum) + max - targetLogit;
         }
 
         var inv = 1f / sum;
         for (var v = Group.IdxX; v < vocab; v += Group.DimX)
         {
-            var p = MathF.Exp(logits[row + v] - max) * inv * gradientScale;
+            var p = DeviceMath.Exp(logits[row + v] - max) * inv * gradientScale;
             logits[row + v] = v == target ? p - gradientScale : p;
         }
     }
