@@ -99,8 +99,16 @@ public sealed record MemoryBreakdown(double Weights, double Gradients, double Op
     public double Total => Weights + Gradients + Optimizer + Activations + Overhead;
 }
 
-/// <summary>One optimizer step in seconds: compute plus the parts of communication and pipeline idling that are not hidden.</summary>
-public sealed record StepTimeBreakdown(double Compute, double DataParallelExposed, double TensorParallel, double PipelineBubble);
+/// <summary>
+/// One optimizer step in seconds: compute plus the parts of communication and pipeline idling that are not hidden.
+/// <see cref="ContextParallel"/> (ring attention's key/value exchange) and <see cref="ExpertAllToAll"/> (MoE token
+/// dispatch and combine) are 0 for jobs without context or expert parallelism.
+/// </summary>
+public sealed record StepTimeBreakdown(
+    double Compute, double DataParallelExposed, double TensorParallel, double PipelineBubble, double ContextParallel = 0, double ExpertAllToAll = 0)
+{
+    public double Sum() => Compute + DataParallelExposed + TensorParallel + PipelineBubble + ContextParallel + ExpertAllToAll;
+}
 
 /// <summary>
 /// A concrete change that makes the job fit: the spec fields to change (JSON paths → new values) and the per-GPU memory

@@ -17,6 +17,9 @@ public sealed class Estimator(GpuCatalog catalog)
 {
     private readonly GpuCatalog _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
 
+    /// <summary>The GPU types this estimator prices.</summary>
+    public GpuCatalog Catalog => _catalog;
+
     /// <summary>
     /// Estimates a spec that passed <see cref="JobSpecValidator"/> and went through <see cref="JobSpecNormalizer"/>.
     /// Of the <c>|</c>-separated GPU types it prices the first whose memory the job fits, else the first, with the reason
@@ -62,8 +65,13 @@ public sealed class Estimator(GpuCatalog catalog)
         var steps = setup.Steps ?? (long)Math.Ceiling(tokens / tokensPerStep);
         var band = ModelSizeBands.Of(parameters.Total);
         var mfu = (calibration ?? MfuTable.Empty).Lookup(gpu, band);
+        if (mfu.Source == MfuChoice.DefaultSource)
+        {
+            mfu = mfu with { Value = MfuModel.Default(gpu, parameters.Active, setup.GpuShare) };
+        }
+
         var step = StepTime.PerStep(shape, parameters, setup, gpu, flopsPerToken, mfu.Value);
-        var stepSeconds = step.Compute + step.DataParallelExposed + step.TensorParallel + step.PipelineBubble;
+        var stepSeconds = step.Sum();
         // The last step may be partial: time follows the tokens, not the rounded-up step count.
         var wallHours = tokens / tokensPerStep * stepSeconds / 3600;
 

@@ -7,12 +7,12 @@ internal static class RepositoryPaths
 
     public static string Samples => Path.Combine(Root, "src", "Scheduler.Cli", "Samples");
 
-    /// <summary>../shared/reference beside the repository, or null when this checkout has none.</summary>
+    /// <summary>docs/benchmarks/data/reference, or null when this checkout has none.</summary>
     public static string? Reference
     {
         get
         {
-            var reference = Path.GetFullPath(Path.Combine(Root, "..", "shared", "reference"));
+            var reference = Path.Combine(Root, "docs", "benchmarks", "data", "reference");
             return Directory.Exists(reference) ? reference : null;
         }
     }

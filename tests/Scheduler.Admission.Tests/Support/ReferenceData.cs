@@ -2,7 +2,7 @@ using Scheduler.Admission.Accuracy;
 
 namespace Scheduler.Admission.Tests.Support;
 
-/// <summary>The reference figures in ../shared/reference (relative to the repository root); tests skip when they are absent.</summary>
+/// <summary>The reference figures in docs/benchmarks/data/reference; tests skip when they are absent.</summary>
 internal static class ReferenceData
 {
     public static string? Directory { get; } = Find();
@@ -14,7 +14,9 @@ internal static class ReferenceData
             Assert.Skip("../shared/reference is absent (it sits beside the repository root); the reference comparison cannot run");
         }
 
-        return new ReferenceFiles(Read(ReferenceFiles.PublishedRunsFile), Read(ReferenceFiles.MeasuredMemoryFile), Read(ReferenceFiles.ModelStateFile));
+        return new ReferenceFiles(
+            Read(ReferenceFiles.PublishedRunsFile), Read(ReferenceFiles.MeasuredMemoryFile), Read(ReferenceFiles.ModelStateFile),
+            Read(ReferenceFiles.HeldOutRunsFile), Read(ReferenceFiles.MfuMeasurementsFile));
     }
 
     public static string Text(string file) =>
@@ -32,7 +34,7 @@ internal static class ReferenceData
         {
             if (File.Exists(Path.Combine(dir.FullName, "Scheduler.sln")))
             {
-                var reference = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "reference"));
+                var reference = Path.Combine(dir.FullName, "docs", "benchmarks", "data", "reference");
                 return System.IO.Directory.Exists(reference) ? reference : null;
             }
         }
