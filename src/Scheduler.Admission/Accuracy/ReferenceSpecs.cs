@@ -21,7 +21,7 @@ internal static class ReferenceSpecs
     public static IReadOnlyList<string> Rules { get; } =
     [
         string.Create(CultureInfo.InvariantCulture,
-            $"Published runs (fitted and held out): bf16 mixed precision, AdamW, ZeRO-1, fused attention (the default), no recomputation, {AssumedGpus} GPUs in nodes of {GpusPerNode} when the count is not reported, tensor parallelism 8 with sequence parallelism from {TensorParallelFrom / 1e9:0}B parameters and no pipeline unless the source gives the layout, a global batch of 4M tokens from {LargeBatchFrom / 1e9:0}B parameters (0.5M below) unless reported, rounded to a multiple of the data-parallel degree, micro-batch 1. Reported GPU-hours include restarts and evaluation, so no estimator matches them exactly."),
+            $"Published runs (fitted and held out): bf16 mixed precision, AdamW, ZeRO-1, fused attention (the default), no recomputation, {AssumedGpus} GPUs in nodes of {GpusPerNode} when the count is not reported, tensor parallelism 8 (or the largest power of two dividing the heads) with sequence parallelism from {TensorParallelFrom / 1e9:0}B parameters and no pipeline unless the source gives the layout, a global batch of 4M tokens from {LargeBatchFrom / 1e9:0}B parameters (0.5M below) unless reported, rounded to a multiple of the data-parallel degree, micro-batch 1. Reported GPU-hours include restarts and evaluation, so no estimator matches them exactly."),
         string.Create(CultureInfo.InvariantCulture,
             $"Measured memory: one step on the given GPUs; the MLP kind whose parameter count is nearer the stated one; encoders get learned positions and tied embeddings (BERT), SwiGLU decoders rotary positions and untied embeddings (LLaMA); an unreported LoRA rank is litgpt's default, {DefaultLoraRank}; activation recomputation none, since the sources do not say otherwise; the attention kernel the run used (eager BERT in the Hugging Face guide, SDPA in litgpt). A figure measured as torch.cuda.max_memory_allocated (litgpt) is compared with the estimate less the CUDA context, which that counter does not see."),
         "MFU measurements: the layout, batch and recomputation of the source (the notes column marks what was assumed); the MFU each implies for the estimator is the value at which the estimator's step time (compute plus the priced communication and bubble) equals the measured one.",
@@ -33,7 +33,14 @@ internal static class ReferenceSpecs
         var parameters = row.RequiredNumber("params_reported");
         var seq = (int)row.RequiredNumber("seq_len");
         var gpus = row.Integer("gpus") ?? AssumedGpus;
+        var heads = (int)row.RequiredNumber("heads");
         var tensor = row.Integer("tensor") ?? (parameters >= TensorParallelFrom ? 8 : 1);
+        while (heads % tensor != 0)
+        {
+            // 52 heads (LLaMA 33B) split 4 ways, not 8.
+            tensor /= 2;
+        }
+
         var pipeline = row.Integer("pipeline") ?? 1;
         var context = row.Integer("context") ?? 1;
         var data = Math.Max(1, gpus / (tensor * pipeline * context));

@@ -14,13 +14,13 @@ namespace Scheduler.Admission.Calibration;
 /// </summary>
 public static class MfuModel
 {
-    public const double Offset = -0.058;
+    public const double Offset = -0.057;
 
-    public const double SmallModelPerDecade = 0.443;
+    public const double SmallModelPerDecade = 0.442;
 
-    public const double LargeModelPerDecade = 0.163;
+    public const double LargeModelPerDecade = 0.167;
 
-    public const double PerGpuDoubling = -0.009;
+    public const double PerGpuDoubling = -0.010;
 
     public const double Floor = 0.05;
 

@@ -31,12 +31,11 @@ public sealed class PipelineScheduleTests
     [Fact]
     public void Layers_that_do_not_divide_over_the_stages_stretch_compute_to_the_busiest_stage()
     {
-        var even = Pipelined(PipelineSchedule.OneForwardOneBackward, layers: 24);
         var uneven = Pipelined(PipelineSchedule.OneForwardOneBackward, layers: 25);
 
-        // 25 layers over 8 stages: the busiest has 4, the average 3.125.
-        var perLayer = even.StepBreakdown.Compute / 24 * 25 / (even.FlopsPerToken) * uneven.FlopsPerToken / 25;
-        Assert.Equal(perLayer * 25 * (4 * 8 / 25.0), uneven.StepBreakdown.Compute, 9);
+        // 25 layers over 8 stages: the busiest has 4, the average 3.125; 16 sequences of 1,024 tokens on 8 A100s.
+        var balanced = 16 * 1024 * uneven.FlopsPerToken / (8 * 312e12 * uneven.Mfu);
+        Assert.Equal(balanced * 4 * 8 / 25, uneven.StepBreakdown.Compute, 9);
     }
 
     [Fact]
