@@ -77,6 +77,9 @@ public sealed record Estimate
     /// <summary>The model-size band the MFU was looked up for.</summary>
     public required ModelSizeBand SizeBand { get; init; }
 
+    /// <summary>Cheaper and faster layouts (<c>POST /api/v1/estimate?advise=true</c>, the 422 of a job that does not fit); null unless asked.</summary>
+    public Advice.LayoutAdvice? Advice { get; init; }
+
     /// <summary>Value equality, suggestions compared item by item (a stored or received estimate equals the one computed).</summary>
     public bool Equals(Estimate? other) =>
         other is not null

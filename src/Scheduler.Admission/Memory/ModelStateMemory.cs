@@ -23,7 +23,7 @@ internal static class ModelStateMemory
         ArgumentNullException.ThrowIfNull(setup);
         var stageFraction = LayersPerStage(shape, setup) / (double)shape.Layers;
         var onGpu = ParametersOnGpu(shape, parameters, setup);
-        var whole = ParametersOnGpu(shape, parameters, setup with { Expert = 1 });
+        var whole = setup.Expert == 1 ? onGpu : ParametersOnGpu(shape, parameters, setup with { Expert = 1 });
         var bytes = BytesPerParameter.For(setup.Precision, setup.Optimizer, shape.Hidden);
         var d = (double)setup.Replicas;
         var zero = setup.ZeroStage;
