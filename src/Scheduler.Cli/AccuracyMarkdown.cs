@@ -99,6 +99,8 @@ internal static class AccuracyMarkdown
         }
 
         Line(md, string.Empty);
+        Line(md, "The layout advisor's speed (405B on 16K GPUs) is measured by `Scheduler.Benchmarks advise`: [advisor.md](advisor.md).");
+        Line(md, string.Empty);
         Line(md, "## What the sources leave out");
         Line(md, string.Empty);
         Line(md, "The CSV files give shapes, tokens and GPU types; the rest is filled by one rule for every case (`ReferenceSpecs`):");
