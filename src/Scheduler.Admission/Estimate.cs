@@ -77,6 +77,9 @@ public sealed record Estimate
     /// <summary>The model-size band the MFU was looked up for.</summary>
     public required ModelSizeBand SizeBand { get; init; }
 
+    /// <summary>Cheaper and faster layouts (<c>POST /api/v1/estimate?advise=true</c>, the 422 of a job that does not fit); null unless asked.</summary>
+    public Advice.LayoutAdvice? Advice { get; init; }
+
     /// <summary>Value equality, suggestions compared item by item (a stored or received estimate equals the one computed).</summary>
     public bool Equals(Estimate? other) =>
         other is not null
@@ -99,8 +102,16 @@ public sealed record MemoryBreakdown(double Weights, double Gradients, double Op
     public double Total => Weights + Gradients + Optimizer + Activations + Overhead;
 }
 
-/// <summary>One optimizer step in seconds: compute plus the parts of communication and pipeline idling that are not hidden.</summary>
-public sealed record StepTimeBreakdown(double Compute, double DataParallelExposed, double TensorParallel, double PipelineBubble);
+/// <summary>
+/// One optimizer step in seconds: compute plus the parts of communication and pipeline idling that are not hidden.
+/// <see cref="ContextParallel"/> (ring attention's key/value exchange) and <see cref="ExpertAllToAll"/> (MoE token
+/// dispatch and combine) are 0 for jobs without context or expert parallelism.
+/// </summary>
+public sealed record StepTimeBreakdown(
+    double Compute, double DataParallelExposed, double TensorParallel, double PipelineBubble, double ContextParallel = 0, double ExpertAllToAll = 0)
+{
+    public double Sum() => Compute + DataParallelExposed + TensorParallel + PipelineBubble + ContextParallel + ExpertAllToAll;
+}
 
 /// <summary>
 /// A concrete change that makes the job fit: the spec fields to change (JSON paths → new values) and the per-GPU memory

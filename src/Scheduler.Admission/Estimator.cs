@@ -1,3 +1,4 @@
+using Scheduler.Admission.Advice;
 using Scheduler.Admission.Calibration;
 using Scheduler.Admission.Memory;
 using Scheduler.Admission.Model;
@@ -16,6 +17,9 @@ namespace Scheduler.Admission;
 public sealed class Estimator(GpuCatalog catalog)
 {
     private readonly GpuCatalog _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
+
+    /// <summary>The GPU types this estimator prices.</summary>
+    public GpuCatalog Catalog => _catalog;
 
     /// <summary>
     /// Estimates a spec that passed <see cref="JobSpecValidator"/> and went through <see cref="JobSpecNormalizer"/>.
@@ -62,8 +66,13 @@ public sealed class Estimator(GpuCatalog catalog)
         var steps = setup.Steps ?? (long)Math.Ceiling(tokens / tokensPerStep);
         var band = ModelSizeBands.Of(parameters.Total);
         var mfu = (calibration ?? MfuTable.Empty).Lookup(gpu, band);
+        if (mfu.Source == MfuChoice.DefaultSource)
+        {
+            mfu = mfu with { Value = MfuModel.Default(gpu, parameters.Active, setup.GpuShare) };
+        }
+
         var step = StepTime.PerStep(shape, parameters, setup, gpu, flopsPerToken, mfu.Value);
-        var stepSeconds = step.Compute + step.DataParallelExposed + step.TensorParallel + step.PipelineBubble;
+        var stepSeconds = step.Sum();
         // The last step may be partial: time follows the tokens, not the rounded-up step count.
         var wallHours = tokens / tokensPerStep * stepSeconds / 3600;
 
@@ -94,5 +103,33 @@ public sealed class Estimator(GpuCatalog catalog)
             MfuSource = mfu.Source,
             SizeBand = band,
         };
+    }
+
+    /// <summary>
+    /// Searches the layouts the job could run with on the spec's GPU type (each of its <c>|</c> alternatives) and
+    /// returns the <paramref name="top"/> cheapest by GPU-hours and the fastest by wall time, each with its memory per
+    /// GPU, the spec changes and the saving against the submitted layout (<see cref="LayoutAdvisor"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">As for <see cref="Estimate"/>.</exception>
+    public LayoutAdvice Advise(JobSpec normalizedSpec, MfuTable? calibration = null, int top = 5)
+    {
+        ArgumentNullException.ThrowIfNull(normalizedSpec);
+        ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
+        var model = normalizedSpec.Model ?? throw new ArgumentException("model is required", nameof(normalizedSpec));
+        var shape = ModelShape.From(model);
+        var setup = TrainingSetup.From(normalizedSpec);
+        var parameters = ParameterCount.Of(shape, model.Parameters, setup.LoraRank);
+        var alternatives = GpuCatalog.SplitAlternatives(normalizedSpec.Resources!.GpuType ?? string.Empty)
+            .Select(name => _catalog.Find(name) ?? throw new ArgumentException(
+                $"GPU type '{name}' is not in the catalog; known types: {string.Join(", ", _catalog.Names)}", nameof(normalizedSpec)))
+            .ToList();
+        if (alternatives.Count == 0)
+        {
+            throw new ArgumentException("resources.gpuType is required", nameof(normalizedSpec));
+        }
+
+        var tokensPerStep = (double)setup.GlobalBatch * shape.SeqLength;
+        var tokens = setup.Tokens ?? ((setup.Steps ?? throw new ArgumentException("training.tokens or training.steps is required", nameof(normalizedSpec))) * tokensPerStep);
+        return new LayoutAdvisor(shape, parameters, calibration ?? MfuTable.Empty).Advise(setup, alternatives, tokens, top);
     }
 }

@@ -2,7 +2,7 @@ using Scheduler.Benchmarks;
 using Scheduler.Benchmarks.Report;
 using Scheduler.Benchmarks.Trace;
 
-// Verbs: trace, placements, cycle, replay, submit, all. See docs/benchmarks/scheduler.md and control-plane.md.
+// Verbs: trace, placements, cycle, replay, advise, submit, all. See docs/benchmarks/scheduler.md and control-plane.md.
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     Console.Error.WriteLine(Cli.Usage);
@@ -45,6 +45,9 @@ try
                 options.Int("--clients", Scheduler.Benchmarks.ControlPlane.SubmitBenchmark.DefaultClients),
                 options.Int("--seconds", Scheduler.Benchmarks.ControlPlane.SubmitBenchmark.DefaultSeconds),
                 options.Int("--warmup", Scheduler.Benchmarks.ControlPlane.SubmitBenchmark.DefaultWarmUpSeconds));
+        case "advise":
+            Console.WriteLine(Scheduler.Benchmarks.Advice.AdviseBenchmark.Run(options.Int("--repetitions", 20)));
+            return 0;
         case "all":
             SchedulerReport.RunAll(options.Get("--out", "docs/benchmarks"), options.Int("--seeds", 10), Console.Out);
             return options.Get("--db", string.Empty) is { Length: > 0 } db

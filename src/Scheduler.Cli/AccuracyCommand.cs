@@ -43,7 +43,9 @@ internal static class AccuracyCommand
         }
 
         var report = EstimatorAccuracy.Compare(
-            new ReferenceFiles(Read(ReferenceFiles.PublishedRunsFile), Read(ReferenceFiles.MeasuredMemoryFile), Read(ReferenceFiles.ModelStateFile)),
+            new ReferenceFiles(
+                Read(ReferenceFiles.PublishedRunsFile), Read(ReferenceFiles.MeasuredMemoryFile), Read(ReferenceFiles.ModelStateFile),
+                Read(ReferenceFiles.HeldOutRunsFile), Read(ReferenceFiles.MfuMeasurementsFile)),
             new Estimator(catalog));
         outFile.Directory?.Create();
         File.WriteAllText(outFile.FullName, AccuracyMarkdown.Render(report, catalog));

@@ -1,3 +1,4 @@
+using Scheduler.Admission.Calibration;
 using Microsoft.Extensions.Configuration;
 using Scheduler.Admission.Tests.Support;
 using Scheduler.Application.Configuration;
@@ -37,7 +38,9 @@ public sealed class GpuCatalogConfigurationTests
         Assert.Equal(GpuCatalog.Default.Get("H100-SXM"), catalog.Get("H100-SXM"));
         var estimate = Jobs.Estimate(JobSpecBuilder.AJob().Gpus(1, "MI300X"), catalog);
         Assert.Equal(192, estimate.GpuMemoryGiB);
-        Assert.Equal(0.3, estimate.Mfu);
+        // The configured default, scaled for model size and GPU count like every type's (MfuModel).
+        Assert.Equal(MfuModel.Default(catalog.Get("MI300X"), estimate.ActiveParameters, 1), estimate.Mfu);
+        Assert.Equal(0.3 * MfuModel.Default(GpuCatalog.Default.Get("A100-80GB"), estimate.ActiveParameters, 1) / 0.45, estimate.Mfu, 12);
     }
 
     [Fact]

@@ -16,15 +16,14 @@ public static class EstimatorAccuracy
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(estimator);
         var runs = Rows(files.PublishedRuns).Select(row => (row, estimate: estimator.Estimate(ReferenceSpecs.PublishedRun(row)))).ToList();
+        var heldOut = Rows(files.HeldOutRuns).Select(row => GpuHoursRow(row, estimator.Estimate(ReferenceSpecs.PublishedRun(row)))).ToList();
         var parameters = runs.Select(r => new AccuracyRow(
             r.row.Text("name"), r.estimate.Parameters, r.row.RequiredNumber("params_reported"), "parameters", r.row.Text("source"),
             ShapeOf(r.row))).ToList();
-        var gpuHours = runs.Select(r => new AccuracyRow(
-            r.row.Text("name"), r.estimate.GpuHours, r.row.RequiredNumber("gpu_hours"), "GPU-hours", r.row.Text("source"),
-            Invariant($"{r.estimate.GpuType} ×{r.estimate.Gpus:0}, MFU {r.estimate.Mfu:0.00}, {r.estimate.FlopsTotal:0.00e0} FLOPs, step {r.estimate.StepSeconds:0.00} s"))).ToList();
+        var gpuHours = runs.Select(r => GpuHoursRow(r.row, r.estimate)).ToList();
 
         var memory = Rows(files.MeasuredMemory).Select(row => (row, spec: ReferenceSpecs.MeasuredMemory(row))).ToList();
-        var memoryRows = memory.Select(m => (m.spec, row: MemoryRow(m.row, estimator.Estimate(m.spec), estimator.Estimate(WithFusedAttention(m.spec))))).ToList();
+        var memoryRows = memory.Select(m => (m.spec, row: MemoryRow(m.row, estimator.Estimate(m.spec), estimator.Estimate(WithOtherAttention(m.spec))))).ToList();
         var full = memoryRows.Where(m => m.spec.Training!.Finetune!.Method == FinetuneMethod.Full).Select(m => m.row).ToList();
         var lowRank = memoryRows.Where(m => m.spec.Training!.Finetune!.Method != FinetuneMethod.Full).Select(m => m.row).ToList();
 
@@ -36,14 +35,30 @@ public static class EstimatorAccuracy
             return new AccuracyRow(row.Text("name"), gigabytes, row.RequiredNumber("model_state_gb"), "GB", row.Text("source"),
                 Invariant($"ZeRO stage {row.Text("zero_stage")}, Nd = {row.Text("data_parallel")}"));
         }).ToList();
-        return new AccuracyReport(parameters, gpuHours, full, lowRank, modelState);
+        var fit = files.MfuMeasurements is null ? null : MfuFit.Fit(files.MfuMeasurements, files.PublishedRuns, estimator.Catalog);
+        return new AccuracyReport(parameters, gpuHours, full, lowRank, modelState, heldOut, fit);
     }
 
-    /// <summary>FlashAttention never stores the attention scores: the memory of Korthikanti's selective recomputation.</summary>
-    private static JobSpec WithFusedAttention(JobSpec spec) =>
-        spec with { Training = spec.Training! with { ActivationCheckpointing = ActivationCheckpointing.Selective } };
+    private static AccuracyRow GpuHoursRow(ReferenceRow row, Estimate estimate)
+    {
+        var b = estimate.StepBreakdown;
+        var overhead = (b.Sum() / b.Compute) - 1;
+        return new AccuracyRow(
+            row.Text("name"), estimate.GpuHours, row.RequiredNumber("gpu_hours"), "GPU-hours", row.Text("source"),
+            Invariant($"{estimate.GpuType} ×{estimate.Gpus:0}, MFU {estimate.Mfu:0.00}, {estimate.FlopsTotal:0.00e0} FLOPs, step {estimate.StepSeconds:0.00} s (+{overhead * 100:0}% communication and bubble)"));
+    }
 
-    private static AccuracyRow MemoryRow(ReferenceRow row, Estimate estimate, Estimate fusedAttention)
+    /// <summary>The same run with the other attention kernel, for the detail column.</summary>
+    private static JobSpec WithOtherAttention(JobSpec spec) =>
+        spec with
+        {
+            Training = spec.Training! with
+            {
+                Attention = spec.Training.Attention == AttentionKernel.Unfused ? AttentionKernel.Fused : AttentionKernel.Unfused,
+            },
+        };
+
+    private static AccuracyRow MemoryRow(ReferenceRow row, Estimate estimate, Estimate otherAttention)
     {
         var measured = row.RequiredNumber("measured");
         var measuredGiB = row.Text("unit") switch
@@ -54,9 +69,15 @@ public static class EstimatorAccuracy
             var unit => throw new FormatException($"unit '{unit}' of '{row.Text("name")}' is not MiB, GB or GiB"),
         };
         var m = estimate.MemoryPerGpuGiB;
+        // torch.cuda.max_memory_allocated does not see the CUDA context; nvidia-smi ("device") sees everything.
+        var allocatedOnly = row.Text("measures") == "allocated";
+        var uncounted = allocatedOnly ? Memory.MemoryModel.CudaContextGiB : 0;
+        var attention = row.Text("attention") is { Length: > 0 } kernel ? kernel : "fused";
+        var other = attention == "unfused" ? "fused" : "unfused";
+        var otherTotal = otherAttention.MemoryPerGpuGiB.Total - uncounted;
         var detail = Invariant(
-            $"{row.Text("method")} {row.Text("precision")} mb {row.Text("micro_batch")} on {estimate.GpuType}: weights {m.Weights:0.00}, gradients {m.Gradients:0.00}, optimizer {m.Optimizer:0.00}, activations {m.Activations:0.00}, overhead {m.Overhead:0.00} GiB; {(estimate.Fits ? "fits" : "does not fit")}; with fused attention {fusedAttention.MemoryPerGpuGiB.Total:0.00} GiB ({(fusedAttention.MemoryPerGpuGiB.Total - measuredGiB) / measuredGiB * 100:+0;-0}%)");
-        return new AccuracyRow(row.Text("name"), m.Total, measuredGiB, "GiB", row.Text("source"), detail);
+            $"{row.Text("method")} {row.Text("precision")} mb {row.Text("micro_batch")} {attention} attention on {estimate.GpuType}: weights {m.Weights:0.00}, gradients {m.Gradients:0.00}, optimizer {m.Optimizer:0.00}, activations {m.Activations:0.00}, overhead {m.Overhead:0.00} GiB{(allocatedOnly ? $" (compared less the {uncounted:0.0} GiB CUDA context: measured as allocated)" : string.Empty)}; {(estimate.Fits ? "fits" : "does not fit")}; with {other} attention {otherTotal:0.00} GiB ({(otherTotal - measuredGiB) / measuredGiB * 100:+0;-0}%)");
+        return new AccuracyRow(row.Text("name"), m.Total - uncounted, measuredGiB, "GiB", row.Text("source"), detail);
     }
 
     private static string ShapeOf(ReferenceRow row) =>

@@ -21,9 +21,10 @@ internal static class ReferenceSpecs
     public static IReadOnlyList<string> Rules { get; } =
     [
         string.Create(CultureInfo.InvariantCulture,
-            $"Published runs: bf16 mixed precision, AdamW, ZeRO-1, fused attention (priced as Korthikanti's selective recomputation, which is what FlashAttention stores), {AssumedGpus} GPUs in nodes of {GpusPerNode} when the count is not reported, tensor parallelism 8 with sequence parallelism from {TensorParallelFrom / 1e9:0}B parameters, a global batch of 4M tokens from {LargeBatchFrom / 1e9:0}B parameters (0.5M below) rounded to a multiple of the data-parallel degree, micro-batch 1. Reported GPU-hours include restarts and evaluation, so no estimator matches them exactly."),
+            $"Published runs (fitted and held out): bf16 mixed precision, AdamW, ZeRO-1, fused attention (the default), no recomputation, {AssumedGpus} GPUs in nodes of {GpusPerNode} when the count is not reported, tensor parallelism 8 (or the largest power of two dividing the heads) with sequence parallelism from {TensorParallelFrom / 1e9:0}B parameters and no pipeline unless the source gives the layout, a global batch of 4M tokens from {LargeBatchFrom / 1e9:0}B parameters (0.5M below) unless reported, rounded to a multiple of the data-parallel degree, micro-batch 1. Reported GPU-hours include restarts and evaluation, so no estimator matches them exactly."),
         string.Create(CultureInfo.InvariantCulture,
-            $"Measured memory: one step on the given GPUs; the MLP kind whose parameter count is nearer the stated one; encoders get learned positions and tied embeddings (BERT), SwiGLU decoders rotary positions and untied embeddings (LLaMA); an unreported LoRA rank is litgpt's default, {DefaultLoraRank}; activation recomputation none, since the sources do not say otherwise (the detail column adds the figure with fused attention)."),
+            $"Measured memory: one step on the given GPUs; the MLP kind whose parameter count is nearer the stated one; encoders get learned positions and tied embeddings (BERT), SwiGLU decoders rotary positions and untied embeddings (LLaMA); an unreported LoRA rank is litgpt's default, {DefaultLoraRank}; activation recomputation none, since the sources do not say otherwise; the attention kernel the run used (eager BERT in the Hugging Face guide, SDPA in litgpt). A figure measured as torch.cuda.max_memory_allocated (litgpt) is compared with the estimate less the CUDA context, which that counter does not see."),
+        "MFU measurements: the layout, batch and recomputation of the source (the notes column marks what was assumed); the MFU each implies for the estimator is the value at which the estimator's step time (compute plus the priced communication and bubble) equals the measured one.",
     ];
 
     public static JobSpec PublishedRun(ReferenceRow row)
@@ -32,10 +33,20 @@ internal static class ReferenceSpecs
         var parameters = row.RequiredNumber("params_reported");
         var seq = (int)row.RequiredNumber("seq_len");
         var gpus = row.Integer("gpus") ?? AssumedGpus;
-        var tensor = parameters >= TensorParallelFrom ? 8 : 1;
-        var data = gpus / tensor;
+        var heads = (int)row.RequiredNumber("heads");
+        var tensor = row.Integer("tensor") ?? (parameters >= TensorParallelFrom ? 8 : 1);
+        while (heads % tensor != 0)
+        {
+            // 52 heads (LLaMA 33B) split 4 ways, not 8.
+            tensor /= 2;
+        }
+
+        var pipeline = row.Integer("pipeline") ?? 1;
+        var context = row.Integer("context") ?? 1;
+        var data = Math.Max(1, gpus / (tensor * pipeline * context));
         var batchTokens = parameters >= LargeBatchFrom ? 1 << 22 : 1 << 19;
-        var global = Math.Max(1, (int)Math.Round(batchTokens / (double)seq / data)) * data;
+        var wanted = row.Integer("global_batch") ?? (int)Math.Round(batchTokens / (double)seq);
+        var global = Math.Max(1, (int)Math.Round(wanted / (double)data)) * data;
         return Normalized(row, new JobSpec
         {
             Model = new ModelSpec
@@ -59,11 +70,68 @@ internal static class ReferenceSpecs
                 MicroBatchSize = 1,
                 Precision = Precision.Bf16,
                 Optimizer = OptimizerKind.AdamW,
-                ActivationCheckpointing = ActivationCheckpointing.Selective,
+                ActivationCheckpointing = ActivationCheckpointing.None,
             },
-            Parallelism = new ParallelismSpec { Data = data, Tensor = tensor, Pipeline = 1, ZeroStage = 1, SequenceParallel = tensor > 1 },
+            Parallelism = Layout(row, data, tensor, pipeline, context) with { ZeroStage = 1 },
             Resources = new ResourceSpec { GpuType = row.Text("gpu_type"), Gpus = gpus, GpusPerNode = Math.Min(gpus, GpusPerNode) },
         });
+    }
+
+    /// <summary>A published efficiency measurement as a spec: the layout, batch and recomputation the source ran with.</summary>
+    public static JobSpec MfuMeasurement(ReferenceRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        var gpus = (int)row.RequiredNumber("gpus");
+        var tensor = (int)row.RequiredNumber("tensor");
+        var pipeline = (int)row.RequiredNumber("pipeline");
+        var context = row.Integer("context") ?? 1;
+        var data = Math.Max(1, gpus / (tensor * pipeline * context));
+        var micro = row.Integer("micro_batch") ?? 1;
+        var global = Math.Max(1, (int)Math.Round(row.RequiredNumber("global_batch") / (micro * (double)data))) * micro * data;
+        return Normalized(row, new JobSpec
+        {
+            Model = new ModelSpec
+            {
+                Architecture = ModelArchitecture.Decoder,
+                Layers = (int)row.RequiredNumber("layers"),
+                HiddenSize = (int)row.RequiredNumber("hidden"),
+                Heads = (int)row.RequiredNumber("heads"),
+                KvHeads = row.Integer("kv_heads"),
+                FfnHiddenSize = row.Integer("ffn_hidden"),
+                Mlp = Wire<MlpKind>(row.Text("mlp")),
+                // GPT-style (GELU) models: learned positions and tied embeddings; LLaMA-style (SwiGLU): rotary, untied.
+                PositionEmbedding = row.Text("mlp") == "gelu" ? PositionEmbedding.Learned : PositionEmbedding.Rope,
+                TiedEmbeddings = row.Text("mlp") == "gelu",
+                VocabSize = (int)row.RequiredNumber("vocab"),
+                SeqLength = (int)row.RequiredNumber("seq_len"),
+            },
+            Training = new TrainingSpec
+            {
+                Steps = 1,
+                GlobalBatchSize = global,
+                MicroBatchSize = micro,
+                Precision = Precision.Bf16,
+                Optimizer = OptimizerKind.AdamW,
+                ActivationCheckpointing = Wire<ActivationCheckpointing>(row.Text("recompute")),
+            },
+            Parallelism = Layout(row, data, tensor, pipeline, context) with { ZeroStage = 1, SequenceParallel = tensor > 1 },
+            Resources = new ResourceSpec { GpuType = row.Text("gpu_type"), Gpus = gpus, GpusPerNode = Math.Min(gpus, GpusPerNode) },
+        });
+    }
+
+    private static ParallelismSpec Layout(ReferenceRow row, int data, int tensor, int pipeline, int context)
+    {
+        var schedule = row.Text("schedule") is { Length: > 0 } text ? Wire<PipelineSchedule>(text) : PipelineSchedule.OneForwardOneBackward;
+        return new ParallelismSpec
+        {
+            Data = data,
+            Tensor = tensor,
+            Pipeline = pipeline,
+            Context = context,
+            PipelineSchedule = schedule,
+            VirtualStages = schedule == PipelineSchedule.Interleaved ? row.Integer("virtual_stages") ?? 2 : null,
+            SequenceParallel = tensor > 1,
+        };
     }
 
     public static JobSpec MeasuredMemory(ReferenceRow row)
@@ -99,6 +167,7 @@ internal static class ReferenceSpecs
                 MicroBatchSize = micro,
                 Precision = Wire<Precision>(row.Text("precision")),
                 Optimizer = Wire<OptimizerKind>(row.Text("optimizer")),
+                Attention = row.Text("attention") is { Length: > 0 } attention ? Wire<AttentionKernel>(attention) : null,
                 Finetune = new FinetuneSpec
                 {
                     Method = method,

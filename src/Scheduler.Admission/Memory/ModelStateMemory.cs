@@ -9,6 +9,10 @@ namespace Scheduler.Admission.Memory;
 /// head). ZeRO (Rajbhandari et al. 2020) then splits over the data-parallel degree: stage 1 the optimizer state, stage 2
 /// also the gradients, stage 3 also the weights. Stage 3 gathers the weights one block at a time; the two blocks in
 /// flight (current and prefetched) are returned apart as <c>GatherBuffer</c>, a working buffer rather than model state.
+/// Context-parallel ranks hold the same weights as data-parallel ones, so ZeRO shards over data × context. Expert
+/// parallelism gives each rank experts ÷ e of every MoE layer; ZeRO then shards them over the (data × context ÷ e) ranks
+/// that hold the same experts, which leaves the sharded share as it was.
+/// Uneven pipelines: the busiest stage has ⌈L/p⌉ layers.
 /// </summary>
 internal static class ModelStateMemory
 {
@@ -19,8 +23,9 @@ internal static class ModelStateMemory
         ArgumentNullException.ThrowIfNull(setup);
         var stageFraction = LayersPerStage(shape, setup) / (double)shape.Layers;
         var onGpu = ParametersOnGpu(shape, parameters, setup);
+        var whole = setup.Expert == 1 ? onGpu : ParametersOnGpu(shape, parameters, setup with { Expert = 1 });
         var bytes = BytesPerParameter.For(setup.Precision, setup.Optimizer, shape.Hidden);
-        var d = setup.Data;
+        var d = (double)setup.Replicas;
         var zero = setup.ZeroStage;
         var gatheredBlocks = zero >= 3 && d > 1 ? 2 * parameters.PerLayer / setup.Tensor : 0;
         var frozenBytes = BytesPerParameter.FrozenWeight(setup.Precision);
@@ -28,9 +33,9 @@ internal static class ModelStateMemory
         if (!setup.IsLowRank)
         {
             return new ModelState(
-                onGpu * bytes.Weight / (zero >= 3 ? d : 1),
-                onGpu * bytes.Gradient / (zero >= 2 ? d : 1),
-                setup.OffloadOptimizer ? 0 : onGpu * bytes.Optimizer / (zero >= 1 ? d : 1),
+                (zero >= 3 ? whole / d : onGpu) * bytes.Weight,
+                (zero >= 2 ? whole / d : onGpu) * bytes.Gradient,
+                setup.OffloadOptimizer ? 0 : (zero >= 1 ? whole / d : onGpu) * bytes.Optimizer,
                 gatheredBlocks * bytes.Weight);
         }
 
@@ -53,7 +58,8 @@ internal static class ModelStateMemory
         var outside = setup.Pipeline == 1
             ? parameters.InputEmbedding + parameters.OutputHead + parameters.FinalNorm
             : Math.Max(parameters.InputEmbedding, parameters.HeadMatmul + parameters.FinalNorm);
-        return ((parameters.PerLayer * LayersPerStage(shape, setup)) + outside) / setup.Tensor;
+        var expertShare = parameters.ExpertsPerLayer * (1 - (1.0 / Math.Max(1, setup.Expert)));
+        return (((parameters.PerLayer - expertShare) * LayersPerStage(shape, setup)) + outside) / setup.Tensor;
     }
 
     /// <summary>Parameters the busiest GPU updates: all of its share, or its share of the LoRA adapters.</summary>

@@ -27,6 +27,9 @@ internal sealed record ParameterCount(
     double QuantizableLinear,
     double LoraAdapters)
 {
+    /// <summary>Expert MLP parameters of one block, every expert (0 for a dense model): what expert parallelism splits.</summary>
+    public double ExpertsPerLayer { get; init; }
+
     /// <summary>Parameters that multiply activations for each token: blocks, final norm and the output projection.</summary>
     public double MatmulActive(int layers) => (PerLayerActive * layers) + FinalNorm + HeadMatmul;
 
@@ -58,7 +61,10 @@ internal sealed record ParameterCount(
                 headMatmul, finalNorm, linear * scale, lora);
         }
 
-        return new ParameterCount(total, active, perLayer, perLayerActive, inputEmbedding, outputHead, headMatmul, finalNorm, linear, lora);
+        return new ParameterCount(total, active, perLayer, perLayerActive, inputEmbedding, outputHead, headMatmul, finalNorm, linear, lora)
+        {
+            ExpertsPerLayer = shape.IsMoe ? mlp * shape.Experts : 0,
+        };
     }
 
     /// <summary>GELU: up and down projections (2·h·f); SwiGLU: gate, up and down (3·h·f).</summary>

@@ -6,16 +6,21 @@ using Scheduler.Domain.Specs;
 namespace Scheduler.Admission.Timing;
 
 /// <summary>
-/// Seconds per optimizer step. Compute: the step's FLOPs ÷ (GPUs × peak × MFU). Communication that cannot hide behind
-/// compute is added on top:
+/// Seconds per optimizer step. Compute: the step's FLOPs ÷ (GPUs × peak × MFU), stretched by the busiest pipeline
+/// stage when the layers do not divide evenly (⌈L/p⌉·p/L). Communication that cannot hide behind compute is added on top:
 /// <list type="bullet">
-/// <item>data parallel: ring all-reduce of the gradients, 2·(d−1)/d × gradient bytes per GPU; ZeRO-3 reduce-scatters
-/// the gradients and all-gathers the weights twice, (d−1)/d × (gradients + 2 × weights), 1.5× the all-reduce for
-/// mixed precision (Rajbhandari et al. 2020 §7). It overlaps the backward pass (ZeRO-3: the whole step); only the
-/// excess counts;</item>
+/// <item>data parallel: ring all-reduce of the gradients over data × context ranks, 2·(d−1)/d × gradient bytes per GPU;
+/// ZeRO-3 reduce-scatters the gradients and all-gathers the weights twice, (d−1)/d × (gradients + 2 × weights), 1.5×
+/// the all-reduce for mixed precision (Rajbhandari et al. 2020 §7). It overlaps the backward pass (ZeRO-3: the whole
+/// step); only the excess counts;</item>
 /// <item>tensor parallel: 4 all-reduces of s·b·h activations per layer and micro-batch (6 with full recomputation),
 /// on the critical path (Narayanan et al. 2021 §3.2);</item>
-/// <item>pipeline bubble: (p−1)/m of the compute time for m micro-batches per step (Narayanan et al. 2021 §2.2).</item>
+/// <item>pipeline bubble: (p−1)/m of the compute time for m micro-batches per step with 1F1B (Narayanan et al. 2021
+/// §2.2), (p−1)/(v·m) interleaved over v virtual stages, a third of 1F1B's with zero-bubble ZB-H1 (Qi et al. 2023);</item>
+/// <item>context parallel: ring attention passes each rank's keys and values around the c ranks, (c−1)·s/c·b·2·kv
+/// values per layer forward and twice that backward, overlapped with the attention computation;</item>
+/// <item>expert parallel: four all-to-alls per MoE layer and micro-batch (dispatch and combine, forward and backward)
+/// of the k routed copies of each token, (e−1)/e of them leaving the GPU, on the critical path (Lepikhin et al. 2021).</item>
 /// </list>
 /// Bandwidths come from the catalog: NVLink inside a node; across nodes each GPU's network share, with the ranks of one
 /// node driving their network links in parallel.
@@ -32,11 +37,34 @@ internal static class StepTime
         ArgumentNullException.ThrowIfNull(gpu);
         var tokensPerStep = (double)setup.GlobalBatch * shape.SeqLength;
         var peak = PeakFlops(gpu, setup.Precision);
-        var compute = tokensPerStep * flopsPerToken / (setup.GpuShare * peak * mfu);
-        var m = setup.MicroBatchesPerStep;
-        var bubble = compute * (setup.Pipeline - 1) / m;
-        return new StepTimeBreakdown(compute, DataParallelExposed(shape, parameters, setup, gpu, compute), TensorParallel(shape, setup, gpu), bubble);
+        var compute = tokensPerStep * flopsPerToken / (setup.GpuShare * peak * mfu) * StageImbalance(shape, setup);
+        var bubble = compute * BubbleFraction(setup);
+        var attentionShare = TrainingFlops.AttentionForward(shape) * 3 / flopsPerToken;
+        return new StepTimeBreakdown(
+            compute,
+            DataParallelExposed(shape, parameters, setup, gpu, compute),
+            TensorParallel(shape, setup, gpu),
+            bubble,
+            ContextParallel(shape, setup, gpu, compute * attentionShare),
+            ExpertAllToAll(shape, setup, gpu));
     }
+
+    /// <summary>Idle share of a step relative to its compute: (p−1)/m for 1F1B, ÷v interleaved, ÷3 zero-bubble (ZB-H1).</summary>
+    public static double BubbleFraction(TrainingSetup setup)
+    {
+        ArgumentNullException.ThrowIfNull(setup);
+        var bubble = (setup.Pipeline - 1.0) / setup.MicroBatchesPerStep;
+        return setup.Schedule switch
+        {
+            PipelineSchedule.Interleaved => bubble / Math.Max(1, setup.VirtualStages),
+            PipelineSchedule.ZeroBubble => bubble / 3,
+            _ => bubble,
+        };
+    }
+
+    /// <summary>The busiest stage's layers over the average stage's: 1 when p divides L.</summary>
+    public static double StageImbalance(ModelShape shape, TrainingSetup setup) =>
+        setup.Pipeline <= 1 ? 1 : ModelStateMemory.LayersPerStage(shape, setup) * (double)setup.Pipeline / shape.Layers;
 
     /// <summary>Dense 16-bit tensor peak, or the fp32 peak for fp32 training, in FLOP/s.</summary>
     public static double PeakFlops(GpuType gpu, Precision precision) =>
@@ -44,7 +72,7 @@ internal static class StepTime
 
     private static double DataParallelExposed(ModelShape shape, ParameterCount parameters, TrainingSetup setup, GpuType gpu, double compute)
     {
-        var d = setup.Data;
+        double d = setup.Replicas;
         if (d <= 1)
         {
             return 0;
@@ -58,7 +86,7 @@ internal static class StepTime
         // (frozen LoRA bases too); otherwise one all-reduce (reduce-scatter plus all-gather) of the gradients.
         var perRank = setup.ZeroStage >= 3 ? gradientBytes + (2 * weightBytes) : 2 * gradientBytes;
         var volume = perRank * (d - 1) / d;
-        var ranksPerNodeInGroup = Math.Max(1, setup.GpusPerNode / (setup.Tensor * setup.Pipeline));
+        var ranksPerNodeInGroup = Math.Max(1, setup.GpusPerNode / (setup.Tensor * (long)setup.Pipeline));
         var bandwidth = setup.Gpus > setup.GpusPerNode
             ? Math.Min(gpu.IntraNodeBandwidthGBps, gpu.InterNodeBandwidthGBps * ranksPerNodeInGroup)
             : gpu.IntraNodeBandwidthGBps;
@@ -76,9 +104,40 @@ internal static class StepTime
         }
 
         var allReduces = setup.Recompute == ActivationCheckpointing.Full ? 6 : 4;
-        var bytes = (double)shape.SeqLength * setup.MicroBatch * shape.Hidden * ActivationMemory.ElementBytes(setup.Precision);
+        var bytes = (double)shape.SeqLength / setup.Context * setup.MicroBatch * shape.Hidden * ActivationMemory.ElementBytes(setup.Precision);
         var bandwidth = t <= setup.GpusPerNode ? gpu.IntraNodeBandwidthGBps : gpu.InterNodeBandwidthGBps;
         var perLayer = allReduces * 2.0 * (t - 1) / t * bytes / (bandwidth * GigaBytes);
         return perLayer * ModelStateMemory.LayersPerStage(shape, setup) * setup.MicroBatchesPerStep;
+    }
+
+    private static double ContextParallel(ModelShape shape, TrainingSetup setup, GpuType gpu, double attentionCompute)
+    {
+        var c = setup.Context;
+        if (c <= 1)
+        {
+            return 0;
+        }
+
+        var chunk = (double)shape.SeqLength / c * setup.MicroBatch * 2 * shape.KvHidden / setup.Tensor
+            * ActivationMemory.ElementBytes(setup.Precision);
+        var perLayer = 3.0 * (c - 1) * chunk;
+        var bandwidth = (long)c * setup.Tensor <= setup.GpusPerNode ? gpu.IntraNodeBandwidthGBps : gpu.InterNodeBandwidthGBps;
+        var seconds = perLayer * ModelStateMemory.LayersPerStage(shape, setup) * setup.MicroBatchesPerStep / (bandwidth * GigaBytes);
+        return Math.Max(0, seconds - attentionCompute);
+    }
+
+    private static double ExpertAllToAll(ModelShape shape, TrainingSetup setup, GpuType gpu)
+    {
+        var ep = setup.Expert;
+        if (!shape.IsMoe || ep <= 1)
+        {
+            return 0;
+        }
+
+        var tokens = (double)shape.SeqLength / setup.Context * setup.MicroBatch;
+        var bytes = tokens * shape.ActiveExperts * shape.Hidden * ActivationMemory.ElementBytes(setup.Precision) * (ep - 1) / ep;
+        var passes = setup.Recompute == ActivationCheckpointing.Full ? 6 : 4;
+        var bandwidth = (long)ep * setup.Tensor <= setup.GpusPerNode ? gpu.IntraNodeBandwidthGBps : gpu.InterNodeBandwidthGBps;
+        return passes * bytes / (bandwidth * GigaBytes) * ModelStateMemory.LayersPerStage(shape, setup) * setup.MicroBatchesPerStep;
     }
 }

@@ -15,7 +15,7 @@ public static class AdmissionApi
         var api = app.MapGroup("api/v1").WithTags("Admission");
         api.MapPost("/estimate", EstimateAsync).WithName("EstimateJob")
             .WithSummary("Price a job spec without submitting it")
-            .WithDescription("The estimate submission would store: parameters, FLOPs, per-GPU memory with its breakdown, fits and suggestions, step time, wall hours, GPU-hours, and the MFU used with its source. 400 for an invalid spec; nothing is written.");
+            .WithDescription("The estimate submission would store: parameters, FLOPs, per-GPU memory with its breakdown, fits and suggestions, step time, wall hours, GPU-hours, and the MFU used with its source. With ?advise=true it adds 'advice': the cheapest and the fastest feasible layouts (parallel degrees, ZeRO stage, recomputation, micro-batch, pipeline schedule) with their memory, spec changes and saving. 400 for an invalid spec; nothing is written.");
         api.MapPost("/jobs/{id}/telemetry", RecordTelemetryAsync).WithName("RecordTelemetry")
             .WithSummary("Record a telemetry sample of a job (the trainer posts these)")
             .WithDescription("Stores the sample and answers the job's measured progress. The final sample of a GPU run updates the MFU calibration.");
@@ -24,8 +24,8 @@ public static class AdmissionApi
         return app;
     }
 
-    internal static async Task<Ok<Estimate>> EstimateAsync(JobSpec spec, ISender sender, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await sender.Send(new EstimateJob(spec), cancellationToken));
+    internal static async Task<Ok<Estimate>> EstimateAsync(JobSpec spec, ISender sender, CancellationToken cancellationToken, bool advise = false) =>
+        TypedResults.Ok(await sender.Send(new EstimateJob(spec, advise), cancellationToken));
 
     internal static Task<Results<Ok<MeasuredProgress>, ProblemHttpResult>> RecordTelemetryAsync(
         string id, TelemetryReport report, ISender sender, CancellationToken cancellationToken) =>

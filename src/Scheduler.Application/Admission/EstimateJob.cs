@@ -10,9 +10,10 @@ namespace Scheduler.Application.Admission;
 /// <summary>
 /// Price a job spec without submitting it (<c>POST /api/v1/estimate</c>): the estimate submission would store, with the
 /// current calibrated MFU table. The spec is checked by the same validator as submission; name and queue do not affect
-/// the price, so they may be left out. Nothing is written.
+/// the price, so they may be left out. Nothing is written. With <paramref name="Advise"/> the estimate carries the layout
+/// advisor's cheapest and fastest layouts (<c>?advise=true</c>).
 /// </summary>
-public sealed record EstimateJob(JobSpec Spec) : IQuery<Estimate>
+public sealed record EstimateJob(JobSpec Spec, bool Advise = false) : IQuery<Estimate>
 {
     private const string PlaceholderName = "estimate";
 
@@ -33,6 +34,8 @@ internal sealed class EstimateJobHandler(SchedulerDbContext db, Estimator estima
     public async ValueTask<Estimate> Handle(EstimateJob query, CancellationToken cancellationToken)
     {
         var mfu = await calibration.CurrentAsync(db, cancellationToken);
-        return estimator.Estimate(JobSpecNormalizer.Normalize(query.Priced), mfu.Table);
+        var spec = JobSpecNormalizer.Normalize(query.Priced);
+        var estimate = estimator.Estimate(spec, mfu.Table);
+        return query.Advise ? estimate with { Advice = estimator.Advise(spec, mfu.Table) } : estimate;
     }
 }

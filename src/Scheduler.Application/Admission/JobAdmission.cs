@@ -29,7 +29,7 @@ internal sealed class JobAdmission(SchedulerDbContext db, Estimator estimator, M
         var estimate = estimator.Estimate(normalizedSpec, mfu.Table);
         if (!estimate.Fits)
         {
-            return AdmissionFailures.DoesNotFit(estimate);
+            return AdmissionFailures.DoesNotFit(estimate with { Advice = estimator.Advise(normalizedSpec, mfu.Table) });
         }
 
         var budget = await BudgetUsage.OfAsync(db, queue.Name, queue.Spec.GpuHourBudget, clock.GetUtcNow(), cancellationToken);
@@ -82,7 +82,10 @@ internal static class AdmissionFailures
 {
     public const string Title = "The job does not fit its GPU type's memory.";
 
-    /// <summary>422: the verdict (reason and first suggestion) under <c>resources</c>; the suggestions and the whole estimate as extensions.</summary>
+    /// <summary>
+    /// 422: the verdict (reason and first suggestion) under <c>resources</c>; the suggestions, the layout advisor's
+    /// feasible layouts (<c>advice</c>, when the estimate carries them) and the whole estimate as extensions.
+    /// </summary>
     public static Failure DoesNotFit(Estimate estimate) => new(
         FailureKind.Unprocessable,
         Title,
@@ -91,6 +94,7 @@ internal static class AdmissionFailures
         {
             ["reason"] = estimate.Reason,
             ["suggestions"] = estimate.Suggestions,
-            ["estimate"] = estimate,
+            ["advice"] = estimate.Advice,
+            ["estimate"] = estimate with { Advice = null },
         });
 }

@@ -20,7 +20,7 @@ public static class JobSpecNormalizer
         var parallelism = spec.Parallelism ?? new ParallelismSpec();
         var tensor = parallelism.Tensor ?? 1;
         var pipeline = parallelism.Pipeline ?? 1;
-        var data = parallelism.Data ?? Math.Max(1, gpus / (tensor * pipeline));
+        var data = parallelism.Data ?? Math.Max(1, gpus / (tensor * pipeline * (parallelism.Context ?? 1)));
         var training = spec.Training!;
         var micro = training.MicroBatchSize ?? 1;
         var finetune = training.Finetune ?? new FinetuneSpec();

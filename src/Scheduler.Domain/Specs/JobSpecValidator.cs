@@ -61,10 +61,20 @@ public sealed partial class JobSpecValidator : AbstractValidator<JobSpec>
             .WithMessage("must be a multiple of training.microBatchSize × parallelism.data");
         RuleFor(s => s.Parallelism).Must(ProductMatchesGpus).OverridePropertyName("parallelism")
             .When(s => s.Resources is { Gpus: > 0 } && s.Parallelism is not null && ParallelDegreesInRange(s.Parallelism))
-            .WithMessage(s => $"data × tensor × pipeline must equal resources.gpus ({s.Resources!.Gpus})");
-        RuleFor(s => s.Parallelism!.Pipeline).Must((s, p) => s.Model!.Layers % p == 0)
-            .When(s => s.Parallelism is { Pipeline: > 0 } && s.Model is { Layers: > 0 })
-            .WithMessage("must divide model.layers evenly into pipeline stages");
+            .WithMessage(s => $"data × tensor × pipeline × context must equal resources.gpus ({s.Resources!.Gpus})");
+        // Uneven stages are allowed (126 layers over 16 stages): every stage, and every interleaved chunk, needs a layer.
+        RuleFor(s => s.Parallelism!.Pipeline).Must((s, p) => (long)p!.Value * Math.Max(1, s.Parallelism!.VirtualStages ?? 1) <= s.Model!.Layers)
+            .When(s => s.Parallelism is { Pipeline: > 0, VirtualStages: null or > 0 } && s.Model is { Layers: > 0 })
+            .WithMessage("times parallelism.virtualStages must not exceed model.layers (every pipeline stage needs a layer)");
+        RuleFor(s => s.Parallelism!.Context).Must((s, c) => s.Model!.SeqLength % c == 0)
+            .When(s => s.Parallelism is { Context: > 1 } && s.Model is { SeqLength: > 0 })
+            .WithMessage("must divide model.seqLength");
+        RuleFor(s => s.Parallelism!.Expert).Must((s, e) => s.Model!.Moe is { Experts: > 0 } moe && moe.Experts % e == 0)
+            .When(s => s.Parallelism is { Expert: > 1 } && s.Model is not null)
+            .WithMessage("requires model.moe and must divide model.moe.experts");
+        RuleFor(s => s.Parallelism!.Expert).Must((s, e) => DataDegree(s) * (long)(s.Parallelism!.Context ?? 1) % e == 0)
+            .When(s => s.Parallelism is { Expert: > 1, Context: null or > 0 } && DataDegree(s) > 0)
+            .WithMessage("must divide parallelism.data × parallelism.context (experts are split over data-parallel ranks)");
         RuleFor(s => s.Parallelism!.Tensor).Must((s, t) => s.Model!.Heads % t == 0)
             .When(s => s.Parallelism is { Tensor: > 0 } && s.Model is { Heads: > 0 })
             .WithMessage("must divide model.heads");
@@ -78,20 +88,21 @@ public sealed partial class JobSpecValidator : AbstractValidator<JobSpec>
         }
 
         var gpus = s.Resources?.Gpus ?? 1;
-        var tp = (s.Parallelism?.Tensor ?? 1) * (s.Parallelism?.Pipeline ?? 1);
-        return tp > 0 ? Math.Max(1, gpus / tp) : null;
+        var tp = (long)(s.Parallelism?.Tensor ?? 1) * (s.Parallelism?.Pipeline ?? 1) * (s.Parallelism?.Context ?? 1);
+        return tp > 0 ? (int)Math.Max(1, gpus / tp) : null;
     }
 
     private static bool ParallelDegreesInRange(ParallelismSpec p) =>
-        p.Data is null or > 0 && p.Tensor is null or > 0 && p.Pipeline is null or > 0;
+        p.Data is null or > 0 && p.Tensor is null or > 0 && p.Pipeline is null or > 0 && p.Context is null or > 0;
 
     private static bool ProductMatchesGpus(JobSpec s, ParallelismSpec? p)
     {
         var gpus = (long)s.Resources!.Gpus!.Value;
         var tensor = (long)(p!.Tensor ?? 1);
         var pipeline = (long)(p.Pipeline ?? 1);
-        var data = (long)(p.Data ?? Math.Max(1, gpus / (tensor * pipeline)));
-        return data * tensor * pipeline == gpus;
+        var context = (long)(p.Context ?? 1);
+        var data = (long)(p.Data ?? Math.Max(1, gpus / (tensor * pipeline * context)));
+        return data * tensor * pipeline * context == gpus;
     }
 
     private static bool IsPositiveDuration(string text)

@@ -103,6 +103,11 @@ internal sealed class ParallelismSpecValidator : AbstractValidator<ParallelismSp
         RuleFor(p => p.Data).Between(1, JobSpecLimits.MaxGpus);
         RuleFor(p => p.Tensor).Between(1, JobSpecLimits.MaxGpus);
         RuleFor(p => p.Pipeline).Between(1, JobSpecLimits.MaxGpus);
+        RuleFor(p => p.Context).Between(1, JobSpecLimits.MaxGpus);
+        RuleFor(p => p.Expert).Between(1, JobSpecLimits.MaxExperts);
+        RuleFor(p => p.VirtualStages).Between(1, JobSpecLimits.MaxLayers);
+        RuleFor(p => p.VirtualStages).Must((p, _) => p.PipelineSchedule == Specs.PipelineSchedule.Interleaved)
+            .When(p => p.VirtualStages > 1).WithMessage("requires parallelism.pipelineSchedule interleaved");
         RuleFor(p => p.ZeroStage).InclusiveBetween(0, 3).WithMessage("must be 0, 1, 2 or 3");
         RuleFor(p => p.OffloadOptimizer).Must((p, _) => (p.ZeroStage ?? 0) >= 1).When(p => p.OffloadOptimizer == true)
             .WithMessage("requires parallelism.zeroStage 1 or higher");

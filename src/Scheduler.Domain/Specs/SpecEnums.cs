@@ -68,3 +68,24 @@ public enum FinetuneMethod
     /// <summary>LoRA over 4-bit quantised frozen base weights.</summary>
     [JsonStringEnumMemberName("qlora")] QLora,
 }
+
+/// <summary>How attention is computed: fused kernels (FlashAttention, PyTorch SDPA, cuDNN) never store the s×s scores.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<AttentionKernel>))]
+public enum AttentionKernel
+{
+    [JsonStringEnumMemberName("fused")] Fused,
+    /// <summary>Softmax and dropout of the scores kept for the backward pass (eager attention).</summary>
+    [JsonStringEnumMemberName("unfused")] Unfused,
+}
+
+/// <summary>Order of forward and backward passes over the pipeline stages.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<PipelineSchedule>))]
+public enum PipelineSchedule
+{
+    /// <summary>One forward, one backward (PipeDream-Flush, Megatron's default): bubble (p−1)/m.</summary>
+    [JsonStringEnumMemberName("1f1b")] OneForwardOneBackward,
+    /// <summary>Each stage holds <c>virtualStages</c> chunks of layers (Narayanan et al. 2021): bubble (p−1)/(v·m).</summary>
+    [JsonStringEnumMemberName("interleaved")] Interleaved,
+    /// <summary>Backward split into input and weight gradients (Qi et al. 2023, ZB-H1): about a third of 1F1B's bubble, same memory.</summary>
+    [JsonStringEnumMemberName("zero-bubble")] ZeroBubble,
+}

@@ -21,6 +21,9 @@ public sealed record TrainingSpec
 
     public ActivationCheckpointing? ActivationCheckpointing { get; init; }
 
+    /// <summary>Attention kernel; default fused (PyTorch SDPA, Megatron and litgpt use flash attention by default).</summary>
+    public AttentionKernel? Attention { get; init; }
+
     public FinetuneSpec? Finetune { get; init; }
 
     /// <summary>Peak learning rate (default 3e-4), reached after <see cref="WarmupSteps"/> and decayed by cosine.</summary>

@@ -82,7 +82,7 @@ public sealed class MfuCalibratorTests
 
         Assert.Equal(0.30, calibrated.Mfu);
         Assert.Equal("calibrated (n=6)", calibrated.MfuSource);
-        Assert.Equal(uncalibrated.GpuHours * 0.45 / 0.30, calibrated.GpuHours, 9);
+        Assert.Equal(uncalibrated.GpuHours * uncalibrated.Mfu / 0.30, calibrated.GpuHours, 9);
     }
 
     [Fact]

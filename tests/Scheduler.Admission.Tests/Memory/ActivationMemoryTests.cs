@@ -5,7 +5,7 @@ using Scheduler.Testing.Builders;
 
 namespace Scheduler.Admission.Tests.Memory;
 
-/// <summary>Korthikanti et al. 2022, §4: bytes per layer for a GPT (GELU, 4·h, multi-head, 16-bit activations).</summary>
+/// <summary>Korthikanti et al. 2022, §4: bytes per layer for a GPT (GELU, 4·h, multi-head, 16-bit activations, unfused attention).</summary>
 public sealed class ActivationMemoryTests
 {
     private const double S = 2048, B = 2, H = 1024, A = 16, L = 4, V = 1000;
@@ -14,7 +14,7 @@ public sealed class ActivationMemoryTests
     {
         var builder = JobSpecBuilder.AJob()
             .Model(m => m with { Layers = (int)L, HiddenSize = (int)H, Heads = (int)A, VocabSize = (int)V, SeqLength = (int)S })
-            .Training(t => t with { MicroBatchSize = (int)B, GlobalBatchSize = 16 });
+            .Training(t => t with { MicroBatchSize = (int)B, GlobalBatchSize = 16, Attention = AttentionKernel.Unfused });
         var spec = JobSpecNormalizer.Normalize(change(builder).Build());
         return ActivationMemory.PerGpu(ModelShape.From(spec.Model!), TrainingSetup.From(spec));
     }

@@ -11,7 +11,9 @@ internal static class ReferenceData
     public static string Directory { get; } = Find();
 
     public static ReferenceFiles Files() =>
-        new(Text(ReferenceFiles.PublishedRunsFile), Text(ReferenceFiles.MeasuredMemoryFile), Text(ReferenceFiles.ModelStateFile));
+        new(
+            Text(ReferenceFiles.PublishedRunsFile), Text(ReferenceFiles.MeasuredMemoryFile), Text(ReferenceFiles.ModelStateFile),
+            Text(ReferenceFiles.HeldOutRunsFile), Text(ReferenceFiles.MfuMeasurementsFile));
 
     public static string Text(string file)
     {

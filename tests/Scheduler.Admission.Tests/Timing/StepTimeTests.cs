@@ -1,3 +1,4 @@
+using Scheduler.Admission.Calibration;
 using Scheduler.Admission.Tests.Support;
 using Scheduler.Domain.Catalog;
 using Scheduler.Domain.Specs;
@@ -12,10 +13,11 @@ public sealed class StepTimeTests
     {
         var estimate = Jobs.Estimate(JobSpecBuilder.AJob());
 
-        // 8 sequences of 1,024 tokens per step on an A100 (312 TFLOP/s) at the default MFU 0.45.
-        var expected = 8 * 1024 * estimate.FlopsPerToken / (312e12 * 0.45);
+        // 8 sequences of 1,024 tokens per step on an A100 (312 TFLOP/s) at the default MFU for a 124M model on one GPU.
+        var mfu = MfuModel.Default(GpuCatalog.Default.Get("A100-80GB"), estimate.ActiveParameters, 1);
+        var expected = 8 * 1024 * estimate.FlopsPerToken / (312e12 * mfu);
         Assert.Equal(expected, estimate.StepSeconds, 12);
-        Assert.Equal(0.45, estimate.Mfu);
+        Assert.Equal(mfu, estimate.Mfu);
         Assert.Equal("default", estimate.MfuSource);
     }
 

@@ -87,6 +87,39 @@ public sealed class AdmissionApiTests(ApiFactory api) : IClassFixture<ApiFactory
         Assert.Equal(before, await RowCountsAsync());
     }
 
+    [Fact]
+    public async Task Advise_true_adds_the_cheapest_and_fastest_layouts_to_the_estimate()
+    {
+        var spec = JobSpecBuilder.AJob("advised").Gpus(8, gpusPerNode: 8).Parallelism(p => p with { Pipeline = 4, Data = 2 })
+            .Training(t => t with { GlobalBatchSize = 4 });
+
+        var (plain, plainBody) = await PostAsync("/api/v1/estimate", spec.ToJson());
+        var (status, body) = await PostAsync("/api/v1/estimate?advise=true", spec.ToJson());
+
+        Assert.Equal(HttpStatusCode.OK, plain);
+        Assert.Null(plainBody["advice"]);
+        Assert.Equal(HttpStatusCode.OK, status);
+        var cheapest = body["advice"]!["cheapestGpuHours"]!.AsArray();
+        Assert.NotEmpty(cheapest);
+        Assert.NotEmpty(body["advice"]!["fastestWallTime"]!.AsArray());
+        Assert.True(cheapest[0]!["gpuHours"]!.GetValue<double>() <= body["gpuHours"]!.GetValue<double>());
+        Assert.NotNull(cheapest[0]!["changes"]);
+        Assert.NotNull(cheapest[0]!["memoryPerGpuGiB"]);
+        Assert.Contains("bubble", body["advice"]!["summary"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_job_that_does_not_fit_is_refused_with_layouts_that_do()
+    {
+        var (status, body) = await PostAsync("/api/v1/jobs", AdmissionSpecs.SevenBillionOnOneGpu("too-big-advised").Gpus(8, gpusPerNode: 8)
+            .Parallelism(p => p with { Data = 8 }).Training(t => t with { MicroBatchSize = 4, GlobalBatchSize = 64 }).ToJson());
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        var options = body["advice"]!["cheapestGpuHours"]!.AsArray();
+        Assert.NotEmpty(options);
+        Assert.All(options, o => Assert.True(o!["fits"]!.GetValue<bool>()));
+    }
+
     [Theory]
     [InlineData("/api/v1/estimate")]
     [InlineData("/api/v1/jobs")]
