@@ -529,7 +529,7 @@ internal sealed class CycleRun
 
     private FragmentationModel? BuildFragmentationModel()
     {
-        if (_options.Policy is not (PlacementPolicy.FragmentationAware or PlacementPolicy.Fgd))
+        if (!PlacementPolicies.Of(_options.Policy).ScoresFragmentation)
         {
             return null;
         }
