@@ -13,6 +13,7 @@ internal sealed class Cli(Dictionary<string, string> values)
     public const string Usage = """
         usage: Scheduler.Benchmarks <verb> [options]
           trace --pods <csv> --nodes <csv> [--seeds 10] [--first-seed 0] [--policies default,fgd,bestfit,gpupacking,random]
+          variants [--pods <csv>] [--out docs/benchmarks/data/openb] [--seed 2023]
           placements [--pods <csv>] [--nodes <csv>] [--runs 10]
           cycle [--repetitions 20] [--pending 50000] [--policy default] [--preemption on|off] [--backfill on|off]
           replay [--pods <csv>] [--nodes <csv>] [--load 0.4]
