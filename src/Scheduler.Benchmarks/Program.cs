@@ -2,7 +2,7 @@ using Scheduler.Benchmarks;
 using Scheduler.Benchmarks.Report;
 using Scheduler.Benchmarks.Trace;
 
-// Verbs: trace, variants, placements, cycle, replay, submit, all. See docs/benchmarks/scheduler.md and control-plane.md.
+// Verbs: trace, variants, placements, cycle, replay, whatif, submit, all. See docs/benchmarks/scheduler.md and control-plane.md.
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     Console.Error.WriteLine(Cli.Usage);
@@ -44,6 +44,13 @@ try
                          options.Double("--load", 0.4)))
             {
                 Console.WriteLine(SchedulerReport.Describe(line));
+            }
+
+            return 0;
+        case "whatif":
+            foreach (var line in Scheduler.Benchmarks.Replay.WhatIf.Run(options))
+            {
+                Console.WriteLine(line);
             }
 
             return 0;
