@@ -13,6 +13,7 @@ internal sealed class Cli(Dictionary<string, string> values)
     public const string Usage = """
         usage: Scheduler.Benchmarks <verb> [options]
           trace --pods <csv> --nodes <csv> [--seeds 10] [--first-seed 0] [--policies default,fgd,bestfit,gpupacking,random]
+          study --pods <csv> --nodes <csv> [--seeds 10] [--policies default,fgd]   (free milli per GPU at the end, failed shapes)
           variants [--pods <csv>] [--out docs/benchmarks/data/openb] [--seed 2023]
           placements [--pods <csv>] [--nodes <csv>] [--runs 10]
           cycle [--repetitions 20] [--pending 50000] [--policy default] [--preemption on|off] [--backfill on|off]
