@@ -12,13 +12,13 @@ TRACE ?= docs/benchmarks/data/openb/openb_pod_list_default.csv
 NODES ?= docs/benchmarks/data/openb/openb_node_list_gpu_node.csv
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-.PHONY: help deps build test run migrate bench bench-trace bench-trainer-gpu check-cuda e2e clean
+.PHONY: help deps build test run migrate bench bench-trace replay bench-trainer-gpu check-cuda e2e clean
 
 help:
 	@echo "make run    - local PostgreSQL + control plane on $(API_URL) (simulated cluster unless KUBECONFIG is set)"
 	@echo "make test   - install what a fresh Debian machine needs, then run every test"
 	@echo "make bench  - benchmarks; results go to docs/benchmarks/"
-	@echo "make migrate, make e2e (needs KUBECONFIG), make bench-trace TRACE=... NODES=..."
+	@echo "make migrate, make e2e (needs KUBECONFIG), make bench-trace TRACE=... NODES=..., make replay QUEUES=... SPEED=..."
 
 # What a fresh Debian machine with the .NET SDK lacks for the tests.
 deps:
@@ -59,6 +59,13 @@ bench: build
 bench-trace:
 	@$(DOTNET) build src/Scheduler.Benchmarks -c $(CONFIG) -nologo -v:q >&2
 	@$(DOTNET) run --project src/Scheduler.Benchmarks -c $(CONFIG) --no-build -- trace --pods $(TRACE) --nodes $(NODES)
+
+# What-if replay of a trace against the scheduling core with the queues of QUEUES (docs/scheduling.md, "What-if replay").
+QUEUES ?= docs/benchmarks/replay/openb-queues.json
+SPEED ?= 1
+replay:
+	@$(DOTNET) build src/Scheduler.Benchmarks -c $(CONFIG) -nologo -v:q >&2
+	@$(DOTNET) run --project src/Scheduler.Benchmarks -c $(CONFIG) --no-build -- whatif --pods $(TRACE) --nodes $(NODES) --queues $(QUEUES) --speed $(SPEED) $(REPLAY_ARGS)
 
 # Needs the GPU machine: see docs/benchmarks/trainer.md.
 bench-trainer-gpu:

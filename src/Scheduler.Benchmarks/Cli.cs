@@ -13,10 +13,14 @@ internal sealed class Cli(Dictionary<string, string> values)
     public const string Usage = """
         usage: Scheduler.Benchmarks <verb> [options]
           trace --pods <csv> --nodes <csv> [--seeds 10] [--first-seed 0] [--policies default,fgd,bestfit,gpupacking,random]
+          study --pods <csv> --nodes <csv> [--seeds 10] [--policies default,fgd]   (free milli per GPU at the end, failed shapes)
+          variants [--pods <csv>] [--out docs/benchmarks/data/openb] [--seed 2023]
           placements [--pods <csv>] [--nodes <csv>] [--runs 10]
           cycle [--repetitions 20] [--pending 50000] [--policy default] [--preemption on|off] [--backfill on|off]
           replay [--pods <csv>] [--nodes <csv>] [--load 0.4]
           advise [--repetitions 20]
+          whatif [--pods <csv>] [--nodes <csv>] [--queues <json>] [--queue-column qos] [--speed 1 | --load 0.4] [--node-stride 1]
+                 [--policy default] [--preemption on|off] [--backfill on|off] [--buckets 10]
           submit --db <connection string> [--out docs/benchmarks] [--clients 64] [--seconds 30] [--warmup 3]
           all [--db <connection string>] [--out docs/benchmarks] [--seeds 10]
         """;

@@ -2,7 +2,7 @@ using Scheduler.Benchmarks;
 using Scheduler.Benchmarks.Report;
 using Scheduler.Benchmarks.Trace;
 
-// Verbs: trace, placements, cycle, replay, advise, submit, all. See docs/benchmarks/scheduler.md and control-plane.md.
+// Verbs: trace, study, variants, placements, cycle, replay, whatif, advise, submit, all. See docs/benchmarks/scheduler.md and control-plane.md.
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     Console.Error.WriteLine(Cli.Usage);
@@ -17,6 +17,22 @@ try
         case "trace":
             TraceBenchmark.Run(options.Get("--pods", Cli.DefaultPods), options.Get("--nodes", Cli.DefaultNodes), options.Int("--seeds", 10),
                 options.Policies(), Console.Out, Console.Error, options.Int("--first-seed", 0));
+            return 0;
+        case "study":
+            foreach (var line in PlacementStudy.Run(options.Get("--pods", Cli.DefaultPods), options.Get("--nodes", Cli.DefaultNodes), options.Int("--seeds", 10),
+                         options.Policies()))
+            {
+                Console.WriteLine(line);
+            }
+
+            return 0;
+        case "variants":
+            foreach (var path in TraceVariants.WriteAll(options.Get("--pods", Cli.DefaultPods), options.Get("--out", "docs/benchmarks/data/openb"),
+                         options.Int("--seed", TraceVariants.DefaultSeed)))
+            {
+                Console.WriteLine(path);
+            }
+
             return 0;
         case "placements":
             Console.WriteLine(SchedulerReport.Describe(PlacementSpeed.Run(options.Get("--pods", Cli.DefaultPods), options.Get("--nodes", Cli.DefaultNodes),
@@ -36,6 +52,13 @@ try
                          options.Double("--load", 0.4)))
             {
                 Console.WriteLine(SchedulerReport.Describe(line));
+            }
+
+            return 0;
+        case "whatif":
+            foreach (var line in Scheduler.Benchmarks.Replay.WhatIf.Run(options))
+            {
+                Console.WriteLine(line);
             }
 
             return 0;

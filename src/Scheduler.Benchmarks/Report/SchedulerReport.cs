@@ -10,12 +10,18 @@ namespace Scheduler.Benchmarks.Report;
 /// <summary>Runs every scheduler benchmark and writes <c>scheduler.md</c> with the numbers, the machine and how to reproduce them.</summary>
 internal static class SchedulerReport
 {
-    private static readonly (string Trace, double BestFit, double Fgd)[] Published =
+    /// <summary>The artifact's traces with its published means; then our generated variants (data/openb README), which have none.</summary>
+    private static readonly (string Trace, double? BestFit, double? Fgd)[] Published =
     [
         ("default", 93.08, 95.39),
         ("multigpu20", 93.93, 95.65),
         ("gpushare40", 91.69, 94.15),
+        .. TraceVariants.GpuSharePercents.Select(p => ($"gen_gpushare{p}", (double?)null, (double?)null)),
+        .. TraceVariants.MultiGpuPercents.Select(p => ($"gen_multigpu{p}", (double?)null, (double?)null)),
     ];
+
+    /// <summary>How far our default must beat FGD at the end (issue 19's target).</summary>
+    private const double Margin = 0.3;
 
     public static void RunAll(string outDir, int seeds, TextWriter log)
     {
@@ -54,24 +60,28 @@ internal static class SchedulerReport
         {
             log.WriteLine($"trace {trace}");
             var lines = TraceBenchmark.Run(Path.Combine(traces, $"openb_pod_list_{trace}.csv"), nodes, seeds, TraceBenchmark.AllPolicies, log, log);
+            var published = bestFit is null ? "—" : string.Create(CultureInfo.InvariantCulture, $"{bestFit:F2} / {fgd:F2}");
+            var rerunFgd = lines.First(l => l.Policy == PlacementPolicy.Fgd).AllocEnd;
             foreach (var line in lines)
             {
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {trace} | {TraceBenchmark.PolicyName(line.Policy)} | {line.Alloc100:F2} | {line.AllocEnd:F2} | {bestFit:F2} / {fgd:F2} |");
-                if (line.Policy == PlacementPolicy.BestFit)
+                    $"| {trace} | {TraceBenchmark.PolicyName(line.Policy)} | {line.Alloc100:F2} | {line.AllocEnd:F2} | {published} |");
+                if (line.Policy == PlacementPolicy.BestFit && bestFit is { } bf)
                 {
-                    targets.Add(Target($"{trace}: our BestFit within 1 point of the published BestFit ({bestFit:F2})", Math.Abs(line.AllocEnd - bestFit) <= 1,
-                        $"{line.AllocEnd:F2}, {line.AllocEnd - bestFit:+0.00;-0.00}"));
+                    targets.Add(Target($"{trace}: our BestFit within 1 point of the published BestFit ({bf:F2})", Math.Abs(line.AllocEnd - bf) <= 1,
+                        $"{line.AllocEnd:F2}, {line.AllocEnd - bf:+0.00;-0.00}"));
                 }
-                else if (line.Policy == PlacementPolicy.Fgd)
+                else if (line.Policy == PlacementPolicy.Fgd && fgd is { } f)
                 {
-                    targets.Add(Target($"{trace}: our FGD (the artifact's, rerun here) against published FGD ({fgd:F2}) (harness check)", null,
-                        $"{line.AllocEnd:F2}, {line.AllocEnd - fgd:+0.00;-0.00}"));
+                    targets.Add(Target($"{trace}: our FGD (the artifact's, rerun here) against published FGD ({f:F2}) (harness check)", null,
+                        $"{line.AllocEnd:F2}, {line.AllocEnd - f:+0.00;-0.00}"));
                 }
                 else if (line.Policy == PlacementPolicy.FragmentationAware)
                 {
-                    targets.Add(Target($"{trace}: our default beats published FGD ({fgd:F2}) at the end", line.AllocEnd > fgd,
-                        $"{line.AllocEnd:F2}, {line.AllocEnd - fgd:+0.00;-0.00}"));
+                    var reference = fgd ?? rerunFgd;
+                    var what = fgd is null ? "FGD rerun here (no published figure)" : "published FGD";
+                    targets.Add(Target($"{trace}: our default beats {what} ({reference:F2}) by ≥ {Margin} point at the end", line.AllocEnd >= reference + Margin,
+                        $"{line.AllocEnd:F2}, {line.AllocEnd - reference:+0.00;-0.00}"));
                 }
             }
         }

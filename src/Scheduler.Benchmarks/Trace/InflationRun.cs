@@ -33,7 +33,10 @@ internal sealed class InflationRun
 
     public long ClusterGpuMilli => _nodes.Sum(n => n.Gpus * 1000L);
 
-    public RunResult Run(PlacementPolicy policy, int seed, double inflation = 1.3)
+    public RunResult Run(PlacementPolicy policy, int seed, double inflation = 1.3) => Run(policy, seed, inflation, study: null);
+
+    /// <param name="study">When given, told of every task that found no node and of the cluster at the end.</param>
+    public RunResult Run(PlacementPolicy policy, int seed, double inflation, PlacementStudy? study)
     {
         var state = NewState();
         var selector = new NodeSelector(state, policy, policy == PlacementPolicy.Fgd ? _typicalPods : _fragmentation, (ulong)seed * 7919 + 17);
@@ -53,6 +56,10 @@ internal sealed class InflationRun
                 allocated += pod.GpuMilli;
                 placed++;
             }
+            else
+            {
+                study?.Failed(pod);
+            }
 
             arrived += _tasks[index].RequestedMilli;
             if (at100 is null && arrived >= capacity)
@@ -64,6 +71,7 @@ internal sealed class InflationRun
         }
 
         watch.Stop();
+        study?.End(state);
         return new RunResult(at100 ?? allocated / capacity, allocated / capacity, order.Count, placed, watch.Elapsed);
     }
 

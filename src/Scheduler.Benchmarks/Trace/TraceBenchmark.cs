@@ -10,8 +10,8 @@ namespace Scheduler.Benchmarks.Trace;
 /// </summary>
 internal static class TraceBenchmark
 {
-    public static readonly PlacementPolicy[] AllPolicies =
-        [PlacementPolicy.FragmentationAware, PlacementPolicy.Fgd, PlacementPolicy.BestFit, PlacementPolicy.GpuPacking, PlacementPolicy.Random];
+    /// <summary>Every policy of <see cref="PlacementPolicies.All"/>, in its order (ours first).</summary>
+    public static readonly PlacementPolicy[] AllPolicies = [.. PlacementPolicies.All.Select(p => p.Policy)];
 
     public static IReadOnlyList<TraceLine> Run(
         string podsPath, string nodesPath, int seeds, IReadOnlyList<PlacementPolicy> policies, TextWriter output, TextWriter details, int firstSeed = 0)
@@ -32,24 +32,10 @@ internal static class TraceBenchmark
         return lines;
     }
 
-    public static string PolicyName(PlacementPolicy policy) => policy switch
-    {
-        PlacementPolicy.FragmentationAware => "default",
-        PlacementPolicy.BestFit => "bestfit",
-        PlacementPolicy.GpuPacking => "gpupacking",
-        PlacementPolicy.Fgd => "fgd",
-        _ => "random",
-    };
+    public static string PolicyName(PlacementPolicy policy) => PlacementPolicies.NameOf(policy);
 
-    public static PlacementPolicy ParsePolicy(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "default" or "fragmentationaware" or "ours" => PlacementPolicy.FragmentationAware,
-        "bestfit" => PlacementPolicy.BestFit,
-        "gpupacking" => PlacementPolicy.GpuPacking,
-        "random" => PlacementPolicy.Random,
-        "fgd" => PlacementPolicy.Fgd,
-        _ => throw new ArgumentException($"--policies: unknown policy '{name}' (default, fgd, bestfit, gpupacking, random)"),
-    };
+    public static PlacementPolicy ParsePolicy(string name) =>
+        PlacementPolicies.TryParse(name, out var policy) ? policy : throw new ArgumentException($"--policies: unknown policy '{name}' ({PlacementPolicies.Names})");
 }
 
 internal sealed record TraceLine(PlacementPolicy Policy, double Alloc100, double AllocEnd, double Tasks, double Seconds);

@@ -37,6 +37,21 @@ internal static class TraceFiles
             col.TryGetValue("creation_time", out var created) ? NullableLong(row[created]) : null,
             col.TryGetValue("deletion_time", out var deleted) ? NullableLong(row[deleted]) : null));
 
+    /// <summary>One text column of every row, or null when the file has no such column.</summary>
+    public static IReadOnlyList<string>? ReadColumn(string path, string column)
+    {
+        using var reader = new StreamReader(path);
+        var header = (reader.ReadLine() ?? string.Empty).Split(',').Select(c => c.Trim()).ToList();
+        var index = header.IndexOf(column);
+        if (index < 0)
+        {
+            return null;
+        }
+
+        reader.Close();
+        return Read(path, (row, _) => row[index].Trim());
+    }
+
     private static List<T> Read<T>(string path, Func<string[], Dictionary<string, int>, T> parse)
     {
         using var reader = new StreamReader(path);

@@ -1,5 +1,6 @@
 using Scheduler.Core.Backfill;
 using Scheduler.Core.Decisions;
+using Scheduler.Core.Ordering;
 using Scheduler.Core.Placement;
 using Scheduler.Core.Preemption;
 using Scheduler.Core.Quotas;
@@ -10,8 +11,8 @@ namespace Scheduler.Core.Cycle;
 /// <summary>
 /// One scheduling cycle, in Kueue's numbered steps:
 /// 1. index the snapshot (cluster arrays, quota ledger with running usage, running jobs as possible victims);
-/// 2. order each queue's pending jobs (priority, then age) and keep the queues' heads in a heap ordered by priority, then
-///    weighted dominant share (usage decayed by half-life) minus aging, then age;
+/// 2. order each queue's pending jobs (<see cref="JobOrder"/>: priority, then age) and keep the queues' heads in a heap ordered
+///    by <see cref="QueueOrder"/> (priority, then weighted dominant share minus aging, then age);
 /// 3. take the best head: check quota per acceptable GPU type, place its gang, else plan a preemption, else reserve (backfill);
 /// 4. requeue that queue with its next head (its share changed if it was admitted) until every job has been considered;
 /// 5. write a reason for every job left pending.
@@ -34,13 +35,11 @@ internal sealed class CycleRun
     private readonly List<Decision> _decisions = [];
     private readonly HashSet<FailKey> _failed = [];
     private readonly List<int> _passing = [];
-    private readonly double[] _dominant;
-    private readonly bool[] _dominantStale;
     private readonly Dictionary<IReadOnlyList<string>, List<int>> _typeLists = new(TypeListComparer.Instance);
     private readonly Dictionary<FailKey, bool> _blockedByReservation = [];
     private readonly Dictionary<string, (int[] DomainOf, int Count)> _domains = new(StringComparer.Ordinal);
     private readonly long _nowTicks;
-    private readonly double[] _historicShare;
+    private readonly QueueOrder _order;
     private readonly PreemptionPlanner _preemption;
     private readonly ReservationPlanner _reservations;
     private int _reservationCount;
@@ -93,9 +92,7 @@ internal sealed class CycleRun
             }
         }
 
-        _historicShare = HistoricShares();
-        _dominant = new double[snapshot.Queues.Count];
-        _dominantStale = Enumerable.Repeat(true, snapshot.Queues.Count).ToArray();
+        _order = new QueueOrder(snapshot.Queues, _ledger, _typeCapacity, options, snapshot.Now);
         _selector = new NodeSelector(_state, options.Policy, BuildFragmentationModel(), options.Seed);
         _gang = new GangPlacer(_selector);
         _preemption = new PreemptionPlanner(_state, _ledger, _gang, _running, options, snapshot.Now);
@@ -128,17 +125,7 @@ internal sealed class CycleRun
 
         foreach (var list in byQueue)
         {
-            list.Sort(static (a, b) =>
-            {
-                var c = b.Job.Priority.CompareTo(a.Job.Priority);
-                if (c != 0)
-                {
-                    return c;
-                }
-
-                c = a.Job.CreatedAt.CompareTo(b.Job.CreatedAt);
-                return c != 0 ? c : string.CompareOrdinal(a.Job.Id, b.Job.Id);
-            });
+            list.Sort(static (a, b) => JobOrder.Instance.Compare(a.Job, b.Job));
         }
 
         var heads = new PriorityQueue<int, HeadKey>(byQueue.Length, HeadKeyComparer.Instance);
@@ -147,7 +134,7 @@ internal sealed class CycleRun
         {
             if (byQueue[q].Count > 0)
             {
-                heads.Enqueue(q, Key(byQueue[q][0]));
+                heads.Enqueue(q, _order.Key(q, byQueue[q][0].Job));
             }
         }
 
@@ -158,7 +145,7 @@ internal sealed class CycleRun
             Consider(job);
             if (cursor[q] < byQueue[q].Count)
             {
-                heads.Enqueue(q, Key(byQueue[q][cursor[q]]));
+                heads.Enqueue(q, _order.Key(q, byQueue[q][cursor[q]].Job));
             }
         }
 
@@ -358,7 +345,7 @@ internal sealed class CycleRun
         if (type >= 0)
         {
             _ledger.Add(pending.Queue, type, job.TotalGpuMilli);
-            _dominantStale[pending.Queue] = true;
+            _order.UsageChanged(pending.Queue);
         }
 
         pending.Decided = true;
@@ -377,7 +364,7 @@ internal sealed class CycleRun
             if (victim.Type >= 0)
             {
                 _ledger.Add(victim.Queue, victim.Type, -victim.Milli);
-                _dominantStale[victim.Queue] = true;
+                _order.UsageChanged(victim.Queue);
             }
 
             var reason = victim.Queue == pending.Queue ? PreemptionReason.HigherPriorityInQueue : PreemptionReason.ReclaimLentQuota;
@@ -395,7 +382,7 @@ internal sealed class CycleRun
 
         _state.Commit();
         _ledger.Add(pending.Queue, type, pending.Job.TotalGpuMilli);
-        _dominantStale[pending.Queue] = true;
+        _order.UsageChanged(pending.Queue);
         _failed.Clear();
         _blockedByReservation.Clear();
         pending.Decided = true;
@@ -506,53 +493,6 @@ internal sealed class CycleRun
         return domains;
     }
 
-    private HeadKey Key(PendingState head)
-    {
-        var q = head.Queue;
-        if (_dominantStale[q])
-        {
-            var dominant = 0.0;
-            for (var t = 0; t < _typeNames.Length; t++)
-            {
-                if (_typeCapacity[t] > 0)
-                {
-                    dominant = Math.Max(dominant, (double)_ledger.Usage(q, t) / _typeCapacity[t]);
-                }
-            }
-
-            var weight = _snapshot.Queues[q].FairShareWeight > 0 ? _snapshot.Queues[q].FairShareWeight : 1;
-            _dominant[q] = (dominant + _historicShare[q]) / weight;
-            _dominantStale[q] = false;
-        }
-
-        var waitedHours = Math.Max(0, (_nowTicks - head.Job.CreatedAt.UtcTicks) / (double)TimeSpan.TicksPerHour);
-        var share = _dominant[q] - _options.AgingPerHour * waitedHours;
-        return new HeadKey(head.Job.Priority, share, head.Job.CreatedAt.UtcTicks, head.Job.Id);
-    }
-
-    /// <summary>Decayed past usage as a share: GPU-hours over what the whole cluster delivers in one half-life.</summary>
-    private double[] HistoricShares()
-    {
-        var shares = new double[_snapshot.Queues.Count];
-        var clusterGpus = _typeCapacity.Sum() / (double)ClusterState.WholeGpu;
-        var halfLifeHours = _options.UsageHalfLife.TotalHours;
-        if (clusterGpus <= 0 || halfLifeHours <= 0)
-        {
-            return shares;
-        }
-
-        for (var q = 0; q < shares.Length; q++)
-        {
-            var queue = _snapshot.Queues[q];
-            var usage = queue.UsageAsOf is { } asOf
-                ? Ordering.FairShare.Decay(queue.DecayedUsageGpuHours, asOf, _snapshot.Now, _options.UsageHalfLife)
-                : queue.DecayedUsageGpuHours;
-            shares[q] = usage / (clusterGpus * halfLifeHours);
-        }
-
-        return shares;
-    }
-
     private void IndexRunning()
     {
         foreach (var job in _snapshot.Running)
@@ -589,7 +529,7 @@ internal sealed class CycleRun
 
     private FragmentationModel? BuildFragmentationModel()
     {
-        if (_options.Policy is not (PlacementPolicy.FragmentationAware or PlacementPolicy.Fgd))
+        if (!PlacementPolicies.Of(_options.Policy).ScoresFragmentation)
         {
             return null;
         }
@@ -649,32 +589,6 @@ internal sealed class CycleRun
     }
 
     private readonly record struct FailKey(int Pods, int Gpus, int Milli, long Cpu, long Mem, ulong Mask, string? Topology, bool[]? Tolerated, int UsableReservations);
-}
-
-/// <summary>Heap key of a queue's head: priority (higher first), then fair-share key with aging (lower first), then age, then id.</summary>
-internal readonly record struct HeadKey(int Priority, double Share, long CreatedTicks, string Id);
-
-internal sealed class HeadKeyComparer : IComparer<HeadKey>
-{
-    public static HeadKeyComparer Instance { get; } = new();
-
-    public int Compare(HeadKey x, HeadKey y)
-    {
-        var c = y.Priority.CompareTo(x.Priority);
-        if (c != 0)
-        {
-            return c;
-        }
-
-        c = x.Share.CompareTo(y.Share);
-        if (c != 0)
-        {
-            return c;
-        }
-
-        c = x.CreatedTicks.CompareTo(y.CreatedTicks);
-        return c != 0 ? c : string.CompareOrdinal(x.Id, y.Id);
-    }
 }
 
 /// <summary>Compares GPU-type lists by their names, so jobs asking for the same alternatives share one resolved list.</summary>

@@ -1,45 +1,27 @@
+using Scheduler.Core.Placement.Policies;
+
 namespace Scheduler.Core.Placement;
 
 /// <summary>
-/// Picks the node and GPUs for one pod under a <see cref="PlacementPolicy"/>. Every feasible node state (nodes alike for placement)
-/// is scored; exact ties are broken at random with the seeded generator, so a run is reproducible.
+/// Picks the node and GPUs for one pod: feasibility, gangs' node counts, node states and tie-breaking here; the ranking of feasible
+/// nodes is the <see cref="IPlacementPolicy"/>'s. Every feasible node state (nodes alike for placement) is scored; exact ties are
+/// broken at random with the seeded generator (or in a seeded node order, for the artifact's baselines), so a run is reproducible.
 /// </summary>
 internal sealed class NodeSelector
 {
-    private const int MaxGpusPerNode = 64;
-
-    /// <summary>
-    /// Growth of expected fragmentation is compared in steps of this many milli: smaller differences are noise of the shape
-    /// distribution, and treating them as ties lets best fit decide (measured on openb default: exact comparison loses about half a point).
-    /// </summary>
-    private const double FragmentationQuantum = 40;
-
     private readonly ClusterState _state;
-    private readonly PlacementPolicy _policy;
-    private readonly FragmentationModel? _fragmentation;
-    private readonly double[] _fragNow;
-    private readonly int[] _fragVersion;
+    private readonly IPlacementPolicy _policy;
     private SplitMix64 _random;
 
     /// <summary>Rank of each node in the tie-breaking order, or null: ties at random.</summary>
     private readonly int[]? _tieRank;
-    private int[] _growthStamp = new int[1024];
-    private double[] _growthCache = new double[1024];
-    private int _request;
-    private int _shapeId;
-    private readonly Dictionary<long, double> _growthMemo = [];
-    private readonly Dictionary<(int Gpus, int Milli, long Cpu, long Mem), int> _shapeIds = [];
 
     public NodeSelector(ClusterState state, PlacementPolicy policy, FragmentationModel? fragmentation, ulong seed)
     {
         _state = state;
-        _policy = policy is PlacementPolicy.FragmentationAware or PlacementPolicy.Fgd && fragmentation is null ? PlacementPolicy.BestFit : policy;
-        _fragmentation = fragmentation;
-        _fragNow = new double[state.NodeCount];
-        _fragVersion = new int[state.NodeCount];
-        Array.Fill(_fragVersion, -1);
+        _policy = PlacementPolicies.Create(policy, state, fragmentation);
         _random = new SplitMix64(seed);
-        if (_policy is PlacementPolicy.Fgd or PlacementPolicy.BestFit)
+        if (_policy.TiesInNodeOrder)
         {
             _tieRank = NodeOrder(state.NodeCount, seed);
         }
@@ -153,17 +135,7 @@ internal sealed class NodeSelector
     /// </summary>
     public int SelectNode(in PodRequest pod, int remainingPods = 1)
     {
-        _request++;
-        if (_policy is PlacementPolicy.FragmentationAware or PlacementPolicy.Fgd)
-        {
-            var shape = (pod.Gpus, pod.Milli, pod.Cpu, pod.Mem);
-            if (!_shapeIds.TryGetValue(shape, out _shapeId))
-            {
-                _shapeId = _shapeIds.Count;
-                _shapeIds[shape] = _shapeId;
-            }
-        }
-
+        _policy.BeginRequest(pod);
         return pod.DomainOf is null ? SelectByState(pod, remainingPods) : SelectByNode(pod, remainingPods);
     }
 
@@ -292,7 +264,7 @@ internal sealed class NodeSelector
             return false;
         }
 
-        Score(n, pod, out var primary, out var secondary);
+        _policy.Score(n, pod, out var primary, out var secondary);
         if (fit > best.Fit || primary > best.Primary || (primary == best.Primary && secondary > best.Secondary))
         {
             best = new Candidate(best.Node, fit, primary, secondary);
@@ -306,9 +278,6 @@ internal sealed class NodeSelector
     /// <summary>Fills <paramref name="gpus"/> with the node-local GPU indices for the pod and returns how many.</summary>
     public int ChooseGpus(int n, in PodRequest pod, Span<int> gpus)
     {
-        var s = _state;
-        var start = s.GpuStart[n];
-        var count = s.GpuCount[n];
         if (pod.Gpus == 0)
         {
             return 0;
@@ -316,37 +285,11 @@ internal sealed class NodeSelector
 
         if (pod.Milli >= ClusterState.WholeGpu)
         {
-            var taken = 0;
-            for (var g = 0; g < count && taken < pod.Gpus; g++)
-            {
-                if (s.GpuFree[start + g] >= ClusterState.WholeGpu)
-                {
-                    gpus[taken++] = g;
-                }
-            }
-
-            return taken;
+            return GpuChoice.FirstWhole(_state, n, pod, gpus);
         }
 
-        if (_policy is PlacementPolicy.FragmentationAware or PlacementPolicy.Fgd)
-        {
-            gpus[0] = BestSharedGpu(n, pod, out _);
-            return gpus[0] < 0 ? 0 : 1;
-        }
-
-        // A shared pod goes on the GPU it fits most tightly, keeping whole GPUs whole.
-        var best = -1;
-        for (var g = 0; g < count; g++)
-        {
-            var f = s.GpuFree[start + g];
-            if (f >= pod.Milli && (best < 0 || f < s.GpuFree[start + best]))
-            {
-                best = g;
-            }
-        }
-
-        gpus[0] = best;
-        return best < 0 ? 0 : 1;
+        gpus[0] = _policy.SharedGpu(n, pod);
+        return gpus[0] < 0 ? 0 : 1;
     }
 
     /// <summary>Places the pod on the node (assumed in the state) and returns the GPUs it took.</summary>
@@ -357,163 +300,5 @@ internal sealed class NodeSelector
         var gpus = chosen[..count].ToArray();
         _state.Allocate(n, gpus, pod.Milli, pod.Cpu, pod.Mem);
         return gpus;
-    }
-
-    /// <summary>
-    /// Higher is better, primary first. Ours: least fragmentation growth (in steps of <see cref="FragmentationQuantum"/>), then for
-    /// whole-GPU pods best fit (least CPU and GPU left); for GPU-light pods (CPU-only or a share of one GPU) the node with the least
-    /// usable GPU milli left (free minus its expected fragmentation, whole milli), then the least CPU left: they fill nodes whose GPU
-    /// capacity is already spent or stranded, and keep the CPU of nodes with usable GPUs for the pods that need those GPUs.
-    /// </summary>
-    private void Score(int n, in PodRequest pod, out double primary, out double secondary)
-    {
-        var s = _state;
-        var gpuAfter = s.FreeMilli[n] - pod.GpuMilli;
-        var cpuAfter = s.CpuFree[n] - pod.Cpu;
-        switch (_policy)
-        {
-            case PlacementPolicy.BestFit:
-                primary = Math.Floor(100 * (1 - 0.5 * cpuAfter / s.MaxNodeCpu - 0.5 * gpuAfter / s.MaxNodeGpuMilli));
-                secondary = 0;
-                return;
-            case PlacementPolicy.GpuPacking:
-                primary = PackingTier(n, pod);
-                secondary = -gpuAfter;
-                return;
-            case PlacementPolicy.Random:
-                primary = 0;
-                secondary = 0;
-                return;
-            case PlacementPolicy.Fgd:
-                primary = Math.Floor(100 / (1 + Math.Exp(FragmentationGrowth(n, pod) / 1000)));
-                secondary = 0;
-                return;
-            default:
-                primary = -Math.Round(FragmentationGrowth(n, pod) / FragmentationQuantum);
-                secondary = pod.Gpus == 0 || pod.Shared
-                    ? -(Math.Round(gpuAfter - FragmentationNow(n)) + 0.5 * cpuAfter / s.MaxNodeCpu)
-                    : -(0.5 * cpuAfter / s.MaxNodeCpu + 0.5 * gpuAfter / s.MaxNodeGpuMilli);
-                return;
-        }
-    }
-
-    /// <summary>3: a shared pod fits on a GPU already in use; 2: the node has GPUs in use; 1: an idle node.</summary>
-    private int PackingTier(int n, in PodRequest pod)
-    {
-        var s = _state;
-        if (pod.Shared)
-        {
-            for (var g = s.GpuStart[n]; g < s.GpuStart[n] + s.GpuCount[n]; g++)
-            {
-                var f = s.GpuFree[g];
-                if (f >= pod.Milli && f < ClusterState.WholeGpu)
-                {
-                    return 3;
-                }
-            }
-        }
-
-        return s.FreeMilli[n] < s.GpuCount[n] * ClusterState.WholeGpu ? 2 : 1;
-    }
-
-    private double FragmentationGrowth(int n, in PodRequest pod)
-    {
-        var id = _state.StateId[n];
-        if (id < 0)
-        {
-            return ComputeGrowth(n, pod);
-        }
-
-        if (id >= _growthStamp.Length)
-        {
-            Array.Resize(ref _growthStamp, Math.Max(id + 1, _growthStamp.Length * 2));
-            Array.Resize(ref _growthCache, _growthStamp.Length);
-        }
-
-        if (_growthStamp[id] != _request)
-        {
-            // States recur across requests (only the nodes just used get new ones): remember growth per state and shape.
-            var key = ((long)id << 24) | (uint)_shapeId;
-            if (!_growthMemo.TryGetValue(key, out var growth))
-            {
-                growth = ComputeGrowth(n, pod);
-                _growthMemo[key] = growth;
-            }
-
-            _growthCache[id] = growth;
-            _growthStamp[id] = _request;
-        }
-
-        return _growthCache[id];
-    }
-
-    private double ComputeGrowth(int n, in PodRequest pod)
-    {
-        var s = _state;
-        var model = _fragmentation!;
-        var gpuCount = s.GpuCount[n];
-        if (pod.Shared)
-        {
-            BestSharedGpu(n, pod, out var growth);
-            return growth;
-        }
-
-        var free = s.GpuFree.AsSpan(s.GpuStart[n], gpuCount);
-        Span<int> after = gpuCount <= MaxGpusPerNode ? stackalloc int[gpuCount] : new int[gpuCount];
-        free.CopyTo(after);
-
-        Span<int> chosen = stackalloc int[Math.Max(pod.Gpus, 1)];
-        var count = ChooseGpus(n, pod, chosen);
-        for (var i = 0; i < count; i++)
-        {
-            after[chosen[i]] -= pod.Milli;
-        }
-
-        return model.Fragmentation(s.TypeId[n], s.CpuFree[n] - pod.Cpu, s.MemFree[n] - pod.Mem, after) - FragmentationNow(n);
-    }
-
-    /// <summary>The GPU whose use grows fragmentation least (ties: the tightest fit), and that growth.</summary>
-    private int BestSharedGpu(int n, in PodRequest pod, out double bestGrowth)
-    {
-        var s = _state;
-        var model = _fragmentation!;
-        var gpuCount = s.GpuCount[n];
-        var free = s.GpuFree.AsSpan(s.GpuStart[n], gpuCount);
-        var now = FragmentationNow(n);
-        Span<int> after = gpuCount <= MaxGpusPerNode ? stackalloc int[gpuCount] : new int[gpuCount];
-        free.CopyTo(after);
-        bestGrowth = double.PositiveInfinity;
-        var best = -1;
-        for (var g = 0; g < gpuCount; g++)
-        {
-            var f = free[g];
-            if (f < pod.Milli || (best >= 0 && f == free[best]))
-            {
-                continue;
-            }
-
-            after[g] = f - pod.Milli;
-            var growth = model.Fragmentation(s.TypeId[n], s.CpuFree[n] - pod.Cpu, s.MemFree[n] - pod.Mem, after) - now;
-            after[g] = f;
-            if (growth < bestGrowth - 1e-9 || (growth < bestGrowth + 1e-9 && f < free[best]))
-            {
-                bestGrowth = growth;
-                best = g;
-            }
-        }
-
-        return best;
-    }
-
-    private double FragmentationNow(int n)
-    {
-        var s = _state;
-        if (_fragVersion[n] != s.Version[n])
-        {
-            _fragNow[n] = _fragmentation!.Fragmentation(s.TypeId[n], s.CpuFree[n], s.MemFree[n], s.GpuFree.AsSpan(s.GpuStart[n], s.GpuCount[n]));
-            _fragVersion[n] = s.Version[n];
-        }
-
-        return _fragNow[n];
     }
 }
