@@ -40,7 +40,8 @@ public sealed class PutQueueTests(SchedulerFixture fixture) : IClassFixture<Sche
         Assert.Equal(["team-a", "team-b"], bound.Namespaces);
         Assert.Equal("research", bound.NamespaceSelector!.MatchLabels!["team"]);
         var requirement = Assert.Single(bound.NamespaceSelector.MatchExpressions!);
-        Assert.Equal(("tier", LabelSelectorOperator.In, ["gold", "silver"]), (requirement.Key, requirement.Operator, requirement.Values!));
+        Assert.Equal(("tier", LabelSelectorOperator.In), (requirement.Key, requirement.Operator));
+        Assert.Equal(["gold", "silver"], requirement.Values!);
         Assert.True(QueueNamespaces.Admits(bound, "team-c", new Dictionary<string, string> { ["team"] = "research", ["tier"] = "silver" }));
         Assert.Equal((null, null), (unbound.Namespaces, unbound.NamespaceSelector)); // admits no namespace
     }

@@ -216,7 +216,9 @@ public sealed class CustomResourceTests : FakeServerTest
 
         Assert.Equal(["team-a"], read!.Spec.Namespaces);
         Assert.Equal("research", read.Spec.NamespaceSelector!.MatchLabels!["team"]);
-        Assert.Equal((LabelSelectorOperator.NotIn, ["bronze"]), (read.Spec.NamespaceSelector.MatchExpressions![0].Operator, read.Spec.NamespaceSelector.MatchExpressions[0].Values!));
+        var requirement = Assert.Single(read.Spec.NamespaceSelector.MatchExpressions!);
+        Assert.Equal(("tier", LabelSelectorOperator.NotIn), (requirement.Key, requirement.Operator));
+        Assert.Equal(["bronze"], requirement.Values!);
         Assert.Contains(Status(error).Details.Causes, c => c.Field == "spec.namespaceSelector.matchExpressions[0].values");
     }
 
