@@ -17,6 +17,7 @@ public static partial class QueueNamespaces
 
     public const int MaxNamespaces = 1000;
     public const int MaxSelectorTerms = 100;
+    public const int MaxValues = 100;
 
     /// <summary>Whether the list admits <paramref name="ns"/> by name, so its labels need not be read.</summary>
     public static bool AdmitsByName(QueueSpec spec, string ns)
@@ -147,6 +148,11 @@ public static partial class QueueNamespaces
             case LabelSelectorOperator.Exists or LabelSelectorOperator.DoesNotExist when values.Count > 0:
                 yield return new FieldError(path + ".values", $"must be empty with operator {requirement.Operator}");
                 break;
+        }
+
+        if (values.Count > MaxValues)
+        {
+            yield return new FieldError(path + ".values", $"must have at most {MaxValues} values");
         }
 
         for (var i = 0; i < values.Count; i++)

@@ -102,6 +102,7 @@ public sealed class QueueNamespacesTests
     [InlineData(null, """{ "matchExpressions": [ { "key": "team", "operator": "NotIn", "values": [] } ] }""", "namespaceSelector.matchExpressions[0].values")]
     [InlineData(null, """{ "matchExpressions": [ { "key": "team", "operator": "Exists", "values": ["x"] } ] }""", "namespaceSelector.matchExpressions[0].values")]
     [InlineData(null, """{ "matchExpressions": [ { "key": "team", "operator": "In", "values": ["ok", "-bad"] } ] }""", "namespaceSelector.matchExpressions[0].values[1]")]
+    [InlineData(null, """{ "matchExpressions": [ { "key": "ok" }, { "key": "team", "operator": "DoesNotExist" } ] }""", "namespaceSelector.matchExpressions[0].operator")]
     public void A_broken_binding_names_the_field(string? names, string? selector, string field)
     {
         var spec = Bound(names: names is null ? null : JsonSerializer.Deserialize<string[]>(names), selectorJson: selector);
@@ -109,6 +110,17 @@ public sealed class QueueNamespacesTests
         var error = Assert.Single(QueueNamespaces.Check(spec));
 
         Assert.Equal(field, error.Field);
+    }
+
+    [Fact]
+    public void Lists_are_bounded()
+    {
+        var many = Enumerable.Range(0, 1001).Select(i => $"ns-{i}").ToArray();
+        var values = string.Join(",", Enumerable.Range(0, 101).Select(i => $"\"v{i}\""));
+
+        Assert.Equal("namespaces", Assert.Single(QueueNamespaces.Check(Bound(names: many))).Field);
+        Assert.Equal("namespaceSelector.matchExpressions[0].values", Assert.Single(QueueNamespaces.Check(Bound(selectorJson:
+            $$"""{ "matchExpressions": [ { "key": "team", "operator": "In", "values": [{{values}}] } ] }"""))).Field);
     }
 
     [Fact]
