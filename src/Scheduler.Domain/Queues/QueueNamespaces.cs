@@ -19,6 +19,8 @@ public static partial class QueueNamespaces
     public const int MaxSelectorTerms = 100;
     public const int MaxValues = 100;
 
+    private const int DescribedNames = 10;
+
     /// <summary>Whether the list admits <paramref name="ns"/> by name, so its labels need not be read.</summary>
     public static bool AdmitsByName(QueueSpec spec, string ns)
     {
@@ -50,7 +52,8 @@ public static partial class QueueNamespaces
         var parts = new List<string>();
         if (spec.Namespaces is { Count: > 0 } names)
         {
-            parts.Add("namespaces " + string.Join(", ", names));
+            // A status message, not a listing: a long list is cut (conditions and events have length limits).
+            parts.Add("namespaces " + string.Join(", ", names.Take(DescribedNames)) + (names.Count > DescribedNames ? $" and {names.Count - DescribedNames} more" : ""));
         }
 
         if (spec.NamespaceSelector is { } selector)

@@ -80,6 +80,14 @@ public sealed class QueueNamespacesTests
     }
 
     [Fact]
+    public void A_long_list_is_described_by_its_first_ten_names()
+    {
+        var spec = Bound(names: [.. Enumerable.Range(0, 25).Select(i => $"ns-{i}")]);
+
+        Assert.Equal("namespaces ns-0, ns-1, ns-2, ns-3, ns-4, ns-5, ns-6, ns-7, ns-8, ns-9 and 15 more", QueueNamespaces.Describe(spec));
+    }
+
+    [Fact]
     public void A_valid_binding_has_no_errors()
     {
         var spec = Bound(names: ["team-a"], selectorJson: """
