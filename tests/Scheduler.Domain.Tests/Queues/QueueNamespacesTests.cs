@@ -131,10 +131,14 @@ public sealed class QueueNamespacesTests
             $$"""{ "matchExpressions": [ { "key": "team", "operator": "In", "values": [{{values}}] } ] }"""))).Field);
     }
 
-    [Fact]
-    public void An_unknown_operator_is_refused_when_the_body_is_read()
+    [Theory]
+    [InlineData("""{ "nominalQuota": {}, "namespaceSelector": { "matchExpressions": [ { "key": "team", "operator": "Equals", "values": ["x"] } ] } }""", "namespaceSelector.matchExpressions[0].operator")]
+    [InlineData("""{ "nominalQuota": {}, "namespaceSelector": { "matchLabel": { "team": "x" } } }""", "namespaceSelector.matchLabel")]
+    [InlineData("""{ "nominalQuota": {}, "namespaces": "team-a" }""", "namespaces")]
+    public void A_body_the_reader_refuses_names_the_field(string body, string field)
     {
-        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<NamespaceSelector>(
-            """{ "matchExpressions": [ { "key": "team", "operator": "Equals", "values": ["x"] } ] }""", JobSpecJson.Options));
+        var error = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<QueueSpec>(body, JobSpecJson.Options));
+
+        Assert.Equal(field, JobSpecJson.DescribeJsonError(error).Field);
     }
 }
