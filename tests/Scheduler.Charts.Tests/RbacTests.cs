@@ -15,6 +15,8 @@ public sealed class RbacTests(ChartTools tools)
         [("", "pods")] = ["create", "delete", "get", "list", "watch"],
         [("", "pods/binding")] = ["create"],
         [("", "services")] = ["create", "delete", "get", "list", "watch"],
+        [("", "namespaces")] = ["get"],
+        [("", "events")] = ["create"],
         [(Group, "trainingjobs")] = ["get", "list", "patch", "watch"],
         [(Group, "trainingjobs/status")] = ["get", "patch", "update"],
         [(Group, "gpuqueues")] = ["get", "list", "watch"],
@@ -26,7 +28,7 @@ public sealed class RbacTests(ChartTools tools)
     public async Task Cluster_role_grants_exactly_the_verbs_the_operator_uses(string valueSet)
     {
         var chart = await tools.Renderer.RenderAsync(valueSet);
-        var role = chart.Single("ClusterRole");
+        var role = OperatorRole(chart);
 
         var granted = Flatten(role);
 
@@ -36,14 +38,15 @@ public sealed class RbacTests(ChartTools tools)
     }
 
     /// <summary>
-    /// The role grants neither `events: create` nor `trainingjobs/finalizers: update`, so the control plane must neither
-    /// record Events nor give the pods it creates ownerReferences (blockOwnerDeletion needs the finalizers subresource
-    /// under OwnerReferencesPermissionEnforcement). Scheduler.Simulation plays the kubelet and API server, not the operator.
+    /// The role grants no `trainingjobs/finalizers: update`, so the control plane must not give the pods it creates
+    /// ownerReferences (blockOwnerDeletion needs the finalizers subresource under OwnerReferencesPermissionEnforcement);
+    /// it grants core `events: create` only, so no events.k8s.io Events. Scheduler.Simulation plays the kubelet and API
+    /// server, not the operator.
     /// </summary>
     [Fact]
-    public void Control_plane_code_records_no_events_and_sets_no_owner_references_the_role_does_not_grant()
+    public void Control_plane_code_sets_no_owner_references_and_records_no_events_the_role_does_not_grant()
     {
-        string[] needs = ["Corev1Event", "Eventsv1Event", "NamespacedEvent", "OwnerReferences", "V1OwnerReference"];
+        string[] needs = ["Eventsv1Event", "OwnerReferences", "V1OwnerReference"];
         var uses = Directory.EnumerateFiles(RepoPaths.InRoot("src"), "*.cs", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(RepoPaths.Root, f).Replace('\\', '/'))
             .Where(f => !f.StartsWith("src/Scheduler.Simulation/", StringComparison.Ordinal) && !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/bin/", StringComparison.Ordinal))
@@ -111,7 +114,7 @@ public sealed class RbacTests(ChartTools tools)
             Assert.Equal(ChartRenderer.Namespace, (string?)subject.At("namespace"));
             var roleKind = binding.Kind == "RoleBinding" ? "Role" : "ClusterRole";
             Assert.Equal(roleKind, (string?)binding.At("roleRef.kind"));
-            Assert.Equal(chart.Single(roleKind).Name, (string?)binding.At("roleRef.name"));
+            Assert.Equal(roleKind == "Role" ? chart.Single(roleKind).Name : OperatorRole(chart).Name, (string?)binding.At("roleRef.name"));
         }
     }
 
@@ -151,6 +154,59 @@ public sealed class RbacTests(ChartTools tools)
         var kinds = chart.OfKind("CustomResourceDefinition").Select(c => (string?)c.At("spec.names.plural")).Order(StringComparer.Ordinal);
         Assert.Equal(["gpuqueues", "trainingjobs"], kinds);
     }
+
+    [Theory]
+    [InlineData("gpu-scheduler-user", new[] { "aggregate-to-edit", "aggregate-to-admin" })]
+    [InlineData("gpu-scheduler-viewer", new[] { "aggregate-to-view" })]
+    public async Task User_roles_are_aggregated_into_the_built_in_roles_and_bound_to_nobody(string name, string[] aggregatedInto)
+    {
+        var chart = await tools.Renderer.RenderAsync(ValueSet.Default);
+        var role = chart.Single("ClusterRole", name);
+
+        var aggregation = role.Json["metadata"]!["labels"]!.AsObject()
+            .Where(l => l.Key.StartsWith("rbac.authorization.k8s.io/", StringComparison.Ordinal))
+            .Select(l => (l.Key["rbac.authorization.k8s.io/".Length..], (string?)l.Value))
+            .Order();
+
+        Assert.Equal(aggregatedInto.Select(a => (a, (string?)"true")).Order(), aggregation);
+        Assert.DoesNotContain(chart.Manifests, m => m.Kind.EndsWith("Binding", StringComparison.Ordinal) && (string?)m.At("roleRef.name") == name);
+    }
+
+    [Fact]
+    public async Task The_user_role_manages_trainingjobs_and_reads_queues_and_the_viewer_only_reads()
+    {
+        var chart = await tools.Renderer.RenderAsync(ValueSet.Default);
+
+        var user = Flatten(chart.Single("ClusterRole", "gpu-scheduler-user"));
+        var viewer = Flatten(chart.Single("ClusterRole", "gpu-scheduler-viewer"));
+
+        Assert.Equal(
+            new Dictionary<(string, string), string[]>
+            {
+                [(Group, "trainingjobs")] = ["create", "delete", "get", "list", "patch", "update", "watch"],
+                [(Group, "gpuqueues")] = ["get", "list", "watch"],
+            }.OrderBy(r => r.Key),
+            user.ToDictionary(r => r.Key, r => r.Value.Order(StringComparer.Ordinal).ToArray()).OrderBy(r => r.Key));
+        Assert.Equal(
+            new Dictionary<(string, string), string[]>
+            {
+                [(Group, "trainingjobs")] = ["get", "list", "watch"],
+                [(Group, "gpuqueues")] = ["get", "list", "watch"],
+            }.OrderBy(r => r.Key),
+            viewer.ToDictionary(r => r.Key, r => r.Value.Order(StringComparer.Ordinal).ToArray()).OrderBy(r => r.Key));
+        Assert.DoesNotContain(user.Keys.Concat(viewer.Keys), k => k.Resource.Contains('/', StringComparison.Ordinal)); // no status writes
+    }
+
+    [Fact]
+    public async Task User_roles_can_be_left_out_for_a_second_release()
+    {
+        var chart = await tools.Renderer.RenderAsync(ValueSet.Default, "--set", "rbac.userRoles=false");
+
+        Assert.Equal([ChartRenderer.FullName], chart.OfKind("ClusterRole").Select(r => r.Name));
+    }
+
+    /// <summary>The control plane's own ClusterRole (the others are the user-facing aggregated ones).</summary>
+    private static Manifest OperatorRole(RenderedChart chart) => chart.Single("ClusterRole", ChartRenderer.FullName);
 
     private static Dictionary<(string Group, string Resource), string[]> Flatten(Manifest role)
     {

@@ -15,7 +15,7 @@ public static class QueuesApi
         api.MapGet("/{name}", GetQueueAsync).WithName("GetQueue").WithSummary("Read a queue");
         api.MapPut("/{name}", PutQueueAsync).WithName("PutQueue")
             .WithSummary("Create a queue or replace its spec")
-            .WithDescription("Nominal GPU quota per catalog GPU type (required), optional cohort, borrowing and lending limits, GPU-hour budget, default priority class and fair-share weight. 201 when created, 200 when replaced.");
+            .WithDescription("Nominal GPU quota per catalog GPU type (required), optional cohort, borrowing and lending limits, GPU-hour budget, default priority class, fair-share weight, and the namespaces whose TrainingJobs may use the queue (namespaces, namespaceSelector; unset: none). 201 when created, 200 when replaced.");
         return api;
     }
 

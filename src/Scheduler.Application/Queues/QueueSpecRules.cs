@@ -62,9 +62,17 @@ public sealed class QueueSpecRules(GpuCatalog catalog, PriorityClasses prioritie
                 yield return new FieldError("gpuHourBudget.gpuHours", $"is required and must be between 0 and {MaxBudgetGpuHours:0e0}");
             }
         }
+
+        foreach (var error in QueueNamespaces.Check(spec))
+        {
+            yield return error;
+        }
     }
 
-    /// <summary>Fills the documented defaults: priority class <c>normal</c>, fair-share weight 1, budgets reject when exceeded.</summary>
+    /// <summary>
+    /// Fills the documented defaults: priority class <c>normal</c>, fair-share weight 1, budgets reject when exceeded.
+    /// Unset <c>namespaces</c> and <c>namespaceSelector</c> stay unset: no namespace's TrainingJobs may use the queue.
+    /// </summary>
     public static QueueSpec Normalize(QueueSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);

@@ -22,4 +22,13 @@ public sealed record QueueSpec
 
     /// <summary>Weight in weighted fair sharing (default 1).</summary>
     public double? FairShareWeight { get; init; }
+
+    /// <summary>
+    /// Namespaces whose TrainingJobs may use the queue, by name (<see cref="QueueNamespaces"/>). With
+    /// <see cref="NamespaceSelector"/> unset too, no namespace may; REST submissions are not namespaced and not bound.
+    /// </summary>
+    public IReadOnlyList<string>? Namespaces { get; init; }
+
+    /// <summary>Namespaces whose TrainingJobs may use the queue, by label; <c>{}</c> selects every namespace.</summary>
+    public NamespaceSelector? NamespaceSelector { get; init; }
 }

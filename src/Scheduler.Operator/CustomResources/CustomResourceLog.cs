@@ -26,4 +26,7 @@ internal static partial class CustomResourceLog
     [LoggerMessage(EventId = 5307, Level = LogLevel.Warning,
         Message = "GpuQueue {Name} was deleted in Kubernetes; the queue and its jobs stay in the database (jobs keep running and new submissions to it are still accepted)")]
     public static partial void QueueDeleted(ILogger logger, string name);
+
+    [LoggerMessage(EventId = 5308, Level = LogLevel.Warning, Message = "The event on TrainingJob {Key} was not recorded (HTTP {Status})")]
+    public static partial void EventNotRecorded(ILogger logger, string key, int status);
 }

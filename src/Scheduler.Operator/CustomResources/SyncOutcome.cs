@@ -13,6 +13,8 @@ internal enum SyncProblemKind
     NameTaken,
     /// <summary>The spec of an active job changed (409): the job runs on with its spec; the change is reported, not applied.</summary>
     SpecChangeRejected,
+    /// <summary>The queue does not admit the resource's namespace: retried each resync, so a changed binding or namespace label is picked up.</summary>
+    Forbidden,
 }
 
 internal sealed record SyncProblem(SyncProblemKind Kind, string Message);

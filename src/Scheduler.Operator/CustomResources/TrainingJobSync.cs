@@ -17,13 +17,17 @@ namespace Scheduler.Operator.CustomResources;
 /// TrainingJob → job, through <see cref="SubmitJob"/> as REST does; the job → the resource's status; deleting the
 /// resource → <see cref="CancelJob"/>. A finalizer holds a deleted resource until its job is cancelled, so a deletion
 /// while the operator is down is not missed. The job remembers the resource (<see cref="JobOrigin"/>: namespace, name,
-/// uid and the spec generation it was submitted from), which makes resubmission after a restart a no-op.
+/// uid and the spec generation it was submitted from), which makes resubmission after a restart a no-op. A spec naming
+/// a queue that does not admit the resource's namespace (<see cref="QueueAccess"/>) is not submitted: the status says
+/// <c>Forbidden</c>, a Warning event says it once, and the next resyncs ask again.
 /// </summary>
 internal sealed class TrainingJobSync(
     IKubernetes client, IServiceScopeFactory scopes, TimeProvider time, CustomResourceSyncOptions options, ILogger<TrainingJobSync> logger)
     : ResourceSync<TrainingJob, TrainingJobList>(client.TrainingJobs(), scopes, time, options, logger)
 {
     public const string Finalizer = GpuSchedulerApi.Group + "/cancel-job";
+
+    private readonly QueueAccess _access = new(client);
 
     protected override string Kind => GpuSchedulerApi.TrainingJobKind;
 
@@ -79,6 +83,12 @@ internal sealed class TrainingJobSync(
         }
 
         var status = TrainingJobStatusBuilder.Build(outcome, events, resource.Status, Time.GetUtcNow());
+        if (outcome.Problem is { Kind: SyncProblemKind.Forbidden } forbidden && !IsForbidden(resource.Status))
+        {
+            CustomResourceLog.JobNotSubmitted(Logger, Key(resource), forbidden.Kind, forbidden.Message);
+            await RecordForbiddenAsync(resource, forbidden.Message, cancellationToken);
+        }
+
         await WriteStatusAsync(resource, resource.Status, status, cancellationToken);
     }
 
@@ -102,6 +112,15 @@ internal sealed class TrainingJobSync(
 
         var key = Key(resource);
         var origin = new JobOrigin(resource.Metadata.NamespaceProperty ?? "default", resource.Metadata.Name, resource.Metadata.Uid, generation);
+        if (resource.Spec.Queue is { } queue && await _access.RefusalAsync(queue, origin.Namespace, sender, cancellationToken) is { } refusal)
+        {
+            // An active job's queue cannot change anyway: the change is refused as any other would be. Otherwise nothing
+            // is submitted and the generation stays unobserved, so that the next resync asks again.
+            return latest is not null && !JobStateMachine.IsFinal(latest.State)
+                ? new SyncOutcome(latest, generation, new SyncProblem(SyncProblemKind.SpecChangeRejected, refusal))
+                : new SyncOutcome(latest, resource.Status?.ObservedGeneration, new SyncProblem(SyncProblemKind.Forbidden, refusal));
+        }
+
         SyncOutcome outcome;
         try
         {
@@ -196,6 +215,46 @@ internal sealed class TrainingJobSync(
             return null;
         }
     }
+
+    private static bool IsForbidden(TrainingJobStatus? status) =>
+        status?.Conditions?.Any(c => c is { Type: TrainingJobConditions.Admitted, Reason: QueueAccess.ForbiddenReason }) == true;
+
+    /// <summary>
+    /// A Warning event on the resource, for <c>kubectl describe</c> and <c>kubectl get events</c>: once per refusal (the
+    /// status keeps saying it). An event is a notice, not state: failing to record it fails nothing.
+    /// </summary>
+    private async Task RecordForbiddenAsync(TrainingJob resource, string message, CancellationToken cancellationToken)
+    {
+        var now = Time.GetUtcNow().UtcDateTime;
+        var ns = resource.Metadata.NamespaceProperty ?? "default";
+        var notice = new Corev1Event
+        {
+            Metadata = new V1ObjectMeta { Name = $"{resource.Metadata.Name}.{now.Ticks:x}", NamespaceProperty = ns },
+            InvolvedObject = new V1ObjectReference
+            {
+                ApiVersion = GpuSchedulerApi.ApiVersion, Kind = GpuSchedulerApi.TrainingJobKind, Name = resource.Metadata.Name,
+                NamespaceProperty = ns, Uid = resource.Metadata.Uid, ResourceVersion = resource.Metadata.ResourceVersion,
+            },
+            Reason = QueueAccess.ForbiddenReason,
+            Message = message,
+            Type = "Warning",
+            Source = new V1EventSource { Component = EventComponent },
+            ReportingComponent = EventComponent,
+            FirstTimestamp = now,
+            LastTimestamp = now,
+            Count = 1,
+        };
+        try
+        {
+            await client.CoreV1.CreateNamespacedEventAsync(notice, ns, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e)
+        {
+            CustomResourceLog.EventNotRecorded(Logger, Key(resource), (int)e.Response.StatusCode);
+        }
+    }
+
+    private const string EventComponent = "gpu-scheduler";
 
     private static bool HasFinalizer(TrainingJob resource) => resource.Metadata.Finalizers?.Contains(Finalizer) == true;
 

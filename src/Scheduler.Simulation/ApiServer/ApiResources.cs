@@ -40,7 +40,11 @@ internal sealed class ApiResources
         };
         Services = new ApiResource { Group = string.Empty, Version = "v1", Kind = "Service", Plural = "services", Namespaced = true, ShortNames = ["svc"], Categories = ["all"], HasStatus = true };
         Events = new ApiResource { Group = string.Empty, Version = "v1", Kind = "Event", Plural = "events", Namespaced = true, ShortNames = ["ev"] };
-        Namespaces = new ApiResource { Group = string.Empty, Version = "v1", Kind = "Namespace", Plural = "namespaces", Namespaced = false, ShortNames = ["ns"], HasStatus = true };
+        Namespaces = new ApiResource
+        {
+            Group = string.Empty, Version = "v1", Kind = "Namespace", Plural = "namespaces", Namespaced = false, ShortNames = ["ns"], HasStatus = true,
+            OnCreate = LabelNamespaceWithItsName,
+        };
         Leases = new ApiResource { Group = "coordination.k8s.io", Version = "v1", Kind = "Lease", Plural = "leases", Namespaced = true };
         CustomResourceDefinitions = new ApiResource
         {
@@ -108,6 +112,13 @@ internal sealed class ApiResources
         {
             ResourceOperations.SetCondition(status, "PodScheduled", "True", DateTimeOffset.UnixEpoch);
         }
+    }
+
+    /// <summary>As Kubernetes (1.21+) does: every namespace carries <c>kubernetes.io/metadata.name</c>, its own name, for selectors.</summary>
+    private static void LabelNamespaceWithItsName(JsonObject ns)
+    {
+        var metadata = JsonPaths.Child(ns, "metadata");
+        JsonPaths.Child(metadata, "labels")[QueueNamespaces.NameLabel] = metadata["name"]?.GetValue<string>();
     }
 
     private static string? Label(JsonObject obj, string key) => obj["metadata"]?["labels"]?[key]?.GetValue<string>();

@@ -112,6 +112,8 @@ internal sealed class CustomResourceValidation
             causes.Add(new StatusCause("spec.gpuHourBudget", "Invalid value: needs a period and gpuHours of 0 or more"));
         }
 
+        causes.AddRange(QueueNamespaces.Check(queue).Select(e => Cause("spec", e)));
+
         return causes;
     }
 

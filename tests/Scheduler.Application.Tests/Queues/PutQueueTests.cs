@@ -23,6 +23,29 @@ public sealed class PutQueueTests(SchedulerFixture fixture) : IClassFixture<Sche
         Assert.Equal(created.Value.Queue.CreatedAt, read.CreatedAt);
     }
 
+    [Fact]
+    public async Task Stores_the_namespace_binding_as_given_and_leaves_an_unset_one_unset()
+    {
+        var selector = new NamespaceSelector
+        {
+            MatchLabels = new Dictionary<string, string> { ["team"] = "research" },
+            MatchExpressions = [new LabelSelectorRequirement { Key = "tier", Operator = LabelSelectorOperator.In, Values = ["gold", "silver"] }],
+        };
+        await fixture.SendAsync(new PutQueue("bound", new QueueSpec { NominalQuota = EightA100, Namespaces = ["team-a", "team-b"], NamespaceSelector = selector }));
+        await fixture.SendAsync(new PutQueue("unbound", new QueueSpec { NominalQuota = EightA100 }));
+
+        var bound = (await fixture.QueryAsync(new GetQueue("bound"))).Value!.Spec;
+        var unbound = (await fixture.QueryAsync(new GetQueue("unbound"))).Value!.Spec;
+
+        Assert.Equal(["team-a", "team-b"], bound.Namespaces);
+        Assert.Equal("research", bound.NamespaceSelector!.MatchLabels!["team"]);
+        var requirement = Assert.Single(bound.NamespaceSelector.MatchExpressions!);
+        Assert.Equal(("tier", LabelSelectorOperator.In), (requirement.Key, requirement.Operator));
+        Assert.Equal(["gold", "silver"], requirement.Values!);
+        Assert.True(QueueNamespaces.Admits(bound, "team-c", new Dictionary<string, string> { ["team"] = "research", ["tier"] = "silver" }));
+        Assert.Equal((null, null), (unbound.Namespaces, unbound.NamespaceSelector)); // admits no namespace
+    }
+
     public static TheoryData<string, QueueSpec, string> InvalidQueues => new()
     {
         { "Bad_Name", new QueueSpec { NominalQuota = EightA100 }, "name" },
@@ -36,6 +59,12 @@ public sealed class PutQueueTests(SchedulerFixture fixture) : IClassFixture<Sche
         { "q", new QueueSpec { NominalQuota = EightA100, FairShareWeight = 0 }, "fairShareWeight" },
         { "q", new QueueSpec { NominalQuota = EightA100, GpuHourBudget = new GpuHourBudget { GpuHours = 10 } }, "gpuHourBudget.period" },
         { "q", new QueueSpec { NominalQuota = EightA100, GpuHourBudget = new GpuHourBudget { Period = BudgetPeriod.Week, GpuHours = -1 } }, "gpuHourBudget.gpuHours" },
+        { "q", new QueueSpec { NominalQuota = EightA100, Namespaces = ["Team_A"] }, "namespaces[0]" },
+        {
+            "q",
+            new QueueSpec { NominalQuota = EightA100, NamespaceSelector = new NamespaceSelector { MatchExpressions = [new LabelSelectorRequirement { Key = "team", Operator = LabelSelectorOperator.In }] } },
+            "namespaceSelector.matchExpressions[0].values"
+        },
     };
 
     [Theory]

@@ -188,6 +188,41 @@ public sealed class CustomResourceTests : FakeServerTest
     }
 
     [Fact]
+    public async Task A_gpu_queue_keeps_its_namespace_binding_and_a_broken_selector_is_refused_naming_the_field()
+    {
+        var queue = new GpuQueue
+        {
+            Metadata = new V1ObjectMeta { Name = "research" },
+            Spec = new QueueSpec
+            {
+                NominalQuota = new Dictionary<string, int> { ["H100-SXM"] = 16 },
+                Namespaces = ["team-a"],
+                NamespaceSelector = new NamespaceSelector
+                {
+                    MatchLabels = new Dictionary<string, string> { ["team"] = "research" },
+                    MatchExpressions = [new LabelSelectorRequirement { Key = "tier", Operator = LabelSelectorOperator.NotIn, Values = ["bronze"] }],
+                },
+            },
+        };
+        await Client.GpuQueues().CreateAsync(queue, Ct);
+        var read = await Client.GpuQueues().GetAsync("research", null, Ct);
+
+        queue.Metadata.Name = "broken";
+        queue.Spec = queue.Spec with
+        {
+            NamespaceSelector = new NamespaceSelector { MatchExpressions = [new LabelSelectorRequirement { Key = "tier", Operator = LabelSelectorOperator.Exists, Values = ["gold"] }] },
+        };
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => Client.GpuQueues().CreateAsync(queue, Ct));
+
+        Assert.Equal(["team-a"], read!.Spec.Namespaces);
+        Assert.Equal("research", read.Spec.NamespaceSelector!.MatchLabels!["team"]);
+        var requirement = Assert.Single(read.Spec.NamespaceSelector.MatchExpressions!);
+        Assert.Equal(("tier", LabelSelectorOperator.NotIn), (requirement.Key, requirement.Operator));
+        Assert.Equal(["bronze"], requirement.Values!);
+        Assert.Contains(Status(error).Details.Causes, c => c.Field == "spec.namespaceSelector.matchExpressions[0].values");
+    }
+
+    [Fact]
     public async Task Unknown_fields_are_refused_when_strict_and_pruned_otherwise()
     {
         using var http = new HttpClient { BaseAddress = Server.BaseAddress };

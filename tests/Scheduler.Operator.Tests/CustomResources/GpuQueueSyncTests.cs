@@ -26,6 +26,7 @@ public abstract class GpuQueueSyncScenarios(SyncDatabase database, bool realClus
             NominalQuota = new Dictionary<string, int> { ["H100-SXM"] = 16, ["A100-80GB"] = a100 },
             BorrowingLimit = new Dictionary<string, int> { ["H100-SXM"] = 8 },
             FairShareWeight = 2,
+            Namespaces = [Namespace],
         },
     };
 

@@ -130,7 +130,7 @@ public abstract class SyncTest(SyncDatabase database, bool realCluster = false) 
     }
 
     protected async Task PutQueueAsync(string? name = null) =>
-        Assert.True((await SendAsync(new PutQueue(name ?? Queue, new QueueSpec { NominalQuota = new Dictionary<string, int> { ["A100-80GB"] = 16 } }))).IsSuccess);
+        Assert.True((await SendAsync(new PutQueue(name ?? Queue, new QueueSpec { NominalQuota = new Dictionary<string, int> { ["A100-80GB"] = 16 }, Namespaces = [Namespace] }))).IsSuccess);
 
     protected TrainingJob AJob(string name, Func<JobSpecBuilder, JobSpecBuilder>? change = null) =>
         TrainingJob.From((change ?? (b => b))(JobSpecBuilder.AJob(name).InQueue(Queue)).Build(), Namespace);

@@ -64,6 +64,20 @@ public sealed class TrainingJobStatusBuilderTests
     }
 
     [Fact]
+    public void A_queue_that_does_not_admit_the_namespace_reports_Admitted_false_with_reason_Forbidden_and_no_phase()
+    {
+        var problem = new SyncProblem(SyncProblemKind.Forbidden, "queue 'research' does not admit TrainingJobs of namespace 'team-b'");
+
+        var status = TrainingJobStatusBuilder.Build(new SyncOutcome(null, null, problem), [], null, T0);
+
+        var admitted = Assert.Single(status.Conditions!);
+        Assert.Equal((TrainingJobConditions.Admitted, "False", QueueAccess.ForbiddenReason), (admitted.Type, admitted.Status, admitted.Reason));
+        Assert.Equal(problem.Message, admitted.Message);
+        Assert.Equal(problem.Message, status.PendingReason);
+        Assert.Equal((null, null, (long?)null), (status.Phase, status.JobId, status.ObservedGeneration));
+    }
+
+    [Fact]
     public void A_spec_given_in_tokens_reports_the_estimate_s_step_count_as_total_steps()
     {
         var spec = JobSpecNormalizer.Normalize(JobSpecBuilder.AJob("j").Build());

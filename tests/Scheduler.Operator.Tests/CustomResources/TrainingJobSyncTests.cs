@@ -1,6 +1,9 @@
+using k8s;
 using k8s.Models;
 using Scheduler.Application.Jobs;
+using Scheduler.Application.Queues;
 using Scheduler.Domain.Jobs;
+using Scheduler.Domain.Queues;
 using Scheduler.Domain.Specs;
 using Scheduler.Kubernetes.Clients;
 using Scheduler.Kubernetes.Resources;
@@ -220,13 +223,57 @@ public abstract class TrainingJobSyncScenarios(SyncDatabase database, bool realC
         await Client.GpuQueues().CreateAsync(new GpuQueue
         {
             Metadata = new V1ObjectMeta { Name = Queue },
-            Spec = new Domain.Queues.QueueSpec { NominalQuota = new Dictionary<string, int> { ["A100-80GB"] = 8 } },
+            Spec = new Domain.Queues.QueueSpec { NominalQuota = new Dictionary<string, int> { ["A100-80GB"] = 8 }, Namespaces = [Namespace] },
         }, Ct);
 
         await EventuallyAsync(() => JobsOfAsync(created), j => j.Count == 1);
         var queued = await EventuallyAsync(() => ReadAsync("early"), r => r?.Status?.Phase == JobState.Queued);
         Assert.Null(queued!.Status!.PendingReason);
     }
+
+    [Fact]
+    public async Task A_queue_that_does_not_admit_the_namespace_leaves_the_job_unsubmitted_as_Forbidden_until_a_label_admits_it()
+    {
+        var label = "gpu-scheduler.io/test-" + Queue; // the class shares a server per test, a real cluster its namespaces
+        var spec = new QueueSpec { NominalQuota = new Dictionary<string, int> { ["A100-80GB"] = 16 }, Namespaces = ["someone-else"] };
+        Assert.True((await SendAsync(new PutQueue(Queue, spec))).IsSuccess);
+        await StartSyncAsync();
+
+        var created = await Client.TrainingJobs().CreateAsync(AJob("outsider"), Ct);
+
+        var refused = await EventuallyAsync(() => ReadAsync("outsider"), r => r?.Status?.Conditions is { Count: > 0 });
+        var admitted = Assert.Single(refused!.Status!.Conditions!);
+        Assert.Equal(("False", QueueAccess.ForbiddenReason), (admitted.Status, admitted.Reason));
+        Assert.Contains($"namespace '{Namespace}'", admitted.Message, StringComparison.Ordinal);
+        Assert.Equal(admitted.Message, refused.Status.PendingReason);
+        Assert.Null(refused.Status.JobId);
+        var notice = Assert.Single(await ForbiddenEventsAsync(created));
+        Assert.Equal(("Warning", admitted.Message), (notice.Type, notice.Message));
+
+        // The queue adds a selector the namespace does not match yet; then the namespace gets the label.
+        Assert.True((await SendAsync(new PutQueue(Queue, spec with
+        {
+            NamespaceSelector = new NamespaceSelector
+            {
+                MatchExpressions = [new LabelSelectorRequirement { Key = label, Operator = LabelSelectorOperator.In, Values = ["yes"] }],
+            },
+        }))).IsSuccess);
+        // Asked again at a resync: still refused (the message now names the selector), and no second event.
+        await EventuallyAsync(() => ReadAsync("outsider"), r => r?.Status?.PendingReason?.Contains(label, StringComparison.Ordinal) == true);
+        Assert.Empty(await JobsOfAsync(created));
+        Assert.Single(await ForbiddenEventsAsync(created));
+        await Client.CoreV1.PatchNamespaceAsync(
+            new V1Patch(new { metadata = new { labels = new Dictionary<string, string> { [label] = "yes" } } }, V1Patch.PatchType.MergePatch), Namespace, cancellationToken: Ct);
+
+        await EventuallyAsync(() => JobsOfAsync(created), j => j.Count == 1);
+        var queued = await EventuallyAsync(() => ReadAsync("outsider"), r => r?.Status?.Phase == JobState.Queued);
+        Assert.Equal(Job.SubmittedReason, Assert.Single(queued!.Status!.Conditions!).Reason);
+        Assert.Null(queued.Status.PendingReason);
+    }
+
+    private async Task<List<Corev1Event>> ForbiddenEventsAsync(TrainingJob resource) =>
+        [.. (await Client.CoreV1.ListNamespacedEventAsync(Namespace, cancellationToken: Ct)).Items
+            .Where(e => e.InvolvedObject?.Uid == resource.Metadata.Uid && e.Reason == QueueAccess.ForbiddenReason)];
 
     [Fact]
     public async Task A_name_held_by_an_active_rest_job_is_reported_not_taken_over()

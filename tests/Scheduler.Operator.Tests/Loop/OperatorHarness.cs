@@ -159,7 +159,7 @@ internal sealed class OperatorHarness : IAsyncDisposable
 
     public async Task PutQueueAsync(IReadOnlyDictionary<string, int> nominalQuota, string name = Queue)
     {
-        var result = await SendAsync(new PutQueue(name, new QueueSpec { NominalQuota = nominalQuota }));
+        var result = await SendAsync(new PutQueue(name, new QueueSpec { NominalQuota = nominalQuota, Namespaces = [Namespace] }));
         Assert.True(result.IsSuccess, result.Failure?.ToString());
     }
 
