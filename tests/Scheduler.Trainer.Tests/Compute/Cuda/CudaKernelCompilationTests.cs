@@ -1,3 +1,4 @@
+using ILGPU.Runtime.Cuda;
 using Scheduler.Trainer.Compute.Ilgpu;
 
 namespace Scheduler.Trainer.Tests.Compute.Cuda;
@@ -43,6 +44,23 @@ public sealed class CudaKernelCompilationTests : IDisposable
         var ptx = _compiler.Compile(CudaKernelCatalog.All.Single(k => k.Name == kernel), "sm_90");
         Assert.True(ptx.StaticSharedBytes >= IlgpuRowKernels.MaxGroupSize * sizeof(float));
         Assert.Equal(0, ptx.StaticSharedBytes % (IlgpuRowKernels.MaxGroupSize * sizeof(float)));
+    }
+
+    /// <summary>
+    /// On a GPU, ILGPU picks the PTX ISA from the driver's version when it creates the accelerator, and refuses an
+    /// architecture it has no ISA for. With the CUDA 12 drivers the image (CUDA 12.6 runtime) needs, it must find one for
+    /// A100 and H100, and every kernel must compile at it.
+    /// </summary>
+    [Theory]
+    [InlineData(12, 6, "sm_80")]
+    [InlineData(12, 6, "sm_90")]
+    [InlineData(12, 8, "sm_90")]
+    public void ILGPU_finds_an_instruction_set_for_the_GPU_and_driver_and_every_kernel_compiles_at_it(int major, int minor, string architecture)
+    {
+        Assert.True(
+            CudaAccelerator.TryGetInstructionSet(PtxCompiler.Architectures[architecture], CudaDriverVersion.FromMajorMinor(major, minor), out _, out var isa),
+            $"ILGPU has no PTX ISA for {architecture} with a CUDA {major}.{minor} driver");
+        Assert.All(CudaKernelCatalog.All, kernel => Assert.Contains($".version {isa}", _compiler.Compile(kernel, architecture, isa).Assembly, StringComparison.Ordinal));
     }
 
     public void Dispose() => _compiler.Dispose();

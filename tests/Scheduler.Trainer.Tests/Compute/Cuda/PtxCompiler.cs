@@ -37,9 +37,11 @@ internal sealed class PtxCompiler : IDisposable
 
     private readonly Context _context = Context.Create(builder => ComputeBackends.CudaKernelSettings(builder.Cuda()));
 
-    public PtxKernel Compile(CudaKernel kernel, string architecture)
+    public PtxKernel Compile(CudaKernel kernel, string architecture) => Compile(kernel, architecture, CudaInstructionSet.ISA_78);
+
+    public PtxKernel Compile(CudaKernel kernel, string architecture, CudaInstructionSet instructionSet)
     {
-        using var backend = new PTXBackend(_context, Architectures[architecture], CudaInstructionSet.ISA_78, nvvmAPI: null!);
+        using var backend = new PTXBackend(_context, Architectures[architecture], instructionSet, nvvmAPI: null!);
         var entry = kernel.Grouping == KernelGrouping.Implicit
             ? EntryPointDescription.FromImplicitlyGroupedKernel(kernel.Method)
             : EntryPointDescription.FromExplicitlyGroupedKernel(kernel.Method);
