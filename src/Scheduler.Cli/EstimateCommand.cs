@@ -26,14 +26,15 @@ internal static class EstimateCommand
     {
         var specPath = new Argument<FileInfo>("spec") { Description = "Path of the job spec JSON (the schema of POST /api/v1/jobs)." };
         var catalog = CatalogOption.Create();
-        var command = new Command("estimate", "Predict parameters, FLOPs, per-GPU memory, wall-clock and GPU-hours of a job spec.") { specPath, catalog };
+        var advise = new Option<bool>("--advise") { Description = "Add the layout advisor's cheapest and fastest feasible layouts ('advice')." };
+        var command = new Command("estimate", "Predict parameters, FLOPs, per-GPU memory, wall-clock and GPU-hours of a job spec.") { specPath, catalog, advise };
         command.SetAction(parsed => CatalogOption.Load(parsed.GetValue(catalog), error) is { } loaded
-            ? Run(parsed.GetValue(specPath)!, loaded, output, error)
+            ? Run(parsed.GetValue(specPath)!, loaded, output, error, parsed.GetValue(advise))
             : ExitCodes.Usage);
         return command;
     }
 
-    public static int Run(FileInfo specFile, GpuCatalog catalog, TextWriter output, TextWriter error)
+    public static int Run(FileInfo specFile, GpuCatalog catalog, TextWriter output, TextWriter error, bool advise = false)
     {
         if (!specFile.Exists)
         {
@@ -56,7 +57,14 @@ internal static class EstimateCommand
             return ExitCodes.InvalidSpec;
         }
 
-        var estimate = new Estimator(catalog).Estimate(JobSpecNormalizer.Normalize(spec));
+        var estimator = new Estimator(catalog);
+        var normalized = JobSpecNormalizer.Normalize(spec);
+        var estimate = estimator.Estimate(normalized);
+        if (advise)
+        {
+            estimate = estimate with { Advice = estimator.Advise(normalized) };
+        }
+
         output.WriteLine(JsonSerializer.Serialize(estimate, Output));
         return ExitCodes.Ok;
     }

@@ -112,7 +112,26 @@ public sealed class CatalogOptionTests
         using var json = JsonDocument.Parse(stdout);
         Assert.Equal("MI300X", json.RootElement.GetProperty("gpuType").GetString());
         Assert.Equal(192, json.RootElement.GetProperty("gpuMemoryGiB").GetDouble());
-        Assert.Equal(0.3, json.RootElement.GetProperty("mfu").GetDouble());
+        // The configured default MFU, scaled for model size and GPU count as every type's is (docs/admission.md, MFU).
+        var onA100 = cli.Run("estimate", cli.WriteFile("a100.json", JobSpecBuilder.AJob().Gpus(1, "A100-80GB").ToJson()));
+        using var a100 = JsonDocument.Parse(onA100.Stdout);
+        Assert.Equal(0.3 / 0.45, json.RootElement.GetProperty("mfu").GetDouble() / a100.RootElement.GetProperty("mfu").GetDouble(), 9);
+    }
+
+    [Fact]
+    public void Advise_adds_the_cheapest_and_fastest_layouts()
+    {
+        using var cli = new CliRun();
+        var spec = cli.WriteFile("job.json", JobSpecBuilder.AJob().Gpus(8).Parallelism(p => p with { Pipeline = 4, Data = 2 })
+            .Training(t => t with { GlobalBatchSize = 4 }).ToJson());
+
+        var (code, stdout, stderr) = cli.Run("estimate", spec, "--advise");
+
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var advice = json.RootElement.GetProperty("advice");
+        Assert.NotEqual(0, advice.GetProperty("cheapestGpuHours").GetArrayLength());
+        Assert.True(advice.GetProperty("cheapestGpuHours")[0].GetProperty("gpuHours").GetDouble() <= json.RootElement.GetProperty("gpuHours").GetDouble());
     }
 
     [Fact]
