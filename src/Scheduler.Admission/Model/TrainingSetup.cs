@@ -27,7 +27,7 @@ internal sealed record TrainingSetup(
     public double GpuShare => GpuMilli is { } milli ? milli / 1000.0 : Gpus;
 
     /// <summary>Micro-batches per optimizer step on one pipeline (gradient accumulation steps).</summary>
-    public int MicroBatchesPerStep => Math.Max(1, GlobalBatch / (MicroBatch * Data));
+    public int MicroBatchesPerStep => (int)Math.Max(1, GlobalBatch / ((long)MicroBatch * Data));
 
     public bool IsLowRank => Method is FinetuneMethod.Lora or FinetuneMethod.QLora;
 

@@ -56,4 +56,26 @@ public sealed class JobSpecValidatorTests
         var error = Assert.Single(errors);
         Assert.Contains("H100-SXM", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_micro_batch_times_data_degree_past_32_bits_is_refused_not_divided_by_zero()
+    {
+        // 67108864 × 64 = 2^32: multiplied as int it wrapped to 0 and the modulo threw DivideByZeroException.
+        var spec = AJob().Gpus(64).Training(t => t with { GlobalBatchSize = 67_108_864, MicroBatchSize = 67_108_864 })
+            .Parallelism(p => p with { Data = 64 }).Build();
+
+        var errors = _validator.Check(spec);
+
+        Assert.Contains(errors, e => e.Field == "training.globalBatchSize");
+    }
+
+    [Fact]
+    public void Degrees_whose_product_overflows_int_are_refused_with_the_field_named()
+    {
+        var spec = AJob().Gpus(100_000).Parallelism(p => p with { Data = 100_000, Tensor = 100_000, Pipeline = 100_000 }).Build();
+
+        var errors = _validator.Check(spec);
+
+        Assert.Contains(errors, e => e.Field == "parallelism");
+    }
 }
