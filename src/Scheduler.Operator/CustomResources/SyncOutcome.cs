@@ -13,6 +13,8 @@ internal enum SyncProblemKind
     NameTaken,
     /// <summary>The spec of an active job changed (409): the job runs on with its spec; the change is reported, not applied.</summary>
     SpecChangeRejected,
+    /// <summary>A configured submission limit is reached (queued jobs per queue, active spec bytes): retried each resync.</summary>
+    LimitReached,
 }
 
 internal sealed record SyncProblem(SyncProblemKind Kind, string Message);
