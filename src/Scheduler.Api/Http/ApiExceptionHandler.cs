@@ -34,7 +34,13 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
         }
 
         httpContext.Response.StatusCode = details.Status!.Value;
-        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details, Exception = exception });
+        if (!await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details, Exception = exception }))
+        {
+            // The service writes only for clients that accept JSON; one that asked for text/html still gets the problem, not an empty 400.
+            await TypedResults.Problem(details).ExecuteAsync(httpContext);
+        }
+
+        return true;
     }
 
     private HttpValidationProblemDetails Describe(BadHttpRequestException bad)

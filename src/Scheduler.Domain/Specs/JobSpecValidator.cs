@@ -37,12 +37,29 @@ public sealed partial class JobSpecValidator : AbstractValidator<JobSpec>
         RuleFor(s => s.MaxRuntime!).Must(IsPositiveDuration).When(s => s.MaxRuntime is not null)
             .WithMessage("must be a positive ISO-8601 duration such as PT12H or P2D");
         // Last, and only when the sections' own bounds hold: the spec travels in a pod annotation (Kubernetes allows 256 KiB of them).
-        RuleFor(s => s).Must(s => SpecBytes(s) <= JobSpecLimits.MaxSpecBytes).OverridePropertyName("$")
-            .WithMessage(s => $"the spec is {SpecBytes(s)} bytes as JSON; at most {JobSpecLimits.MaxSpecBytes} fit the pod annotation that carries it");
+        RuleFor(s => s).Must(s => StoredSpecBytes(s) <= JobSpecLimits.MaxSpecBytes).OverridePropertyName("$")
+            .WithMessage(s => $"the spec is {StoredSpecBytes(s)} bytes as stored JSON; at most {JobSpecLimits.MaxSpecBytes} fit the pod annotation that carries it");
     }
 
-    /// <summary>UTF-8 bytes of the spec as the pod annotation carries it (defaults add well under a kilobyte).</summary>
+    /// <summary>Room for the queue's default priority class, which submission adds to a spec that names none.</summary>
+    private const int PriorityClassRoom = 96;
+
+    /// <summary>UTF-8 bytes of the spec as JSON.</summary>
     public static int SpecBytes(JobSpec spec) => System.Text.Encoding.UTF8.GetByteCount(JobSpecJson.Serialize(spec));
+
+    /// <summary>
+    /// Bytes of the spec as it will be stored and carried in the pod annotation: normalised (its defaults filled) when its
+    /// shape allows, plus room for a default priority class. Measured so, a stored spec submitted again measures the same.
+    /// </summary>
+    public static int StoredSpecBytes(JobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var normalisable = spec is { Model: not null, Training: not null, Resources: { Gpus: > 0, GpuType: not null } }
+            && spec.Parallelism?.Tensor is null or > 0 && spec.Parallelism?.Pipeline is null or > 0
+            && (long)(spec.Parallelism?.Tensor ?? 1) * (spec.Parallelism?.Pipeline ?? 1) <= JobSpecLimits.MaxGpus;
+        var bytes = SpecBytes(normalisable ? JobSpecNormalizer.Normalize(spec) : spec);
+        return spec.PriorityClass is null ? bytes + PriorityClassRoom : bytes;
+    }
 
     internal const string DnsLabelRule = "must be a DNS-1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit";
 
