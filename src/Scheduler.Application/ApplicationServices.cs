@@ -12,6 +12,7 @@ using Scheduler.Application.Idempotency;
 using Scheduler.Application.Jobs;
 using Scheduler.Application.Queues;
 using Scheduler.Domain.Catalog;
+using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Queues;
 using Scheduler.Domain.Specs;
 using Scheduler.Persistence;
@@ -41,6 +42,9 @@ public static class ApplicationServices
         services.AddAdmission();
         services.TryAddSingleton<QueueDirectory>();
         services.TryAddSingleton<JobWriter>();
+        services.AddOptions<SubmissionLimits>().BindConfiguration(SubmissionLimits.Section);
+        services.TryAddSingleton<SubmissionCaps>();
+        services.AddOptions<JobPodPolicy>().BindConfiguration(JobPodPolicy.Section);
         AddMessageValidators(services);
 
         // Quartz: maintenance jobs that only send commands; the host's lifetime starts and stops the scheduler.

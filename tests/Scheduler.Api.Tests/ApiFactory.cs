@@ -27,8 +27,17 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         await Services.MigrateDatabaseAsync();
     }
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+    /// <summary>Further configuration of the host (limits a test class exercises), applied after the defaults.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
         builder.UseSetting("ConnectionStrings:Scheduler", Database.ConnectionString).UseSetting("Scheduler:Kubernetes:Mode", "Disabled");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
 
     public override async ValueTask DisposeAsync()
     {

@@ -59,6 +59,17 @@ public sealed class DockerfileTests
         [.. text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.TrimEnd('/'))];
 
     [Fact]
+    public void Trainer_image_runs_as_the_numeric_non_root_user_job_pods_are_given()
+    {
+        var dockerfile = Dockerfile.Parse("trainer", File.ReadAllText(RepoPaths.InRoot("src", "Scheduler.Trainer", "Dockerfile")));
+        var values = File.ReadAllText(RepoPaths.InRoot("charts", "gpu-scheduler", "values.yaml"));
+
+        // Numeric, so the kubelet can verify runAsNonRoot; the same UID and GID as scheduler.jobPods (Scheduler:JobPods) by default.
+        Assert.Equal("10001:10001", dockerfile.Final.Last("USER")!.Arguments);
+        Assert.Contains("    runAsUser: 10001\n    runAsGroup: 10001\n", values, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Control_plane_image_is_multi_stage_from_the_sdk_to_the_aspnet_runtime()
     {
         var dockerfile = Dockerfile.Parse("api", File.ReadAllText(RepoPaths.InRoot("src", "Scheduler.Api", "Dockerfile")));

@@ -5,7 +5,7 @@ namespace Scheduler.Charts.Tests;
 /// <summary>Names, namespaces and labels every object of the chart carries, so `helm template | kubectl apply` works too.</summary>
 public sealed class ManifestConventionsTests(ChartTools tools)
 {
-    private static readonly HashSet<string> ClusterScopedKinds = ["ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"];
+    private static readonly HashSet<string> ClusterScopedKinds = ["ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "Namespace"];
 
     [Theory]
     [MemberData(nameof(ValueSet.Names), MemberType = typeof(ValueSet))]
@@ -15,7 +15,9 @@ public sealed class ManifestConventionsTests(ChartTools tools)
 
         foreach (var manifest in chart.Manifests.Where(m => m.Kind != "CustomResourceDefinition"))
         {
-            var expectedNamespace = ClusterScopedKinds.Contains(manifest.Kind) ? null : ChartRenderer.Namespace;
+            // The job pods' ServiceAccount lives in the job namespace, which is never the release namespace.
+            var expectedNamespace = ClusterScopedKinds.Contains(manifest.Kind) ? null
+                : manifest is { Kind: "ServiceAccount", Name: "gpu-scheduler-job" } ? ChartRenderer.Namespace + "-jobs" : ChartRenderer.Namespace;
             Assert.True(expectedNamespace == (string?)manifest.At("metadata.namespace"), $"{manifest}: namespace {(string?)manifest.At("metadata.namespace")}");
             Assert.Equal(ChartRenderer.Release, manifest.Label("app.kubernetes.io/instance"));
             Assert.Equal("gpu-scheduler", manifest.Label("app.kubernetes.io/name"));

@@ -102,7 +102,8 @@ public sealed class RbacTests(ChartTools tools)
     public async Task Bindings_give_the_roles_to_the_control_plane_service_account_only()
     {
         var chart = await tools.Renderer.RenderAsync(ValueSet.Default);
-        var serviceAccount = chart.Single("ServiceAccount");
+        // The job pods' account (in the jobs namespace) is bound to nothing.
+        var serviceAccount = chart.Single("ServiceAccount", ChartRenderer.FullName);
         var podServiceAccount = (string?)chart.Single("Deployment").At("spec.template.spec.serviceAccountName");
 
         Assert.Equal(serviceAccount.Name, podServiceAccount);
@@ -133,7 +134,7 @@ public sealed class RbacTests(ChartTools tools)
         var named = await tools.Renderer.RenderAsync(ValueSet.Default, "--set", "serviceAccount.create=false", "--set", "serviceAccount.name=gpu-operator");
 
         Assert.Contains("name the ServiceAccount", error, StringComparison.Ordinal);
-        Assert.Empty(named.OfKind("ServiceAccount"));
+        Assert.Equal(["gpu-scheduler-job"], named.OfKind("ServiceAccount").Select(a => a.Name));
         Assert.Equal("gpu-operator", (string?)named.Single("ClusterRoleBinding").At("subjects[0].name"));
         Assert.Equal("gpu-operator", (string?)named.Single("Deployment").At("spec.template.spec.serviceAccountName"));
     }

@@ -143,3 +143,15 @@ app.kubernetes.io/component: postgresql
 - name: tmp
   mountPath: /tmp
 {{- end }}
+
+{{/*
+Namespace of REST-submitted jobs' pods: scheduler.jobNamespace, else <release namespace>-jobs. Never the release
+namespace, where the bundled database and the scheduler's Secret live (docs/security.md).
+*/}}
+{{- define "gpu-scheduler.jobNamespace" -}}
+{{- $namespace := default (printf "%s-jobs" (.Release.Namespace | trunc 58 | trimSuffix "-")) .Values.scheduler.jobNamespace -}}
+{{- if eq $namespace .Release.Namespace -}}
+{{- fail "scheduler.jobNamespace must not be the release namespace: job pods run code their submitters chose, beside the database and the scheduler's Secret" -}}
+{{- end -}}
+{{- $namespace -}}
+{{- end }}

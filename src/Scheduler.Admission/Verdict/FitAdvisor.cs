@@ -150,8 +150,8 @@ internal sealed class FitAdvisor(GpuCatalog catalog, ModelShape shape, Func<Trai
 
         for (var factor = 2; factor <= 1 << MaxScaleDoublings && setup.Gpus * factor <= JobSpecLimits.MaxGpus; factor *= 2)
         {
-            var scaled = Scaled(setup, factor, dataFactor: factor, tensorFactor: 1) with { ZeroStage = 3 };
-            if (Try(scaled, gpu, $"ZeRO stage 3 over {DataRanks(scaled)}", ScaleChanges(setup, scaled)) is { } byData)
+            var scaled = Scaled(setup, factor, dataFactor: factor, tensorFactor: 1) is { } more ? more with { ZeroStage = 3 } : null;
+            if (scaled is not null && Try(scaled, gpu, $"ZeRO stage 3 over {DataRanks(scaled)}", ScaleChanges(setup, scaled)) is { } byData)
             {
                 return byData;
             }
@@ -159,8 +159,8 @@ internal sealed class FitAdvisor(GpuCatalog catalog, ModelShape shape, Func<Trai
             var tensor = setup.Tensor * factor;
             if (tensor <= JobSpecNormalizer.MaxGpusPerNode && shape.Heads % tensor == 0 && shape.KvHeads % tensor == 0)
             {
-                var wider = Scaled(setup, factor, dataFactor: 1, tensorFactor: factor);
-                if (Try(wider, gpu, $"{wider.Gpus} GPUs with tensor parallelism {tensor}", ScaleChanges(setup, wider)) is { } byTensor)
+                if (Scaled(setup, factor, dataFactor: 1, tensorFactor: factor) is { } wider
+                    && Try(wider, gpu, $"{wider.Gpus} GPUs with tensor parallelism {tensor}", ScaleChanges(setup, wider)) is { } byTensor)
                 {
                     return byTensor;
                 }
@@ -192,7 +192,12 @@ internal sealed class FitAdvisor(GpuCatalog catalog, ModelShape shape, Func<Trai
         {
             for (var factor = 1; factor <= 1 << MaxScaleDoublings && setup.Gpus * factor <= JobSpecLimits.MaxGpus; factor *= 2)
             {
-                var candidate = factor == 1 ? squeezed : Scaled(squeezed, factor, dataFactor: factor, tensorFactor: 1) with { ZeroStage = 3 };
+                var candidate = factor == 1 ? squeezed : Scaled(squeezed, factor, dataFactor: factor, tensorFactor: 1) is { } scaled ? scaled with { ZeroStage = 3 } : null;
+                if (candidate is null)
+                {
+                    break; // a larger factor only makes the global batch larger
+                }
+
                 var changes = ScaleChanges(setup, candidate);
                 changes["training.activationCheckpointing"] = WireName(ActivationCheckpointing.Full);
                 changes["training.microBatchSize"] = "1";
@@ -217,18 +222,29 @@ internal sealed class FitAdvisor(GpuCatalog catalog, ModelShape shape, Func<Trai
         return null;
     }
 
-    private static TrainingSetup Scaled(TrainingSetup setup, int factor, int dataFactor, int tensorFactor)
+    /// <summary>
+    /// The setup on <paramref name="factor"/> times the GPUs, its global batch rounded up to a multiple of micro-batch ×
+    /// data degree; null when that batch would pass the spec's limit (a suggestion the validator would refuse).
+    /// </summary>
+    private static TrainingSetup? Scaled(TrainingSetup setup, int factor, int dataFactor, int tensorFactor)
     {
         var gpus = setup.Gpus * factor;
         var data = setup.Data * dataFactor;
-        var perStep = setup.MicroBatch * data;
+        // In 64 bits: a 2^20 micro-batch over 2^12 ranks is 2^32, which wrapped to 0 as int and divided by zero.
+        var perStep = (long)setup.MicroBatch * data;
+        var globalBatch = setup.GlobalBatch % perStep == 0 ? setup.GlobalBatch : ((setup.GlobalBatch / perStep) + 1) * perStep;
+        if (globalBatch > JobSpecLimits.MaxGlobalBatchSize)
+        {
+            return null;
+        }
+
         return setup with
         {
             Gpus = gpus,
             Data = data,
             Tensor = setup.Tensor * tensorFactor,
             GpusPerNode = Math.Min(gpus, Math.Max(setup.GpusPerNode, JobSpecNormalizer.MaxGpusPerNode)),
-            GlobalBatch = setup.GlobalBatch % perStep == 0 ? setup.GlobalBatch : ((setup.GlobalBatch / perStep) + 1) * perStep,
+            GlobalBatch = (int)globalBatch,
         };
     }
 

@@ -27,6 +27,7 @@ internal static class ApiServices
         app.UseExceptionHandler();
         app.UseStatusCodePages(StatusCodeProblems.WriteAsync);
         app.UseMiddleware<RequestBodyLimitMiddleware>();
+        app.UseMiddleware<JsonCharsetMiddleware>();
         return app;
     }
 
@@ -37,6 +38,8 @@ internal static class ApiServices
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.AllowTrailingCommas = false;
         options.ReadCommentHandling = JsonCommentHandling.Disallow;
+        // {"gpus": 1, "gpus": 4096} is refused, not read as its last value (what one reader of a body sees, another must too).
+        options.AllowDuplicateProperties = false;
         // Ahead of the enums' own converters (options win over type attributes): names only, never numbers such as "optimizer": 2.
         options.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
     }

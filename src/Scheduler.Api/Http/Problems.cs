@@ -14,6 +14,7 @@ internal static class Problems
             FailureKind.NotFound => StatusCodes.Status404NotFound,
             FailureKind.Conflict => StatusCodes.Status409Conflict,
             FailureKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
+            FailureKind.TooMany => StatusCodes.Status429TooManyRequests,
             _ => StatusCodes.Status400BadRequest,
         };
         var details = Details(status, failure.Title, failure.Errors);

@@ -22,7 +22,11 @@ internal static class StatusCodeProblems
             var status => ("request", $"answered {status}"),
         };
         var details = Problems.Details(http.Response.StatusCode, "The request cannot be served.", new Dictionary<string, string[]> { [field] = [message] });
-        await http.RequestServices.GetRequiredService<IProblemDetailsService>()
-            .WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = details });
+        if (!await http.RequestServices.GetRequiredService<IProblemDetailsService>()
+            .TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = details }))
+        {
+            // Whatever the Accept header says (text/html): the answer is still the problem document.
+            await TypedResults.Problem(details).ExecuteAsync(http);
+        }
     }
 }

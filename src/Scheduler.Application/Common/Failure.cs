@@ -9,6 +9,8 @@ public enum FailureKind
     Conflict,
     /// <summary>Well-formed, but cannot be honoured as asked (422), such as an idempotency key reused for another spec.</summary>
     Unprocessable,
+    /// <summary>A configured limit on what may pile up is reached (429); the error names the limit.</summary>
+    TooMany,
 }
 
 /// <summary>
@@ -24,6 +26,8 @@ public sealed record Failure(FailureKind Kind, string Title, IReadOnlyDictionary
     public static Failure Conflict(string field, string message) => new(FailureKind.Conflict, "Conflict with the current state.", One(field, message));
 
     public static Failure Unprocessable(string field, string message) => new(FailureKind.Unprocessable, "The request cannot be honoured.", One(field, message));
+
+    public static Failure TooMany(string limit, string message) => new(FailureKind.TooMany, "A configured limit is reached.", One(limit, message));
 
     private static Dictionary<string, string[]> One(string field, string message) => new(StringComparer.Ordinal) { [field] = [message] };
 }

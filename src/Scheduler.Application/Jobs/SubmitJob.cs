@@ -1,5 +1,6 @@
 using Mediator;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Scheduler.Application.Admission;
 using Scheduler.Application.Common;
 using Scheduler.Application.Queues;
@@ -50,7 +51,9 @@ internal sealed class SubmitJobValidator(JobSpecValidator specValidator) : IMess
     private static bool IsValidKey(string key) => key.Length is > 0 and <= IdempotencyRecord.MaxKeyLength && key.All(c => c is > ' ' and <= '~');
 }
 
-internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock, QueueDirectory queues, JobWriter jobWriter, JobAdmission admission)
+internal sealed class SubmitJobHandler(
+    SchedulerDbContext db, TimeProvider clock, QueueDirectory queues, JobWriter jobWriter, JobAdmission admission, SubmissionCaps caps,
+    IOptions<JobPodPolicy> pods)
     : ICommandHandler<SubmitJob, Result<SubmittedJob>>
 {
     public async ValueTask<Result<SubmittedJob>> Handle(SubmitJob command, CancellationToken cancellationToken)
@@ -59,6 +62,11 @@ internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock
         if (queue is null)
         {
             return Failure.Invalid("queue", $"names no queue; create it first with PUT /api/v1/queues/{command.Spec.Queue}");
+        }
+
+        if (QueueClaims.Check(pods.Value, command.Spec) is { } claimRefused)
+        {
+            return claimRefused;
         }
 
         var spec = JobSpecNormalizer.Normalize(command.Spec) with
@@ -103,6 +111,12 @@ internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock
 
     private async ValueTask<Result<SubmittedJob>> SubmitAsync(SubmitJob command, JobQueue queue, JobSpec spec, bool grouped, CancellationToken cancellationToken)
     {
+        if (await caps.CheckAsync(db, spec, cancellationToken) is { } full)
+        {
+            // A replay or an identical resubmission still gets its job: the cap only stops new ones.
+            return await ExistingJobAnswerAsync(command, spec, cancellationToken) ?? full;
+        }
+
         var admitted = await admission.AdmitAsync(queue, spec, cancellationToken);
         if (!admitted.IsSuccess)
         {
@@ -130,6 +144,7 @@ internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock
             {
                 if (await jobWriter.TryInsertAsync(job, admitted.Value.RowsFor(job), cancellationToken))
                 {
+                    caps.Added(spec);
                     return new SubmittedJob(admitted.Value.Describe(job), Created: true);
                 }
 
@@ -144,6 +159,7 @@ internal sealed class SubmitJobHandler(SchedulerDbContext db, TimeProvider clock
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
+                caps.Added(spec);
                 return new SubmittedJob(admitted.Value.Describe(job), Created: true);
             }
             catch (DbUpdateException ex) when (ex.IsUniqueViolation(ConstraintNames.ActiveJobName))

@@ -18,6 +18,8 @@ public static class JobSpecJson
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         AllowTrailingCommas = false,
         ReadCommentHandling = JsonCommentHandling.Disallow,
+        // A member given twice is refused, not read as its last value (kubectl's strict decoding refuses it too).
+        AllowDuplicateProperties = false,
         WriteIndented = indented,
         // Ahead of the enums' own converters (options win over type attributes): names only, never numbers such as "precision": 1.
         Converters = { new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false) },
@@ -49,6 +51,12 @@ public static class JobSpecJson
         {
             var unknown = ExtractQuoted(message) ?? "?";
             var parent = field == "$" ? string.Empty : field;
+            if (unknown.Length == 0)
+            {
+                // {"": 1}: a member with no name cannot be named as a path; name the object that holds it.
+                return new FieldError(parent.Length == 0 ? "$" : parent, "has a member with an empty name, which is unknown");
+            }
+
             // For an unknown member the reader's path already ends with the member itself.
             var name = parent.EndsWith(unknown, StringComparison.Ordinal) ? parent : (parent.Length == 0 ? unknown : $"{parent}.{unknown}");
             return new FieldError(name, "unknown field");

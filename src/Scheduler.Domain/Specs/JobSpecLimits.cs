@@ -24,4 +24,40 @@ public static class JobSpecLimits
 
     /// <summary>Per pod (64 TiB), as for <see cref="MaxPodCpuCores"/>.</summary>
     public const double MaxPodMemoryBytes = 64.0 * 1024 * 1024 * 1024 * 1024;
+
+    // What a pod carries. Kubernetes refuses a pod whose annotations pass 256 KiB in total, and the spec travels in one:
+    // these bounds keep every accepted spec far enough below that, and MaxSpecBytes checks the annotation itself.
+
+    /// <summary>Entries in <c>container.command</c>.</summary>
+    public const int MaxCommandItems = 64;
+
+    /// <summary>Entries in <c>container.args</c>.</summary>
+    public const int MaxArgsItems = 256;
+
+    /// <summary>Characters in one command or args entry.</summary>
+    public const int MaxArgLength = 8_192;
+
+    /// <summary>Entries in <c>container.env</c>.</summary>
+    public const int MaxEnvVars = 128;
+
+    /// <summary>Characters in an environment variable's name.</summary>
+    public const int MaxEnvNameLength = 256;
+
+    /// <summary>Characters in an environment variable's value.</summary>
+    public const int MaxEnvValueLength = 16_384;
+
+    /// <summary>Characters of command, args and env (names and values) together.</summary>
+    public const int MaxContainerTextLength = 65_536;
+
+    /// <summary>Entries in <c>container.volumes</c>.</summary>
+    public const int MaxVolumes = 32;
+
+    /// <summary>Characters in a mount path or <c>training.dataPath</c>.</summary>
+    public const int MaxPathLength = 1_024;
+
+    /// <summary>A DNS-1123 subdomain (claim names), as Kubernetes bounds it.</summary>
+    public const int MaxSubdomainLength = 253;
+
+    /// <summary>The spec as the pod annotation carries it (UTF-8 JSON), half the 256 KiB Kubernetes allows all annotations.</summary>
+    public const int MaxSpecBytes = 128 * 1024;
 }

@@ -32,8 +32,33 @@ public sealed partial class JobSpecValidator : AbstractValidator<JobSpec>
         CrossFieldRules();
         RuleFor(s => s.Checkpoint!.IntervalSteps).InclusiveBetween(1, 100_000_000)
             .When(s => s.Checkpoint?.IntervalSteps is not null).WithMessage("must be between 1 and 100000000 steps");
+        RuleFor(s => s.Checkpoint!.Volume).Must(KubernetesSyntax.IsDnsSubdomain)
+            .When(s => s.Checkpoint?.Volume is not null).WithMessage(KubernetesSyntax.SubdomainRule);
         RuleFor(s => s.MaxRuntime!).Must(IsPositiveDuration).When(s => s.MaxRuntime is not null)
             .WithMessage("must be a positive ISO-8601 duration such as PT12H or P2D");
+        // Last, and only when the sections' own bounds hold: the spec travels in a pod annotation (Kubernetes allows 256 KiB of them).
+        RuleFor(s => s).Must(s => StoredSpecBytes(s) <= JobSpecLimits.MaxSpecBytes).OverridePropertyName("$")
+            .WithMessage(s => $"the spec is {StoredSpecBytes(s)} bytes as stored JSON; at most {JobSpecLimits.MaxSpecBytes} fit the pod annotation that carries it");
+    }
+
+    /// <summary>Room for the queue's default priority class, which submission adds to a spec that names none.</summary>
+    private const int PriorityClassRoom = 96;
+
+    /// <summary>UTF-8 bytes of the spec as JSON.</summary>
+    public static int SpecBytes(JobSpec spec) => System.Text.Encoding.UTF8.GetByteCount(JobSpecJson.Serialize(spec));
+
+    /// <summary>
+    /// Bytes of the spec as it will be stored and carried in the pod annotation: normalised (its defaults filled) when its
+    /// shape allows, plus room for a default priority class. Measured so, a stored spec submitted again measures the same.
+    /// </summary>
+    public static int StoredSpecBytes(JobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var normalisable = spec is { Model: not null, Training: not null, Resources: { Gpus: > 0, GpuType: not null } }
+            && spec.Parallelism?.Tensor is null or > 0 && spec.Parallelism?.Pipeline is null or > 0
+            && (long)(spec.Parallelism?.Tensor ?? 1) * (spec.Parallelism?.Pipeline ?? 1) <= JobSpecLimits.MaxGpus;
+        var bytes = SpecBytes(normalisable ? JobSpecNormalizer.Normalize(spec) : spec);
+        return spec.PriorityClass is null ? bytes + PriorityClassRoom : bytes;
     }
 
     internal const string DnsLabelRule = "must be a DNS-1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit";
@@ -50,15 +75,20 @@ public sealed partial class JobSpecValidator : AbstractValidator<JobSpec>
 
     public static bool IsDnsLabel(string? name) => name is { Length: > 0 and <= JobSpecLimits.MaxNameLength } && DnsLabel().IsMatch(name);
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex DnsLabel();
 
     /// <summary>Rules that compare members of different sections; each runs only when both sides are present and in range.</summary>
     private void CrossFieldRules()
     {
-        RuleFor(s => s.Training!.GlobalBatchSize).Must((s, g) => g % ((s.Training!.MicroBatchSize ?? 1) * DataDegree(s)!.Value) == 0)
+        // Products of user numbers are taken in 64 bits: as int, 67108864 × 64 wrapped to 0 and the modulo divided by zero.
+        RuleFor(s => s.Training!.GlobalBatchSize).Must((s, g) => g!.Value % ((long)(s.Training!.MicroBatchSize ?? 1) * DataDegree(s)!.Value) == 0)
             .When(s => s.Training is { GlobalBatchSize: > 0, MicroBatchSize: null or > 0 } && DataDegree(s) > 0)
             .WithMessage("must be a multiple of training.microBatchSize × parallelism.data");
+        // Without a global batch the default is micro-batch × data degree, which must itself be a valid global batch.
+        RuleFor(s => s.Training!.MicroBatchSize).Must((s, m) => (long)m!.Value * DataDegree(s)!.Value <= JobSpecLimits.MaxGlobalBatchSize)
+            .When(s => s.Training is { GlobalBatchSize: null, MicroBatchSize: > 0 } && DataDegree(s) > 0)
+            .WithMessage($"× parallelism.data (the default training.globalBatchSize) must be at most {JobSpecLimits.MaxGlobalBatchSize}");
         RuleFor(s => s.Parallelism).Must(ProductMatchesGpus).OverridePropertyName("parallelism")
             .When(s => s.Resources is { Gpus: > 0 } && s.Parallelism is not null && ParallelDegreesInRange(s.Parallelism))
             .WithMessage(s => $"data × tensor × pipeline × context must equal resources.gpus ({s.Resources!.Gpus})");
@@ -80,16 +110,16 @@ public sealed partial class JobSpecValidator : AbstractValidator<JobSpec>
             .WithMessage("must divide model.heads");
     }
 
-    private static int? DataDegree(JobSpec s)
+    private static long? DataDegree(JobSpec s)
     {
         if (s.Parallelism?.Data is { } data)
         {
             return data;
         }
 
-        var gpus = s.Resources?.Gpus ?? 1;
+        var gpus = (long)(s.Resources?.Gpus ?? 1);
         var tp = (long)(s.Parallelism?.Tensor ?? 1) * (s.Parallelism?.Pipeline ?? 1) * (s.Parallelism?.Context ?? 1);
-        return tp > 0 ? (int)Math.Max(1, gpus / tp) : null;
+        return tp > 0 ? Math.Max(1, gpus / tp) : null;
     }
 
     private static bool ParallelDegreesInRange(ParallelismSpec p) =>

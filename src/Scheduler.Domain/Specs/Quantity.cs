@@ -6,7 +6,7 @@ namespace Scheduler.Domain.Specs;
 /// <summary>The subset of Kubernetes resource quantities a job spec uses: plain or milli CPU, binary or decimal byte suffixes.</summary>
 public static partial class Quantity
 {
-    [GeneratedRegex(@"^(?<n>[0-9]+(\.[0-9]+)?)(?<s>m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi)?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?<n>[0-9]+(\.[0-9]+)?)(?<s>m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi)?\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 
     public static bool IsValid(string? text) => text is not null && Pattern().IsMatch(text);

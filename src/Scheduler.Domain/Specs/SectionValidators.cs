@@ -67,6 +67,8 @@ internal sealed class TrainingSpecValidator : AbstractValidator<TrainingSpec>
         RuleFor(t => t.Finetune!.LoraRank).NotNull()
             .When(t => t.Finetune?.Method is FinetuneMethod.Lora or FinetuneMethod.QLora).WithMessage("is required for lora and qlora");
         RuleFor(t => t.Finetune!.LoraRank).Between(1, JobSpecLimits.MaxLoraRank).When(t => t.Finetune is not null);
+        RuleFor(t => t.DataPath).Must(p => p!.Length is > 0 and <= JobSpecLimits.MaxPathLength && !p.Any(char.IsControl))
+            .When(t => t.DataPath is not null).WithMessage($"must be a path of 1 to {JobSpecLimits.MaxPathLength} characters without control characters");
         RuleFor(t => t.Finetune!.LoraRank).Null()
             .When(t => t.Finetune is { Method: null or FinetuneMethod.Full, LoraRank: not null }).WithMessage("applies only to lora and qlora");
     }
@@ -87,6 +89,9 @@ internal sealed class ResourceSpecValidator : AbstractValidator<ResourceSpec>
             .When(r => r.Gpus > 0 && r.GpusPerNode > 0).WithMessage("must not exceed resources.gpus");
         RuleFor(r => r.GpuMilli).Between(1, 999);
         RuleFor(r => r.GpuMilli).Must((r, _) => r.Gpus == 1).When(r => r.GpuMilli is not null).WithMessage("requires resources.gpus to be 1");
+        RuleFor(r => r.GpuType).MaximumLength(256).WithMessage("must be at most 256 characters");
+        RuleFor(r => r.TopologyKey).Must(KubernetesSyntax.IsQualifiedName).When(r => r.TopologyKey is not null)
+            .WithMessage(KubernetesSyntax.QualifiedNameRule);
     }
 
     private static bool AllKnown(GpuCatalog catalog, string gpuType)
@@ -132,13 +137,53 @@ internal sealed class ContainerSpecValidator : AbstractValidator<ContainerSpec>
             .When(c => c.ShmSize is not null);
         RuleFor(c => c.Image!).Must(i => i.Length <= 512 && !i.Any(char.IsWhiteSpace)).When(c => c.Image is not null)
             .WithMessage("must be an image reference without spaces");
-        RuleForEach(c => c.Volumes).ChildRules(v =>
+        RuleFor(c => c.Command!.Count).LessThanOrEqualTo(JobSpecLimits.MaxCommandItems).OverridePropertyName("Command")
+            .When(c => c.Command is not null).WithMessage($"must have at most {JobSpecLimits.MaxCommandItems} entries");
+        RuleForEach(c => c.Command).Must(a => a is not null && a.Length <= JobSpecLimits.MaxArgLength)
+            .When(c => c.Command is not null).WithMessage($"must be a string of at most {JobSpecLimits.MaxArgLength} characters");
+        RuleFor(c => c.Args!.Count).LessThanOrEqualTo(JobSpecLimits.MaxArgsItems).OverridePropertyName("Args")
+            .When(c => c.Args is not null).WithMessage($"must have at most {JobSpecLimits.MaxArgsItems} entries");
+        RuleForEach(c => c.Args).Must(a => a is not null && a.Length <= JobSpecLimits.MaxArgLength)
+            .When(c => c.Args is not null).WithMessage($"must be a string of at most {JobSpecLimits.MaxArgLength} characters");
+        RuleFor(c => c.Env!.Count).LessThanOrEqualTo(JobSpecLimits.MaxEnvVars).OverridePropertyName("Env")
+            .When(c => c.Env is not null).WithMessage($"must have at most {JobSpecLimits.MaxEnvVars} variables");
+        RuleFor(c => c.Env!.Keys).Must(keys => keys.All(KubernetesSyntax.IsEnvVarName)).OverridePropertyName("Env")
+            .When(c => c.Env is not null).WithMessage(c => $"names {Quoted(c.Env!.Keys.First(k => !KubernetesSyntax.IsEnvVarName(k)))}, which {KubernetesSyntax.EnvVarNameRule}");
+        RuleFor(c => c.Env!.Keys).Must(keys => !keys.Any(KubernetesSyntax.IsReservedEnvName)).OverridePropertyName("Env")
+            .When(c => c.Env is not null)
+            .WithMessage(c => $"must not set {Quoted(c.Env!.Keys.First(KubernetesSyntax.IsReservedEnvName))}: the scheduler sets {KubernetesSyntax.ReservedEnvPrefix}* and {string.Join(", ", KubernetesSyntax.ReservedEnvNames.Order(StringComparer.Ordinal))}");
+        RuleFor(c => c.Env!.Values).Must(values => values.All(v => v is not null && v.Length <= JobSpecLimits.MaxEnvValueLength)).OverridePropertyName("Env")
+            .When(c => c.Env is not null).WithMessage($"values must be strings of at most {JobSpecLimits.MaxEnvValueLength} characters");
+        RuleFor(c => c).Must(c => ContainerTextLength(c) <= JobSpecLimits.MaxContainerTextLength).OverridePropertyName("Args")
+            .WithMessage($"with container.command and container.env must come to at most {JobSpecLimits.MaxContainerTextLength} characters");
+        RuleFor(c => c.Volumes!.Count).LessThanOrEqualTo(JobSpecLimits.MaxVolumes).OverridePropertyName("Volumes")
+            .When(c => c.Volumes is not null).WithMessage($"must have at most {JobSpecLimits.MaxVolumes} entries");
+        RuleFor(c => c.Volumes).Must(v => v!.Where(x => x?.Name is not null).Select(x => x.Name).Distinct(StringComparer.Ordinal).Count() == v!.Count(x => x?.Name is not null))
+            .When(c => c.Volumes is not null).WithMessage("must have distinct names");
+        RuleFor(c => c.Volumes).Must(v => v!.Where(x => x?.MountPath is not null).Select(x => x.MountPath).Distinct(StringComparer.Ordinal).Count() == v!.Count(x => x?.MountPath is not null))
+            .When(c => c.Volumes is not null).WithMessage("must have distinct mount paths");
+        RuleForEach(c => c.Volumes).NotNull().WithMessage("must be an object").ChildRules(v =>
         {
             v.RuleFor(x => x.Name).Must(JobSpecValidator.IsDnsLabel).WithMessage(JobSpecValidator.DnsLabelRule);
+            v.RuleFor(x => x.Name).Must(n => !KubernetesSyntax.ReservedVolumeNames.Contains(n!)).When(x => x.Name is not null)
+                .WithMessage($"must not be one of the scheduler's own volumes ({string.Join(", ", KubernetesSyntax.ReservedVolumeNames.Order(StringComparer.Ordinal))})");
             v.RuleFor(x => x.ClaimName).NotEmpty().WithMessage("is required");
-            v.RuleFor(x => x.MountPath).Must(p => p is not null && p.StartsWith('/')).WithMessage("must be an absolute path");
+            v.RuleFor(x => x.ClaimName).Must(KubernetesSyntax.IsDnsSubdomain).When(x => !string.IsNullOrEmpty(x.ClaimName)).WithMessage(KubernetesSyntax.SubdomainRule);
+            v.RuleFor(x => x.MountPath).Must(IsMountPath)
+                .WithMessage($"must be an absolute path of at most {JobSpecLimits.MaxPathLength} characters, without ':' or '..' segments, and not /dev/shm");
         }).When(c => c.Volumes is not null);
     }
+
+    private static string Quoted(string text) => text.Length > 64 ? $"'{text[..64]}…'" : $"'{text}'";
+
+    private static long ContainerTextLength(ContainerSpec c) =>
+        (c.Command ?? []).Sum(a => (long)(a?.Length ?? 0)) + (c.Args ?? []).Sum(a => (long)(a?.Length ?? 0))
+        + (c.Env ?? new Dictionary<string, string>()).Sum(e => (long)e.Key.Length + (e.Value?.Length ?? 0));
+
+    /// <summary>Kubernetes refuses ':' in mount paths on some nodes and '..' segments; /dev/shm is the pod's own volume.</summary>
+    internal static bool IsMountPath(string? path) =>
+        path is { Length: > 1 and <= JobSpecLimits.MaxPathLength } && path[0] == '/' && !path.Contains(':', StringComparison.Ordinal)
+        && !path.Split('/').Contains("..") && !path.Any(char.IsControl) && path.TrimEnd('/') != "/dev/shm";
 
     private static bool InRange(string quantity, double max)
     {

@@ -15,6 +15,8 @@ internal enum SyncProblemKind
     SpecChangeRejected,
     /// <summary>The queue does not admit the resource's namespace: retried each resync, so a changed binding or namespace label is picked up.</summary>
     Forbidden,
+    /// <summary>A configured submission limit is reached (queued jobs per queue, active spec bytes): retried each resync.</summary>
+    LimitReached,
 }
 
 internal sealed record SyncProblem(SyncProblemKind Kind, string Message);

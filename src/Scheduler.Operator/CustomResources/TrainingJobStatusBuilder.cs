@@ -37,7 +37,7 @@ internal static class TrainingJobStatusBuilder
             case { Kind: SyncProblemKind.InvalidSpec or SyncProblemKind.SpecChangeRejected } problem:
                 conditions = [.. conditions, .. Keep(previous, SpecChangeRejected, true, problem.Kind.ToString(), problem.Message, now)];
                 break;
-            case { Kind: SyncProblemKind.QueueNotFound or SyncProblemKind.NameTaken or SyncProblemKind.Forbidden } problem when job is null || JobStateMachine.IsFinal(job.State):
+            case { Kind: SyncProblemKind.QueueNotFound or SyncProblemKind.NameTaken or SyncProblemKind.Forbidden or SyncProblemKind.LimitReached } problem when job is null || JobStateMachine.IsFinal(job.State):
                 conditions = Keep(previous, TrainingJobConditions.Admitted, false, problem.Kind.ToString(), problem.Message, now);
                 pendingReason = problem.Message;
                 break;

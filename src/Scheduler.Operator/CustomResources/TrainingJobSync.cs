@@ -160,6 +160,7 @@ internal sealed class TrainingJobSync(
                 new SyncOutcome(latest, generation, new SyncProblem(SyncProblemKind.SpecChangeRejected,
                     message + ". The job keeps running with its spec; delete and re-apply the TrainingJob to run the new one")),
             FailureKind.Conflict => new SyncOutcome(latest, observed, new SyncProblem(SyncProblemKind.NameTaken, message)),
+            FailureKind.TooMany => new SyncOutcome(latest, observed, new SyncProblem(SyncProblemKind.LimitReached, message)),
             _ => new SyncOutcome(latest, generation, new SyncProblem(SyncProblemKind.InvalidSpec, message)),
         };
     }

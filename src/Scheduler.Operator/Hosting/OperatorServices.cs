@@ -6,8 +6,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Quartz;
 using Scheduler.Domain.Catalog;
+using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Queues;
 using Scheduler.Kubernetes.Leadership;
 using Scheduler.Kubernetes.Watching;
@@ -87,6 +89,8 @@ public static class OperatorServices
             GpuResource = labels.GpuResource,
             Tolerations = tolerations.Select(t => t.ToPod()).ToList(),
             ControlPlaneUrl = () => settings.Kubernetes.TelemetryUrl ?? OwnAddress(provider, mode),
+            Security = provider.GetRequiredService<IOptions<JobPodPolicy>>().Value.Validated(),
+            JobNamespace = settings.Kubernetes.DefaultNamespace,
         }));
         services.TryAddSingleton<WorkloadClient>();
         services.TryAddSingleton(provider => new PredictedRuntimes(provider.GetRequiredService<GpuCatalog>()));

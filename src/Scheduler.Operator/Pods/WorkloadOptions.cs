@@ -1,4 +1,5 @@
 using k8s.Models;
+using Scheduler.Domain.Jobs;
 
 namespace Scheduler.Operator.Pods;
 
@@ -25,6 +26,12 @@ public sealed record WorkloadOptions
 
     /// <summary>The extended resource whole GPUs are requested as.</summary>
     public string GpuResource { get; init; } = WorkloadLabels.GpuResource;
+
+    /// <summary>The non-root user, ServiceAccount and claims of job pods (configuration section <c>Scheduler:JobPods</c>).</summary>
+    public JobPodPolicy Security { get; init; } = new();
+
+    /// <summary>Namespace of REST jobs' pods, where <see cref="JobPodPolicy.ServiceAccount"/> exists; null: every namespace has it.</summary>
+    public string? JobNamespace { get; init; }
 
     /// <summary>Tolerations every pod carries (the GPU nodes' taints placement let the job onto).</summary>
     public IReadOnlyList<V1Toleration> Tolerations { get; init; } = [];

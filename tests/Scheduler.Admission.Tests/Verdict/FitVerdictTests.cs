@@ -128,4 +128,20 @@ public sealed class FitVerdictTests
             .Model(m => Jobs.Llama7B(m) with { Layers = 80, HiddenSize = 8192, Heads = 64, KvHeads = 8, FfnHiddenSize = 28672, SeqLength = 4096 })
             .Gpus(8).Training(t => t with { GlobalBatchSize = 8 }).With(spec => Suggestions.Apply(spec, combined.Changes))).Fits);
     }
+
+    [Fact]
+    public void Scaling_out_a_huge_micro_batch_suggests_no_global_batch_past_the_limit_instead_of_overflowing()
+    {
+        // Valid: 2^26 sequences per step = 2^20 per micro-batch × 64 ranks. Doubling the GPUs 64 times made the advisor's
+        // micro-batch × data product 2^32, which wrapped to 0 as int and divided by zero.
+        var huge = JobSpecBuilder.AJob().Model(_ => new ModelSpec { Parameters = 1e14 }).Gpus(64)
+            .Parallelism(p => p with { Data = 64 })
+            .Training(t => t with { GlobalBatchSize = 67_108_864, MicroBatchSize = 1_048_576 });
+
+        var estimate = Jobs.Estimate(huge);
+
+        Assert.False(estimate.Fits);
+        Assert.All(estimate.Suggestions, s => Assert.False(
+            s.Changes.TryGetValue("training.globalBatchSize", out var global) && long.Parse(global, System.Globalization.CultureInfo.InvariantCulture) > JobSpecLimits.MaxGlobalBatchSize));
+    }
 }

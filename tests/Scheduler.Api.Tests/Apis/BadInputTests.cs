@@ -25,6 +25,16 @@ public sealed class BadInputTests(ApiFactory api) : IClassFixture<ApiFactory>, I
         return spec.ToJsonString();
     }
 
+    /// <summary>67108864 × 64 = 2^32: multiplied as int it was 0, and the modulo that followed threw (a 500).</summary>
+    private static string Overflowing() => Job(s =>
+    {
+        Section(s, "resources")["gpus"] = 64;
+        Section(s, "resources")["gpusPerNode"] = 8;
+        s["parallelism"] = new JsonObject { ["data"] = 64 };
+        Section(s, "training")["globalBatchSize"] = 67_108_864;
+        Section(s, "training")["microBatchSize"] = 67_108_864;
+    });
+
     private static JsonObject Section(JsonObject spec, string name) => (spec[name] ??= new JsonObject()).AsObject();
 
     private const string Jobs = "/api/v1/jobs";
@@ -79,6 +89,8 @@ public sealed class BadInputTests(ApiFactory api) : IClassFixture<ApiFactory>, I
         new BadRequest("queue with an unknown field", "PUT", "/api/v1/queues/q1", "{\"nominalQuota\":{\"A100-80GB\":1},\"quota\":3}", Bad, "quota"),
         new BadRequest("queue quota as a string", "PUT", "/api/v1/queues/q1", "{\"nominalQuota\":{\"A100-80GB\":\"lots\"}}", Bad, "nominalQuota.A100-80GB"),
         new BadRequest("unknown queue", "GET", "/api/v1/queues/nobody", null, HttpStatusCode.NotFound, "name"),
+        new BadRequest("micro-batch × data past 32 bits", "POST", Jobs, Overflowing(), Bad, "training.globalBatchSize"),
+        new BadRequest("micro-batch × data past 32 bits, estimated", "POST", "/api/v1/estimate", Overflowing(), Bad, "training.globalBatchSize"),
         new BadRequest("method not allowed", "PATCH", Jobs, "{}", HttpStatusCode.MethodNotAllowed, "method"),
     };
 

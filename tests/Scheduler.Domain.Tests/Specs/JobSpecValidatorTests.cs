@@ -39,7 +39,51 @@ public sealed class JobSpecValidatorTests
         { "container.memory", s => s with { Container = new ContainerSpec { Memory = "0" } } },
         { "container.cpu", s => s with { Container = new ContainerSpec { Cpu = "100000" } } },
         { "container.shmSize", s => s with { Container = new ContainerSpec { ShmSize = "128Ti" } } },
+        { "name", s => s with { Name = "abc\n" } },
+        { "container.memory", s => s with { Container = new ContainerSpec { Memory = "64Gi\n" } } },
+        { "container.command", s => s with { Container = new ContainerSpec { Command = [.. Enumerable.Repeat("x", 65)] } } },
+        { "container.args", s => s with { Container = new ContainerSpec { Args = [.. Enumerable.Repeat("x", 257)] } } },
+        { "container.args[0]", s => s with { Container = new ContainerSpec { Args = [new string('x', 8193)] } } },
+        { "container.args", s => s with { Container = new ContainerSpec { Args = [.. Enumerable.Repeat(new string('x', 8000), 9)] } } },
+        { "container.env", s => s with { Container = new ContainerSpec { Env = Enumerable.Range(0, 129).ToDictionary(i => $"V{i}", _ => "x") } } },
+        { "container.env", s => s with { Container = new ContainerSpec { Env = new Dictionary<string, string> { ["1ABC"] = "x" } } } },
+        { "container.env", s => s with { Container = new ContainerSpec { Env = new Dictionary<string, string> { ["A=B"] = "x" } } } },
+        { "container.env", s => s with { Container = new ContainerSpec { Env = new Dictionary<string, string> { ["A\n"] = "x" } } } },
+        { "container.env", s => s with { Container = new ContainerSpec { Env = new Dictionary<string, string> { ["SCHEDULER_JOB_ID"] = "x" } } } },
+        { "container.env", s => s with { Container = new ContainerSpec { Env = new Dictionary<string, string> { ["MASTER_ADDR"] = "evil" } } } },
+        { "container.env", s => s with { Container = new ContainerSpec { Env = new Dictionary<string, string> { ["WORLD_SIZE"] = "1" } } } },
+        { "container.env", s => s with { Container = new ContainerSpec { Env = new Dictionary<string, string> { ["X"] = new string('x', 16385) } } } },
+        { "container.volumes", s => s with { Container = new ContainerSpec { Volumes = [Volume("a", "/a"), Volume("a", "/b")] } } },
+        { "container.volumes", s => s with { Container = new ContainerSpec { Volumes = [Volume("a", "/a"), Volume("b", "/a")] } } },
+        { "container.volumes[0].name", s => s with { Container = new ContainerSpec { Volumes = [Volume("shm", "/x")] } } },
+        { "container.volumes[0].name", s => s with { Container = new ContainerSpec { Volumes = [Volume("Data", "/x")] } } },
+        { "container.volumes[0].mountPath", s => s with { Container = new ContainerSpec { Volumes = [Volume("a", "/dev/shm")] } } },
+        { "container.volumes[0].mountPath", s => s with { Container = new ContainerSpec { Volumes = [Volume("a", "/a/../etc")] } } },
+        { "container.volumes[0].mountPath", s => s with { Container = new ContainerSpec { Volumes = [Volume("a", "relative")] } } },
+        { "container.volumes[0].claimName", s => s with { Container = new ContainerSpec { Volumes = [Volume("a", "/a") with { ClaimName = "Not_A_Claim" }] } } },
+        { "container.volumes", s => s with { Container = new ContainerSpec { Volumes = [.. Enumerable.Range(0, 33).Select(i => Volume($"v{i}", $"/v{i}"))] } } },
+        { "resources.topologyKey", s => s with { Resources = s.Resources! with { TopologyKey = "not a label" } } },
+        { "resources.topologyKey", s => s with { Resources = s.Resources! with { TopologyKey = "example.com/" + new string('a', 64) } } },
+        { "resources.topologyKey", s => s with { Resources = s.Resources! with { TopologyKey = "Bad_Prefix/rack" } } },
+        { "checkpoint.volume", s => s with { Checkpoint = new CheckpointSpec { Volume = "../etc" } } },
+        { "$", s => s with { Container = new ContainerSpec { Env = Enumerable.Range(0, 100).ToDictionary(i => $"V{i}", _ => new string('\u00e9', 600)) } } },
     };
+
+    private static VolumeSpec Volume(string name, string path) => new() { Name = name, ClaimName = "data", MountPath = path };
+
+    public static TheoryData<Func<JobSpec, JobSpec>> Allowed => new()
+    {
+        s => s with { Resources = s.Resources! with { TopologyKey = "topology.kubernetes.io/zone" } },
+        s => s with { Resources = s.Resources! with { TopologyKey = "rack" } },
+        s => s with { Container = new ContainerSpec { Env = new Dictionary<string, string> { ["NCCL_DEBUG"] = "INFO", ["my.var-1"] = "x", ["_X"] = "" } } },
+        s => s with { Container = new ContainerSpec { Command = ["torchrun"], Args = [.. Enumerable.Repeat("--flag", 256)] } },
+        s => s with { Container = new ContainerSpec { Volumes = [Volume("data", "/data"), Volume("weights", "/weights") with { ClaimName = "team.weights-v2" }] } },
+        s => s with { Checkpoint = new CheckpointSpec { Volume = "ckpt-research" } },
+    };
+
+    [Theory]
+    [MemberData(nameof(Allowed))]
+    public void Accepts_what_kubernetes_accepts_in_a_pod(Func<JobSpec, JobSpec> change) => Assert.Empty(_validator.Check(change(AJob().Build())));
 
     [Theory]
     [MemberData(nameof(Broken))]
@@ -57,5 +101,27 @@ public sealed class JobSpecValidatorTests
 
         var error = Assert.Single(errors);
         Assert.Contains("H100-SXM", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_micro_batch_times_data_degree_past_32_bits_is_refused_not_divided_by_zero()
+    {
+        // 67108864 × 64 = 2^32: multiplied as int it wrapped to 0 and the modulo threw DivideByZeroException.
+        var spec = AJob().Gpus(64).Training(t => t with { GlobalBatchSize = 67_108_864, MicroBatchSize = 67_108_864 })
+            .Parallelism(p => p with { Data = 64 }).Build();
+
+        var errors = _validator.Check(spec);
+
+        Assert.Contains(errors, e => e.Field == "training.globalBatchSize");
+    }
+
+    [Fact]
+    public void Degrees_whose_product_overflows_int_are_refused_with_the_field_named()
+    {
+        var spec = AJob().Gpus(100_000).Parallelism(p => p with { Data = 100_000, Tensor = 100_000, Pipeline = 100_000 }).Build();
+
+        var errors = _validator.Check(spec);
+
+        Assert.Contains(errors, e => e.Field == "parallelism");
     }
 }

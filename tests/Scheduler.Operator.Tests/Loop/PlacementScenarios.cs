@@ -50,6 +50,8 @@ public abstract class PlacementScenarios : OperatorLoopScenarios
         Assert.Equal(job.Id.ToString(), env["SCHEDULER_JOB_ID"]);
         Assert.Equal(("1", "0"), (env["WORLD_SIZE"], env["RANK"]));
         Assert.True(pod.Metadata.Annotations.ContainsKey(WorkloadLabels.PredictedRuntimeSeconds));
+        Assert.Empty(Pods.RestrictedProfile.Violations(pod));
+        Assert.Equal(("gpu-scheduler-job", false), (pod.Spec.ServiceAccountName, pod.Spec.AutomountServiceAccountToken));
 
         await harness.EndPodsAsync(job.Id);
         await harness.WaitForStateAsync(job.Id, JobState.Succeeded);
