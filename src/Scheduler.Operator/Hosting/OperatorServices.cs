@@ -91,7 +91,10 @@ public static class OperatorServices
         services.TryAddSingleton<WorkloadClient>();
         services.TryAddSingleton(provider => new PredictedRuntimes(provider.GetRequiredService<GpuCatalog>()));
         services.TryAddSingleton<IOperatorStore, MediatorOperatorStore>();
-        services.TryAddSingleton<SchedulingCycle>();
+        services.TryAddSingleton<JobPods>();
+        services.TryAddSingleton<Reconciler>();
+        services.TryAddSingleton<DecisionApplier>();
+        services.TryAddSingleton<OperatorCycle>();
         services.TryAddSingleton(provider => new CycleTrigger(provider.GetRequiredService<TimeProvider>(), settings.Intervals.CycleDebounce));
         services.TryAddSingleton(provider => new LeaderElection(
             provider.GetRequiredService<IKubernetes>(),
