@@ -35,6 +35,6 @@ internal sealed class KubernetesClusterView(
     /// <summary>Null for a pod without a parseable job id (not one of ours after all).</summary>
     internal static ClusterPod? ToClusterPod(V1Pod pod) =>
         WorkloadLabels.JobIdOf(pod.Metadata) is { } jobId
-            ? new ClusterPod(pod.Metadata.Name, jobId, pod.Spec?.NodeName, WorkloadLabels.GpuIndicesOf(pod.Metadata), WorkloadLabels.GpuMilliOf(pod.Metadata), pod.Status?.Phase ?? "Pending")
+            ? new ClusterPod(pod.Metadata.Name, jobId.Value, pod.Spec?.NodeName, WorkloadLabels.GpuIndicesOf(pod.Metadata), WorkloadLabels.GpuMilliOf(pod.Metadata), pod.Status?.Phase ?? "Pending")
             : null;
 }

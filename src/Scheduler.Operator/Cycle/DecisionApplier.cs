@@ -15,14 +15,14 @@ namespace Scheduler.Operator.Cycle;
 /// </summary>
 public sealed class DecisionApplier(IOperatorStore store, JobPods pods, SchedulerMetrics metrics, TimeProvider time, ILogger<DecisionApplier> logger)
 {
-    /// <param name="jobs">The active jobs the snapshot was built from, by the id the core knows them by.</param>
-    public async Task ApplyAsync(CycleResult result, IReadOnlyDictionary<string, OperatorJob> jobs, CancellationToken cancellationToken)
+    /// <param name="jobs">The active jobs the snapshot was built from; a decision about any other job is dropped.</param>
+    public async Task ApplyAsync(CycleResult result, IReadOnlyDictionary<JobId, OperatorJob> jobs, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(jobs);
         foreach (var preempt in result.Preemptions)
         {
-            if (jobs.TryGetValue(preempt.JobId, out var victim) && await store.TransitionAsync(victim, JobState.Preempted, preempt.Message, cancellationToken))
+            if (Find(jobs, preempt) is { } victim && await store.TransitionAsync(victim, JobState.Preempted, preempt.Message, cancellationToken))
             {
                 CycleLog.Transition(logger, victim.Name, victim.State, JobState.Preempted, preempt.Message);
                 metrics.Preemptions.WithLabels(victim.Queue, preempt.Reason == PreemptionReason.ReclaimLentQuota ? "reclaim" : "priority").Inc();
@@ -33,7 +33,7 @@ public sealed class DecisionApplier(IOperatorStore store, JobPods pods, Schedule
 
         foreach (var place in result.Placements)
         {
-            if (jobs.TryGetValue(place.JobId, out var job))
+            if (Find(jobs, place) is { } job)
             {
                 await PlaceAsync(job, place, cancellationToken);
             }
@@ -41,12 +41,16 @@ public sealed class DecisionApplier(IOperatorStore store, JobPods pods, Schedule
 
         var reservations = result.Reservations.ToDictionary(r => r.JobId, r => (DateTimeOffset?)r.At);
         var pending = result.PendingJobs
-            .Where(p => jobs.TryGetValue(p.JobId, out var job)
-                        && (job.PendingReason != p.Reason || job.PredictedStart != reservations.GetValueOrDefault(p.JobId)))
-            .Select(p => new PendingUpdate(jobs[p.JobId].Id, p.Reason, reservations.GetValueOrDefault(p.JobId)))
+            .Select(p => (Job: Find(jobs, p), p.Reason, Start: reservations.GetValueOrDefault(p.JobId)))
+            .Where(p => p.Job is not null && (p.Job.PendingReason != p.Reason || p.Job.PredictedStart != p.Start))
+            .Select(p => new PendingUpdate(p.Job!.Id.Value, p.Reason, p.Start))
             .ToList();
         await store.SetPendingAsync(pending, cancellationToken);
     }
+
+    /// <summary>The job a decision is about: the core names jobs by their id's text (its snapshot's).</summary>
+    private static OperatorJob? Find(IReadOnlyDictionary<JobId, OperatorJob> jobs, Decision decision) =>
+        JobId.TryParse(decision.JobId, out var id) ? jobs.GetValueOrDefault(id) : null;
 
     private async Task PlaceAsync(OperatorJob job, Place place, CancellationToken cancellationToken)
     {

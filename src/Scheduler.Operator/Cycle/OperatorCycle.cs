@@ -51,7 +51,7 @@ public sealed class OperatorCycle(
         var queues = await store.QueuesAsync(cancellationToken);
         var snapshot = snapshots.Build(time.GetUtcNow(), inventory.Nodes, queues, jobs, LingeringPods(jobs, inventory.Pods), inventory.ForeignPods);
         var result = schedule(snapshot);
-        await decisions.ApplyAsync(result, jobs.ToDictionary(j => j.Id.ToString()), cancellationToken);
+        await decisions.ApplyAsync(result, jobs.ToDictionary(j => j.Id), cancellationToken);
         Count++;
         metrics.CycleDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
@@ -60,7 +60,7 @@ public sealed class OperatorCycle(
     internal static List<JobPodPlacement> LingeringPods(IReadOnlyList<OperatorJob> jobs, IReadOnlyList<V1Pod> pods)
     {
         var placed = jobs.Where(j => JobStateMachine.HoldsResources(j.State) && j.Placement is not null)
-            .Select(j => ((Guid?)j.Id, j.Attempt)).ToHashSet();
+            .Select(j => ((JobId?)j.Id, j.Attempt)).ToHashSet();
         return pods
             .Where(p => !PodOutcome.IsTerminal(p) && p.Spec?.NodeName is not null)
             .Where(p => !placed.Contains((WorkloadLabels.JobIdOf(p.Metadata), WorkloadLabels.AttemptOf(p.Metadata))))

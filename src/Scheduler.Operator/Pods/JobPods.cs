@@ -12,18 +12,18 @@ namespace Scheduler.Operator.Pods;
 /// </summary>
 public sealed class JobPods(PodFactory factory, WorkloadClient workloads, ClusterInventory inventory)
 {
-    /// <summary>The headless Service, then the pods of <paramref name="placement"/>, each bound to its node (idempotent by name).</summary>
+    /// <summary>
+    /// The headless Service, then the pods of <paramref name="placement"/> (the job's placement or some of its ranks), each bound
+    /// to its node (idempotent by name).
+    /// </summary>
     public async Task CreateAsync(OperatorJob job, IReadOnlyList<JobPodPlacement> placement, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(placement);
-        var workload = new JobWorkload(job.Id, job.Name, job.Queue, job.Namespace, job.Attempt, job.Spec,
-            job.Placement!.Select(p => new Core.Decisions.PodPlacement(p.Rank, p.Node, p.GpuIndices, p.GpuMilli)).ToList(), job.PredictedRuntime, job.Progress);
-        await workloads.EnsureServiceAsync(factory.HeadlessService(workload), cancellationToken);
+        await workloads.EnsureServiceAsync(factory.HeadlessService(job), cancellationToken);
         foreach (var pod in placement)
         {
-            var placed = new Core.Decisions.PodPlacement(pod.Rank, pod.Node, pod.GpuIndices, pod.GpuMilli);
-            await workloads.EnsurePodBoundAsync(factory.Pod(workload, placed), pod.Node, cancellationToken);
+            await workloads.EnsurePodBoundAsync(factory.Pod(job, pod), pod.Node, cancellationToken);
         }
     }
 
@@ -32,7 +32,7 @@ public sealed class JobPods(PodFactory factory, WorkloadClient workloads, Cluste
     /// deleted at once (grace 0), terminating ones included: their kubelet cannot confirm a graceful deletion, and the node
     /// kills their containers when it comes back.
     /// </summary>
-    public async Task StopAsync(Guid jobId, CancellationToken cancellationToken, IReadOnlyDictionary<string, DateTimeOffset>? notReady = null)
+    public async Task StopAsync(JobId jobId, CancellationToken cancellationToken, IReadOnlyDictionary<string, DateTimeOffset>? notReady = null)
     {
         foreach (var pod in inventory.PodsOfJob(jobId).Where(p => !PodOutcome.IsTerminal(p)))
         {

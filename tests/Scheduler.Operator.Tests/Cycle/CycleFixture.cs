@@ -60,7 +60,7 @@ internal sealed class CycleFixture : IAsyncDisposable
     /// <summary>A one-pod job on <c>node-a</c> (GPUs 0-3), attempt 1, in the <c>default</c> namespace.</summary>
     public static OperatorJob Job(string name, JobState state, int pods = 1) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = new JobId(Guid.CreateVersion7()),
         Name = name,
         Queue = "research",
         Namespace = "default",

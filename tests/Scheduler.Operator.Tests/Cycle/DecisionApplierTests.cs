@@ -101,12 +101,12 @@ public sealed class DecisionApplierTests : IAsyncLifetime
                 reservations: [new Reserve(reserved.Id.ToString(), start, ["node-a"])]),
             Jobs(same, reason, reserved), Ct);
 
-        Assert.Equal([(reason.Id, "no node fits", (DateTimeOffset?)null), (reserved.Id, "waits for 8 GPUs", start)],
+        Assert.Equal([(reason.Id.Value, "no node fits", (DateTimeOffset?)null), (reserved.Id.Value, "waits for 8 GPUs", start)],
             _cluster.Store.Pending.Select(p => (p.JobId, p.Reason, p.PredictedStart)));
     }
 
-    private static Dictionary<string, Scheduler.Operator.Store.OperatorJob> Jobs(params Scheduler.Operator.Store.OperatorJob[] jobs) =>
-        jobs.ToDictionary(j => j.Id.ToString());
+    private static Dictionary<JobId, Scheduler.Operator.Store.OperatorJob> Jobs(params Scheduler.Operator.Store.OperatorJob[] jobs) =>
+        jobs.ToDictionary(j => j.Id);
 
     private static Place Place(Scheduler.Operator.Store.OperatorJob job, params string[] nodes) =>
         new(job.Id.ToString(), "A100-80GB", nodes.Select((n, rank) => new PodPlacement(rank, n, [0, 1, 2, 3], 1000)).ToList());
