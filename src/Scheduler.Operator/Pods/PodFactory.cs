@@ -2,6 +2,7 @@ using System.Globalization;
 using k8s.Models;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Specs;
+using Scheduler.Domain.Workloads;
 using Scheduler.Operator.Store;
 
 namespace Scheduler.Operator.Pods;
@@ -86,14 +87,14 @@ public sealed class PodFactory(WorkloadOptions options)
         var rank0 = WorkloadNames.Pod(job.Name, job.Id, job.Attempt, 0);
         var env = new List<V1EnvVar>
         {
-            new V1EnvVar { Name = "SCHEDULER_JOB_ID", Value = job.Id.ToString() },
-            new V1EnvVar { Name = "SCHEDULER_SPEC", Value = $"{options.SpecMountPath}/{SpecFile}" },
-            new V1EnvVar { Name = "SCHEDULER_TELEMETRY_URL", Value = $"{options.ControlPlaneUrl().TrimEnd('/')}/api/v1/jobs/{job.Id}/telemetry" },
-            new V1EnvVar { Name = "SCHEDULER_CHECKPOINT_DIR", Value = options.CheckpointMountPath },
-            new V1EnvVar { Name = "WORLD_SIZE", Value = (job.Placement?.Count ?? 1).ToString(CultureInfo.InvariantCulture) },
-            new V1EnvVar { Name = "RANK", Value = placement.Rank.ToString(CultureInfo.InvariantCulture) },
-            new V1EnvVar { Name = "MASTER_ADDR", Value = $"{rank0}.{service}.{job.Namespace}.svc" },
-            new V1EnvVar { Name = "MASTER_PORT", Value = options.MasterPort.ToString(CultureInfo.InvariantCulture) },
+            new V1EnvVar { Name = TrainerEnvironment.JobId, Value = job.Id.ToString() },
+            new V1EnvVar { Name = TrainerEnvironment.Spec, Value = $"{options.SpecMountPath}/{SpecFile}" },
+            new V1EnvVar { Name = TrainerEnvironment.TelemetryUrl, Value = options.ControlPlaneUrl().TrimEnd('/') + TrainerEnvironment.TelemetryPath(job.Id) },
+            new V1EnvVar { Name = TrainerEnvironment.CheckpointDir, Value = options.CheckpointMountPath },
+            new V1EnvVar { Name = TrainerEnvironment.WorldSize, Value = (job.Placement?.Count ?? 1).ToString(CultureInfo.InvariantCulture) },
+            new V1EnvVar { Name = TrainerEnvironment.Rank, Value = placement.Rank.ToString(CultureInfo.InvariantCulture) },
+            new V1EnvVar { Name = TrainerEnvironment.MasterAddr, Value = $"{rank0}.{service}.{job.Namespace}.svc" },
+            new V1EnvVar { Name = TrainerEnvironment.MasterPort, Value = options.MasterPort.ToString(CultureInfo.InvariantCulture) },
         };
         foreach (var (key, value) in job.Spec.Container?.Env ?? new Dictionary<string, string>())
         {

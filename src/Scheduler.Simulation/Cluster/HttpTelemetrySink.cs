@@ -1,9 +1,10 @@
 using System.Net.Http.Json;
+using Scheduler.Domain.Workloads;
 
 namespace Scheduler.Simulation.Cluster;
 
 /// <summary>
-/// Posts each sample to the pod's <c>SCHEDULER_TELEMETRY_URL</c> with the trainer's telemetry body (DESIGN.md), as the
+/// Posts each sample to the pod's <c>SCHEDULER_TELEMETRY_URL</c> with the trainer's telemetry body (<see cref="TelemetrySample"/>), as the
 /// bundled trainer would; samples of pods without the variable are dropped.
 /// </summary>
 public sealed class HttpTelemetrySink(HttpClient http) : ISimulatedTelemetrySink
@@ -16,17 +17,7 @@ public sealed class HttpTelemetrySink(HttpClient http) : ISimulatedTelemetrySink
             return;
         }
 
-        var body = new
-        {
-            step = sample.Step,
-            tokens = sample.Tokens,
-            loss = sample.Loss,
-            tokensPerSecond = sample.TokensPerSecond,
-            stepSeconds = sample.StepSeconds,
-            lastCheckpointStep = sample.LastCheckpointStep,
-            timestamp = sample.Timestamp,
-        };
-        using var response = await http.PostAsJsonAsync(new Uri(sample.TelemetryUrl), body, cancellationToken);
+        using var response = await http.PostAsJsonAsync(new Uri(sample.TelemetryUrl), sample.Body, TelemetrySample.Json, cancellationToken);
         response.EnsureSuccessStatusCode();
     }
 }
