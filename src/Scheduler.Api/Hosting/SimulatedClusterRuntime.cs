@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Logging;
 using Scheduler.Domain.Catalog;
 using Scheduler.Domain.Queues;
+using Scheduler.Operator.Hosting;
 using Scheduler.Simulation.ApiServer;
 using Scheduler.Simulation.Cluster;
 
-namespace Scheduler.Operator.Hosting;
+namespace Scheduler.Api.Hosting;
 
 /// <summary>
 /// Simulated mode: the embedded cluster (fake API server with the CRDs, GPU nodes and a kwok-like kubelet) started in process
