@@ -7,7 +7,7 @@ using Scheduler.Simulation.ApiServer;
 using Scheduler.Simulation.Cluster;
 using static Scheduler.Kubernetes.Tests.Support.TestJobs;
 
-namespace Scheduler.Kubernetes.Tests.Cluster;
+namespace Scheduler.Simulation.Tests.Cluster;
 
 public sealed class SimulatedClusterTests : IAsyncLifetime
 {
