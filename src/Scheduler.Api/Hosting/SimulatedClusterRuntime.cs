@@ -44,7 +44,7 @@ internal sealed partial class SimulatedClusterRuntime(
         {
             NodePools = Pools(settings),
             ClockSpeed = settings.ClockSpeed,
-            Telemetry = new HttpTelemetrySink(_telemetry),
+            Telemetry = new HttpSimulatedTelemetrySink(_telemetry),
             Server = new FakeApiServerOptions { Time = time, Catalog = catalog, Priorities = priorities },
         };
         // Synchronous on purpose: the client that needs it is resolved from DI; starting Kestrel on 127.0.0.1 takes milliseconds.

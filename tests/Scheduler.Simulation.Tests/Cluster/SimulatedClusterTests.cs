@@ -149,7 +149,7 @@ public sealed class SimulatedClusterTests : IAsyncLifetime
     {
         var handler = new CapturingHandler();
         using var http = new HttpClient(handler);
-        var sink = new HttpTelemetrySink(http);
+        var sink = new HttpSimulatedTelemetrySink(http);
         var sample = new SimulatedTelemetry("default", "job-0-0", "job-1", "http://127.0.0.1:8080/api/v1/jobs/job-1/telemetry", TotalSteps: 1000,
             new Scheduler.Domain.Workloads.TelemetrySample
             {

@@ -7,7 +7,7 @@ namespace Scheduler.Simulation.Cluster;
 /// Posts each sample to the pod's <c>SCHEDULER_TELEMETRY_URL</c> with the trainer's telemetry body (<see cref="TelemetrySample"/>), as the
 /// bundled trainer would; samples of pods without the variable are dropped.
 /// </summary>
-public sealed class HttpTelemetrySink(HttpClient http) : ISimulatedTelemetrySink
+public sealed class HttpSimulatedTelemetrySink(HttpClient http) : ISimulatedTelemetrySink
 {
     public async ValueTask ReportAsync(SimulatedTelemetry sample, CancellationToken cancellationToken)
     {
