@@ -8,6 +8,7 @@ using Scheduler.Operator.Metrics;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddApplicationServices();
 builder.AddApiServices();
+builder.AddSimulatedCluster();
 builder.AddOperator();
 builder.AddDashboardServices();
 

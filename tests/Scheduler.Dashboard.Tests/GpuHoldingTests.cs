@@ -32,7 +32,7 @@ public sealed class GpuHoldingTests
         var a = Guid.NewGuid();
         var b = Guid.NewGuid();
         var c = Guid.NewGuid();
-        var state = new ClusterState(
+        var state = new ClusterSnapshot(
             [new ClusterNode("n1", "A100-80GB", 4, true, true)],
             [
                 new ClusterPod("a-0", a, "n1", [0], 600, "Running"),

@@ -9,11 +9,11 @@ public sealed class TestClusterView : IClusterView
     private readonly List<ClusterNode> _nodes = [];
     private readonly List<ClusterPod> _pods = [];
 
-    public ValueTask<ClusterState> ReadAsync(CancellationToken cancellationToken)
+    public ValueTask<ClusterSnapshot> ReadAsync(CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            return ValueTask.FromResult(new ClusterState(_nodes.ToList(), _pods.ToList()));
+            return ValueTask.FromResult(new ClusterSnapshot(_nodes.ToList(), _pods.ToList()));
         }
     }
 

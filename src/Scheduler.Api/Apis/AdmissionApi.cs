@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Scheduler.Admission;
 using Scheduler.Application.Admission;
 using Scheduler.Domain.Specs;
+using Scheduler.Domain.Workloads;
 
 namespace Scheduler.Api.Apis;
 
@@ -28,7 +29,7 @@ public static class AdmissionApi
         TypedResults.Ok(await sender.Send(new EstimateJob(spec, advise), cancellationToken));
 
     internal static Task<Results<Ok<MeasuredProgress>, ProblemHttpResult>> RecordTelemetryAsync(
-        string id, TelemetryReport report, ISender sender, CancellationToken cancellationToken) =>
+        string id, TelemetrySample report, ISender sender, CancellationToken cancellationToken) =>
         JobsApi.ForJobAsync(id, jobId => sender.Send(new RecordTelemetry(jobId, report), cancellationToken));
 
     internal static async Task<Ok<CalibrationDetails>> GetCalibrationAsync(ISender sender, CancellationToken cancellationToken) =>

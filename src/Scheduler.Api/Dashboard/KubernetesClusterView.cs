@@ -18,11 +18,11 @@ internal sealed class KubernetesClusterView(
     private readonly NodeLabelOptions _labels = labels ?? new NodeLabelOptions();
     private readonly IReadOnlyList<Core.Snapshots.Toleration> _tolerations = tolerations ?? [];
 
-    public async ValueTask<ClusterState> ReadAsync(CancellationToken cancellationToken)
+    public async ValueTask<ClusterSnapshot> ReadAsync(CancellationToken cancellationToken)
     {
         var nodes = await kubernetes.CoreV1.ListNodeAsync(cancellationToken: cancellationToken);
         var pods = await kubernetes.CoreV1.ListPodForAllNamespacesAsync(labelSelector: WorkloadLabels.ManagedSelector, cancellationToken: cancellationToken);
-        return new ClusterState(
+        return new ClusterSnapshot(
             nodes.Items.Select(n => GpuNode.FromNode(n, catalog, _labels.GpuProduct, _labels.GpuResource, Tolerated)).Where(n => n.AllocatableGpus > 0)
                 .Select(n => new ClusterNode(n.Name, n.GpuType ?? "unknown", n.AllocatableGpus, n.Ready, !n.Cordoned && !n.Tainted))
                 .ToList(),
@@ -35,6 +35,6 @@ internal sealed class KubernetesClusterView(
     /// <summary>Null for a pod without a parseable job id (not one of ours after all).</summary>
     internal static ClusterPod? ToClusterPod(V1Pod pod) =>
         WorkloadLabels.JobIdOf(pod.Metadata) is { } jobId
-            ? new ClusterPod(pod.Metadata.Name, jobId, pod.Spec?.NodeName, WorkloadLabels.GpuIndicesOf(pod.Metadata), WorkloadLabels.GpuMilliOf(pod.Metadata), pod.Status?.Phase ?? "Pending")
+            ? new ClusterPod(pod.Metadata.Name, jobId.Value, pod.Spec?.NodeName, WorkloadLabels.GpuIndicesOf(pod.Metadata), WorkloadLabels.GpuMilliOf(pod.Metadata), pod.Status?.Phase ?? "Pending")
             : null;
 }

@@ -6,6 +6,7 @@ using Scheduler.Application.Jobs;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Specs;
 using Scheduler.Domain.Validation;
+using Scheduler.Domain.Workloads;
 using Scheduler.Persistence;
 using Scheduler.Persistence.Admission;
 
@@ -17,7 +18,7 @@ namespace Scheduler.Application.Admission;
 /// preempted) turns the job's throughput into an MFU sample for calibration and rebuilds the MFU table, so later
 /// estimates use it.
 /// </summary>
-public sealed record RecordTelemetry(Guid JobId, TelemetryReport Report) : ICommand<Result<MeasuredProgress>>;
+public sealed record RecordTelemetry(Guid JobId, TelemetrySample Report) : ICommand<Result<MeasuredProgress>>;
 
 internal sealed class RecordTelemetryValidator(TimeProvider clock) : IMessageValidator<RecordTelemetry>
 {
@@ -105,7 +106,7 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
     /// The final sample's exit reason of a trainer that ran to its last step (docs/trainer.md): the only sample calibration
     /// learns from. A preempted attempt (<c>preempted</c>) measured part of a run, its warm-up and any resume included.
     /// </summary>
-    public const string FinishedExitReason = "finished";
+    public const string FinishedExitReason = TelemetrySample.FinishedExitReason;
 
     public async ValueTask<Result<MeasuredProgress>> Handle(RecordTelemetry command, CancellationToken cancellationToken)
     {
@@ -124,7 +125,7 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
         }
 
         await RecordProgressAsync(job, measurement, cancellationToken);
-        if (command.Report is { Final: true, ExitReason: FinishedExitReason } && TelemetryReport.IsGpuDevice(command.Report.Device))
+        if (command.Report is { Final: true, ExitReason: FinishedExitReason } && TelemetrySample.IsGpuDevice(command.Report.Device))
         {
             await AddCalibrationSampleAsync(job.Id, cancellationToken);
         }
@@ -220,7 +221,7 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
             .OrderBy(t => t.Id)
             .Select(t => new { t.Device, t.TokensPerSecond })
             .ToListAsync(cancellationToken);
-        var throughputs = samples.Where(s => TelemetryReport.IsGpuDevice(s.Device)).Select(s => s.TokensPerSecond).ToList();
+        var throughputs = samples.Where(s => TelemetrySample.IsGpuDevice(s.Device)).Select(s => s.TokensPerSecond).ToList();
         if (throughputs.Count == 0)
         {
             return;

@@ -15,7 +15,7 @@ public static class ClusterAllocation
 {
     public const int WholeGpuMilli = 1000;
 
-    public static IReadOnlyList<NodeAllocation> Of(ClusterState state)
+    public static IReadOnlyList<NodeAllocation> Of(ClusterSnapshot state)
     {
         ArgumentNullException.ThrowIfNull(state);
         var holders = state.Pods.Where(p => p.HoldsGpus).ToLookup(p => p.Node!, StringComparer.Ordinal);
@@ -30,7 +30,7 @@ public static class ClusterAllocation
     }
 
     /// <summary>The GPU type each job's pods run on (the node's type), for jobs bound to a known node.</summary>
-    public static IReadOnlyDictionary<Guid, string> PlacedGpuTypes(ClusterState state)
+    public static IReadOnlyDictionary<Guid, string> PlacedGpuTypes(ClusterSnapshot state)
     {
         ArgumentNullException.ThrowIfNull(state);
         var typeOfNode = state.Nodes.ToDictionary(n => n.Name, n => n.GpuType, StringComparer.Ordinal);

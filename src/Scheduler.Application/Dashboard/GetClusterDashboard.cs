@@ -16,7 +16,7 @@ public sealed record GetClusterDashboard(int Hours = 1) : IQuery<ClusterDashboar
 
 public sealed record ClusterDashboard(
     IReadOnlyList<NodeView> Nodes, IReadOnlyList<GpuTypeUsage> ByType, IReadOnlyList<AllocationPoint> History,
-    IReadOnlyList<RunningJob> Running, IReadOnlyList<GpuTypeEfficiency> MfuByType);
+    IReadOnlyList<RunningJobRow> Running, IReadOnlyList<GpuTypeEfficiency> MfuByType);
 
 public sealed record NodeView(string Name, string GpuType, bool Ready, bool Schedulable, IReadOnlyList<GpuView> Gpus);
 
@@ -30,7 +30,7 @@ public sealed record GpuTypeUsage(string GpuType, double Allocated, int Capacity
 public sealed record AllocationPoint(DateTimeOffset Time, double AllocatedGpus, double AllocationRatio);
 
 /// <summary>A running job; the measured values come from trainer telemetry and are null until the job reports it.</summary>
-public sealed record RunningJob(Guid Id, string Name, string Queue, double Gpus, string GpuType, double? TokensPerSecond, double? AchievedTflops, double? Mfu);
+public sealed record RunningJobRow(Guid Id, string Name, string Queue, double Gpus, string GpuType, double? TokensPerSecond, double? AchievedTflops, double? Mfu);
 
 public sealed record GpuTypeEfficiency(string GpuType, int Jobs, double Mfu);
 
@@ -66,7 +66,7 @@ internal sealed class GetClusterDashboardHandler(SchedulerDbContext db, ICluster
         var runningViews = running.Select(j =>
         {
             var m = measured.GetValueOrDefault(j.Id);
-            return new RunningJob(j.Id, j.Name, j.Queue, j.Spec.Resources?.GpuShare() ?? 0,
+            return new RunningJobRow(j.Id, j.Name, j.Queue, j.Spec.Resources?.GpuShare() ?? 0,
                 placedTypes.GetValueOrDefault(j.Id) ?? GpuHolding.PreferredGpuType(j.Spec), m?.TokensPerSecond, m?.AchievedTflops, m?.Mfu);
         }).ToList();
         var mfuByType = runningViews.Where(j => j.Mfu is not null).GroupBy(j => j.GpuType, StringComparer.Ordinal)

@@ -20,7 +20,7 @@ public sealed record GetQueuesDashboard(bool WithPending = true) : IQuery<Queues
 public sealed record QueuesDashboard(IReadOnlyList<QueueBoard> Queues);
 
 public sealed record QueueBoard(
-    string Name, string? Cohort, StateCounts Counts, IReadOnlyList<QuotaBar> Quota, BudgetBar? Budget, IReadOnlyList<PendingJob> Pending);
+    string Name, string? Cohort, StateCounts Counts, IReadOnlyList<QuotaBar> Quota, BudgetBar? Budget, IReadOnlyList<PendingJobRow> Pending);
 
 public sealed record StateCounts(int Queued, int Admitted, int Running);
 
@@ -34,7 +34,7 @@ public sealed record BudgetBar(BudgetPeriod Period, DateTimeOffset PeriodStart, 
 /// A queued job in scheduling order (priority class, then age) with the reason it waits. <see cref="PredictedStart"/> comes
 /// from the scheduler's backfill reservation and is null until the scheduler records one.
 /// </summary>
-public sealed record PendingJob(
+public sealed record PendingJobRow(
     Guid Id, string Name, int Position, string PriorityClass, double Gpus, string GpuType, string Reason,
     DateTimeOffset? PredictedStart, double? PredictedGpuHours, double? PredictedWallHours, DateTimeOffset CreatedAt);
 
@@ -106,7 +106,7 @@ internal sealed class GetQueuesDashboardHandler(
     /// Per priority class the longest-waiting jobs, merged highest class first: the order the scheduler heads the queue in. Age is
     /// the time since the job last entered the queue (a requeued job waits behind those queued before its requeue), as in the core.
     /// </summary>
-    private async Task<List<PendingJob>> PendingAsync(string queue, IEnumerable<string> priorityClasses, CancellationToken cancellationToken)
+    private async Task<List<PendingJobRow>> PendingAsync(string queue, IEnumerable<string> priorityClasses, CancellationToken cancellationToken)
     {
         var jobs = new List<Job>();
         foreach (var priorityClass in priorityClasses.Distinct(StringComparer.Ordinal))
@@ -129,7 +129,7 @@ internal sealed class GetQueuesDashboardHandler(
             .Select((job, index) =>
             {
                 var estimate = estimates.For(job.Spec, details[index].Estimate);
-                return new PendingJob(job.Id, job.Name, index + 1, job.PriorityClass, job.Spec.Resources?.GpuShare() ?? 0, job.Spec.Resources?.GpuType ?? "",
+                return new PendingJobRow(job.Id, job.Name, index + 1, job.PriorityClass, job.Spec.Resources?.GpuShare() ?? 0, job.Spec.Resources?.GpuType ?? "",
                     details[index].BudgetHold ?? ReasonOf(job), job.PredictedStart, estimate?.GpuHours, estimate?.WallHours, job.CreatedAt);
             })
             .ToList();

@@ -6,13 +6,13 @@ namespace Scheduler.Application.Dashboard;
 /// </summary>
 public interface IClusterView
 {
-    ValueTask<ClusterState> ReadAsync(CancellationToken cancellationToken);
+    ValueTask<ClusterSnapshot> ReadAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>GPU nodes and the scheduler's pods (all phases; only pods that hold GPUs count in <see cref="ClusterAllocation"/>).</summary>
-public sealed record ClusterState(IReadOnlyList<ClusterNode> Nodes, IReadOnlyList<ClusterPod> Pods)
+public sealed record ClusterSnapshot(IReadOnlyList<ClusterNode> Nodes, IReadOnlyList<ClusterPod> Pods)
 {
-    public static ClusterState Empty { get; } = new([], []);
+    public static ClusterSnapshot Empty { get; } = new([], []);
 }
 
 /// <summary>A node with <paramref name="GpuCount"/> allocatable GPUs of one catalog type.</summary>
@@ -31,5 +31,5 @@ public sealed record ClusterPod(string Name, Guid JobId, string? Node, IReadOnly
 /// <summary>An empty cluster: the control plane runs without a Kubernetes API (REST only).</summary>
 public sealed class EmptyClusterView : IClusterView
 {
-    public ValueTask<ClusterState> ReadAsync(CancellationToken cancellationToken) => ValueTask.FromResult(ClusterState.Empty);
+    public ValueTask<ClusterSnapshot> ReadAsync(CancellationToken cancellationToken) => ValueTask.FromResult(ClusterSnapshot.Empty);
 }

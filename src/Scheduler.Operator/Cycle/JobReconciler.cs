@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Xml;
 using k8s.Models;
 using Scheduler.Domain.Jobs;
+using Scheduler.Domain.Workloads;
 using Scheduler.Operator.Pods;
 using Scheduler.Operator.Store;
 
@@ -168,12 +169,12 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
                 $"the trainer rejected the spec or its data (exit code {specError}); not retried", DeletePods: true);
         }
 
-        if (codes.All(c => c == PodOutcome.Checkpointed))
+        if (codes.All(c => c == TrainerExitCodes.Checkpointed))
         {
             return new MoveJob(job.Id, JobState.Queued, "stopped by SIGTERM after a checkpoint (exit 75); requeued to resume", DeletePods: true);
         }
 
-        var first = failed.First(p => PodOutcome.ExitCode(p) != PodOutcome.Checkpointed);
+        var first = failed.First(p => PodOutcome.ExitCode(p) != TrainerExitCodes.Checkpointed);
         var code = PodOutcome.ExitCode(first);
         var why = code is null
             ? $"pod {first.Name()} failed ({first.Status?.Reason ?? "no exit code"})"

@@ -14,10 +14,10 @@ public sealed partial class OperatorLoop : BackgroundService
 {
     private readonly LeaderElection _election;
     private readonly CycleTrigger _trigger;
-    private readonly SchedulingCycle _cycle;
+    private readonly OperatorCycle _cycle;
     private readonly ILogger<OperatorLoop> _logger;
 
-    public OperatorLoop(LeaderElection election, CycleTrigger trigger, SchedulingCycle cycle, ClusterInventory inventory, ILogger<OperatorLoop> logger)
+    public OperatorLoop(LeaderElection election, CycleTrigger trigger, OperatorCycle cycle, ClusterInventory inventory, ILogger<OperatorLoop> logger)
     {
         ArgumentNullException.ThrowIfNull(inventory);
         _election = election;

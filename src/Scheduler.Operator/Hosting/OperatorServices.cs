@@ -25,16 +25,16 @@ namespace Scheduler.Operator.Hosting;
 public static class OperatorServices
 {
     /// <summary>
-    /// The operator loop on the host: the Kubernetes client chosen by <c>Scheduler:Kubernetes:Mode</c> (unset: Kubeconfig when
-    /// <c>KUBECONFIG</c> is set, else Simulated), node and pod watches, leader election, the Quartz-triggered cycle and the
-    /// decision applier. <c>Disabled</c> registers nothing. Needs <c>AddApplicationServices</c> (the store's use cases).
+    /// The operator loop on the host: the Kubernetes client chosen by <c>Scheduler:Kubernetes:Mode</c> (<see cref="ResolveMode"/>),
+    /// node and pod watches, leader election, the Quartz-triggered cycle and the decision applier. <c>Disabled</c> registers
+    /// nothing; <c>Simulated</c> needs the simulated cluster's <see cref="IKubernetes"/> registered first (the API host's
+    /// <c>AddSimulatedCluster</c>). Needs <c>AddApplicationServices</c> (the store's use cases).
     /// </summary>
     public static IHostApplicationBuilder AddOperator(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var settings = ReadSettings(builder.Configuration);
-        var mode = settings.Kubernetes.Mode
-                   ?? (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBECONFIG")) ? KubernetesMode.Simulated : KubernetesMode.Kubeconfig);
+        var mode = ResolveMode(builder.Configuration);
         if (mode == KubernetesMode.Disabled)
         {
             return builder;
@@ -50,13 +50,9 @@ public static class OperatorServices
                 var path = settings.Kubernetes.Kubeconfig ?? Environment.GetEnvironmentVariable("KUBECONFIG");
                 services.TryAddSingleton<IKubernetes>(_ => new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(path)));
                 break;
-            case KubernetesMode.Simulated:
-                var kubeconfig = Path.Combine(builder.Configuration["Scheduler:DataDir"] ?? ".data", "kubeconfig");
-                services.TryAddSingleton(provider => new SimulatedClusterRuntime(
-                    settings.Kubernetes.Simulated, kubeconfig, provider.GetRequiredService<GpuCatalog>(), provider.GetRequiredService<PriorityClasses>(),
-                    provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<SimulatedClusterRuntime>>()));
-                services.TryAddSingleton(provider => provider.GetRequiredService<SimulatedClusterRuntime>().Cluster.CreateClient());
-                break;
+            case KubernetesMode.Simulated when !services.Any(s => s.ServiceType == typeof(IKubernetes)):
+                throw new InvalidOperationException(
+                    "Scheduler:Kubernetes:Mode is Simulated but no simulated cluster is registered: the host registers it before AddOperator (Scheduler.Api: AddSimulatedCluster).");
         }
 
         // TrainingJobs and GpuQueues reach PostgreSQL through the same commands as REST.
@@ -95,7 +91,10 @@ public static class OperatorServices
         services.TryAddSingleton<WorkloadClient>();
         services.TryAddSingleton(provider => new PredictedRuntimes(provider.GetRequiredService<GpuCatalog>()));
         services.TryAddSingleton<IOperatorStore, MediatorOperatorStore>();
-        services.TryAddSingleton<SchedulingCycle>();
+        services.TryAddSingleton<JobPods>();
+        services.TryAddSingleton<Reconciler>();
+        services.TryAddSingleton<DecisionApplier>();
+        services.TryAddSingleton<OperatorCycle>();
         services.TryAddSingleton(provider => new CycleTrigger(provider.GetRequiredService<TimeProvider>(), settings.Intervals.CycleDebounce));
         services.TryAddSingleton(provider => new LeaderElection(
             provider.GetRequiredService<IKubernetes>(),
@@ -126,7 +125,15 @@ public static class OperatorServices
         return builder;
     }
 
-    internal static OperatorSettings ReadSettings(IConfiguration configuration) => new(
+    /// <summary><c>Scheduler:Kubernetes:Mode</c>; unset: Kubeconfig when <c>KUBECONFIG</c> is set, else Simulated.</summary>
+    public static KubernetesMode ResolveMode(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return ReadSettings(configuration).Kubernetes.Mode
+               ?? (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBECONFIG")) ? KubernetesMode.Simulated : KubernetesMode.Kubeconfig);
+    }
+
+    public static OperatorSettings ReadSettings(IConfiguration configuration) => new(
         configuration.GetSection(KubernetesOptions.Section).Get<KubernetesOptions>() ?? new KubernetesOptions(),
         configuration.GetSection(PolicyOptions.Section).Get<PolicyOptions>() ?? new PolicyOptions(),
         configuration.GetSection(IntervalOptions.Section).Get<IntervalOptions>() ?? new IntervalOptions());

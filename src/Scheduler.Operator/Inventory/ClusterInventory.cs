@@ -132,7 +132,7 @@ public sealed class ClusterInventory(NodeTranslator translator, TimeProvider tim
         }
     }
 
-    public IReadOnlyList<V1Pod> PodsOfJob(Guid jobId) => _pods.Values.Where(p => Scheduler.Operator.Pods.WorkloadLabels.JobIdOf(p.Metadata) == jobId).ToList();
+    public IReadOnlyList<V1Pod> PodsOfJob(Scheduler.Domain.Jobs.JobId jobId) => _pods.Values.Where(p => Scheduler.Operator.Pods.WorkloadLabels.JobIdOf(p.Metadata) == jobId).ToList();
 
     private static string Key(V1Pod pod) => $"{pod.Namespace()}/{pod.Name()}";
 

@@ -1,6 +1,9 @@
 using System.Globalization;
 using k8s.Models;
+using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Specs;
+using Scheduler.Domain.Workloads;
+using Scheduler.Operator.Store;
 
 namespace Scheduler.Operator.Pods;
 
@@ -14,25 +17,24 @@ public sealed class PodFactory(WorkloadOptions options)
 {
     private const string SpecFile = "spec.json";
 
-    public V1Service HeadlessService(JobWorkload job) => new()
+    public V1Service HeadlessService(OperatorJob job) => new()
     {
-        Metadata = Metadata(job, WorkloadNames.Service(job.Name, job.JobId)),
+        Metadata = Metadata(job, WorkloadNames.Service(job.Name, job.Id)),
         Spec = new V1ServiceSpec
         {
             ClusterIP = "None",
-            Selector = new Dictionary<string, string> { [WorkloadLabels.JobId] = job.JobId.ToString() },
+            Selector = new Dictionary<string, string> { [WorkloadLabels.JobId] = job.Id.ToString() },
             Ports = [new V1ServicePort { Name = "rendezvous", Port = options.MasterPort }],
             PublishNotReadyAddresses = true,
         },
     };
 
-    public IReadOnlyList<V1Pod> Pods(JobWorkload job) => job.Pods.Select(p => Pod(job, p)).ToList();
-
-    public V1Pod Pod(JobWorkload job, Core.Decisions.PodPlacement placement)
+    /// <summary>The pod of one rank of the job's placement.</summary>
+    public V1Pod Pod(OperatorJob job, JobPodPlacement placement)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(placement);
-        var name = WorkloadNames.Pod(job.Name, job.JobId, job.Attempt, placement.Rank);
+        var name = WorkloadNames.Pod(job.Name, job.Id, job.Attempt, placement.Rank);
         var metadata = Metadata(job, name);
         metadata.Labels[WorkloadLabels.Attempt] = job.Attempt.ToString(CultureInfo.InvariantCulture);
         metadata.Labels[WorkloadLabels.Rank] = placement.Rank.ToString(CultureInfo.InvariantCulture);
@@ -50,7 +52,7 @@ public sealed class PodFactory(WorkloadOptions options)
         }
 
         var container = job.Spec.Container;
-        var service = WorkloadNames.Service(job.Name, job.JobId);
+        var service = WorkloadNames.Service(job.Name, job.Id);
         return new V1Pod
         {
             Metadata = metadata,
@@ -99,19 +101,19 @@ public sealed class PodFactory(WorkloadOptions options)
         };
     }
 
-    private List<V1EnvVar> Environment(JobWorkload job, Core.Decisions.PodPlacement placement, string service)
+    private List<V1EnvVar> Environment(OperatorJob job, JobPodPlacement placement, string service)
     {
-        var rank0 = WorkloadNames.Pod(job.Name, job.JobId, job.Attempt, 0);
+        var rank0 = WorkloadNames.Pod(job.Name, job.Id, job.Attempt, 0);
         var env = new List<V1EnvVar>
         {
-            new V1EnvVar { Name = "SCHEDULER_JOB_ID", Value = job.JobId.ToString() },
-            new V1EnvVar { Name = "SCHEDULER_SPEC", Value = $"{options.SpecMountPath}/{SpecFile}" },
-            new V1EnvVar { Name = "SCHEDULER_TELEMETRY_URL", Value = $"{options.ControlPlaneUrl().TrimEnd('/')}/api/v1/jobs/{job.JobId}/telemetry" },
-            new V1EnvVar { Name = "SCHEDULER_CHECKPOINT_DIR", Value = options.CheckpointMountPath },
-            new V1EnvVar { Name = "WORLD_SIZE", Value = job.Pods.Count.ToString(CultureInfo.InvariantCulture) },
-            new V1EnvVar { Name = "RANK", Value = placement.Rank.ToString(CultureInfo.InvariantCulture) },
-            new V1EnvVar { Name = "MASTER_ADDR", Value = $"{rank0}.{service}.{job.Namespace}.svc" },
-            new V1EnvVar { Name = "MASTER_PORT", Value = options.MasterPort.ToString(CultureInfo.InvariantCulture) },
+            new V1EnvVar { Name = TrainerEnvironment.JobId, Value = job.Id.ToString() },
+            new V1EnvVar { Name = TrainerEnvironment.Spec, Value = $"{options.SpecMountPath}/{SpecFile}" },
+            new V1EnvVar { Name = TrainerEnvironment.TelemetryUrl, Value = options.ControlPlaneUrl().TrimEnd('/') + TrainerEnvironment.TelemetryPath(job.Id) },
+            new V1EnvVar { Name = TrainerEnvironment.CheckpointDir, Value = options.CheckpointMountPath },
+            new V1EnvVar { Name = TrainerEnvironment.WorldSize, Value = (job.Placement?.Count ?? 1).ToString(CultureInfo.InvariantCulture) },
+            new V1EnvVar { Name = TrainerEnvironment.Rank, Value = placement.Rank.ToString(CultureInfo.InvariantCulture) },
+            new V1EnvVar { Name = TrainerEnvironment.MasterAddr, Value = $"{rank0}.{service}.{job.Namespace}.svc" },
+            new V1EnvVar { Name = TrainerEnvironment.MasterPort, Value = options.MasterPort.ToString(CultureInfo.InvariantCulture) },
         };
         foreach (var (key, value) in job.Spec.Container?.Env ?? new Dictionary<string, string>())
         {
@@ -121,7 +123,7 @@ public sealed class PodFactory(WorkloadOptions options)
         return env;
     }
 
-    private V1ResourceRequirements Resources(JobWorkload job, Core.Decisions.PodPlacement placement)
+    private V1ResourceRequirements Resources(OperatorJob job, JobPodPlacement placement)
     {
         var requests = new Dictionary<string, ResourceQuantity>();
         var limits = new Dictionary<string, ResourceQuantity>();
@@ -147,7 +149,7 @@ public sealed class PodFactory(WorkloadOptions options)
         return new V1ResourceRequirements { Requests = requests, Limits = limits };
     }
 
-    private List<V1VolumeMount> Mounts(JobWorkload job)
+    private List<V1VolumeMount> Mounts(OperatorJob job)
     {
         var mounts = new List<V1VolumeMount>
         {
@@ -162,7 +164,7 @@ public sealed class PodFactory(WorkloadOptions options)
         return mounts;
     }
 
-    private static List<V1Volume> Volumes(JobWorkload job)
+    private static List<V1Volume> Volumes(OperatorJob job)
     {
         var checkpoint = job.Spec.Checkpoint?.Volume;
         var shm = job.Spec.Container?.ShmSize;
@@ -193,14 +195,14 @@ public sealed class PodFactory(WorkloadOptions options)
         return volumes;
     }
 
-    private static V1ObjectMeta Metadata(JobWorkload job, string name) => new()
+    private static V1ObjectMeta Metadata(OperatorJob job, string name) => new()
     {
         Name = name,
         NamespaceProperty = job.Namespace,
         Labels = new Dictionary<string, string>
         {
             [WorkloadLabels.ManagedByKey] = WorkloadLabels.ManagedBy,
-            [WorkloadLabels.JobId] = job.JobId.ToString(),
+            [WorkloadLabels.JobId] = job.Id.ToString(),
             [WorkloadLabels.JobName] = job.Name,
             [WorkloadLabels.Queue] = job.Queue,
         },

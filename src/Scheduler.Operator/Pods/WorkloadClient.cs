@@ -45,7 +45,7 @@ public sealed class WorkloadClient(IKubernetes client)
         await IgnoreNotFound(() => client.CoreV1.DeleteNamespacedServiceAsync(serviceName, @namespace, cancellationToken: cancellationToken));
 
     /// <summary>The pods we created for the job, in every namespace, as the API server has them now (not as a watch last told).</summary>
-    public async Task<IReadOnlyList<V1Pod>> ListPodsOfJobAsync(Guid jobId, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<V1Pod>> ListPodsOfJobAsync(Scheduler.Domain.Jobs.JobId jobId, CancellationToken cancellationToken) =>
         (await client.CoreV1.ListPodForAllNamespacesAsync(
             labelSelector: $"{WorkloadLabels.ManagedSelector},{WorkloadLabels.JobId}={jobId}", cancellationToken: cancellationToken)).Items.ToList();
 

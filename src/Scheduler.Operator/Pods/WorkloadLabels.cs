@@ -47,10 +47,10 @@ public static class WorkloadLabels
         metadata?.Labels is { } labels && labels.TryGetValue(ManagedByKey, out var manager) && manager == ManagedBy;
 
     /// <summary>The job of a pod or Service; null unless it is ours (managed by us and labelled with a job id).</summary>
-    public static Guid? JobIdOf(V1ObjectMeta? metadata) =>
+    public static Scheduler.Domain.Jobs.JobId? JobIdOf(V1ObjectMeta? metadata) =>
         IsManaged(metadata)
         && metadata!.Labels.TryGetValue(JobId, out var id) && Guid.TryParse(id, CultureInfo.InvariantCulture, out var jobId)
-            ? jobId
+            ? new Scheduler.Domain.Jobs.JobId(jobId)
             : null;
 
     /// <summary>The attempt a pod was created for; -1 when unlabelled.</summary>

@@ -1,3 +1,5 @@
+using Scheduler.Domain.Jobs;
+
 namespace Scheduler.Operator.Pods;
 
 /// <summary>
@@ -8,13 +10,13 @@ public static class WorkloadNames
 {
     private const int MaxLength = 63;
 
-    public static string ShortId(Guid jobId) => jobId.ToString("N")[..8];
+    public static string ShortId(JobId jobId) => jobId.Value.ToString("N")[..8];
 
-    public static string Pod(string jobName, Guid jobId, int attempt, int rank) =>
+    public static string Pod(string jobName, JobId jobId, int attempt, int rank) =>
         Compose(jobName, $"-{ShortId(jobId)}-{attempt}-{rank}");
 
     /// <summary>The headless Service that gives rank 0 a stable DNS name (<c>MASTER_ADDR</c>).</summary>
-    public static string Service(string jobName, Guid jobId) => Compose(jobName, $"-{ShortId(jobId)}");
+    public static string Service(string jobName, JobId jobId) => Compose(jobName, $"-{ShortId(jobId)}");
 
     private static string Compose(string jobName, string suffix)
     {

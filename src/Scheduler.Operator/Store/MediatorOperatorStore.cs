@@ -22,14 +22,14 @@ internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, Operato
     public async Task<IReadOnlyList<OperatorJob>> ActiveJobsAsync(CancellationToken cancellationToken)
     {
         var jobs = await SendAsync(sender => sender.Send(new ListActiveJobs(), cancellationToken));
-        runtimes.Retain(jobs.Select(j => j.Id).ToHashSet());
+        runtimes.Retain(jobs.Select(j => new JobId(j.Id)).ToHashSet());
         return jobs.Select(ToOperatorJob).ToList();
     }
 
     public async Task<OperatorJob?> AdmitAsync(OperatorJob job, IReadOnlyList<JobPodPlacement> placement, string reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        var result = await SendAsync(sender => sender.Send(new AdmitJob(job.Id, job.Version, placement, settings.Kubernetes.DefaultNamespace, Truncate(reason)), cancellationToken));
+        var result = await SendAsync(sender => sender.Send(new AdmitJob(job.Id.Value, job.Version, placement, settings.Kubernetes.DefaultNamespace, Truncate(reason)), cancellationToken));
         return result.IsSuccess
             ? job with
             {
@@ -46,13 +46,13 @@ internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, Operato
     public async Task<bool> TransitionAsync(OperatorJob job, JobState to, string reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return (await SendAsync(sender => sender.Send(new TransitionJob(job.Id, to, Truncate(reason), job.Version), cancellationToken))).IsSuccess;
+        return (await SendAsync(sender => sender.Send(new TransitionJob(job.Id.Value, to, Truncate(reason), job.Version), cancellationToken))).IsSuccess;
     }
 
     public async Task<bool> RetryAsync(OperatorJob job, string reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return (await SendAsync(sender => sender.Send(new RetryJob(job.Id, job.Version, Truncate(reason)), cancellationToken))).IsSuccess;
+        return (await SendAsync(sender => sender.Send(new RetryJob(job.Id.Value, job.Version, Truncate(reason)), cancellationToken))).IsSuccess;
     }
 
     public async Task SetPendingAsync(IReadOnlyList<PendingUpdate> updates, CancellationToken cancellationToken) =>
@@ -68,7 +68,7 @@ internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, Operato
 
     private OperatorJob ToOperatorJob(ActiveJob j) => new()
     {
-        Id = j.Id,
+        Id = new JobId(j.Id),
         Name = j.Name,
         Queue = j.Queue,
         Namespace = j.Namespace ?? settings.Kubernetes.DefaultNamespace,
@@ -81,7 +81,7 @@ internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, Operato
         QueuedAt = j.QueuedAt,
         StartedAt = j.StartedAt,
         Placement = j.Placement,
-        PredictedRuntime = runtimes.Of(j.Id, j.Spec, j.EstimatedWallHours),
+        PredictedRuntime = runtimes.Of(new JobId(j.Id), j.Spec, j.EstimatedWallHours),
         Progress = j.Progress,
         LastCheckpointAt = j.LastCheckpointAt,
         LastCheckpointStep = j.LastCheckpointStep,

@@ -3,10 +3,14 @@ using Scheduler.Domain.Specs;
 
 namespace Scheduler.Operator.Store;
 
-/// <summary>An active job (Queued, Admitted, Running or Preempted) as the operator needs it; read from PostgreSQL each cycle.</summary>
+/// <summary>
+/// An active job (Queued, Admitted, Running or Preempted) as the operator needs it, read from PostgreSQL each cycle: the one
+/// shape the operator uses, from the snapshot to the pods (<see cref="Pods.PodFactory"/> builds them from it and its
+/// <see cref="Placement"/>).
+/// </summary>
 public sealed record OperatorJob
 {
-    public required Guid Id { get; init; }
+    public required JobId Id { get; init; }
 
     public required string Name { get; init; }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Scheduler.Admission;
 using Scheduler.Domain.Catalog;
+using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Specs;
 
 namespace Scheduler.Operator.Store;
@@ -12,13 +13,13 @@ namespace Scheduler.Operator.Store;
 internal sealed class PredictedRuntimes(GpuCatalog catalog)
 {
     private readonly Estimator _estimator = new(catalog);
-    private readonly ConcurrentDictionary<Guid, TimeSpan?> _byJob = new();
+    private readonly ConcurrentDictionary<JobId, TimeSpan?> _byJob = new();
 
     /// <summary>The stored estimate's wall-clock hours when the job has one, else the estimator's now.</summary>
-    public TimeSpan? Of(Guid jobId, JobSpec spec, double? estimatedWallHours = null) =>
+    public TimeSpan? Of(JobId jobId, JobSpec spec, double? estimatedWallHours = null) =>
         _byJob.GetOrAdd(jobId, _ => estimatedWallHours is { } hours ? Clamp(hours) : Estimate(spec));
 
-    public void Retain(IReadOnlySet<Guid> active)
+    public void Retain(IReadOnlySet<JobId> active)
     {
         foreach (var id in _byJob.Keys.Where(id => !active.Contains(id)))
         {

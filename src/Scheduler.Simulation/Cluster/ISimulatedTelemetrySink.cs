@@ -1,22 +1,13 @@
+using Scheduler.Domain.Workloads;
+
 namespace Scheduler.Simulation.Cluster;
 
 /// <summary>
-/// One synthetic telemetry sample of a simulated pod, shaped like the trainer's telemetry body (DESIGN.md): step, tokens,
-/// loss, tokensPerSecond, stepSeconds, lastCheckpointStep, timestamp. Peak memory and MFU are not simulated.
+/// One synthetic telemetry sample of a simulated pod: where it goes (the pod's <c>SCHEDULER_TELEMETRY_URL</c>) and the
+/// <see cref="Body"/> the bundled trainer would post (the contract's <see cref="TelemetrySample"/>, with step, tokens, loss,
+/// tokensPerSecond, stepSeconds, lastCheckpointStep and timestamp; peak memory and MFU are not simulated).
 /// </summary>
-public sealed record SimulatedTelemetry(
-    string Namespace,
-    string PodName,
-    string? JobId,
-    string? TelemetryUrl,
-    long Step,
-    long TotalSteps,
-    double Tokens,
-    double Loss,
-    double TokensPerSecond,
-    double StepSeconds,
-    long LastCheckpointStep,
-    DateTimeOffset Timestamp);
+public sealed record SimulatedTelemetry(string Namespace, string PodName, string? JobId, string? TelemetryUrl, long TotalSteps, TelemetrySample Body);
 
 /// <summary>Receives the telemetry of simulated rank-0 pods; the host wires it to the control plane's telemetry endpoint.</summary>
 public interface ISimulatedTelemetrySink

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Xml;
+using Scheduler.Domain.Workloads;
 using Scheduler.Simulation.ApiServer;
 
 namespace Scheduler.Simulation.Cluster;
@@ -213,7 +214,7 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
 
     private async Task ReportAsync(JsonObject pod, DateTimeOffset started, TimeSpan runtime, DateTimeOffset now, bool checkpointNow, CancellationToken cancellationToken)
     {
-        if (_options.Telemetry is not { } sink || Env(pod, "RANK") is { } rank && rank != "0")
+        if (_options.Telemetry is not { } sink || Env(pod, TrainerEnvironment.Rank) is { } rank && rank != "0")
         {
             return;
         }
@@ -232,11 +233,18 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
         var fraction = runtime <= TimeSpan.Zero ? 1 : Math.Clamp((now - started) / Real(runtime), 0, 1);
         var step = startStep + (long)((total - startStep) * fraction);
         var stepSeconds = runtime.TotalSeconds / Math.Max(1, total - startStep);
-        const double tokensPerStep = 1 << 20;
+        const long tokensPerStep = 1 << 20;
         var sample = new SimulatedTelemetry(
-            ns ?? "default", name, Env(pod, "SCHEDULER_JOB_ID"), Env(pod, "SCHEDULER_TELEMETRY_URL"),
-            step, total, step * tokensPerStep, 2 + (8 * Math.Exp(-3.0 * step / total)), tokensPerStep / Math.Max(stepSeconds, 1e-9), stepSeconds,
-            checkpointNow ? step : step - (step % interval), now);
+            ns ?? "default", name, Env(pod, TrainerEnvironment.JobId), Env(pod, TrainerEnvironment.TelemetryUrl), total, new TelemetrySample
+            {
+                Step = step,
+                Tokens = step * tokensPerStep,
+                Loss = 2 + (8 * Math.Exp(-3.0 * step / total)),
+                TokensPerSecond = tokensPerStep / Math.Max(stepSeconds, 1e-9),
+                StepSeconds = stepSeconds,
+                LastCheckpointStep = checkpointNow ? step : step - (step % interval),
+                Timestamp = now,
+            });
 #pragma warning disable CA1031 // the sink is the host's code: a failing sink must not stop the simulated kubelet
         try
         {

@@ -1,3 +1,5 @@
+using Scheduler.Domain.Workloads;
+
 namespace Scheduler.Simulation.Cluster;
 
 /// <summary>Pod annotations the simulated kubelet reads (the operator sets them from the estimate and the job's progress).</summary>
@@ -21,5 +23,5 @@ public static class SimulatedPodAnnotations
     public const string RuntimeEnv = "SCHEDULER_SIMULATED_RUNTIME";
 
     /// <summary>Exit code of a trainer that committed a checkpoint after SIGTERM (DESIGN.md: requeue and resume).</summary>
-    public const int CheckpointedExitCode = 75;
+    public const int CheckpointedExitCode = TrainerExitCodes.Checkpointed;
 }

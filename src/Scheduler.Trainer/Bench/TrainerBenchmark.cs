@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Scheduler.Domain.Catalog;
+using Scheduler.Domain.Workloads;
 using Scheduler.Trainer.Compute;
 using Scheduler.Trainer.Compute.Managed;
 using Scheduler.Trainer.Data;
@@ -38,7 +39,7 @@ internal static class TrainerBenchmark
             if (!agreement)
             {
                 error.WriteLine($"bench: {ops.Device} disagrees with the managed CPU backend; timings would be meaningless");
-                return ExitCodes.Failed;
+                return TrainerExitCodes.Failed;
             }
 
             var gpu = ComputeBackends.CatalogType(ops, GpuCatalog.Default) ?? GpuCatalog.Default.Get("H100-SXM");
@@ -49,17 +50,17 @@ internal static class TrainerBenchmark
                 Measure(ops, name, config, batch, steps, gpu, output);
             }
 
-            return ExitCodes.Finished;
+            return TrainerExitCodes.Finished;
         }
         catch (SpecRejectedException ex)
         {
             error.WriteLine(ex.Message);
-            return ExitCodes.InvalidSpec;
+            return TrainerExitCodes.InvalidSpec;
         }
         catch (DeviceUnavailableException ex)
         {
             error.WriteLine($"device unavailable: {ex.Message}");
-            return ExitCodes.DeviceUnavailable;
+            return TrainerExitCodes.DeviceUnavailable;
         }
     }
 

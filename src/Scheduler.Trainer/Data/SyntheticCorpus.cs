@@ -11,11 +11,11 @@ internal sealed class SyntheticCorpus(int vocabSize, int length, int seed) : ITo
 {
     public const double FollowProbability = 0.85;
 
-    public DataCursor Start() => new(0, SplitMix64.Hash((ulong)seed, 0xC0FFEE));
+    public DataCursor Start() => new(0, TrainerRandom.Hash((ulong)seed, 0xC0FFEE));
 
     public void Read(DataCursor cursor, int index, Span<int> inputs, Span<int> targets)
     {
-        var random = new SplitMix64(SplitMix64.Hash(cursor.RngState, (ulong)index));
+        var random = new TrainerRandom(TrainerRandom.Hash(cursor.RngState, (ulong)index));
         var token = random.NextInt(vocabSize);
         for (var t = 0; t <= length; t++)
         {
@@ -35,11 +35,11 @@ internal sealed class SyntheticCorpus(int vocabSize, int length, int seed) : ITo
 
     public DataCursor Advance(DataCursor cursor, int sequences)
     {
-        var random = new SplitMix64(cursor.RngState);
+        var random = new TrainerRandom(cursor.RngState);
         random.Next();
         return new DataCursor(cursor.Position + sequences, random.State);
     }
 
     // The successor table is a function of the seed only, so it stays the same as the stream advances.
-    private int Successor(int token) => (int)(SplitMix64.Hash((ulong)seed ^ 0x5EED_0000_0000UL, (ulong)token) % (ulong)vocabSize);
+    private int Successor(int token) => (int)(TrainerRandom.Hash((ulong)seed ^ 0x5EED_0000_0000UL, (ulong)token) % (ulong)vocabSize);
 }

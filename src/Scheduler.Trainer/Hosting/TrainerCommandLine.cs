@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Scheduler.Domain.Workloads;
 using Scheduler.Trainer.Bench;
 using Scheduler.Trainer.Compute;
 using Scheduler.Trainer.Training;
@@ -14,11 +15,11 @@ internal static class TrainerCommandLine
 {
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<string, string?> environment, CancellationToken cancellationToken)
     {
-        var spec = new Option<string?>("--spec") { Description = "Job spec JSON file (env SCHEDULER_SPEC)" };
-        var checkpointDir = new Option<string?>("--checkpoint-dir") { Description = "Checkpoint directory (env SCHEDULER_CHECKPOINT_DIR)" };
+        var spec = new Option<string?>("--spec") { Description = $"Job spec JSON file (env {TrainerEnvironment.Spec})" };
+        var checkpointDir = new Option<string?>("--checkpoint-dir") { Description = $"Checkpoint directory (env {TrainerEnvironment.CheckpointDir})" };
         var maxSteps = new Option<long?>("--max-steps") { Description = "Stop when the global step reaches N, a total (env SCHEDULER_MAX_STEPS)" };
         var device = new Option<string?>("--device") { Description = "auto | cpu | cuda | ilgpu-cpu (env SCHEDULER_DEVICE; default auto)" };
-        var telemetryUrl = new Option<string?>("--telemetry-url") { Description = "POST telemetry here (env SCHEDULER_TELEMETRY_URL)" };
+        var telemetryUrl = new Option<string?>("--telemetry-url") { Description = $"POST telemetry here (env {TrainerEnvironment.TelemetryUrl})" };
         var telemetryEvery = new Option<int?>("--telemetry-every") { Description = "Steps between telemetry posts (env SCHEDULER_TELEMETRY_EVERY; default 10)" };
         var root = new RootCommand("Trains the GPT a job spec describes; checkpoints on SIGTERM and reports telemetry.")
         {
@@ -47,7 +48,7 @@ internal static class TrainerCommandLine
                 await error.WriteLineAsync($"invalid command line: {parseError.Message}").ConfigureAwait(false);
             }
 
-            return ExitCodes.InvalidSpec;
+            return TrainerExitCodes.InvalidSpec;
         }
 
         if (parse.CommandResult.Command == bench)
@@ -66,21 +67,21 @@ internal static class TrainerCommandLine
         {
             options = new TrainerOptions
             {
-                SpecPath = parse.GetValue(spec) ?? environment("SCHEDULER_SPEC") ?? throw Missing("--spec", "SCHEDULER_SPEC"),
-                CheckpointDirectory = parse.GetValue(checkpointDir) ?? environment("SCHEDULER_CHECKPOINT_DIR") ?? throw Missing("--checkpoint-dir", "SCHEDULER_CHECKPOINT_DIR"),
+                SpecPath = parse.GetValue(spec) ?? environment(TrainerEnvironment.Spec) ?? throw Missing("--spec", TrainerEnvironment.Spec),
+                CheckpointDirectory = parse.GetValue(checkpointDir) ?? environment(TrainerEnvironment.CheckpointDir) ?? throw Missing("--checkpoint-dir", TrainerEnvironment.CheckpointDir),
                 MaxSteps = parse.GetValue(maxSteps) ?? Number(environment, "SCHEDULER_MAX_STEPS", min: 0),
                 Device = parse.GetValue(device) ?? environment("SCHEDULER_DEVICE") ?? "auto",
-                TelemetryUrl = parse.GetValue(telemetryUrl) ?? NonEmpty(environment("SCHEDULER_TELEMETRY_URL")),
+                TelemetryUrl = parse.GetValue(telemetryUrl) ?? NonEmpty(environment(TrainerEnvironment.TelemetryUrl)),
                 TelemetryEverySteps = (int)(parse.GetValue(telemetryEvery) ?? Number(environment, "SCHEDULER_TELEMETRY_EVERY", min: 1) ?? 10),
-                JobId = NonEmpty(environment("SCHEDULER_JOB_ID")),
-                WorldSize = (int)(Number(environment, "WORLD_SIZE", min: 1) ?? 1),
-                Rank = (int)(Number(environment, "RANK", min: 0) ?? 0),
-                MasterAddress = NonEmpty(environment("MASTER_ADDR")) ?? "127.0.0.1",
-                MasterPort = (int)(Number(environment, "MASTER_PORT", min: 1) ?? 29500),
+                JobId = NonEmpty(environment(TrainerEnvironment.JobId)),
+                WorldSize = (int)(Number(environment, TrainerEnvironment.WorldSize, min: 1) ?? 1),
+                Rank = (int)(Number(environment, TrainerEnvironment.Rank, min: 0) ?? 0),
+                MasterAddress = NonEmpty(environment(TrainerEnvironment.MasterAddr)) ?? "127.0.0.1",
+                MasterPort = (int)(Number(environment, TrainerEnvironment.MasterPort, min: 1) ?? 29500),
             };
             if (options.Rank >= options.WorldSize)
             {
-                throw new SpecRejectedException([new("RANK", $"must be less than WORLD_SIZE ({options.WorldSize})")]);
+                throw new SpecRejectedException([new(TrainerEnvironment.Rank, $"must be less than {TrainerEnvironment.WorldSize} ({options.WorldSize})")]);
             }
 
             if (options.TelemetryUrl is not null && !Uri.TryCreate(options.TelemetryUrl, UriKind.Absolute, out _))
@@ -96,7 +97,7 @@ internal static class TrainerCommandLine
         catch (SpecRejectedException ex)
         {
             await error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-            return ExitCodes.InvalidSpec;
+            return TrainerExitCodes.InvalidSpec;
         }
 
         return await TrainerHost.RunAsync(options, output, error, TimeProvider.System, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using Scheduler.Domain.Catalog;
+using Scheduler.Domain.Workloads;
 using Scheduler.Trainer.Checkpoints;
 using Scheduler.Trainer.Compute;
 using Scheduler.Trainer.Data;
@@ -44,28 +45,28 @@ internal static class TrainerHost
         catch (SpecRejectedException ex)
         {
             await error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-            return ExitCodes.InvalidSpec;
+            return TrainerExitCodes.InvalidSpec;
         }
         catch (IncompatibleCheckpointException ex)
         {
             await error.WriteLineAsync($"invalid checkpoint directory {options.CheckpointDirectory}: {ex.Message}").ConfigureAwait(false);
-            return ExitCodes.InvalidSpec;
+            return TrainerExitCodes.InvalidSpec;
         }
         catch (InvalidTokenDataException ex)
         {
             await error.WriteLineAsync($"invalid token file: {ex.Message}").ConfigureAwait(false);
-            return ExitCodes.InvalidData;
+            return TrainerExitCodes.InvalidData;
         }
         catch (DeviceUnavailableException ex)
         {
             await error.WriteLineAsync($"device unavailable: {ex.Message}").ConfigureAwait(false);
-            return ExitCodes.DeviceUnavailable;
+            return TrainerExitCodes.DeviceUnavailable;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or System.Net.Sockets.SocketException)
         {
             // Checkpoint I/O, device or network failures: worth a retry, unlike a bad spec.
             await error.WriteLineAsync($"trainer failed: {ex}").ConfigureAwait(false);
-            return ExitCodes.Failed;
+            return TrainerExitCodes.Failed;
         }
     }
 

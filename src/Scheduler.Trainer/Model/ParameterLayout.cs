@@ -68,7 +68,7 @@ internal sealed class ParameterLayout
     public float[] Initialize(int seed)
     {
         var weights = new float[Count];
-        var random = new SplitMix64((ulong)seed * 0x9E3779B97F4A7C15UL + 17);
+        var random = new TrainerRandom((ulong)seed * 0x9E3779B97F4A7C15UL + 17);
         var residualStd = 0.02 / Math.Sqrt(2.0 * Config.Layers);
         foreach (var tensor in _tensors)
         {

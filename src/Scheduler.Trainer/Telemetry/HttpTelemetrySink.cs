@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
-using System.Text.Json;
 using System.Threading.Channels;
+using Scheduler.Domain.Workloads;
 
 namespace Scheduler.Trainer.Telemetry;
 
@@ -11,7 +11,6 @@ namespace Scheduler.Trainer.Telemetry;
 /// </summary>
 internal sealed class HttpTelemetrySink : ITelemetrySink
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly HttpClient _http;
     private readonly Uri _endpoint;
     private readonly TimeProvider _time;
@@ -66,7 +65,7 @@ internal sealed class HttpTelemetrySink : ITelemetrySink
         {
             try
             {
-                using var response = await _http.PostAsJsonAsync(_endpoint, sample, Json, _stop.Token).ConfigureAwait(false);
+                using var response = await _http.PostAsJsonAsync(_endpoint, sample, TelemetrySample.Json, _stop.Token).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {
                     _reportedFailure = false;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Scheduler.Domain.Workloads;
 using Scheduler.Trainer.Checkpoints;
 using Scheduler.Trainer.Compute;
 using Scheduler.Trainer.Data;
@@ -23,7 +24,7 @@ internal sealed record TrainerContext(
 /// <summary>
 /// The training loop: restore, then per step zero gradients, accumulate micro-batches up to the global batch, all-reduce
 /// across ranks, clip by global norm, AdamW with warmup + cosine, checkpoint on the interval, report telemetry.
-/// Stops with <see cref="ExitCodes.Preempted"/> after a committed checkpoint when a stop is requested.
+/// Stops with <see cref="TrainerExitCodes.Checkpointed"/> after a committed checkpoint when a stop is requested.
 /// </summary>
 internal sealed class TrainingLoop(TrainingPlan plan, TrainerOptions options, TrainerContext context)
 {
@@ -96,9 +97,9 @@ internal sealed class TrainingLoop(TrainingPlan plan, TrainerOptions options, Tr
 
             if (stop)
             {
-                log.WriteLine($"trainer: stop requested; checkpoint of step {state.Step} committed, exiting {ExitCodes.Preempted}");
-                ReportFinal(last, "preempted");
-                return ExitCodes.Preempted;
+                log.WriteLine($"trainer: stop requested; checkpoint of step {state.Step} committed, exiting {TrainerExitCodes.Checkpointed}");
+                ReportFinal(last, TelemetrySample.PreemptedExitReason);
+                return TrainerExitCodes.Checkpointed;
             }
         }
 
@@ -107,8 +108,8 @@ internal sealed class TrainingLoop(TrainingPlan plan, TrainerOptions options, Tr
             log.WriteLine($"trainer: already at step {state.Step} of {target}; nothing to do");
         }
 
-        ReportFinal(last, "finished");
-        return ExitCodes.Finished;
+        ReportFinal(last, TelemetrySample.FinishedExitReason);
+        return TrainerExitCodes.Finished;
     }
 
     /// <summary>
@@ -163,10 +164,22 @@ internal sealed class TrainingLoop(TrainingPlan plan, TrainerOptions options, Tr
     {
         var achieved = flopsPerToken * report.TokensPerSecond / 1e12;
         var peakBytes = context.Ops.Device == "cpu" ? Process.GetCurrentProcess().PeakWorkingSet64 : context.Ops.PeakAllocatedBytes;
-        return new TelemetrySample(
-            report.Step, report.Step * plan.TokensPerStep, report.Loss, report.TokensPerSecond, report.StepSeconds, achieved,
-            achieved / (plan.PeakBf16Tflops * WorldSize), peakBytes / (double)(1L << 30), lastCheckpoint, context.Time.GetUtcNow(),
-            context.Ops.Device, WorldSize);
+        return new TelemetrySample
+        {
+            Step = report.Step,
+            Tokens = report.Step * plan.TokensPerStep,
+            Loss = report.Loss,
+            TokensPerSecond = report.TokensPerSecond,
+            StepSeconds = report.StepSeconds,
+            AchievedTflops = achieved,
+            Mfu = achieved / (plan.PeakBf16Tflops * WorldSize),
+            PeakMemoryGiB = peakBytes / (double)(1L << 30),
+            LastCheckpointStep = lastCheckpoint,
+            Timestamp = context.Time.GetUtcNow(),
+            Device = context.Ops.Device,
+            WorldSize = WorldSize,
+            Final = false,
+        };
     }
 
     /// <summary>The newest committed checkpoint, else fresh weights; with several ranks, rank 0's view wins.</summary>

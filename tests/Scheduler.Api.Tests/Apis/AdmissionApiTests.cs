@@ -3,12 +3,15 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Scheduler.Admission;
 using Scheduler.Application.Jobs;
 using Scheduler.Domain.Catalog;
 using Scheduler.Domain.Queues;
 using Scheduler.Domain.Specs;
+using Scheduler.Domain.Workloads;
 using Scheduler.Testing.Builders;
 
 namespace Scheduler.Api.Tests.Apis;
@@ -287,6 +290,27 @@ public sealed class AdmissionApiTests(ApiFactory api) : IClassFixture<ApiFactory
         Assert.True(JsonNode.DeepEquals(measured, read));
         Assert.Equal((120, 41250.0, 2.7, 0.0316), (read["step"]!.GetValue<long>(), read["tokensPerSecond"]!.GetValue<double>(), read["peakMemoryGiB"]!.GetValue<double>(), read["mfu"]!.GetValue<double>()));
         Assert.Equal(120 * 0.198 / 3600, read["gpuHours"]!.GetValue<double>(), 12);
+    }
+
+    [Fact]
+    public async Task The_body_the_trainer_serialises_is_the_one_the_api_binds()
+    {
+        // Every field set, serialised as the trainer's and the simulated kubelet's sinks post it: the API's own JSON rules
+        // (unknown fields rejected) must read back the same record, and the endpoint must take it.
+        var sent = new TelemetrySample
+        {
+            Step = 120, Tokens = 491_520, Loss = 4.25, TokensPerSecond = 41_250, StepSeconds = 0.198, AchievedTflops = 31.3, Mfu = 0.0316,
+            PeakMemoryGiB = 2.7, LastCheckpointStep = 100, Timestamp = TimeProvider.System.GetUtcNow(), Device = "cpu", WorldSize = 2,
+            Final = true, ExitReason = TelemetrySample.PreemptedExitReason,
+        };
+        var body = JsonSerializer.Serialize(sent, TelemetrySample.Json);
+        var rules = api.Services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+
+        Assert.Equal(sent, JsonSerializer.Deserialize<TelemetrySample>(body, rules));
+        var job = await SubmitAsync("contract");
+        var (status, measured) = await PostAsync($"/api/v1/jobs/{job.Id}/telemetry", body);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(120, measured["step"]!.GetValue<long>());
     }
 
     [Fact]

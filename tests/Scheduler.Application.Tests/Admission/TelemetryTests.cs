@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Scheduler.Application.Admission;
 using Scheduler.Application.Common;
 using Scheduler.Application.Jobs;
+using Scheduler.Domain.Workloads;
 using Scheduler.Testing.Builders;
 
 namespace Scheduler.Application.Tests.Admission;
@@ -10,7 +11,7 @@ namespace Scheduler.Application.Tests.Admission;
 internal static class Telemetry
 {
     /// <param name="exitReason">On a final sample: the trainer's <c>finished</c> unless given.</param>
-    public static TelemetryReport Sample(long step, double tokensPerSecond, string? device = "cuda", bool final = false, double? peakMemoryGiB = 3.5, string? exitReason = "finished") => new()
+    public static TelemetrySample Sample(long step, double tokensPerSecond, string? device = "cuda", bool final = false, double? peakMemoryGiB = 3.5, string? exitReason = "finished") => new()
     {
         Step = step,
         Tokens = step * 8192,

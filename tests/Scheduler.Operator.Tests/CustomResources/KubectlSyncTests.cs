@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Scheduler.Application.Jobs;
 using Scheduler.Domain.Jobs;
 using Scheduler.Kubernetes.Tests.Support;
+using Scheduler.Simulation.Tests.Support;
 
 namespace Scheduler.Operator.Tests.CustomResources;
 

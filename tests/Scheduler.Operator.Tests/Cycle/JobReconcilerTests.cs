@@ -10,7 +10,7 @@ namespace Scheduler.Operator.Tests.Cycle;
 
 public sealed class JobReconcilerTests
 {
-    private static readonly Guid JobId = Guid.Parse("0194a2b3-0000-7000-8000-000000000001");
+    private static readonly JobId JobId = JobId.Parse("0194a2b3-0000-7000-8000-000000000001");
     private static readonly DateTimeOffset Now = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
     private static readonly HashSet<string> Nodes = ["node-a", "node-b", "node-down", "node-flaky"];
 

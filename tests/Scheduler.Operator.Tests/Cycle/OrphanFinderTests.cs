@@ -9,8 +9,8 @@ namespace Scheduler.Operator.Tests.Cycle;
 
 public sealed class OrphanFinderTests
 {
-    private static readonly Guid Active = Guid.Parse("0194a2b3-0000-7000-8000-00000000000a");
-    private static readonly Guid Ended = Guid.Parse("0194a2b3-0000-7000-8000-00000000000e");
+    private static readonly JobId Active = JobId.Parse("0194a2b3-0000-7000-8000-00000000000a");
+    private static readonly JobId Ended = JobId.Parse("0194a2b3-0000-7000-8000-00000000000e");
     private static readonly DateTimeOffset Now = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Retention = TimeSpan.FromMinutes(10);
 
@@ -54,7 +54,7 @@ public sealed class OrphanFinderTests
         {
             Service(Active, "active", ours: true),
             Service(Ended, "ended", ours: true),
-            Service(Guid.NewGuid(), "foreign", ours: false),
+            Service(new JobId(Guid.NewGuid()), "foreign", ours: false),
         };
 
         var actions = new OrphanFinder(Retention).Find([ActiveJob()], [Pod("ended:1:Running")], services, Now);
@@ -81,12 +81,12 @@ public sealed class OrphanFinderTests
         Attempt = 2,
     };
 
-    private static V1Service Service(Guid jobId, string name, bool ours) => new()
+    private static V1Service Service(JobId jobId, string name, bool ours) => new()
     {
         Metadata = new V1ObjectMeta { Name = WorkloadNames.Service(name, jobId), NamespaceProperty = "training", Labels = Labels(jobId, name, ours) },
     };
 
-    private static Dictionary<string, string> Labels(Guid jobId, string jobName, bool ours)
+    private static Dictionary<string, string> Labels(JobId jobId, string jobName, bool ours)
     {
         var labels = new Dictionary<string, string> { [WorkloadLabels.JobId] = jobId.ToString(), [WorkloadLabels.JobName] = jobName };
         if (ours)

@@ -110,7 +110,7 @@ public sealed class SnapshotBuilderTests
 
     private static OperatorJob RunningJob(TimeSpan? startedAgo, double progress) => new()
     {
-        Id = Guid.Parse("0194a2b3-0000-7000-8000-00000000000a"),
+        Id = JobId.Parse("0194a2b3-0000-7000-8000-00000000000a"),
         Name = "train",
         Queue = "research",
         Namespace = "training",

@@ -17,14 +17,14 @@ public sealed class CycleRaceTests() : OperatorLoopScenarios(InProcessLoopCluste
     {
         await using var harness = await StartAsync("loop-requeue-race", a100Nodes: 2, a100Quota: 16);
         var job = await harness.SubmitAsync(OperatorHarness.RunningFor(Gang("split"), TimeSpan.FromSeconds(600)));
-        var rank1 = WorkloadNames.Pod("split", job.Id, attempt: 1, rank: 1);
+        var rank1 = WorkloadNames.Pod("split", new JobId(job.Id), attempt: 1, rank: 1);
         // The retry stores Queued, then deletes the live pods: a failed deletion leaves what a crash right after the store would.
         using var failDeletion = new FailFirst(r => r.Method == HttpMethod.Delete && r.RequestUri!.AbsolutePath.EndsWith("/pods/" + rank1, StringComparison.Ordinal));
         using var client = new k8s.Kubernetes(harness.Cluster.ApiServer.ClientConfiguration(), failDeletion);
         await harness.StartOperatorAsync("operator-a", client: client);
         await harness.WaitForStateAsync(job.Id, JobState.Running);
 
-        await harness.EndPodAsync(WorkloadNames.Pod("split", job.Id, attempt: 1, rank: 0), exitCode: 1);
+        await harness.EndPodAsync(WorkloadNames.Pod("split", new JobId(job.Id), attempt: 1, rank: 0), exitCode: 1);
 
         // Rank 1 of attempt 1 holds half the GPUs the gang needs: until someone deletes it, attempt 2 cannot be placed.
         JobDetails? seen = null;
@@ -40,7 +40,7 @@ public sealed class CycleRaceTests() : OperatorLoopScenarios(InProcessLoopCluste
         await using var harness = await StartAsync("loop-place-race", a100Nodes: 2, a100Quota: 16);
         var job = await harness.SubmitAsync(OperatorHarness.RunningFor(Gang("torn"), TimeSpan.FromSeconds(600)));
         using var failRank1 = new HoldPodEvents(
-            WorkloadNames.Pod("torn", job.Id, attempt: 1, rank: 0), TimeSpan.FromSeconds(1), fail: WorkloadNames.Pod("torn", job.Id, attempt: 1, rank: 1));
+            WorkloadNames.Pod("torn", new JobId(job.Id), attempt: 1, rank: 0), TimeSpan.FromSeconds(1), fail: WorkloadNames.Pod("torn", new JobId(job.Id), attempt: 1, rank: 1));
         using var client = new k8s.Kubernetes(harness.Cluster.ApiServer.ClientConfiguration(), failRank1);
 
         await harness.StartOperatorAsync("operator-a", client: client);
@@ -61,7 +61,7 @@ public sealed class CycleRaceTests() : OperatorLoopScenarios(InProcessLoopCluste
         JobDetails? high = null;
         // The preemptor arrives as the victim's pod is created; the pod watch shows that pod only 3 s later.
         using var hold = new HoldPodEvents(
-            WorkloadNames.Pod("low", low.Id, attempt: 1, rank: 0), TimeSpan.FromSeconds(3),
+            WorkloadNames.Pod("low", new JobId(low.Id), attempt: 1, rank: 0), TimeSpan.FromSeconds(3),
             meanwhile: async () => high = await harness.SubmitAsync(OperatorHarness.RunningFor(WholeNode("high").Priority("high"), TimeSpan.FromSeconds(1))));
         using var client = new k8s.Kubernetes(harness.Cluster.ApiServer.ClientConfiguration(), hold);
 

@@ -1,6 +1,7 @@
 using Scheduler.Application.Jobs;
 using Scheduler.Domain.Jobs;
 using Scheduler.Kubernetes.Tests.Support;
+using Scheduler.Simulation.Tests.Support;
 
 namespace Scheduler.Operator.Tests.Loop;
 

@@ -301,7 +301,7 @@ internal sealed class OperatorInstance(string identity, IHost host) : IAsyncDisp
 
     public bool IsLeader => !_stopped && host.Services.GetRequiredService<OperatorLoop>().IsLeader;
 
-    public int Cycles => host.Services.GetRequiredService<SchedulingCycle>().Count;
+    public int Cycles => host.Services.GetRequiredService<OperatorCycle>().Count;
 
     public async Task StopAsync()
     {

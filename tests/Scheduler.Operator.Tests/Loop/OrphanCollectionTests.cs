@@ -63,7 +63,7 @@ public sealed class OrphanCollectionTests : IAsyncLifetime
         await OperatorHarness.WaitUntilAsync(async () => (await _harness.PodsOfAsync(job.Id)).All(p => p.Status?.Phase == "Succeeded"),
             because: () => "the pod did not finish");
         await _harness.CancelAsync(job.Id);
-        var service = WorkloadNames.Service("ended-meanwhile", job.Id);
+        var service = WorkloadNames.Service("ended-meanwhile", new JobId(job.Id));
         Assert.True(await ServiceExistsAsync(service));
 
         await using (var second = await _harness.StartOperatorAsync("operator-b", Settings(retention: "01:00:00")))
@@ -87,7 +87,7 @@ public sealed class OrphanCollectionTests : IAsyncLifetime
 
         await OperatorHarness.WaitUntilAsync(async () => (await _harness.PodsOfAsync(job.Id)).Count == 0,
             because: () => "the succeeded job's pod was not collected");
-        Assert.False(await ServiceExistsAsync(WorkloadNames.Service("finished", job.Id)));
+        Assert.False(await ServiceExistsAsync(WorkloadNames.Service("finished", new JobId(job.Id))));
     }
 
     /// <summary>The Service sweep's own period is long, so only the sweep at start can have found what a test asserts on.</summary>

@@ -41,7 +41,7 @@ public abstract class PlacementScenarios : OperatorLoopScenarios
         var node = Assert.Single(running.Nodes!);
         Assert.Contains(node, harness.Nodes.NodeNames);
         var pod = Assert.Single(await harness.PodsOfAsync(job.Id));
-        Assert.Equal(WorkloadNames.Pod("single", job.Id, 1, 0), pod.Name());
+        Assert.Equal(WorkloadNames.Pod("single", new JobId(job.Id), 1, 0), pod.Name());
         Assert.Equal(harness.Namespace, pod.Namespace());
         Assert.Equal("gpu-scheduler", pod.Spec.SchedulerName);
         Assert.Equal(node, pod.Spec.NodeName);
@@ -119,9 +119,9 @@ public abstract class PlacementScenarios : OperatorLoopScenarios
         Assert.Equal(2, pods.Select(p => p.Spec.NodeName).Distinct().Count());
         Assert.Equal(running.Nodes!.Order(), pods.Select(p => p.Spec.NodeName).Order());
         var services = await harness.Client.CoreV1.ListNamespacedServiceAsync(harness.Namespace, cancellationToken: Ct);
-        var service = Assert.Single(services.Items, s => s.Name() == WorkloadNames.Service("gang", gang.Id));
+        var service = Assert.Single(services.Items, s => s.Name() == WorkloadNames.Service("gang", new JobId(gang.Id)));
         Assert.Equal("None", service.Spec.ClusterIP);
-        var rank0 = WorkloadNames.Pod("gang", gang.Id, 1, 0);
+        var rank0 = WorkloadNames.Pod("gang", new JobId(gang.Id), 1, 0);
         foreach (var (pod, rank) in pods.Select(p => (p, int.Parse(p.Metadata.Labels[WorkloadLabels.Rank], CultureInfo.InvariantCulture))))
         {
             var env = pod.Spec.Containers[0].Env.ToDictionary(e => e.Name, e => e.Value);

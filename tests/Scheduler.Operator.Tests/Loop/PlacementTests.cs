@@ -30,7 +30,7 @@ public sealed class PlacementTests : IAsyncLifetime
         await OperatorHarness.WaitUntilAsync(async () => (await _harness.PodsOfAsync(job.Id)).All(p => p.Metadata.DeletionTimestamp is not null),
             because: () => "the cancelled job's pod was not deleted");
         await OperatorHarness.WaitUntilAsync(
-            async () => (await _harness.Client.CoreV1.ListNamespacedServiceAsync("training")).Items.All(s => s.Name() != WorkloadNames.Service("cancelled", job.Id)),
+            async () => (await _harness.Client.CoreV1.ListNamespacedServiceAsync("training")).Items.All(s => s.Name() != WorkloadNames.Service("cancelled", new JobId(job.Id))),
             because: () => "the cancelled job's service was not deleted");
     }
 }

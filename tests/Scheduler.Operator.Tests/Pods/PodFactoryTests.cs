@@ -1,20 +1,31 @@
-using Scheduler.Core.Decisions;
+using Scheduler.Domain.Jobs;
 using Scheduler.Operator.Hosting;
 using Scheduler.Operator.Pods;
+using Scheduler.Operator.Store;
 using static Scheduler.Testing.Builders.JobSpecBuilder;
 
 namespace Scheduler.Operator.Tests.Pods;
 
 public sealed class PodFactoryTests
 {
-    private static readonly JobWorkload Job = new(
-        Guid.Parse("0194a2b3-0000-7000-8000-00000000000a"), "train", "research", "training", 1,
-        AJob("train").Gpus(4).Build(), [new PodPlacement(0, "node-a", [0, 1, 2, 3], 1000)], TimeSpan.FromHours(1));
+    private static readonly OperatorJob Job = new()
+    {
+        Id = JobId.Parse("0194a2b3-0000-7000-8000-00000000000a"),
+        Name = "train",
+        Queue = "research",
+        Namespace = "training",
+        PriorityClass = "normal",
+        State = JobState.Admitted,
+        Spec = AJob("train").Gpus(4).Build(),
+        Attempt = 1,
+        Placement = [new JobPodPlacement(0, "node-a", [0, 1, 2, 3], 1000, 0, 0)],
+        PredictedRuntime = TimeSpan.FromHours(1),
+    };
 
     [Fact]
     public void Whole_gpus_are_requested_as_the_configured_extended_resource()
     {
-        var pod = new PodFactory(new WorkloadOptions { GpuResource = "amd.com/gpu" }).Pod(Job, Job.Pods[0]);
+        var pod = new PodFactory(new WorkloadOptions { GpuResource = "amd.com/gpu" }).Pod(Job, Job.Placement![0]);
 
         var resources = pod.Spec.Containers[0].Resources;
         Assert.Equal("4", resources.Requests["amd.com/gpu"].ToString());
@@ -28,7 +39,7 @@ public sealed class PodFactoryTests
         var tolerations = TolerationSetting.Resolve(
             [new TolerationSetting { Key = "dedicated", Operator = TolerationSetting.Equal, Value = "training", Effect = "NoExecute" }]);
 
-        var pod = new PodFactory(new WorkloadOptions { Tolerations = tolerations.Select(t => t.ToPod()).ToList() }).Pod(Job, Job.Pods[0]);
+        var pod = new PodFactory(new WorkloadOptions { Tolerations = tolerations.Select(t => t.ToPod()).ToList() }).Pod(Job, Job.Placement![0]);
 
         var toleration = Assert.Single(pod.Spec.Tolerations);
         Assert.Equal(("dedicated", "Equal", "training", "NoExecute"), (toleration.Key, toleration.OperatorProperty, toleration.Value, toleration.Effect));

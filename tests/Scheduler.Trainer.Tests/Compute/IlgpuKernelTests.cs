@@ -27,7 +27,7 @@ public sealed class IlgpuKernelTests(IlgpuCpuFixture fixture) : IClassFixture<Il
 
     private static float[] Random(int length, int seed, float scale = 1f)
     {
-        var random = new SplitMix64((ulong)seed);
+        var random = new TrainerRandom((ulong)seed);
         return Enumerable.Range(0, length).Select(_ => (float)(random.NextGaussian() * scale)).ToArray();
     }
 

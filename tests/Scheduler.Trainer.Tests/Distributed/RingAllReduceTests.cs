@@ -1,3 +1,4 @@
+using Scheduler.Domain.Workloads;
 using Scheduler.Trainer.Distributed;
 using Scheduler.Trainer.Tests.Support;
 using Scheduler.Trainer.Training;
@@ -56,7 +57,7 @@ public sealed class RingAllReduceTests
             rank.Dispose();
         }
 
-        Assert.All(runs, r => Assert.Equal(ExitCodes.Finished, r.ExitCode));
+        Assert.All(runs, r => Assert.Equal(TrainerExitCodes.Finished, r.ExitCode));
         Assert.Equal(runs[0].Steps.Select(s => s.Loss), runs[1].Steps.Select(s => s.Loss));
         for (var i = 0; i < expected.Count; i++)
         {

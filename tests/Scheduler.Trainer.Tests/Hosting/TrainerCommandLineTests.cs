@@ -1,4 +1,5 @@
 using Scheduler.Domain.Specs;
+using Scheduler.Domain.Workloads;
 using Scheduler.Trainer.Hosting;
 using Scheduler.Trainer.Tests.Support;
 using Scheduler.Trainer.Training;
@@ -33,7 +34,7 @@ public sealed class TrainerCommandLineTests
 
         var (exit, _, error) = await Run(["--spec", spec, "--checkpoint-dir", dir.Path, "--device", "cpu"]);
 
-        Assert.Equal(ExitCodes.InvalidSpec, exit);
+        Assert.Equal(TrainerExitCodes.InvalidSpec, exit);
         Assert.Contains($"invalid spec: {field}", error);
     }
 
@@ -53,7 +54,7 @@ public sealed class TrainerCommandLineTests
     public async Task Bad_options_or_environment_exit_64_naming_them(string[] args, Dictionary<string, string> environment, string named)
     {
         var (exit, _, error) = await Run(args, environment);
-        Assert.Equal(ExitCodes.InvalidSpec, exit);
+        Assert.Equal(TrainerExitCodes.InvalidSpec, exit);
         Assert.Contains(named, error);
     }
 
@@ -73,7 +74,7 @@ public sealed class TrainerCommandLineTests
 
         var (exit, output, error) = await Run(["--max-steps", "2"], environment);
 
-        Assert.True(exit == ExitCodes.Finished, error);
+        Assert.True(exit == TrainerExitCodes.Finished, error);
         Assert.Contains("step=2 ", output);
         Assert.DoesNotContain("step=3 ", output);
         Assert.True(File.Exists(Path.Combine(dir.Path, "ck", "step-000000002.committed")));
@@ -88,9 +89,9 @@ public sealed class TrainerCommandLineTests
         var results = await Rendezvous.RunAsync(2, (rank, port, ct) => Run(
             ["--spec", spec, "--checkpoint-dir", Path.Combine(dir.Path, $"rank{rank}"), "--device", "cpu"],
             new() { ["WORLD_SIZE"] = "2", ["RANK"] = rank.ToString(), ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = port.ToString() }, ct),
-            rank0 => rank0.Exit == ExitCodes.Failed && Rendezvous.AddressInUse(rank0.Error));
+            rank0 => rank0.Exit == TrainerExitCodes.Failed && Rendezvous.AddressInUse(rank0.Error));
 
-        Assert.All(results, r => Assert.True(r.Exit == ExitCodes.Finished, r.Error));
+        Assert.All(results, r => Assert.True(r.Exit == TrainerExitCodes.Finished, r.Error));
         Assert.All(results, r => Assert.Contains("rank", r.Output));
         var losses = results.Select(r => r.Output.Split('\n').Where(l => l.StartsWith("step=", StringComparison.Ordinal)).Select(l => l.Split(' ')[1]).ToList()).ToList();
         Assert.Equal(3, losses[0].Count);
@@ -110,13 +111,13 @@ public sealed class TrainerCommandLineTests
 
         var (exit, _, error) = await Run(["--spec", spec, "--checkpoint-dir", notADirectory, "--device", "cpu"]);
 
-        Assert.Equal(ExitCodes.Failed, exit);
+        Assert.Equal(TrainerExitCodes.Failed, exit);
         Assert.Contains("trainer failed", error);
     }
 
     [Theory]
-    [InlineData(new byte[] { 1, 0, 2, 0, 200, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0, 8, 0, 9, 0 }, ExitCodes.InvalidData, "outside the vocabulary")]
-    [InlineData(null, ExitCodes.InvalidSpec, "training.dataPath")]
+    [InlineData(new byte[] { 1, 0, 2, 0, 200, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0, 8, 0, 9, 0 }, TrainerExitCodes.InvalidData, "outside the vocabulary")]
+    [InlineData(null, TrainerExitCodes.InvalidSpec, "training.dataPath")]
     public async Task A_bad_or_missing_token_file_is_reported_and_not_retried(byte[]? tokens, int expectedExit, string message)
     {
         using var dir = new TempDirectory();

@@ -1,3 +1,4 @@
+using Scheduler.Domain.Workloads;
 using Scheduler.Trainer.Checkpoints;
 using Scheduler.Trainer.Tests.Support;
 using Scheduler.Trainer.Training;
@@ -33,7 +34,7 @@ public sealed class TrainerProcessTests
         var rest = await trainer.StandardOutput.ReadToEndAsync(timeout.Token);
         await trainer.WaitForExitAsync(timeout.Token);
 
-        Assert.True(trainer.ExitCode == ExitCodes.Preempted, $"exit {trainer.ExitCode}; {rest} {await stderr}");
+        Assert.True(trainer.ExitCode == TrainerExitCodes.Checkpointed, $"exit {trainer.ExitCode}; {rest} {await stderr}");
         var committed = new CheckpointStore(checkpoints, "any").CommittedSteps().ToList();
         Assert.Single(committed);
         Assert.True(committed[0] >= 3);
@@ -42,7 +43,7 @@ public sealed class TrainerProcessTests
         using var resumed = TrainerProcess.Start("--spec", spec, "--checkpoint-dir", checkpoints, "--device", "cpu", "--max-steps", (committed[0] + 2).ToString());
         var output = await resumed.StandardOutput.ReadToEndAsync(timeout.Token);
         await resumed.WaitForExitAsync(timeout.Token);
-        Assert.Equal(ExitCodes.Finished, resumed.ExitCode);
+        Assert.Equal(TrainerExitCodes.Finished, resumed.ExitCode);
         Assert.Contains($"resuming from the committed checkpoint of step {committed[0]}", output);
         Assert.Contains($"step={committed[0] + 1} ", output);
     }

@@ -13,7 +13,7 @@ internal static class TinyModels
 
     public static (int[] Inputs, int[] Targets) Batch(GptConfig config, int batch, int seed)
     {
-        var random = new SplitMix64((ulong)seed);
+        var random = new TrainerRandom((ulong)seed);
         var inputs = new int[batch * config.SeqLength];
         var targets = new int[inputs.Length];
         for (var i = 0; i < inputs.Length; i++)
@@ -29,7 +29,7 @@ internal static class TinyModels
     public static float[] Weights(ParameterLayout layout, int seed)
     {
         var weights = layout.Initialize(seed);
-        var random = new SplitMix64((ulong)seed + 99);
+        var random = new TrainerRandom((ulong)seed + 99);
         for (var i = 0; i < weights.Length; i++)
         {
             weights[i] = weights[i] * 10f + (float)(random.NextGaussian() * 0.1);

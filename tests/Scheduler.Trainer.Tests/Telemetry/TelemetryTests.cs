@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Scheduler.Domain.Workloads;
 using Scheduler.Trainer.Telemetry;
 using Scheduler.Trainer.Tests.Support;
 using Scheduler.Trainer.Training;
@@ -132,7 +133,7 @@ public sealed class TelemetryTests
         var (exit, _) = TinyJob.Run(plan, dir.Path, telemetry: sink, telemetryEvery: 2);
         await sink.DisposeAsync();
 
-        Assert.Equal(ExitCodes.Finished, exit);
+        Assert.Equal(TrainerExitCodes.Finished, exit);
         Assert.All(server.Paths, p => Assert.Equal("/api/v1/jobs/job-1/telemetry", p));
         Assert.Equal([2L, 4, 6, 6], server.Bodies.Select(b => b.GetProperty("step").GetInt64()));
         var final = server.Bodies[^1];
@@ -155,7 +156,11 @@ public sealed class TelemetryTests
         using var server = new TelemetryServer(failFirst: 2);
         using var http = new HttpClient();
         var sink = new HttpTelemetrySink(http, server.Url, TimeProvider.System, TextWriter.Null, firstRetryDelay: TimeSpan.FromMilliseconds(10), flushTimeout: GenerousFlush);
-        sink.Report(new TelemetrySample(7, 100, 1.5, 10, 0.1, 1, 0.01, 0.5, null, DateTimeOffset.UnixEpoch, "cpu", 1));
+        sink.Report(new TelemetrySample
+        {
+            Step = 7, Tokens = 100, Loss = 1.5, TokensPerSecond = 10, StepSeconds = 0.1, AchievedTflops = 1, Mfu = 0.01, PeakMemoryGiB = 0.5,
+            Timestamp = DateTimeOffset.UnixEpoch, Device = "cpu", WorldSize = 1,
+        });
         await sink.DisposeAsync();
 
         Assert.Equal(7, Assert.Single(server.Bodies).GetProperty("step").GetInt64());
@@ -182,7 +187,7 @@ public sealed class TelemetryTests
         var flush = System.Diagnostics.Stopwatch.StartNew();
         await sink.DisposeAsync();
 
-        Assert.Equal(ExitCodes.Finished, exit);
+        Assert.Equal(TrainerExitCodes.Finished, exit);
         Assert.Equal(5, steps.Count);
         Assert.True(flush.Elapsed < TimeSpan.FromSeconds(20), $"flush took {flush.Elapsed}"); // a flush that waited on the retrying pump would hang; wide for a loaded CI machine
         Assert.Contains("unreachable", log.ToString());

@@ -1,3 +1,4 @@
+using Scheduler.Domain.Workloads;
 using Scheduler.Trainer.Checkpoints;
 using Scheduler.Trainer.Tests.Support;
 using Scheduler.Trainer.Training;
@@ -13,7 +14,7 @@ public sealed class TrainingLoopTests
         var plan = TinyJob.Plan(TinyJob.Spec(steps: 40, globalBatch: 8, microBatch: 4, interval: 1000));
         var (exit, steps) = TinyJob.Run(plan, dir.Path);
 
-        Assert.Equal(ExitCodes.Finished, exit);
+        Assert.Equal(TrainerExitCodes.Finished, exit);
         Assert.Equal(40, steps.Count);
         var first = steps[0].Loss;
         var last = steps.TakeLast(5).Average(s => s.Loss);
@@ -34,8 +35,8 @@ public sealed class TrainingLoopTests
         var (firstExit, before) = TinyJob.Run(plan, interrupted.Path, stopAfter: step => step == 4);
         var (secondExit, after) = TinyJob.Run(plan, interrupted.Path);
 
-        Assert.Equal(ExitCodes.Preempted, firstExit);
-        Assert.Equal(ExitCodes.Finished, secondExit);
+        Assert.Equal(TrainerExitCodes.Checkpointed, firstExit);
+        Assert.Equal(TrainerExitCodes.Finished, secondExit);
         Assert.Equal(expected.Select(s => s.Step), before.Concat(after).Select(s => s.Step));
         Assert.Equal(expected.Select(s => s.Loss), before.Concat(after).Select(s => s.Loss));
     }
@@ -49,7 +50,7 @@ public sealed class TrainingLoopTests
         var (again, more) = TinyJob.Run(plan, dir.Path, maxSteps: 5);
         var (done, none) = TinyJob.Run(plan, dir.Path, maxSteps: 5);
 
-        Assert.Equal((ExitCodes.Finished, ExitCodes.Finished, ExitCodes.Finished), (exit, again, done));
+        Assert.Equal((TrainerExitCodes.Finished, TrainerExitCodes.Finished, TrainerExitCodes.Finished), (exit, again, done));
         Assert.Equal([1L, 2, 3], steps.Select(s => s.Step));
         Assert.Equal([4L, 5], more.Select(s => s.Step));
         Assert.Empty(none);

@@ -2,8 +2,9 @@ using k8s;
 using k8s.Models;
 using Scheduler.Domain.Queues;
 using Scheduler.Kubernetes.Tests.Support;
+using Scheduler.Simulation.Tests.Support;
 
-namespace Scheduler.Kubernetes.Tests.ApiServer;
+namespace Scheduler.Simulation.Tests.ApiServer;
 
 /// <summary>Namespaces as a GpuQueue's namespaceSelector sees them: with their labels, and their own name as one.</summary>
 public sealed class NamespaceTests : FakeServerTest

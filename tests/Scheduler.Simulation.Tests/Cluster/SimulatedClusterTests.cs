@@ -7,7 +7,7 @@ using Scheduler.Simulation.ApiServer;
 using Scheduler.Simulation.Cluster;
 using static Scheduler.Kubernetes.Tests.Support.TestJobs;
 
-namespace Scheduler.Kubernetes.Tests.Cluster;
+namespace Scheduler.Simulation.Tests.Cluster;
 
 public sealed class SimulatedClusterTests : IAsyncLifetime
 {
@@ -102,8 +102,8 @@ public sealed class SimulatedClusterTests : IAsyncLifetime
         Assert.Equal("Failed", exited.Status.Phase);
         Assert.Equal(SimulatedPodAnnotations.CheckpointedExitCode, exited.Status.ContainerStatuses[0].State.Terminated.ExitCode);
         var last = _telemetry.Samples.Last();
-        Assert.Equal(last.Step, last.LastCheckpointStep);
-        Assert.True(last.Step > 0);
+        Assert.Equal(last.Body.Step, last.Body.LastCheckpointStep);
+        Assert.True(last.Body.Step > 0);
     }
 
     [Fact]
@@ -149,9 +149,12 @@ public sealed class SimulatedClusterTests : IAsyncLifetime
     {
         var handler = new CapturingHandler();
         using var http = new HttpClient(handler);
-        var sink = new HttpTelemetrySink(http);
-        var sample = new SimulatedTelemetry("default", "job-0-0", "job-1", "http://127.0.0.1:8080/api/v1/jobs/job-1/telemetry",
-            Step: 500, TotalSteps: 1000, Tokens: 5e8, Loss: 3.2, TokensPerSecond: 1e6, StepSeconds: 0.5, LastCheckpointStep: 500, _time.GetUtcNow());
+        var sink = new HttpSimulatedTelemetrySink(http);
+        var sample = new SimulatedTelemetry("default", "job-0-0", "job-1", "http://127.0.0.1:8080/api/v1/jobs/job-1/telemetry", TotalSteps: 1000,
+            new Scheduler.Domain.Workloads.TelemetrySample
+            {
+                Step = 500, Tokens = 500_000_000, Loss = 3.2, TokensPerSecond = 1e6, StepSeconds = 0.5, LastCheckpointStep = 500, Timestamp = _time.GetUtcNow(),
+            });
 
         await sink.ReportAsync(sample, Ct);
         await sink.ReportAsync(sample with { TelemetryUrl = null }, Ct);

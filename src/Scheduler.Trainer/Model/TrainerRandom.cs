@@ -1,10 +1,10 @@
 namespace Scheduler.Trainer.Model;
 
 /// <summary>
-/// A tiny, fully specified PRNG (Steele et al., SplitMix64): its whole state is one ulong, so it is checkpointed exactly
+/// The trainer's PRNG, SplitMix64 (Steele et al.), tiny and fully specified: its whole state is one ulong, so it is checkpointed exactly
 /// and gives the same numbers on every runtime, unlike <see cref="Random"/> whose algorithm is an implementation detail.
 /// </summary>
-internal struct SplitMix64(ulong state)
+internal struct TrainerRandom(ulong state)
 {
     public ulong State { readonly get; private set; } = state;
 
@@ -33,7 +33,7 @@ internal struct SplitMix64(ulong state)
     /// <summary>A well-mixed value for a key, for random access (sequence i of a corpus) without replaying a stream.</summary>
     public static ulong Hash(ulong a, ulong b)
     {
-        var mix = new SplitMix64(a * 0xD6E8FEB86659FD93UL ^ b);
+        var mix = new TrainerRandom(a * 0xD6E8FEB86659FD93UL ^ b);
         mix.Next();
         return mix.Next();
     }

@@ -6,7 +6,7 @@ using Scheduler.Domain.Specs;
 using Scheduler.Simulation.Cluster;
 using Scheduler.Testing.Fuzzing;
 
-namespace Scheduler.Kubernetes.Tests.Kubectl;
+namespace Scheduler.Simulation.Tests.ApiServer;
 
 /// <summary>
 /// The generator of the REST property tests (Scheduler.Testing/Fuzzing) on the CRD path: a sample of generated specs

@@ -1,10 +1,11 @@
 using k8s;
 using k8s.Models;
 using Scheduler.Kubernetes.Tests.Support;
+using Scheduler.Simulation.Tests.Support;
 using Scheduler.Simulation.Cluster;
 using static Scheduler.Kubernetes.Tests.Support.TestJobs;
 
-namespace Scheduler.Kubernetes.Tests.Kubectl;
+namespace Scheduler.Simulation.Tests.ApiServer;
 
 /// <summary>The machine's kubectl against the simulated cluster: apply, get, describe, delete, validation, and the kubelet path.</summary>
 public sealed class KubectlTests : IAsyncLifetime

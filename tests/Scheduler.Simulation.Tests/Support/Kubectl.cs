@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Scheduler.Kubernetes.Tests.Support;
+namespace Scheduler.Simulation.Tests.Support;
 
 /// <summary>Runs the machine's kubectl against a kubeconfig; tests skip when /usr/bin/kubectl is absent.</summary>
 internal sealed class Kubectl(string kubeconfig, string cacheDir)

@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Logging;
 using Scheduler.Domain.Catalog;
 using Scheduler.Domain.Queues;
+using Scheduler.Operator.Hosting;
 using Scheduler.Simulation.ApiServer;
 using Scheduler.Simulation.Cluster;
 
-namespace Scheduler.Operator.Hosting;
+namespace Scheduler.Api.Hosting;
 
 /// <summary>
 /// Simulated mode: the embedded cluster (fake API server with the CRDs, GPU nodes and a kwok-like kubelet) started in process
@@ -43,7 +44,7 @@ internal sealed partial class SimulatedClusterRuntime(
         {
             NodePools = Pools(settings),
             ClockSpeed = settings.ClockSpeed,
-            Telemetry = new HttpTelemetrySink(_telemetry),
+            Telemetry = new HttpSimulatedTelemetrySink(_telemetry),
             Server = new FakeApiServerOptions { Time = time, Catalog = catalog, Priorities = priorities },
         };
         // Synchronous on purpose: the client that needs it is resolved from DI; starting Kestrel on 127.0.0.1 takes milliseconds.

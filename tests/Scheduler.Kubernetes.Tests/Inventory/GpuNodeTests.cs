@@ -4,7 +4,7 @@ using Scheduler.Kubernetes.Inventory;
 using Scheduler.Simulation.ApiServer;
 using Scheduler.Simulation.Cluster;
 
-namespace Scheduler.Kubernetes.Tests.Cluster;
+namespace Scheduler.Kubernetes.Tests.Inventory;
 
 public sealed class GpuNodeTests
 {

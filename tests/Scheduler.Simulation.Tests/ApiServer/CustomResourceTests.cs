@@ -13,7 +13,7 @@ using Scheduler.Simulation.ApiServer;
 using Scheduler.Kubernetes.Tests.Support;
 using static Scheduler.Kubernetes.Tests.Support.TestJobs;
 
-namespace Scheduler.Kubernetes.Tests.ApiServer;
+namespace Scheduler.Simulation.Tests.ApiServer;
 
 public sealed class CustomResourceTests : FakeServerTest
 {

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using k8s.Models;
+using Scheduler.Core.Decisions;
+using Scheduler.Core.Snapshots;
+using Scheduler.Domain.Jobs;
+using Scheduler.Operator.Inventory;
+using Scheduler.Operator.Metrics;
+using Scheduler.Operator.Pods;
+using Scheduler.Operator.Store;
+
+namespace Scheduler.Operator.Cycle;
+
+/// <summary>The pure scheduling core as the cycle calls it: snapshot in, decisions out.</summary>
+public delegate CycleResult CoreSchedule(Snapshot snapshot);
+
+/// <summary>
+/// One operator cycle, in Kueue's order: (1) reconcile pods with stored job states (<see cref="Reconciler"/>), (2) build the
+/// snapshot (<see cref="SnapshotBuilder"/>), (3) run the core, (4) apply its decisions (<see cref="DecisionApplier"/>: persist
+/// first, then the API calls). Only the leader runs it, one at a time (<see cref="OperatorLoop"/>).
+/// </summary>
+public sealed class OperatorCycle(
+    IOperatorStore store,
+    ClusterInventory inventory,
+    Reconciler reconciler,
+    SnapshotBuilder snapshots,
+    CoreSchedule schedule,
+    DecisionApplier decisions,
+    SchedulerMetrics metrics,
+    TimeProvider time)
+{
+    /// <summary>Cycles run so far by this instance.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>The next cycle lists our Services for orphans too (a new leader collects what ended while nobody led).</summary>
+    public void CollectOrphansNext() => reconciler.CollectOrphansNext();
+
+    public async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        if (!inventory.IsSynced)
+        {
+            return;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var jobs = await store.ActiveJobsAsync(cancellationToken);
+        if (await reconciler.ReconcileAsync(jobs, cancellationToken))
+        {
+            jobs = await store.ActiveJobsAsync(cancellationToken);
+        }
+
+        var queues = await store.QueuesAsync(cancellationToken);
+        var snapshot = snapshots.Build(time.GetUtcNow(), inventory.Nodes, queues, jobs, LingeringPods(jobs, inventory.Pods), inventory.ForeignPods);
+        var result = schedule(snapshot);
+        await decisions.ApplyAsync(result, jobs.ToDictionary(j => j.Id), cancellationToken);
+        Count++;
+        metrics.CycleDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+    }
+
+    /// <summary>Pods that still hold GPUs but belong to no stored placement: a requeued attempt's pods, stopping within their grace period.</summary>
+    internal static List<JobPodPlacement> LingeringPods(IReadOnlyList<OperatorJob> jobs, IReadOnlyList<V1Pod> pods)
+    {
+        var placed = jobs.Where(j => JobStateMachine.HoldsResources(j.State) && j.Placement is not null)
+            .Select(j => ((JobId?)j.Id, j.Attempt)).ToHashSet();
+        return pods
+            .Where(p => !PodOutcome.IsTerminal(p) && p.Spec?.NodeName is not null)
+            .Where(p => !placed.Contains((WorkloadLabels.JobIdOf(p.Metadata), WorkloadLabels.AttemptOf(p.Metadata))))
+            .Select(p => new JobPodPlacement(-1, p.Spec.NodeName, WorkloadLabels.GpuIndicesOf(p.Metadata), WorkloadLabels.GpuMilliOf(p.Metadata), 0, 0))
+            .ToList();
+    }
+}

@@ -1,0 +1,120 @@
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Scheduler.Domain.Jobs;
+using Scheduler.Operator.Hosting;
+using Scheduler.Operator.Inventory;
+using Scheduler.Operator.Metrics;
+using Scheduler.Operator.Pods;
+using Scheduler.Operator.Store;
+
+namespace Scheduler.Operator.Cycle;
+
+/// <summary>
+/// Step 1 of the cycle: brings stored job states and the pods we own into line. <see cref="JobReconciler"/> (each job's pods)
+/// and <see cref="OrphanFinder"/> (pods and Services of nothing active) decide, purely; this carries their actions out, each
+/// state change persisted before the pods it stops. Orphaned Services are listed every <c>Scheduler:Intervals:OrphanCollection</c>.
+/// </summary>
+public sealed class Reconciler(
+    IOperatorStore store,
+    ClusterInventory inventory,
+    JobReconciler jobs,
+    OrphanFinder orphans,
+    JobPods pods,
+    WorkloadClient workloads,
+    SchedulerMetrics metrics,
+    TimeProvider time,
+    OperatorSettings settings,
+    ILogger<Reconciler> logger)
+{
+    private DateTimeOffset _nextServiceSweep = DateTimeOffset.MinValue;
+
+    /// <summary>The next run lists our Services for orphans too (a new leader collects what ended while nobody led).</summary>
+    public void CollectOrphansNext() => _nextServiceSweep = DateTimeOffset.MinValue;
+
+    /// <summary>Carries out what the pods of <paramref name="active"/> say; true when a job's stored state changed.</summary>
+    public async Task<bool> ReconcileAsync(IReadOnlyList<OperatorJob> active, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(active);
+        var changed = false;
+        var byId = active.ToDictionary(j => j.Id);
+        var notReady = inventory.NotReadyNodes;
+        var now = time.GetUtcNow();
+        var owned = inventory.Pods;
+        var actions = jobs.Reconcile(active, owned, inventory.NodeNames, now, notReady)
+            .Concat(orphans.Find(active, owned, await ServicesToSweepAsync(now, cancellationToken), now));
+        foreach (var action in actions)
+        {
+            switch (action)
+            {
+                case MoveJob move when byId.TryGetValue(move.JobId, out var job):
+                    changed |= await MoveAsync(job, move, notReady, cancellationToken);
+                    break;
+                case StopPods stop:
+                    await pods.StopAsync(stop.JobId, cancellationToken, notReady);
+                    break;
+                case CreateMissingPods missing when byId.TryGetValue(missing.JobId, out var job):
+                    await pods.CreateAsync(job, job.Placement!.Where(p => missing.Ranks.Contains(p.Rank)).ToList(), cancellationToken);
+                    break;
+                case DeleteStrayPods stray:
+                    foreach (var name in stray.PodNames)
+                    {
+                        await workloads.DeletePodAsync(name, stray.Namespace, null, cancellationToken);
+                    }
+
+                    break;
+                case DeleteJobService service:
+                    await workloads.DeleteServiceAsync(service.ServiceName, service.Namespace, cancellationToken);
+                    break;
+            }
+        }
+
+        return changed;
+    }
+
+    private async Task<bool> MoveAsync(OperatorJob job, MoveJob move, IReadOnlyDictionary<string, DateTimeOffset> notReady, CancellationToken cancellationToken)
+    {
+        if (job.State == JobState.Preempted && move.To == JobState.Queued && await pods.AnyLiveAsync(job, cancellationToken))
+        {
+            return false;
+        }
+
+        var moved = move.CountsAsFailure
+            ? await store.RetryAsync(job, move.Reason, cancellationToken)
+            : await store.TransitionAsync(job, move.To, move.Reason, cancellationToken);
+        if (!moved)
+        {
+            return false;
+        }
+
+        CycleLog.Transition(logger, job.Name, job.State, move.To, move.Reason);
+        if (move.To == JobState.Preempted)
+        {
+            metrics.RecordPreemption(job.Queue, "node-not-ready");
+        }
+
+        if (move.DeletePods)
+        {
+            await pods.StopAsync(job.Id, cancellationToken, notReady);
+        }
+
+        if (JobStateMachine.IsFinal(move.To))
+        {
+            await pods.DeleteServiceAsync(job, cancellationToken);
+        }
+
+        return true;
+    }
+
+    /// <summary>Our Services when a sweep is due (every <c>Scheduler:Intervals:OrphanCollection</c>); null otherwise.</summary>
+    private async Task<IReadOnlyList<V1Service>?> ServicesToSweepAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (now < _nextServiceSweep)
+        {
+            return null;
+        }
+
+        var services = await workloads.ListServicesAsync(cancellationToken);
+        _nextServiceSweep = now + settings.Intervals.OrphanCollection;
+        return services;
+    }
+}
