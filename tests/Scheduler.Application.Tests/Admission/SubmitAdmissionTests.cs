@@ -67,7 +67,7 @@ public sealed class SubmitAdmissionTests(SchedulerFixture fixture) : IClassFixtu
         Assert.Contains("brings it to", verdict, StringComparison.Ordinal);
         var suggestions = Assert.IsAssignableFrom<IReadOnlyList<FitSuggestion>>(result.Failure.Extensions!["suggestions"]);
         Assert.NotEmpty(suggestions);
-        Assert.All(suggestions, s => Assert.True(s.MemoryPerGpuGiB <= 80));
+        Assert.All(suggestions, s => Assert.True(s.MemoryPerGpuGiB <= GpuCatalog.Default.Get(s.GpuType).MemoryGiB));
         Assert.Equal(before, (await db.Jobs.CountAsync(TestContext.Current.CancellationToken), await db.JobEstimates.CountAsync(TestContext.Current.CancellationToken), await db.BudgetCharges.CountAsync(TestContext.Current.CancellationToken)));
         Assert.False(await db.Jobs.AnyAsync(j => j.Name == name, TestContext.Current.CancellationToken));
     }
