@@ -1,3 +1,7 @@
+using k8s;
+using Scheduler.Domain.Jobs;
+using Scheduler.Kubernetes.Clients;
+using Scheduler.Kubernetes.Resources;
 using Scheduler.Kubernetes.Tests.Support;
 
 namespace Scheduler.Operator.Tests.Loop;
@@ -37,19 +41,21 @@ public sealed class NamespaceBindingKubectlTests
         harness.Cluster.WriteKubeconfig(Path.Combine(dir, "kubeconfig"));
         var kubectl = new Kubectl(Path.Combine(dir, "kubeconfig"), Path.Combine(dir, "cache"));
         var queue = Path.Combine(dir, "gpuqueue.yaml");
-        await File.WriteAllTextAsync(queue, QueueYaml, TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(queue, QueueYaml, Ct);
         var job = Path.Combine(dir, "trainingjob.yaml");
-        var example = await File.ReadAllTextAsync(RepoPaths.Of("docs/examples/trainingjob.yaml"), TestContext.Current.CancellationToken);
+        var example = await File.ReadAllTextAsync(RepoPaths.Of("docs/examples/trainingjob.yaml"), Ct);
         Assert.Contains("namespace: default\n", example, StringComparison.Ordinal);
-        await File.WriteAllTextAsync(job, example.Replace("namespace: default\n", "namespace: team-b\n", StringComparison.Ordinal), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(job, example.Replace("namespace: default\n", "namespace: team-b\n", StringComparison.Ordinal), Ct);
 
         var apply = await kubectl.RunAsync("apply", "-f", queue, "-f", job);
         Assert.True(apply.ExitCode == 0, apply.Error);
 
-        string? reason = null;
-        await OperatorHarness.WaitUntilAsync(
-            async () => (reason = (await kubectl.RunAsync("get", "tj", "gpt2-small", "-n", "team-b", "-o", AdmittedReason)).Output) == "Forbidden",
-            because: () => $"the Admitted condition's reason is {reason}");
+        // Waits read through the client (a kubectl per poll costs a process start on a busy CI machine); kubectl shows the result.
+        TrainingJob? seen = null;
+        await harness.WaitAsync(
+            async () => (seen = await harness.Client.TrainingJobs().GetAsync("gpt2-small", "team-b", Ct))?.Status?.Conditions?.Any(c => c.Reason == "Forbidden") == true,
+            () => $"the TrainingJob's conditions: {KubernetesJson.Serialize(seen?.Status?.Conditions)}");
+        Assert.Equal("Forbidden", (await kubectl.RunAsync("get", "tj", "gpt2-small", "-n", "team-b", "-o", AdmittedReason)).Output);
         var message = (await kubectl.RunAsync("get", "tj", "gpt2-small", "-n", "team-b", "-o", "jsonpath={.status.pendingReason}")).Output;
         Assert.Contains("does not admit TrainingJobs of namespace 'team-b'", message, StringComparison.Ordinal);
         Assert.Equal("", (await kubectl.RunAsync("get", "tj", "gpt2-small", "-n", "team-b", "-o", "jsonpath={.status.jobId}")).Output);
@@ -63,14 +69,17 @@ public sealed class NamespaceBindingKubectlTests
             "patch", "gpuqueue", "research", "--type", "merge", "-p", """{"spec":{"namespaceSelector":{"matchLabels":{"gpu-scheduler.io/team":"research"}}}}""");
         Assert.True(patch.ExitCode == 0, patch.Error);
 
-        string? row = null;
-        await OperatorHarness.WaitUntilAsync(
-            async () => (row = (await kubectl.RunAsync("get", "trainingjobs", "-n", "team-b", "--no-headers")).Output.Trim()).Contains("Running", StringComparison.Ordinal),
-            because: () => $"kubectl get trainingjobs -n team-b: {row}");
+        await harness.WaitAsync(
+            async () => (seen = await harness.Client.TrainingJobs().GetAsync("gpt2-small", "team-b", Ct))?.Status?.Phase == JobState.Running,
+            () => $"the TrainingJob's status: {KubernetesJson.Serialize(seen?.Status)}");
+        var row = (await kubectl.RunAsync("get", "trainingjobs", "-n", "team-b", "--no-headers")).Output.Trim();
+        Assert.Matches(@"^gpt2-small\s+research\s+Running\s", row);
         Assert.Equal("True", (await kubectl.RunAsync("get", "tj", "gpt2-small", "-n", "team-b", "-o", "jsonpath={.status.conditions[?(@.type==\"Admitted\")].status}")).Output);
         var pods = await kubectl.RunAsync("get", "pods", "-n", "team-b", "--no-headers");
         Assert.Matches(@"gpt2-small-\S+-1-0\s+1/1\s+Running", pods.Output);
     }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private const string AdmittedReason = "jsonpath={.status.conditions[?(@.type==\"Admitted\")].reason}";
 }
