@@ -11,6 +11,9 @@ internal sealed class NodeSelector
 {
     private readonly ClusterState _state;
     private readonly IPlacementPolicy _policy;
+
+    /// <summary>The default policy when it is the one in use: called directly on the hot path (a sealed class, so the call can inline).</summary>
+    private readonly FragmentationAwarePolicy? _default;
     private SplitMix64 _random;
 
     /// <summary>Rank of each node in the tie-breaking order, or null: ties at random.</summary>
@@ -20,6 +23,7 @@ internal sealed class NodeSelector
     {
         _state = state;
         _policy = PlacementPolicies.Create(policy, state, fragmentation);
+        _default = _policy as FragmentationAwarePolicy;
         _random = new SplitMix64(seed);
         if (_policy.TiesInNodeOrder)
         {
@@ -264,7 +268,16 @@ internal sealed class NodeSelector
             return false;
         }
 
-        _policy.Score(n, pod, out var primary, out var secondary);
+        double primary, secondary;
+        if (_default is not null)
+        {
+            _default.Score(n, pod, out primary, out secondary);
+        }
+        else
+        {
+            _policy.Score(n, pod, out primary, out secondary);
+        }
+
         if (fit > best.Fit || primary > best.Primary || (primary == best.Primary && secondary > best.Secondary))
         {
             best = new Candidate(best.Node, fit, primary, secondary);

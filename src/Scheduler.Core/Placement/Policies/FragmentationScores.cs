@@ -54,6 +54,7 @@ internal sealed class FragmentationScores
     }
 
     /// <summary>How much the node's expected fragmentation grows if the pod of the current request goes there.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public double Growth(int n, in PodRequest pod)
     {
         var id = _state.StateId[n];
