@@ -5,7 +5,7 @@ namespace Scheduler.Cli;
 
 /// <summary>
 /// <c>gpusched</c>: the scheduler from a terminal (docs/cli.md). Offline: <c>estimate</c>, <c>accuracy</c>. Against the
-/// REST API: login/logout/whoami, submit, queue, show, cancel, nodes, queues, top. Exit codes in <see cref="ExitCodes"/>.
+/// REST API: login/logout/whoami, submit, queue, show, cancel, nodes, queues, top, history, usage. Exit codes in <see cref="ExitCodes"/>.
 /// </summary>
 internal static class CliApp
 {
@@ -34,6 +34,8 @@ internal static class CliApp
             NodesCommand.Create(kit),
             QueuesCommand.Create(kit),
             TopCommand.Create(kit),
+            AccountingCommands.History(kit),
+            AccountingCommands.Usage(kit),
             EstimateCommand.Create(context, kit),
             AccuracyCommand.Create(context.Output, context.Error),
         };

@@ -86,3 +86,16 @@ internal static class CliJson
         return options;
     }
 }
+
+internal sealed record AttemptView(int Attempt, DateTimeOffset Start, DateTimeOffset End, bool Open, double Seconds, double GpuSeconds);
+
+internal sealed record AccountingRowView(
+    Guid Id, string Name, string Queue, JobState State, string Reason, string GpuType, double Gpus, DateTimeOffset SubmittedAt,
+    DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, double ElapsedSeconds, double GpuSeconds, double GpuHours,
+    double? PredictedGpuHours, double? MeasuredGpuHours, double? PredictedMemoryGiB, double? PeakMemoryGiB, IReadOnlyList<AttemptView> Attempts);
+
+internal sealed record AccountingPageView(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<AccountingRowView> Items, int? NextOffset);
+
+internal sealed record UsageRowView(string Group, DateTimeOffset PeriodStart, string GpuType, double GpuHours, int Jobs, double PredictedGpuHours, double MeasuredGpuHours);
+
+internal sealed record UsageReportView(string By, string Period, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<UsageRowView> Rows);
