@@ -3,6 +3,7 @@
 set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v tmux >/dev/null || need+=(tmux) # the terminal test of gpusched top
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}..." >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -25,6 +25,7 @@ app.MapJobsApiV1();
 app.MapQueuesApiV1();
 app.MapAdmissionApiV1();
 app.MapDashboardApiV1();
+app.MapAccountingApiV1();
 app.MapDashboard();
 app.MapSchedulerMetrics();
 await app.RunAsync();

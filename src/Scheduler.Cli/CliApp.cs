@@ -1,31 +1,87 @@
 using System.CommandLine;
+using Scheduler.Cli.Commands;
 
 namespace Scheduler.Cli;
 
-/// <summary>The command line: <c>estimate &lt;spec.json&gt;</c> and <c>accuracy --reference &lt;dir&gt; --out &lt;file&gt;</c>.</summary>
+/// <summary>
+/// <c>gpusched</c>: the scheduler from a terminal (docs/cli.md). Offline: <c>estimate</c>, <c>accuracy</c>. Against the
+/// REST API: login/logout/whoami, submit, queue, show, cancel, nodes, queues, top, history, usage. Exit codes in <see cref="ExitCodes"/>.
+/// </summary>
 internal static class CliApp
 {
-    /// <summary>0: done (an estimate is printed whether or not the job fits); 1: invalid spec; 2: bad usage or unreadable files.</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    /// <summary>The process's streams and environment, as <c>gpusched</c> runs.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        RunAsync(args, new CliContext(output, error), CancellationToken.None).GetAwaiter().GetResult();
+
+    public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken)
     {
-        var root = new RootCommand("GPU batch scheduler command line: price training jobs offline.")
+        var server = new Option<string?>("--server")
         {
-            EstimateCommand.Create(output, error),
-            AccuracyCommand.Create(output, error),
+            Description = "The control plane's base URL (default: GPUSCHED_SERVER, then the one stored by login).",
+            Recursive = true,
         };
+        var kit = new CommandKit(context, server);
+        var root = new RootCommand("gpusched: submit, watch and account for GPU training jobs on the scheduler's REST API, or price a spec offline.")
+        {
+            server,
+            AuthCommands.Login(kit),
+            AuthCommands.Logout(kit),
+            AuthCommands.WhoAmI(kit),
+            SubmitCommand.Create(kit),
+            QueueCommand.Create(kit),
+            ShowCommand.Create(kit),
+            CancelCommand.Create(kit),
+            NodesCommand.Create(kit),
+            QueuesCommand.Create(kit),
+            TopCommand.Create(kit),
+            AccountingCommands.History(kit),
+            AccountingCommands.Usage(kit),
+            EstimateCommand.Create(context, kit),
+            AccuracyCommand.Create(context.Output, context.Error),
+        };
+        ExamplesHelpAction.Install(root, kit.Examples);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            // Usage errors exit 2, apart from the 1 that means an invalid spec.
             foreach (var problem in parsed.Errors)
             {
-                error.WriteLine(problem.Message);
+                context.Error.WriteLine(problem.Message);
             }
 
-            error.WriteLine("Run with --help for usage.");
+            context.Error.WriteLine("Run with --help for usage.");
             return ExitCodes.Usage;
         }
 
-        return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = context.Output, Error = context.Error, EnableDefaultExceptionHandler = false }, cancellationToken);
+        }
+        catch (CliException ex)
+        {
+            context.Error.WriteLine($"gpusched: {ex.Message}");
+            return ex.ExitCode;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return 130;
+        }
+        catch (IOException ex)
+        {
+            // Unreadable files and similar: the message names the path; a stack trace would not help a user.
+            context.Error.WriteLine($"gpusched: {ex.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            context.Error.WriteLine($"gpusched: {ex.Message}");
+            return ExitCodes.Usage;
+        }
+#pragma warning disable CA1031 // The last line of defence: a user gets one line and an exit code, never a stack trace.
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            context.Error.WriteLine($"gpusched: internal error ({ex.GetType().Name}): {ex.Message}");
+            return ExitCodes.Internal;
+        }
     }
 }

@@ -2,10 +2,13 @@ using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Scheduler.Admission;
+using Scheduler.Cli.Commands;
 using Scheduler.Domain.Catalog;
 using Scheduler.Domain.Queues;
 using Scheduler.Domain.Specs;
 using Scheduler.Domain.Validation;
+using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Scheduler.Cli;
 
@@ -22,27 +25,35 @@ internal static class EstimateCommand
     /// <summary>The wire shape of <see cref="JobSpecJson"/>, indented, without escaping quotes and '+' for HTML.</summary>
     private static readonly JsonSerializerOptions Output = new(JobSpecJson.IndentedOptions) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(CliContext context, CommandKit kit)
     {
-        var specPath = new Argument<FileInfo>("spec") { Description = "Path of the job spec JSON (the schema of POST /api/v1/jobs)." };
+        var specPath = new Argument<FileInfo>("spec") { Description = "Path of the job spec, JSON or YAML (the schema of POST /api/v1/jobs)." };
         var catalog = CatalogOption.Create();
-        var advise = new Option<bool>("--advise") { Description = "Add the layout advisor's cheapest and fastest feasible layouts ('advice')." };
-        var command = new Command("estimate", "Predict parameters, FLOPs, per-GPU memory, wall-clock and GPU-hours of a job spec.") { specPath, catalog, advise };
-        command.SetAction(parsed => CatalogOption.Load(parsed.GetValue(catalog), error) is { } loaded
-            ? Run(parsed.GetValue(specPath)!, loaded, output, error, parsed.GetValue(advise))
+        var advise = new Option<bool>("--advise") { Description = "Add the layout advisor's cheapest and fastest feasible layouts ('advice'; printed in the JSON)." };
+        var json = new Option<bool>("--json") { Description = "Print the estimate JSON (the default when stdout is not a terminal)." };
+        var command = kit.Create("estimate",
+            "Predict parameters, FLOPs, per-GPU memory, wall-clock and GPU-hours of a spec, offline: a summary on a terminal, else (or with --json) the estimate JSON.",
+            "  gpusched estimate src/Scheduler.Cli/Samples/llama2-7b-1gpu.json\n  gpusched estimate job.yaml --json | jq .gpuHours");
+        command.Arguments.Add(specPath);
+        command.Options.Add(catalog);
+        command.Options.Add(json);
+        command.Options.Add(advise);
+        command.SetAction(parsed => CatalogOption.Load(parsed.GetValue(catalog), context.Error) is { } loaded
+            ? Run(parsed.GetValue(specPath)!, loaded, context, parsed.GetValue(json) || !context.IsTerminal, parsed.GetValue(advise))
             : ExitCodes.Usage);
         return command;
     }
 
-    public static int Run(FileInfo specFile, GpuCatalog catalog, TextWriter output, TextWriter error, bool advise = false)
+    public static int Run(FileInfo specFile, GpuCatalog catalog, CliContext context, bool asJson, bool advise = false)
     {
+        var (output, error) = (context.Output, context.Error);
         if (!specFile.Exists)
         {
             error.WriteLine($"{specFile.FullName}: no such file");
             return ExitCodes.Usage;
         }
 
-        var (spec, parseError) = JobSpecJson.Parse(File.ReadAllText(specFile.FullName));
+        var (spec, parseError) = SpecFiles.Read(specFile);
         if (spec is null)
         {
             WriteProblem(error, [parseError!]);
@@ -65,8 +76,37 @@ internal static class EstimateCommand
             estimate = estimate with { Advice = estimator.Advise(normalized) };
         }
 
-        output.WriteLine(JsonSerializer.Serialize(estimate, Output));
+        if (asJson)
+        {
+            output.WriteLine(JsonSerializer.Serialize(estimate, Output));
+        }
+        else
+        {
+            Scheduler.Cli.Output.Terminal.Write(context, Summary(estimate));
+        }
+
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The figures a person decides on; --json has every term.</summary>
+    internal static IRenderable Summary(Estimate estimate)
+    {
+        var grid = new Grid().AddColumn(new GridColumn { NoWrap = true, Padding = new Padding(0, 0, 2, 0) }).AddColumn();
+        void Row(string name, string value) => grid.AddRow(new Text(name + ":"), new Text(value));
+        Row("GPUs", $"{Scheduler.Cli.Output.Terminal.Number(estimate.Gpus)} x {estimate.GpuType}");
+        Row("Parameters", $"{Scheduler.Cli.Output.Terminal.Number(estimate.Parameters / 1e9, "0.###")} B ({Scheduler.Cli.Output.Terminal.Number(estimate.TrainableParameters / 1e9, "0.###")} B trainable)");
+        Row("Tokens", $"{Scheduler.Cli.Output.Terminal.Number(estimate.Tokens / 1e9, "0.###")} B in {estimate.Steps} steps");
+        Row("Memory/GPU", $"{Scheduler.Cli.Output.Terminal.Number(estimate.MemoryPerGpuGiB.Total, "0.0")} of {Scheduler.Cli.Output.Terminal.Number(estimate.GpuMemoryGiB, "0.0")} GiB");
+        Row("Fits", estimate.Fits ? "yes" : $"no: {estimate.Reason}");
+        Row("Step", $"{Scheduler.Cli.Output.Terminal.Number(estimate.StepSeconds, "0.###")} s at MFU {Scheduler.Cli.Output.Terminal.Number(estimate.Mfu * 100, "0.0")}% ({estimate.MfuSource})");
+        Row("Wall-clock", $"{Scheduler.Cli.Output.Terminal.Number(estimate.WallHours)} h");
+        Row("GPU-hours", Scheduler.Cli.Output.Terminal.Number(estimate.GpuHours));
+        foreach (var suggestion in estimate.Suggestions)
+        {
+            Row("Suggestion", suggestion.Description);
+        }
+
+        return grid;
     }
 
     private static void WriteProblem(TextWriter error, IReadOnlyList<FieldError> errors)

@@ -9,7 +9,7 @@ public sealed class BuiltProgramTests
 {
     private static (int ExitCode, string Stdout, string Stderr) Run(params string[] args)
     {
-        var program = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "Scheduler.Cli.exe" : "Scheduler.Cli");
+        var program = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "gpusched.exe" : "gpusched");
         if (!File.Exists(program))
         {
             Assert.Skip($"{program} was not built next to the tests");

@@ -22,5 +22,17 @@ internal sealed class CliRun : IDisposable
         return (code, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>Runs against <paramref name="plane"/> with this folder as the config folder (and <paramref name="environment"/> added).</summary>
+    public async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(ControlPlane plane, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var context = plane.Context(TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), Path.Combine(Directory, "config"), environment);
+        var code = await CliApp.RunAsync(args, context, TestContext.Current.CancellationToken);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    public Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(ControlPlane plane, params string[] args) => RunAsync(plane, null, args);
+
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
 }

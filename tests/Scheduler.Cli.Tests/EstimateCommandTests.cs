@@ -147,4 +147,23 @@ public sealed class CatalogOptionTests
         Assert.Empty(stdout);
         Assert.Contains("memoryGiB", stderr);
     }
+
+    [Fact]
+    public async Task On_a_terminal_estimate_prints_a_summary_and_json_only_when_asked()
+    {
+        using var cli = new CliRun();
+        var spec = cli.WriteFile("gpt2.yaml", "model: { layers: 12, hiddenSize: 768, heads: 12 }\ntraining: { tokens: 1.0e9 }\nresources: { gpuType: A100-80GB, gpus: 1 }\n");
+        using var summary = new StringWriter();
+        using var json = new StringWriter();
+        var terminal = new CliContext(summary, TextWriter.Null) { IsTerminal = true, Environment = name => name == "NO_COLOR" ? "1" : null };
+
+        Assert.Equal(0, await CliApp.RunAsync(["estimate", spec], terminal, TestContext.Current.CancellationToken));
+        Assert.Equal(0, await CliApp.RunAsync(["estimate", spec, "--json"], terminal with { Output = json }, TestContext.Current.CancellationToken));
+
+        Assert.Contains("GPU-hours:", summary.ToString());
+        Assert.Contains("Fits:        yes", summary.ToString());
+        Assert.DoesNotContain("\u001b[", summary.ToString());
+        using var parsed = JsonDocument.Parse(json.ToString());
+        Assert.True(parsed.RootElement.GetProperty("fits").GetBoolean());
+    }
 }

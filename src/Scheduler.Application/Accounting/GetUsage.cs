@@ -1,0 +1,90 @@
+using FluentValidation;
+using Mediator;
+using Scheduler.Application.Admission;
+using Scheduler.Application.Common;
+using Scheduler.Application.Dashboard;
+using Scheduler.Domain.Queues;
+using Scheduler.Persistence;
+
+namespace Scheduler.Application.Accounting;
+
+/// <summary>What usage is grouped by. Users and teams arrive with identity (a job's owner); queue works today.</summary>
+public enum UsageGrouping
+{
+    Queue,
+    User,
+    Team,
+}
+
+/// <summary>
+/// sreport: GPU-hours by group, period (UTC day, ISO week from Monday, calendar month, as budgets count) and GPU type in
+/// [<paramref name="From"/>, <paramref name="To"/>) (default: the last 30 days); each attempt's placed time × GPUs, split
+/// at period boundaries, with the jobs' predicted and measured GPU-hours beside it.
+/// </summary>
+public sealed record GetUsage(UsageGrouping By = UsageGrouping.Queue, BudgetPeriod Period = BudgetPeriod.Day, DateTimeOffset? From = null, DateTimeOffset? To = null)
+    : IQuery<UsageReport>
+{
+    public static readonly TimeSpan DefaultWindow = TimeSpan.FromDays(30);
+    public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(400);
+}
+
+public sealed record UsageReport(UsageGrouping By, BudgetPeriod Period, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<UsageRow> Rows);
+
+/// <summary>
+/// One group, period and GPU type: GPU-hours used in it, and the jobs that used them (predicted and measured GPU-hours are
+/// those jobs' whole totals, for comparing the estimator with what ran).
+/// </summary>
+public sealed record UsageRow(string Group, DateTimeOffset PeriodStart, string GpuType, double GpuHours, int Jobs, double PredictedGpuHours, double MeasuredGpuHours);
+
+internal sealed class GetUsageValidator : MessageValidator<GetUsage>
+{
+    public GetUsageValidator()
+    {
+        RuleFor(m => m.By).Must(by => by == UsageGrouping.Queue)
+            .WithMessage("must be queue: jobs carry no user or team until identity is enabled on this server");
+        RuleFor(m => m.Period).IsInEnum().WithMessage("must be day, week or month");
+        RuleFor(m => m.To).Must((m, to) => m.From is null || to is null || m.From < to).WithMessage("must be after from");
+        RuleFor(m => m.From).Must((m, from) => from is null || m.To is null || m.To - from <= GetUsage.MaxWindow)
+            .WithMessage($"must be at most {GetUsage.MaxWindow.TotalDays} days before to");
+    }
+}
+
+internal sealed class GetUsageHandler(SchedulerDbContext db, IClusterView cluster, TimeProvider clock) : IQueryHandler<GetUsage, UsageReport>
+{
+    public async ValueTask<UsageReport> Handle(GetUsage query, CancellationToken cancellationToken)
+    {
+        var now = clock.StoreNow();
+        var to = query.To ?? now;
+        var from = query.From ?? to - GetUsage.DefaultWindow;
+        var usage = await JobUsage.LoadAsync(db, cluster, from, to, now, queue: null, state: null, cancellationToken);
+
+        var cells = new Dictionary<(string Group, DateTimeOffset Period, string GpuType), (double Hours, HashSet<Guid> Jobs)>();
+        foreach (var job in usage)
+        {
+            foreach (var attempt in job.Attempts)
+            {
+                // Split at period boundaries so that a job running across midnight counts in both days.
+                var start = attempt.Start > from ? attempt.Start : from;
+                var end = attempt.End < to ? attempt.End : to;
+                while (start < end)
+                {
+                    var periodStart = BudgetPeriods.Start(query.Period, start);
+                    var periodEnd = BudgetPeriods.End(query.Period, start);
+                    var stop = periodEnd < end ? periodEnd : end;
+                    var key = (job.Job.Queue, periodStart, job.GpuType);
+                    var (hours, jobs) = cells.TryGetValue(key, out var existing) ? existing : (0.0, new HashSet<Guid>());
+                    jobs.Add(job.Job.Id);
+                    cells[key] = (hours + ((stop - start).TotalHours * job.Gpus), jobs);
+                    start = stop;
+                }
+            }
+        }
+
+        var byId = usage.ToDictionary(u => u.Job.Id);
+        var rows = cells.OrderBy(c => c.Key.Group, StringComparer.Ordinal).ThenBy(c => c.Key.Period).ThenBy(c => c.Key.GpuType, StringComparer.Ordinal)
+            .Select(c => new UsageRow(c.Key.Group, c.Key.Period, c.Key.GpuType, c.Value.Hours, c.Value.Jobs.Count,
+                c.Value.Jobs.Sum(id => byId[id].PredictedGpuHours ?? 0), c.Value.Jobs.Sum(id => byId[id].MeasuredGpuHours ?? 0)))
+            .ToList();
+        return new UsageReport(query.By, query.Period, from, to, rows);
+    }
+}

@@ -1,0 +1,72 @@
+using Microsoft.EntityFrameworkCore;
+using Scheduler.Application.Dashboard;
+using Scheduler.Domain.Jobs;
+using Scheduler.Persistence;
+
+namespace Scheduler.Application.Accounting;
+
+/// <summary>One attempt: from placement (Admitted) until the job let its GPUs go; <see cref="Open"/> while it still holds them.</summary>
+public sealed record AttemptUsage(int Attempt, DateTimeOffset Start, DateTimeOffset End, bool Open, double Seconds, double GpuSeconds);
+
+/// <summary>
+/// What a job used, from what is stored: its transitions (placement and release times, <see cref="GpuHolding.Intervals"/>),
+/// its GPUs from the spec, the GPU type it is placed on (the node's type while its pods exist, else the type its estimate
+/// priced), the estimate's predicted GPU-hours and memory, and telemetry's measured GPU-hours and peak memory.
+/// Accounting reads the same intervals as the dashboard's allocation chart, so the two agree by construction.
+/// </summary>
+internal sealed record JobUsage(
+    Job Job, string GpuType, double Gpus, IReadOnlyList<AttemptUsage> Attempts, double? PredictedGpuHours, double? PredictedMemoryGiB,
+    double? MeasuredGpuHours, double? PeakMemoryGiB)
+{
+    /// <summary>GPU-seconds of the attempts inside [from, to).</summary>
+    public double GpuSecondsWithin(DateTimeOffset from, DateTimeOffset to) =>
+        Attempts.Sum(a => new HoldInterval(a.Start, a.End).HoursWithin(from, to) * 3600 * Gpus);
+
+    /// <summary>
+    /// Jobs that held GPUs at some time in [from, to) or ended in it, filtered by queue and state, oldest first. The query
+    /// keys on the job's <c>queue</c>; grouping by user or team is the same query with the job's owner column.
+    /// </summary>
+    public static async Task<List<JobUsage>> LoadAsync(
+        SchedulerDbContext db, IClusterView cluster, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, string? queue, JobState? state,
+        CancellationToken cancellationToken)
+    {
+        var query = db.Jobs.AsNoTracking().Where(GpuHolding.HeldGpusSince(from)).Where(j => j.CreatedAt < to);
+        if (queue is not null)
+        {
+            query = query.Where(j => j.Queue == queue);
+        }
+
+        if (state is { } wanted)
+        {
+            query = query.Where(j => j.State == wanted);
+        }
+
+        var jobs = await query.OrderBy(j => j.CreatedAt).ThenBy(j => j.Id).ToListAsync(cancellationToken);
+        var ids = jobs.Select(j => j.Id).ToList();
+        var events = (await db.JobEvents.AsNoTracking().Where(e => ids.Contains(e.JobId)).ToListAsync(cancellationToken)).ToLookup(e => e.JobId);
+        var estimates = await db.JobEstimates.AsNoTracking().Where(e => ids.Contains(e.JobId)).ToDictionaryAsync(e => e.JobId, cancellationToken);
+        var measured = await db.JobMeasurements.AsNoTracking().Where(m => ids.Contains(m.JobId)).ToDictionaryAsync(m => m.JobId, cancellationToken);
+        var placed = ClusterAllocation.PlacedGpuTypes(await cluster.ReadAsync(cancellationToken));
+
+        var usage = new List<JobUsage>();
+        foreach (var job in jobs)
+        {
+            var gpus = job.Spec.Resources?.GpuShare() ?? 0;
+            var intervals = GpuHolding.Intervals(events[job.Id], now);
+            var attempts = intervals.Select((i, n) => new AttemptUsage(n + 1, i.Start, i.End, Open: n == intervals.Count - 1 && JobStateMachine.HoldsResources(job.State),
+                (i.End - i.Start).TotalSeconds, (i.End - i.Start).TotalSeconds * gpus)).ToList();
+            var ended = JobStateMachine.IsFinal(job.State) && job.UpdatedAt >= from && job.UpdatedAt < to;
+            if (!ended && !attempts.Any(a => a.Start < to && a.End > from))
+            {
+                continue;
+            }
+
+            var estimate = estimates.GetValueOrDefault(job.Id);
+            var measurement = measured.GetValueOrDefault(job.Id);
+            usage.Add(new JobUsage(job, placed.GetValueOrDefault(job.Id) ?? estimate?.GpuType ?? GpuHolding.PreferredGpuType(job.Spec), gpus, attempts,
+                estimate?.PredictedGpuHours, estimate?.MemoryPerGpuGiB, measurement?.GpuHours, measurement?.PeakMemoryGiB));
+        }
+
+        return usage;
+    }
+}

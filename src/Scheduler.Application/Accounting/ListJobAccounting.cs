@@ -1,0 +1,66 @@
+using FluentValidation;
+using Mediator;
+using Scheduler.Application.Common;
+using Scheduler.Application.Dashboard;
+using Scheduler.Domain.Jobs;
+using Scheduler.Persistence;
+
+namespace Scheduler.Application.Accounting;
+
+/// <summary>
+/// sacct: jobs that ran or ended in [<paramref name="From"/>, <paramref name="To"/>) (default: the last 7 days), with
+/// elapsed time, GPU-seconds per attempt from placement and release times, predicted vs measured GPU-hours and memory.
+/// </summary>
+public sealed record ListJobAccounting(
+    DateTimeOffset? From = null, DateTimeOffset? To = null, string? Queue = null, JobState? State = null,
+    int Limit = ListJobAccounting.DefaultLimit, int Offset = 0) : IQuery<JobAccountingPage>
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 1000;
+    public static readonly TimeSpan DefaultWindow = TimeSpan.FromDays(7);
+}
+
+/// <summary>A page of rows; <see cref="NextOffset"/> is null on the last page.</summary>
+public sealed record JobAccountingPage(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<JobAccountingRow> Items, int? NextOffset);
+
+/// <summary>
+/// One job. <see cref="GpuSeconds"/> counts inside the window; <see cref="ElapsedSeconds"/> is all its attempts' time;
+/// <see cref="MeasuredGpuHours"/> and <see cref="PeakMemoryGiB"/> come from telemetry (null without it).
+/// </summary>
+public sealed record JobAccountingRow(
+    Guid Id, string Name, string Queue, JobState State, string Reason, string GpuType, double Gpus, DateTimeOffset SubmittedAt,
+    DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, double ElapsedSeconds, double GpuSeconds, double GpuHours,
+    double? PredictedGpuHours, double? MeasuredGpuHours, double? PredictedMemoryGiB, double? PeakMemoryGiB, IReadOnlyList<AttemptUsage> Attempts);
+
+internal sealed class ListJobAccountingValidator : MessageValidator<ListJobAccounting>
+{
+    public ListJobAccountingValidator()
+    {
+        RuleFor(m => m.To).Must((m, to) => m.From is null || to is null || m.From < to).WithMessage("must be after from");
+        RuleFor(m => m.Limit).InclusiveBetween(1, ListJobAccounting.MaxLimit).WithMessage($"must be between 1 and {ListJobAccounting.MaxLimit}");
+        RuleFor(m => m.Offset).GreaterThanOrEqualTo(0).WithMessage("must be 0 or more");
+        RuleFor(m => m.State).IsInEnum().WithMessage("must be a job state");
+    }
+}
+
+internal sealed class ListJobAccountingHandler(SchedulerDbContext db, IClusterView cluster, TimeProvider clock)
+    : IQueryHandler<ListJobAccounting, JobAccountingPage>
+{
+    public async ValueTask<JobAccountingPage> Handle(ListJobAccounting query, CancellationToken cancellationToken)
+    {
+        var now = clock.StoreNow();
+        var to = query.To ?? now;
+        var from = query.From ?? to - ListJobAccounting.DefaultWindow;
+        var usage = await JobUsage.LoadAsync(db, cluster, from, to, now, query.Queue, query.State, cancellationToken);
+        var rows = usage.Skip(query.Offset).Take(query.Limit).Select(u =>
+        {
+            var gpuSeconds = u.GpuSecondsWithin(from, to);
+            return new JobAccountingRow(u.Job.Id, u.Job.Name, u.Job.Queue, u.Job.State, u.Job.Reason, u.GpuType, u.Gpus, u.Job.CreatedAt,
+                u.Attempts.FirstOrDefault()?.Start, JobStateMachine.IsFinal(u.Job.State) ? u.Job.UpdatedAt : null,
+                u.Attempts.Sum(a => a.Seconds), gpuSeconds, gpuSeconds / 3600, u.PredictedGpuHours, u.MeasuredGpuHours, u.PredictedMemoryGiB,
+                u.PeakMemoryGiB, u.Attempts);
+        }).ToList();
+        var next = query.Offset + query.Limit < usage.Count ? query.Offset + query.Limit : (int?)null;
+        return new JobAccountingPage(from, to, rows, next);
+    }
+}

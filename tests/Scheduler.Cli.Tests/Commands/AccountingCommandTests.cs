@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text.Json;
+using Scheduler.Domain.Jobs;
+using Scheduler.Testing.Builders;
+
+namespace Scheduler.Cli.Tests.Commands;
+
+/// <summary>
+/// history and usage over the accounting endpoints, on a known set of jobs moved at controlled times (a preemption and
+/// requeue, a failure, a cancellation before placement, a job running across midnight): the numbers must add up.
+/// </summary>
+public sealed class AccountingCommandTests(ControlPlane plane) : IClassFixture<ControlPlane>
+{
+    private static readonly DateTimeOffset Monday = new(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Usage_equals_the_sum_of_the_attempts_placed_time_times_gpus()
+    {
+        await plane.PutQueueAsync("acct");
+        using var cli = new CliRun();
+        var preempted = await SubmitAsync(cli, "preempted", 2, Monday.AddHours(9).AddMinutes(1));
+        var failed = await SubmitAsync(cli, "failed", 1, Monday.AddHours(9).AddMinutes(2));
+        var cancelled = await SubmitAsync(cli, "never-placed", 1, Monday.AddHours(9).AddMinutes(3));
+        await MoveAtAsync(preempted, Monday.AddHours(9).AddMinutes(10), JobState.Admitted, JobState.Running);
+        await MoveAtAsync(failed, Monday.AddHours(9).AddMinutes(20), JobState.Admitted, JobState.Running);
+        await MoveAtAsync(preempted, Monday.AddHours(9).AddMinutes(40), JobState.Preempted);
+        await MoveAtAsync(preempted, Monday.AddHours(9).AddMinutes(41), JobState.Queued);
+        await MoveAtAsync(cancelled, Monday.AddHours(9).AddMinutes(45), JobState.Cancelled);
+        await MoveAtAsync(failed, Monday.AddHours(9).AddMinutes(50), JobState.Failed);
+        await MoveAtAsync(preempted, Monday.AddHours(10), JobState.Admitted, JobState.Running);
+        await MoveAtAsync(preempted, Monday.AddHours(11), JobState.Succeeded);
+        var overnight = await SubmitAsync(cli, "overnight", 4, Monday.AddHours(23));
+        await MoveAtAsync(overnight, Monday.AddHours(23).AddMinutes(30), JobState.Admitted, JobState.Running);
+        plane.Clock.SetUtcNow(Monday.AddDays(1).AddMinutes(30));
+
+        var (code, json, stderr) = await cli.RunAsync(plane, "history", "-q", "acct", "-S", "2026-01-05", "-E", "2026-01-07", "--json");
+        Assert.True(code == 0, stderr);
+        var rows = JsonDocument.Parse(json).RootElement.GetProperty("items").EnumerateArray().ToDictionary(r => r.GetProperty("name").GetString()!);
+        Assert.Equal(["failed", "never-placed", "overnight", "preempted"], rows.Keys.Order());
+        // Attempts: preempted 09:10–09:41 and 10:00–11:00 on 2 GPUs; failed 09:20–09:50 on 1; overnight 23:30–00:30 (still running) on 4.
+        Assert.Equal([31 * 60.0, 60 * 60.0], rows["preempted"].GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("seconds").GetDouble()));
+        Assert.Equal(91 * 60 * 2, rows["preempted"].GetProperty("gpuSeconds").GetDouble(), 6);
+        Assert.Equal(30 * 60, rows["failed"].GetProperty("gpuSeconds").GetDouble(), 6);
+        Assert.Equal(0, rows["never-placed"].GetProperty("gpuSeconds").GetDouble());
+        Assert.True(rows["overnight"].GetProperty("attempts")[0].GetProperty("open").GetBoolean());
+        var attemptsTimesGpus = rows.Values.Sum(r => r.GetProperty("attempts").EnumerateArray().Sum(a => a.GetProperty("seconds").GetDouble()) * r.GetProperty("gpus").GetDouble()) / 3600;
+
+        var (usageCode, usageJson, usageError) = await cli.RunAsync(plane, "usage", "--by", "queue", "--period", "day", "-S", "2026-01-05", "-E", "2026-01-07", "--json");
+        Assert.True(usageCode == 0, usageError);
+        var usage = JsonDocument.Parse(usageJson).RootElement.GetProperty("rows").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("periodStart").GetDateTimeOffset().UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), r => r.GetProperty("gpuHours").GetDouble());
+        Assert.Equal((182 + 30 + 120) / 60.0, usage["2026-01-05"], 6);
+        Assert.Equal(2.0, usage["2026-01-06"], 6);
+        Assert.Equal(attemptsTimesGpus, usage.Values.Sum(), 6);
+
+        var (_, csv, _) = await cli.RunAsync(plane, "usage", "--period", "week", "-S", "2026-01-05", "-E", "2026-01-07", "--csv");
+        Assert.Equal(["queue,period_start,gpu_type,gpu_hours,jobs,predicted_gpu_hours,measured_gpu_hours"], csv.Split('\n').Take(1));
+        Assert.StartsWith("acct,2026-01-05T00:00:00Z,A100-80GB,7.533333,3,", csv.Split('\n')[1]);
+        var (_, table, _) = await cli.RunAsync(plane, "history", "-q", "acct", "-S", "2026-01-05", "-E", "2026-01-07", "-o", "name,state,elapsed,attempts,gpuhours");
+        Golden.Match("history.txt", table);
+    }
+
+    [Theory]
+    [InlineData("usage", "--by", "team", "by")]
+    [InlineData("usage", "--period", "fortnight", "period")]
+    [InlineData("history", "-S", "yesterday", "from")]
+    public async Task A_bad_filter_is_refused_naming_the_field(string command, string option, string value, string field)
+    {
+        using var cli = new CliRun();
+
+        var (code, _, stderr) = await cli.RunAsync(plane, command, option, value);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"{field}:", stderr);
+    }
+
+    private async Task<Guid> SubmitAsync(CliRun cli, string name, int gpus, DateTimeOffset at)
+    {
+        plane.Clock.SetUtcNow(at);
+        var (code, stdout, stderr) = await cli.RunAsync(plane, "submit", cli.WriteFile(name + ".json", JobSpecBuilder.AJob(name).InQueue("acct").Gpus(gpus).ToJson()));
+        Assert.True(code == 0, stderr);
+        return Guid.Parse(stdout.Trim());
+    }
+
+    private async Task MoveAtAsync(Guid job, DateTimeOffset at, params JobState[] states)
+    {
+        plane.Clock.SetUtcNow(at);
+        await plane.MoveAsync(job, states);
+    }
+}
