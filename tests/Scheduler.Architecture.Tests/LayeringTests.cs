@@ -30,9 +30,6 @@ public sealed class LayeringTests
     {
         "Scheduler.Api",
         "Scheduler.Benchmarks",
-        // TEMPORARY: the operator branch moves the simulated-cluster runtime out of Scheduler.Operator and drops this reference.
-        // Remove this entry when that branch is merged; the rule then holds without it.
-        "Scheduler.Operator",
     };
 
     [Theory]
