@@ -118,9 +118,9 @@ public sealed class KestrelControlPlane : ControlPlane
 /// <summary>The cluster the dashboard endpoints see, set by the test.</summary>
 public sealed class FixedCluster : IClusterView
 {
-    public ClusterState State { get; set; } = ClusterState.Empty;
+    public ClusterSnapshot State { get; set; } = ClusterSnapshot.Empty;
 
-    public ValueTask<ClusterState> ReadAsync(CancellationToken cancellationToken) => ValueTask.FromResult(State);
+    public ValueTask<ClusterSnapshot> ReadAsync(CancellationToken cancellationToken) => ValueTask.FromResult(State);
 }
 
 /// <summary>Job ids are random: golden files see them numbered in order of first appearance, same width.</summary>

@@ -27,15 +27,16 @@ public sealed class SubmissionLimits
     /// <summary>Bytes of spec JSON held by all active jobs together (as PostgreSQL stores them); past it, 429.</summary>
     public long? MaxActiveSpecBytes { get; set; } = 1L << 30;
 
-    /// <summary>How stale the stored total of active spec bytes may be; this process adds its own submissions meanwhile.</summary>
+    /// <summary>How stale the stored figures (queued jobs per queue, active spec bytes) may be; this process adds its own submissions meanwhile.</summary>
     public TimeSpan ActiveSpecBytesRefresh { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>
-/// Checks <see cref="SubmissionLimits"/> before a job is admitted. The per-queue count is read exactly; the total of
-/// active spec bytes (a scan of every active job) at most once per <see cref="SubmissionLimits.ActiveSpecBytesRefresh"/>,
-/// plus what this process submitted since. Both are soft: submissions racing each other (or on other replicas) may
-/// together pass a cap by what was in flight.
+/// Checks <see cref="SubmissionLimits"/> before a job is admitted. The queued jobs per queue and the active spec bytes are
+/// read from the store at most once per <see cref="SubmissionLimits.ActiveSpecBytesRefresh"/> (a count per queue over the
+/// state index and a scan of the active specs), plus what this process submitted since, so a submission costs no scan.
+/// Both caps are soft: submissions racing each other, jobs placed meanwhile, and other replicas' submissions may move the
+/// true figures by what happened since the last read.
 /// </summary>
 internal sealed class SubmissionCaps(IOptions<SubmissionLimits> options, TimeProvider clock)
 {
@@ -43,72 +44,88 @@ internal sealed class SubmissionCaps(IOptions<SubmissionLimits> options, TimePro
     public const string ActiveSpecBytesLimit = "maxActiveSpecBytes";
 
     private readonly Lock _gate = new();
-    private long _storedBytes;
-    private long _addedBytes;
+    private bool _reading;
+    private Dictionary<string, long> _queued = new(StringComparer.Ordinal);
+    private long _bytes;
     private DateTimeOffset _readAt = DateTimeOffset.MinValue;
 
     /// <summary>The cap this submission would pass, as a 429 naming the limit; null when there is room.</summary>
     public async ValueTask<Failure?> CheckAsync(SchedulerDbContext db, JobSpec spec, CancellationToken cancellationToken)
     {
         var limits = options.Value;
-        if (limits.MaxQueuedJobsPerQueue is { } perQueue)
+        if (limits.MaxQueuedJobsPerQueue is null && limits.MaxActiveSpecBytes is null)
         {
-            var queued = await db.Jobs.CountAsync(j => j.Queue == spec.Queue && j.State == JobState.Queued, cancellationToken);
-            if (queued >= perQueue)
-            {
-                return Failure.TooMany(QueuedPerQueueLimit, $"queue '{spec.Queue}' already holds {queued} queued jobs; the limit is {perQueue}");
-            }
+            return null;
         }
 
-        if (limits.MaxActiveSpecBytes is { } maxBytes)
+        await RefreshAsync(db, limits.ActiveSpecBytesRefresh, cancellationToken);
+        long queued, held;
+        lock (_gate)
         {
-            var held = await ActiveSpecBytesAsync(db, limits.ActiveSpecBytesRefresh, cancellationToken);
-            var bytes = JobSpecValidator.SpecBytes(spec);
-            if (held + bytes > maxBytes)
-            {
-                return Failure.TooMany(ActiveSpecBytesLimit, $"active jobs hold {held} bytes of specs; this one's {bytes} would pass the limit of {maxBytes}");
-            }
+            queued = _queued.GetValueOrDefault(spec.Queue!);
+            held = _bytes;
+        }
+
+        if (limits.MaxQueuedJobsPerQueue is { } perQueue && queued >= perQueue)
+        {
+            return Failure.TooMany(QueuedPerQueueLimit, $"queue '{spec.Queue}' already holds {queued} queued jobs; the limit is {perQueue}");
+        }
+
+        var bytes = JobSpecValidator.SpecBytes(spec);
+        if (limits.MaxActiveSpecBytes is { } maxBytes && held + bytes > maxBytes)
+        {
+            return Failure.TooMany(ActiveSpecBytesLimit, $"active jobs hold {held} bytes of specs; this one's {bytes} would pass the limit of {maxBytes}");
         }
 
         return null;
     }
 
-    /// <summary>Counts a stored submission's spec until the next read of the total.</summary>
+    /// <summary>Counts a stored submission until the next read of the store.</summary>
     public void Added(JobSpec spec)
     {
-        if (options.Value.MaxActiveSpecBytes is null)
-        {
-            return;
-        }
-
         var bytes = JobSpecValidator.SpecBytes(spec);
         lock (_gate)
         {
-            _addedBytes += bytes;
+            _queued[spec.Queue!] = _queued.GetValueOrDefault(spec.Queue!) + 1;
+            _bytes += bytes;
         }
     }
 
-    private async ValueTask<long> ActiveSpecBytesAsync(SchedulerDbContext db, TimeSpan refresh, CancellationToken cancellationToken)
+    private async ValueTask RefreshAsync(SchedulerDbContext db, TimeSpan refresh, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         lock (_gate)
         {
-            if (now - _readAt < refresh)
+            // One submission reads; the others meanwhile go on with the figures they have.
+            if (_reading || now - _readAt < refresh)
             {
-                return _storedBytes + _addedBytes;
+                return;
             }
+
+            _reading = true;
         }
 
-        // octet_length of the JSON text: what the leader holds once it reads the specs (jsonb's own size hides compression).
-        var stored = await db.Database
-            .SqlQueryRaw<long>("SELECT coalesce(sum(octet_length(spec::text)), 0)::bigint AS \"Value\" FROM jobs WHERE state NOT IN ('Succeeded', 'Failed', 'Cancelled')")
-            .SingleAsync(cancellationToken);
-        lock (_gate)
+        try
         {
-            _storedBytes = stored;
-            _addedBytes = 0;
-            _readAt = now;
-            return stored;
+            var queued = await db.Jobs.Where(j => j.State == JobState.Queued).GroupBy(j => j.Queue)
+                .Select(g => new { Queue = g.Key, Count = g.LongCount() }).ToDictionaryAsync(g => g.Queue, g => g.Count, StringComparer.Ordinal, cancellationToken);
+            // octet_length of the JSON text: what the leader holds once it reads the specs (jsonb's own size hides compression).
+            var bytes = options.Value.MaxActiveSpecBytes is null ? 0 : await db.Database
+                .SqlQueryRaw<long>("SELECT coalesce(sum(octet_length(spec::text)), 0)::bigint AS \"Value\" FROM jobs WHERE state NOT IN ('Succeeded', 'Failed', 'Cancelled')")
+                .SingleAsync(cancellationToken);
+            lock (_gate)
+            {
+                _queued = queued;
+                _bytes = bytes;
+                _readAt = now;
+            }
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _reading = false;
+            }
         }
     }
 }

@@ -38,7 +38,9 @@ public sealed class LocalApi : IAsyncDisposable
 
         var baseUrl = $"http://127.0.0.1:{FreePort()}";
         // The submit path alone: no operator (and no simulated cluster) scheduling the benchmark's jobs on the same cores.
-        var server = Dotnet(project, "--urls", baseUrl, settings, "--Logging:LogLevel:Default=Warning", "--Scheduler:Kubernetes:Mode=Disabled");
+        var server = Dotnet(project, "--urls", baseUrl, settings, "--Logging:LogLevel:Default=Warning", "--Scheduler:Kubernetes:Mode=Disabled",
+            // Every submission goes to one queue and none is ever placed: the per-queue cap (10,000 queued) would refuse most.
+            "--Scheduler:Limits:MaxQueuedJobsPerQueue=100000000");
         var api = new LocalApi(server, baseUrl);
         using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
         for (var waited = 0; waited < 120; waited++)

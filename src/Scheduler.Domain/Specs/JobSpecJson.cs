@@ -54,6 +54,8 @@ public static class JobSpecJson
             if (unknown.Length == 0)
             {
                 // {"": 1}: a member with no name cannot be named as a path; name the object that holds it.
+                // The reader's path ends with the empty member ("resources."): drop it.
+                parent = parent.TrimEnd('.');
                 return new FieldError(parent.Length == 0 ? "$" : parent, "has a member with an empty name, which is unknown");
             }
 

@@ -13,6 +13,7 @@ public sealed class LimitedApiFactory : ApiFactory
         {
             ["Scheduler:Limits:MaxQueuedJobsPerQueue"] = "2",
             ["Scheduler:Limits:MaxActiveSpecBytes"] = "20000",
+            ["Scheduler:JobPods:QueueClaims:claims:0"] = "datasets",
         };
 }
 
@@ -49,6 +50,38 @@ public sealed class SubmissionLimitsTests(LimitedApiFactory api) : IClassFixture
 
         Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
         await AssertRefusedAsync(refused, "maxActiveSpecBytes", "the limit of 20000");
+    }
+
+    [Fact]
+    public async Task A_job_mounts_only_the_claims_its_queue_allows()
+    {
+        await api.PutQueueAsync("claims");
+        await api.PutQueueAsync("no-claims");
+        using var client = api.CreateClient();
+        JobSpec Mounting(string name, string queue, string claim, string? checkpoint = null) => JobSpecJson.Parse(JobSpecJson.Serialize(
+            JobSpecBuilder.AJob(name).InQueue(queue).With(s => s with
+            {
+                Container = new ContainerSpec { Volumes = [new VolumeSpec { Name = "data", ClaimName = claim, MountPath = "/data" }] },
+                Checkpoint = checkpoint is null ? null : new CheckpointSpec { Volume = checkpoint },
+            }).Build())).Spec!;
+
+        using var allowed = await SubmitAsync(client, Mounting("allowed", "claims", "datasets"));
+        using var other = await SubmitAsync(client, Mounting("other-claim", "claims", "secrets"));
+        using var checkpoint = await SubmitAsync(client, Mounting("other-checkpoint", "claims", "datasets", checkpoint: "elsewhere"));
+        using var unlisted = await SubmitAsync(client, Mounting("unlisted", "no-claims", "datasets"));
+
+        Assert.Equal(HttpStatusCode.Created, allowed.StatusCode);
+        await AssertFieldAsync(other, HttpStatusCode.UnprocessableEntity, "container.volumes[0].claimName", "it allows datasets");
+        await AssertFieldAsync(checkpoint, HttpStatusCode.UnprocessableEntity, "checkpoint.volume", "names claim 'elsewhere'");
+        await AssertFieldAsync(unlisted, HttpStatusCode.UnprocessableEntity, "container.volumes[0].claimName", "it allows none");
+    }
+
+    private static async Task AssertFieldAsync(HttpResponseMessage response, HttpStatusCode status, string field, string says)
+    {
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == status, body);
+        using var problem = JsonDocument.Parse(body);
+        Assert.Contains(says, problem.RootElement.GetProperty("errors").GetProperty(field)[0].GetString(), StringComparison.Ordinal);
     }
 
     private static Task<HttpResponseMessage> SubmitAsync(HttpClient client, JobSpec spec) =>

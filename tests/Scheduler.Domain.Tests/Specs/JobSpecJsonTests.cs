@@ -10,6 +10,9 @@ public sealed class JobSpecJsonTests
     [InlineData("""{"name":"a","colour":"red"}""", "colour")]
     [InlineData("""{"training":{"precision":"fp4"}}""", "training.precision")]
     [InlineData("""{"training":{"tokens":NaN}}""", "training.tokens")]
+    [InlineData("""{"name":"a","":1}""", "$")]
+    [InlineData("""{"resources":{"":1}}""", "resources")]
+    [InlineData("""{"resources":{"gpus":1,"gpus":4096}}""", "resources.gpus")]
     public void Names_the_field_the_deserializer_refused(string json, string field)
     {
         var (spec, error) = JobSpecJson.Parse(json);

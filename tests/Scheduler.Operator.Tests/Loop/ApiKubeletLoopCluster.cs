@@ -126,6 +126,14 @@ internal sealed class ApiKubeletLoopCluster : LoopCluster
         {
             var ct = TestContext.Current.CancellationToken;
             await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = options.Name } }, cancellationToken: ct);
+            if (fakeServer is null)
+            {
+                // A real API server refuses pods whose ServiceAccount does not exist: the job pods' own, as the chart creates it.
+                await client.CoreV1.CreateNamespacedServiceAccountAsync(
+                    new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = new Scheduler.Domain.Jobs.JobPodPolicy().ServiceAccount }, AutomountServiceAccountToken = false },
+                    options.Name, cancellationToken: ct);
+            }
+
             foreach (var pool in pools)
             {
                 for (var i = 0; i < pool.Nodes; i++)
