@@ -1,8 +1,8 @@
 using k8s.Models;
-using Scheduler.Core.Decisions;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Specs;
 using Scheduler.Operator.Pods;
+using Scheduler.Operator.Store;
 using static Scheduler.Testing.Builders.JobSpecBuilder;
 
 namespace Scheduler.Operator.Tests.Pods;
@@ -10,11 +10,23 @@ namespace Scheduler.Operator.Tests.Pods;
 /// <summary>Every pod the factory builds runs under the restricted Pod Security Standard, as the configured non-root user, whatever the spec.</summary>
 public sealed class PodConfinementTests
 {
-    private static readonly Guid Id = Guid.Parse("0194a2b3-0000-7000-8000-00000000000b");
+    private static readonly JobId Id = JobId.Parse("0194a2b3-0000-7000-8000-00000000000b");
 
-    private static JobWorkload Workload(JobSpec spec, string queue = "research", int ranks = 1, int milli = 1000) =>
-        new(Id, spec.Name!, queue, "training", 1, spec,
-            [.. Enumerable.Range(0, ranks).Select(r => new PodPlacement(r, $"node-{r}", milli >= 1000 ? [0, 1] : [0], milli))], TimeSpan.FromHours(1));
+    private static OperatorJob Workload(JobSpec spec, string queue = "research", int ranks = 1, int milli = 1000) => new()
+    {
+        Id = Id,
+        Name = spec.Name!,
+        Queue = queue,
+        Namespace = "training",
+        PriorityClass = "normal",
+        State = JobState.Admitted,
+        Spec = spec,
+        Attempt = 1,
+        Placement = [.. Enumerable.Range(0, ranks).Select(r => new JobPodPlacement(r, $"node-{r}", milli >= 1000 ? [0, 1] : [0], milli, 0, 0))],
+        PredictedRuntime = TimeSpan.FromHours(1),
+    };
+
+    private static IEnumerable<V1Pod> Pods(PodFactory factory, OperatorJob job) => job.Placement!.Select(placement => factory.Pod(job, placement));
 
     /// <summary>The kinds of pod the factory can build: the bundled trainer, a user image with all its container options, gangs, fractions, checkpoints on a claim.</summary>
     public static TheoryData<string, JobSpec, int, int> Pods => new()
@@ -44,7 +56,7 @@ public sealed class PodConfinementTests
     {
         var job = Workload(spec, ranks: ranks, milli: milli);
 
-        foreach (var pod in new PodFactory(new WorkloadOptions()).Pods(job))
+        foreach (var pod in Pods(new PodFactory(new WorkloadOptions()), job))
         {
             Assert.True(RestrictedProfile.Violations(pod) is [], $"{kind}: {string.Join(", ", RestrictedProfile.Violations(pod))}");
             Assert.False(pod.Spec.AutomountServiceAccountToken);
@@ -62,8 +74,8 @@ public sealed class PodConfinementTests
         };
         var factory = new PodFactory(new WorkloadOptions { Security = security });
 
-        var research = factory.Pods(Workload(AJob("a").Build(), "research"))[0];
-        var vision = factory.Pods(Workload(AJob("b").Build(), "vision"))[0];
+        var research = factory.Pod(Workload(AJob("a").Build(), "research"), Workload(AJob("a").Build()).Placement![0]);
+        var vision = factory.Pod(Workload(AJob("b").Build(), "vision"), Workload(AJob("b").Build()).Placement![0]);
 
         Assert.Equal((2000L, 3000L, 4000L), (research.Spec.SecurityContext.RunAsUser!.Value, research.Spec.SecurityContext.RunAsGroup!.Value, research.Spec.SecurityContext.FsGroup!.Value));
         Assert.Equal(("jobs", "vision-jobs"), (research.Spec.ServiceAccountName, vision.Spec.ServiceAccountName));
@@ -79,7 +91,7 @@ public sealed class PodConfinementTests
     [Fact]
     public void The_checker_catches_what_the_restricted_profile_forbids()
     {
-        var pod = new PodFactory(new WorkloadOptions()).Pods(Workload(AJob("c").Build()))[0];
+        var pod = Pods(new PodFactory(new WorkloadOptions()), Workload(AJob("c").Build())).First();
         pod.Spec.HostNetwork = true;
         pod.Spec.Containers[0].SecurityContext.AllowPrivilegeEscalation = true;
         pod.Spec.Containers[0].SecurityContext.Capabilities = new V1Capabilities { Add = ["SYS_ADMIN"] };
