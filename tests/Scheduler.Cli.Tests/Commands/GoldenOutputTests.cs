@@ -27,7 +27,7 @@ public sealed class GoldenOutputTests(ControlPlane plane) : IClassFixture<Contro
         var waiting = await SubmitAsync(cli, JobSpecBuilder.AJob("sweep-1"));
         await SubmitAsync(cli, JobSpecBuilder.AJob("eval").InQueue("batch"));
         await plane.MoveAsync(running, JobState.Admitted, JobState.Running);
-        plane.Cluster.State = new ClusterState(
+        plane.Cluster.State = new ClusterSnapshot(
             [new ClusterNode("gpu-a", "A100-80GB", 8, Ready: true, Schedulable: true), new ClusterNode("gpu-b", "A100-80GB", 8, Ready: true, Schedulable: false),
              new ClusterNode("gpu-h", "H100-SXM", 4, Ready: false, Schedulable: true)],
             [new ClusterPod("pretrain-0", running, "gpu-a", [0, 1, 2, 3], 1000, "Running")]);

@@ -21,7 +21,7 @@ public sealed class TopCommandTests(KestrelControlPlane plane) : IClassFixture<K
         }
 
         await plane.PutQueueAsync("live");
-        plane.Cluster.State = new ClusterState([new ClusterNode("gpu-a", "A100-80GB", 8, Ready: true, Schedulable: true)], []);
+        plane.Cluster.State = new ClusterSnapshot([new ClusterNode("gpu-a", "A100-80GB", 8, Ready: true, Schedulable: true)], []);
         using var cli = new CliRun();
         var socket = "gpusched-" + Guid.NewGuid().ToString("N")[..8];
         var program = Path.Combine(AppContext.BaseDirectory, "gpusched.dll");

@@ -3,6 +3,7 @@ using Scheduler.Domain.Jobs;
 using Scheduler.Kubernetes.Clients;
 using Scheduler.Kubernetes.Resources;
 using Scheduler.Kubernetes.Tests.Support;
+using Scheduler.Simulation.Tests.Support;
 
 namespace Scheduler.Operator.Tests.Loop;
 

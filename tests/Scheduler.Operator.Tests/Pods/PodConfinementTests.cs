@@ -26,7 +26,7 @@ public sealed class PodConfinementTests
         PredictedRuntime = TimeSpan.FromHours(1),
     };
 
-    private static IEnumerable<V1Pod> Pods(PodFactory factory, OperatorJob job) => job.Placement!.Select(placement => factory.Pod(job, placement));
+    private static IEnumerable<V1Pod> Build(PodFactory factory, OperatorJob job) => job.Placement!.Select(placement => factory.Pod(job, placement));
 
     /// <summary>The kinds of pod the factory can build: the bundled trainer, a user image with all its container options, gangs, fractions, checkpoints on a claim.</summary>
     public static TheoryData<string, JobSpec, int, int> Pods => new()
@@ -56,7 +56,7 @@ public sealed class PodConfinementTests
     {
         var job = Workload(spec, ranks: ranks, milli: milli);
 
-        foreach (var pod in Pods(new PodFactory(new WorkloadOptions()), job))
+        foreach (var pod in Build(new PodFactory(new WorkloadOptions()), job))
         {
             Assert.True(RestrictedProfile.Violations(pod) is [], $"{kind}: {string.Join(", ", RestrictedProfile.Violations(pod))}");
             Assert.False(pod.Spec.AutomountServiceAccountToken);
@@ -91,7 +91,7 @@ public sealed class PodConfinementTests
     [Fact]
     public void The_checker_catches_what_the_restricted_profile_forbids()
     {
-        var pod = Pods(new PodFactory(new WorkloadOptions()), Workload(AJob("c").Build())).First();
+        var pod = Build(new PodFactory(new WorkloadOptions()), Workload(AJob("c").Build())).First();
         pod.Spec.HostNetwork = true;
         pod.Spec.Containers[0].SecurityContext.AllowPrivilegeEscalation = true;
         pod.Spec.Containers[0].SecurityContext.Capabilities = new V1Capabilities { Add = ["SYS_ADMIN"] };
