@@ -1,4 +1,5 @@
 using Scheduler.Api.Apis;
+using Scheduler.Api.Auth;
 using Scheduler.Api.Hosting;
 using Scheduler.Application;
 using Scheduler.Dashboard;
@@ -8,6 +9,7 @@ using Scheduler.Operator.Metrics;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddApplicationServices();
 builder.AddApiServices();
+builder.AddAuthServices();
 builder.AddOperator();
 builder.AddDashboardServices();
 
@@ -18,14 +20,17 @@ if (MigrateCommand.IsRequested(args))
 }
 
 app.UseApiPipeline();
+app.UseAuth();
 app.MapHealthApi();
 app.MapApiDocs();
 app.MapJobsApiV1();
 app.MapQueuesApiV1();
 app.MapAdmissionApiV1();
 app.MapDashboardApiV1();
-app.MapDashboard();
-app.MapSchedulerMetrics();
+app.MapIdentityApiV1();
+app.MapSignInPages();
+app.MapGroup(string.Empty).RequireAuthorization(Permissions.Read).MapDashboard();
+app.MapSchedulerMetrics().WithMetricsAccess(app.Configuration);
 await app.RunAsync();
 return 0;
 

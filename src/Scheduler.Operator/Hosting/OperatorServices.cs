@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Quartz;
+using Scheduler.Application.Identity;
 using Scheduler.Domain.Catalog;
 using Scheduler.Domain.Queues;
 using Scheduler.Kubernetes.Leadership;
@@ -87,7 +88,7 @@ public static class OperatorServices
             GpuResource = labels.GpuResource,
             Tolerations = tolerations.Select(t => t.ToPod()).ToList(),
             ControlPlaneUrl = () => settings.Kubernetes.TelemetryUrl ?? OwnAddress(provider, mode),
-        }));
+        }, provider.GetService<JobTokens>()));
         services.TryAddSingleton<WorkloadClient>();
         services.TryAddSingleton(provider => new PredictedRuntimes(provider.GetRequiredService<GpuCatalog>()));
         services.TryAddSingleton<IOperatorStore, MediatorOperatorStore>();

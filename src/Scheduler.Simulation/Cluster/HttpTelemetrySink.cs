@@ -1,10 +1,11 @@
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 
 namespace Scheduler.Simulation.Cluster;
 
 /// <summary>
 /// Posts each sample to the pod's <c>SCHEDULER_TELEMETRY_URL</c> with the trainer's telemetry body (DESIGN.md), as the
-/// bundled trainer would; samples of pods without the variable are dropped.
+/// bundled trainer would, with the pod's <c>SCHEDULER_TELEMETRY_TOKEN</c> as its bearer token; samples of pods without the URL are dropped.
 /// </summary>
 public sealed class HttpTelemetrySink(HttpClient http) : ISimulatedTelemetrySink
 {
@@ -26,7 +27,13 @@ public sealed class HttpTelemetrySink(HttpClient http) : ISimulatedTelemetrySink
             lastCheckpointStep = sample.LastCheckpointStep,
             timestamp = sample.Timestamp,
         };
-        using var response = await http.PostAsJsonAsync(new Uri(sample.TelemetryUrl), body, cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(sample.TelemetryUrl)) { Content = JsonContent.Create(body) };
+        if (!string.IsNullOrEmpty(sample.TelemetryToken))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", sample.TelemetryToken);
+        }
+
+        using var response = await http.SendAsync(request, cancellationToken);
         response.EnsureSuccessStatusCode();
     }
 }

@@ -236,7 +236,7 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
         var sample = new SimulatedTelemetry(
             ns ?? "default", name, Env(pod, "SCHEDULER_JOB_ID"), Env(pod, "SCHEDULER_TELEMETRY_URL"),
             step, total, step * tokensPerStep, 2 + (8 * Math.Exp(-3.0 * step / total)), tokensPerStep / Math.Max(stepSeconds, 1e-9), stepSeconds,
-            checkpointNow ? step : step - (step % interval), now);
+            checkpointNow ? step : step - (step % interval), now, Env(pod, "SCHEDULER_TELEMETRY_TOKEN"));
 #pragma warning disable CA1031 // the sink is the host's code: a failing sink must not stop the simulated kubelet
         try
         {

@@ -73,6 +73,7 @@ internal static class TrainerCommandLine
                 TelemetryUrl = parse.GetValue(telemetryUrl) ?? NonEmpty(environment("SCHEDULER_TELEMETRY_URL")),
                 TelemetryEverySteps = (int)(parse.GetValue(telemetryEvery) ?? Number(environment, "SCHEDULER_TELEMETRY_EVERY", min: 1) ?? 10),
                 JobId = NonEmpty(environment("SCHEDULER_JOB_ID")),
+                TelemetryToken = NonEmpty(environment("SCHEDULER_TELEMETRY_TOKEN")),
                 WorldSize = (int)(Number(environment, "WORLD_SIZE", min: 1) ?? 1),
                 Rank = (int)(Number(environment, "RANK", min: 0) ?? 0),
                 MasterAddress = NonEmpty(environment("MASTER_ADDR")) ?? "127.0.0.1",
