@@ -99,6 +99,17 @@ public class DashboardHost : WebApplicationFactory<Program>, IAsyncLifetime
         return http;
     }
 
+    /// <summary>A client that speaks as the job's current attempt, with the token its pods get (<c>SCHEDULER_TELEMETRY_TOKEN</c>), as the trainer does.</summary>
+    public async Task<HttpClient> TrainerHttpAsync(Guid jobId)
+    {
+        using var http = Http();
+        using var job = JsonDocument.Parse(await http.GetStringAsync($"/api/v1/jobs/{jobId}"));
+        var trainer = new HttpClient { BaseAddress = BaseAddress };
+        var token = Services.GetRequiredService<Scheduler.Application.Identity.JobTokens>().Issue(jobId, job.RootElement.GetProperty("attempt").GetInt32());
+        trainer.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return trainer;
+    }
+
     public async Task PutQueueAsync(string name, object spec)
     {
         using var http = Http();
