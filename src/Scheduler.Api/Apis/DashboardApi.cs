@@ -6,6 +6,7 @@ using Scheduler.Api.Auth;
 using Scheduler.Api.Http;
 using Scheduler.Application.Dashboard;
 using Scheduler.Application.Jobs;
+using Scheduler.Application.Queues;
 
 namespace Scheduler.Api.Apis;
 
@@ -26,8 +27,23 @@ public static class DashboardApi
         return api;
     }
 
-    internal static async Task<Ok<QueuesDashboard>> GetQueuesAsync(ISender sender, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await sender.Send(new GetQueuesDashboard(), cancellationToken));
+    internal static async Task<Ok<QueuesDashboard>> GetQueuesAsync(ClaimsPrincipal user, Access access, ISender sender, CancellationToken cancellationToken)
+    {
+        var board = await sender.Send(new GetQueuesDashboard(), cancellationToken);
+        if (access.VisibleTeams(user) is not { } teams)
+        {
+            return TypedResults.Ok(board);
+        }
+
+        // Private mode: other teams' pending jobs stay in the queue as occupancy (position, class, GPUs), without who or what.
+        var owners = (await sender.Send(new ListQueues(), cancellationToken)).ToDictionary(q => q.Name, q => q.Team, StringComparer.Ordinal);
+        return TypedResults.Ok(board with
+        {
+            Queues = [.. board.Queues.Select(q => owners.GetValueOrDefault(q.Name) is { } team && teams.Contains(team)
+                ? q
+                : q with { Pending = [.. q.Pending.Select(p => p with { Id = Guid.Empty, Name = "hidden (another team)", Reason = "hidden (private mode)" })] })],
+        });
+    }
 
     internal static async Task<Results<Ok<ClusterDashboard>, ProblemHttpResult>> GetClusterAsync(
         string? hours, ISender sender, CancellationToken cancellationToken)

@@ -125,11 +125,17 @@ public sealed class PrivateModeTests(PrivateModeApiFactory api) : IClassFixture<
         using var read = await beta.GetAsync($"/api/v1/jobs/{world.AlphaJob}", Ct);
         using var events = await beta.GetAsync($"/api/v1/jobs/{world.AlphaJob}/events", Ct);
         using var own = await beta.GetAsync($"/api/v1/jobs/{world.BetaJob}", Ct);
+        var board = await beta.GetStringAsync("/api/v1/dashboard/queues", Ct);
 
         Assert.DoesNotContain(world.AlphaJob.ToString(), list, StringComparison.Ordinal);
         Assert.Contains(world.BetaJob.ToString(), list, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, events.StatusCode);
         Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        // The queue page keeps them as anonymous occupancy.
+        Assert.DoesNotContain("alpha-job", board, StringComparison.Ordinal);
+        Assert.DoesNotContain(world.AlphaJob.ToString(), board, StringComparison.Ordinal);
+        Assert.Contains("hidden (another team)", board, StringComparison.Ordinal);
+        Assert.Contains("beta-job", board, StringComparison.Ordinal);
     }
 }
