@@ -42,6 +42,7 @@ public static class ApplicationServices
         services.AddAdmission();
         services.TryAddSingleton<QueueDirectory>();
         services.TryAddSingleton<JobWriter>();
+        services.TryAddSingleton<TokenCache>();
         services.TryAddSingleton(provider => JobTokens.FromConfiguration(provider.GetRequiredService<IConfiguration>(), provider.GetRequiredService<TimeProvider>()));
         AddMessageValidators(services);
 

@@ -18,7 +18,7 @@ public sealed record AuthenticateApiToken(string Token) : IQuery<TokenAuthentica
 /// <summary>The token's user, or (<see cref="Identity"/> null) the reason it was refused.</summary>
 public sealed record TokenAuthentication(UserIdentity? Identity, Guid? TokenId, string? Refusal);
 
-internal sealed class AuthenticateApiTokenHandler(SchedulerDbContext db, TimeProvider clock) : IQueryHandler<AuthenticateApiToken, TokenAuthentication>
+internal sealed class AuthenticateApiTokenHandler(SchedulerDbContext db, TimeProvider clock, TokenCache cache) : IQueryHandler<AuthenticateApiToken, TokenAuthentication>
 {
     public async ValueTask<TokenAuthentication> Handle(AuthenticateApiToken query, CancellationToken cancellationToken)
     {
@@ -28,6 +28,11 @@ internal sealed class AuthenticateApiTokenHandler(SchedulerDbContext db, TimePro
         }
 
         var hash = ApiTokenSecrets.Hash(query.Token);
+        var key = Convert.ToHexString(hash);
+        if (cache.Find(key) is { } cached)
+        {
+            return cached;
+        }
         var found = await db.ApiTokens.AsNoTracking()
             .Where(t => t.Hash == hash)
             .Select(t => new
@@ -65,6 +70,8 @@ internal sealed class AuthenticateApiTokenHandler(SchedulerDbContext db, TimePro
                 .ExecuteUpdateAsync(set => set.SetProperty(t => t.LastUsedAt, now), cancellationToken);
         }
 
-        return new TokenAuthentication(new UserIdentity(found.User, found.Admin, found.Teams), found.Id, null);
+        var authenticated = new TokenAuthentication(new UserIdentity(found.User, found.Admin, found.Teams), found.Id, null);
+        cache.Remember(key, authenticated, found.ExpiresAt);
+        return authenticated;
     }
 }

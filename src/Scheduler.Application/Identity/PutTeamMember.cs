@@ -28,7 +28,7 @@ internal sealed class PutTeamMemberValidator : IMessageValidator<PutTeamMember>
     }
 }
 
-internal sealed class PutTeamMemberHandler(SchedulerDbContext db, TimeProvider clock) : ICommandHandler<PutTeamMember, Result<TeamDetails>>
+internal sealed class PutTeamMemberHandler(SchedulerDbContext db, TimeProvider clock, TokenCache cache) : ICommandHandler<PutTeamMember, Result<TeamDetails>>
 {
     public async ValueTask<Result<TeamDetails>> Handle(PutTeamMember command, CancellationToken cancellationToken)
     {
@@ -56,6 +56,7 @@ internal sealed class PutTeamMemberHandler(SchedulerDbContext db, TimeProvider c
 
         AuditLog.Record(db, command.Actor, "team.member.put", $"team/{command.Team}/member/{command.User}", before, new { command.User, command.Role }, now);
         await db.SaveChangesAsync(cancellationToken);
+        cache.Clear();
         db.ChangeTracker.Clear();
         return (await TeamReads.DetailsAsync(db, command.Team, cancellationToken))!;
     }

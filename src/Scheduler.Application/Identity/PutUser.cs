@@ -19,7 +19,7 @@ internal sealed class PutUserValidator : IMessageValidator<PutUser>
     }
 }
 
-internal sealed class PutUserHandler(SchedulerDbContext db, TimeProvider clock) : ICommandHandler<PutUser, Result<UserDetails>>
+internal sealed class PutUserHandler(SchedulerDbContext db, TimeProvider clock, TokenCache cache) : ICommandHandler<PutUser, Result<UserDetails>>
 {
     public async ValueTask<Result<UserDetails>> Handle(PutUser command, CancellationToken cancellationToken)
     {
@@ -35,6 +35,7 @@ internal sealed class PutUserHandler(SchedulerDbContext db, TimeProvider clock) 
         user.ClusterAdmin = command.ClusterAdmin;
         AuditLog.Record(db, command.Actor, "user.put", $"user/{command.Name}", before, new { user.Name, user.ClusterAdmin }, now);
         await db.SaveChangesAsync(cancellationToken);
+        cache.Clear();
         db.ChangeTracker.Clear();
         var teams = await db.TeamMembers.AsNoTracking().Where(m => m.User == command.Name).OrderBy(m => m.Team)
             .Select(m => new TeamGrant(m.Team, m.Role)).ToListAsync(cancellationToken);

@@ -8,7 +8,7 @@ namespace Scheduler.Application.Identity;
 /// <summary>Revoke one of <paramref name="User"/>'s tokens: the next request with it is refused. Idempotent.</summary>
 public sealed record RevokeApiToken(string User, Guid TokenId, string? Actor) : ICommand<Result<ApiTokenDetails>>;
 
-internal sealed class RevokeApiTokenHandler(SchedulerDbContext db, TimeProvider clock) : ICommandHandler<RevokeApiToken, Result<ApiTokenDetails>>
+internal sealed class RevokeApiTokenHandler(SchedulerDbContext db, TimeProvider clock, TokenCache cache) : ICommandHandler<RevokeApiToken, Result<ApiTokenDetails>>
 {
     public async ValueTask<Result<ApiTokenDetails>> Handle(RevokeApiToken command, CancellationToken cancellationToken)
     {
@@ -25,6 +25,7 @@ internal sealed class RevokeApiTokenHandler(SchedulerDbContext db, TimeProvider 
             token.Revoke(now);
             AuditLog.Record(db, command.Actor, "token.revoke", $"user/{command.User}/token/{token.Id}", before, ApiTokenDetails.From(token), now);
             await db.SaveChangesAsync(cancellationToken);
+            cache.Clear();
         }
 
         db.ChangeTracker.Clear();
