@@ -44,11 +44,11 @@ $$(if [ -n "$${SCHEDULER_DB:-}" ]; then echo "$$SCHEDULER_DB"; else mkdir -p $(D
 endef
 
 migrate:
-	@cs="$(local_db)"; $(DOTNET) run --project src/Scheduler.Api -c $(CONFIG) -- migrate --ConnectionStrings:Scheduler="$$cs"
+	@cs="$(local_db)"; $(DOTNET) run --project src/Scheduler.Api -c $(CONFIG) -- migrate --ConnectionStrings:Scheduler="$$cs" --Scheduler:DataDir="$(DATA_DIR)"
 
 run:
 	@cs="$(local_db)"; \
-	$(DOTNET) run --project src/Scheduler.Api -c $(CONFIG) -- migrate --ConnectionStrings:Scheduler="$$cs" && \
+	$(DOTNET) run --project src/Scheduler.Api -c $(CONFIG) -- migrate --ConnectionStrings:Scheduler="$$cs" --Scheduler:DataDir="$(DATA_DIR)" && \
 	$(DOTNET) run --project src/Scheduler.Api -c $(CONFIG) --no-build -- --urls $(API_URL) --ConnectionStrings:Scheduler="$$cs" --Scheduler:DataDir="$(DATA_DIR)"
 
 bench: build

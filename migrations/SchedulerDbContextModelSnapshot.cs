@@ -121,6 +121,11 @@ namespace Scheduler.Migrations
                         .HasColumnType("character varying(16)")
                         .HasColumnName("state");
 
+                    b.Property<string>("SubmittedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("submitted_by");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
@@ -510,6 +515,169 @@ namespace Scheduler.Migrations
                     b.ToTable("idempotency_keys", (string)null);
                 });
 
+            modelBuilder.Entity("Scheduler.Persistence.Identity.ApiToken", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea")
+                        .HasColumnName("hash");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("label");
+
+                    b.Property<DateTimeOffset?>("LastUsedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_used_at");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revoked_at");
+
+                    b.Property<string>("User")
+                        .IsRequired()
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("user");
+
+                    b.HasKey("Id")
+                        .HasName("pk_api_tokens");
+
+                    b.HasIndex("Hash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_api_tokens_hash");
+
+                    b.HasIndex("User")
+                        .HasDatabaseName("ix_api_tokens_user");
+
+                    b.ToTable("api_tokens", (string)null);
+                });
+
+            modelBuilder.Entity("Scheduler.Persistence.Identity.AuditEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("action");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("actor");
+
+                    b.Property<string>("After")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("after");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Before")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("before");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)")
+                        .HasColumnName("target");
+
+                    b.HasKey("Id")
+                        .HasName("pk_audit_log");
+
+                    b.HasIndex("At")
+                        .HasDatabaseName("ix_audit_log_at");
+
+                    b.ToTable("audit_log", (string)null);
+                });
+
+            modelBuilder.Entity("Scheduler.Persistence.Identity.Team", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.HasKey("Name")
+                        .HasName("pk_teams");
+
+                    b.ToTable("teams", (string)null);
+                });
+
+            modelBuilder.Entity("Scheduler.Persistence.Identity.TeamMember", b =>
+                {
+                    b.Property<string>("Team")
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("team");
+
+                    b.Property<string>("User")
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("user");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("role");
+
+                    b.HasKey("Team", "User")
+                        .HasName("pk_team_members");
+
+                    b.HasIndex("User")
+                        .HasDatabaseName("ix_team_members_user");
+
+                    b.ToTable("team_members", (string)null);
+                });
+
+            modelBuilder.Entity("Scheduler.Persistence.Identity.User", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("name");
+
+                    b.Property<bool>("ClusterAdmin")
+                        .HasColumnType("boolean")
+                        .HasColumnName("cluster_admin");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.HasKey("Name")
+                        .HasName("pk_users");
+
+                    b.ToTable("users", (string)null);
+                });
+
             modelBuilder.Entity("Scheduler.Persistence.Queues.JobQueue", b =>
                 {
                     b.Property<string>("Name")
@@ -526,12 +694,20 @@ namespace Scheduler.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("spec");
 
+                    b.Property<string>("Team")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("team");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Name")
                         .HasName("pk_queues");
+
+                    b.HasIndex("Team")
+                        .HasDatabaseName("ix_queues_team");
 
                     b.ToTable("queues", (string)null);
                 });
@@ -663,6 +839,42 @@ namespace Scheduler.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_idempotency_keys_jobs_job_id");
+                });
+
+            modelBuilder.Entity("Scheduler.Persistence.Identity.ApiToken", b =>
+                {
+                    b.HasOne("Scheduler.Persistence.Identity.User", null)
+                        .WithMany()
+                        .HasForeignKey("User")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_api_tokens_users_user");
+                });
+
+            modelBuilder.Entity("Scheduler.Persistence.Identity.TeamMember", b =>
+                {
+                    b.HasOne("Scheduler.Persistence.Identity.Team", null)
+                        .WithMany()
+                        .HasForeignKey("Team")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_team_members_teams_team");
+
+                    b.HasOne("Scheduler.Persistence.Identity.User", null)
+                        .WithMany()
+                        .HasForeignKey("User")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_team_members_users_user");
+                });
+
+            modelBuilder.Entity("Scheduler.Persistence.Queues.JobQueue", b =>
+                {
+                    b.HasOne("Scheduler.Persistence.Identity.Team", null)
+                        .WithMany()
+                        .HasForeignKey("Team")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_queues_teams_team");
                 });
 
             modelBuilder.Entity("Scheduler.Domain.Jobs.Job", b =>

@@ -1,4 +1,5 @@
 using Scheduler.Api.Apis;
+using Scheduler.Api.Auth;
 using Scheduler.Api.Hosting;
 using Scheduler.Application;
 using Scheduler.Dashboard;
@@ -9,6 +10,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddApplicationServices();
 builder.AddApiServices();
 builder.AddSimulatedCluster();
+builder.AddAuthServices();
 builder.AddOperator();
 builder.AddDashboardServices();
 
@@ -19,6 +21,7 @@ if (MigrateCommand.IsRequested(args))
 }
 
 app.UseApiPipeline();
+app.UseAuth();
 app.MapHealthApi();
 app.MapApiDocs();
 app.MapJobsApiV1();
@@ -26,8 +29,10 @@ app.MapQueuesApiV1();
 app.MapAdmissionApiV1();
 app.MapDashboardApiV1();
 app.MapAccountingApiV1();
-app.MapDashboard();
-app.MapSchedulerMetrics();
+app.MapIdentityApiV1();
+app.MapSignInPages();
+app.MapGroup(string.Empty).RequireAuthorization(Permissions.Read).MapDashboard();
+app.MapSchedulerMetrics().WithMetricsAccess(app.Configuration);
 await app.RunAsync();
 return 0;
 

@@ -9,6 +9,7 @@ using Scheduler.Application.Admission;
 using Scheduler.Application.Common;
 using Scheduler.Application.Configuration;
 using Scheduler.Application.Idempotency;
+using Scheduler.Application.Identity;
 using Scheduler.Application.Jobs;
 using Scheduler.Application.Queues;
 using Scheduler.Domain.Catalog;
@@ -45,6 +46,8 @@ public static class ApplicationServices
         services.AddOptions<SubmissionLimits>().BindConfiguration(SubmissionLimits.Section);
         services.TryAddSingleton<SubmissionCaps>();
         services.AddOptions<JobPodPolicy>().BindConfiguration(JobPodPolicy.Section);
+        services.TryAddSingleton<TokenCache>();
+        services.TryAddSingleton(provider => JobTokens.FromConfiguration(provider.GetRequiredService<IConfiguration>(), provider.GetRequiredService<TimeProvider>()));
         AddMessageValidators(services);
 
         // Quartz: maintenance jobs that only send commands; the host's lifetime starts and stops the scheduler.
@@ -65,6 +68,24 @@ public static class ApplicationServices
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SchedulerDbContext>();
         await db.Database.MigrateAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="user"/> a cluster admin and creates an API token for them (the bootstrap of <c>make run</c> and
+    /// of the test hosts); answers the token.
+    /// </summary>
+    public static async Task<string> CreateAdminTokenAsync(this IServiceProvider services, string user, string label, CancellationToken cancellationToken = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var sender = scope.ServiceProvider.GetRequiredService<ISender>();
+        var admin = await sender.Send(new PutUser(user, ClusterAdmin: true, AuditLog.SystemActor), cancellationToken);
+        if (!admin.IsSuccess)
+        {
+            throw new InvalidOperationException(admin.Failure.Title);
+        }
+
+        var token = await sender.Send(new CreateApiToken(user, label, Lifetime: null, AuditLog.SystemActor), cancellationToken);
+        return token.IsSuccess ? token.Value.Token : throw new InvalidOperationException(token.Failure.Title);
     }
 
     private static string ConnectionString(IServiceProvider provider) =>

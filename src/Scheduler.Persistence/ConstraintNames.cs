@@ -12,4 +12,6 @@ public static class ConstraintNames
     public const string IdempotencyKey = "pk_idempotency_keys";
 
     public const string QueueName = "pk_queues";
+
+    public const string TeamName = "pk_teams";
 }

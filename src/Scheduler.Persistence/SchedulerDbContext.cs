@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Scheduler.Domain.Jobs;
 using Scheduler.Persistence.Admission;
 using Scheduler.Persistence.Idempotency;
+using Scheduler.Persistence.Identity;
 using Scheduler.Persistence.Queues;
 
 namespace Scheduler.Persistence;
@@ -26,6 +27,16 @@ public sealed class SchedulerDbContext(DbContextOptions<SchedulerDbContext> opti
     public DbSet<BudgetCharge> BudgetCharges => Set<BudgetCharge>();
 
     public DbSet<MfuSampleRecord> MfuSamples => Set<MfuSampleRecord>();
+
+    public DbSet<User> Users => Set<User>();
+
+    public DbSet<Team> Teams => Set<Team>();
+
+    public DbSet<TeamMember> TeamMembers => Set<TeamMember>();
+
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+
+    public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(SchedulerDbContext).Assembly);

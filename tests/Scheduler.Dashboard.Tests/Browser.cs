@@ -52,13 +52,38 @@ public sealed class Browser : IAsyncLifetime
         }
     }
 
-    public async Task<IPage> OpenAsync(Uri baseAddress, string hash, ViewportSize viewport)
+    /// <summary>A new browser session on <paramref name="host"/>'s dashboard, signed in with the admin's token through the sign-in form, at <paramref name="hash"/>.</summary>
+    public async Task<IPage> OpenAsync(DashboardHost host, string hash, ViewportSize viewport)
     {
-        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = viewport, BaseURL = baseAddress.ToString() });
-        context.SetDefaultTimeout(60_000);
-        var page = await context.NewPageAsync();
+        ArgumentNullException.ThrowIfNull(host);
+        var page = await OpenSignedOutAsync(host, viewport);
+        await SignInAsync(page, host.AdminToken);
+        // A fresh load, as before sign-in existed: from /ui/ only the hash would change, and the dashboard moves focus on a
+        // hash change (keyboard tests start from a freshly loaded page).
+        await page.GotoAsync("about:blank");
         await page.GotoAsync($"/ui/{hash}");
         return page;
+    }
+
+    /// <summary>A new browser session with no sign-in yet, on the sign-in page.</summary>
+    public async Task<IPage> OpenSignedOutAsync(DashboardHost host, ViewportSize viewport)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = viewport, BaseURL = host.BaseAddress.ToString() });
+        context.SetDefaultTimeout(60_000);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/ui/sign-in");
+        return page;
+    }
+
+    /// <summary>Signs in through the form, as a person would, and waits for the dashboard.</summary>
+    public static async Task SignInAsync(IPage page, string token)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await page.GotoAsync("/ui/sign-in");
+        await page.GetByLabel("API token").FillAsync(token);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("/ui/", StringComparison.Ordinal) && !url.Contains("sign-in", StringComparison.Ordinal));
     }
 
     public static Task ScreenshotAsync(IPage page, string name) =>

@@ -38,7 +38,7 @@ public sealed class BrowserTests(DashboardHost host, Browser browser) : IClassFi
 
         foreach (var (viewport, name) in new[] { (Browser.Desktop, "queues-desktop"), (Browser.Phone, "queues-phone") })
         {
-            var page = await browser.OpenAsync(host.BaseAddress, "#/queues", viewport);
+            var page = await browser.OpenAsync(host, "#/queues", viewport);
             var queue = page.Locator("[data-queue='ui-order']");
             var rows = queue.Locator("tbody tr");
             await ExpectJobsInOrderAsync(rows, "high-fourth", "normal-second", "resumed-first", "low-third");
@@ -58,7 +58,7 @@ public sealed class BrowserTests(DashboardHost host, Browser browser) : IClassFi
         Browser.RequireChromium();
         await host.PutQueueAsync("ui-live", ResearchQueue);
         await host.SubmitAsync("ui-live", "already-there");
-        var page = await browser.OpenAsync(host.BaseAddress, "#/queues", Browser.Desktop);
+        var page = await browser.OpenAsync(host, "#/queues", Browser.Desktop);
         var rows = page.Locator("[data-queue='ui-live'] tbody tr");
         await Expect(rows).ToHaveCountAsync(1);
 
@@ -88,7 +88,7 @@ public sealed class BrowserTests(DashboardHost host, Browser browser) : IClassFi
 
         foreach (var (viewport, name) in new[] { (Browser.Desktop, "gpus-desktop"), (Browser.Phone, "gpus-phone") })
         {
-            var page = await browser.OpenAsync(host.BaseAddress, "#/gpus", viewport);
+            var page = await browser.OpenAsync(host, "#/gpus", viewport);
             await Expect(page.Locator("[data-node='gpu-a100-0'] .gpu.whole")).ToHaveCountAsync(4);
             await Expect(page.Locator("[data-node='gpu-a100-0'] .gpu.free")).ToHaveCountAsync(4);
             await Expect(page.Locator("[data-node='gpu-a100-1'] .gpu.fraction")).ToHaveCountAsync(1);
@@ -121,7 +121,7 @@ public sealed class BrowserTests(DashboardHost host, Browser browser) : IClassFi
 
         foreach (var (viewport, name) in new[] { (Browser.Desktop, "job-desktop"), (Browser.Phone, "job-phone") })
         {
-            var page = await browser.OpenAsync(host.BaseAddress, $"#/jobs/{job}", viewport);
+            var page = await browser.OpenAsync(host, $"#/jobs/{job}", viewport);
             await Expect(page.Locator("h2")).ToContainTextAsync("resumable");
             await Expect(page.Locator("h2 .state")).ToHaveTextAsync("Running");
             var timeline = page.Locator("[data-testid='timeline'] li");
@@ -147,7 +147,7 @@ public sealed class BrowserTests(DashboardHost host, Browser browser) : IClassFi
         await host.TransitionAsync(cancelled, JobState.Cancelled, "CancelledByUser");
         await host.SubmitAsync("ui-list", "list-newest");
 
-        var page = await browser.OpenAsync(host.BaseAddress, "#/jobs", Browser.Desktop);
+        var page = await browser.OpenAsync(host, "#/jobs", Browser.Desktop);
         var rows = page.Locator("tbody tr[data-job^='list-']");
         await ExpectJobsInOrderAsync(rows, "list-newest", "list-older");
         await Expect(rows.Nth(1)).ToContainTextAsync("Cancelled");
@@ -163,7 +163,7 @@ public sealed class BrowserTests(DashboardHost host, Browser browser) : IClassFi
         await host.PutQueueAsync("ui-a11y", ResearchQueue);
         await host.SubmitAsync("ui-a11y", "contrast-check");
         host.Cluster.AddNode("gpu-a11y-0", "L4", 4);
-        var page = await browser.OpenAsync(host.BaseAddress, "#/queues", Browser.Desktop);
+        var page = await browser.OpenAsync(host, "#/queues", Browser.Desktop);
         await Expect(page.Locator("[data-queue='ui-a11y']")).ToBeVisibleAsync();
 
         await page.Keyboard.PressAsync("Tab");

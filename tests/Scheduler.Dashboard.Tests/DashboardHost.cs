@@ -29,6 +29,9 @@ public class DashboardHost : WebApplicationFactory<Program>, IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>A cluster admin's API token: <see cref="Http"/> sends it, and the browser signs in with it.</summary>
+    public string AdminToken { get; private set; } = string.Empty;
+
     public async ValueTask InitializeAsync()
     {
         _database = await PostgresServer.CreateDatabaseAsync(GetType().Name);
@@ -38,6 +41,7 @@ public class DashboardHost : WebApplicationFactory<Program>, IAsyncLifetime
         UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         StartServer();
         await Services.MigrateDatabaseAsync();
+        AdminToken = await Services.CreateAdminTokenAsync("dashboard-admin", "tests");
         var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
     }
@@ -87,7 +91,24 @@ public class DashboardHost : WebApplicationFactory<Program>, IAsyncLifetime
         }
     }
 
-    public HttpClient Http() => new() { BaseAddress = BaseAddress };
+    /// <summary>A client of the REST API, signed in as the cluster admin (the one place these tests get credentials).</summary>
+    public HttpClient Http()
+    {
+        var http = new HttpClient { BaseAddress = BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
+        return http;
+    }
+
+    /// <summary>A client that speaks as the job's current attempt, with the token its pods get (<c>SCHEDULER_TELEMETRY_TOKEN</c>), as the trainer does.</summary>
+    public async Task<HttpClient> TrainerHttpAsync(Guid jobId)
+    {
+        using var http = Http();
+        using var job = JsonDocument.Parse(await http.GetStringAsync($"/api/v1/jobs/{jobId}"));
+        var trainer = new HttpClient { BaseAddress = BaseAddress };
+        var token = Services.GetRequiredService<Scheduler.Application.Identity.JobTokens>().Issue(jobId, job.RootElement.GetProperty("attempt").GetInt32());
+        trainer.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return trainer;
+    }
 
     public async Task PutQueueAsync(string name, object spec)
     {

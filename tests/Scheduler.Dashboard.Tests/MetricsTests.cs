@@ -94,7 +94,7 @@ public sealed class MetricsTests(DashboardHost host) : IClassFixture<DashboardHo
     {
         await host.TransitionAsync(job, JobState.Admitted, "Placed");
         await host.TransitionAsync(job, JobState.Running, "Pods started");
-        using var http = host.Http();
+        using var http = await host.TrainerHttpAsync(job);
         foreach (var step in new[] { 100, 1_000 })
         {
             var posted = await http.PostAsJsonAsync($"/api/v1/jobs/{job}/telemetry", new

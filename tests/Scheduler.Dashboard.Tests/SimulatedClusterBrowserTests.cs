@@ -23,14 +23,14 @@ public sealed partial class SimulatedClusterBrowserTests(SimulatedClusterHost ho
         await host.WaitForStateAsync(job, JobState.Running, TimeSpan.FromSeconds(180));
 
         // Expectations use the default timeout (20 s, Browser), meant for a loaded 2-core CI machine.
-        var gpus = await browser.OpenAsync(host.BaseAddress, "#/gpus", Browser.Desktop);
+        var gpus = await browser.OpenAsync(host, "#/gpus", Browser.Desktop);
         var node = gpus.Locator("[data-node='sim-a100-80gb-0']");
         await Expect(node.Locator(".gpu.whole")).ToHaveCountAsync(4);
         await Expect(node.Locator(".gpu.free")).ToHaveCountAsync(4);
         await Expect(node.Locator(".gpu.whole").First).ToHaveAttributeAsync("aria-label", AllocatedToPlacedFour());
         await Browser.ScreenshotAsync(gpus, "gpus-simulated-cluster");
 
-        var page = await browser.OpenAsync(host.BaseAddress, $"#/jobs/{job}", Browser.Desktop);
+        var page = await browser.OpenAsync(host, $"#/jobs/{job}", Browser.Desktop);
         await Expect(page.Locator("#main")).ToContainTextAsync("sim-a100-80gb-0");
         await Expect(page.Locator("#main")).ToContainTextAsync("Running");
         // The simulated trainer's telemetry reaches the page live: measured throughput, the step out of the estimate's total, an ETA.

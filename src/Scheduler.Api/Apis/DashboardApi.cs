@@ -1,9 +1,12 @@
 using System.Globalization;
+using System.Security.Claims;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Scheduler.Api.Auth;
 using Scheduler.Api.Http;
 using Scheduler.Application.Dashboard;
 using Scheduler.Application.Jobs;
+using Scheduler.Application.Queues;
 
 namespace Scheduler.Api.Apis;
 
@@ -12,7 +15,7 @@ public static class DashboardApi
 {
     public static RouteGroupBuilder MapDashboardApiV1(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("api/v1/dashboard").WithTags("Dashboard");
+        var api = app.MapGroup("api/v1/dashboard").WithTags("Dashboard").RequireAuthorization(Permissions.Read);
         api.MapGet("/queues", GetQueuesAsync).WithName("GetQueuesDashboard")
             .WithSummary("Every queue: quota bars per GPU type, budget, counts, and its pending jobs in scheduling order with reasons");
         api.MapGet("/cluster", GetClusterAsync).WithName("GetClusterDashboard")
@@ -24,8 +27,23 @@ public static class DashboardApi
         return api;
     }
 
-    internal static async Task<Ok<QueuesDashboard>> GetQueuesAsync(ISender sender, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await sender.Send(new GetQueuesDashboard(), cancellationToken));
+    internal static async Task<Ok<QueuesDashboard>> GetQueuesAsync(ClaimsPrincipal user, Access access, ISender sender, CancellationToken cancellationToken)
+    {
+        var board = await sender.Send(new GetQueuesDashboard(), cancellationToken);
+        if (access.VisibleTeams(user) is not { } teams)
+        {
+            return TypedResults.Ok(board);
+        }
+
+        // Private mode: other teams' pending jobs stay in the queue as occupancy (position, class, GPUs), without who or what.
+        var owners = (await sender.Send(new ListQueues(), cancellationToken)).ToDictionary(q => q.Name, q => q.Team, StringComparer.Ordinal);
+        return TypedResults.Ok(board with
+        {
+            Queues = [.. board.Queues.Select(q => owners.GetValueOrDefault(q.Name) is { } team && teams.Contains(team)
+                ? q
+                : q with { Pending = [.. q.Pending.Select(p => p with { Id = Guid.Empty, Name = "hidden (another team)", Reason = "hidden (private mode)" })] })],
+        });
+    }
 
     internal static async Task<Results<Ok<ClusterDashboard>, ProblemHttpResult>> GetClusterAsync(
         string? hours, ISender sender, CancellationToken cancellationToken)
@@ -40,7 +58,7 @@ public static class DashboardApi
     }
 
     internal static async Task<Results<Ok<IReadOnlyList<JobDetails>>, ProblemHttpResult>> ListRecentJobsAsync(
-        string? limit, ISender sender, CancellationToken cancellationToken)
+        string? limit, ClaimsPrincipal user, Access access, ISender sender, CancellationToken cancellationToken)
     {
         var count = ListRecentJobs.DefaultLimit;
         if (limit is not null && !int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out count))
@@ -48,11 +66,10 @@ public static class DashboardApi
             return Problems.Invalid("limit", $"must be a whole number between 1 and {ListRecentJobs.MaxLimit}");
         }
 
-        return TypedResults.Ok(await sender.Send(new ListRecentJobs(count), cancellationToken));
+        return TypedResults.Ok(await sender.Send(new ListRecentJobs(count, access.VisibleTeams(user)), cancellationToken));
     }
 
-    internal static async Task<Results<Ok<JobDashboard>, ProblemHttpResult>> GetJobAsync(string id, ISender sender, CancellationToken cancellationToken) =>
-        Guid.TryParse(id, out var jobId)
-            ? (await sender.Send(new GetJobDashboard(jobId), cancellationToken)).ToOkOrProblem()
-            : Problems.Invalid("id", "must be a job id (a UUID)");
+    internal static Task<Results<Ok<JobDashboard>, ProblemHttpResult>> GetJobAsync(
+        string id, ClaimsPrincipal user, Access access, ISender sender, CancellationToken cancellationToken) =>
+        JobsApi.ForJobAsync(id, jobId => access.ReadJobAsync(user, jobId, cancellationToken), jobId => sender.Send(new GetJobDashboard(jobId), cancellationToken));
 }

@@ -2,7 +2,10 @@ using Scheduler.Application;
 
 namespace Scheduler.Api.Hosting;
 
-/// <summary><c>Scheduler.Api migrate --ConnectionStrings:Scheduler=...</c>: apply the migrations the database lacks, then exit.</summary>
+/// <summary>
+/// <c>Scheduler.Api migrate --ConnectionStrings:Scheduler=...</c>: apply the migrations the database lacks, then exit; with
+/// <c>--Scheduler:DataDir</c> (<c>make run</c>) also bootstrap the admin token file (<see cref="AdminTokenFile"/>).
+/// </summary>
 internal static class MigrateCommand
 {
     public const string Verb = "migrate";
@@ -16,6 +19,11 @@ internal static class MigrateCommand
         {
             await app.Services.MigrateDatabaseAsync(app.Lifetime.ApplicationStopping);
             logger.LogInformation("The database is up to date.");
+            if (app.Configuration["Scheduler:DataDir"] is { Length: > 0 } dataDir)
+            {
+                await AdminTokenFile.EnsureAsync(app.Services, dataDir, logger, app.Lifetime.ApplicationStopping);
+            }
+
             return 0;
         }
         catch (Exception ex) when (ex is InvalidOperationException or Npgsql.NpgsqlException)

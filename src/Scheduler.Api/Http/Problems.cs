@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Scheduler.Application.Common;
 
 namespace Scheduler.Api.Http;
@@ -34,6 +35,31 @@ internal static class Problems
 
     public static ProblemHttpResult Create(int status, string title, IReadOnlyDictionary<string, string[]> errors) =>
         TypedResults.Problem(Details(status, title, errors));
+
+    /// <summary>403 naming the permission the caller lacks (docs/security.md lists who holds which).</summary>
+    public static ProblemHttpResult Forbidden(string permission, string detail) =>
+        TypedResults.Problem(new ProblemDetails
+        {
+            Status = StatusCodes.Status403Forbidden,
+            Title = "Forbidden.",
+            Detail = detail,
+            Extensions = { ["permission"] = permission },
+        });
+
+    /// <summary>Writes a problem document outside an endpoint (authentication challenges, authorization failures).</summary>
+    public static async Task WriteAsync(HttpContext context, int status, string title, string detail, string? permission = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Response.StatusCode = status;
+        var details = new ProblemDetails { Status = status, Title = title, Detail = detail };
+        if (permission is not null)
+        {
+            details.Extensions["permission"] = permission;
+        }
+
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>()
+            .WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = details });
+    }
 
     public static HttpValidationProblemDetails Details(int status, string title, IReadOnlyDictionary<string, string[]> errors) =>
         new(errors.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal))

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Scheduler.Admission.Calibration;
 using Scheduler.Domain.Catalog;
+using Scheduler.Domain.Jobs;
 using Scheduler.Persistence;
 
 namespace Scheduler.Application.Admission;
@@ -27,7 +28,10 @@ public sealed class MfuCalibration(GpuCatalog catalog, TimeProvider clock)
     public async ValueTask<CalibrationSnapshot> RecalibrateAsync(SchedulerDbContext db, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
+        // Only jobs that succeeded teach the table: a final sample is posted before the job ends, and a job that then
+        // fails or is cancelled measured nothing the estimator should learn (docs/security.md).
         var samples = await db.MfuSamples.AsNoTracking()
+            .Where(s => db.Jobs.Any(j => j.Id == s.JobId && j.State == JobState.Succeeded))
             .OrderByDescending(s => s.RecordedAt).Take(MaxSamples)
             .Select(s => new MfuSample(s.GpuType, s.Parameters, s.Mfu))
             .ToListAsync(cancellationToken);

@@ -18,7 +18,14 @@ namespace Scheduler.Application.Admission;
 /// preempted) turns the job's throughput into an MFU sample for calibration and rebuilds the MFU table, so later
 /// estimates use it.
 /// </summary>
-public sealed record RecordTelemetry(Guid JobId, TelemetrySample Report) : ICommand<Result<MeasuredProgress>>;
+/// <remarks>
+/// With <paramref name="Attempt"/> (the job token's, always given through the API) the sample is refused (409) unless the
+/// job is admitted or running that attempt; a job keeps at most <see cref="MaxSamplesPerJob"/> samples.
+/// </remarks>
+public sealed record RecordTelemetry(Guid JobId, TelemetrySample Report, int? Attempt = null) : ICommand<Result<MeasuredProgress>>
+{
+    public const int MaxSamplesPerJob = 100_000;
+}
 
 internal sealed class RecordTelemetryValidator(TimeProvider clock) : IMessageValidator<RecordTelemetry>
 {
@@ -114,6 +121,17 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
         if (job is null)
         {
             return JobChanges.NoSuchJob(command.JobId);
+        }
+
+        if (command.Attempt is { } attempt && (job.Attempt != attempt || job.State is not (JobState.Admitted or JobState.Running)))
+        {
+            return Failure.Conflict("attempt", $"the job is {job.State} at attempt {job.Attempt}; samples of attempt {attempt} are no longer taken");
+        }
+
+        var stored = await db.JobMeasurements.AsNoTracking().Where(m => m.JobId == job.Id).Select(m => m.Samples).FirstOrDefaultAsync(cancellationToken);
+        if (stored >= RecordTelemetry.MaxSamplesPerJob)
+        {
+            return Failure.Conflict("step", $"the job already stored its {RecordTelemetry.MaxSamplesPerJob} samples");
         }
 
         var gpus = await db.JobEstimates.AsNoTracking().Where(e => e.JobId == job.Id).Select(e => (double?)e.Gpus).FirstOrDefaultAsync(cancellationToken)

@@ -22,6 +22,10 @@ internal static class StoreQueries
     public static readonly Func<SchedulerDbContext, string, CancellationToken, Task<JobQueue?>> QueueByName =
         EF.CompileAsyncQuery((SchedulerDbContext db, string name, CancellationToken _) => db.Queues.AsNoTracking().FirstOrDefault(q => q.Name == name));
 
+    /// <summary>The jobs of queues that <paramref name="teams"/> own; all of them when null.</summary>
+    public static IQueryable<Job> OfTeams(SchedulerDbContext db, IQueryable<Job> jobs, IReadOnlyList<string>? teams) =>
+        teams is null ? jobs : jobs.Where(j => db.Queues.Any(q => q.Name == j.Queue && q.Team != null && teams.Contains(q.Team)));
+
     public static Task<Job?> ActiveJobNamedAsync(SchedulerDbContext db, string queue, string name, CancellationToken cancellationToken) =>
         db.Jobs.AsNoTracking().Where(IsActive).FirstOrDefaultAsync(j => j.Queue == queue && j.Name == name, cancellationToken);
 }

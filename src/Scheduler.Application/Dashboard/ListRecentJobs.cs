@@ -8,7 +8,8 @@ using Scheduler.Persistence;
 namespace Scheduler.Application.Dashboard;
 
 /// <summary>The most recently submitted jobs of every queue, newest first (the dashboard's job list).</summary>
-public sealed record ListRecentJobs(int Limit = ListRecentJobs.DefaultLimit) : IQuery<IReadOnlyList<JobDetails>>
+/// <remarks>With <paramref name="Teams"/> (private mode), only the jobs of those teams' queues.</remarks>
+public sealed record ListRecentJobs(int Limit = ListRecentJobs.DefaultLimit, IReadOnlyList<string>? Teams = null) : IQuery<IReadOnlyList<JobDetails>>
 {
     public const int DefaultLimit = 100;
     public const int MaxLimit = 500;
@@ -23,6 +24,6 @@ internal sealed class ListRecentJobsValidator : MessageValidator<ListRecentJobs>
 internal sealed class ListRecentJobsHandler(SchedulerDbContext db) : IQueryHandler<ListRecentJobs, IReadOnlyList<JobDetails>>
 {
     public async ValueTask<IReadOnlyList<JobDetails>> Handle(ListRecentJobs query, CancellationToken cancellationToken) =>
-        (await db.Jobs.AsNoTracking().OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).Take(query.Limit).ToListAsync(cancellationToken))
+        (await StoreQueries.OfTeams(db, db.Jobs.AsNoTracking(), query.Teams).OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).Take(query.Limit).ToListAsync(cancellationToken))
             .Select(JobDetails.From).ToList();
 }

@@ -45,6 +45,9 @@ public sealed record JobDetails(
     /// <summary>The step of the newest checkpoint the trainer reported; a preemption loses only the work after it.</summary>
     public long? LastCheckpointStep { get; init; }
 
+    /// <summary>The user who submitted the job through the API (absent for TrainingJobs).</summary>
+    public string? SubmittedBy { get; init; }
+
     public static JobDetails From(Job job)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -56,6 +59,7 @@ public sealed record JobDetails(
             Namespace = job.Namespace,
             Progress = job.Progress,
             LastCheckpointStep = job.LastCheckpointStep,
+            SubmittedBy = job.SubmittedBy,
         };
     }
 }

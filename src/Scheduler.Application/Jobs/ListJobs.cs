@@ -10,7 +10,8 @@ using Scheduler.Persistence;
 namespace Scheduler.Application.Jobs;
 
 /// <summary>Jobs oldest first, optionally of one queue and one state, a page at a time (pass the previous page's cursor).</summary>
-public sealed record ListJobs(string? Queue = null, JobState? State = null, int Limit = ListJobs.DefaultLimit, string? Cursor = null)
+/// <remarks>With <paramref name="Teams"/> (private mode), only the jobs of those teams' queues.</remarks>
+public sealed record ListJobs(string? Queue = null, JobState? State = null, int Limit = ListJobs.DefaultLimit, string? Cursor = null, IReadOnlyList<string>? Teams = null)
     : IQuery<JobPage>
 {
     public const int DefaultLimit = 50;
@@ -36,7 +37,7 @@ internal sealed class ListJobsHandler(SchedulerDbContext db) : IQueryHandler<Lis
 {
     public async ValueTask<JobPage> Handle(ListJobs query, CancellationToken cancellationToken)
     {
-        var jobs = db.Jobs.AsNoTracking();
+        var jobs = StoreQueries.OfTeams(db, db.Jobs.AsNoTracking(), query.Teams);
         if (query.Queue is { } queue)
         {
             jobs = jobs.Where(j => j.Queue == queue);

@@ -20,7 +20,7 @@ namespace Scheduler.Application.Jobs;
 /// <paramref name="IdempotencyKey"/>, a repeat within 24 hours returns the job the key created, even after it ended.
 /// A TrainingJob submits with its <paramref name="Origin"/>; an active job of that name from elsewhere is then a conflict.
 /// </summary>
-public sealed record SubmitJob(JobSpec Spec, string? IdempotencyKey = null, JobOrigin? Origin = null) : ICommand<Result<SubmittedJob>>
+public sealed record SubmitJob(JobSpec Spec, string? IdempotencyKey = null, JobOrigin? Origin = null, string? SubmittedBy = null) : ICommand<Result<SubmittedJob>>
 {
     public const string IdempotencyKeyField = "Idempotency-Key";
 
@@ -139,7 +139,7 @@ internal sealed class SubmitJobHandler(
                 expired = record;
             }
 
-            var job = Job.Submit(Guid.CreateVersion7(now), spec, now, command.Origin);
+            var job = Job.Submit(Guid.CreateVersion7(now), spec, now, command.Origin, command.SubmittedBy);
             if (grouped && command.IdempotencyKey is null && attempt == 1)
             {
                 if (await jobWriter.TryInsertAsync(job, admitted.Value.RowsFor(job), cancellationToken))
@@ -150,7 +150,7 @@ internal sealed class SubmitJobHandler(
 
                 // Not inserted with its group (its name is taken, or the group failed): insert it alone, where a conflict gets
                 // its exact answer; under a fresh id, should a failed group's commit have landed after all.
-                job = Job.Submit(Guid.CreateVersion7(now), spec, now, command.Origin);
+                job = Job.Submit(Guid.CreateVersion7(now), spec, now, command.Origin, command.SubmittedBy);
             }
 
             db.Jobs.Add(job);

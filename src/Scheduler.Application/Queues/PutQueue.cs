@@ -1,6 +1,8 @@
+using System.Text.Json;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Scheduler.Application.Common;
+using Scheduler.Application.Identity;
 using Scheduler.Domain.Queues;
 using Scheduler.Domain.Specs;
 using Scheduler.Domain.Validation;
@@ -10,7 +12,8 @@ using Scheduler.Persistence.Queues;
 namespace Scheduler.Application.Queues;
 
 /// <summary>Create a queue, or replace its spec as a whole.</summary>
-public sealed record PutQueue(string Name, QueueSpec Spec) : ICommand<Result<PutQueueResult>>;
+/// <remarks>Audited (spec before and after) as <paramref name="Actor"/>; the operator's GpuQueue sync leaves it null (system).</remarks>
+public sealed record PutQueue(string Name, QueueSpec Spec, string? Actor = null) : ICommand<Result<PutQueueResult>>;
 
 public sealed record PutQueueResult(QueueDetails Queue, bool Created);
 
@@ -48,6 +51,7 @@ internal sealed class PutQueueHandler(SchedulerDbContext db, TimeProvider clock,
             var now = clock.StoreNow();
             var queue = await db.Queues.FirstOrDefaultAsync(q => q.Name == command.Name, cancellationToken);
             var created = queue is null;
+            var before = queue?.Spec;
             if (queue is null)
             {
                 queue = new JobQueue(command.Name, spec, now);
@@ -56,6 +60,11 @@ internal sealed class PutQueueHandler(SchedulerDbContext db, TimeProvider clock,
             else
             {
                 queue.Replace(spec, now);
+            }
+
+            if (before is null || !SameJson(before, spec))
+            {
+                AuditLog.Record(db, command.Actor, created ? "queue.create" : "queue.update", $"queue/{command.Name}", before, spec, now);
             }
 
             try
@@ -71,4 +80,8 @@ internal sealed class PutQueueHandler(SchedulerDbContext db, TimeProvider clock,
             }
         }
     }
+
+    // Resyncs of an unchanged GpuQueue put the same spec again: only a change is audited.
+    private static bool SameJson(QueueSpec a, QueueSpec b) =>
+        JsonSerializer.Serialize(a, JobSpecJson.Options) == JsonSerializer.Serialize(b, JobSpecJson.Options);
 }

@@ -10,9 +10,12 @@ namespace Scheduler.Application.Queues;
 /// </summary>
 public sealed record QueueDetails(string Name, QueueSpec Spec, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, BudgetUsage? Budget = null)
 {
+    /// <summary>The team that owns the queue; absent: the cluster admins'.</summary>
+    public string? Team { get; init; }
+
     public static QueueDetails From(JobQueue queue)
     {
         ArgumentNullException.ThrowIfNull(queue);
-        return new(queue.Name, queue.Spec, queue.CreatedAt, queue.UpdatedAt);
+        return new(queue.Name, queue.Spec, queue.CreatedAt, queue.UpdatedAt) { Team = queue.Team };
     }
 }

@@ -12,13 +12,17 @@ public sealed class LocalApi : IAsyncDisposable
 {
     private readonly Process _server;
 
-    private LocalApi(Process server, string baseUrl)
+    private LocalApi(Process server, string baseUrl, string adminToken)
     {
         _server = server;
         BaseUrl = baseUrl;
+        AdminToken = adminToken;
     }
 
     public string BaseUrl { get; }
+
+    /// <summary>The cluster-admin token <c>migrate</c> bootstrapped (as for <c>make run</c>) that the benchmark's clients send.</summary>
+    public string AdminToken { get; }
 
     /// <summary>The <c>dotnet run</c> process; the API runs in its process tree.</summary>
     public int ProcessId => _server.Id;
@@ -27,7 +31,8 @@ public sealed class LocalApi : IAsyncDisposable
     {
         var project = FindApiProject();
         var settings = $"--ConnectionStrings:Scheduler={connectionString}";
-        using (var migrate = Dotnet(project, "migrate", settings))
+        var dataDir = Directory.CreateTempSubdirectory("bench-api").FullName;
+        using (var migrate = Dotnet(project, "migrate", settings, $"--Scheduler:DataDir={dataDir}"))
         {
             await migrate.WaitForExitAsync(ct);
             if (migrate.ExitCode != 0)
@@ -41,7 +46,9 @@ public sealed class LocalApi : IAsyncDisposable
         var server = Dotnet(project, "--urls", baseUrl, settings, "--Logging:LogLevel:Default=Warning", "--Scheduler:Kubernetes:Mode=Disabled",
             // Every submission goes to one queue and none is ever placed: the per-queue cap (10,000 queued) would refuse most.
             "--Scheduler:Limits:MaxQueuedJobsPerQueue=100000000");
-        var api = new LocalApi(server, baseUrl);
+        var adminToken = (await File.ReadAllTextAsync(Path.Combine(dataDir, "admin-token"), ct)).Trim();
+        Directory.Delete(dataDir, recursive: true);
+        var api = new LocalApi(server, baseUrl, adminToken);
         using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
         for (var waited = 0; waited < 120; waited++)
         {

@@ -32,17 +32,23 @@ public static class SubmitBenchmark
         benchmarkDatabase["Database"] = BenchmarkDatabase;
         await using var api = await LocalApi.StartAsync(benchmarkDatabase.ConnectionString, ct);
         var cpu = new CpuMeter(api.ProcessId, ProcessCpu.FindPostgres(PortOf(connectionString)));
-        return await RunAsync(api.BaseUrl, outDir, TimeSpan.FromSeconds(seconds), clients, ct, cpu, TimeSpan.FromSeconds(warmUpSeconds));
+        return await RunAsync(api.BaseUrl, outDir, TimeSpan.FromSeconds(seconds), clients, ct, cpu, TimeSpan.FromSeconds(warmUpSeconds), api.AdminToken);
     }
 
     public static async Task<int> RunAsync(
-        string baseUrl, string outDir, TimeSpan duration, int clients, CancellationToken ct, CpuMeter? cpu = null, TimeSpan? warmUp = null)
+        string baseUrl, string outDir, TimeSpan duration, int clients, CancellationToken ct, CpuMeter? cpu = null, TimeSpan? warmUp = null, string? token = null)
     {
         ArgumentNullException.ThrowIfNull(baseUrl);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
         {
             BaseAddress = new Uri(baseUrl),
         };
+        // Every submit is authenticated, as in production: the API looks the token up on each request.
+        if (token is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
         var queue = $"bench-{DateTime.UtcNow:yyyyMMddHHmmss}";
         using (var put = await http.PutAsync($"/api/v1/queues/{queue}", Json("{\"nominalQuota\":{\"H100-SXM\":64}}"), ct))
         {

@@ -80,11 +80,14 @@ public sealed class Job
     /// <summary>The custom resource the job came from; null for REST submissions.</summary>
     public JobOrigin? Origin { get; private set; }
 
+    /// <summary>The user who submitted the job through the API; null for TrainingJobs and jobs from before authentication.</summary>
+    public string? SubmittedBy { get; private set; }
+
     /// <summary>The events recorded on this instance: the new ones, or all of them when the store loaded them.</summary>
     public IReadOnlyList<JobEvent> Events => _events;
 
     /// <summary>A new Queued job. The spec must be validated and normalised, with its priority class resolved.</summary>
-    public static Job Submit(Guid id, JobSpec spec, DateTimeOffset at, JobOrigin? origin = null)
+    public static Job Submit(Guid id, JobSpec spec, DateTimeOffset at, JobOrigin? origin = null, string? submittedBy = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var job = new Job
@@ -101,6 +104,7 @@ public sealed class Job
             UpdatedAt = at,
             QueuedAt = at,
             Origin = origin,
+            SubmittedBy = submittedBy,
             Namespace = origin?.Namespace,
         };
         job._events.Add(new JobEvent(id, job.Version, null, JobState.Queued, SubmittedReason, at));

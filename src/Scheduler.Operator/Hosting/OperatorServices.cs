@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quartz;
+using Scheduler.Application.Identity;
 using Scheduler.Domain.Catalog;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Queues;
@@ -87,7 +88,7 @@ public static class OperatorServices
             ControlPlaneUrl = () => settings.Kubernetes.TelemetryUrl ?? OwnAddress(provider, mode),
             Security = provider.GetRequiredService<IOptions<JobPodPolicy>>().Value.Validated(),
             JobNamespace = settings.Kubernetes.DefaultNamespace,
-        }));
+        }, provider.GetService<JobTokens>()));
         services.TryAddSingleton<WorkloadClient>();
         services.TryAddSingleton(provider => new PredictedRuntimes(provider.GetRequiredService<GpuCatalog>()));
         services.TryAddSingleton<IOperatorStore, MediatorOperatorStore>();

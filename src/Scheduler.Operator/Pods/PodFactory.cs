@@ -1,5 +1,6 @@
 using System.Globalization;
 using k8s.Models;
+using Scheduler.Application.Identity;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Specs;
 using Scheduler.Domain.Workloads;
@@ -11,9 +12,9 @@ namespace Scheduler.Operator.Pods;
 /// Turns a placed job into Kubernetes objects: a headless Service for rank 0's address and one pod per rank with our scheduler
 /// name, GPU requests, the distributed-training environment and the checkpoint volume. The spec travels in a pod annotation
 /// that a downward-API volume mounts as a file (<c>SCHEDULER_SPEC</c>), so no ConfigMap (and no ConfigMap permission) is needed.
-/// Pure: no API calls.
+/// Pure: no API calls. With <paramref name="tokens"/>, each attempt's pods get its telemetry credential (<c>SCHEDULER_TELEMETRY_TOKEN</c>).
 /// </summary>
-public sealed class PodFactory(WorkloadOptions options)
+public sealed class PodFactory(WorkloadOptions options, JobTokens? tokens = null)
 {
     private const string SpecFile = "spec.json";
 
@@ -115,6 +116,11 @@ public sealed class PodFactory(WorkloadOptions options)
             new V1EnvVar { Name = TrainerEnvironment.MasterAddr, Value = $"{rank0}.{service}.{job.Namespace}.svc" },
             new V1EnvVar { Name = TrainerEnvironment.MasterPort, Value = options.MasterPort.ToString(CultureInfo.InvariantCulture) },
         };
+        if (tokens is not null)
+        {
+            env.Add(new V1EnvVar { Name = TrainerEnvironment.TelemetryToken, Value = tokens.Issue(job.Id.Value, job.Attempt) });
+        }
+
         foreach (var (key, value) in job.Spec.Container?.Env ?? new Dictionary<string, string>())
         {
             env.Add(new V1EnvVar { Name = key, Value = value });

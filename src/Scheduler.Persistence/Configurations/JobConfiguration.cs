@@ -24,6 +24,7 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
         builder.Property(j => j.Version).IsConcurrencyToken();
         builder.Property(j => j.Spec).HasJsonbConversion();
         builder.OwnsOne(j => j.Origin, JobOriginConfiguration.Configure);
+        builder.Property(j => j.SubmittedBy).HasMaxLength(Identity.User.MaxNameLength);
 
         // The operator's scheduling state (OperatorState migration).
         builder.Property(j => j.Namespace).HasMaxLength(63);

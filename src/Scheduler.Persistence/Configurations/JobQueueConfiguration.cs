@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Scheduler.Domain.Specs;
+using Scheduler.Persistence.Identity;
 using Scheduler.Persistence.Queues;
 
 namespace Scheduler.Persistence.Configurations;
@@ -13,5 +14,7 @@ internal sealed class JobQueueConfiguration : IEntityTypeConfiguration<JobQueue>
         builder.HasKey(q => q.Name).HasName(ConstraintNames.QueueName);
         builder.Property(q => q.Name).HasMaxLength(JobSpecLimits.MaxNameLength);
         builder.Property(q => q.Spec).HasJsonbConversion();
+        builder.Property(q => q.Team).HasMaxLength(JobSpecLimits.MaxNameLength);
+        builder.HasOne<Team>().WithMany().HasForeignKey(q => q.Team).OnDelete(DeleteBehavior.Restrict);
     }
 }

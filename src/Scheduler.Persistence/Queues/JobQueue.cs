@@ -28,6 +28,15 @@ public sealed class JobQueue
 
     public DateTimeOffset UpdatedAt { get; private set; }
 
+    /// <summary>The team that owns the queue; null for a queue no team owns yet, which only cluster admins use (docs/security.md).</summary>
+    public string? Team { get; private set; }
+
+    public void AssignTeam(string? team, DateTimeOffset at)
+    {
+        Team = team;
+        UpdatedAt = at;
+    }
+
     public void Replace(QueueSpec spec, DateTimeOffset at)
     {
         Spec = spec;

@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Scheduler.Domain.Workloads;
 
@@ -5,7 +6,7 @@ namespace Scheduler.Simulation.Cluster;
 
 /// <summary>
 /// Posts each sample to the pod's <c>SCHEDULER_TELEMETRY_URL</c> with the trainer's telemetry body (<see cref="TelemetrySample"/>), as the
-/// bundled trainer would; samples of pods without the variable are dropped.
+/// bundled trainer would, with the pod's <c>SCHEDULER_TELEMETRY_TOKEN</c> as its bearer token; samples of pods without the URL are dropped.
 /// </summary>
 public sealed class HttpSimulatedTelemetrySink(HttpClient http) : ISimulatedTelemetrySink
 {
@@ -17,7 +18,16 @@ public sealed class HttpSimulatedTelemetrySink(HttpClient http) : ISimulatedTele
             return;
         }
 
-        using var response = await http.PostAsJsonAsync(new Uri(sample.TelemetryUrl), sample.Body, TelemetrySample.Json, cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(sample.TelemetryUrl))
+        {
+            Content = JsonContent.Create(sample.Body, options: TelemetrySample.Json),
+        };
+        if (!string.IsNullOrEmpty(sample.TelemetryToken))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", sample.TelemetryToken);
+        }
+
+        using var response = await http.SendAsync(request, cancellationToken);
         response.EnsureSuccessStatusCode();
     }
 }

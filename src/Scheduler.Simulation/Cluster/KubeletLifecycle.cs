@@ -244,7 +244,8 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
                 StepSeconds = stepSeconds,
                 LastCheckpointStep = checkpointNow ? step : step - (step % interval),
                 Timestamp = now,
-            });
+            },
+            Env(pod, TrainerEnvironment.TelemetryToken));
 #pragma warning disable CA1031 // the sink is the host's code: a failing sink must not stop the simulated kubelet
         try
         {

@@ -74,6 +74,7 @@ internal static class TrainerCommandLine
                 TelemetryUrl = parse.GetValue(telemetryUrl) ?? NonEmpty(environment(TrainerEnvironment.TelemetryUrl)),
                 TelemetryEverySteps = (int)(parse.GetValue(telemetryEvery) ?? Number(environment, "SCHEDULER_TELEMETRY_EVERY", min: 1) ?? 10),
                 JobId = NonEmpty(environment(TrainerEnvironment.JobId)),
+                TelemetryToken = NonEmpty(environment(TrainerEnvironment.TelemetryToken)),
                 WorldSize = (int)(Number(environment, TrainerEnvironment.WorldSize, min: 1) ?? 1),
                 Rank = (int)(Number(environment, TrainerEnvironment.Rank, min: 0) ?? 0),
                 MasterAddress = NonEmpty(environment(TrainerEnvironment.MasterAddr)) ?? "127.0.0.1",

@@ -29,6 +29,10 @@ internal static class TrainerHost
                 ? await RingAllReduce.ConnectAsync(options.Rank, options.WorldSize, options.MasterAddress, options.MasterPort, output, cancellationToken).ConfigureAwait(false)
                 : null;
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            if (options.TelemetryToken is { } telemetryToken)
+            {
+                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", telemetryToken);
+            }
             await using var telemetry = options.TelemetryUrl is null ? null : new HttpTelemetrySink(http, new Uri(options.TelemetryUrl), time, error);
 
             // After the last await: a CUDA context is current on the thread that creates it, and training runs on this thread.

@@ -16,6 +16,9 @@ internal sealed record TrainerOptions
 
     public string? JobId { get; init; }
 
+    /// <summary>The attempt's own credential, sent as the bearer token of every telemetry post (<c>SCHEDULER_TELEMETRY_TOKEN</c>).</summary>
+    public string? TelemetryToken { get; init; }
+
     public int TelemetryEverySteps { get; init; } = 10;
 
     public int WorldSize { get; init; } = 1;

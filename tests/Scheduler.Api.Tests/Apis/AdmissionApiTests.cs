@@ -31,9 +31,9 @@ public sealed class AdmissionApiTests(ApiFactory api) : IClassFixture<ApiFactory
 
     private static Estimate LibraryEstimate(JobSpec spec) => new Estimator(GpuCatalog.Default).Estimate(JobSpecNormalizer.Normalize(spec));
 
-    private async Task<(HttpStatusCode Status, JsonObject Body)> PostAsync(string path, string json)
+    private async Task<(HttpStatusCode Status, JsonObject Body)> PostAsync(string path, string json, string? jobToken = null)
     {
-        using var client = api.CreateClient();
+        using var client = jobToken is null ? api.CreateClient() : api.ClientAs(jobToken);
         using var response = await client.PostAsync(path, Json(json), Ct);
         return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!.AsObject());
     }
@@ -281,8 +281,9 @@ public sealed class AdmissionApiTests(ApiFactory api) : IClassFixture<ApiFactory
     public async Task The_trainers_telemetry_shows_as_the_jobs_measured_progress()
     {
         var job = await SubmitAsync("reporting");
+        var token = await api.StartJobAsync(job.Id);
 
-        var (status, measured) = await PostAsync($"/api/v1/jobs/{job.Id}/telemetry", TrainerSample().ToJsonString());
+        var (status, measured) = await PostAsync($"/api/v1/jobs/{job.Id}/telemetry", TrainerSample().ToJsonString(), token);
 
         Assert.Equal(HttpStatusCode.OK, status);
         using var client = api.CreateClient();
@@ -319,7 +320,9 @@ public sealed class AdmissionApiTests(ApiFactory api) : IClassFixture<ApiFactory
         var job = await SubmitAsync("simulated");
         var body = $$"""{ "step": 5, "tokens": 40960, "loss": 9.1, "tokensPerSecond": 1000, "stepSeconds": 8.192, "lastCheckpointStep": null, "timestamp": "{{Now()}}" }""";
 
-        var (status, _) = await PostAsync($"/api/v1/jobs/{job.Id}/telemetry", body);
+        var token = await api.StartJobAsync(job.Id);
+
+        var (status, _) = await PostAsync($"/api/v1/jobs/{job.Id}/telemetry", body, token);
 
         Assert.Equal(HttpStatusCode.OK, status);
     }
@@ -329,7 +332,10 @@ public sealed class AdmissionApiTests(ApiFactory api) : IClassFixture<ApiFactory
     [InlineData("not-a-uuid", HttpStatusCode.BadRequest, "id")]
     public async Task Telemetry_for_no_job_names_the_id(string id, HttpStatusCode expected, string field)
     {
-        var (status, body) = await PostAsync($"/api/v1/jobs/{id}/telemetry", TrainerSample().ToJsonString());
+        // A well-signed token for that id: what is refused is the id, not the credential.
+        var token = api.JobToken(Guid.TryParse(id, out var jobId) ? jobId : Guid.Empty, 1);
+
+        var (status, body) = await PostAsync($"/api/v1/jobs/{id}/telemetry", TrainerSample().ToJsonString(), token);
 
         Assert.Equal(expected, status);
         Assert.NotNull(body["errors"]![field]);
@@ -382,7 +388,7 @@ public sealed class AdmissionApiTests(ApiFactory api) : IClassFixture<ApiFactory
         var job = await SubmitAsync($"bad-{Guid.NewGuid():N}"[..20]);
         var before = await RowCountsAsync();
 
-        var (status, problem) = await PostAsync($"/api/v1/jobs/{job.Id}/telemetry", TrainerSampleWith(field, rawValue));
+        var (status, problem) = await PostAsync($"/api/v1/jobs/{job.Id}/telemetry", TrainerSampleWith(field, rawValue), api.JobToken(job.Id, 1));
 
         Assert.InRange((int)status, 400, 499);
         Assert.True(problem["errors"]!.AsObject().ContainsKey(field), $"{why}: {problem.ToJsonString()}");

@@ -2,6 +2,8 @@ using Microsoft.EntityFrameworkCore;
 using Scheduler.Application.Admission;
 using Scheduler.Application.Common;
 using Scheduler.Application.Jobs;
+using Scheduler.Application.Scheduling;
+using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Workloads;
 using Scheduler.Testing.Builders;
 
@@ -47,6 +49,16 @@ internal static class Telemetry
         await fixture.SendAsync(new RecordTelemetry(job.Id, Sample(20, tokensPerSecond, device)));
         await fixture.SendAsync(new RecordTelemetry(job.Id, Sample(30, tokensPerSecond, device, final: true, exitReason: exitReason)));
         return job;
+    }
+
+    /// <summary>What the operator does when the trainer exits 0: admitted, running, then Succeeded (only such jobs calibrate).</summary>
+    public static async Task SucceedAsync(SchedulerFixture fixture, Guid jobId)
+    {
+        var job = (await fixture.QueryAsync(new GetJob(jobId))).Value!;
+        var admitted = await fixture.SendAsync(new AdmitJob(jobId, job.Version, [new JobPodPlacement(0, "node-a", [0], 1000, 0, 0)], "training", "placed"));
+        Assert.True(admitted.IsSuccess, admitted.Failure?.Title);
+        Assert.True((await fixture.SendAsync(new TransitionJob(jobId, JobState.Running, "started"))).IsSuccess);
+        Assert.True((await fixture.SendAsync(new TransitionJob(jobId, JobState.Succeeded, "finished"))).IsSuccess);
     }
 }
 
@@ -112,8 +124,14 @@ public sealed class CalibrationTests(SchedulerFixture fixture) : IClassFixture<S
 
         for (var i = 0; i < 5; i++)
         {
-            await Telemetry.RunAsync(fixture, $"finished-{i}", tokensPerSecond, device: "cuda");
+            var job = await Telemetry.RunAsync(fixture, $"finished-{i}", tokensPerSecond, device: "cuda");
+            // Not yet: a final sample teaches nothing until its job succeeded.
+            Assert.Equal(i, (await fixture.SendAsync(new Recalibrate())).Samples);
+            await Telemetry.SucceedAsync(fixture, job.Id);
         }
+
+        // Calibration refreshes on its own within MfuCalibration.MaxAge; an admin's POST /api/v1/calibration does it now.
+        await fixture.SendAsync(new Recalibrate());
 
         var after = (await fixture.SendAsync(new SubmitJob(JobSpecBuilder.AJob("after").Build()))).Value!.Job.Estimate!;
         Assert.Equal("calibrated (n=5)", after.MfuSource);

@@ -168,6 +168,21 @@ public sealed class SimulatedClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_http_sink_sends_the_pods_telemetry_token_as_its_bearer_token()
+    {
+        var handler = new CapturingHandler();
+        using var http = new HttpClient(handler);
+        var sink = new HttpTelemetrySink(http);
+        var sample = new SimulatedTelemetry("default", "job-0-0", "job-1", "http://127.0.0.1:8080/api/v1/jobs/job-1/telemetry",
+            Step: 1, TotalSteps: 10, Tokens: 1e6, Loss: 3.2, TokensPerSecond: 1e6, StepSeconds: 0.5, LastCheckpointStep: 0, _time.GetUtcNow(), TelemetryToken: "gsj_attempt-token");
+
+        await sink.ReportAsync(sample, Ct);
+        await sink.ReportAsync(sample with { TelemetryToken = null }, Ct);
+
+        Assert.Equal(["Bearer gsj_attempt-token", null], handler.Authorizations);
+    }
+
+    [Fact]
     public async Task Cordoning_and_readiness_show_on_the_node()
     {
         var node = _cluster.NodeNames[3];
@@ -199,8 +214,11 @@ public sealed class SimulatedClusterTests : IAsyncLifetime
     {
         public List<(Uri Uri, string Body)> Requests { get; } = [];
 
+        public List<string?> Authorizations { get; } = [];
+
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            Authorizations.Add(request.Headers.Authorization?.ToString());
             Requests.Add((request.RequestUri!, await request.Content!.ReadAsStringAsync(cancellationToken)));
             return new HttpResponseMessage(System.Net.HttpStatusCode.Accepted);
         }

@@ -57,6 +57,25 @@ async function navigate(event) {
 
 // The skip link only moves focus: followed as a hash ('#main') it would leave the page's route for the default one, and
 // the late focus of that navigation would land after whatever the user did next.
+// Who is signed in (the cookie session); signing out posts the session's antiforgery token. An ended session (401) goes
+// back to the sign-in page.
+async function showSession() {
+  const response = await fetch('/ui/session', { headers: { Accept: 'application/json' }, redirect: 'manual' });
+  if (!response.ok) { location.assign('/ui/sign-in?error=expired'); return; }
+  const session = await response.json();
+  document.getElementById('session-user').textContent = session.user;
+  document.getElementById('session-role').textContent = session.clusterAdmin ? ' (cluster admin)'
+    : session.teams.length ? ` (${session.teams.map((t) => `${t.team}: ${t.role.toLowerCase()}`).join(', ')})` : '';
+  const form = document.getElementById('session');
+  form.hidden = false;
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    await fetch('/ui/sign-out', { method: 'POST', headers: { [session.antiforgeryHeader]: session.antiforgeryToken } });
+    location.assign('/ui/sign-in');
+  });
+}
+showSession();
+
 document.querySelector('a.skip')?.addEventListener('click', (event) => {
   event.preventDefault();
   document.getElementById('main').focus();
