@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Time.Testing;
 using Scheduler.Application.Identity;
-using Scheduler.Core.Decisions;
+using Scheduler.Domain.Jobs;
 using Scheduler.Operator.Pods;
+using Scheduler.Operator.Store;
 using static Scheduler.Testing.Builders.JobSpecBuilder;
 
 namespace Scheduler.Operator.Tests.Pods;
@@ -10,9 +11,19 @@ namespace Scheduler.Operator.Tests.Pods;
 /// <summary>Each attempt's pods carry that attempt's own telemetry credential, and it speaks for that attempt only.</summary>
 public sealed class PodTelemetryTokenTests
 {
-    private static JobWorkload Attempt(int attempt) => new(
-        Guid.Parse("0194a2b3-0000-7000-8000-00000000000b"), "train", "research", "training", attempt,
-        AJob("train").Gpus(2).Build(), [new PodPlacement(0, "node-a", [0], 1000), new PodPlacement(1, "node-a", [1], 1000)], TimeSpan.FromHours(1));
+    private static OperatorJob Attempt(int attempt) => new()
+    {
+        Id = JobId.Parse("0194a2b3-0000-7000-8000-00000000000b"),
+        Name = "train",
+        Queue = "research",
+        Namespace = "training",
+        PriorityClass = "normal",
+        State = JobState.Admitted,
+        Spec = AJob("train").Gpus(2).Build(),
+        Attempt = attempt,
+        Placement = [new JobPodPlacement(0, "node-a", [0], 1000, 0, 0), new JobPodPlacement(1, "node-a", [1], 1000, 0, 0)],
+        PredictedRuntime = TimeSpan.FromHours(1),
+    };
 
     [Fact]
     public void Every_pod_of_an_attempt_gets_a_token_for_that_job_and_attempt()
@@ -21,13 +32,13 @@ public sealed class PodTelemetryTokenTests
         var factory = new PodFactory(new WorkloadOptions(), tokens);
         var job = Attempt(3);
 
-        var claims = factory.Pods(job)
+        var claims = job.Placement!.Select(placement => factory.Pod(job, placement))
             .Select(pod => pod.Spec.Containers[0].Env.Single(e => e.Name == "SCHEDULER_TELEMETRY_TOKEN").Value)
             .Select(token => tokens.Validate(token, out _))
             .ToList();
 
         Assert.Equal(2, claims.Count);
-        Assert.All(claims, c => Assert.Equal((job.JobId, 3), (c!.JobId, c.Attempt)));
+        Assert.All(claims, c => Assert.Equal((job.Id.Value, 3), (c!.JobId, c.Attempt)));
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Time.Testing;
 using Scheduler.Domain.Catalog;
+using Scheduler.Domain.Workloads;
 using Scheduler.Simulation.ApiServer;
 using Scheduler.Simulation.Cluster;
 using static Scheduler.Kubernetes.Tests.Support.TestJobs;
@@ -172,9 +173,10 @@ public sealed class SimulatedClusterTests : IAsyncLifetime
     {
         var handler = new CapturingHandler();
         using var http = new HttpClient(handler);
-        var sink = new HttpTelemetrySink(http);
+        var sink = new HttpSimulatedTelemetrySink(http);
+        var body = new TelemetrySample { Step = 1, Tokens = 1_000_000, Loss = 3.2, TokensPerSecond = 1e6, StepSeconds = 0.5, LastCheckpointStep = 0, Timestamp = _time.GetUtcNow() };
         var sample = new SimulatedTelemetry("default", "job-0-0", "job-1", "http://127.0.0.1:8080/api/v1/jobs/job-1/telemetry",
-            Step: 1, TotalSteps: 10, Tokens: 1e6, Loss: 3.2, TokensPerSecond: 1e6, StepSeconds: 0.5, LastCheckpointStep: 0, _time.GetUtcNow(), TelemetryToken: "gsj_attempt-token");
+            TotalSteps: 10, Body: body, TelemetryToken: "gsj_attempt-token");
 
         await sink.ReportAsync(sample, Ct);
         await sink.ReportAsync(sample with { TelemetryToken = null }, Ct);
