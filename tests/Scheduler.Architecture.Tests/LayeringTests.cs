@@ -21,7 +21,7 @@ public sealed class LayeringTests
         "System.Net", // sockets, HTTP (System.Net.Http), DNS
         "System.Data", // ADO.NET
         "System.Diagnostics.Process", "System.Diagnostics.Stopwatch", // other processes; the clock
-        "System.Console", "System.Environment", "Microsoft.Win32", // terminal, environment variables, registry
+        "System.Console", "Microsoft.Win32", // terminal, registry (environment variables: ForbiddenMemberUse, by member)
         "System.Threading.Timer", "System.Timers", "System.TimeProvider", // the clock
     ];
 
@@ -84,6 +84,8 @@ public sealed class LayeringTests
 
         Assert.Contains("System.DateTime::get_UtcNow", calls);
         Assert.Contains("System.Random::.ctor", calls);
+        Assert.Contains("System.Environment::GetEnvironmentVariable", calls);
+        Assert.DoesNotContain("System.Environment::get_CurrentManagedThreadId", calls);
     }
 
     [Fact]

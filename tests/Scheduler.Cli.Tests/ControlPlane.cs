@@ -46,7 +46,11 @@ public class ControlPlane : WebApplicationFactory<global::Program>, IAsyncLifeti
         }
 
         await Services.MigrateDatabaseAsync();
+        AdminToken = await Services.CreateAdminTokenAsync("test-admin", "cli tests");
     }
+
+    /// <summary>A cluster admin's API token: every CLI run of the tests sends it (GPUSCHED_TOKEN) unless the test sets another.</summary>
+    public string AdminToken { get; private set; } = string.Empty;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -74,6 +78,7 @@ public class ControlPlane : WebApplicationFactory<global::Program>, IAsyncLifeti
     {
         var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["GPUSCHED_CONFIG_DIR"] = configDirectory };
         env.TryAdd("GPUSCHED_SERVER", Url);
+        env.TryAdd("GPUSCHED_TOKEN", AdminToken);
         return new CliContext(output, error)
         {
             Environment = name => env.GetValueOrDefault(name),

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Scheduler.Api.Auth;
 using Scheduler.Api.Http;
 using Scheduler.Application.Accounting;
 using Scheduler.Domain.Jobs;
@@ -16,7 +17,7 @@ public static class AccountingApi
 
     public static RouteGroupBuilder MapAccountingApiV1(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("api/v1/accounting").WithTags("Accounting");
+        var api = app.MapGroup("api/v1/accounting").WithTags("Accounting").RequireAuthorization(Permissions.Read);
         api.MapGet("/jobs", ListJobsAsync).WithName("ListJobAccounting")
             .WithSummary("Jobs that ran or ended in [from, to): elapsed, GPU-seconds per attempt, predicted vs measured GPU-hours and memory")
             .WithDescription("Filters: from, to (ISO-8601; default the last 7 days), queue, state; paging with limit (1–1000) and offset. Accept: text/csv answers CSV.");

@@ -53,6 +53,8 @@ public sealed class PermissionMatrixTests(ApiFactory api) : IClassFixture<ApiFac
         ["GET /api/v1/dashboard/cluster"] = [U, A, A, A, A, F],
         ["GET /api/v1/dashboard/jobs"] = [U, A, A, A, A, F],
         ["GET /api/v1/dashboard/jobs/{id}"] = [U, A, A, A, A, F],
+        ["GET /api/v1/accounting/jobs"] = [U, A, A, A, A, F],
+        ["GET /api/v1/accounting/usage"] = [U, A, A, A, A, F],
         ["GET /api/v1/me"] = [U, A, A, A, A, F],
         ["GET /api/v1/teams"] = [U, A, A, A, A, F],
         ["GET /api/v1/teams/{team}"] = [U, A, A, A, A, F],

@@ -11,7 +11,11 @@ namespace Scheduler.Architecture.Tests.Support;
 /// </summary>
 internal static class ForbiddenMemberUse
 {
-    /// <summary>(declaring type, member name, parameter count or null for any): the clock and unseeded randomness.</summary>
+    /// <summary>
+    /// (declaring type, member name, parameter count or null for any): the clock, unseeded randomness, and the process's
+    /// environment variables and command line. <c>System.Environment</c> is checked by member, not as a type: every
+    /// compiler-generated iterator reads <c>Environment.CurrentManagedThreadId</c>, which is no I/O.
+    /// </summary>
     private static readonly (string Type, string Member, int? Parameters)[] Forbidden =
     [
         ("System.DateTime", "get_Now", null),
@@ -27,6 +31,12 @@ internal static class ForbiddenMemberUse
         ("System.Guid", "NewGuid", null),
         ("System.Random", "get_Shared", null),
         ("System.Random", ".ctor", 0),
+        ("System.Environment", "GetEnvironmentVariable", null),
+        ("System.Environment", "GetEnvironmentVariables", null),
+        ("System.Environment", "SetEnvironmentVariable", null),
+        ("System.Environment", "ExpandEnvironmentVariables", null),
+        ("System.Environment", "GetCommandLineArgs", null),
+        ("System.Environment", "get_CommandLine", null),
     ];
 
     /// <summary>"Type::Member" for each forbidden member the assembly at <paramref name="path"/> calls.</summary>

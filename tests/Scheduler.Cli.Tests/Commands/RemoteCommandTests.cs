@@ -223,7 +223,7 @@ public sealed class RemoteCommandTests(ControlPlane plane) : IClassFixture<Contr
     {
         using var cli = new CliRun();
         var seen = new List<string?>();
-        var context = plane.Context(TextWriter.Null, TextWriter.Null, cli.Directory, new Dictionary<string, string> { ["GPUSCHED_TOKEN"] = "abc123" }) with
+        var context = plane.Context(TextWriter.Null, TextWriter.Null, cli.Directory, new Dictionary<string, string> { ["GPUSCHED_TOKEN"] = plane.AdminToken }) with
         {
             Handler = () => new Recording(plane.Server.CreateHandler(), seen),
         };
@@ -231,7 +231,7 @@ public sealed class RemoteCommandTests(ControlPlane plane) : IClassFixture<Contr
         Assert.Equal(0, await CliApp.RunAsync(["queues"], context, TestContext.Current.CancellationToken));
 
         Assert.NotEmpty(seen);
-        Assert.All(seen, header => Assert.Equal("Bearer abc123", header));
+        Assert.All(seen, header => Assert.Equal($"Bearer {plane.AdminToken}", header));
     }
 
     private async Task<Guid> WaitForJobAsync(string queue, string name, Task<(int, string, string)> run)

@@ -25,7 +25,7 @@ public sealed class TopCommandTests(KestrelControlPlane plane) : IClassFixture<K
         using var cli = new CliRun();
         var socket = "gpusched-" + Guid.NewGuid().ToString("N")[..8];
         var program = Path.Combine(AppContext.BaseDirectory, "gpusched.dll");
-        var command = $"env NO_COLOR=1 GPUSCHED_CONFIG_DIR={cli.Directory} dotnet {program} top --server {plane.Url} -n 0.2";
+        var command = $"env NO_COLOR=1 GPUSCHED_CONFIG_DIR={cli.Directory} GPUSCHED_TOKEN={plane.AdminToken} dotnet {program} top --server {plane.Url} -n 0.2";
         try
         {
             Tmux(socket, "new-session", "-d", "-s", "top", "-x", "160", "-y", "50", command);
