@@ -97,10 +97,7 @@ public sealed class LayeringTests
         Assert.False(result.IsSuccessful);
     }
 
-    [Fact(Skip = "Scheduler.Api still uses Scheduler.Core: Dashboard/KubernetesClusterView.cs matches node taints with "
-        + "Core.Snapshots.Toleration.Tolerates (so the heat map shows tainted-but-tolerated nodes as schedulable) and "
-        + "Hosting/DashboardServices.cs builds those tolerations with TolerationSetting.ToCore(). Move that view beside the operator's "
-        + "inventory (or toleration matching into Domain), drop the Core ProjectReference from Scheduler.Api.csproj, then remove this Skip.")]
+    [Fact]
     public void The_api_does_not_reference_the_core()
     {
         var declared = XDocument.Load(Repository.Projects("src")["Scheduler.Api"]).Descendants("ProjectReference")

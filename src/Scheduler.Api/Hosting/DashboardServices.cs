@@ -1,10 +1,10 @@
 using k8s;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scheduler.Admission;
-using Scheduler.Api.Dashboard;
 using Scheduler.Application.Dashboard;
 using Scheduler.Domain.Catalog;
 using Scheduler.Operator.Hosting;
+using Scheduler.Operator.Inventory;
 using Scheduler.Operator.Metrics;
 
 namespace Scheduler.Api.Hosting;
@@ -19,7 +19,7 @@ internal static class DashboardServices
     {
         var services = builder.Services;
         var kubernetesOptions = builder.Configuration.GetSection(KubernetesOptions.Section).Get<KubernetesOptions>();
-        var tolerations = TolerationSetting.Resolve(kubernetesOptions?.Tolerations).Select(t => t.ToCore()).ToList();
+        var tolerations = TolerationSetting.Resolve(kubernetesOptions?.Tolerations);
         services.TryAddSingleton(provider => new Estimator(provider.GetRequiredService<GpuCatalog>()));
         services.TryAddSingleton<JobEstimates>();
         services.TryAddSingleton<IClusterView>(provider => provider.GetService<IKubernetes>() is { } kubernetes

@@ -309,7 +309,8 @@ public sealed class AdmissionApiTests(ApiFactory api) : IClassFixture<ApiFactory
 
         Assert.Equal(sent, JsonSerializer.Deserialize<TelemetrySample>(body, rules));
         var job = await SubmitAsync("contract");
-        var (status, measured) = await PostAsync($"/api/v1/jobs/{job.Id}/telemetry", body);
+        var token = await api.StartJobAsync(job.Id);
+        var (status, measured) = await PostAsync($"/api/v1/jobs/{job.Id}/telemetry", body, token);
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(120, measured["step"]!.GetValue<long>());
     }

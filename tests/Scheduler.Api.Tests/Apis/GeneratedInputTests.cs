@@ -93,10 +93,12 @@ public sealed class GeneratedInputTests(ApiFactory api) : IClassFixture<ApiFacto
     [Fact]
     public async Task Generated_telemetry_bodies_never_get_a_5xx()
     {
-        using var client = api.CreateClient();
-        using var created = await SendAsync(client, HttpMethod.Post, "/api/v1/jobs", Testing.Builders.JobSpecBuilder.AJob("fz-telemetry").InQueue(Queue).ToJson(), "application/json");
+        using var admin = api.CreateClient();
+        using var created = await SendAsync(admin, HttpMethod.Post, "/api/v1/jobs", Testing.Builders.JobSpecBuilder.AJob("fz-telemetry").InQueue(Queue).ToJson(), "application/json");
         created.EnsureSuccessStatusCode();
         var jobId = JsonNode.Parse(await created.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!["id"]!.GetValue<string>();
+        // Telemetry speaks with the running attempt's own token, as the trainer does.
+        using var client = api.ClientAs(await api.StartJobAsync(Guid.Parse(jobId)));
         var samples = Gen.Select(Gen.Long[0, 1000], Gen.Double[0, 10], Gen.Bool, (step, loss, final) => new JsonObject
         {
             ["step"] = step, ["tokens"] = step * 1024, ["loss"] = loss, ["tokensPerSecond"] = 1000.0, ["stepSeconds"] = 0.5,
@@ -154,7 +156,11 @@ public sealed class GeneratedInputTests(ApiFactory api) : IClassFixture<ApiFacto
         return await client.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
-    /// <summary>Never a 5xx; a 4xx is problem+json whose <c>errors</c> name at least one field. Returns the body.</summary>
+    /// <summary>
+    /// Never a 5xx; a 4xx is problem+json whose <c>errors</c> name at least one field, except the answers about who asks
+    /// rather than what was sent: 401 (with <c>WWW-Authenticate</c>), 403 naming the missing <c>permission</c>, and 429
+    /// (a rate limit, saying so). Returns the body.
+    /// </summary>
     private static async Task<string> AssertWellFormedAsync(HttpResponseMessage response, string sent)
     {
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
@@ -168,6 +174,19 @@ public sealed class GeneratedInputTests(ApiFactory api) : IClassFixture<ApiFacto
         {
             Assert.True(response.Content.Headers.ContentType?.MediaType == "application/problem+json", $"{status} without problem+json: {text}");
             using var problem = JsonDocument.Parse(text);
+            switch (status)
+            {
+                case 401:
+                    Assert.True(response.Headers.WwwAuthenticate.Count > 0, $"401 without WWW-Authenticate: {text}");
+                    return text;
+                case 403:
+                    Assert.True(problem.RootElement.TryGetProperty("permission", out var permission) && permission.GetString() is { Length: > 0 }, $"403 names no permission: {text}");
+                    return text;
+                case 429:
+                    Assert.True(problem.RootElement.TryGetProperty("detail", out var detail) && detail.GetString() is { Length: > 0 }, $"429 says nothing: {text}");
+                    return text;
+            }
+
             Assert.True(problem.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object
                 && errors.EnumerateObject().Any() && errors.EnumerateObject().All(e => e.Name.Length > 0 && e.Value.GetArrayLength() > 0),
                 $"{status} names no field: {text}");

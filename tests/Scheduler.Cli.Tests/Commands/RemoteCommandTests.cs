@@ -181,8 +181,9 @@ public sealed class RemoteCommandTests(ControlPlane plane) : IClassFixture<Contr
     public async Task Login_stores_the_server_and_token_file_in_a_0600_file_and_the_token_is_sent()
     {
         using var cli = new CliRun();
-        var token = cli.WriteFile("token", "secret-token\n");
-        var env = new Dictionary<string, string> { ["GPUSCHED_SERVER"] = "" };
+        var token = cli.WriteFile("token", plane.AdminToken + "\n");
+        // Neither the server nor the token from the environment: login's own configuration must carry them.
+        var env = new Dictionary<string, string> { ["GPUSCHED_SERVER"] = "", ["GPUSCHED_TOKEN"] = "" };
 
         var (code, _, stderr) = await cli.RunAsync(plane, env, "login", "--server", plane.Url, "--token-file", token);
         var (who, json, _) = await cli.RunAsync(plane, env, "whoami", "--json");
@@ -207,7 +208,9 @@ public sealed class RemoteCommandTests(ControlPlane plane) : IClassFixture<Contr
         using var cli = new CliRun();
         var env = new Dictionary<string, string> { ["GPUSCHED_SERVER"] = "" };
 
-        Assert.Equal(0, (await cli.RunAsync(plane, env, "login", "--server", plane.Url)).ExitCode);
+        var token = cli.WriteFile("token", plane.AdminToken + "\n");
+
+        Assert.Equal(0, (await cli.RunAsync(plane, env, "login", "--server", plane.Url, "--token-file", token)).ExitCode);
 
         var config = Path.Combine(cli.Directory, "config", "config.json");
         if (!OperatingSystem.IsWindows())

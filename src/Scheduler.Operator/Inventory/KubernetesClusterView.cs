@@ -6,17 +6,18 @@ using Scheduler.Kubernetes.Inventory;
 using Scheduler.Operator.Hosting;
 using Scheduler.Operator.Pods;
 
-namespace Scheduler.Api.Dashboard;
+namespace Scheduler.Operator.Inventory;
 
 /// <summary>
 /// The cluster read from the Kubernetes API on each call: nodes with GPUs (type through the catalog, as the inventory
-/// reads them) and the pods we manage (labels and GPU annotations written by <see cref="PodFactory"/>).
+/// reads them) and the pods we manage (labels and GPU annotations written by <see cref="PodFactory"/>). It sits beside the
+/// inventory so that taints are matched with the tolerations placement uses, and the API host needs no scheduling core.
 /// </summary>
-internal sealed class KubernetesClusterView(
-    IKubernetes kubernetes, GpuCatalog catalog, NodeLabelOptions? labels = null, IReadOnlyList<Core.Snapshots.Toleration>? tolerations = null) : IClusterView
+public sealed class KubernetesClusterView(
+    IKubernetes kubernetes, GpuCatalog catalog, NodeLabelOptions? labels = null, IReadOnlyList<TolerationSetting>? tolerations = null) : IClusterView
 {
     private readonly NodeLabelOptions _labels = labels ?? new NodeLabelOptions();
-    private readonly IReadOnlyList<Core.Snapshots.Toleration> _tolerations = tolerations ?? [];
+    private readonly IReadOnlyList<Core.Snapshots.Toleration> _tolerations = (tolerations ?? []).Select(t => t.ToCore()).ToList();
 
     public async ValueTask<ClusterSnapshot> ReadAsync(CancellationToken cancellationToken)
     {
