@@ -18,10 +18,7 @@ public sealed class SubmissionLimits
     /// <summary>Jobs waiting in state Queued in one queue; the next submission to it is answered 429.</summary>
     public int? MaxQueuedJobsPerQueue { get; set; } = 10_000;
 
-    /// <summary>
-    /// Jobs one user may have Queued. Not enforced yet: submissions carry no user until authentication lands; the check
-    /// belongs in <see cref="SubmissionCaps.CheckAsync"/> beside the per-queue one, with the user passed in.
-    /// </summary>
+    /// <summary>Jobs one user (the job's <c>submittedBy</c>) may have Queued across all queues; off unless configured.</summary>
     public int? MaxQueuedJobsPerUser { get; set; }
 
     /// <summary>Bytes of spec JSON held by all active jobs together (as PostgreSQL stores them); past it, 429.</summary>
@@ -41,34 +38,42 @@ public sealed class SubmissionLimits
 internal sealed class SubmissionCaps(IOptions<SubmissionLimits> options, TimeProvider clock)
 {
     public const string QueuedPerQueueLimit = "maxQueuedJobsPerQueue";
+    public const string QueuedPerUserLimit = "maxQueuedJobsPerUser";
     public const string ActiveSpecBytesLimit = "maxActiveSpecBytes";
 
     private readonly Lock _gate = new();
     private bool _reading;
     private Dictionary<string, long> _queued = new(StringComparer.Ordinal);
+    private Dictionary<string, long> _queuedByUser = new(StringComparer.Ordinal);
     private long _bytes;
     private DateTimeOffset _readAt = DateTimeOffset.MinValue;
 
     /// <summary>The cap this submission would pass, as a 429 naming the limit; null when there is room.</summary>
-    public async ValueTask<Failure?> CheckAsync(SchedulerDbContext db, JobSpec spec, CancellationToken cancellationToken)
+    public async ValueTask<Failure?> CheckAsync(SchedulerDbContext db, JobSpec spec, string? user, CancellationToken cancellationToken)
     {
         var limits = options.Value;
-        if (limits.MaxQueuedJobsPerQueue is null && limits.MaxActiveSpecBytes is null)
+        if (limits.MaxQueuedJobsPerQueue is null && limits.MaxActiveSpecBytes is null && limits.MaxQueuedJobsPerUser is null)
         {
             return null;
         }
 
         await RefreshAsync(db, limits.ActiveSpecBytesRefresh, cancellationToken);
-        long queued, held;
+        long queued, queuedByUser, held;
         lock (_gate)
         {
             queued = _queued.GetValueOrDefault(spec.Queue!);
+            queuedByUser = user is null ? 0 : _queuedByUser.GetValueOrDefault(user);
             held = _bytes;
         }
 
         if (limits.MaxQueuedJobsPerQueue is { } perQueue && queued >= perQueue)
         {
             return Failure.TooMany(QueuedPerQueueLimit, $"queue '{spec.Queue}' already holds {queued} queued jobs; the limit is {perQueue}");
+        }
+
+        if (limits.MaxQueuedJobsPerUser is { } perUser && user is not null && queuedByUser >= perUser)
+        {
+            return Failure.TooMany(QueuedPerUserLimit, $"user '{user}' already has {queuedByUser} queued jobs; the limit is {perUser}");
         }
 
         var bytes = JobSpecValidator.SpecBytes(spec);
@@ -81,12 +86,17 @@ internal sealed class SubmissionCaps(IOptions<SubmissionLimits> options, TimePro
     }
 
     /// <summary>Counts a stored submission until the next read of the store.</summary>
-    public void Added(JobSpec spec)
+    public void Added(JobSpec spec, string? user)
     {
         var bytes = JobSpecValidator.SpecBytes(spec);
         lock (_gate)
         {
             _queued[spec.Queue!] = _queued.GetValueOrDefault(spec.Queue!) + 1;
+            if (user is not null)
+            {
+                _queuedByUser[user] = _queuedByUser.GetValueOrDefault(user) + 1;
+            }
+
             _bytes += bytes;
         }
     }
@@ -109,6 +119,10 @@ internal sealed class SubmissionCaps(IOptions<SubmissionLimits> options, TimePro
         {
             var queued = await db.Jobs.Where(j => j.State == JobState.Queued).GroupBy(j => j.Queue)
                 .Select(g => new { Queue = g.Key, Count = g.LongCount() }).ToDictionaryAsync(g => g.Queue, g => g.Count, StringComparer.Ordinal, cancellationToken);
+            var queuedByUser = options.Value.MaxQueuedJobsPerUser is null
+                ? new Dictionary<string, long>(StringComparer.Ordinal)
+                : await db.Jobs.Where(j => j.State == JobState.Queued && j.SubmittedBy != null).GroupBy(j => j.SubmittedBy!)
+                    .Select(g => new { User = g.Key, Count = g.LongCount() }).ToDictionaryAsync(g => g.User, g => g.Count, StringComparer.Ordinal, cancellationToken);
             // octet_length of the JSON text: what the leader holds once it reads the specs (jsonb's own size hides compression).
             var bytes = options.Value.MaxActiveSpecBytes is null ? 0 : await db.Database
                 .SqlQueryRaw<long>("SELECT coalesce(sum(octet_length(spec::text)), 0)::bigint AS \"Value\" FROM jobs WHERE state NOT IN ('Succeeded', 'Failed', 'Cancelled')")
@@ -116,6 +130,7 @@ internal sealed class SubmissionCaps(IOptions<SubmissionLimits> options, TimePro
             lock (_gate)
             {
                 _queued = queued;
+                _queuedByUser = queuedByUser;
                 _bytes = bytes;
                 _readAt = now;
             }

@@ -111,7 +111,7 @@ internal sealed class SubmitJobHandler(
 
     private async ValueTask<Result<SubmittedJob>> SubmitAsync(SubmitJob command, JobQueue queue, JobSpec spec, bool grouped, CancellationToken cancellationToken)
     {
-        if (await caps.CheckAsync(db, spec, cancellationToken) is { } full)
+        if (await caps.CheckAsync(db, spec, command.SubmittedBy, cancellationToken) is { } full)
         {
             // A replay or an identical resubmission still gets its job: the cap only stops new ones.
             return await ExistingJobAnswerAsync(command, spec, cancellationToken) ?? full;
@@ -144,7 +144,7 @@ internal sealed class SubmitJobHandler(
             {
                 if (await jobWriter.TryInsertAsync(job, admitted.Value.RowsFor(job), cancellationToken))
                 {
-                    caps.Added(spec);
+                    caps.Added(spec, command.SubmittedBy);
                     return new SubmittedJob(admitted.Value.Describe(job), Created: true);
                 }
 
@@ -159,7 +159,7 @@ internal sealed class SubmitJobHandler(
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
-                caps.Added(spec);
+                caps.Added(spec, command.SubmittedBy);
                 return new SubmittedJob(admitted.Value.Describe(job), Created: true);
             }
             catch (DbUpdateException ex) when (ex.IsUniqueViolation(ConstraintNames.ActiveJobName))
