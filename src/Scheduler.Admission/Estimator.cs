@@ -43,14 +43,7 @@ public sealed class Estimator(GpuCatalog catalog)
         }
 
         var parameters = ParameterCount.Of(shape, model.Parameters, setup.LoraRank);
-        var alternatives = GpuCatalog.SplitAlternatives(normalizedSpec.Resources!.GpuType ?? string.Empty)
-            .Select(name => _catalog.Find(name) ?? throw new ArgumentException(
-                $"GPU type '{name}' is not in the catalog; known types: {string.Join(", ", _catalog.Names)}", nameof(normalizedSpec)))
-            .ToList();
-        if (alternatives.Count == 0)
-        {
-            throw new ArgumentException("resources.gpuType is required", nameof(normalizedSpec));
-        }
+        var alternatives = GpuAlternatives(normalizedSpec);
 
         MemoryBreakdown MemoryOf(TrainingSetup s) => MemoryModel.PerGpu(shape, parameters, s);
         var memory = MemoryOf(setup);
@@ -119,17 +112,21 @@ public sealed class Estimator(GpuCatalog catalog)
         var shape = ModelShape.From(model);
         var setup = TrainingSetup.From(normalizedSpec);
         var parameters = ParameterCount.Of(shape, model.Parameters, setup.LoraRank);
-        var alternatives = GpuCatalog.SplitAlternatives(normalizedSpec.Resources!.GpuType ?? string.Empty)
-            .Select(name => _catalog.Find(name) ?? throw new ArgumentException(
-                $"GPU type '{name}' is not in the catalog; known types: {string.Join(", ", _catalog.Names)}", nameof(normalizedSpec)))
-            .ToList();
-        if (alternatives.Count == 0)
-        {
-            throw new ArgumentException("resources.gpuType is required", nameof(normalizedSpec));
-        }
+        var alternatives = GpuAlternatives(normalizedSpec);
 
         var tokensPerStep = (double)setup.GlobalBatch * shape.SeqLength;
         var tokens = setup.Tokens ?? ((setup.Steps ?? throw new ArgumentException("training.tokens or training.steps is required", nameof(normalizedSpec))) * tokensPerStep);
         return new LayoutAdvisor(shape, parameters, calibration ?? MfuTable.Empty).Advise(setup, alternatives, tokens, top);
+    }
+
+    /// <summary>The catalog entries of the spec's <c>|</c>-separated GPU types, in order.</summary>
+    /// <exception cref="ArgumentException">No GPU type, or one the catalog lacks.</exception>
+    private List<GpuType> GpuAlternatives(JobSpec normalizedSpec)
+    {
+        var alternatives = GpuCatalog.SplitAlternatives(normalizedSpec.Resources!.GpuType ?? string.Empty)
+            .Select(name => _catalog.Find(name) ?? throw new ArgumentException(
+                $"GPU type '{name}' is not in the catalog; known types: {string.Join(", ", _catalog.Names)}", nameof(normalizedSpec)))
+            .ToList();
+        return alternatives.Count == 0 ? throw new ArgumentException("resources.gpuType is required", nameof(normalizedSpec)) : alternatives;
     }
 }
