@@ -44,21 +44,7 @@ internal static class ReplayBenchmark
         double Offered(double k) =>
             tasks.Sum(t => t.RequestedMilli * Math.Min(t.DeletionTime!.Value - t.CreationTime!.Value, (span - t.CreationTime!.Value) / k)) / (capacity * span / k);
 
-        double lo = 1, hi = 1e7;
-        for (var i = 0; i < 60; i++)
-        {
-            var mid = Math.Sqrt(lo * hi);
-            if (Offered(mid) < load)
-            {
-                lo = mid;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return hi;
+        return LoadBisection.Solve(Offered, load, 1, 1e7, 60);
     }
 
     private static ReplayLine Simulate(string mode, IReadOnlyList<TraceNode> nodes, TraceTask[] tasks, double compression, double noise, bool backfill)

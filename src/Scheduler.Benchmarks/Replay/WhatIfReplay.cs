@@ -67,21 +67,7 @@ internal sealed class WhatIfReplay
         double Offered(double k) =>
             _tasks.Sum(t => t.RequestedMilli * Math.Min(t.DeletionTime!.Value - t.CreationTime!.Value, (span - (t.CreationTime!.Value - first)) / k)) / (capacity * span / k);
 
-        double lo = 1e-3, hi = 1e7;
-        for (var i = 0; i < 80; i++)
-        {
-            var mid = Math.Sqrt(lo * hi);
-            if (Offered(mid) < load)
-            {
-                lo = mid;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return hi;
+        return LoadBisection.Solve(Offered, load, 1e-3, 1e7, 80);
     }
 
     public WhatIfResult Run(double speed, SchedulerOptions options, int buckets = 10)
