@@ -4,26 +4,15 @@ using Scheduler.Application.Identity;
 using Scheduler.Domain.Jobs;
 using Scheduler.Operator.Pods;
 using Scheduler.Operator.Store;
-using static Scheduler.Testing.Builders.JobSpecBuilder;
+using Scheduler.Operator.Tests.Cycle;
 
 namespace Scheduler.Operator.Tests.Pods;
 
 /// <summary>Each attempt's pods carry that attempt's own telemetry credential, and it speaks for that attempt only.</summary>
 public sealed class PodTelemetryTokenTests
 {
-    private static OperatorJob Attempt(int attempt) => new()
-    {
-        Id = JobId.Parse("0194a2b3-0000-7000-8000-00000000000b"),
-        Name = "train",
-        Queue = "research",
-        Namespace = "training",
-        PriorityClass = "normal",
-        State = JobState.Admitted,
-        Spec = AJob("train").Gpus(2).Build(),
-        Attempt = attempt,
-        Placement = [new JobPodPlacement(0, "node-a", [0], 1000, 0, 0), new JobPodPlacement(1, "node-a", [1], 1000, 0, 0)],
-        PredictedRuntime = TimeSpan.FromHours(1),
-    };
+    /// <summary>A two-pod job in its given attempt.</summary>
+    private static OperatorJob Attempt(int attempt) => CycleFixture.Job("train", JobState.Admitted, pods: 2) with { Attempt = attempt };
 
     [Fact]
     public void Every_pod_of_an_attempt_gets_a_token_for_that_job_and_attempt()
