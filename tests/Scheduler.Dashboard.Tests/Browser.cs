@@ -83,7 +83,10 @@ public sealed class Browser : IAsyncLifetime
         await page.GotoAsync("/ui/sign-in");
         await page.GetByLabel("API token").FillAsync(token);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("/ui/", StringComparison.Ordinal) && !url.Contains("sign-in", StringComparison.Ordinal));
+        // The URL is the condition; waiting for the page's load event as well raced the dashboard's own navigation (a CI timeout).
+        // Callers then wait web-first for the content they assert.
+        await page.WaitForURLAsync(url => url.Contains("/ui/", StringComparison.Ordinal) && !url.Contains("sign-in", StringComparison.Ordinal),
+            new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
     }
 
     public static Task ScreenshotAsync(IPage page, string name) =>
