@@ -1,5 +1,8 @@
+using k8s.Models;
 using Scheduler.Application.Jobs;
 using Scheduler.Domain.Jobs;
+using Scheduler.Kubernetes.Clients;
+using Scheduler.Kubernetes.Resources;
 using Scheduler.Operator.Pods;
 using static Scheduler.Testing.Builders.JobSpecBuilder;
 
@@ -86,5 +89,28 @@ public sealed class JobControlScenarios : IAsyncLifetime
 
         var admitted = (await _harness.EventsAsync(job.Id)).First(e => e.To == JobState.Admitted);
         Assert.True(admitted.At >= begin.AddMilliseconds(-1), $"admitted at {admitted.At:O}, before its notBefore {begin:O}");
+    }
+
+    [Fact]
+    public async Task A_training_job_applied_with_spec_hold_waits_held_and_runs_once_spec_hold_is_removed()
+    {
+        await using var scheduler = await _harness.StartOperatorAsync("operator-a", syncCustomResources: true);
+        var spec = OperatorHarness.RunningFor(WholeNode("cr-held").Held(), TimeSpan.FromSeconds(120));
+        await _harness.Client.TrainingJobs().CreateAsync(TrainingJob.From(spec, _harness.Namespace), TestContext.Current.CancellationToken);
+
+        TrainingJob? resource = null;
+        await _harness.WaitAsync(
+            async () => (resource = await _harness.Client.TrainingJobs().GetAsync("cr-held", _harness.Namespace, TestContext.Current.CancellationToken))?.Status?.JobId is not null,
+            () => "the TrainingJob was not submitted");
+        var id = Guid.Parse(resource!.Status!.JobId!);
+        var held = await _harness.GetJobAsync(id);
+        Assert.Equal((JobState.Queued, Job.SpecHold), (held.State, held.HeldBy));
+
+        var patch = new V1Patch("""{ "spec": { "hold": null } }""", V1Patch.PatchType.MergePatch);
+        await _harness.Client.TrainingJobs().PatchAsync("cr-held", _harness.Namespace, patch, TestContext.Current.CancellationToken);
+
+        var running = await _harness.WaitForStateAsync(id, JobState.Running);
+        Assert.Null(running.HeldBy);
+        Assert.Contains(await _harness.EventsAsync(id), e => e.Reason == $"Released by user TrainingJob {_harness.Namespace}/cr-held");
     }
 }
