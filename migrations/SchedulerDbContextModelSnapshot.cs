@@ -40,6 +40,11 @@ namespace Scheduler.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("failed_attempts");
 
+                    b.Property<string>("HeldBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("held_by");
+
                     b.Property<DateTimeOffset?>("LastCheckpointAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_checkpoint_at");

@@ -22,6 +22,15 @@ public static class JobsApi
         api.MapGet("/", ListJobsAsync).WithName("ListJobs").RequireAuthorization(Permissions.Read).WithSummary("List jobs, oldest first, filtered by queue and state, a page at a time");
         api.MapGet("/{id}", GetJobAsync).WithName("GetJob").RequireAuthorization(Permissions.Read).WithSummary("Read a job");
         api.MapDelete("/{id}", CancelJobAsync).WithName("CancelJob").RequireAuthorization(Permissions.ManageJobs).WithSummary("Cancel a job (idempotent; a job that already ended is a conflict)");
+        api.MapPost("/{id}/hold", HoldJobAsync).WithName("HoldJob").RequireAuthorization(Permissions.ManageJobs)
+            .WithSummary("Hold a queued job: it keeps its place but is not admitted until released (scontrol hold)");
+        api.MapPost("/{id}/release", ReleaseJobAsync).WithName("ReleaseJob").RequireAuthorization(Permissions.ManageJobs)
+            .WithSummary("Release a held job (scontrol release)");
+        api.MapPost("/{id}/requeue", RequeueJobAsync).WithName("RequeueJob").RequireAuthorization(Permissions.ManageJobs)
+            .WithSummary("Stop a running job as preemption does (grace period, checkpoint) and queue it again (scontrol requeue)");
+        api.MapPatch("/{id}", UpdateJobAsync).WithName("UpdateJob").RequireAuthorization(Permissions.ManageJobs)
+            .WithSummary("Change a job's priority class, time limit, queue or hold state (scontrol update)")
+            .WithDescription("A queued job may change priorityClass, maxRuntime, queue and hold; a running job only maxRuntime (down always, up within its queue's maxRuntime). 409 for a change its state forbids, 422 for a value beyond the queue's maximum.");
         api.MapGet("/{id}/events", GetJobEventsAsync).WithName("GetJobEvents").RequireAuthorization(Permissions.Read).WithSummary("A job's state transitions with their reasons, oldest first");
         return api;
     }
@@ -75,6 +84,28 @@ public static class JobsApi
     internal static Task<Results<Ok<JobDetails>, ProblemHttpResult>> CancelJobAsync(
         string id, ClaimsPrincipal user, Access access, ISender sender, CancellationToken cancellationToken) =>
         ForJobAsync(id, jobId => access.ManageJobAsync(user, jobId, cancellationToken), jobId => sender.Send(new CancelJob(jobId), cancellationToken));
+
+    internal static Task<Results<Ok<JobDetails>, ProblemHttpResult>> HoldJobAsync(
+        string id, ClaimsPrincipal user, Access access, ISender sender, CancellationToken cancellationToken) =>
+        ForJobAsync(id, jobId => access.ManageJobAsync(user, jobId, cancellationToken), jobId => sender.Send(new HoldJob(jobId, Caller(user)), cancellationToken));
+
+    internal static Task<Results<Ok<JobDetails>, ProblemHttpResult>> ReleaseJobAsync(
+        string id, ClaimsPrincipal user, Access access, ISender sender, CancellationToken cancellationToken) =>
+        ForJobAsync(id, jobId => access.ManageJobAsync(user, jobId, cancellationToken), jobId => sender.Send(new ReleaseJob(jobId, Caller(user)), cancellationToken));
+
+    internal static Task<Results<Ok<JobDetails>, ProblemHttpResult>> RequeueJobAsync(
+        string id, ClaimsPrincipal user, Access access, ISender sender, CancellationToken cancellationToken) =>
+        ForJobAsync(id, jobId => access.ManageJobAsync(user, jobId, cancellationToken), jobId => sender.Send(new RequeueJob(jobId, Caller(user)), cancellationToken));
+
+    /// <summary>Moving the job to another queue also needs the right to submit there.</summary>
+    internal static Task<Results<Ok<JobDetails>, ProblemHttpResult>> UpdateJobAsync(
+        string id, JobUpdate changes, ClaimsPrincipal user, Access access, ISender sender, CancellationToken cancellationToken) =>
+        ForJobAsync(id,
+            async jobId => await access.ManageJobAsync(user, jobId, cancellationToken) ?? await access.SubmitAsync(user, changes?.Queue, cancellationToken),
+            jobId => sender.Send(new UpdateJob(jobId, changes!, Caller(user)), cancellationToken));
+
+    /// <summary>Who asked, for the job's event; the manage policy admits only signed-in users, who all have a name.</summary>
+    private static string Caller(ClaimsPrincipal user) => user.UserName() ?? "unknown";
 
     internal static Task<Results<Ok<IReadOnlyList<JobEventDetails>>, ProblemHttpResult>> GetJobEventsAsync(
         string id, ClaimsPrincipal user, Access access, ISender sender, CancellationToken cancellationToken) =>

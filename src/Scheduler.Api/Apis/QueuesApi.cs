@@ -65,7 +65,10 @@ public static class QueuesApi
         string name, QueueTeamBody body, ClaimsPrincipal user, ISender sender, CancellationToken cancellationToken) =>
         (await sender.Send(new SetQueueTeam(name, body?.Team, user.UserName()), cancellationToken)).ToOkOrProblem();
 
-    /// <summary>Whether <paramref name="proposed"/> moves what only cluster admins set: cohort, quota, limits, budget.</summary>
+    /// <summary>
+    /// Whether <paramref name="proposed"/> moves what only cluster admins set: cohort, quota, limits, budget, the longest
+    /// time limit, and the protection from preemption (which holds other queues' reclaims back).
+    /// </summary>
     private static bool ChangesQuota(QueueSpec stored, QueueSpec proposed)
     {
         var normalized = QueueSpecRules.Normalize(proposed);
@@ -73,7 +76,9 @@ public static class QueuesApi
             || !SameQuota(stored.NominalQuota, normalized.NominalQuota)
             || !SameQuota(stored.BorrowingLimit, normalized.BorrowingLimit)
             || !SameQuota(stored.LendingLimit, normalized.LendingLimit)
-            || stored.GpuHourBudget != normalized.GpuHourBudget;
+            || stored.GpuHourBudget != normalized.GpuHourBudget
+            || stored.MaxRuntime != normalized.MaxRuntime
+            || stored.MinRuntimeBeforePreemption != normalized.MinRuntimeBeforePreemption;
     }
 
     private static bool SameQuota(IReadOnlyDictionary<string, int>? a, IReadOnlyDictionary<string, int>? b) =>

@@ -48,6 +48,9 @@ public sealed record JobDetails(
     /// <summary>The user who submitted the job through the API (absent for TrainingJobs).</summary>
     public string? SubmittedBy { get; init; }
 
+    /// <summary>Who holds the queued job (absent when not held); a held job is never admitted until released.</summary>
+    public string? HeldBy { get; init; }
+
     public static JobDetails From(Job job)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -60,6 +63,7 @@ public sealed record JobDetails(
             Progress = job.Progress,
             LastCheckpointStep = job.LastCheckpointStep,
             SubmittedBy = job.SubmittedBy,
+            HeldBy = job.HeldBy,
         };
     }
 }

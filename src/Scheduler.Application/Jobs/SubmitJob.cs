@@ -72,7 +72,12 @@ internal sealed class SubmitJobHandler(
         var spec = JobSpecNormalizer.Normalize(command.Spec) with
         {
             PriorityClass = command.Spec.PriorityClass ?? queue.Spec.DefaultPriorityClass ?? PriorityClasses.DefaultClass,
+            MaxRuntime = command.Spec.MaxRuntime ?? queue.Spec.DefaultMaxRuntime,
         };
+        if (IsoDuration.TryParse(spec.MaxRuntime) > IsoDuration.TryParse(queue.Spec.MaxRuntime))
+        {
+            return Failure.Invalid("maxRuntime", $"must be at most queue '{queue.Name}''s maxRuntime ({queue.Spec.MaxRuntime})");
+        }
 
         if (queue.Spec.GpuHourBudget is null)
         {

@@ -67,6 +67,34 @@ public sealed class QueueSpecRules(GpuCatalog catalog, PriorityClasses prioritie
         {
             yield return error;
         }
+
+        foreach (var error in CheckRuntimes(spec))
+        {
+            yield return error;
+        }
+    }
+
+    private const string DurationRule = "must be a positive ISO-8601 duration such as PT12H or P2D";
+
+    /// <summary>The runtime bounds are durations, and the default fits under the maximum.</summary>
+    private static IEnumerable<FieldError> CheckRuntimes(QueueSpec spec)
+    {
+        var fields = new (string Name, string? Text)[]
+        {
+            ("defaultMaxRuntime", spec.DefaultMaxRuntime), ("maxRuntime", spec.MaxRuntime), ("minRuntimeBeforePreemption", spec.MinRuntimeBeforePreemption),
+        };
+        foreach (var (name, text) in fields)
+        {
+            if (text is not null && IsoDuration.TryParse(text) is null)
+            {
+                yield return new FieldError(name, DurationRule);
+            }
+        }
+
+        if (IsoDuration.TryParse(spec.DefaultMaxRuntime) is { } fallback && IsoDuration.TryParse(spec.MaxRuntime) is { } maximum && fallback > maximum)
+        {
+            yield return new FieldError("defaultMaxRuntime", $"must not exceed maxRuntime ({spec.MaxRuntime})");
+        }
     }
 
     /// <summary>

@@ -8,7 +8,7 @@ namespace Scheduler.Application.Scheduling;
 /// <summary>Every job the scheduler still acts on (Queued, Admitted, Running or Preempted), oldest first: the cycle's input.</summary>
 public sealed record ListActiveJobs : IQuery<IReadOnlyList<ActiveJob>>;
 
-internal sealed class ListActiveJobsHandler(SchedulerDbContext db) : IQueryHandler<ListActiveJobs, IReadOnlyList<ActiveJob>>
+internal sealed class ListActiveJobsHandler(SchedulerDbContext db, TimeProvider clock) : IQueryHandler<ListActiveJobs, IReadOnlyList<ActiveJob>>
 {
     public async ValueTask<IReadOnlyList<ActiveJob>> Handle(ListActiveJobs query, CancellationToken cancellationToken)
     {
@@ -16,8 +16,13 @@ internal sealed class ListActiveJobsHandler(SchedulerDbContext db) : IQueryHandl
         var jobs = await db.Jobs.AsNoTracking()
             .Where(j => j.State == JobState.Queued || j.State == JobState.Admitted || j.State == JobState.Running || j.State == JobState.Preempted)
             .Where(j => j.State != JobState.Queued || !db.BudgetCharges.Any(c => c.JobId == j.Id && c.HoldReason != null))
+            // Nor is a job a person holds (its pending reason says who); it keeps its place (QueuedAt) for when it is released.
+            .Where(j => j.State != JobState.Queued || j.HeldBy == null)
             .OrderBy(j => j.CreatedAt).ThenBy(j => j.Id)
             .ToListAsync(cancellationToken);
+        // Nor a job whose notBefore is ahead: its pending reason, set at submission, says when it begins.
+        var now = clock.GetUtcNow();
+        jobs.RemoveAll(j => j.State == JobState.Queued && j.Spec.NotBefore > now);
         var ids = jobs.Select(j => j.Id).ToList();
         var wallHours = await db.JobEstimates.AsNoTracking()
             .Where(e => ids.Contains(e.JobId) && e.Gpus > 0)

@@ -95,7 +95,8 @@ internal sealed class ListQueueUsageHandler(SchedulerDbContext db, TimeProvider 
         {
             if (to == JobState.Running)
             {
-                start = at;
+                // An update of a running job is an event from Running to Running: the attempt goes on.
+                start ??= at;
             }
             else if (start is { } started)
             {

@@ -37,6 +37,14 @@ internal sealed class SchedulerClient(HttpClient http) : IDisposable
     public Task<JobView> CancelJobAsync(Guid id, CancellationToken cancellationToken) =>
         SendAsync<JobView>(HttpMethod.Delete, $"api/v1/jobs/{id}", null, cancellationToken);
 
+    /// <summary>POST /api/v1/jobs/{id}/<paramref name="control"/>: hold, release or requeue.</summary>
+    public Task<JobView> ControlJobAsync(Guid id, string control, CancellationToken cancellationToken) =>
+        SendAsync<JobView>(HttpMethod.Post, $"api/v1/jobs/{id}/{control}", null, cancellationToken);
+
+    /// <summary>PATCH /api/v1/jobs/{id} with the members to change (a JSON object).</summary>
+    public Task<JobView> UpdateJobAsync(Guid id, string changesJson, CancellationToken cancellationToken) =>
+        SendAsync<JobView>(HttpMethod.Patch, $"api/v1/jobs/{id}", new StringContent(changesJson, Encoding.UTF8, "application/json"), cancellationToken);
+
     public Task<IReadOnlyList<JobEventView>> GetJobEventsAsync(Guid id, CancellationToken cancellationToken) =>
         SendAsync<IReadOnlyList<JobEventView>>(HttpMethod.Get, $"api/v1/jobs/{id}/events", null, cancellationToken);
 

@@ -95,7 +95,7 @@ internal sealed class CycleRun
         _order = new QueueOrder(snapshot.Queues, _ledger, _typeCapacity, options, snapshot.Now);
         _selector = new NodeSelector(_state, options.Policy, BuildFragmentationModel(), options.Seed);
         _gang = new GangPlacer(_selector);
-        _preemption = new PreemptionPlanner(_state, _ledger, _gang, _running, options, snapshot.Now);
+        _preemption = new PreemptionPlanner(_state, _ledger, _gang, _running, options, snapshot.Now, snapshot.Queues);
         _reservations = new ReservationPlanner(_state, _gang, _running);
     }
 

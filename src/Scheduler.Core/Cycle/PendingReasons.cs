@@ -49,7 +49,9 @@ internal sealed class PendingReasons
             _texts[key] = text;
         }
 
-        return text;
+        return pending.PreemptibleAt is { } at && pending.Blocker is not (Blocker.Preempting or Blocker.Reserved)
+            ? $"{text}; preemption waits for minRuntimeBeforePreemption of running jobs (first preemptible at {at.ToString("O", CultureInfo.InvariantCulture)})"
+            : text;
     }
 
     private string Text(PendingState pending)

@@ -18,6 +18,9 @@ internal sealed class PendingState(PendingJob job, int queue, int index)
     public string? Detail { get; set; }
 
     public bool Decided { get; set; }
+
+    /// <summary>When the earliest victim its preemption passed over (its queue's minRuntimeBeforePreemption) may be preempted.</summary>
+    public DateTimeOffset? PreemptibleAt { get; set; }
 }
 
 /// <summary>Why a job did not start, kept as data until the reason text is written at the end of the cycle.</summary>

@@ -9,7 +9,9 @@ namespace Scheduler.Core.Preemption;
 /// ledger and rolled back (Kueue's approach). Victims are jobs of the same queue with lower priority, or jobs of other queues in the
 /// cohort that borrow the type while the preemptor's queue would stay within its nominal quota (reclaiming lent quota). Cheapest
 /// victims go first: lowest priority, then least work lost since the last checkpoint; then victims not needed are given back.
-/// Returns null when even every candidate together would not make room: nothing is preempted in vain.
+/// Returns null when even every candidate together would not make room: nothing is preempted in vain. A job that has run less
+/// than its queue's <see cref="Snapshots.QueueInfo.MinRuntimeBeforePreemption"/> is no candidate; the pending job learns when
+/// the first such job passed over becomes one (<see cref="PendingState.PreemptibleAt"/>).
 /// </summary>
 internal sealed class PreemptionPlanner(
     ClusterState state,
@@ -17,18 +19,21 @@ internal sealed class PreemptionPlanner(
     GangPlacer gang,
     IReadOnlyList<RunningState> running,
     SchedulerOptions options,
-    DateTimeOffset now)
+    DateTimeOffset now,
+    IReadOnlyList<Snapshots.QueueInfo> queues)
 {
     private Dictionary<int, List<RunningState>>? _byQueue;
-    private readonly HashSet<(int Queue, int Type, int Priority, int Pods, int Gpus, int Milli, long Cpu, long Mem, ulong Holds)> _hopeless = [];
+    private readonly Dictionary<(int Queue, int Type, int Priority, int Pods, int Gpus, int Milli, long Cpu, long Mem, ulong Holds), DateTimeOffset?> _hopeless = [];
+    private readonly TimeSpan?[] _minRuntime = [.. queues.Select(q => q.MinRuntimeBeforePreemption)];
 
     public PreemptionPlan? TryPlan(PendingState pending, PodRequest pod, int type, (int[]? DomainOf, int Count) topology)
     {
         var job = pending.Job;
         // Quota held for backfill reservations the job would overrun counts against it (but never makes a victim's queue borrow).
         var key = (pending.Queue, type, job.Priority, job.Pods, pod.Gpus, pod.Milli, pod.Cpu, pod.Mem, ledger.Overrun(pending.Queue, type, pod.EndTicks));
-        if (_hopeless.Contains(key))
+        if (_hopeless.TryGetValue(key, out var known))
         {
+            pending.PreemptibleAt ??= known;
             return null;
         }
 
@@ -37,6 +42,7 @@ internal sealed class PreemptionPlanner(
         var reclaim = ledger.CohortOf(pending.Queue) >= 0 && ledger.Usage(pending.Queue, type) + demand <= ledger.Nominal(pending.Queue, type);
         var candidates = new List<RunningState>();
         long freeable = 0;
+        DateTimeOffset? preemptibleAt = null;
         foreach (var r in CandidatesOf(pending.Queue, reclaim))
         {
             if (r.Victim || r.Type != type || r.Queue < 0)
@@ -47,7 +53,11 @@ internal sealed class PreemptionPlanner(
             var sameQueueLower = r.Queue == pending.Queue && r.Job.Priority < job.Priority;
             var borrowed = reclaim && r.Queue != pending.Queue && ledger.CohortOf(r.Queue) == ledger.CohortOf(pending.Queue)
                 && ledger.IsBorrowing(r.Queue, type) && !Protected(r);
-            if (sameQueueLower || borrowed)
+            if ((sameQueueLower || borrowed) && ProtectedUntil(r) is { } until)
+            {
+                preemptibleAt = preemptibleAt is { } earliest && earliest < until ? earliest : until;
+            }
+            else if (sameQueueLower || borrowed)
             {
                 candidates.Add(r);
                 freeable += r.Milli;
@@ -56,7 +66,8 @@ internal sealed class PreemptionPlanner(
 
         if (candidates.Count == 0 || freeable + (type < state.TypeFreeMilli.Length ? state.TypeFreeMilli[type] : 0) < demand)
         {
-            _hopeless.Add(key);
+            _hopeless[key] = preemptibleAt;
+            pending.PreemptibleAt ??= preemptibleAt;
             return null;
         }
 
@@ -95,7 +106,8 @@ internal sealed class PreemptionPlanner(
         if (!fits)
         {
             Restore(chosen, mark);
-            _hopeless.Add(key);
+            _hopeless[key] = preemptibleAt;
+            pending.PreemptibleAt ??= preemptibleAt;
             return null;
         }
 
@@ -118,6 +130,10 @@ internal sealed class PreemptionPlanner(
         Restore(chosen, mark);
         return new PreemptionPlan(chosen, placement);
     }
+
+    /// <summary>When a job still within its queue's minimum runtime may be preempted; null when it may be now.</summary>
+    private DateTimeOffset? ProtectedUntil(RunningState r) =>
+        r.Queue < _minRuntime.Length && _minRuntime[r.Queue] is { } min && now - r.Job.StartedAt < min ? r.Job.StartedAt + min : null;
 
     private bool Protected(RunningState r) =>
         r.Job.LastPreemptedAt is not null && now - r.Job.StartedAt < options.PreemptionProtection;

@@ -22,4 +22,7 @@ public sealed record QueueInfo
     public double DecayedUsageGpuHours { get; init; }
 
     public DateTimeOffset? UsageAsOf { get; init; }
+
+    /// <summary>A running job of this queue is no victim before it has run this long (KAI's min-runtime); null: no such protection.</summary>
+    public TimeSpan? MinRuntimeBeforePreemption { get; init; }
 }

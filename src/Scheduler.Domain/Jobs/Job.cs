@@ -11,6 +11,12 @@ public sealed class Job
 {
     public const string SubmittedReason = "Submitted";
 
+    /// <summary>The reason of a requeue a person asked for (<c>scontrol requeue</c>): it stops as a preemption does, without counting as one.</summary>
+    public const string RequeuedReason = "Requeued";
+
+    /// <summary>Who holds a job submitted with <c>hold: true</c> but without a user (a TrainingJob's spec).</summary>
+    public const string SpecHold = "spec.hold";
+
     private readonly List<JobEvent> _events = [];
 
     // For the store's materialiser.
@@ -83,6 +89,9 @@ public sealed class Job
     /// <summary>The user who submitted the job through the API; null for TrainingJobs and jobs from before authentication.</summary>
     public string? SubmittedBy { get; private set; }
 
+    /// <summary>Who holds the queued job (<c>scontrol hold</c>, or <see cref="SpecHold"/>); null when not held. A held job is never admitted.</summary>
+    public string? HeldBy { get; private set; }
+
     /// <summary>The events recorded on this instance: the new ones, or all of them when the store loaded them.</summary>
     public IReadOnlyList<JobEvent> Events => _events;
 
@@ -108,6 +117,16 @@ public sealed class Job
             Namespace = origin?.Namespace,
         };
         job._events.Add(new JobEvent(id, job.Version, null, JobState.Queued, SubmittedReason, at));
+        if (spec.Hold == true)
+        {
+            job.HeldBy = submittedBy ?? SpecHold;
+            job.PendingReason = HeldReason(job.HeldBy);
+        }
+        else if (spec.NotBefore is { } begin && begin > at)
+        {
+            job.PendingReason = NotBeforeReason(begin);
+        }
+
         return job;
     }
 
@@ -151,6 +170,80 @@ public sealed class Job
         PredictedStart = predictedStart;
     }
 
+    /// <summary>The pending reason of a held job.</summary>
+    public static string HeldReason(string heldBy) => heldBy == SpecHold ? "Held (by spec.hold)" : $"Held (by user {heldBy})";
+
+    /// <summary>The pending reason of a job whose <see cref="JobSpec.NotBefore"/> is still ahead.</summary>
+    public static string NotBeforeReason(DateTimeOffset notBefore) =>
+        $"BeginTime: not started before {notBefore.ToUniversalTime().ToString("u", System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>Holds a queued job: it keeps its place (its age and fair share) but is not admitted until <see cref="Release"/>.</summary>
+    public JobEvent Hold(string by, DateTimeOffset at)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(by);
+        RequireQueued("held");
+        HeldBy = by;
+        Spec = Spec with { Hold = true };
+        PendingReason = HeldReason(by);
+        PredictedStart = null;
+        return Note($"Held by user {by}", at);
+    }
+
+    /// <summary>Releases a held job back to the scheduler, with its place in the queue unchanged.</summary>
+    public JobEvent Release(string by, DateTimeOffset at)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(by);
+        RequireQueued("released");
+        HeldBy = null;
+        Spec = Spec with { Hold = null };
+        PendingReason = Spec.NotBefore is { } begin && begin > at ? NotBeforeReason(begin) : $"released by user {by}; waiting for the next scheduling cycle";
+        return Note($"Released by user {by}", at);
+    }
+
+    /// <summary>
+    /// Requeues a job that holds resources: it moves to Preempted (its pods are stopped with their grace period, so it
+    /// checkpoints) and back to Queued once they stopped, but it is not counted as a preemption.
+    /// </summary>
+    public JobEvent Requeue(string by, DateTimeOffset at)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(by);
+        if (State is not (JobState.Admitted or JobState.Running))
+        {
+            throw new IllegalTransitionException(State, JobState.Preempted);
+        }
+
+        return TransitionTo(JobState.Preempted, $"{RequeuedReason} by user {by}", at, countsAsPreemption: false);
+    }
+
+    /// <summary>Replaces the spec's changeable members (the caller checked which may change) and records what changed.</summary>
+    public JobEvent Amend(JobSpec spec, string reason, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        Spec = spec;
+        PriorityClass = spec.PriorityClass ?? PriorityClass;
+        Queue = spec.Queue ?? Queue;
+        return Note(reason, at);
+    }
+
+    /// <summary>Records a change that is not a state change (hold, release, update): an event from the state to itself.</summary>
+    private JobEvent Note(string reason, DateTimeOffset at)
+    {
+        Version++;
+        // The state's reason stays the transition's: an update does not explain why the job is where it is.
+        var recorded = new JobEvent(Id, Version, State, State, reason, at);
+        UpdatedAt = at;
+        _events.Add(recorded);
+        return recorded;
+    }
+
+    private void RequireQueued(string what)
+    {
+        if (State != JobState.Queued)
+        {
+            throw new InvalidOperationException($"Only a queued job can be {what}; this one is {State}.");
+        }
+    }
+
     /// <summary>What the trainer reported: the fraction done and its last committed checkpoint.</summary>
     public void RecordProgress(double progress, long? lastCheckpointStep, DateTimeOffset at)
     {
@@ -163,7 +256,9 @@ public sealed class Job
     }
 
     /// <summary>Moves the job to <paramref name="to"/> and records the event; throws <see cref="IllegalTransitionException"/> for a move the lifecycle forbids.</summary>
-    public JobEvent TransitionTo(JobState to, string reason, DateTimeOffset at)
+    public JobEvent TransitionTo(JobState to, string reason, DateTimeOffset at) => TransitionTo(to, reason, at, countsAsPreemption: true);
+
+    private JobEvent TransitionTo(JobState to, string reason, DateTimeOffset at, bool countsAsPreemption)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         if (!JobStateMachine.CanTransition(State, to))
@@ -176,7 +271,7 @@ public sealed class Job
             Attempt++;
         }
 
-        ApplySchedulingEffects(to, at);
+        ApplySchedulingEffects(to, at, countsAsPreemption);
 
         Version++;
         var recorded = new JobEvent(Id, Version, State, to, reason, at);
@@ -188,7 +283,7 @@ public sealed class Job
     }
 
     /// <summary>What entering a state means for the scheduling fields, so they never contradict the state.</summary>
-    private void ApplySchedulingEffects(JobState to, DateTimeOffset at)
+    private void ApplySchedulingEffects(JobState to, DateTimeOffset at, bool countsAsPreemption)
     {
         if (State == JobState.Queued)
         {
@@ -206,7 +301,7 @@ public sealed class Job
             case JobState.Running:
                 StartedAt = at;
                 break;
-            case JobState.Preempted:
+            case JobState.Preempted when countsAsPreemption:
                 PreemptionCount++;
                 LastPreemptedAt = at;
                 break;

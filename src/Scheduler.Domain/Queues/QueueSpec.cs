@@ -31,4 +31,16 @@ public sealed record QueueSpec
 
     /// <summary>Namespaces whose TrainingJobs may use the queue, by label; <c>{}</c> selects every namespace.</summary>
     public NamespaceSelector? NamespaceSelector { get; init; }
+
+    /// <summary>The <c>maxRuntime</c> (ISO-8601 duration) a job gets when its spec names none.</summary>
+    public string? DefaultMaxRuntime { get; init; }
+
+    /// <summary>The longest <c>maxRuntime</c> (ISO-8601 duration) a job of this queue may ask for, at submission and by update.</summary>
+    public string? MaxRuntime { get; init; }
+
+    /// <summary>
+    /// A job of this queue is not preempted before it has run this long (ISO-8601 duration; KAI's min-runtime), so that it
+    /// can write its first checkpoint.
+    /// </summary>
+    public string? MinRuntimeBeforePreemption { get; init; }
 }

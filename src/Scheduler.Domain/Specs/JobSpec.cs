@@ -29,4 +29,10 @@ public sealed record JobSpec
 
     /// <summary>ISO-8601 duration (for example <c>PT12H</c>); past it the job is stopped and fails with reason TimeLimit.</summary>
     public string? MaxRuntime { get; init; }
+
+    /// <summary>Submit held (<c>sbatch --hold</c>): the job waits in its queue, never admitted, until released.</summary>
+    public bool? Hold { get; init; }
+
+    /// <summary>The job is not started before this time (<c>sbatch --begin</c>).</summary>
+    public DateTimeOffset? NotBefore { get; init; }
 }

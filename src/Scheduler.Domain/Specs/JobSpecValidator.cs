@@ -135,7 +135,7 @@ public sealed partial class JobSpecValidator : AbstractValidator<JobSpec>
         return data * tensor * pipeline * context == gpus;
     }
 
-    private static bool IsPositiveDuration(string text)
+    public static bool IsPositiveDuration(string text)
     {
         try
         {

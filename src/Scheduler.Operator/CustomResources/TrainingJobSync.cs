@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Scheduler.Application.Common;
 using Scheduler.Application.Jobs;
 using Scheduler.Domain.Jobs;
+using Scheduler.Domain.Specs;
 using Scheduler.Kubernetes.Clients;
 using Scheduler.Kubernetes.Resources;
 
@@ -121,6 +122,11 @@ internal sealed class TrainingJobSync(
                 : new SyncOutcome(latest, resource.Status?.ObservedGeneration, new SyncProblem(SyncProblemKind.Forbidden, refusal));
         }
 
+        if (latest is not null && !JobStateMachine.IsFinal(latest.State) && await UpdateInPlaceAsync(resource, latest, generation, sender, cancellationToken) is { } updated)
+        {
+            return updated;
+        }
+
         SyncOutcome outcome;
         try
         {
@@ -147,6 +153,46 @@ internal sealed class TrainingJobSync(
 
         CustomResourceLog.JobNotSubmitted(Logger, key, outcome.Problem!.Kind, outcome.Problem.Message);
         return outcome;
+    }
+
+    /// <summary>
+    /// An edit of only <c>spec.hold</c>, <c>spec.maxRuntime</c> or <c>spec.priorityClass</c> updates the active job in place
+    /// (<see cref="UpdateJob"/>, with the update's rules); null for any other edit, which resubmission answers.
+    /// </summary>
+    private async Task<SyncOutcome?> UpdateInPlaceAsync(TrainingJob resource, JobDetails latest, long generation, ISender sender, CancellationToken cancellationToken)
+    {
+        var spec = resource.ToJobSpec();
+        if (spec.Model is null || spec.Training is null || spec.Resources is not { Gpus: > 0, GpuType: not null } || Changes(latest.Spec, spec) is not { } changes)
+        {
+            return null;
+        }
+
+        var by = $"TrainingJob {resource.Metadata.NamespaceProperty}/{resource.Metadata.Name}";
+        try
+        {
+            var result = await sender.Send(new UpdateJob(latest.Id, changes, by), cancellationToken);
+            return result.IsSuccess
+                ? new SyncOutcome(result.Value, generation)
+                : new SyncOutcome(latest, generation, new SyncProblem(SyncProblemKind.SpecChangeRejected,
+                    Describe(result.Failure.Errors.SelectMany(e => e.Value.Select(m => (e.Key, m))))));
+        }
+        catch (RequestValidationException e)
+        {
+            return new SyncOutcome(latest, generation, new SyncProblem(SyncProblemKind.SpecChangeRejected, Describe(e.Errors.Select(error => (error.Field, error.Message)))));
+        }
+    }
+
+    /// <summary>The in-place update, or null; a spec that cannot even be normalised is left to resubmission, which names what is wrong.</summary>
+    private static JobUpdate? Changes(JobSpec stored, JobSpec spec)
+    {
+        try
+        {
+            return JobUpdates.Between(stored, spec);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or OverflowException or DivideByZeroException)
+        {
+            return null;
+        }
     }
 
     private static SyncOutcome Refused(Failure failure, JobDetails? latest, long? observed, long generation)

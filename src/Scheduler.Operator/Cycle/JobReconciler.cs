@@ -66,7 +66,9 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
                 if (pods.All(PodOutcome.IsTerminal))
                 {
                     var why = string.IsNullOrEmpty(job.Reason) ? string.Empty : $" ({job.Reason})";
-                    return new MoveJob(job.Id, JobState.Queued, $"requeued after preemption{why}; {ResumesFrom(job)}", DeletePods: false);
+                    // A requeue a person asked for stops as a preemption does; its history says which it was.
+                    var after = job.Reason?.StartsWith(Job.RequeuedReason, StringComparison.Ordinal) == true ? "requeued" : "requeued after preemption";
+                    return new MoveJob(job.Id, JobState.Queued, $"{after}{why}; {ResumesFrom(job)}", DeletePods: false);
                 }
 
                 // Stopped already, unless the operator went down between storing Preempted and deleting the pods, or a pod waits on

@@ -115,6 +115,7 @@ public sealed class SnapshotBuilder(PriorityClasses priorities, IReadOnlyList<To
         FairShareWeight = queue.Spec.FairShareWeight ?? 1,
         DecayedUsageGpuHours = queue.DecayedUsageGpuHours,
         UsageAsOf = queue.UsageAsOf,
+        MinRuntimeBeforePreemption = IsoDuration.TryParse(queue.Spec.MinRuntimeBeforePreemption),
     };
 
     private RunningJob ToRunningJob(OperatorJob job, DateTimeOffset now) => new()

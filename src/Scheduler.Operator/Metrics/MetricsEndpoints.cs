@@ -23,6 +23,10 @@ public static class MetricsEndpoints
         {
             services.Insert(0, ServiceDescriptor.Singleton<IPipelineBehavior<SubmitJob, Result<SubmittedJob>>, SubmissionMetrics>());
             services.Insert(0, ServiceDescriptor.Singleton<IPipelineBehavior<TransitionJob, Result<JobDetails>>, FinishedJobMetrics>());
+            services.Insert(0, ServiceDescriptor.Singleton<IPipelineBehavior<HoldJob, Result<JobDetails>>, JobControlMetrics<HoldJob>>());
+            services.Insert(0, ServiceDescriptor.Singleton<IPipelineBehavior<ReleaseJob, Result<JobDetails>>, JobControlMetrics<ReleaseJob>>());
+            services.Insert(0, ServiceDescriptor.Singleton<IPipelineBehavior<RequeueJob, Result<JobDetails>>, JobControlMetrics<RequeueJob>>());
+            services.Insert(0, ServiceDescriptor.Singleton<IPipelineBehavior<UpdateJob, Result<JobDetails>>, JobControlMetrics<UpdateJob>>());
         }
 
         return services;

@@ -38,6 +38,7 @@ public sealed class SchedulerMetrics
             new HistogramConfiguration { LabelNames = ["gpu_type"], Buckets = Histogram.LinearBuckets(-1, 0.1, 21) });
         Mfu = factory.CreateGauge(Prefix + "mfu", "Mean model FLOPs utilisation of running jobs from trainer telemetry.", "gpu_type");
         Submissions = factory.CreateCounter(Prefix + "submissions_total", "Job submissions by outcome (accepted, rejected, duplicate).", "queue", "outcome");
+        JobControls = factory.CreateCounter(Prefix + "job_controls_total", "Job controls a person applied (hold, release, requeue, update), by outcome (applied, refused).", "queue", "action", "outcome");
     }
 
     public CollectorRegistry Registry { get; }
@@ -69,6 +70,8 @@ public sealed class SchedulerMetrics
     public Gauge Mfu { get; }
 
     public Counter Submissions { get; }
+
+    public Counter JobControls { get; }
 
     /// <summary>The operator loop: once per scheduling cycle, snapshot to applied decisions.</summary>
     public void RecordCycle(TimeSpan duration) => CycleDuration.Observe(duration.TotalSeconds);

@@ -31,6 +31,9 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
         builder.Property(j => j.Placement).HasJsonbConversion();
         builder.Property(j => j.PendingReason).HasMaxLength(1024);
 
+        // Job control (JobControl migration): who holds a queued job.
+        builder.Property(j => j.HeldBy).HasMaxLength(Identity.User.MaxNameLength);
+
         builder.HasMany(j => j.Events).WithOne().HasForeignKey(e => e.JobId).OnDelete(DeleteBehavior.Cascade);
         builder.Navigation(j => j.Events).UsePropertyAccessMode(PropertyAccessMode.Field);
         builder.HasOne<JobQueue>().WithMany().HasForeignKey(j => j.Queue).OnDelete(DeleteBehavior.Restrict);

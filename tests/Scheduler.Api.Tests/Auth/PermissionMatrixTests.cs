@@ -41,6 +41,10 @@ public sealed class PermissionMatrixTests(ApiFactory api) : IClassFixture<ApiFac
         ["GET /api/v1/jobs/{id}"] = [U, A, A, A, A, F],
         ["DELETE /api/v1/jobs/{id}"] = [U, F, A, A, A, F],
         ["GET /api/v1/jobs/{id}/events"] = [U, A, A, A, A, F],
+        ["POST /api/v1/jobs/{id}/hold"] = [U, F, A, A, A, F],
+        ["POST /api/v1/jobs/{id}/release"] = [U, F, A, A, A, F],
+        ["POST /api/v1/jobs/{id}/requeue"] = [U, F, A, A, A, F],
+        ["PATCH /api/v1/jobs/{id}"] = [U, F, A, A, A, F],
         ["GET /api/v1/queues/"] = [U, A, A, A, A, F],
         ["GET /api/v1/queues/{name}"] = [U, A, A, A, A, F],
         ["PUT /api/v1/queues/{name}"] = [U, F, F, A, A, F],
@@ -164,6 +168,7 @@ public sealed class PermissionMatrixTests(ApiFactory api) : IClassFixture<ApiFac
     private static StringContent? Body(string key, int caller) => key switch
     {
         "POST /api/v1/jobs/" => Json(JobSpecBuilder.AJob($"matrix-{caller}").InQueue(TeamWorld.AlphaQueue).ToJson()),
+        "PATCH /api/v1/jobs/{id}" => Json("""{ "maxRuntime": "PT2H" }"""),
         "POST /api/v1/estimate" => Json(JobSpecBuilder.AJob("priced").ToJson()),
         // Not the quota: the team's admins may change this part.
         "PUT /api/v1/queues/{name}" => Json("""{ "nominalQuota": { "A100-80GB": 8 }, "fairShareWeight": 2 }"""),

@@ -62,6 +62,13 @@ internal sealed class SnapshotBuilder
         return this;
     }
 
+    /// <summary>The last queue added protects its running jobs from preemption for their first <paramref name="minRuntime"/>.</summary>
+    public SnapshotBuilder MinRuntimeBeforePreemption(TimeSpan minRuntime)
+    {
+        _queues[^1] = _queues[^1] with { MinRuntimeBeforePreemption = minRuntime };
+        return this;
+    }
+
     /// <summary>A running job with one pod per (node, GPU indices) entry, each GPU taken wholly unless <paramref name="milli"/> says otherwise.</summary>
     public SnapshotBuilder Running(string id, string queue, int priority, (string Node, int[] Gpus)[] pods, int milli = 1000,
         TimeSpan? endsIn = null, TimeSpan? sinceCheckpoint = null, long cpu = 0, long memMiB = 0, DateTimeOffset? lastPreempted = null, TimeSpan? startedAgo = null)

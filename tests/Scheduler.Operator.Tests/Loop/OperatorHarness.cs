@@ -187,6 +187,14 @@ internal sealed class OperatorHarness : IAsyncDisposable
     public async Task<IReadOnlyList<Scheduler.Application.Scheduling.QueueUsage>> QueueUsageAsync(TimeSpan halfLife) =>
         await SendAsync(new Scheduler.Application.Scheduling.ListQueueUsage(halfLife));
 
+    /// <summary>A job control (hold, release, requeue, update) as REST sends it; fails the test when it is refused.</summary>
+    public async Task<JobDetails> ControlAsync(ICommand<Scheduler.Application.Common.Result<JobDetails>> control)
+    {
+        var result = await SendAsync(control);
+        Assert.True(result.IsSuccess, result.Failure?.ToString());
+        return result.Value;
+    }
+
     public async Task CancelAsync(Guid id) => Assert.True((await SendAsync(new CancelJob(id))).IsSuccess);
 
     /// <summary>Waits until the job is in <paramref name="state"/>; fails with its last state and reason otherwise.</summary>

@@ -22,6 +22,14 @@ public sealed class JobSpecBuilder
 
     public JobSpecBuilder Priority(string priorityClass) => With(s => s with { PriorityClass = priorityClass });
 
+    /// <summary>Submitted held (<c>hold: true</c>).</summary>
+    public JobSpecBuilder Held() => With(s => s with { Hold = true });
+
+    /// <summary>A time limit as an ISO-8601 duration (<c>PT2H</c>).</summary>
+    public JobSpecBuilder MaxRuntime(string duration) => With(s => s with { MaxRuntime = duration });
+
+    public JobSpecBuilder NotBefore(DateTimeOffset at) => With(s => s with { NotBefore = at });
+
     public JobSpecBuilder Model(Func<ModelSpec, ModelSpec> change) => With(s => s with { Model = change(s.Model!) });
 
     public JobSpecBuilder Training(Func<TrainingSpec, TrainingSpec> change) => With(s => s with { Training = change(s.Training!) });

@@ -1,5 +1,5 @@
 // Job detail: the estimate beside measured values, progress and ETA, the event timeline, pods and nodes, the spec.
-import { getJson } from './api.js';
+import { getJson, send } from './api.js';
 import { escape, num, pct, time, state, bigNum, duration } from './format.js';
 
 export async function render(main, params, signal) {
@@ -13,6 +13,7 @@ export async function render(main, params, signal) {
     <div class="meta"><span>queue ${escape(job.queue)}</span><span>priority ${escape(job.priorityClass)}</span>
       <span>${num(job.spec.resources.gpus, 0)} × ${escape(job.spec.resources.gpuType)}</span><span>attempt ${num(job.attempt, 0)}</span>
       <span>submitted ${time(job.createdAt)}</span></div>
+    ${controls(job)}
     ${d.pendingReason ? `<p class="panel" role="status"><strong>Pending:</strong> <span class="reason">${escape(d.pendingReason)}</span></p>` : ''}
     <div class="grid">
       <section class="panel" aria-labelledby="h-progress"><h3 id="h-progress">Progress</h3>
@@ -46,4 +47,26 @@ export async function render(main, params, signal) {
       <ol class="timeline" data-testid="timeline">${(d.events || []).map(ev => `<li><strong>${escape(ev.to)}</strong>
         <span class="muted">${time(ev.time)}</span><br>${escape(ev.reason || '')}</li>`).join('')}</ol></section>
     <details class="panel" style="margin-top:16px"><summary>Spec</summary><pre>${escape(JSON.stringify(job.spec, null, 2))}</pre></details>`;
+  main.querySelectorAll('[data-control]').forEach(button => button.addEventListener('click', async () => {
+    const message = main.querySelector('[data-testid="control-message"]');
+    button.disabled = true;
+    try {
+      await send('POST', `/api/v1/jobs/${encodeURIComponent(job.id)}/${button.dataset.control}`);
+      await render(main, params, signal);
+    } catch (error) {
+      message.textContent = error.message;
+      button.disabled = false;
+    }
+  }));
+}
+
+// Hold, release and requeue (scontrol's), offered where the job's state allows them; the server checks who may.
+function controls(job) {
+  const buttons = [];
+  if (job.state === 'Queued') buttons.push(job.heldBy ? ['release', 'Release'] : ['hold', 'Hold']);
+  if (job.state === 'Admitted' || job.state === 'Running') buttons.push(['requeue', 'Requeue']);
+  if (!buttons.length) return '';
+  return `<div class="controls" role="group" aria-label="Job controls">${buttons
+    .map(([c, label]) => `<button type="button" data-control="${c}">${label}</button>`).join(' ')}
+    <span class="muted" role="alert" data-testid="control-message"></span></div>`;
 }
