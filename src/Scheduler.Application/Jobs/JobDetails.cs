@@ -48,6 +48,12 @@ public sealed record JobDetails(
     /// <summary>The user who submitted the job through the API (absent for TrainingJobs).</summary>
     public string? SubmittedBy { get; init; }
 
+    /// <summary>The array this job is a task of (<c>GET /api/v1/jobs?array=</c> lists its tasks); absent outside an array.</summary>
+    public Guid? ArrayId { get; init; }
+
+    /// <summary>The task's index in its array (its <c>SCHEDULER_ARRAY_INDEX</c>).</summary>
+    public int? ArrayIndex { get; init; }
+
     public static JobDetails From(Job job)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -60,6 +66,8 @@ public sealed record JobDetails(
             Progress = job.Progress,
             LastCheckpointStep = job.LastCheckpointStep,
             SubmittedBy = job.SubmittedBy,
+            ArrayId = job.ArrayId,
+            ArrayIndex = job.ArrayIndex,
         };
     }
 }

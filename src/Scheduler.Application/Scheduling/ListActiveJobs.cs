@@ -25,6 +25,7 @@ internal sealed class ListActiveJobsHandler(SchedulerDbContext db) : IQueryHandl
         return jobs.Select(j => new ActiveJob(
             j.Id, j.Name, j.Queue, j.Namespace, j.PriorityClass, j.State, j.Spec, j.Attempt, j.Version, j.CreatedAt, j.QueuedAt, j.StartedAt,
             j.Placement, j.Progress, j.LastCheckpointStep, j.LastCheckpointAt, j.PreemptionCount, j.LastPreemptedAt,
-            j.FailedAttempts, j.PendingReason, j.PredictedStart, wallHours.TryGetValue(j.Id, out var h) ? h : null, j.Reason)).ToList();
+            j.FailedAttempts, j.PendingReason, j.PredictedStart, wallHours.TryGetValue(j.Id, out var h) ? h : null, j.Reason,
+            j.SubmittedBy, j.ArrayId, j.ArrayIndex)).ToList();
     }
 }

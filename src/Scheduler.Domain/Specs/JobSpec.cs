@@ -29,4 +29,13 @@ public sealed record JobSpec
 
     /// <summary>ISO-8601 duration (for example <c>PT12H</c>); past it the job is stopped and fails with reason TimeLimit.</summary>
     public string? MaxRuntime { get; init; }
+
+    /// <summary>Jobs this one waits for (<c>afterok</c>, <c>afterany</c>, <c>afternotok</c>); checked before the scheduler sees it.</summary>
+    public IReadOnlyList<DependencySpec>? Dependencies { get; init; }
+
+    /// <summary>At most one job of this name and owner holds GPUs at once (Slurm's <c>--dependency=singleton</c>).</summary>
+    public bool? Singleton { get; init; }
+
+    /// <summary>Makes the submission an array of tasks sharing this spec.</summary>
+    public ArraySpec? Array { get; init; }
 }
