@@ -37,6 +37,10 @@ internal sealed class SchedulerClient(HttpClient http) : IDisposable
     public Task<JobView> CancelJobAsync(Guid id, CancellationToken cancellationToken) =>
         SendAsync<JobView>(HttpMethod.Delete, $"api/v1/jobs/{id}", null, cancellationToken);
 
+    /// <summary>Cancels every task of the array that <paramref name="id"/> names (the array's id or one of its tasks').</summary>
+    public Task<CancelledArrayView> CancelArrayAsync(Guid id, CancellationToken cancellationToken) =>
+        SendAsync<CancelledArrayView>(HttpMethod.Delete, $"api/v1/jobs/{id}/array", null, cancellationToken);
+
     public Task<IReadOnlyList<JobEventView>> GetJobEventsAsync(Guid id, CancellationToken cancellationToken) =>
         SendAsync<IReadOnlyList<JobEventView>>(HttpMethod.Get, $"api/v1/jobs/{id}/events", null, cancellationToken);
 

@@ -13,9 +13,9 @@ public sealed partial class JobSpecValidator
     {
         RuleFor(s => s.Dependencies!.Count).LessThanOrEqualTo(JobSpecLimits.MaxDependencies).OverridePropertyName("Dependencies")
             .When(s => s.Dependencies is not null).WithMessage($"must have at most {JobSpecLimits.MaxDependencies} entries");
+        RuleForEach(s => s.Dependencies).NotNull().When(s => s.Dependencies is not null).WithMessage("must be an object with type and job");
         RuleForEach(s => s.Dependencies).ChildRules(d =>
         {
-            d.RuleFor(x => x).NotNull().OverridePropertyName("$").WithMessage("must be an object with type and job");
             d.RuleFor(x => x.Type).NotNull().When(x => x is not null).WithMessage("is required: afterok, afterany or afternotok");
             d.RuleFor(x => x.Job).NotEmpty().When(x => x is not null).WithMessage("is required: a job id, an array id or a job name in the same queue");
             d.RuleFor(x => x.Job!).Must(IsJobReference).When(x => !string.IsNullOrEmpty(x?.Job))
