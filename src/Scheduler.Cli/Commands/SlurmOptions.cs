@@ -27,7 +27,7 @@ internal static class SlurmOptions
     /// <summary><c>0-N</c> or <c>0-N%K</c>: N + 1 tasks, K at once.</summary>
     public static (ArraySpec? Value, string? Error) ParseArray(string text)
     {
-        var (range, limit) = text.IndexOf('%', StringComparison.Ordinal) is var at and >= 0 ? (text[..at], text[(at + 1)..]) : (text, null);
+        var (range, limit) = text.IndexOf('%', StringComparison.Ordinal) is var at and >= 0 ? (text[..at], (string?)text[(at + 1)..]) : (text, (string?)null);
         var dash = range.IndexOf('-', StringComparison.Ordinal);
         if (dash <= 0 || !TryIndex(range[..dash], out var first) || !TryIndex(range[(dash + 1)..], out var last))
         {

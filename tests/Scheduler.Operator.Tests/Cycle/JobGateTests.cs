@@ -95,8 +95,8 @@ public sealed class JobGateTests
     public void Offers_an_array_no_more_tasks_than_its_parallelism_leaves_lowest_index_first()
     {
         var arrayId = Guid.CreateVersion7();
-        var running = Enumerable.Range(0, 2).Select(i => Task(arrayId, i, 5, JobState.Running)).ToList();
-        var queued = Enumerable.Range(2, 8).Select(i => Task(arrayId, i, 5, JobState.Queued)).Reverse().ToList();
+        var running = Enumerable.Range(0, 2).Select(i => ArrayTask(arrayId, i, 5, JobState.Running)).ToList();
+        var queued = Enumerable.Range(2, 8).Select(i => ArrayTask(arrayId, i, 5, JobState.Queued)).Reverse().ToList();
 
         var gate = JobGate.Apply([.. running, .. queued], NoTargets, PlentyOfGpus);
 
@@ -110,7 +110,7 @@ public sealed class JobGateTests
     public void Offers_a_large_array_only_as_many_tasks_as_the_free_gpus_could_take_and_at_least_one()
     {
         var arrayId = Guid.CreateVersion7();
-        var tasks = Enumerable.Range(0, 10_000).Select(i => Task(arrayId, i, 10_000, JobState.Queued)).ToList();
+        var tasks = Enumerable.Range(0, 10_000).Select(i => ArrayTask(arrayId, i, 10_000, JobState.Queued)).ToList();
 
         var roomy = JobGate.Apply(tasks, NoTargets, freeGpuMilli: 24 * 1000);
         var full = JobGate.Apply(tasks, NoTargets, freeGpuMilli: 0);
@@ -129,13 +129,13 @@ public sealed class JobGateTests
         Assert.Equal(4 * 1000, JobGate.FreeGpuMilli(nodes, [running]));
     }
 
-    private static Inventory.NodeCapacity Node(string name, bool ready) =>
+    private static Scheduler.Operator.Inventory.NodeCapacity Node(string name, bool ready) =>
         new(name, "A100-80GB", 8, 64_000, 512_000, new Dictionary<string, string>(), [], false, ready);
 
     private static OperatorJob Queued(string name, Func<Testing.Builders.JobSpecBuilder, Testing.Builders.JobSpecBuilder> spec) =>
         CycleFixture.Job(name, JobState.Queued) with { Spec = spec(AJob(name).Gpus(4, gpusPerNode: 4)).Build() };
 
-    private static OperatorJob Task(Guid arrayId, int index, int parallelism, JobState state) =>
+    private static OperatorJob ArrayTask(Guid arrayId, int index, int parallelism, JobState state) =>
         CycleFixture.Job($"sweep-{index}", state) with
         {
             Spec = AJob($"sweep-{index}").Gpus(4, gpusPerNode: 4).Build() with { Array = new ArraySpec { Count = 10_000, Parallelism = parallelism } },
