@@ -28,6 +28,14 @@ namespace Scheduler.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<Guid?>("ArrayId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("array_id");
+
+                    b.Property<int?>("ArrayIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("array_index");
+
                     b.Property<int>("Attempt")
                         .HasColumnType("integer")
                         .HasColumnName("attempt");
@@ -150,6 +158,10 @@ namespace Scheduler.Migrations
                         .IsUnique()
                         .HasDatabaseName("ix_jobs_queue_name_active")
                         .HasFilter("state NOT IN ('Succeeded', 'Failed', 'Cancelled')");
+
+                    b.HasIndex("ArrayId", "CreatedAt", "Id")
+                        .HasDatabaseName("ix_jobs_array_id_created_at_id")
+                        .HasFilter("array_id IS NOT NULL");
 
                     b.HasIndex("Queue", "CreatedAt", "Id")
                         .HasDatabaseName("ix_jobs_queue_created_at_id");

@@ -17,6 +17,7 @@ internal sealed class Cli(Dictionary<string, string> values)
           variants [--pods <csv>] [--out docs/benchmarks/data/openb] [--seed 2023]
           placements [--pods <csv>] [--nodes <csv>] [--runs 10]
           cycle [--repetitions 20] [--pending 50000] [--policy default] [--preemption on|off] [--backfill on|off]
+                [--array 10000 [--array-parallelism 100]]   (an array's cost per cycle: gated, ungated, none)
           replay [--pods <csv>] [--nodes <csv>] [--load 0.4]
           advise [--repetitions 20]
           whatif [--pods <csv>] [--nodes <csv>] [--queues <json>] [--queue-column qos] [--speed 1 | --load 0.4] [--node-stride 1]

@@ -39,13 +39,25 @@ try
                 Scheduler.Core.Placement.PlacementPolicy.FragmentationAware, options.Int("--runs", 10))));
             return 0;
         case "cycle":
-            Console.WriteLine(SchedulerReport.Describe(Scheduler.Benchmarks.Cycle.CycleBenchmark.Run(options.Int("--repetitions", 20), options.Int("--pending", 50_000),
-                new Scheduler.Core.Cycle.SchedulerOptions
+            var cycleOptions = new Scheduler.Core.Cycle.SchedulerOptions
+            {
+                Policy = TraceBenchmark.ParsePolicy(options.Get("--policy", "default")),
+                Preemption = options.Get("--preemption", "on") == "on",
+                Backfill = options.Get("--backfill", "on") == "on",
+            };
+            if (options.Int("--array", 0) is > 0 and var arrayTasks)
+            {
+                foreach (var line in Scheduler.Benchmarks.Cycle.ArrayCycleBenchmark.Run(options.Int("--repetitions", 20), options.Int("--pending", 50_000),
+                             arrayTasks, options.Int("--array-parallelism", 100), cycleOptions))
                 {
-                    Policy = TraceBenchmark.ParsePolicy(options.Get("--policy", "default")),
-                    Preemption = options.Get("--preemption", "on") == "on",
-                    Backfill = options.Get("--backfill", "on") == "on",
-                })));
+                    Console.WriteLine(line);
+                }
+
+                return 0;
+            }
+
+            Console.WriteLine(SchedulerReport.Describe(Scheduler.Benchmarks.Cycle.CycleBenchmark.Run(options.Int("--repetitions", 20), options.Int("--pending", 50_000),
+                cycleOptions)));
             return 0;
         case "replay":
             foreach (var line in Scheduler.Benchmarks.Replay.ReplayBenchmark.Run(options.Get("--pods", Cli.DefaultPods), options.Get("--nodes", Cli.DefaultNodes),

@@ -31,6 +31,8 @@ public static class JobsApi
         api.MapPatch("/{id}", UpdateJobAsync).WithName("UpdateJob").RequireAuthorization(Permissions.ManageJobs)
             .WithSummary("Change a job's priority class, time limit, queue or hold state (scontrol update)")
             .WithDescription("A queued job may change priorityClass, maxRuntime, queue and hold; a running job only maxRuntime (down always, up within its queue's maxRuntime). 409 for a change its state forbids, 422 for a value beyond the queue's maximum.");
+        api.MapDelete("/{id}/array", CancelArrayAsync).WithName("CancelArray").RequireAuthorization(Permissions.ManageJobs)
+            .WithSummary("Cancel every task of an array that has not ended; {id} is the array's id or any of its tasks' (idempotent)");
         api.MapGet("/{id}/events", GetJobEventsAsync).WithName("GetJobEvents").RequireAuthorization(Permissions.Read).WithSummary("A job's state transitions with their reasons, oldest first");
         return api;
     }
@@ -55,8 +57,19 @@ public static class JobsApi
     }
 
     internal static async Task<Results<Ok<JobPage>, ProblemHttpResult>> ListJobsAsync(
-        string? queue, string? state, string? limit, string? cursor, ClaimsPrincipal user, Access access, ISender sender, CancellationToken cancellationToken)
+        string? queue, string? state, string? limit, string? cursor, string? array, ClaimsPrincipal user, Access access, ISender sender, CancellationToken cancellationToken)
     {
+        Guid? arrayId = null;
+        if (array is not null)
+        {
+            if (!Guid.TryParse(array, out var parsedArray))
+            {
+                return Problems.Invalid("array", "must be an array id (a UUID: the arrayId of its tasks)");
+            }
+
+            arrayId = parsedArray;
+        }
+
         JobState? wantedState = null;
         if (state is not null)
         {
@@ -74,7 +87,7 @@ public static class JobsApi
             return Problems.Invalid("limit", $"must be a whole number between 1 and {ListJobs.MaxLimit}");
         }
 
-        return TypedResults.Ok(await sender.Send(new ListJobs(queue, wantedState, pageSize, cursor, access.VisibleTeams(user)), cancellationToken));
+        return TypedResults.Ok(await sender.Send(new ListJobs(queue, wantedState, pageSize, cursor, access.VisibleTeams(user), arrayId), cancellationToken));
     }
 
     internal static Task<Results<Ok<JobDetails>, ProblemHttpResult>> GetJobAsync(
@@ -106,6 +119,30 @@ public static class JobsApi
 
     /// <summary>Who asked, for the job's event; the manage policy admits only signed-in users, who all have a name.</summary>
     private static string Caller(ClaimsPrincipal user) => user.UserName() ?? "unknown";
+    internal static async Task<Results<Ok<CancelledArray>, ProblemHttpResult>> CancelArrayAsync(
+        string id, ClaimsPrincipal user, Access access, ISender sender, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var given))
+        {
+            return Problems.Invalid("id", "must be an array id or the id of one of its tasks (a UUID)");
+        }
+
+        // Whoever may manage the array's tasks (or, when the id names no array, the job itself) may cancel it.
+        var array = await sender.Send(new FindArray(given), cancellationToken);
+        if (await access.ManageJobAsync(user, array?.TaskId ?? given, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
+        if (array is null)
+        {
+            return (await sender.Send(new GetJob(given), cancellationToken)).IsSuccess
+                ? Problems.Create(StatusCodes.Status409Conflict, "Conflict with the current state.", new Dictionary<string, string[]> { ["id"] = [$"job {given} is not a task of an array; cancel it with DELETE /api/v1/jobs/{given}"] })
+                : Problems.Create(StatusCodes.Status404NotFound, "Not found.", new Dictionary<string, string[]> { ["id"] = [$"no array or job has id {given}"] });
+        }
+
+        return (await sender.Send(new CancelArray(array.ArrayId), cancellationToken)).ToOkOrProblem();
+    }
 
     internal static Task<Results<Ok<IReadOnlyList<JobEventDetails>>, ProblemHttpResult>> GetJobEventsAsync(
         string id, ClaimsPrincipal user, Access access, ISender sender, CancellationToken cancellationToken) =>

@@ -22,7 +22,8 @@ internal sealed class JobAdmission(SchedulerDbContext db, Estimator estimator, M
     public const string HoldReasonPrefix = "BudgetExceeded";
 
     /// <param name="normalizedSpec">Validated and normalised, with its priority class resolved.</param>
-    public async ValueTask<Result<AdmissionTicket>> AdmitAsync(JobQueue queue, JobSpec normalizedSpec, CancellationToken cancellationToken)
+    /// <param name="tasks">Jobs of this spec the submission stores (an array's tasks): the budget must have room for all of them.</param>
+    public async ValueTask<Result<AdmissionTicket>> AdmitAsync(JobQueue queue, JobSpec normalizedSpec, CancellationToken cancellationToken, int tasks = 1)
     {
         ArgumentNullException.ThrowIfNull(queue);
         var mfu = await calibration.CurrentAsync(db, cancellationToken);
@@ -33,6 +34,7 @@ internal sealed class JobAdmission(SchedulerDbContext db, Estimator estimator, M
         }
 
         var budget = await BudgetUsage.OfAsync(db, queue.Name, queue.Spec.GpuHourBudget, clock.GetUtcNow(), cancellationToken);
+        var gpuHours = estimate.GpuHours * tasks;
         if (budget is not null && estimate.GpuHours > budget.GpuHours)
         {
             // No period would ever have room for it: holding it would keep it (and, releases being in order, every later
@@ -40,12 +42,12 @@ internal sealed class JobAdmission(SchedulerDbContext db, Estimator estimator, M
             return Failure.Unprocessable("budget", budget.BeyondWholeBudget(queue.Name, estimate.GpuHours));
         }
 
-        if (budget is null || estimate.GpuHours <= budget.RemainingGpuHours)
+        if (budget is null || gpuHours <= budget.RemainingGpuHours)
         {
             return new AdmissionTicket(estimate, HoldReason: null);
         }
 
-        var shortfall = budget.Shortfall(queue.Name, estimate.GpuHours);
+        var shortfall = budget.Shortfall(queue.Name, gpuHours);
         return budget.WhenExceeded == BudgetExceededAction.Hold
             ? new AdmissionTicket(estimate, $"{HoldReasonPrefix}: {shortfall}; held until the budget has room")
             : Failure.Unprocessable("budget", shortfall);

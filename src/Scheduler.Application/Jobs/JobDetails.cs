@@ -51,6 +51,12 @@ public sealed record JobDetails(
     /// <summary>Who holds the queued job (absent when not held); a held job is never admitted until released.</summary>
     public string? HeldBy { get; init; }
 
+    /// <summary>The array this job is a task of (<c>GET /api/v1/jobs?array=</c> lists its tasks); absent outside an array.</summary>
+    public Guid? ArrayId { get; init; }
+
+    /// <summary>The task's index in its array (its <c>SCHEDULER_ARRAY_INDEX</c>).</summary>
+    public int? ArrayIndex { get; init; }
+
     public static JobDetails From(Job job)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -64,6 +70,8 @@ public sealed record JobDetails(
             LastCheckpointStep = job.LastCheckpointStep,
             SubmittedBy = job.SubmittedBy,
             HeldBy = job.HeldBy,
+            ArrayId = job.ArrayId,
+            ArrayIndex = job.ArrayIndex,
         };
     }
 }

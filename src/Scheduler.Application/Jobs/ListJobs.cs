@@ -9,9 +9,10 @@ using Scheduler.Persistence;
 
 namespace Scheduler.Application.Jobs;
 
-/// <summary>Jobs oldest first, optionally of one queue and one state, a page at a time (pass the previous page's cursor).</summary>
+/// <summary>Jobs oldest first, optionally of one queue, one state and one array, a page at a time (pass the previous page's cursor).</summary>
 /// <remarks>With <paramref name="Teams"/> (private mode), only the jobs of those teams' queues.</remarks>
-public sealed record ListJobs(string? Queue = null, JobState? State = null, int Limit = ListJobs.DefaultLimit, string? Cursor = null, IReadOnlyList<string>? Teams = null)
+public sealed record ListJobs(
+    string? Queue = null, JobState? State = null, int Limit = ListJobs.DefaultLimit, string? Cursor = null, IReadOnlyList<string>? Teams = null, Guid? Array = null)
     : IQuery<JobPage>
 {
     public const int DefaultLimit = 50;
@@ -41,6 +42,11 @@ internal sealed class ListJobsHandler(SchedulerDbContext db) : IQueryHandler<Lis
         if (query.Queue is { } queue)
         {
             jobs = jobs.Where(j => j.Queue == queue);
+        }
+
+        if (query.Array is { } array)
+        {
+            jobs = jobs.Where(j => j.ArrayId == array);
         }
 
         if (query.State is { } state)

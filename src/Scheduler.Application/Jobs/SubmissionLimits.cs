@@ -49,7 +49,8 @@ internal sealed class SubmissionCaps(IOptions<SubmissionLimits> options, TimePro
     private DateTimeOffset _readAt = DateTimeOffset.MinValue;
 
     /// <summary>The cap this submission would pass, as a 429 naming the limit; null when there is room.</summary>
-    public async ValueTask<Failure?> CheckAsync(SchedulerDbContext db, JobSpec spec, string? user, CancellationToken cancellationToken)
+    /// <param name="tasks">Jobs the submission stores: an array's tasks each count as a queued job.</param>
+    public async ValueTask<Failure?> CheckAsync(SchedulerDbContext db, JobSpec spec, string? user, CancellationToken cancellationToken, int tasks = 1)
     {
         var limits = options.Value;
         if (limits.MaxQueuedJobsPerQueue is null && limits.MaxActiveSpecBytes is null && limits.MaxQueuedJobsPerUser is null)
@@ -66,17 +67,18 @@ internal sealed class SubmissionCaps(IOptions<SubmissionLimits> options, TimePro
             held = _bytes;
         }
 
-        if (limits.MaxQueuedJobsPerQueue is { } perQueue && queued >= perQueue)
+        var adding = tasks == 1 ? string.Empty : $" and this array adds {tasks}";
+        if (limits.MaxQueuedJobsPerQueue is { } perQueue && queued + tasks > perQueue)
         {
-            return Failure.TooMany(QueuedPerQueueLimit, $"queue '{spec.Queue}' already holds {queued} queued jobs; the limit is {perQueue}");
+            return Failure.TooMany(QueuedPerQueueLimit, $"queue '{spec.Queue}' already holds {queued} queued jobs{adding}; the limit is {perQueue}");
         }
 
-        if (limits.MaxQueuedJobsPerUser is { } perUser && user is not null && queuedByUser >= perUser)
+        if (limits.MaxQueuedJobsPerUser is { } perUser && user is not null && queuedByUser + tasks > perUser)
         {
-            return Failure.TooMany(QueuedPerUserLimit, $"user '{user}' already has {queuedByUser} queued jobs; the limit is {perUser}");
+            return Failure.TooMany(QueuedPerUserLimit, $"user '{user}' already has {queuedByUser} queued jobs{adding}; the limit is {perUser}");
         }
 
-        var bytes = JobSpecValidator.SpecBytes(spec);
+        var bytes = JobSpecValidator.SpecBytes(spec) * (long)tasks;
         if (limits.MaxActiveSpecBytes is { } maxBytes && held + bytes > maxBytes)
         {
             return Failure.TooMany(ActiveSpecBytesLimit, $"active jobs hold {held} bytes of specs; this one's {bytes} would pass the limit of {maxBytes}");
@@ -86,15 +88,15 @@ internal sealed class SubmissionCaps(IOptions<SubmissionLimits> options, TimePro
     }
 
     /// <summary>Counts a stored submission until the next read of the store.</summary>
-    public void Added(JobSpec spec, string? user)
+    public void Added(JobSpec spec, string? user, int tasks = 1)
     {
-        var bytes = JobSpecValidator.SpecBytes(spec);
+        var bytes = JobSpecValidator.SpecBytes(spec) * (long)tasks;
         lock (_gate)
         {
-            _queued[spec.Queue!] = _queued.GetValueOrDefault(spec.Queue!) + 1;
+            _queued[spec.Queue!] = _queued.GetValueOrDefault(spec.Queue!) + tasks;
             if (user is not null)
             {
-                _queuedByUser[user] = _queuedByUser.GetValueOrDefault(user) + 1;
+                _queuedByUser[user] = _queuedByUser.GetValueOrDefault(user) + tasks;
             }
 
             _bytes += bytes;

@@ -69,15 +69,23 @@ internal sealed class SubmitJobHandler(
             return claimRefused;
         }
 
-        var spec = JobSpecNormalizer.Normalize(command.Spec) with
+        var normalized = JobSpecNormalizer.Normalize(command.Spec) with
         {
             PriorityClass = command.Spec.PriorityClass ?? queue.Spec.DefaultPriorityClass ?? PriorityClasses.DefaultClass,
             MaxRuntime = command.Spec.MaxRuntime ?? queue.Spec.DefaultMaxRuntime,
         };
-        if (IsoDuration.TryParse(spec.MaxRuntime) > IsoDuration.TryParse(queue.Spec.MaxRuntime))
+        if (IsoDuration.TryParse(normalized.MaxRuntime) > IsoDuration.TryParse(queue.Spec.MaxRuntime))
         {
             return Failure.Invalid("maxRuntime", $"must be at most queue '{queue.Name}''s maxRuntime ({queue.Spec.MaxRuntime})");
         }
+
+        var resolved = await DependencyResolution.ResolveAsync(db, normalized, cancellationToken);
+        if (!resolved.IsSuccess)
+        {
+            return resolved.Failure;
+        }
+
+        var spec = resolved.Value;
 
         if (queue.Spec.GpuHourBudget is null)
         {
@@ -110,22 +118,28 @@ internal sealed class SubmitJobHandler(
             return await ReplayAsync(record.JobId, spec, cancellationToken);
         }
 
-        var existing = await StoreQueries.ActiveJobNamedAsync(db, spec.Queue!, spec.Name!, cancellationToken);
-        return existing is null ? null : (Result<SubmittedJob>?)SameSpecOrConflict(existing, spec, command.Origin);
+        var existing = await StoreQueries.ActiveJobNamedAsync(db, spec.Queue!, ArraySubmission.LookupName(spec), cancellationToken);
+        return existing is null ? null : (Result<SubmittedJob>?)SameSpecOrConflict(existing, spec.Array is null ? spec : ArraySubmission.TaskSpec(spec, 0), command.Origin);
     }
 
     private async ValueTask<Result<SubmittedJob>> SubmitAsync(SubmitJob command, JobQueue queue, JobSpec spec, bool grouped, CancellationToken cancellationToken)
     {
-        if (await caps.CheckAsync(db, spec, command.SubmittedBy, cancellationToken) is { } full)
+        var tasks = ArraySubmission.TaskCount(spec);
+        if (await caps.CheckAsync(db, spec, command.SubmittedBy, cancellationToken, tasks) is { } full)
         {
             // A replay or an identical resubmission still gets its job: the cap only stops new ones.
             return await ExistingJobAnswerAsync(command, spec, cancellationToken) ?? full;
         }
 
-        var admitted = await admission.AdmitAsync(queue, spec, cancellationToken);
+        var admitted = await admission.AdmitAsync(queue, spec, cancellationToken, tasks);
         if (!admitted.IsSuccess)
         {
             return admitted.Failure;
+        }
+
+        if (spec.Array is not null)
+        {
+            return await SubmitArrayAsync(command, spec, admitted.Value, tasks, cancellationToken);
         }
 
         // A job that ended between our insert and our read frees its name: the second try inserts.
@@ -194,6 +208,40 @@ internal sealed class SubmitJobHandler(
         }
     }
 
+    /// <summary>An array: its tasks in one statement (<see cref="ArraySubmission"/>), then its idempotency key, naming task 0.</summary>
+    private async ValueTask<Result<SubmittedJob>> SubmitArrayAsync(SubmitJob command, JobSpec spec, AdmissionTicket ticket, int tasks, CancellationToken cancellationToken)
+    {
+        var now = clock.StoreNow();
+        if (await ExistingJobAnswerAsync(command, spec, cancellationToken) is { } existing)
+        {
+            return existing;
+        }
+
+        var result = await ArraySubmission.InsertAsync(db, spec, ticket, now, command, cancellationToken);
+        if (!result.IsSuccess)
+        {
+            return result;
+        }
+
+        caps.Added(spec, command.SubmittedBy, tasks);
+        if (command.IdempotencyKey is { } key)
+        {
+            var expired = await db.IdempotencyKeys.FindAsync([key], cancellationToken);
+            RememberKey(key, expired, result.Value.Job.Id, now);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException)
+            {
+                // The array is stored; only the key's record lost a race with a concurrent request using the same key.
+                db.ChangeTracker.Clear();
+            }
+        }
+
+        return result;
+    }
+
     private void RememberKey(string? key, IdempotencyRecord? expired, Guid jobId, DateTimeOffset now)
     {
         if (key is null)
@@ -214,7 +262,7 @@ internal sealed class SubmitJobHandler(
     private async ValueTask<Result<SubmittedJob>> ReplayAsync(Guid jobId, JobSpec spec, CancellationToken cancellationToken)
     {
         var job = await StoreQueries.JobById(db, jobId, cancellationToken);
-        return job is not null && SpecComparison.AreSame(job.Spec, spec)
+        return job is not null && SpecComparison.AreSame(job.Spec, spec.Array is null ? spec : ArraySubmission.TaskSpec(spec, 0))
             ? new SubmittedJob(JobDetails.From(job), Created: false)
             : Failure.Unprocessable(SubmitJob.IdempotencyKeyField, "was used within the last 24 hours to submit a different job spec");
     }

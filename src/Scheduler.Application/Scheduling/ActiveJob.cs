@@ -31,4 +31,7 @@ public sealed record ActiveJob(
     string? PendingReason,
     DateTimeOffset? PredictedStart,
     double? EstimatedWallHours = null,
-    string? Reason = null);
+    string? Reason = null,
+    string? SubmittedBy = null,
+    Guid? ArrayId = null,
+    int? ArrayIndex = null);

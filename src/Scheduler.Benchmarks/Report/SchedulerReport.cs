@@ -93,6 +93,13 @@ internal static class SchedulerReport
         log.WriteLine("cycle");
         var cycle = CycleBenchmark.Run(20);
         log.WriteLine(Describe(cycle));
+        log.WriteLine("cycle with an array");
+        var arrays = ArrayCycleBenchmark.Run(20, 50_000, 10_000, 100, Core.Cycle.SchedulerOptions.Default);
+        foreach (var line in arrays)
+        {
+            log.WriteLine(line);
+        }
+
         log.WriteLine("replay");
         var replay = ReplayBenchmark.Run(Path.Combine(traces, "openb_pod_list_default.csv"), nodes, 0.4);
         foreach (var line in replay)
@@ -127,6 +134,16 @@ internal static class SchedulerReport
         md.AppendLine();
         md.AppendLine(Describe(cycle));
         md.AppendLine();
+        md.AppendLine("## An array of 10,000 one-GPU tasks in that cycle (`cycle --array 10000 --array-parallelism 100`)");
+        md.AppendLine();
+        md.AppendLine("The operator's gate (`JobGate`), the tasks' snapshot translation and the core's cycle, timed together; the gate offers");
+        md.AppendLine("at most the array's parallelism and never more tasks than the free GPUs could take.");
+        md.AppendLine();
+        foreach (var line in arrays)
+        {
+            md.AppendLine(line.ToString()).AppendLine();
+        }
+
         md.AppendLine("## Time-based replay (openb default)");
         md.AppendLine();
         md.AppendLine("| mode | nodes | arrivals compressed | mean wait (s) | p95 wait (s) | GPU utilization over the arrival window | cycles | wall time |");

@@ -29,7 +29,15 @@ internal sealed record JobView(
     public double Gpus => Spec?.Resources?.GpuShare() ?? 0;
 
     public string GpuType => Spec?.Resources?.GpuType ?? "";
+
+    /// <summary>The array this job is a task of; null outside an array.</summary>
+    public Guid? ArrayId { get; init; }
+
+    public int? ArrayIndex { get; init; }
 }
+
+/// <summary>The answer of DELETE /api/v1/jobs/{id}/array.</summary>
+internal sealed record CancelledArrayView(Guid ArrayId, int Tasks, int Cancelled);
 
 internal sealed record EstimateView(double GpuHours, double WallHours, bool Fits, double? GpuMemoryGiB, MemoryView? MemoryPerGpuGiB, string? GpuType);
 

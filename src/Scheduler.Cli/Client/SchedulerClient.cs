@@ -45,6 +45,10 @@ internal sealed class SchedulerClient(HttpClient http) : IDisposable
     public Task<JobView> UpdateJobAsync(Guid id, string changesJson, CancellationToken cancellationToken) =>
         SendAsync<JobView>(HttpMethod.Patch, $"api/v1/jobs/{id}", new StringContent(changesJson, Encoding.UTF8, "application/json"), cancellationToken);
 
+    /// <summary>Cancels every task of the array that <paramref name="id"/> names (the array's id or one of its tasks').</summary>
+    public Task<CancelledArrayView> CancelArrayAsync(Guid id, CancellationToken cancellationToken) =>
+        SendAsync<CancelledArrayView>(HttpMethod.Delete, $"api/v1/jobs/{id}/array", null, cancellationToken);
+
     public Task<IReadOnlyList<JobEventView>> GetJobEventsAsync(Guid id, CancellationToken cancellationToken) =>
         SendAsync<IReadOnlyList<JobEventView>>(HttpMethod.Get, $"api/v1/jobs/{id}/events", null, cancellationToken);
 

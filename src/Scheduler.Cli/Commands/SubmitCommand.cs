@@ -5,7 +5,10 @@ using Scheduler.Domain.Specs;
 
 namespace Scheduler.Cli.Commands;
 
-/// <summary><c>submit job.yaml</c>: POST /api/v1/jobs, prints the id; <c>--wait</c> follows the job to its end.</summary>
+/// <summary>
+/// <c>submit job.yaml</c>: POST /api/v1/jobs, prints the id (an array's id with <c>--array</c>); <c>--wait</c> follows the job to
+/// its end; <c>--array</c> and <c>--dependency</c> take sbatch's syntax (<see cref="SlurmOptions"/>).
+/// </summary>
 internal static class SubmitCommand
 {
     public static Command Create(CommandKit kit)
@@ -15,13 +18,16 @@ internal static class SubmitCommand
         var name = new Option<string?>("--name") { Description = "Name the job (replaces the spec's name)." };
         var priority = new Option<string?>("--priority") { Description = "Priority class (replaces the spec's priorityClass)." };
         var gpus = new Option<int?>("--gpus") { Description = "GPUs (replaces resources.gpus; the data-parallel degree follows)." };
+        var array = SlurmOptions.ArrayOption();
+        var dependency = SlurmOptions.DependencyOption();
         var wait = new Option<bool>("--wait") { Description = "Follow the job's states until it ends; exit 0 Succeeded, 5 Failed, 6 Cancelled." };
         var interval = new Option<double>("--interval") { Description = "Seconds between polls with --wait.", DefaultValueFactory = _ => 2 };
         var json = CommandKit.JsonOption();
         var command = kit.Create("submit", "Submit a job; prints its id (sbatch).",
-            "  gpusched submit job.yaml\n  gpusched submit job.yaml -q research --priority high --gpus 16\n  gpusched submit job.json --wait");
+            "  gpusched submit job.yaml\n  gpusched submit job.yaml -q research --priority high --gpus 16\n  gpusched submit job.json --wait\n"
+            + "  gpusched submit sweep.yaml --array=0-99%8\n  gpusched submit eval.yaml --dependency=afterok:<id>");
         command.Arguments.Add(file);
-        foreach (var option in new Option[] { queue, name, priority, gpus, wait, interval, json })
+        foreach (var option in new Option[] { queue, name, priority, gpus, array, dependency, wait, interval, json })
         {
             command.Options.Add(option);
         }
@@ -35,11 +41,18 @@ internal static class SubmitCommand
             }
 
             spec = Override(spec, parsed.GetValue(queue), parsed.GetValue(name), parsed.GetValue(priority), parsed.GetValue(gpus));
+            spec = WithJobControl(spec, parsed.GetValue(array), parsed.GetValue(dependency));
+            if (spec.Array is not null && parsed.GetValue(wait))
+            {
+                throw CliException.Usage("--wait follows one job; an array's tasks are listed with GET /api/v1/jobs?array=<id>");
+            }
+
             var job = await client.SubmitAsync(JobSpecJson.Serialize(spec), cancellationToken);
             var asJson = parsed.GetValue(json);
             if (!asJson)
             {
-                kit.Context.Output.WriteLine(job.Id);
+                // An array answers its task 0; the array's id is what cancel --array and the listing take.
+                kit.Context.Output.WriteLine(job.ArrayId ?? job.Id);
             }
 
             if (!parsed.GetValue(wait))
@@ -97,6 +110,17 @@ internal static class SubmitCommand
         JobState.Cancelled => ExitCodes.JobCancelled,
         _ => ExitCodes.JobFailed,
     };
+
+    /// <summary><c>--array</c> replaces the spec's array; <c>--dependency</c> adds to its dependencies (and may make it a singleton).</summary>
+    private static JobSpec WithJobControl(JobSpec spec, ArraySpec? array, DependencyOptions? dependency)
+    {
+        spec = array is null ? spec : spec with { Array = array };
+        return dependency is null ? spec : spec with
+        {
+            Dependencies = dependency.Dependencies.Count == 0 ? spec.Dependencies : [.. spec.Dependencies ?? [], .. dependency.Dependencies],
+            Singleton = dependency.Singleton ? true : spec.Singleton,
+        };
+    }
 
     private static JobSpec Override(JobSpec spec, string? queue, string? name, string? priority, int? gpus)
     {

@@ -92,11 +92,17 @@ public sealed class Job
     /// <summary>Who holds the queued job (<c>scontrol hold</c>, or <see cref="SpecHold"/>); null when not held. A held job is never admitted.</summary>
     public string? HeldBy { get; private set; }
 
+    /// <summary>The array this job is a task of (every task of one submission shares it); null for a job that is no array's.</summary>
+    public Guid? ArrayId { get; private set; }
+
+    /// <summary>This task's index within its array (its <c>SCHEDULER_ARRAY_INDEX</c>); null outside an array.</summary>
+    public int? ArrayIndex { get; private set; }
+
     /// <summary>The events recorded on this instance: the new ones, or all of them when the store loaded them.</summary>
     public IReadOnlyList<JobEvent> Events => _events;
 
     /// <summary>A new Queued job. The spec must be validated and normalised, with its priority class resolved.</summary>
-    public static Job Submit(Guid id, JobSpec spec, DateTimeOffset at, JobOrigin? origin = null, string? submittedBy = null)
+    public static Job Submit(Guid id, JobSpec spec, DateTimeOffset at, JobOrigin? origin = null, string? submittedBy = null, JobArrayTask? arrayTask = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var job = new Job
@@ -115,6 +121,8 @@ public sealed class Job
             Origin = origin,
             SubmittedBy = submittedBy,
             Namespace = origin?.Namespace,
+            ArrayId = arrayTask?.ArrayId,
+            ArrayIndex = arrayTask?.Index,
         };
         job._events.Add(new JobEvent(id, job.Version, null, JobState.Queued, SubmittedReason, at));
         if (spec.Hold == true)

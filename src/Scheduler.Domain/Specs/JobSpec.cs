@@ -35,4 +35,13 @@ public sealed record JobSpec
 
     /// <summary>The job is not started before this time (<c>sbatch --begin</c>).</summary>
     public DateTimeOffset? NotBefore { get; init; }
+
+    /// <summary>Jobs this one waits for (<c>afterok</c>, <c>afterany</c>, <c>afternotok</c>); checked before the scheduler sees it.</summary>
+    public IReadOnlyList<DependencySpec>? Dependencies { get; init; }
+
+    /// <summary>At most one job of this name and owner holds GPUs at once (Slurm's <c>--dependency=singleton</c>).</summary>
+    public bool? Singleton { get; init; }
+
+    /// <summary>Makes the submission an array of tasks sharing this spec.</summary>
+    public ArraySpec? Array { get; init; }
 }

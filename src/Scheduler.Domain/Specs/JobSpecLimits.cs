@@ -19,6 +19,12 @@ public static class JobSpecLimits
     public const int MaxLoraRank = 65_536;
     public const int MaxNameLength = 63;
 
+    /// <summary>Tasks in one array job (one submission).</summary>
+    public const int MaxArrayTasks = 10_000;
+
+    /// <summary>Entries in <c>dependencies</c>.</summary>
+    public const int MaxDependencies = 32;
+
     /// <summary>Per pod; larger than any node built today, so only typos and overflow attempts are refused.</summary>
     public const double MaxPodCpuCores = 4_096;
 

@@ -60,6 +60,7 @@ public static class JobSpecNormalizer
             {
                 IntervalSteps = spec.Checkpoint?.IntervalSteps ?? DefaultCheckpointInterval,
             },
+            Array = spec.Array is { } array ? array with { Parallelism = array.Parallelism ?? array.Count } : null,
         };
     }
 

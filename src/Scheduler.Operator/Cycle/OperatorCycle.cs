@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
 using Scheduler.Core.Decisions;
 using Scheduler.Core.Snapshots;
 using Scheduler.Domain.Jobs;
@@ -26,7 +27,8 @@ public sealed class OperatorCycle(
     CoreSchedule schedule,
     DecisionApplier decisions,
     SchedulerMetrics metrics,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger<OperatorCycle> logger)
 {
     /// <summary>Cycles run so far by this instance.</summary>
     public int Count { get; private set; }
@@ -49,11 +51,32 @@ public sealed class OperatorCycle(
         }
 
         var queues = await store.QueuesAsync(cancellationToken);
-        var snapshot = snapshots.Build(time.GetUtcNow(), inventory.Nodes, queues, jobs, LingeringPods(jobs, inventory.Pods), inventory.ForeignPods);
+        var targets = await store.DependencyTargetsAsync(JobGate.DependencyIds(jobs), cancellationToken);
+        var gate = JobGate.Apply(jobs, targets, JobGate.FreeGpuMilli(inventory.Nodes, jobs));
+        var snapshot = snapshots.Build(time.GetUtcNow(), inventory.Nodes, queues, gate.Offered(jobs), LingeringPods(jobs, inventory.Pods), inventory.ForeignPods);
         var result = schedule(snapshot);
         await decisions.ApplyAsync(result, jobs.ToDictionary(j => j.Id), cancellationToken);
+        await ApplyGateAsync(gate, cancellationToken);
         Count++;
         metrics.CycleDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+    }
+
+    /// <summary>Cancels the jobs whose dependencies can never be met and records why the other held jobs wait (only where it changed).</summary>
+    private async Task ApplyGateAsync(JobGateOutcome gate, CancellationToken cancellationToken)
+    {
+        foreach (var (job, reason) in gate.Cancel)
+        {
+            if (await store.TransitionAsync(job, JobState.Cancelled, reason, cancellationToken))
+            {
+                CycleLog.Transition(logger, job.Name, job.State, JobState.Cancelled, reason);
+            }
+        }
+
+        var pending = gate.Pending
+            .Where(g => g.Job.PendingReason != g.Reason || g.Job.PredictedStart is not null)
+            .Select(g => new Application.Scheduling.PendingUpdate(g.Job.Id.Value, g.Reason, null))
+            .ToList();
+        await store.SetPendingAsync(pending, cancellationToken);
     }
 
     /// <summary>Pods that still hold GPUs but belong to no stored placement: a requeued attempt's pods, stopping within their grace period.</summary>

@@ -116,6 +116,11 @@ public sealed class PodFactory(WorkloadOptions options, JobTokens? tokens = null
             new V1EnvVar { Name = TrainerEnvironment.MasterAddr, Value = $"{rank0}.{service}.{job.Namespace}.svc" },
             new V1EnvVar { Name = TrainerEnvironment.MasterPort, Value = options.MasterPort.ToString(CultureInfo.InvariantCulture) },
         };
+        if (job.ArrayIndex is { } index)
+        {
+            env.Add(new V1EnvVar { Name = TrainerEnvironment.ArrayIndex, Value = index.ToString(CultureInfo.InvariantCulture) });
+        }
+
         if (tokens is not null)
         {
             env.Add(new V1EnvVar { Name = TrainerEnvironment.TelemetryToken, Value = tokens.Issue(job.Id.Value, job.Attempt) });

@@ -24,4 +24,7 @@ public interface IOperatorStore
 
     /// <summary>Records why queued jobs wait and, with backfill, when they are predicted to start (no state change, no event).</summary>
     Task SetPendingAsync(IReadOnlyList<PendingUpdate> updates, CancellationToken cancellationToken);
+
+    /// <summary>The jobs the dependencies of queued jobs name, by the stored id (a job's, or an array's: all its tasks).</summary>
+    Task<IReadOnlyDictionary<Guid, IReadOnlyList<DependencyTarget>>> DependencyTargetsAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken);
 }

@@ -59,6 +59,11 @@ internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, Operato
     public async Task SetPendingAsync(IReadOnlyList<PendingUpdate> updates, CancellationToken cancellationToken) =>
         await SendAsync(sender => sender.Send(new SetPendingReasons(updates), cancellationToken));
 
+    public async Task<IReadOnlyDictionary<Guid, IReadOnlyList<DependencyTarget>>> DependencyTargetsAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken) =>
+        ids.Count == 0
+            ? new Dictionary<Guid, IReadOnlyList<DependencyTarget>>()
+            : await SendAsync(sender => sender.Send(new GetDependencyTargets(ids), cancellationToken));
+
     private async Task<T> SendAsync<T>(Func<ISender, ValueTask<T>> send)
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -96,5 +101,8 @@ internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, Operato
         Reason = j.Reason,
         PendingReason = j.PendingReason,
         PredictedStart = j.PredictedStart,
+        SubmittedBy = j.SubmittedBy,
+        ArrayId = j.ArrayId,
+        ArrayIndex = j.ArrayIndex,
     };
 }

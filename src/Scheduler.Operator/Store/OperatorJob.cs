@@ -61,4 +61,12 @@ public sealed record OperatorJob
     public string? PendingReason { get; init; }
 
     public DateTimeOffset? PredictedStart { get; init; }
+
+    /// <summary>Who submitted the job through the API (null for TrainingJobs): with the name, a singleton's owner.</summary>
+    public string? SubmittedBy { get; init; }
+
+    /// <summary>The array the job is a task of, and its index there (<c>SCHEDULER_ARRAY_INDEX</c>); null outside an array.</summary>
+    public Guid? ArrayId { get; init; }
+
+    public int? ArrayIndex { get; init; }
 }

@@ -43,5 +43,7 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
         builder.HasIndex(j => new { j.CreatedAt, j.Id });
         builder.HasIndex(j => new { j.Queue, j.CreatedAt, j.Id });
         builder.HasIndex(j => new { j.State, j.CreatedAt, j.Id });
+        // An array's tasks (listing, cancelling, dependencies on the array), oldest first (JobArrays migration).
+        builder.HasIndex(j => new { j.ArrayId, j.CreatedAt, j.Id }).HasFilter("array_id IS NOT NULL");
     }
 }

@@ -38,6 +38,21 @@ public sealed class SubmissionLimitsTests(LimitedApiFactory api) : IClassFixture
     }
 
     [Fact]
+    public async Task An_array_counts_each_of_its_tasks_against_the_queued_jobs_cap()
+    {
+        await api.PutQueueAsync("capped-array");
+        using var client = api.CreateClient();
+        var before = await api.RowCountsAsync();
+
+        using var refused = await SubmitAsync(client, JobSpecBuilder.AJob("sweep").InQueue("capped-array").Array(3).Build());
+        using var fits = await SubmitAsync(client, JobSpecBuilder.AJob("pair").InQueue("capped-array").Array(2).Build());
+
+        await AssertRefusedAsync(refused, "maxQueuedJobsPerQueue", "this array adds 3; the limit is 2");
+        Assert.Equal(HttpStatusCode.Created, fits.StatusCode);
+        Assert.NotEqual(before, await api.RowCountsAsync());
+    }
+
+    [Fact]
     public async Task Specs_past_the_total_active_spec_bytes_answer_429_naming_the_limit()
     {
         await api.PutQueueAsync("large");

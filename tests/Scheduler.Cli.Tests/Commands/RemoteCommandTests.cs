@@ -104,6 +104,35 @@ public sealed class RemoteCommandTests(ControlPlane plane) : IClassFixture<Contr
     }
 
     [Fact]
+    public async Task Submit_with_sbatch_array_and_dependency_options_then_cancel_the_whole_array()
+    {
+        await plane.PutQueueAsync("slurm-options");
+        using var cli = new CliRun();
+        var prep = (await cli.RunAsync(plane, "submit", Submittable(cli, "slurm-options", "prep"))).Stdout.Trim();
+
+        var (code, stdout, stderr) = await cli.RunAsync(plane, "submit", Submittable(cli, "slurm-options", "sweep"),
+            "--array=0-9%3", $"--dependency=afterok:{prep},singleton");
+        var (badCode, _, badUsage) = await cli.RunAsync(plane, "submit", Submittable(cli, "slurm-options", "odd"), "--array=1-10");
+
+        Assert.True(code == 0, stderr);
+        var arrayId = stdout.Trim();
+        var (_, listed, _) = await cli.RunAsync(plane, "queue", "-q", "slurm-options", "--json");
+        var tasks = JsonDocument.Parse(listed).RootElement.EnumerateArray().Where(j => j.GetProperty("name").GetString()!.StartsWith("sweep-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(10, tasks.Count);
+        var spec = tasks[0].GetProperty("spec");
+        Assert.Equal((10, 3), (spec.GetProperty("array").GetProperty("count").GetInt32(), spec.GetProperty("array").GetProperty("parallelism").GetInt32()));
+        Assert.Equal(prep, spec.GetProperty("dependencies")[0].GetProperty("job").GetString());
+        Assert.True(spec.GetProperty("singleton").GetBoolean());
+        Assert.Equal(2, badCode);
+        Assert.Contains("start at 0", badUsage);
+
+        var (cancelled, line, _) = await cli.RunAsync(plane, "cancel", arrayId, "--array");
+
+        Assert.Equal(0, cancelled);
+        Assert.Equal($"{arrayId} cancelled 10 of 10 tasks", line.Trim());
+    }
+
+    [Fact]
     public async Task An_unknown_job_exits_3_and_a_malformed_id_exits_2()
     {
         using var cli = new CliRun();

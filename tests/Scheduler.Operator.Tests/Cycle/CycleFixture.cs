@@ -161,5 +161,11 @@ internal sealed class RecordingStore : IOperatorStore
         return Task.CompletedTask;
     }
 
+    /// <summary>What <see cref="DependencyTargetsAsync"/> answers: the jobs each stored dependency id names.</summary>
+    public Dictionary<Guid, IReadOnlyList<DependencyTarget>> Targets { get; } = [];
+
+    public Task<IReadOnlyDictionary<Guid, IReadOnlyList<DependencyTarget>>> DependencyTargetsAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyDictionary<Guid, IReadOnlyList<DependencyTarget>>>(ids.ToDictionary(id => id, id => Targets.GetValueOrDefault(id) ?? []));
+
     private async Task RecordAsync(string write) => Writes.Add(Observe is null ? write : $"{write} [{await Observe()}]");
 }

@@ -274,13 +274,14 @@ internal sealed class OperatorHarness : IAsyncDisposable
         await Client.CoreV1.PatchNamespacedPodAsync(new V1Patch(body, V1Patch.PatchType.MergePatch), name, @namespace ?? Namespace);
     }
 
-    private async Task<T> SendAsync<T>(ICommand<T> command)
+    /// <summary>Sends a command through the application, as REST does.</summary>
+    public async Task<T> SendAsync<T>(ICommand<T> command)
     {
         await using var scope = _app.Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<ISender>().Send(command);
     }
 
-    private async Task<T> SendAsync<T>(IQuery<T> query)
+    public async Task<T> SendAsync<T>(IQuery<T> query)
     {
         await using var scope = _app.Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<ISender>().Send(query);

@@ -42,6 +42,15 @@ public sealed class JobSpecBuilder
 
     public JobSpecBuilder GpuFraction(int milli) => With(s => s with { Resources = s.Resources! with { Gpus = 1, GpuMilli = milli } });
 
+    /// <summary>An array of <paramref name="count"/> tasks, at most <paramref name="parallelism"/> at once.</summary>
+    public JobSpecBuilder Array(int count, int? parallelism = null) => With(s => s with { Array = new ArraySpec { Count = count, Parallelism = parallelism } });
+
+    /// <summary>Adds a dependency on <paramref name="job"/> (an id or a name).</summary>
+    public JobSpecBuilder After(DependencyType type, string job) =>
+        With(s => s with { Dependencies = [.. s.Dependencies ?? [], new DependencySpec { Type = type, Job = job }] });
+
+    public JobSpecBuilder Singleton() => With(s => s with { Singleton = true });
+
     public JobSpecBuilder With(Func<JobSpec, JobSpec> change)
     {
         _spec = change(_spec);

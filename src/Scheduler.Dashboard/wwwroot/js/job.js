@@ -2,6 +2,22 @@
 import { getJson, send } from './api.js';
 import { escape, num, pct, time, state, bigNum, duration } from './format.js';
 
+// Array task, dependencies and singleton, as meta items; dependencies link to the jobs they name (an array id opens nothing).
+function control(job) {
+  const items = [];
+  if (job.arrayId) {
+    items.push(`<span data-testid="array">task ${num(job.arrayIndex, 0)} of array ${escape(job.arrayId)}` +
+      ` (${num(job.spec.array.count, 0)} tasks, ${num(job.spec.array.parallelism, 0)} at once)</span>`);
+  }
+  for (const dep of job.spec.dependencies || []) {
+    items.push(`<span data-testid="dependency">${escape(dep.type)} <a href="#/jobs/${encodeURIComponent(dep.job)}">${escape(dep.job)}</a></span>`);
+  }
+  if (job.spec.singleton) {
+    items.push('<span>singleton</span>');
+  }
+  return items.join('');
+}
+
 export async function render(main, params, signal) {
   const d = await getJson(`/api/v1/dashboard/jobs/${encodeURIComponent(params[0])}`, signal);
   const job = d.job;
@@ -12,7 +28,7 @@ export async function render(main, params, signal) {
   main.innerHTML = `<h2>${escape(job.name)} ${state(job.state)}</h2>
     <div class="meta"><span>queue ${escape(job.queue)}</span><span>priority ${escape(job.priorityClass)}</span>
       <span>${num(job.spec.resources.gpus, 0)} × ${escape(job.spec.resources.gpuType)}</span><span>attempt ${num(job.attempt, 0)}</span>
-      <span>submitted ${time(job.createdAt)}</span></div>
+      <span>submitted ${time(job.createdAt)}</span>${control(job)}</div>
     ${controls(job)}
     ${d.pendingReason ? `<p class="panel" role="status"><strong>Pending:</strong> <span class="reason">${escape(d.pendingReason)}</span></p>` : ''}
     <div class="grid">
