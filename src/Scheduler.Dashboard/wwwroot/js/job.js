@@ -14,6 +14,7 @@ export async function render(main, params, signal) {
       <span>${num(job.spec.resources.gpus, 0)} × ${escape(job.spec.resources.gpuType)}</span><span>attempt ${num(job.attempt, 0)}</span>
       <span>submitted ${time(job.createdAt)}</span></div>
     ${d.pendingReason ? `<p class="panel" role="status"><strong>Pending:</strong> <span class="reason">${escape(d.pendingReason)}</span></p>` : ''}
+    ${endPanel(job, mem, m)}
     <div class="grid">
       <section class="panel" aria-labelledby="h-progress"><h3 id="h-progress">Progress</h3>
         <div class="progress" role="progressbar" aria-label="Training progress" aria-valuemin="0" aria-valuemax="100"
@@ -46,4 +47,19 @@ export async function render(main, params, signal) {
       <ol class="timeline" data-testid="timeline">${(d.events || []).map(ev => `<li><strong>${escape(ev.to)}</strong>
         <span class="muted">${time(ev.time)}</span><br>${escape(ev.reason || '')}</li>`).join('')}</ol></section>
     <details class="panel" style="margin-top:16px"><summary>Spec</summary><pre>${escape(JSON.stringify(job.spec, null, 2))}</pre></details>`;
+}
+
+// Why the job ended (or was last requeued by a pod outcome): the reason's code (OOMKilled, Evicted, ImagePullBackOff, …)
+// apart from its words; an OOMKilled job shows its measured peak beside the prediction (docs/kubernetes.md "Why a job ended").
+function endPanel(job, mem, m) {
+  const ended = ['Succeeded', 'Failed', 'Cancelled'].includes(job.state);
+  const match = /^([A-Z][A-Za-z0-9]*)(?::\s*(.*))?$/s.exec(job.reason || '');
+  if (!ended && !(match && match[2])) return '';
+  const code = match ? match[1] : job.state;
+  const words = match ? (match[2] || '') : job.reason;
+  const oom = code === 'OOMKilled'
+    ? `<br><span data-testid="oom-memory">predicted ${num(mem.total)} GiB per GPU; measured peak ${m.peakMemoryGiB !== undefined && m.peakMemoryGiB !== null ? `${num(m.peakMemoryGiB)} GiB` : 'unknown (no telemetry)'}</span>`
+    : '';
+  return `<p class="panel" role="status" data-testid="end-reason"><strong>${ended ? 'Ended' : 'Last requeue'}:</strong>
+    <code class="reason-code">${escape(code)}</code> <span class="reason">${escape(words)}</span>${oom}</p>`;
 }
