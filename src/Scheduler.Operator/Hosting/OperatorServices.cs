@@ -90,6 +90,7 @@ public static class OperatorServices
             JobNamespace = settings.Kubernetes.DefaultNamespace,
         }, provider.GetService<JobTokens>()));
         services.TryAddSingleton<WorkloadClient>();
+        services.TryAddSingleton<PodLogs>();
         services.TryAddSingleton(provider => new PredictedRuntimes(provider.GetRequiredService<GpuCatalog>()));
         services.TryAddSingleton<IOperatorStore, MediatorOperatorStore>();
         services.TryAddSingleton<JobPods>();

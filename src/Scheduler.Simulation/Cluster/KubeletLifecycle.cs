@@ -342,12 +342,15 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
         return ticks >= TimeSpan.MaxValue.Ticks ? TimeSpan.MaxValue : TimeSpan.FromTicks((long)ticks); // "forever" stays forever
     }
 
-    private TimeSpan RuntimeOf(JsonObject pod)
+    private TimeSpan RuntimeOf(JsonObject pod) => RuntimeOf(pod, _options.DefaultRuntime);
+
+    /// <summary>The pod's simulated runtime (annotation, then environment, then <paramref name="defaultRuntime"/>).</summary>
+    internal static TimeSpan RuntimeOf(JsonObject pod, TimeSpan defaultRuntime)
     {
         var text = Annotation(pod, SimulatedPodAnnotations.Runtime) ?? Env(pod, SimulatedPodAnnotations.RuntimeEnv);
         if (text is null)
         {
-            return _options.DefaultRuntime;
+            return defaultRuntime;
         }
 
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
@@ -361,7 +364,7 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
         }
         catch (FormatException)
         {
-            return _options.DefaultRuntime;
+            return defaultRuntime;
         }
     }
 
@@ -396,12 +399,12 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
     private static (string? Namespace, string Name) NameOf(JsonObject pod) =>
         (pod["metadata"]?["namespace"]?.GetValue<string>(), pod["metadata"]!["name"]!.GetValue<string>());
 
-    private static string? Annotation(JsonObject pod, string key) => pod["metadata"]?["annotations"]?[key]?.GetValue<string>();
+    internal static string? Annotation(JsonObject pod, string key) => pod["metadata"]?["annotations"]?[key]?.GetValue<string>();
 
-    private static long? LongAnnotation(JsonObject pod, string key) =>
+    internal static long? LongAnnotation(JsonObject pod, string key) =>
         long.TryParse(Annotation(pod, key), CultureInfo.InvariantCulture, out var value) ? value : null;
 
-    private static string? Env(JsonObject pod, string name) =>
+    internal static string? Env(JsonObject pod, string name) =>
         (pod["spec"]?["containers"]?[0]?["env"] as JsonArray)?.OfType<JsonObject>()
             .FirstOrDefault(e => e["name"]?.GetValue<string>() == name)?["value"]?.GetValue<string>();
 }
