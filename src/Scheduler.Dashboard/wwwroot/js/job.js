@@ -46,7 +46,77 @@ export async function render(main, params, signal) {
     <section class="panel" aria-labelledby="h-events" style="margin-top:16px"><h3 id="h-events">Timeline</h3>
       <ol class="timeline" data-testid="timeline">${(d.events || []).map(ev => `<li><strong>${escape(ev.to)}</strong>
         <span class="muted">${time(ev.time)}</span><br>${escape(ev.reason || '')}</li>`).join('')}</ol></section>
+    <div id="log-slot"></div>
     <details class="panel" style="margin-top:16px"><summary>Spec</summary><pre>${escape(JSON.stringify(job.spec, null, 2))}</pre></details>`;
+  main.querySelector('#log-slot').replaceWith(logViewer(job.id));
+}
+
+// The log panel outlives the page's 3-second re-render (the same element is put back each time), so a follow keeps
+// streaming; it reads GET /api/v1/jobs/{id}/logs (docs/api.md "Logs") and keeps at most MAX_LOG_CHARS on screen.
+const MAX_LOG_CHARS = 1 << 20;
+let viewer = null;
+
+window.addEventListener('hashchange', () => {
+  if (viewer && !location.hash.startsWith(`#/jobs/${viewer.jobId}`)) { viewer.controller?.abort(); viewer = null; }
+});
+
+function logViewer(jobId) {
+  if (viewer?.jobId === jobId) return viewer.el;
+  viewer?.controller?.abort();
+  const el = document.createElement('section');
+  el.className = 'panel';
+  el.style.marginTop = '16px';
+  el.setAttribute('aria-labelledby', 'h-logs');
+  el.innerHTML = `<h3 id="h-logs">Log</h3>
+    <form class="log-controls" data-testid="log-form">
+      <label>rank <input type="number" min="0" value="0" name="rank" data-testid="log-rank" style="width:5em"></label>
+      <label>attempt <input type="number" min="1" name="attempt" placeholder="current" data-testid="log-attempt" style="width:6em"></label>
+      <label><input type="checkbox" name="follow" data-testid="log-follow"> follow</label>
+      <button type="submit" data-testid="log-load">Show log</button></form>
+    <p class="muted" role="status" data-testid="log-status"></p>
+    <pre class="log" data-testid="log" style="max-height:420px;overflow:auto"></pre>`;
+  const state = { jobId, el, controller: null };
+  const form = el.querySelector('form');
+  form.addEventListener('submit', (event) => { event.preventDefault(); load(state, form); });
+  viewer = state;
+  load(state, form);
+  return el;
+}
+
+async function load(state, form) {
+  state.controller?.abort();
+  const controller = new AbortController();
+  state.controller = controller;
+  const pre = state.el.querySelector('pre');
+  const status = state.el.querySelector('[data-testid="log-status"]');
+  const follow = form.follow.checked;
+  const query = new URLSearchParams({ rank: form.rank.value || '0', tailLines: '500' });
+  if (form.attempt.value) query.set('attempt', form.attempt.value);
+  if (follow) query.set('follow', 'true');
+  pre.textContent = '';
+  status.textContent = 'Loading…';
+  try {
+    const response = await fetch(`/api/v1/jobs/${encodeURIComponent(state.jobId)}/logs?${query}`, { signal: controller.signal });
+    if (!response.ok) {
+      let detail = `${response.status} ${response.statusText}`;
+      try { const problem = await response.json(); detail = problem.detail || problem.title || detail; } catch { /* not JSON */ }
+      status.textContent = detail;
+      return;
+    }
+    status.textContent = `${response.headers.get('X-Pod') || ''}${follow ? ' (following)' : ''}`;
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+      pre.textContent = (pre.textContent + decoder.decode(value, { stream: true })).slice(-MAX_LOG_CHARS);
+      if (atBottom) pre.scrollTop = pre.scrollHeight;
+    }
+    if (follow && state.controller === controller) status.textContent = `${response.headers.get('X-Pod') || ''} (ended)`;
+  } catch (error) {
+    if (error.name !== 'AbortError') status.textContent = `Could not read the log: ${error.message}`;
+  }
 }
 
 // Why the job ended (or was last requeued by a pod outcome): the reason's code (OOMKilled, Evicted, ImagePullBackOff, …)
