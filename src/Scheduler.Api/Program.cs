@@ -25,6 +25,7 @@ app.UseAuth();
 app.MapHealthApi();
 app.MapApiDocs();
 app.MapJobsApiV1();
+app.MapJobLogsApiV1();
 app.MapQueuesApiV1();
 app.MapAdmissionApiV1();
 app.MapDashboardApiV1();

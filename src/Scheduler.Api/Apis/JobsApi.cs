@@ -96,7 +96,7 @@ public static class JobsApi
 
     internal static Task<Results<Ok<JobDetails>, ProblemHttpResult>> CancelJobAsync(
         string id, ClaimsPrincipal user, Access access, ISender sender, CancellationToken cancellationToken) =>
-        ForJobAsync(id, jobId => access.ManageJobAsync(user, jobId, cancellationToken), jobId => sender.Send(new CancelJob(jobId), cancellationToken));
+        ForJobAsync(id, jobId => access.ManageJobAsync(user, jobId, cancellationToken), jobId => sender.Send(new CancelJob(jobId, user.UserName()), cancellationToken));
 
     internal static Task<Results<Ok<JobDetails>, ProblemHttpResult>> HoldJobAsync(
         string id, ClaimsPrincipal user, Access access, ISender sender, CancellationToken cancellationToken) =>

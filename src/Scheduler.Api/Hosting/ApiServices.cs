@@ -15,6 +15,7 @@ internal static class ApiServices
         // Binding failures (bad JSON, wrong content type, missing body) become exceptions that ApiExceptionHandler explains.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.Configure<RequestLimits>(builder.Configuration.GetSection(RequestLimits.Section));
+        services.Configure<Scheduler.Operator.Hosting.LogOptions>(builder.Configuration.GetSection(Scheduler.Operator.Hosting.LogOptions.Section));
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddOpenApi();

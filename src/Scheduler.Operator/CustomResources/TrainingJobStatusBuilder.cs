@@ -102,12 +102,13 @@ internal static class TrainingJobStatusBuilder
 
     /// <summary>
     /// A condition's reason is a CamelCase word by Kubernetes convention: the event's own reason when it is one
-    /// (<c>CancelledByUser</c>), else the state it led to; the event's words stay in the message.
+    /// (<c>CancelledByUser</c>), or the code it starts with (<c>OOMKilled</c> of <c>OOMKilled: pod … was killed</c>,
+    /// <see cref="EndReasons"/>), else the state it led to; the event's words stay in the message.
     /// </summary>
     private static string ReasonOf(JobEventDetails e) =>
         e.Reason.Length is > 0 and <= 128 && char.IsAsciiLetter(e.Reason[0]) && e.Reason.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')
             ? e.Reason
-            : e.To.ToString();
+            : EndReasons.CodeOf(e.Reason) ?? e.To.ToString();
 
     /// <summary>Measured step and tokens from telemetry beside the fraction done; none before the first sample.</summary>
     private static TrainingJobProgress? ProgressOf(JobDetails job) =>

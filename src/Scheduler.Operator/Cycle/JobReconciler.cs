@@ -11,16 +11,23 @@ namespace Scheduler.Operator.Cycle;
 /// <summary>
 /// Pure: compares each active job's stored state with its pods and says what to do. Pod outcomes drive the job's state:
 /// all ranks running → Running; all succeeded → Succeeded; exit 64 or 65 → Failed (spec or data error, never retried);
-/// exit 75 or a removed node → requeue and resume from the checkpoint; any other failure → retry while fewer than
-/// <paramref name="backoffLimit"/> attempts failed, then Failed. A node not ready for longer than
-/// <paramref name="nodeNotReadyGrace"/> (default 2 minutes) preempts the jobs placed on it: the whole gang stops and is
-/// requeued, as a preemption is, without counting as a failure.
+/// OOMKilled → Failed (a rerun runs out of memory the same way); exit 75, a removed node or a disrupted pod (evicted, the
+/// <c>DisruptionTarget</c> condition) → requeue and resume from the checkpoint without counting as a failure; any other
+/// failure → retry while fewer than <paramref name="backoffLimit"/> attempts failed, then Failed. A node not ready for
+/// longer than <paramref name="nodeNotReadyGrace"/> (default 2 minutes) preempts the jobs placed on it: the whole gang
+/// stops and is requeued, as a preemption is, without counting as a failure. A container that cannot start (image pull,
+/// missing Secret) for longer than <paramref name="containerStartTimeout"/> (default 5 minutes) fails the job. Every
+/// reason starts with its <see cref="EndReasons"/> code.
 /// </summary>
-public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGrace = null)
+public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGrace = null, TimeSpan? containerStartTimeout = null)
 {
     public static readonly TimeSpan DefaultNodeNotReadyGrace = TimeSpan.FromMinutes(2);
 
+    public static readonly TimeSpan DefaultContainerStartTimeout = TimeSpan.FromMinutes(5);
+
     private readonly TimeSpan _grace = nodeNotReadyGrace ?? DefaultNodeNotReadyGrace;
+
+    private readonly TimeSpan _startTimeout = containerStartTimeout ?? DefaultContainerStartTimeout;
 
     /// <param name="notReady">Nodes that are not ready, with when that began (absent: all ready).</param>
     public IReadOnlyList<ReconcileAction> Reconcile(
@@ -80,8 +87,8 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
             case JobState.Admitted or JobState.Running:
                 if (pods.FirstOrDefault(p => !PodOutcome.IsTerminal(p) && p.Spec?.NodeName is { } node && !nodes.Contains(node)) is { } lost)
                 {
-                    return new MoveJob(job.Id, JobState.Queued,
-                        $"node {lost.Spec.NodeName} was removed; requeued to resume from the last checkpoint", DeletePods: true);
+                    return new MoveJob(job.Id, JobState.Queued, EndReasons.Format(EndReasons.NodeLost,
+                        $"node {lost.Spec.NodeName} was removed; requeued, not counted against the backoff limit; {ResumesFrom(job)}"), DeletePods: true);
                 }
 
                 if (NodeDown(job, pods, notReady, now) is { } down)
@@ -89,9 +96,19 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
                     return down;
                 }
 
+                if (Disrupted(job, pods) is { } disrupted)
+                {
+                    return disrupted;
+                }
+
                 if (Failure(job, pods) is { } failure)
                 {
                     return failure;
+                }
+
+                if (CannotStart(job, pods, now) is { } stuck)
+                {
+                    return stuck;
                 }
 
                 if (expected > 0 && pods.Count == expected && pods.All(PodOutcome.IsSucceeded))
@@ -124,7 +141,7 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
                 }
                 else if (pods.Count < expected && pods.All(p => !PodOutcome.IsSucceeded(p)))
                 {
-                    return Retry(job, "pods disappeared (deleted outside the scheduler)");
+                    return Retry(job, "pods disappeared (deleted outside the scheduler)", code: null);
                 }
 
                 return null;
@@ -152,8 +169,44 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
             .FirstOrDefault();
         return down is null
             ? null
-            : new MoveJob(job.Id, JobState.Preempted,
-                $"node {down} not ready since {notReady[down]:u}, longer than {_grace}", DeletePods: true);
+            : new MoveJob(job.Id, JobState.Preempted, EndReasons.Format(EndReasons.NodeNotReady,
+                $"node {down} not ready since {notReady[down]:u}, longer than {_grace}; requeued, not counted against the backoff limit"), DeletePods: true);
+    }
+
+    /// <summary>
+    /// A pod the cluster stopped (evicted under node pressure, drained, deleted by the taint manager): the whole gang goes back
+    /// to the queue, as Kueue and the pod failure policy treat a disruption, without counting against the backoff limit.
+    /// </summary>
+    private static MoveJob? Disrupted(OperatorJob job, List<V1Pod> pods)
+    {
+        var disrupted = pods.Where(PodOutcome.IsFailed).Select(p => (Pod: p, Why: PodFailures.Disruption(p))).FirstOrDefault(p => p.Why is not null);
+        return disrupted.Pod is null
+            ? null
+            : new MoveJob(job.Id, JobState.Queued, EndReasons.Format(EndReasons.Evicted,
+                $"pod {disrupted.Pod.Name()} was stopped by the cluster ({disrupted.Why}); requeued, not counted against the backoff limit; {ResumesFrom(job)}"),
+                DeletePods: true);
+    }
+
+    /// <summary>
+    /// A container waiting on its image or its configuration longer than the configured wait: Failed, since neither clears
+    /// without a person (a pending pod would otherwise hold its GPUs forever). Within the wait the job is left alone.
+    /// </summary>
+    private MoveJob? CannotStart(OperatorJob job, List<V1Pod> pods, DateTimeOffset now)
+    {
+        var stuck = pods.Select(p => (Pod: p, Stuck: PodFailures.Stuck(p))).FirstOrDefault(p => p.Stuck is not null && now - p.Stuck.Since >= _startTimeout);
+        if (stuck.Stuck is not { } container)
+        {
+            return null;
+        }
+
+        var image = container.Reason is "CreateContainerConfigError" or "CreateContainerError";
+        var code = image ? EndReasons.CreateContainerConfigError : EndReasons.ImagePullBackOff;
+        var advice = image
+            ? "check the Secrets, ConfigMaps and volumes the container names"
+            : $"check the image name{(container.Image is null ? string.Empty : $" '{container.Image}'")} and the registry's pull secret";
+        var message = string.IsNullOrEmpty(container.Message) ? string.Empty : $": {container.Message}";
+        return new MoveJob(job.Id, JobState.Failed, EndReasons.Format(code,
+            $"pod {stuck.Pod.Name()} could not start its container for {_startTimeout} ({container.Reason}{message}); {advice}"), DeletePods: true);
     }
 
     private MoveJob? Failure(OperatorJob job, List<V1Pod> pods)
@@ -164,11 +217,19 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
             return null;
         }
 
+        if (failed.FirstOrDefault(PodFailures.IsOomKilled) is { } oom)
+        {
+            var limit = PodFailures.MemoryLimit(oom) is { } l ? $" of {l}" : string.Empty;
+            return new MoveJob(job.Id, JobState.Failed, EndReasons.Format(EndReasons.OomKilled,
+                $"pod {oom.Name()} (rank {RankOf(oom).ToString(CultureInfo.InvariantCulture)}) was killed for exceeding its memory limit{limit}; " +
+                "not retried: raise container.memory, or lower training.microBatchSize or turn on activation checkpointing"), DeletePods: true);
+        }
+
         var codes = failed.Select(PodOutcome.ExitCode).ToList();
         if (codes.FirstOrDefault(PodOutcome.IsSpecError) is { } specError)
         {
-            return new MoveJob(job.Id, JobState.Failed,
-                $"the trainer rejected the spec or its data (exit code {specError}); not retried", DeletePods: true);
+            return new MoveJob(job.Id, JobState.Failed, EndReasons.Format(EndReasons.InvalidSpec,
+                $"the trainer rejected the spec or its data (exit code {specError}: {TrainerExitCodes.Meaning(specError)}); not retried"), DeletePods: true);
         }
 
         if (codes.All(c => c == TrainerExitCodes.Checkpointed))
@@ -180,13 +241,16 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
         var code = PodOutcome.ExitCode(first);
         var why = code is null
             ? $"pod {first.Name()} failed ({first.Status?.Reason ?? "no exit code"})"
-            : $"pod {first.Name()} failed (exit code {code.Value.ToString(CultureInfo.InvariantCulture)})";
+            : $"pod {first.Name()} failed (exit code {code.Value.ToString(CultureInfo.InvariantCulture)}: {TrainerExitCodes.Meaning(code.Value)})";
         return Retry(job, why);
     }
 
-    private MoveJob Retry(OperatorJob job, string why) => job.FailedAttempts < backoffLimit
-        ? new MoveJob(job.Id, JobState.Queued, $"{why}; retry {job.FailedAttempts + 1} of {backoffLimit}", DeletePods: true, CountsAsFailure: true)
-        : new MoveJob(job.Id, JobState.Failed, $"{why}; backoff limit of {backoffLimit} retries reached", DeletePods: true);
+    /// <summary>A retry within the backoff limit (<paramref name="code"/> leads the reason, when there is one), else Failed.</summary>
+    private MoveJob Retry(OperatorJob job, string why, string? code = EndReasons.ExitCode) => job.FailedAttempts < backoffLimit
+        ? new MoveJob(job.Id, JobState.Queued, code is null ? $"{why}; retry {job.FailedAttempts + 1} of {backoffLimit}" : EndReasons.Format(code, $"{why}; retry {job.FailedAttempts + 1} of {backoffLimit}"),
+            DeletePods: true, CountsAsFailure: true)
+        : new MoveJob(job.Id, JobState.Failed, EndReasons.Format(EndReasons.BackoffLimitExceeded, $"{why}; backoff limit of {backoffLimit} retries reached"),
+            DeletePods: true);
 
     private static bool TimeLimitExceeded(OperatorJob job, DateTimeOffset now)
     {

@@ -17,6 +17,12 @@ public sealed class IntervalOptions
     /// </summary>
     public TimeSpan NodeNotReadyGrace { get; set; } = Cycle.JobReconciler.DefaultNodeNotReadyGrace;
 
+    /// <summary>
+    /// How long a job's container may wait on its image (<c>ErrImagePull</c>, <c>ImagePullBackOff</c>) or its configuration
+    /// (<c>CreateContainerConfigError</c>) before the job ends Failed with that reason instead of holding its GPUs pending forever.
+    /// </summary>
+    public TimeSpan ContainerStartTimeout { get; set; } = Cycle.JobReconciler.DefaultContainerStartTimeout;
+
     /// <summary>How often the leader lists our Services to delete those of jobs no longer active (also once when it starts leading).</summary>
     public TimeSpan OrphanCollection { get; set; } = TimeSpan.FromMinutes(1);
 

@@ -74,7 +74,7 @@ public static class OperatorServices
         services.TryAddSingleton(provider => new NodeTranslator(provider.GetRequiredService<GpuCatalog>(), labels.ProductMapping, labels.GpuProduct, labels.GpuResource));
         services.TryAddSingleton<ClusterInventory>();
         services.TryAddSingleton(provider => new SnapshotBuilder(provider.GetRequiredService<PriorityClasses>(), tolerations.Select(t => t.ToCore()).ToList()));
-        services.TryAddSingleton(new JobReconciler(settings.Policy.BackoffLimit, settings.Intervals.NodeNotReadyGrace));
+        services.TryAddSingleton(new JobReconciler(settings.Policy.BackoffLimit, settings.Intervals.NodeNotReadyGrace, settings.Intervals.ContainerStartTimeout));
         services.TryAddSingleton(new OrphanFinder(settings.Intervals.FinishedPodRetention));
         var core = settings.Policy.ToCoreOptions();
         services.TryAddSingleton<CoreSchedule>(snapshot => Core.Cycle.SchedulingCycle.Run(snapshot, core));
@@ -90,6 +90,7 @@ public static class OperatorServices
             JobNamespace = settings.Kubernetes.DefaultNamespace,
         }, provider.GetService<JobTokens>()));
         services.TryAddSingleton<WorkloadClient>();
+        services.TryAddSingleton<PodLogs>();
         services.TryAddSingleton(provider => new PredictedRuntimes(provider.GetRequiredService<GpuCatalog>()));
         services.TryAddSingleton<IOperatorStore, MediatorOperatorStore>();
         services.TryAddSingleton<JobPods>();

@@ -34,14 +34,18 @@ public sealed class SchedulerMetrics
             "(measured − predicted) ÷ predicted GPU-hours of succeeded jobs.",
             new HistogramConfiguration { LabelNames = ["gpu_type"], Buckets = Histogram.LinearBuckets(-1, 0.1, 21) });
         EstimatorMemoryError = factory.CreateHistogram(Prefix + "estimator_memory_error_ratio",
-            "(measured − predicted) ÷ predicted peak memory per GPU of succeeded jobs.",
+            "(measured − predicted) ÷ predicted peak memory per GPU of succeeded and OOMKilled jobs.",
             new HistogramConfiguration { LabelNames = ["gpu_type"], Buckets = Histogram.LinearBuckets(-1, 0.1, 21) });
         Mfu = factory.CreateGauge(Prefix + "mfu", "Mean model FLOPs utilisation of running jobs from trainer telemetry.", "gpu_type");
+        EndReasons = factory.CreateCounter(Prefix + "job_end_reasons_total",
+            "Attempts ended by a pod outcome, by queue and reason code (OOMKilled, Evicted, NodeLost, ImagePullBackOff, …).", "queue", "reason");
         Submissions = factory.CreateCounter(Prefix + "submissions_total", "Job submissions by outcome (accepted, rejected, duplicate).", "queue", "outcome");
         JobControls = factory.CreateCounter(Prefix + "job_controls_total", "Job controls a person applied (hold, release, requeue, update), by outcome (applied, refused).", "queue", "action", "outcome");
     }
 
     public CollectorRegistry Registry { get; }
+
+    public Counter EndReasons { get; }
 
     public Gauge Jobs { get; }
 
@@ -93,6 +97,18 @@ public sealed class SchedulerMetrics
     /// When a job ends Succeeded with telemetry: the estimator's error as (measured − predicted) ÷ predicted. Memory is
     /// skipped when either side is unknown.
     /// </summary>
+    /// <summary>
+    /// An OOMKilled job with a peak from telemetry: the memory it reached before the kill against the prediction (a lower
+    /// bound of what it needed, so the error is at least this).
+    /// </summary>
+    public void RecordOomKilled(string gpuType, double predictedPeakMemoryGiB, double measuredPeakMemoryGiB)
+    {
+        if (predictedPeakMemoryGiB > 0)
+        {
+            EstimatorMemoryError.WithLabels(gpuType).Observe((measuredPeakMemoryGiB - predictedPeakMemoryGiB) / predictedPeakMemoryGiB);
+        }
+    }
+
     public void RecordFinishedJob(string gpuType, double predictedGpuHours, double measuredGpuHours, double? predictedPeakMemoryGiB, double? measuredPeakMemoryGiB)
     {
         if (predictedGpuHours > 0)

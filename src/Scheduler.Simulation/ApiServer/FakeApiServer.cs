@@ -210,6 +210,11 @@ public sealed class FakeApiServer : IAsyncDisposable
             return NotFoundAsync(context);
         }
 
+        if (resource == Resources.Pods && subresource == "log" && ns is not null && name is not null && HttpMethods.IsGet(context.Request.Method))
+        {
+            return new PodLogRequest(this, context, ns, name, _options.PodLogs ?? NoLogs.Instance).HandleAsync();
+        }
+
         return new ResourceRequest(this, context, resource, ns, name, subresource).HandleAsync();
     }
 
@@ -221,6 +226,13 @@ public sealed class FakeApiServer : IAsyncDisposable
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(body.ToJsonString(), Encoding.UTF8, context.RequestAborted);
+    }
+
+    private sealed class NoLogs : IPodLogSource
+    {
+        public static readonly NoLogs Instance = new();
+
+        public IReadOnlyList<PodLogLine> Lines(JsonObject pod, DateTimeOffset now) => [];
     }
 
     internal static string Revision(long revision) => revision.ToString(CultureInfo.InvariantCulture);

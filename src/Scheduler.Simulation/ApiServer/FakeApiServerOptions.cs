@@ -24,4 +24,7 @@ public sealed record FakeApiServerOptions
     public GpuCatalog Catalog { get; init; } = GpuCatalog.Default;
 
     public PriorityClasses Priorities { get; init; } = PriorityClasses.Default;
+
+    /// <summary>The lines <c>pods/{name}/log</c> serves; none: every started container's log is empty. The simulated cluster sets its trainer's.</summary>
+    public IPodLogSource? PodLogs { get; init; }
 }

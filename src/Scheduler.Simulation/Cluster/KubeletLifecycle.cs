@@ -12,7 +12,9 @@ namespace Scheduler.Simulation.Cluster;
 /// <see cref="SimulatedPodAnnotations.Runtime"/>), scaled by the clock speed, with its exit code (0: Succeeded). A pod being
 /// deleted gracefully "checkpoints" and exits 75 within its grace period; the kubelet then confirms the deletion (grace 0),
 /// as a real kubelet does. A pod whose GPUs do not fit beside the running ones on its node is rejected (Failed,
-/// <c>OutOfnvidia.com/gpu</c>). Running rank-0 pods post synthetic telemetry.
+/// <c>OutOfnvidia.com/gpu</c>). Running rank-0 pods post synthetic telemetry. A pod may ask to go wrong
+/// (<see cref="SimulatedPodAnnotations.Failure"/>, or an image under <c>.invalid</c>): it is OOMKilled or evicted at the end of
+/// its runtime, or never starts, its container waiting on its image or its configuration, with the status a real kubelet writes.
 /// </summary>
 internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedClusterOptions options)
 {
@@ -75,12 +77,28 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
         switch (phase)
         {
             case "Pending" when now >= BoundAt(pod) + Real(_options.StartupTime):
-                await StartAsync(pod, now, cancellationToken);
+                if (CannotStart(pod) is { } waiting)
+                {
+                    await WaitAsync(pod, waiting.Reason, waiting.Message, cancellationToken);
+                }
+                else
+                {
+                    await StartAsync(pod, now, cancellationToken);
+                }
+
                 break;
             case "Running":
                 var started = ResourceOperations.ParseTimestamp(pod["status"]!["startTime"]!.GetValue<string>());
                 var runtime = RuntimeOf(pod);
-                if (now - started >= Real(runtime))
+                if (now - started >= Real(runtime) && FailureOf(pod) == SimulatedFailures.OomKilled)
+                {
+                    await FinishAsync(pod, now, 137, "OOMKilled", "the container exceeded its memory limit (simulated)", cancellationToken);
+                }
+                else if (now - started >= Real(runtime) && FailureOf(pod) == SimulatedFailures.Evicted)
+                {
+                    await EvictAsync(pod, now, cancellationToken);
+                }
+                else if (now - started >= Real(runtime))
                 {
                     var exitCode = int.TryParse(Annotation(pod, SimulatedPodAnnotations.ExitCode), CultureInfo.InvariantCulture, out var code) ? code : 0;
                     await FinishAsync(pod, now, exitCode, exitCode == 0 ? "Completed" : "Error", "the simulated training run ended", cancellationToken);
@@ -190,7 +208,10 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
         return backend.WriteStatusAsync(updated, cancellationToken);
     }
 
-    private Task<JsonObject> FinishAsync(JsonObject pod, DateTimeOffset now, int exitCode, string reason, string message, CancellationToken cancellationToken)
+    private Task<JsonObject> FinishAsync(JsonObject pod, DateTimeOffset now, int exitCode, string reason, string message, CancellationToken cancellationToken) =>
+        backend.WriteStatusAsync(Finished(pod, now, exitCode, reason, message), cancellationToken);
+
+    private static JsonObject Finished(JsonObject pod, DateTimeOffset now, int exitCode, string reason, string message)
     {
         var updated = (JsonObject)pod.DeepClone();
         var status = JsonPaths.Child(updated, "status");
@@ -209,8 +230,66 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
         });
         ResourceOperations.SetCondition(status, "Ready", "False", now);
         ResourceOperations.SetCondition(status, "ContainersReady", "False", now);
-        return backend.WriteStatusAsync(updated, cancellationToken);
+        return updated;
     }
+
+    /// <summary>As the kubelet evicts under node pressure: Failed, reason Evicted, the <c>DisruptionTarget</c> condition, exit 137.</summary>
+    private async Task EvictAsync(JsonObject pod, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // One write: the operator must never see the pod Failed without the reason that makes it a disruption.
+        var updated = Finished(pod, now, 137, "Error", "killed by the kubelet's eviction");
+        var status = JsonPaths.Child(updated, "status");
+        status["reason"] = "Evicted";
+        status["message"] = "The node was low on resource: memory. (simulated)";
+        ResourceOperations.SetCondition(status, "DisruptionTarget", "True", now);
+        var condition = ((JsonArray)status["conditions"]!).OfType<JsonObject>().First(c => c["type"]?.GetValue<string>() == "DisruptionTarget");
+        condition["reason"] = "TerminationByKubelet";
+        condition["message"] = "The node was low on resource: memory.";
+        await backend.WriteStatusAsync(updated, cancellationToken);
+    }
+
+    /// <summary>Why a pod's container cannot start (its failure hook, or an image that cannot resolve); null when it can.</summary>
+    private static (string Reason, string Message)? CannotStart(JsonObject pod)
+    {
+        var image = pod["spec"]?["containers"]?[0]?["image"]?.GetValue<string>() ?? string.Empty;
+        var host = image.Split('/')[0].Split(':')[0];
+        if (FailureOf(pod) == SimulatedFailures.ErrImagePull || (image.Contains('/', StringComparison.Ordinal) && host.EndsWith(SimulatedPodAnnotations.UnpullableImageDomain, StringComparison.OrdinalIgnoreCase)))
+        {
+            return ("ErrImagePull", $"failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": not found (simulated)");
+        }
+
+        return FailureOf(pod) == SimulatedFailures.CreateContainerConfigError
+            ? ("CreateContainerConfigError", "secret \"training-credentials\" not found (simulated)")
+            : null;
+    }
+
+    /// <summary>
+    /// The container waits: the first pass writes <paramref name="reason"/>, later ones the kubelet's back-off
+    /// (<c>ErrImagePull</c> becomes <c>ImagePullBackOff</c>); a status that already says so is left as it is.
+    /// </summary>
+    private async Task WaitAsync(JsonObject pod, string reason, string message, CancellationToken cancellationToken)
+    {
+        var current = pod["status"]?["containerStatuses"]?[0]?["state"]?["waiting"]?["reason"]?.GetValue<string>();
+        var next = current is null ? reason : reason == "ErrImagePull" ? "ImagePullBackOff" : reason;
+        if (current == next)
+        {
+            return;
+        }
+
+        var updated = (JsonObject)pod.DeepClone();
+        var status = JsonPaths.Child(updated, "status");
+        status["containerStatuses"] = ContainerStatuses(pod, ready: false, new JsonObject
+        {
+            ["waiting"] = new JsonObject
+            {
+                ["reason"] = next,
+                ["message"] = next == "ImagePullBackOff" ? $"Back-off pulling image \"{pod["spec"]?["containers"]?[0]?["image"]}\"" : message,
+            },
+        });
+        await backend.WriteStatusAsync(updated, cancellationToken);
+    }
+
+    private static string? FailureOf(JsonObject pod) => Annotation(pod, SimulatedPodAnnotations.Failure) ?? Env(pod, SimulatedPodAnnotations.FailureEnv);
 
     private async Task ReportAsync(JsonObject pod, DateTimeOffset started, TimeSpan runtime, DateTimeOffset now, bool checkpointNow, CancellationToken cancellationToken)
     {
@@ -263,12 +342,15 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
         return ticks >= TimeSpan.MaxValue.Ticks ? TimeSpan.MaxValue : TimeSpan.FromTicks((long)ticks); // "forever" stays forever
     }
 
-    private TimeSpan RuntimeOf(JsonObject pod)
+    private TimeSpan RuntimeOf(JsonObject pod) => RuntimeOf(pod, _options.DefaultRuntime);
+
+    /// <summary>The pod's simulated runtime (annotation, then environment, then <paramref name="defaultRuntime"/>).</summary>
+    internal static TimeSpan RuntimeOf(JsonObject pod, TimeSpan defaultRuntime)
     {
         var text = Annotation(pod, SimulatedPodAnnotations.Runtime) ?? Env(pod, SimulatedPodAnnotations.RuntimeEnv);
         if (text is null)
         {
-            return _options.DefaultRuntime;
+            return defaultRuntime;
         }
 
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
@@ -282,7 +364,7 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
         }
         catch (FormatException)
         {
-            return _options.DefaultRuntime;
+            return defaultRuntime;
         }
     }
 
@@ -317,12 +399,12 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
     private static (string? Namespace, string Name) NameOf(JsonObject pod) =>
         (pod["metadata"]?["namespace"]?.GetValue<string>(), pod["metadata"]!["name"]!.GetValue<string>());
 
-    private static string? Annotation(JsonObject pod, string key) => pod["metadata"]?["annotations"]?[key]?.GetValue<string>();
+    internal static string? Annotation(JsonObject pod, string key) => pod["metadata"]?["annotations"]?[key]?.GetValue<string>();
 
-    private static long? LongAnnotation(JsonObject pod, string key) =>
+    internal static long? LongAnnotation(JsonObject pod, string key) =>
         long.TryParse(Annotation(pod, key), CultureInfo.InvariantCulture, out var value) ? value : null;
 
-    private static string? Env(JsonObject pod, string name) =>
+    internal static string? Env(JsonObject pod, string name) =>
         (pod["spec"]?["containers"]?[0]?["env"] as JsonArray)?.OfType<JsonObject>()
             .FirstOrDefault(e => e["name"]?.GetValue<string>() == name)?["value"]?.GetValue<string>();
 }

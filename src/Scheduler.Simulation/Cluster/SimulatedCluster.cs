@@ -35,7 +35,7 @@ public sealed class SimulatedCluster : IAsyncDisposable
     public static async Task<SimulatedCluster> StartAsync(SimulatedClusterOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new SimulatedClusterOptions();
-        var server = await FakeApiServer.StartAsync(options.Server, cancellationToken);
+        var server = await FakeApiServer.StartAsync(options.Server with { PodLogs = options.Server.PodLogs ?? new SimulatedTrainerLog(options) }, cancellationToken);
         var cluster = new SimulatedCluster(server, options);
         var names = new List<string>();
         foreach (var pool in options.NodePools)

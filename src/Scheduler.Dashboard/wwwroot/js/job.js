@@ -31,6 +31,7 @@ export async function render(main, params, signal) {
       <span>submitted ${time(job.createdAt)}</span>${control(job)}</div>
     ${controls(job)}
     ${d.pendingReason ? `<p class="panel" role="status"><strong>Pending:</strong> <span class="reason">${escape(d.pendingReason)}</span></p>` : ''}
+    ${endPanel(job, mem, m)}
     <div class="grid">
       <section class="panel" aria-labelledby="h-progress"><h3 id="h-progress">Progress</h3>
         <div class="progress" role="progressbar" aria-label="Training progress" aria-valuemin="0" aria-valuemax="100"
@@ -62,6 +63,7 @@ export async function render(main, params, signal) {
     <section class="panel" aria-labelledby="h-events" style="margin-top:16px"><h3 id="h-events">Timeline</h3>
       <ol class="timeline" data-testid="timeline">${(d.events || []).map(ev => `<li><strong>${escape(ev.to)}</strong>
         <span class="muted">${time(ev.time)}</span><br>${escape(ev.reason || '')}</li>`).join('')}</ol></section>
+    <div id="log-slot"></div>
     <details class="panel" style="margin-top:16px"><summary>Spec</summary><pre>${escape(JSON.stringify(job.spec, null, 2))}</pre></details>`;
   main.querySelectorAll('[data-control]').forEach(button => button.addEventListener('click', async () => {
     const message = main.querySelector('[data-testid="control-message"]');
@@ -74,6 +76,7 @@ export async function render(main, params, signal) {
       button.disabled = false;
     }
   }));
+  main.querySelector('#log-slot').replaceWith(logViewer(job.id));
 }
 
 // Hold, release and requeue (scontrol's), offered where the job's state allows them; the server checks who may.
@@ -85,4 +88,87 @@ function controls(job) {
   return `<div class="controls" role="group" aria-label="Job controls">${buttons
     .map(([c, label]) => `<button type="button" data-control="${c}">${label}</button>`).join(' ')}
     <span class="muted" role="alert" data-testid="control-message"></span></div>`;
+}
+
+// The log panel outlives the page's 3-second re-render (the same element is put back each time), so a follow keeps
+// streaming; it reads GET /api/v1/jobs/{id}/logs (docs/api.md "Logs") and keeps at most MAX_LOG_CHARS on screen.
+const MAX_LOG_CHARS = 1 << 20;
+let viewer = null;
+
+window.addEventListener('hashchange', () => {
+  if (viewer && !location.hash.startsWith(`#/jobs/${viewer.jobId}`)) { viewer.controller?.abort(); viewer = null; }
+});
+
+function logViewer(jobId) {
+  if (viewer?.jobId === jobId) return viewer.el;
+  viewer?.controller?.abort();
+  const el = document.createElement('section');
+  el.className = 'panel';
+  el.style.marginTop = '16px';
+  el.setAttribute('aria-labelledby', 'h-logs');
+  el.innerHTML = `<h3 id="h-logs">Log</h3>
+    <form class="log-controls" data-testid="log-form">
+      <label>rank <input type="number" min="0" value="0" name="rank" data-testid="log-rank" style="width:5em"></label>
+      <label>attempt <input type="number" min="1" name="attempt" placeholder="current" data-testid="log-attempt" style="width:6em"></label>
+      <label><input type="checkbox" name="follow" data-testid="log-follow"> follow</label>
+      <button type="submit" data-testid="log-load">Show log</button></form>
+    <p class="muted" role="status" data-testid="log-status"></p>
+    <pre class="log" data-testid="log" style="max-height:420px;overflow:auto"></pre>`;
+  const state = { jobId, el, controller: null };
+  const form = el.querySelector('form');
+  form.addEventListener('submit', (event) => { event.preventDefault(); load(state, form); });
+  viewer = state;
+  load(state, form);
+  return el;
+}
+
+async function load(state, form) {
+  state.controller?.abort();
+  const controller = new AbortController();
+  state.controller = controller;
+  const pre = state.el.querySelector('pre');
+  const status = state.el.querySelector('[data-testid="log-status"]');
+  const follow = form.follow.checked;
+  const query = new URLSearchParams({ rank: form.rank.value || '0', tailLines: '500' });
+  if (form.attempt.value) query.set('attempt', form.attempt.value);
+  if (follow) query.set('follow', 'true');
+  pre.textContent = '';
+  status.textContent = 'Loading…';
+  try {
+    const response = await fetch(`/api/v1/jobs/${encodeURIComponent(state.jobId)}/logs?${query}`, { signal: controller.signal });
+    if (!response.ok) {
+      let detail = `${response.status} ${response.statusText}`;
+      try { const problem = await response.json(); detail = problem.detail || problem.title || detail; } catch { /* not JSON */ }
+      status.textContent = detail;
+      return;
+    }
+    status.textContent = `${response.headers.get('X-Pod') || ''}${follow ? ' (following)' : ''}`;
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+      pre.textContent = (pre.textContent + decoder.decode(value, { stream: true })).slice(-MAX_LOG_CHARS);
+      if (atBottom) pre.scrollTop = pre.scrollHeight;
+    }
+    if (follow && state.controller === controller) status.textContent = `${response.headers.get('X-Pod') || ''} (ended)`;
+  } catch (error) {
+    if (error.name !== 'AbortError') status.textContent = `Could not read the log: ${error.message}`;
+  }
+}
+
+// Why the job ended (or was last requeued by a pod outcome): the reason's code (OOMKilled, Evicted, ImagePullBackOff, …)
+// apart from its words; an OOMKilled job shows its measured peak beside the prediction (docs/kubernetes.md "Why a job ended").
+function endPanel(job, mem, m) {
+  const ended = ['Succeeded', 'Failed', 'Cancelled'].includes(job.state);
+  const match = /^([A-Z][A-Za-z0-9]*)(?::\s*(.*))?$/s.exec(job.reason || '');
+  if (!ended && !(match && match[2])) return '';
+  const code = match ? match[1] : job.state;
+  const words = match ? (match[2] || '') : job.reason;
+  const oom = code === 'OOMKilled'
+    ? `<br><span data-testid="oom-memory">predicted ${num(mem.total)} GiB per GPU; measured peak ${m.peakMemoryGiB !== undefined && m.peakMemoryGiB !== null ? `${num(m.peakMemoryGiB)} GiB` : 'unknown (no telemetry)'}</span>`
+    : '';
+  return `<p class="panel" role="status" data-testid="end-reason"><strong>${ended ? 'Ended' : 'Last requeue'}:</strong>
+    <code class="reason-code">${escape(code)}</code> <span class="reason">${escape(words)}</span>${oom}</p>`;
 }
