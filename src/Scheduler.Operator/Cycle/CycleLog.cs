@@ -11,4 +11,13 @@ internal static partial class CycleLog
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Job {Job}: could not create its pods; requeued")]
     public static partial void PlacementFailed(ILogger logger, Exception exception, string job);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Job {Job}: could not delete what it left behind; the orphan collection retries")]
+    public static partial void UndoFailed(ILogger logger, Exception exception, string job);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Job {Job}: reconciling it failed ({Action}); the other jobs go on and the next cycle retries")]
+    public static partial void ActionFailed(ILogger logger, Exception exception, string job, string action);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Listing our Services for orphans failed; the next cycle retries")]
+    public static partial void ServiceSweepFailed(ILogger logger, Exception exception);
 }

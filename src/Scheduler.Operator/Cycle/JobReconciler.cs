@@ -75,6 +75,10 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
                     ? new StopPods(job.Id)
                     : null;
 
+            case JobState.Admitted or JobState.Running when expected == 0:
+                // Holding resources without a placement (a row written by hand, a lost write): nothing says where its pods go.
+                return new MoveJob(job.Id, JobState.Queued, $"{job.State} without a placement; requeued to be placed again", DeletePods: true);
+
             case JobState.Admitted or JobState.Running:
                 if (pods.FirstOrDefault(p => !PodOutcome.IsTerminal(p) && p.Spec?.NodeName is { } node && !nodes.Contains(node)) is { } lost)
                 {
@@ -179,6 +183,13 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
         var why = code is null
             ? $"pod {first.Name()} failed ({first.Status?.Reason ?? "no exit code"})"
             : $"pod {first.Name()} failed (exit code {code.Value.ToString(CultureInfo.InvariantCulture)})";
+        return Retry(job, why);
+    }
+
+    /// <summary>Back to the queue as a failed attempt while fewer than the backoff limit failed, else Failed with <paramref name="why"/>.</summary>
+    public MoveJob RetryOrFail(OperatorJob job, string why)
+    {
+        ArgumentNullException.ThrowIfNull(job);
         return Retry(job, why);
     }
 

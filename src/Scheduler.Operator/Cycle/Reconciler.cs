@@ -20,6 +20,7 @@ public sealed class Reconciler(
     JobReconciler jobs,
     OrphanFinder orphans,
     JobPods pods,
+    PodCreation creation,
     WorkloadClient workloads,
     SchedulerMetrics metrics,
     TimeProvider time,
@@ -44,31 +45,47 @@ public sealed class Reconciler(
             .Concat(orphans.Find(active, owned, await ServicesToSweepAsync(now, cancellationToken), now));
         foreach (var action in actions)
         {
-            switch (action)
+            try
             {
-                case MoveJob move when byId.TryGetValue(move.JobId, out var job):
-                    changed |= await MoveAsync(job, move, notReady, cancellationToken);
-                    break;
-                case StopPods stop:
-                    await pods.StopAsync(stop.JobId, cancellationToken, notReady);
-                    break;
-                case CreateMissingPods missing when byId.TryGetValue(missing.JobId, out var job):
-                    await pods.CreateAsync(job, job.Placement!.Where(p => missing.Ranks.Contains(p.Rank)).ToList(), cancellationToken);
-                    break;
-                case DeleteStrayPods stray:
-                    foreach (var name in stray.PodNames)
-                    {
-                        await workloads.DeletePodAsync(name, stray.Namespace, null, cancellationToken);
-                    }
-
-                    break;
-                case DeleteJobService service:
-                    await workloads.DeleteServiceAsync(service.ServiceName, service.Namespace, cancellationToken);
-                    break;
+                changed |= await ApplyAsync(action, byId, notReady, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One job's failure (the API server refuses a call, a write fails) stays with that job: the others are still
+                // reconciled, the snapshot is still built, and the next cycle tries this one again.
+                CycleLog.ActionFailed(logger, ex, byId.TryGetValue(action.JobId, out var job) ? job.Name : action.JobId.ToString(), action.GetType().Name);
             }
         }
 
         return changed;
+    }
+
+    private async Task<bool> ApplyAsync(
+        ReconcileAction action, Dictionary<JobId, OperatorJob> byId, IReadOnlyDictionary<string, DateTimeOffset> notReady, CancellationToken cancellationToken)
+    {
+        switch (action)
+        {
+            case MoveJob move when byId.TryGetValue(move.JobId, out var job):
+                return await MoveAsync(job, move, notReady, cancellationToken);
+            case StopPods stop:
+                await pods.StopAsync(stop.JobId, cancellationToken, notReady);
+                return false;
+            case CreateMissingPods missing when byId.TryGetValue(missing.JobId, out var job):
+                // A refusal moves the job (a failed attempt, or Failed at the backoff limit): the cycle reads the jobs again.
+                return !await creation.CreateAsync(job, (job.Placement ?? []).Where(p => missing.Ranks.Contains(p.Rank)).ToList(), cancellationToken);
+            case DeleteStrayPods stray:
+                foreach (var name in stray.PodNames)
+                {
+                    await workloads.DeletePodAsync(name, stray.Namespace, null, cancellationToken);
+                }
+
+                return false;
+            case DeleteJobService service:
+                await workloads.DeleteServiceAsync(service.ServiceName, service.Namespace, cancellationToken);
+                return false;
+            default:
+                return false;
+        }
     }
 
     private async Task<bool> MoveAsync(OperatorJob job, MoveJob move, IReadOnlyDictionary<string, DateTimeOffset> notReady, CancellationToken cancellationToken)
@@ -113,8 +130,16 @@ public sealed class Reconciler(
             return null;
         }
 
-        var services = await workloads.ListServicesAsync(cancellationToken);
-        _nextServiceSweep = now + settings.Intervals.OrphanCollection;
-        return services;
+        try
+        {
+            var services = await workloads.ListServicesAsync(cancellationToken);
+            _nextServiceSweep = now + settings.Intervals.OrphanCollection;
+            return services;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            CycleLog.ServiceSweepFailed(logger, ex); // pods are still reconciled; the sweep is due again next cycle
+            return null;
+        }
     }
 }

@@ -93,6 +93,7 @@ public static class OperatorServices
         services.TryAddSingleton(provider => new PredictedRuntimes(provider.GetRequiredService<GpuCatalog>()));
         services.TryAddSingleton<IOperatorStore, MediatorOperatorStore>();
         services.TryAddSingleton<JobPods>();
+        services.TryAddSingleton<PodCreation>();
         services.TryAddSingleton<Reconciler>();
         services.TryAddSingleton<DecisionApplier>();
         services.TryAddSingleton<OperatorCycle>();
