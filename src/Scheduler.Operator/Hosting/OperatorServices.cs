@@ -12,6 +12,7 @@ using Scheduler.Application.Identity;
 using Scheduler.Domain.Catalog;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Queues;
+using Scheduler.Kubernetes.Clients;
 using Scheduler.Kubernetes.Leadership;
 using Scheduler.Kubernetes.Watching;
 using Scheduler.Operator.CustomResources;
@@ -45,11 +46,11 @@ public static class OperatorServices
         switch (mode)
         {
             case KubernetesMode.InCluster:
-                services.TryAddSingleton<IKubernetes>(_ => new k8s.Kubernetes(KubernetesClientConfiguration.InClusterConfig()));
+                services.TryAddSingleton(_ => ApiRequestResilience.Client(KubernetesClientConfiguration.InClusterConfig(), settings.Kubernetes.Requests));
                 break;
             case KubernetesMode.Kubeconfig:
                 var path = settings.Kubernetes.Kubeconfig ?? Environment.GetEnvironmentVariable("KUBECONFIG");
-                services.TryAddSingleton<IKubernetes>(_ => new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(path)));
+                services.TryAddSingleton(_ => ApiRequestResilience.Client(KubernetesClientConfiguration.BuildConfigFromConfigFile(path), settings.Kubernetes.Requests));
                 break;
             case KubernetesMode.Simulated when !services.Any(s => s.ServiceType == typeof(IKubernetes)):
                 throw new InvalidOperationException(
