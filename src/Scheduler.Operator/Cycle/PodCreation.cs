@@ -24,7 +24,7 @@ public sealed class PodCreation(IOperatorStore store, JobPods pods, JobReconcile
             await pods.CreateAsync(admitted, placement, cancellationToken);
             return true;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException and not StaleLeaderException)
         {
             CycleLog.PlacementFailed(logger, ex, admitted.Name);
             await UndoAsync(admitted, placement, cancellationToken);

@@ -19,6 +19,8 @@ public sealed class Reconciler(
     ClusterInventory inventory,
     JobReconciler jobs,
     OrphanFinder orphans,
+    OrphanGuard guard,
+    LeadershipTerm term,
     JobPods pods,
     PodCreation creation,
     WorkloadClient workloads,
@@ -41,15 +43,16 @@ public sealed class Reconciler(
         var notReady = inventory.NotReadyNodes;
         var now = time.GetUtcNow();
         var owned = inventory.Pods;
-        var actions = jobs.Reconcile(active, owned, inventory.NodeNames, now, notReady)
-            .Concat(orphans.Find(active, owned, await ServicesToSweepAsync(now, cancellationToken), now));
+        var services = await ServicesToSweepAsync(now, cancellationToken);
+        var orphaned = await GuardAsync(orphans.Find(active, owned, services, now), byId, owned, services, cancellationToken);
+        var actions = jobs.Reconcile(active, owned, inventory.NodeNames, now, notReady).Concat(orphaned);
         foreach (var action in actions)
         {
             try
             {
                 changed |= await ApplyAsync(action, byId, notReady, cancellationToken);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is not OperationCanceledException and not StaleLeaderException)
             {
                 // One job's failure (the API server refuses a call, a write fails) stays with that job: the others are still
                 // reconciled, the snapshot is still built, and the next cycle tries this one again.
@@ -58,6 +61,39 @@ public sealed class Reconciler(
         }
 
         return changed;
+    }
+
+    /// <summary>
+    /// The orphan guard's say on the collection (<see cref="OrphanGuard"/>): the jobs not active are looked up in the database,
+    /// and what it withholds is logged and counted. When the lookup fails, nothing of a job that is not active is deleted.
+    /// </summary>
+    private async Task<IReadOnlyList<ReconcileAction>> GuardAsync(
+        IReadOnlyList<ReconcileAction> found, Dictionary<JobId, OperatorJob> active, IReadOnlyList<V1Pod> owned, IReadOnlyList<V1Service>? services,
+        CancellationToken cancellationToken)
+    {
+        var others = found.Select(a => a.JobId).Where(id => !active.ContainsKey(id)).ToHashSet();
+        var known = active.Keys.ToHashSet();
+        if (others.Count > 0)
+        {
+            try
+            {
+                known.UnionWith(await store.KnownJobsAsync(others, cancellationToken));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not StaleLeaderException)
+            {
+                CycleLog.OrphanLookupFailed(logger, ex);
+                return found.Where(a => active.ContainsKey(a.JobId)).ToList();
+            }
+        }
+
+        var guarded = guard.Filter(found, owned, services, known, term.InstallationId);
+        if (guarded.Withheld > 0)
+        {
+            CycleLog.OrphansWithheld(logger, guarded.Withheld);
+            metrics.OrphansWithheld.Inc(guarded.Withheld);
+        }
+
+        return guarded.Actions;
     }
 
     private async Task<bool> ApplyAsync(

@@ -77,6 +77,8 @@ public static class OperatorServices
         services.TryAddSingleton(provider => new SnapshotBuilder(provider.GetRequiredService<PriorityClasses>(), tolerations.Select(t => t.ToCore()).ToList()));
         services.TryAddSingleton(new JobReconciler(settings.Policy.BackoffLimit, settings.Intervals.NodeNotReadyGrace));
         services.TryAddSingleton(new OrphanFinder(settings.Intervals.FinishedPodRetention));
+        services.TryAddSingleton(new OrphanGuard(settings.Policy.MaxUnknownPodDeletions));
+        services.TryAddSingleton<LeadershipTerm>();
         var core = settings.Policy.ToCoreOptions();
         services.TryAddSingleton<CoreSchedule>(snapshot => Core.Cycle.SchedulingCycle.Run(snapshot, core));
         services.TryAddSingleton(provider => new PodFactory(new WorkloadOptions

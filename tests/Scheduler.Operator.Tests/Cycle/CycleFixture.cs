@@ -31,7 +31,7 @@ internal sealed class CycleFixture : IAsyncDisposable
         Client = server.CreateClient();
         Inventory = new ClusterInventory(new NodeTranslator(GpuCatalog.Default), TimeProvider.System);
         Workloads = new WorkloadClient(Client);
-        Pods = new JobPods(new PodFactory(new WorkloadOptions()), Workloads, Inventory);
+        Pods = new JobPods(new PodFactory(new WorkloadOptions()), Workloads, Inventory, Term);
         Metrics = new SchedulerMetrics(Prometheus.Metrics.NewCustomRegistry());
     }
 
@@ -57,8 +57,12 @@ internal sealed class CycleFixture : IAsyncDisposable
     public DecisionApplier Applier(JobPods pods, int backoffLimit = 3) =>
         new(Store, pods, Creation(pods, backoffLimit), Metrics, TimeProvider.System, NullLogger<DecisionApplier>.Instance);
 
-    public Reconciler Reconciler(int backoffLimit = 3) => new(
-        Store, Inventory, new JobReconciler(backoffLimit), new OrphanFinder(OrphanFinder.DefaultFinishedPodRetention), Pods, Creation(Pods, backoffLimit), Workloads, Metrics,
+    /// <summary>This operator's term and installation (none until a test begins one).</summary>
+    public LeadershipTerm Term { get; } = new();
+
+    public Reconciler Reconciler(int backoffLimit = 3, int maxUnknownPodDeletions = OrphanGuard.DefaultMaxUnknownPodDeletions) => new(
+        Store, Inventory, new JobReconciler(backoffLimit), new OrphanFinder(OrphanFinder.DefaultFinishedPodRetention), new OrphanGuard(maxUnknownPodDeletions), Term,
+        Pods, Creation(Pods, backoffLimit), Workloads, Metrics,
         TimeProvider.System, new OperatorSettings(new KubernetesOptions(), new PolicyOptions(), new IntervalOptions()), NullLogger<Reconciler>.Instance);
 
     private PodCreation Creation(JobPods pods, int backoffLimit) => new(Store, pods, new JobReconciler(backoffLimit), NullLogger<PodCreation>.Instance);
@@ -177,6 +181,15 @@ internal sealed class RecordingStore : IOperatorStore
         await RecordAsync($"{job.Name} retry");
         return Accepts;
     }
+
+    /// <summary>Jobs the "database" has a row for beyond the active ones the test passes (null: every job is known).</summary>
+    public HashSet<JobId>? Known { get; set; }
+
+    public Task<LeadershipTerm> BeginTermAsync(string identity, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("the cycle steps never begin a term; the loop does");
+
+    public Task<IReadOnlySet<JobId>> KnownJobsAsync(IReadOnlyCollection<JobId> jobIds, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlySet<JobId>>(Known is null ? jobIds.ToHashSet() : jobIds.Where(Known.Contains).ToHashSet());
 
     public Task SetPendingAsync(IReadOnlyList<PendingUpdate> updates, CancellationToken cancellationToken)
     {

@@ -1,0 +1,58 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Scheduler.Application.Common;
+using Scheduler.Persistence;
+
+namespace Scheduler.Application.Scheduling;
+
+/// <summary>
+/// Fencing of the operator's writes: inside the write's own transaction, the control-plane row is read with a share lock and
+/// its leader term compared with the writer's. A Lease acquisition bumps the term (<see cref="BeginLeaderTerm"/>) and waits
+/// for the lock, so once a new leader holds its term no write of an older one commits.
+/// </summary>
+public static class LeaderFence
+{
+    /// <summary>The field a refused write names; the operator reads it as "step down".</summary>
+    public const string Field = "leaderTerm";
+
+    internal static Failure Stale(long term, long? current) =>
+        Failure.Conflict(Field, $"leader term {term} is stale: the current term is {current?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}; another replica leads");
+
+    /// <summary>The current term, share-locked until <paramref name="transaction"/> ends; null when no leader ever began one.</summary>
+    internal static async Task<long?> CurrentTermAsync(SchedulerDbContext db, IDbContextTransaction transaction, CancellationToken cancellationToken)
+    {
+        var connection = db.Database.GetDbConnection();
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction.GetDbTransaction();
+        command.CommandText = "SELECT leader_term FROM control_plane WHERE id = 1 FOR SHARE";
+        return await command.ExecuteScalarAsync(cancellationToken) is long term ? term : null;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="write"/> in a transaction that first checks <paramref name="term"/> (when given) and commits only
+    /// if the write succeeded; a stale term answers <see cref="Stale"/> and writes nothing.
+    /// </summary>
+    internal static async ValueTask<Result<T>> WriteAsync<T>(
+        SchedulerDbContext db, long? term, Func<ValueTask<Result<T>>> write, CancellationToken cancellationToken)
+    {
+        if (term is not { } expected)
+        {
+            return await write();
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var current = await CurrentTermAsync(db, transaction, cancellationToken);
+        if (current != expected)
+        {
+            return Stale(expected, current);
+        }
+
+        var result = await write();
+        if (result.IsSuccess)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        return result;
+    }
+}
