@@ -27,7 +27,7 @@ internal sealed class TransitionJobValidator : MessageValidator<TransitionJob>
 internal sealed class TransitionJobHandler(SchedulerDbContext db, TimeProvider clock) : ICommandHandler<TransitionJob, Result<JobDetails>>
 {
     public ValueTask<Result<JobDetails>> Handle(TransitionJob command, CancellationToken cancellationToken) =>
-        Scheduling.LeaderFence.WriteAsync(db, command.LeaderTerm, () => JobChanges.ApplyAsync(db, command.JobId, job =>
+        JobChanges.ApplyAsync(db, command.JobId, job =>
         {
             if (command.ExpectedVersion is { } expected && job.Version != expected)
             {
@@ -36,5 +36,5 @@ internal sealed class TransitionJobHandler(SchedulerDbContext db, TimeProvider c
 
             job.TransitionTo(command.To, command.Reason, clock.StoreNow());
             return null;
-        }, cancellationToken), cancellationToken);
+        }, cancellationToken, command.LeaderTerm);
 }

@@ -29,6 +29,6 @@ internal sealed class AdmitJobValidator : MessageValidator<AdmitJob>
 internal sealed class AdmitJobHandler(SchedulerDbContext db, TimeProvider clock) : ICommandHandler<AdmitJob, Result<JobDetails>>
 {
     public ValueTask<Result<JobDetails>> Handle(AdmitJob command, CancellationToken cancellationToken) =>
-        LeaderFence.WriteAsync(db, command.LeaderTerm, () => ExpectedVersion.ChangeAsync(db, command.JobId, command.ExpectedVersion,
-            job => job.Admit(command.Placement, command.DefaultNamespace, command.Reason, clock.StoreNow()), cancellationToken), cancellationToken);
+        ExpectedVersion.ChangeAsync(db, command.JobId, command.ExpectedVersion,
+            job => job.Admit(command.Placement, command.DefaultNamespace, command.Reason, clock.StoreNow()), cancellationToken, command.LeaderTerm);
 }

@@ -27,32 +27,4 @@ public static class LeaderFence
         command.CommandText = "SELECT leader_term FROM control_plane WHERE id = 1 FOR SHARE";
         return await command.ExecuteScalarAsync(cancellationToken) is long term ? term : null;
     }
-
-    /// <summary>
-    /// Runs <paramref name="write"/> in a transaction that first checks <paramref name="term"/> (when given) and commits only
-    /// if the write succeeded; a stale term answers <see cref="Stale"/> and writes nothing.
-    /// </summary>
-    internal static async ValueTask<Result<T>> WriteAsync<T>(
-        SchedulerDbContext db, long? term, Func<ValueTask<Result<T>>> write, CancellationToken cancellationToken)
-    {
-        if (term is not { } expected)
-        {
-            return await write();
-        }
-
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var current = await CurrentTermAsync(db, transaction, cancellationToken);
-        if (current != expected)
-        {
-            return Stale(expected, current);
-        }
-
-        var result = await write();
-        if (result.IsSuccess)
-        {
-            await transaction.CommitAsync(cancellationToken);
-        }
-
-        return result;
-    }
 }

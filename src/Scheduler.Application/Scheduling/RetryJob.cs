@@ -22,6 +22,6 @@ internal sealed class RetryJobValidator : MessageValidator<RetryJob>
 internal sealed class RetryJobHandler(SchedulerDbContext db, TimeProvider clock) : ICommandHandler<RetryJob, Result<JobDetails>>
 {
     public ValueTask<Result<JobDetails>> Handle(RetryJob command, CancellationToken cancellationToken) =>
-        LeaderFence.WriteAsync(db, command.LeaderTerm, () => ExpectedVersion.ChangeAsync(db, command.JobId, command.ExpectedVersion,
-            job => job.RetryAfterFailure(command.Reason, clock.StoreNow()), cancellationToken), cancellationToken);
+        ExpectedVersion.ChangeAsync(db, command.JobId, command.ExpectedVersion,
+            job => job.RetryAfterFailure(command.Reason, clock.StoreNow()), cancellationToken, command.LeaderTerm);
 }

@@ -23,7 +23,8 @@ internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, Operato
     {
         var jobs = await SendAsync(sender => sender.Send(new ListActiveJobs(), cancellationToken));
         runtimes.Retain(jobs.Select(j => new JobId(j.Id)).ToHashSet());
-        return jobs.Select(ToOperatorJob).ToList();
+        // Jobs without a checkpoint volume restart from step 0: neither their old progress nor their checkpoint counts.
+        return jobs.Select(j => CheckpointDurability.AsScheduled(ToOperatorJob(j))).ToList();
     }
 
     public async Task<OperatorJob?> AdmitAsync(OperatorJob job, IReadOnlyList<JobPodPlacement> placement, string reason, CancellationToken cancellationToken)
