@@ -26,6 +26,9 @@ public static class EndReasons
     /// <summary>The container could not be created (a missing Secret or ConfigMap key) within the configured wait: Failed.</summary>
     public const string CreateContainerConfigError = "CreateContainerConfigError";
 
+    /// <summary>The API server refused the job's pods (invalid, over a quota, missing namespace): a failed attempt.</summary>
+    public const string PodRefused = "PodRefused";
+
     /// <summary>The trainer (or the user's command) exited non-zero; the words carry the code and its documented meaning.</summary>
     public const string ExitCode = "ExitCode";
 

@@ -41,6 +41,8 @@ public sealed class SchedulerMetrics
             "Attempts ended by a pod outcome, by queue and reason code (OOMKilled, Evicted, NodeLost, ImagePullBackOff, …).", "queue", "reason");
         Submissions = factory.CreateCounter(Prefix + "submissions_total", "Job submissions by outcome (accepted, rejected, duplicate).", "queue", "outcome");
         JobControls = factory.CreateCounter(Prefix + "job_controls_total", "Job controls a person applied (hold, release, requeue, update), by outcome (applied, refused).", "queue", "action", "outcome");
+        OrphansWithheld = factory.CreateCounter(Prefix + "orphan_deletions_withheld_total",
+            "Pods of jobs the database has no record of that the orphan guard kept (more than one pass may delete).");
     }
 
     public CollectorRegistry Registry { get; }
@@ -76,6 +78,8 @@ public sealed class SchedulerMetrics
     public Counter Submissions { get; }
 
     public Counter JobControls { get; }
+
+    public Counter OrphansWithheld { get; }
 
     /// <summary>The operator loop: once per scheduling cycle, snapshot to applied decisions.</summary>
     public void RecordCycle(TimeSpan duration) => CycleDuration.Observe(duration.TotalSeconds);

@@ -312,6 +312,9 @@ internal sealed class OperatorInstance(string identity, IHost host) : IAsyncDisp
 
     public int Cycles => host.Services.GetRequiredService<OperatorCycle>().Count;
 
+    /// <summary>The host's services: a stopped host's singletons are still there (a paused replica's state).</summary>
+    public IServiceProvider Services => host.Services;
+
     public async Task StopAsync()
     {
         if (_stopped)
