@@ -6,6 +6,9 @@ namespace Scheduler.Faults.Tests.Support;
 /// <summary>
 /// A PostgreSQL server of the test's own (<c>.ci/postgres.sh</c>, as <c>make test</c> starts one), so that it can be stopped
 /// for real (<c>pg_ctl stop -m immediate</c>) without taking away the server every other test uses; removed when disposed.
+/// It keeps PostgreSQL's default durability, unlike the tests' shared server: with <c>synchronous_commit=off</c> (the
+/// <c>--throwaway</c> settings) an immediate stop drops commits already acknowledged, and this suite saw exactly that
+/// (a submission answered 201 and gone after the restart). A production database runs with it on.
 /// </summary>
 internal sealed class ThrowawayPostgres : IAsyncDisposable
 {
@@ -26,7 +29,7 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
         // The server refuses a data directory whose parents it cannot search; /var/tmp as the Makefile uses.
         var dataDir = Path.Combine("/var/tmp", $"scheduler-faults-pg-{Guid.NewGuid():N}");
         var port = int.Parse((await Script(ct, "free-port")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        var connectionString = (await Script(ct, "start", dataDir, port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--throwaway")).Trim();
+        var connectionString = (await Script(ct, "start", dataDir, port.ToString(System.Globalization.CultureInfo.InvariantCulture))).Trim();
         return new ThrowawayPostgres(dataDir, port, connectionString);
     }
 
@@ -35,7 +38,7 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
 
     /// <summary>Back on the same port and data (crash recovery replays the WAL).</summary>
     public Task RestartAsync(CancellationToken ct) =>
-        Script(ct, "start", _dataDir, _port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--throwaway");
+        Script(ct, "start", _dataDir, _port.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public async ValueTask DisposeAsync()
     {
