@@ -484,6 +484,38 @@ namespace Scheduler.Migrations
                     b.ToTable("job_telemetry", (string)null);
                 });
 
+            modelBuilder.Entity("Scheduler.Persistence.ControlPlane.ControlPlaneRecord", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("InstallationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("installation_id");
+
+                    b.Property<string>("LeaderIdentity")
+                        .HasMaxLength(253)
+                        .HasColumnType("character varying(253)")
+                        .HasColumnName("leader_identity");
+
+                    b.Property<DateTimeOffset?>("LeaderSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("leader_since");
+
+                    b.Property<long>("LeaderTerm")
+                        .HasColumnType("bigint")
+                        .HasColumnName("leader_term");
+
+                    b.HasKey("Id")
+                        .HasName("pk_control_plane");
+
+                    b.ToTable("control_plane", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_control_plane_single_row", "id = 1");
+                        });
+                });
+
             modelBuilder.Entity("Scheduler.Persistence.Idempotency.IdempotencyRecord", b =>
                 {
                     b.Property<string>("Key")

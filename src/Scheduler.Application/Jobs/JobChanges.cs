@@ -17,11 +17,19 @@ internal static class JobChanges
     public static Failure NoSuchJob(Guid id) => Failure.NotFound("id", $"no job has id {id}");
 
     /// <param name="change">Changes the job, or answers why it must not; null means done (changed or already as wanted).</param>
+    /// <param name="leaderTerm">The operator's term: the change commits only while it leads (<see cref="Scheduling.LeaderFence"/>).</param>
     public static async ValueTask<Result<JobDetails>> ApplyAsync(
-        SchedulerDbContext db, Guid jobId, Func<Job, Failure?> change, CancellationToken cancellationToken)
+        SchedulerDbContext db, Guid jobId, Func<Job, Failure?> change, CancellationToken cancellationToken, long? leaderTerm = null)
     {
         for (var attempt = 1; ; attempt++)
         {
+            // Fenced: the term's row is share-locked in the write's own transaction, so a newer term cannot begin before it commits.
+            await using var fence = leaderTerm is null ? null : await db.Database.BeginTransactionAsync(cancellationToken);
+            if (fence is not null && await Scheduling.LeaderFence.CurrentTermAsync(db, fence, cancellationToken) is var current && current != leaderTerm)
+            {
+                return Scheduling.LeaderFence.Stale(leaderTerm!.Value, current);
+            }
+
             var job = await StoreQueries.TrackedJobById(db, jobId, cancellationToken);
             if (job is null)
             {
@@ -45,6 +53,11 @@ internal static class JobChanges
             {
                 await db.SaveChangesAsync(cancellationToken);
                 db.ChangeTracker.Clear();
+                if (fence is not null)
+                {
+                    await fence.CommitAsync(cancellationToken);
+                }
+
                 if (ended)
                 {
                     await BudgetHolds.ReleaseAsync(db, job.Queue, job.UpdatedAt, cancellationToken);

@@ -9,9 +9,10 @@ namespace Scheduler.Application.Jobs;
 /// <summary>
 /// Move a job to another state and record why (the operator's command). With <paramref name="ExpectedVersion"/> the move
 /// applies only to that version of the job; without it, a concurrent change makes it decide again on the fresh state.
-/// Illegal moves are refused as conflicts.
+/// Illegal moves are refused as conflicts. With <paramref name="LeaderTerm"/> (the operator's writes) the move commits only
+/// while that term leads (<see cref="Scheduling.LeaderFence"/>).
 /// </summary>
-public sealed record TransitionJob(Guid JobId, JobState To, string Reason, int? ExpectedVersion = null) : ICommand<Result<JobDetails>>;
+public sealed record TransitionJob(Guid JobId, JobState To, string Reason, int? ExpectedVersion = null, long? LeaderTerm = null) : ICommand<Result<JobDetails>>;
 
 internal sealed class TransitionJobValidator : MessageValidator<TransitionJob>
 {
@@ -35,5 +36,5 @@ internal sealed class TransitionJobHandler(SchedulerDbContext db, TimeProvider c
 
             job.TransitionTo(command.To, command.Reason, clock.StoreNow());
             return null;
-        }, cancellationToken);
+        }, cancellationToken, command.LeaderTerm);
 }

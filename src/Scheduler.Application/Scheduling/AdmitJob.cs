@@ -10,8 +10,9 @@ namespace Scheduler.Application.Scheduling;
 /// <summary>
 /// The scheduler placed a queued job: Queued → Admitted with its placement, at the version the scheduler saw (a job that
 /// moved meanwhile is a conflict and the decision is dropped). A REST job's pods go to <paramref name="DefaultNamespace"/>.
+/// With <paramref name="LeaderTerm"/> the write commits only while that term leads (<see cref="LeaderFence"/>).
 /// </summary>
-public sealed record AdmitJob(Guid JobId, int ExpectedVersion, IReadOnlyList<JobPodPlacement> Placement, string DefaultNamespace, string Reason)
+public sealed record AdmitJob(Guid JobId, int ExpectedVersion, IReadOnlyList<JobPodPlacement> Placement, string DefaultNamespace, string Reason, long? LeaderTerm = null)
     : ICommand<Result<JobDetails>>;
 
 internal sealed class AdmitJobValidator : MessageValidator<AdmitJob>
@@ -29,5 +30,5 @@ internal sealed class AdmitJobHandler(SchedulerDbContext db, TimeProvider clock)
 {
     public ValueTask<Result<JobDetails>> Handle(AdmitJob command, CancellationToken cancellationToken) =>
         ExpectedVersion.ChangeAsync(db, command.JobId, command.ExpectedVersion,
-            job => job.Admit(command.Placement, command.DefaultNamespace, command.Reason, clock.StoreNow()), cancellationToken);
+            job => job.Admit(command.Placement, command.DefaultNamespace, command.Reason, clock.StoreNow()), cancellationToken, command.LeaderTerm);
 }

@@ -9,7 +9,7 @@ namespace Scheduler.Application.Scheduling;
 internal static class ExpectedVersion
 {
     public static ValueTask<Result<JobDetails>> ChangeAsync(
-        SchedulerDbContext db, Guid jobId, int expectedVersion, Action<Job> change, CancellationToken cancellationToken) =>
+        SchedulerDbContext db, Guid jobId, int expectedVersion, Action<Job> change, CancellationToken cancellationToken, long? leaderTerm = null) =>
         JobChanges.ApplyAsync(db, jobId, job =>
         {
             if (job.Version != expectedVersion)
@@ -19,5 +19,5 @@ internal static class ExpectedVersion
 
             change(job);
             return null;
-        }, cancellationToken);
+        }, cancellationToken, leaderTerm);
 }

@@ -7,7 +7,8 @@ using Scheduler.Persistence;
 namespace Scheduler.Application.Scheduling;
 
 /// <summary>A retryable failure ended the job's attempt: back to the queue with one more failed attempt counted.</summary>
-public sealed record RetryJob(Guid JobId, int ExpectedVersion, string Reason) : ICommand<Result<JobDetails>>;
+/// <remarks>With <paramref name="LeaderTerm"/> the write commits only while that term leads (<see cref="LeaderFence"/>).</remarks>
+public sealed record RetryJob(Guid JobId, int ExpectedVersion, string Reason, long? LeaderTerm = null) : ICommand<Result<JobDetails>>;
 
 internal sealed class RetryJobValidator : MessageValidator<RetryJob>
 {
@@ -21,5 +22,6 @@ internal sealed class RetryJobValidator : MessageValidator<RetryJob>
 internal sealed class RetryJobHandler(SchedulerDbContext db, TimeProvider clock) : ICommandHandler<RetryJob, Result<JobDetails>>
 {
     public ValueTask<Result<JobDetails>> Handle(RetryJob command, CancellationToken cancellationToken) =>
-        ExpectedVersion.ChangeAsync(db, command.JobId, command.ExpectedVersion, job => job.RetryAfterFailure(command.Reason, clock.StoreNow()), cancellationToken);
+        ExpectedVersion.ChangeAsync(db, command.JobId, command.ExpectedVersion,
+            job => job.RetryAfterFailure(command.Reason, clock.StoreNow()), cancellationToken, command.LeaderTerm);
 }

@@ -35,7 +35,9 @@ public sealed partial class LeaderElection
 
     /// <summary>
     /// Campaigns until <paramref name="cancellationToken"/> fires; each time this replica wins, runs
-    /// <paramref name="whileLeading"/> until it returns or leadership is lost, then campaigns again.
+    /// <paramref name="whileLeading"/> until it returns or leadership is lost, then campaigns again. When
+    /// <paramref name="whileLeading"/> returns on its own (it stepped down: fenced by a newer leader term), the Lease is no
+    /// longer renewed and the replica campaigns again after a retry period.
     /// </summary>
     public async Task RunAsync(Func<CancellationToken, Task> whileLeading, CancellationToken cancellationToken)
     {
@@ -43,6 +45,7 @@ public sealed partial class LeaderElection
         while (!cancellationToken.IsCancellationRequested)
         {
             using var leadership = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var electing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var elector = new LeaderElector(new LeaderElectionConfig(new LeaseLock(_client, _options.Namespace, _options.LeaseName, _options.Identity))
             {
                 LeaseDuration = _options.LeaseDuration,
@@ -54,7 +57,18 @@ public sealed partial class LeaderElection
             {
                 _isLeader = true;
                 LogStarted(_logger, _options.Identity, _options.LeaseName);
-                work = Task.Run(() => whileLeading(leadership.Token), CancellationToken.None);
+                work = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await whileLeading(leadership.Token);
+                    }
+                    finally
+                    {
+                        // Stepped down (or lost the lease): stop renewing it.
+                        await electing.CancelAsync();
+                    }
+                }, CancellationToken.None);
             };
             elector.OnStoppedLeading += () =>
             {
@@ -67,10 +81,15 @@ public sealed partial class LeaderElection
 
             try
             {
-                await elector.RunUntilLeadershipLostAsync(cancellationToken);
+                await elector.RunUntilLeadershipLostAsync(electing.Token);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+            }
+            catch (OperationCanceledException) when (electing.IsCancellationRequested)
+            {
+                // Stepped down: give the replica that fenced us a retry period before campaigning again.
+                await Task.Delay(_options.RetryPeriod, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
             catch (Exception e) when (e is HttpRequestException or k8s.Autorest.HttpOperationException or IOException)
             {

@@ -11,9 +11,10 @@ namespace Scheduler.Operator.Cycle;
 /// <summary>
 /// Step 4 of the cycle: carries out the core's decisions. Preemptions first (persist Preempted, then delete the victims' pods
 /// with their grace period), then placements ("assume, then apply": the placement is stored first, then the pods are created
-/// and bound; if the API calls fail the job goes back to the queue), then the pending reasons and reservations.
+/// and bound; if the API calls fail the job goes back to the queue, as a failed attempt when the API server refused the pods:
+/// <see cref="PodCreation"/>), then the pending reasons and reservations.
 /// </summary>
-public sealed class DecisionApplier(IOperatorStore store, JobPods pods, SchedulerMetrics metrics, TimeProvider time, ILogger<DecisionApplier> logger)
+public sealed class DecisionApplier(IOperatorStore store, JobPods pods, PodCreation creation, SchedulerMetrics metrics, TimeProvider time, ILogger<DecisionApplier> logger)
 {
     /// <param name="jobs">The active jobs the snapshot was built from; a decision about any other job is dropped.</param>
     public async Task ApplyAsync(CycleResult result, IReadOnlyDictionary<JobId, OperatorJob> jobs, CancellationToken cancellationToken)
@@ -67,15 +68,6 @@ public sealed class DecisionApplier(IOperatorStore store, JobPods pods, Schedule
         CycleLog.Transition(logger, job.Name, job.State, JobState.Admitted, $"placed on {nodes}");
         metrics.Placements.WithLabels(job.Queue, place.GpuType ?? "any").Inc();
         metrics.AdmissionWait.WithLabels(job.Queue).Observe(Math.Max(0, (time.GetUtcNow() - job.QueuedAt).TotalSeconds));
-        try
-        {
-            await pods.CreateAsync(admitted, placement, cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            CycleLog.PlacementFailed(logger, ex, job.Name);
-            await pods.DeleteAttemptAsync(admitted, placement, cancellationToken);
-            await store.TransitionAsync(admitted, JobState.Queued, $"could not create its pods: {ex.Message}", cancellationToken);
-        }
+        await creation.CreateAsync(admitted, placement, cancellationToken);
     }
 }

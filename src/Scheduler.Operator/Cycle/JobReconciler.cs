@@ -50,10 +50,8 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
         return actions;
     }
 
-    /// <summary>The step the next attempt starts from as the trainer last reported it; a workload that reports none is not named a step.</summary>
-    private static string ResumesFrom(OperatorJob job) => job.LastCheckpointStep is { } step
-        ? $"resumes from checkpoint step {step.ToString(CultureInfo.InvariantCulture)}"
-        : "resumes from its last checkpoint";
+    /// <summary>The step the next attempt starts from as the trainer last reported it, or step 0 without a checkpoint volume.</summary>
+    private static string ResumesFrom(OperatorJob job) => CheckpointDurability.ResumesFrom(job);
 
     private ReconcileAction? ForJob(
         OperatorJob job, List<V1Pod> pods, IReadOnlySet<string> nodes, IReadOnlyDictionary<string, DateTimeOffset> notReady, DateTimeOffset now)
@@ -75,11 +73,15 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
                     ? new StopPods(job.Id)
                     : null;
 
+            case JobState.Admitted or JobState.Running when expected == 0:
+                // Holding resources without a placement (a row written by hand, a lost write): nothing says where its pods go.
+                return new MoveJob(job.Id, JobState.Queued, $"{job.State} without a placement; requeued to be placed again", DeletePods: true);
+
             case JobState.Admitted or JobState.Running:
                 if (pods.FirstOrDefault(p => !PodOutcome.IsTerminal(p) && p.Spec?.NodeName is { } node && !nodes.Contains(node)) is { } lost)
                 {
                     return new MoveJob(job.Id, JobState.Queued,
-                        $"node {lost.Spec.NodeName} was removed; requeued to resume from the last checkpoint", DeletePods: true);
+                        $"node {lost.Spec.NodeName} was removed; requeued, {ResumesFrom(job)}", DeletePods: true);
                 }
 
                 if (NodeDown(job, pods, notReady, now) is { } down)
@@ -114,7 +116,7 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
                     if (pods.All(p => PodOutcome.IsRunning(p) || PodOutcome.IsSucceeded(p)))
                     {
                         // A later attempt says where it picked up, so the timeline reads "preempted … resumed from checkpoint step N".
-                        var resumed = job.Attempt > 1 && job.LastCheckpointStep is { } step
+                        var resumed = job.Attempt > 1 && CheckpointDurability.IsDurable(job.Spec) && job.LastCheckpointStep is { } step
                             ? $"; resumed from checkpoint step {step.ToString(CultureInfo.InvariantCulture)}"
                             : string.Empty;
                         return new MoveJob(job.Id, JobState.Running, $"{expected} pod(s) running{resumed}", DeletePods: false);
@@ -171,7 +173,7 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
 
         if (codes.All(c => c == TrainerExitCodes.Checkpointed))
         {
-            return new MoveJob(job.Id, JobState.Queued, "stopped by SIGTERM after a checkpoint (exit 75); requeued to resume", DeletePods: true);
+            return new MoveJob(job.Id, JobState.Queued, $"stopped by SIGTERM after a checkpoint (exit 75); requeued, {ResumesFrom(job)}", DeletePods: true);
         }
 
         var first = failed.First(p => PodOutcome.ExitCode(p) != TrainerExitCodes.Checkpointed);
@@ -179,6 +181,13 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
         var why = code is null
             ? $"pod {first.Name()} failed ({first.Status?.Reason ?? "no exit code"})"
             : $"pod {first.Name()} failed (exit code {code.Value.ToString(CultureInfo.InvariantCulture)})";
+        return Retry(job, why);
+    }
+
+    /// <summary>Back to the queue as a failed attempt while fewer than the backoff limit failed, else Failed with <paramref name="why"/>.</summary>
+    public MoveJob RetryOrFail(OperatorJob job, string why)
+    {
+        ArgumentNullException.ThrowIfNull(job);
         return Retry(job, why);
     }
 

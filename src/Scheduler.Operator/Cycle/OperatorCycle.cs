@@ -34,6 +34,9 @@ public sealed class OperatorCycle(
     /// <summary>The next cycle lists our Services for orphans too (a new leader collects what ended while nobody led).</summary>
     public void CollectOrphansNext() => reconciler.CollectOrphansNext();
 
+    /// <summary>This replica acquired the Lease: begins a new leader term in PostgreSQL, fencing every write of an older one.</summary>
+    public Task<LeadershipTerm> BeginTermAsync(string identity, CancellationToken cancellationToken) => store.BeginTermAsync(identity, cancellationToken);
+
     public async Task RunOnceAsync(CancellationToken cancellationToken)
     {
         if (!inventory.IsSynced)

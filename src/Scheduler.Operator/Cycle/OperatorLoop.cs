@@ -8,7 +8,9 @@ namespace Scheduler.Operator.Cycle;
 /// <summary>
 /// Only the leader schedules: campaigns for the Lease and, while leading, runs one cycle per trigger (the Quartz timer or a
 /// watch event), one at a time, with a token that is cancelled the moment leadership is lost. A failed cycle is logged and
-/// the next trigger tries again from fresh state (the store and the API server are the truth, not this process).
+/// the next trigger tries again from fresh state (the store and the API server are the truth, not this process). Each time it
+/// becomes leader it first begins a new leader term in PostgreSQL; a write refused for a stale term (another replica leads,
+/// this one was paused past its lease) ends its leadership: it steps down and campaigns again.
 /// </summary>
 public sealed partial class OperatorLoop : BackgroundService
 {
@@ -35,15 +37,29 @@ public sealed partial class OperatorLoop : BackgroundService
     {
         _cycle.CollectOrphansNext();
         _trigger.Request();
+        var termBegun = false;
         while (!leadership.IsCancellationRequested)
         {
             try
             {
                 await _trigger.WaitAsync(leadership);
+                if (!termBegun)
+                {
+                    // Before any write: until the term is ours the previous leader's writes still commit.
+                    var term = await _cycle.BeginTermAsync(_election.Identity, leadership);
+                    termBegun = true;
+                    LogTermBegun(_election.Identity, term.Term ?? 0);
+                }
+
                 await _cycle.RunOnceAsync(leadership);
             }
             catch (OperationCanceledException) when (leadership.IsCancellationRequested)
             {
+                return;
+            }
+            catch (Scheduler.Operator.Store.StaleLeaderException e)
+            {
+                LogFenced(e, _election.Identity);
                 return;
             }
 #pragma warning disable CA1031 // one failed cycle (API server or database unreachable) must not end the leader's loop
@@ -54,6 +70,12 @@ public sealed partial class OperatorLoop : BackgroundService
             }
         }
     }
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "{Identity} leads under term {Term}")]
+    private partial void LogTermBegun(string identity, long term);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "{Identity} was fenced: a newer leader term exists, so its writes are refused; stepping down")]
+    private partial void LogFenced(Exception exception, string identity);
 
     [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Scheduling cycle failed; the next trigger retries")]
     private partial void LogCycleFailed(Exception exception);

@@ -19,7 +19,10 @@ public sealed class Reconciler(
     ClusterInventory inventory,
     JobReconciler jobs,
     OrphanFinder orphans,
+    OrphanGuard guard,
+    LeadershipTerm term,
     JobPods pods,
+    PodCreation creation,
     WorkloadClient workloads,
     SchedulerMetrics metrics,
     TimeProvider time,
@@ -40,35 +43,85 @@ public sealed class Reconciler(
         var notReady = inventory.NotReadyNodes;
         var now = time.GetUtcNow();
         var owned = inventory.Pods;
-        var actions = jobs.Reconcile(active, owned, inventory.NodeNames, now, notReady)
-            .Concat(orphans.Find(active, owned, await ServicesToSweepAsync(now, cancellationToken), now));
+        var services = await ServicesToSweepAsync(now, cancellationToken);
+        var orphaned = await GuardAsync(orphans.Find(active, owned, services, now), byId, owned, services, cancellationToken);
+        var actions = jobs.Reconcile(active, owned, inventory.NodeNames, now, notReady).Concat(orphaned);
         foreach (var action in actions)
         {
-            switch (action)
+            try
             {
-                case MoveJob move when byId.TryGetValue(move.JobId, out var job):
-                    changed |= await MoveAsync(job, move, notReady, cancellationToken);
-                    break;
-                case StopPods stop:
-                    await pods.StopAsync(stop.JobId, cancellationToken, notReady);
-                    break;
-                case CreateMissingPods missing when byId.TryGetValue(missing.JobId, out var job):
-                    await pods.CreateAsync(job, job.Placement!.Where(p => missing.Ranks.Contains(p.Rank)).ToList(), cancellationToken);
-                    break;
-                case DeleteStrayPods stray:
-                    foreach (var name in stray.PodNames)
-                    {
-                        await workloads.DeletePodAsync(name, stray.Namespace, null, cancellationToken);
-                    }
-
-                    break;
-                case DeleteJobService service:
-                    await workloads.DeleteServiceAsync(service.ServiceName, service.Namespace, cancellationToken);
-                    break;
+                changed |= await ApplyAsync(action, byId, notReady, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not StaleLeaderException)
+            {
+                // One job's failure (the API server refuses a call, a write fails) stays with that job: the others are still
+                // reconciled, the snapshot is still built, and the next cycle tries this one again.
+                CycleLog.ActionFailed(logger, ex, byId.TryGetValue(action.JobId, out var job) ? job.Name : action.JobId.ToString(), action.GetType().Name);
             }
         }
 
         return changed;
+    }
+
+    /// <summary>
+    /// The orphan guard's say on the collection (<see cref="OrphanGuard"/>): the jobs not active are looked up in the database,
+    /// and what it withholds is logged and counted. When the lookup fails, nothing of a job that is not active is deleted.
+    /// </summary>
+    private async Task<IReadOnlyList<ReconcileAction>> GuardAsync(
+        IReadOnlyList<ReconcileAction> found, Dictionary<JobId, OperatorJob> active, IReadOnlyList<V1Pod> owned, IReadOnlyList<V1Service>? services,
+        CancellationToken cancellationToken)
+    {
+        var others = found.Select(a => a.JobId).Where(id => !active.ContainsKey(id)).ToHashSet();
+        var known = active.Keys.ToHashSet();
+        if (others.Count > 0)
+        {
+            try
+            {
+                known.UnionWith(await store.KnownJobsAsync(others, cancellationToken));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not StaleLeaderException)
+            {
+                CycleLog.OrphanLookupFailed(logger, ex);
+                return found.Where(a => active.ContainsKey(a.JobId)).ToList();
+            }
+        }
+
+        var guarded = guard.Filter(found, owned, services, known, term.InstallationId);
+        if (guarded.Withheld > 0)
+        {
+            CycleLog.OrphansWithheld(logger, guarded.Withheld);
+            metrics.OrphansWithheld.Inc(guarded.Withheld);
+        }
+
+        return guarded.Actions;
+    }
+
+    private async Task<bool> ApplyAsync(
+        ReconcileAction action, Dictionary<JobId, OperatorJob> byId, IReadOnlyDictionary<string, DateTimeOffset> notReady, CancellationToken cancellationToken)
+    {
+        switch (action)
+        {
+            case MoveJob move when byId.TryGetValue(move.JobId, out var job):
+                return await MoveAsync(job, move, notReady, cancellationToken);
+            case StopPods stop:
+                await pods.StopAsync(stop.JobId, cancellationToken, notReady);
+                return false;
+            case CreateMissingPods missing when byId.TryGetValue(missing.JobId, out var job):
+                // A refusal moves the job (a failed attempt, or Failed at the backoff limit): the cycle reads the jobs again.
+                return !await creation.CreateAsync(job, (job.Placement ?? []).Where(p => missing.Ranks.Contains(p.Rank)).ToList(), cancellationToken);
+            case DeleteStrayPods stray:
+                foreach (var name in stray.PodNames)
+                {
+                    await workloads.DeletePodAsync(name, stray.Namespace, null, cancellationToken);
+                }
+
+                return false;
+            case DeleteJobService service:
+                await workloads.DeleteServiceAsync(service.ServiceName, service.Namespace, cancellationToken);
+                return false;
+            default:
+                return false;
+        }
     }
 
     private async Task<bool> MoveAsync(OperatorJob job, MoveJob move, IReadOnlyDictionary<string, DateTimeOffset> notReady, CancellationToken cancellationToken)
@@ -113,8 +166,16 @@ public sealed class Reconciler(
             return null;
         }
 
-        var services = await workloads.ListServicesAsync(cancellationToken);
-        _nextServiceSweep = now + settings.Intervals.OrphanCollection;
-        return services;
+        try
+        {
+            var services = await workloads.ListServicesAsync(cancellationToken);
+            _nextServiceSweep = now + settings.Intervals.OrphanCollection;
+            return services;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            CycleLog.ServiceSweepFailed(logger, ex); // pods are still reconciled; the sweep is due again next cycle
+            return null;
+        }
     }
 }

@@ -32,6 +32,9 @@ public sealed class KubernetesOptions
 
     public LeaderElectionSettings LeaderElection { get; set; } = new();
 
+    /// <summary>Per-call timeout and bounded retries of transient failures (<c>Scheduler:Kubernetes:Requests</c>); watches are exempt.</summary>
+    public Scheduler.Kubernetes.Clients.ApiRequestOptions Requests { get; set; } = new();
+
     public SimulatedClusterSettings Simulated { get; set; } = new();
 }
 

@@ -12,6 +12,7 @@ using Scheduler.Application.Identity;
 using Scheduler.Domain.Catalog;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Queues;
+using Scheduler.Kubernetes.Clients;
 using Scheduler.Kubernetes.Leadership;
 using Scheduler.Kubernetes.Watching;
 using Scheduler.Operator.CustomResources;
@@ -45,11 +46,11 @@ public static class OperatorServices
         switch (mode)
         {
             case KubernetesMode.InCluster:
-                services.TryAddSingleton<IKubernetes>(_ => new k8s.Kubernetes(KubernetesClientConfiguration.InClusterConfig()));
+                services.TryAddSingleton(_ => ApiRequestResilience.Client(KubernetesClientConfiguration.InClusterConfig(), settings.Kubernetes.Requests));
                 break;
             case KubernetesMode.Kubeconfig:
                 var path = settings.Kubernetes.Kubeconfig ?? Environment.GetEnvironmentVariable("KUBECONFIG");
-                services.TryAddSingleton<IKubernetes>(_ => new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(path)));
+                services.TryAddSingleton(_ => ApiRequestResilience.Client(KubernetesClientConfiguration.BuildConfigFromConfigFile(path), settings.Kubernetes.Requests));
                 break;
             case KubernetesMode.Simulated when !services.Any(s => s.ServiceType == typeof(IKubernetes)):
                 throw new InvalidOperationException(
@@ -76,6 +77,8 @@ public static class OperatorServices
         services.TryAddSingleton(provider => new SnapshotBuilder(provider.GetRequiredService<PriorityClasses>(), tolerations.Select(t => t.ToCore()).ToList()));
         services.TryAddSingleton(new JobReconciler(settings.Policy.BackoffLimit, settings.Intervals.NodeNotReadyGrace));
         services.TryAddSingleton(new OrphanFinder(settings.Intervals.FinishedPodRetention));
+        services.TryAddSingleton(new OrphanGuard(settings.Policy.MaxUnknownPodDeletions));
+        services.TryAddSingleton<LeadershipTerm>();
         var core = settings.Policy.ToCoreOptions();
         services.TryAddSingleton<CoreSchedule>(snapshot => Core.Cycle.SchedulingCycle.Run(snapshot, core));
         services.TryAddSingleton(provider => new PodFactory(new WorkloadOptions
@@ -93,6 +96,7 @@ public static class OperatorServices
         services.TryAddSingleton(provider => new PredictedRuntimes(provider.GetRequiredService<GpuCatalog>()));
         services.TryAddSingleton<IOperatorStore, MediatorOperatorStore>();
         services.TryAddSingleton<JobPods>();
+        services.TryAddSingleton<PodCreation>();
         services.TryAddSingleton<Reconciler>();
         services.TryAddSingleton<DecisionApplier>();
         services.TryAddSingleton<OperatorCycle>();

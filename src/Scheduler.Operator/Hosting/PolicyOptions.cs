@@ -23,6 +23,12 @@ public sealed class PolicyOptions
     /// <summary>Retries of a job whose pods failed with a retryable exit code; one more failure ends it Failed.</summary>
     public int BackoffLimit { get; set; } = 3;
 
+    /// <summary>
+    /// Pods of jobs the database has no record of that one orphan-collection pass may delete; with more, it deletes none of
+    /// them and logs an error (a restored or wrong database must not kill the cluster's running work).
+    /// </summary>
+    public int MaxUnknownPodDeletions { get; set; } = Cycle.OrphanGuard.DefaultMaxUnknownPodDeletions;
+
     public SchedulerOptions ToCoreOptions()
     {
         var name = Placement.Replace("-", string.Empty, StringComparison.Ordinal);

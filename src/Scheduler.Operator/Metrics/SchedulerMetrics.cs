@@ -38,6 +38,8 @@ public sealed class SchedulerMetrics
             new HistogramConfiguration { LabelNames = ["gpu_type"], Buckets = Histogram.LinearBuckets(-1, 0.1, 21) });
         Mfu = factory.CreateGauge(Prefix + "mfu", "Mean model FLOPs utilisation of running jobs from trainer telemetry.", "gpu_type");
         Submissions = factory.CreateCounter(Prefix + "submissions_total", "Job submissions by outcome (accepted, rejected, duplicate).", "queue", "outcome");
+        OrphansWithheld = factory.CreateCounter(Prefix + "orphan_deletions_withheld_total",
+            "Pods of jobs the database has no record of that the orphan guard kept (more than one pass may delete).");
     }
 
     public CollectorRegistry Registry { get; }
@@ -69,6 +71,8 @@ public sealed class SchedulerMetrics
     public Gauge Mfu { get; }
 
     public Counter Submissions { get; }
+
+    public Counter OrphansWithheld { get; }
 
     /// <summary>The operator loop: once per scheduling cycle, snapshot to applied decisions.</summary>
     public void RecordCycle(TimeSpan duration) => CycleDuration.Observe(duration.TotalSeconds);

@@ -10,7 +10,7 @@ namespace Scheduler.Operator.Pods;
 /// The API calls on one job's pods, shared by the reconciler and the decision applier: create the attempt's Service and bound
 /// pods, stop its live pods gracefully, delete an attempt's pods by name, ask the API server whether any still runs.
 /// </summary>
-public sealed class JobPods(PodFactory factory, WorkloadClient workloads, ClusterInventory inventory)
+public sealed class JobPods(PodFactory factory, WorkloadClient workloads, ClusterInventory inventory, LeadershipTerm? term = null)
 {
     /// <summary>
     /// The headless Service, then the pods of <paramref name="placement"/> (the job's placement or some of its ranks), each bound
@@ -20,10 +20,14 @@ public sealed class JobPods(PodFactory factory, WorkloadClient workloads, Cluste
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(placement);
-        await workloads.EnsureServiceAsync(factory.HeadlessService(job), cancellationToken);
+        var service = factory.HeadlessService(job);
+        Stamp(service.Metadata);
+        await workloads.EnsureServiceAsync(service, cancellationToken);
         foreach (var pod in placement)
         {
-            await workloads.EnsurePodBoundAsync(factory.Pod(job, pod), pod.Node, cancellationToken);
+            var created = factory.Pod(job, pod);
+            Stamp(created.Metadata);
+            await workloads.EnsurePodBoundAsync(created, pod.Node, cancellationToken);
         }
     }
 
@@ -67,6 +71,16 @@ public sealed class JobPods(PodFactory factory, WorkloadClient workloads, Cluste
         ArgumentNullException.ThrowIfNull(job);
         return (await workloads.ListPodsOfJobAsync(job.Id, cancellationToken))
             .Any(p => WorkloadLabels.AttemptOf(p.Metadata) == job.Attempt && !PodOutcome.IsTerminal(p));
+    }
+
+    /// <summary>The installation id of our database on what we create: the orphan collection of another installation leaves it alone.</summary>
+    private void Stamp(V1ObjectMeta metadata)
+    {
+        if (term?.InstallationId is { } installation)
+        {
+            metadata.Labels ??= new Dictionary<string, string>();
+            metadata.Labels[WorkloadLabels.Installation] = installation.ToString();
+        }
     }
 
     public Task DeleteServiceAsync(OperatorJob job, CancellationToken cancellationToken) =>

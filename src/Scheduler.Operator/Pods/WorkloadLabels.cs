@@ -19,6 +19,9 @@ public static class WorkloadLabels
     public const string Attempt = Prefix + "attempt";
     public const string Rank = Prefix + "rank";
 
+    /// <summary>Label: the installation id of the database that created the object (the orphan guard's check).</summary>
+    public const string Installation = Prefix + "installation";
+
     /// <summary>Annotation: the GPU indices the scheduler chose on the node (comma-separated).</summary>
     public const string GpuIndices = Prefix + "gpu-indices";
 
@@ -36,6 +39,14 @@ public static class WorkloadLabels
 
     /// <summary>The default GPU product node label (<c>Scheduler:Kubernetes:NodeLabels:GpuProduct</c> may name another).</summary>
     public const string GpuProductLabel = "nvidia.com/gpu.product";
+
+    /// <summary>The installation id the object carries; null for objects created before installations were stamped.</summary>
+    public static Guid? InstallationOf(V1ObjectMeta? metadata) =>
+        metadata?.Labels?.TryGetValue(Installation, out var text) == true && Guid.TryParse(text, out var id) ? id : null;
+
+    /// <summary>True when the object carries the label of another installation than <paramref name="ours"/> (or ours is unknown).</summary>
+    public static bool IsForeign(V1ObjectMeta? metadata, Guid? ours) =>
+        InstallationOf(metadata) is { } theirs && theirs != ours;
 
     public static string ManagedSelector => $"{ManagedByKey}={ManagedBy}";
 

@@ -6,7 +6,8 @@ namespace Scheduler.Operator.Store;
 /// <summary>
 /// What the operator reads from and writes to PostgreSQL, through the application's commands (the same path as REST).
 /// Every write is a state transition with its event in one transaction, applied only to the version the cycle saw: a
-/// <c>null</c>/<c>false</c> answer means the job moved meanwhile and the decision is dropped for this cycle.
+/// <c>null</c>/<c>false</c> answer means the job moved meanwhile and the decision is dropped for this cycle. Admissions,
+/// transitions and retries carry this replica's leader term; a write under a stale term throws <see cref="StaleLeaderException"/>.
 /// </summary>
 public interface IOperatorStore
 {
@@ -21,6 +22,12 @@ public interface IOperatorStore
 
     /// <summary>Back to the queue after a retryable failure, counting it against the backoff limit.</summary>
     Task<bool> RetryAsync(OperatorJob job, string reason, CancellationToken cancellationToken);
+
+    /// <summary>This replica acquired the Lease: begins a new leader term (fencing every older one) and learns the installation id.</summary>
+    Task<LeadershipTerm> BeginTermAsync(string identity, CancellationToken cancellationToken);
+
+    /// <summary>Which of these jobs the database has a row for, in any state (the orphan guard's check).</summary>
+    Task<IReadOnlySet<JobId>> KnownJobsAsync(IReadOnlyCollection<JobId> jobIds, CancellationToken cancellationToken);
 
     /// <summary>Records why queued jobs wait and, with backfill, when they are predicted to start (no state change, no event).</summary>
     Task SetPendingAsync(IReadOnlyList<PendingUpdate> updates, CancellationToken cancellationToken);

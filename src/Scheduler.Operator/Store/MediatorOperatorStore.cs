@@ -11,7 +11,7 @@ namespace Scheduler.Operator.Store;
 /// <see cref="IOperatorStore"/> over the application's use cases: one DI scope (one DbContext) per call, so the singleton
 /// operator never holds a context across cycles.
 /// </summary>
-internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, OperatorSettings settings, PredictedRuntimes runtimes) : IOperatorStore
+internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, OperatorSettings settings, PredictedRuntimes runtimes, LeadershipTerm term) : IOperatorStore
 {
     public async Task<IReadOnlyList<OperatorQueue>> QueuesAsync(CancellationToken cancellationToken)
     {
@@ -23,13 +23,15 @@ internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, Operato
     {
         var jobs = await SendAsync(sender => sender.Send(new ListActiveJobs(), cancellationToken));
         runtimes.Retain(jobs.Select(j => new JobId(j.Id)).ToHashSet());
-        return jobs.Select(ToOperatorJob).ToList();
+        // Jobs without a checkpoint volume restart from step 0: neither their old progress nor their checkpoint counts.
+        return jobs.Select(j => CheckpointDurability.AsScheduled(ToOperatorJob(j))).ToList();
     }
 
     public async Task<OperatorJob?> AdmitAsync(OperatorJob job, IReadOnlyList<JobPodPlacement> placement, string reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        var result = await SendAsync(sender => sender.Send(new AdmitJob(job.Id.Value, job.Version, placement, settings.Kubernetes.DefaultNamespace, Truncate(reason)), cancellationToken));
+        var result = Fenced(await SendAsync(sender => sender.Send(
+            new AdmitJob(job.Id.Value, job.Version, placement, settings.Kubernetes.DefaultNamespace, Truncate(reason), term.Term), cancellationToken)));
         return result.IsSuccess
             ? job with
             {
@@ -46,14 +48,34 @@ internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, Operato
     public async Task<bool> TransitionAsync(OperatorJob job, JobState to, string reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return (await SendAsync(sender => sender.Send(new TransitionJob(job.Id.Value, to, Truncate(reason), job.Version), cancellationToken))).IsSuccess;
+        return Fenced(await SendAsync(sender => sender.Send(new TransitionJob(job.Id.Value, to, Truncate(reason), job.Version, term.Term), cancellationToken))).IsSuccess;
     }
 
     public async Task<bool> RetryAsync(OperatorJob job, string reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return (await SendAsync(sender => sender.Send(new RetryJob(job.Id.Value, job.Version, Truncate(reason)), cancellationToken))).IsSuccess;
+        return Fenced(await SendAsync(sender => sender.Send(new RetryJob(job.Id.Value, job.Version, Truncate(reason), term.Term), cancellationToken))).IsSuccess;
     }
+
+    public async Task<LeadershipTerm> BeginTermAsync(string identity, CancellationToken cancellationToken)
+    {
+        var begun = await SendAsync(sender => sender.Send(new BeginLeaderTerm(identity), cancellationToken));
+        term.Begin(begun.Term, begun.InstallationId);
+        return term;
+    }
+
+    public async Task<IReadOnlySet<JobId>> KnownJobsAsync(IReadOnlyCollection<JobId> jobIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(jobIds);
+        var known = await SendAsync(sender => sender.Send(new FindKnownJobs(jobIds.Select(j => j.Value).ToList()), cancellationToken));
+        return known.Select(id => new JobId(id)).ToHashSet();
+    }
+
+    /// <summary>A write refused for a stale term ends this replica's leadership (the loop steps down); other refusals are answered.</summary>
+    private static Scheduler.Application.Common.Result<T> Fenced<T>(Scheduler.Application.Common.Result<T> result) =>
+        result.Failure?.Errors.TryGetValue(LeaderFence.Field, out var why) == true
+            ? throw new StaleLeaderException(string.Join("; ", why))
+            : result;
 
     public async Task SetPendingAsync(IReadOnlyList<PendingUpdate> updates, CancellationToken cancellationToken) =>
         await SendAsync(sender => sender.Send(new SetPendingReasons(updates), cancellationToken));

@@ -46,6 +46,16 @@ public sealed class FakeApiServer : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>
+    /// Refuses creates the test names (a quota webhook's 403, a missing namespace's 404, a 422), as admission does on a real
+    /// server; null (the default) admits everything that validates.
+    /// </summary>
+    public AdmissionHook? Admission
+    {
+        get => Operations.Admission;
+        set => Operations.Admission = value;
+    }
+
     /// <summary>The current resourceVersion (the store's revision).</summary>
     public long ResourceVersion => Store.Revision;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text.Json.Nodes;
 
 namespace Scheduler.Simulation.ApiServer;
@@ -21,6 +22,9 @@ internal sealed class ResourceOperations
     }
 
     public ObjectStore Store => _store;
+
+    /// <summary>Consulted on every create after validation (tests: a quota webhook, a missing namespace); null admits everything.</summary>
+    public AdmissionHook? Admission { get; set; }
 
     public JsonObject Get(ApiResource resource, string? @namespace, string name) =>
         _store.Transact(() => _store.Find(resource, @namespace, name)?.DeepClone() as JsonObject) ?? throw ApiError.NotFound(resource, name);
@@ -60,6 +64,10 @@ internal sealed class ResourceOperations
         metadata.Remove("deletionGracePeriodSeconds");
         resource.OnCreate?.Invoke(obj);
         Validate(resource, obj, name, options);
+        if (Admission?.Invoke(resource.Kind, ns, obj) is { } refusal)
+        {
+            throw new ApiError((HttpStatusCode)refusal.Code, refusal.Reason, refusal.Message, resource, name);
+        }
 
         return _store.Transact(() =>
         {
@@ -356,11 +364,24 @@ internal sealed class ResourceOperations
 
     private static void Validate(ApiResource resource, JsonObject obj, string name, RequestOptions options)
     {
+        if (AnnotationBytes(obj) is var bytes and > MaxAnnotationBytes)
+        {
+            throw ApiError.Invalid(resource, name, [new StatusCause("metadata.annotations",
+                $"Too long: must have at most {MaxAnnotationBytes} bytes (got {bytes})", "FieldValueTooLong")]);
+        }
+
         if (resource.Validate?.Invoke(obj, options.StrictFields) is { Count: > 0 } causes)
         {
             throw ApiError.Invalid(resource, name, causes);
         }
     }
+
+    /// <summary>The API server's limit on an object's annotations, keys and values together (256 KiB).</summary>
+    private const int MaxAnnotationBytes = 256 * 1024;
+
+    private static int AnnotationBytes(JsonObject obj) =>
+        (obj["metadata"]?["annotations"] as JsonObject)?.Sum(a => System.Text.Encoding.UTF8.GetByteCount(a.Key)
+            + System.Text.Encoding.UTF8.GetByteCount(a.Value?.GetValue<string>() ?? string.Empty)) ?? 0;
 
     private static string RandomSuffix()
     {

@@ -31,7 +31,7 @@ internal sealed class CycleFixture : IAsyncDisposable
         Client = server.CreateClient();
         Inventory = new ClusterInventory(new NodeTranslator(GpuCatalog.Default), TimeProvider.System);
         Workloads = new WorkloadClient(Client);
-        Pods = new JobPods(new PodFactory(new WorkloadOptions()), Workloads, Inventory);
+        Pods = new JobPods(new PodFactory(new WorkloadOptions()), Workloads, Inventory, Term);
         Metrics = new SchedulerMetrics(Prometheus.Metrics.NewCustomRegistry());
     }
 
@@ -51,11 +51,21 @@ internal sealed class CycleFixture : IAsyncDisposable
 
     public static async Task<CycleFixture> StartAsync() => new(await FakeApiServer.StartAsync(cancellationToken: TestContext.Current.CancellationToken));
 
-    public DecisionApplier Applier() => new(Store, Pods, Metrics, TimeProvider.System, NullLogger<DecisionApplier>.Instance);
+    public DecisionApplier Applier(int backoffLimit = 3) => Applier(Pods, backoffLimit);
 
-    public Reconciler Reconciler(int backoffLimit = 3) => new(
-        Store, Inventory, new JobReconciler(backoffLimit), new OrphanFinder(OrphanFinder.DefaultFinishedPodRetention), Pods, Workloads, Metrics,
+    /// <summary>A decision applier whose API calls go through <paramref name="pods"/> (e.g. a client that fails some calls).</summary>
+    public DecisionApplier Applier(JobPods pods, int backoffLimit = 3) =>
+        new(Store, pods, Creation(pods, backoffLimit), Metrics, TimeProvider.System, NullLogger<DecisionApplier>.Instance);
+
+    /// <summary>This operator's term and installation (none until a test begins one).</summary>
+    public LeadershipTerm Term { get; } = new();
+
+    public Reconciler Reconciler(int backoffLimit = 3, int maxUnknownPodDeletions = OrphanGuard.DefaultMaxUnknownPodDeletions) => new(
+        Store, Inventory, new JobReconciler(backoffLimit), new OrphanFinder(OrphanFinder.DefaultFinishedPodRetention), new OrphanGuard(maxUnknownPodDeletions), Term,
+        Pods, Creation(Pods, backoffLimit), Workloads, Metrics,
         TimeProvider.System, new OperatorSettings(new KubernetesOptions(), new PolicyOptions(), new IntervalOptions()), NullLogger<Reconciler>.Instance);
+
+    private PodCreation Creation(JobPods pods, int backoffLimit) => new(Store, pods, new JobReconciler(backoffLimit), NullLogger<PodCreation>.Instance);
 
     /// <summary>A one-pod job on <c>node-a</c> (GPUs 0-3), attempt 1, in the <c>default</c> namespace.</summary>
     public static OperatorJob Job(string name, JobState state, int pods = 1) => new()
@@ -71,6 +81,11 @@ internal sealed class CycleFixture : IAsyncDisposable
         Version = 1,
         Placement = state == JobState.Queued ? null : Enumerable.Range(0, pods).Select(r => new JobPodPlacement(r, $"node-{(char)('a' + r)}", [0, 1, 2, 3], 1000, 0, 0)).ToList(),
     };
+
+    /// <summary>Makes the API server refuse the pods of <paramref name="job"/> (and only those) with <paramref name="refusal"/>, as admission would.</summary>
+    public void RefusePodsOf(OperatorJob job, AdmissionRefusal refusal) =>
+        Server.Admission = (kind, _, obj) =>
+            kind == "Pod" && obj["metadata"]?["labels"]?["gpu-scheduler.io/job-id"]?.GetValue<string>() == job.Id.ToString() ? refusal : null;
 
     /// <summary>Tells the inventory of GPU nodes <c>node-a</c>, <c>node-b</c>… as a node watch would.</summary>
     public void AddNodes(params string[] names)
@@ -125,10 +140,16 @@ internal sealed class RecordingStore : IOperatorStore
 {
     public List<string> Writes { get; } = [];
 
+    /// <summary>The reason of each write, in the order of <see cref="Writes"/>.</summary>
+    public List<string> Reasons { get; } = [];
+
     public List<PendingUpdate> Pending { get; } = [];
 
     /// <summary>Whether writes succeed (false: the job moved meanwhile, as a version conflict answers).</summary>
     public bool Accepts { get; set; } = true;
+
+    /// <summary>Writes about the job of this name throw (a database error), as a failing store would.</summary>
+    public string? Throws { get; set; }
 
     /// <summary>Runs at each write, before it is recorded: lets a test look at the API server at that moment.</summary>
     public Func<Task<string>>? Observe { get; set; }
@@ -139,26 +160,49 @@ internal sealed class RecordingStore : IOperatorStore
 
     public async Task<OperatorJob?> AdmitAsync(OperatorJob job, IReadOnlyList<JobPodPlacement> placement, string reason, CancellationToken cancellationToken)
     {
+        ThrowIfTold(job);
+        Reasons.Add(reason);
         await RecordAsync($"{job.Name} Admitted ({reason})");
         return Accepts ? job with { State = JobState.Admitted, Attempt = job.Attempt + 1, Version = job.Version + 1, Placement = placement } : null;
     }
 
     public async Task<bool> TransitionAsync(OperatorJob job, JobState to, string reason, CancellationToken cancellationToken)
     {
+        ThrowIfTold(job);
+        Reasons.Add(reason);
         await RecordAsync($"{job.Name} {to}");
         return Accepts;
     }
 
     public async Task<bool> RetryAsync(OperatorJob job, string reason, CancellationToken cancellationToken)
     {
+        ThrowIfTold(job);
+        Reasons.Add(reason);
         await RecordAsync($"{job.Name} retry");
         return Accepts;
     }
+
+    /// <summary>Jobs the "database" has a row for beyond the active ones the test passes (null: every job is known).</summary>
+    public HashSet<JobId>? Known { get; set; }
+
+    public Task<LeadershipTerm> BeginTermAsync(string identity, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("the cycle steps never begin a term; the loop does");
+
+    public Task<IReadOnlySet<JobId>> KnownJobsAsync(IReadOnlyCollection<JobId> jobIds, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlySet<JobId>>(Known is null ? jobIds.ToHashSet() : jobIds.Where(Known.Contains).ToHashSet());
 
     public Task SetPendingAsync(IReadOnlyList<PendingUpdate> updates, CancellationToken cancellationToken)
     {
         Pending.AddRange(updates);
         return Task.CompletedTask;
+    }
+
+    private void ThrowIfTold(OperatorJob job)
+    {
+        if (job.Name == Throws)
+        {
+            throw new InvalidOperationException($"the store failed on {job.Name}");
+        }
     }
 
     private async Task RecordAsync(string write) => Writes.Add(Observe is null ? write : $"{write} [{await Observe()}]");

@@ -1,3 +1,4 @@
+using k8s;
 using System.Net;
 using k8s.Models;
 using Scheduler.Core.Decisions;
@@ -49,13 +50,79 @@ public sealed class DecisionApplierTests : IAsyncLifetime
         using var failing = new k8s.Kubernetes(_cluster.Server.ClientConfiguration(), new FailSecondPod());
         var pods = new Scheduler.Operator.Pods.JobPods(new Scheduler.Operator.Pods.PodFactory(new Scheduler.Operator.Pods.WorkloadOptions()),
             new Scheduler.Operator.Pods.WorkloadClient(failing), _cluster.Inventory);
-        var applier = new DecisionApplier(_cluster.Store, pods, _cluster.Metrics, TimeProvider.System,
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<DecisionApplier>.Instance);
+        var applier = _cluster.Applier(pods);
 
         await applier.ApplyAsync(Result(placements: [Place(job, "node-a", "node-b")]), Jobs(job), Ct);
 
         Assert.Equal(["train Admitted (placed on node-a, node-b)", "train Queued"], _cluster.Store.Writes);
         Assert.NotNull(Assert.Single(await _cluster.Workloads.ListPodsOfJobAsync(job.Id, Ct)).Metadata.DeletionTimestamp);
+    }
+
+    public static TheoryData<string, int> Refusals => new()
+    {
+        { "quota", 403 },
+        { "namespace", 404 },
+        { "invalid", 422 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public async Task A_pod_the_api_server_refuses_counts_as_a_failed_attempt_with_the_servers_reason(string refusal, int code)
+    {
+        var job = CycleFixture.Job("train", JobState.Queued, pods: 2);
+        var answer = Refusal(refusal);
+        _cluster.RefusePodsOf(job, answer);
+
+        await _cluster.Applier(backoffLimit: 3).ApplyAsync(Result(placements: [Place(job, "node-a", "node-b")]), Jobs(job), Ct);
+
+        Assert.Equal(["train Admitted (placed on node-a, node-b)", "train retry"], _cluster.Store.Writes);
+        Assert.Contains($"{code} {answer.Message}", _cluster.Store.Reasons[1], StringComparison.Ordinal);
+        Assert.Contains("retry 1 of 3", _cluster.Store.Reasons[1], StringComparison.Ordinal);
+        Assert.Empty(await _cluster.Workloads.ListPodsOfJobAsync(job.Id, Ct));
+    }
+
+    [Fact]
+    public async Task A_pod_refused_at_the_backoff_limit_ends_the_job_failed_with_the_servers_reason()
+    {
+        var job = CycleFixture.Job("train", JobState.Queued) with { FailedAttempts = 3 };
+        _cluster.RefusePodsOf(job, Refusal("quota"));
+
+        await _cluster.Applier(backoffLimit: 3).ApplyAsync(Result(placements: [Place(job, "node-a")]), Jobs(job), Ct);
+
+        Assert.Equal(["train Admitted (placed on node-a)", "train Failed"], _cluster.Store.Writes);
+        Assert.Contains("exceeded quota: gpu-quota", _cluster.Store.Reasons[1], StringComparison.Ordinal);
+        Assert.Contains("backoff limit of 3 retries reached", _cluster.Store.Reasons[1], StringComparison.Ordinal);
+        Assert.Empty(await _cluster.Workloads.ListServicesAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_job_whose_pods_are_refused_does_not_stop_the_placements_after_it()
+    {
+        var bad = CycleFixture.Job("bad", JobState.Queued);
+        var good = CycleFixture.Job("good", JobState.Queued);
+        _cluster.RefusePodsOf(bad, Refusal("invalid"));
+
+        await _cluster.Applier().ApplyAsync(Result(placements: [Place(bad, "node-a"), Place(good, "node-b")]), Jobs(bad, good), Ct);
+
+        Assert.Equal(["bad Admitted (placed on node-a)", "bad retry", "good Admitted (placed on node-b)"], _cluster.Store.Writes);
+        Assert.Equal("node-b", Assert.Single(await _cluster.Workloads.ListPodsOfJobAsync(good.Id, Ct)).Spec.NodeName);
+    }
+
+    [Fact]
+    public async Task A_pod_whose_annotations_pass_256_KiB_is_refused_as_invalid_by_the_api_server()
+    {
+        var job = CycleFixture.Job("train", JobState.Queued);
+        var pod = new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "huge", NamespaceProperty = "default", Annotations = new Dictionary<string, string> { ["note"] = new('x', 256 * 1024) } },
+            Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox" }] },
+        };
+
+        var refused = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() => _cluster.Client.CoreV1.CreateNamespacedPodAsync(pod, "default", cancellationToken: Ct));
+
+        Assert.Equal(422, (int)refused.Response.StatusCode);
+        Assert.StartsWith("422 Pod \"huge\" is invalid: metadata.annotations: Too long", Scheduler.Operator.Pods.ApiRefusal.Of(refused), StringComparison.Ordinal);
+        Assert.Empty(await _cluster.Workloads.ListPodsOfJobAsync(job.Id, Ct));
     }
 
     [Fact]
@@ -115,6 +182,13 @@ public sealed class DecisionApplierTests : IAsyncLifetime
         IReadOnlyList<Place>? placements = null, IReadOnlyList<Preempt>? preemptions = null, IReadOnlyList<Pending>? pending = null,
         IReadOnlyList<Reserve>? reservations = null) =>
         new([.. preemptions ?? [], .. placements ?? [], .. reservations ?? [], .. pending ?? []]);
+
+    private static Scheduler.Simulation.ApiServer.AdmissionRefusal Refusal(string kind) => kind switch
+    {
+        "quota" => Scheduler.Simulation.ApiServer.AdmissionRefusal.Forbidden("Pod", "train", "exceeded quota: gpu-quota, requested: nvidia.com/gpu=4, used: nvidia.com/gpu=8, limited: nvidia.com/gpu=8"),
+        "namespace" => Scheduler.Simulation.ApiServer.AdmissionRefusal.NamespaceNotFound("team-gone"),
+        _ => Scheduler.Simulation.ApiServer.AdmissionRefusal.Invalid("Pod", "train", "spec.containers[0].env[0].name", "Invalid value: \"1BAD\": a valid environment variable name must consist of alphabetic characters"),
+    };
 
     /// <summary>Answers the second pod creation with a 500, without sending it.</summary>
     private sealed class FailSecondPod : DelegatingHandler

@@ -59,7 +59,7 @@ public sealed class JobReconcilerTests
     [InlineData(null, "requeued after preemption (for high); resumes from its last checkpoint")]
     public void A_requeue_after_preemption_names_the_checkpoint_step_it_resumes_from(long? lastCheckpoint, string reason)
     {
-        var job = Job(JobState.Preempted, 0) with { Reason = "for high", LastCheckpointStep = lastCheckpoint };
+        var job = Durable(Job(JobState.Preempted, 0)) with { Reason = "for high", LastCheckpointStep = lastCheckpoint };
 
         var actions = new JobReconciler(backoffLimit: 2).Reconcile([job], [Pod("0:Failed:75"), Pod("1:Failed:75")], Nodes, Now, NotReady);
 
@@ -72,7 +72,7 @@ public sealed class JobReconcilerTests
     [InlineData(1, 500L, "2 pod(s) running")]
     public void A_later_attempt_running_again_says_where_it_resumed(int attempt, long? lastCheckpoint, string reason)
     {
-        var job = Job(JobState.Admitted, 0) with { Attempt = attempt, LastCheckpointStep = lastCheckpoint };
+        var job = Durable(Job(JobState.Admitted, 0)) with { Attempt = attempt, LastCheckpointStep = lastCheckpoint };
         var pods = new[] { "0:Running", "1:Running" }.Select(Pod).Select(p => WithAttempt(p, attempt)).ToList();
 
         var actions = new JobReconciler(backoffLimit: 2).Reconcile([job], pods, Nodes, Now, NotReady);
@@ -88,6 +88,35 @@ public sealed class JobReconcilerTests
         CreateMissingPods create => $"Create {string.Join(',', create.Ranks)}",
         var other => other!.GetType().Name,
     };
+
+    [Fact]
+    public void A_job_without_a_checkpoint_volume_is_requeued_saying_it_restarts_from_step_0()
+    {
+        var job = Job(JobState.Preempted, 0) with { Reason = "for high", LastCheckpointStep = 500 };
+
+        var actions = new JobReconciler(backoffLimit: 2).Reconcile([job], [Pod("0:Failed:75"), Pod("1:Failed:75")], Nodes, Now, NotReady);
+
+        Assert.Equal("requeued after preemption (for high); restarts from step 0 (no checkpoint.volume: its checkpoints were lost with its pods)",
+            Assert.IsType<MoveJob>(Assert.Single(actions)).Reason);
+    }
+
+    [Fact]
+    public void A_job_without_a_checkpoint_volume_is_priced_from_step_0_once_requeued()
+    {
+        var queued = Job(JobState.Queued, 0) with { Progress = 0.6, LastCheckpointStep = 500, LastCheckpointAt = Now };
+        var running = Job(JobState.Running, 0) with { Progress = 0.6, LastCheckpointStep = 500, LastCheckpointAt = Now };
+
+        var requeued = CheckpointDurability.AsScheduled(queued);
+        var live = CheckpointDurability.AsScheduled(running);
+        var durable = CheckpointDurability.AsScheduled(Durable(queued));
+
+        Assert.Equal((0d, (long?)null, (DateTimeOffset?)null), (requeued.Progress, requeued.LastCheckpointStep, requeued.LastCheckpointAt));
+        Assert.Equal((0.6, (long?)null, (DateTimeOffset?)null), (live.Progress, live.LastCheckpointStep, live.LastCheckpointAt));
+        Assert.Equal((0.6, (long?)500, (DateTimeOffset?)Now), (durable.Progress, durable.LastCheckpointStep, durable.LastCheckpointAt));
+    }
+
+    private static OperatorJob Durable(OperatorJob job) =>
+        job with { Spec = job.Spec with { Checkpoint = new Scheduler.Domain.Specs.CheckpointSpec { IntervalSteps = 500, Volume = "checkpoints" } } };
 
     private static OperatorJob Job(JobState state, int failedAttempts) => new()
     {

@@ -90,6 +90,48 @@ public sealed class ReconcilerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Missing_pods_the_api_server_refuses_count_a_failed_attempt_and_the_other_jobs_are_still_reconciled()
+    {
+        var bad = CycleFixture.Job("bad", JobState.Admitted);
+        var good = CycleFixture.Job("good", JobState.Admitted) with { Placement = [new(0, "node-b", [0, 1, 2, 3], 1000, 0, 0)] };
+        _cluster.RefusePodsOf(bad, Scheduler.Simulation.ApiServer.AdmissionRefusal.Forbidden("Pod", "bad", "exceeded quota: gpu-quota"));
+
+        var changed = await _cluster.Reconciler(backoffLimit: 2).ReconcileAsync([bad, good], Ct);
+
+        Assert.True(changed);
+        Assert.Equal(["bad retry"], _cluster.Store.Writes);
+        Assert.Contains("403 pods \"bad\" is forbidden: exceeded quota: gpu-quota; retry 1 of 2", _cluster.Store.Reasons[0], StringComparison.Ordinal);
+        Assert.Empty(await _cluster.Workloads.ListPodsOfJobAsync(bad.Id, Ct));
+        Assert.Equal("node-b", Assert.Single(await _cluster.Workloads.ListPodsOfJobAsync(good.Id, Ct)).Spec.NodeName);
+    }
+
+    [Fact]
+    public async Task An_admitted_job_without_a_placement_is_requeued_and_the_other_jobs_are_still_reconciled()
+    {
+        var broken = CycleFixture.Job("broken", JobState.Admitted) with { Placement = null };
+        var good = CycleFixture.Job("good", JobState.Admitted) with { Placement = [new(0, "node-b", [0, 1, 2, 3], 1000, 0, 0)] };
+
+        await _cluster.Reconciler().ReconcileAsync([broken, good], Ct);
+
+        Assert.Equal(["broken Queued"], _cluster.Store.Writes);
+        Assert.Single(await _cluster.Workloads.ListPodsOfJobAsync(good.Id, Ct));
+    }
+
+    [Fact]
+    public async Task A_failing_api_call_for_one_job_does_not_stop_the_others()
+    {
+        var stuck = CycleFixture.Job("stuck", JobState.Admitted);
+        var good = CycleFixture.Job("good", JobState.Admitted) with { Placement = [new(0, "node-b", [0, 1, 2, 3], 1000, 0, 0)] };
+        // The store itself fails for the stuck job (a database error inside its move): nothing of it may escape the cycle.
+        _cluster.RefusePodsOf(stuck, new Scheduler.Simulation.ApiServer.AdmissionRefusal(422, "Invalid", "Pod \"stuck\" is invalid"));
+        _cluster.Store.Throws = "stuck";
+
+        await _cluster.Reconciler().ReconcileAsync([stuck, good], Ct);
+
+        Assert.Single(await _cluster.Workloads.ListPodsOfJobAsync(good.Id, Ct));
+    }
+
+    [Fact]
     public async Task Pods_of_a_job_no_longer_active_are_deleted_without_touching_the_store()
     {
         var ended = CycleFixture.Job("ended", JobState.Running);

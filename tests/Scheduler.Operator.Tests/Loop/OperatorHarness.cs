@@ -266,7 +266,7 @@ internal sealed class OperatorHarness : IAsyncDisposable
         await Client.CoreV1.PatchNamespacedPodAsync(new V1Patch(body, V1Patch.PatchType.MergePatch), name, @namespace ?? Namespace);
     }
 
-    private async Task<T> SendAsync<T>(ICommand<T> command)
+    public async Task<T> SendAsync<T>(ICommand<T> command)
     {
         await using var scope = _app.Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<ISender>().Send(command);
@@ -302,6 +302,9 @@ internal sealed class OperatorInstance(string identity, IHost host) : IAsyncDisp
     public bool IsLeader => !_stopped && host.Services.GetRequiredService<OperatorLoop>().IsLeader;
 
     public int Cycles => host.Services.GetRequiredService<OperatorCycle>().Count;
+
+    /// <summary>The host's services: a stopped host's singletons are still there (a paused replica's state).</summary>
+    public IServiceProvider Services => host.Services;
 
     public async Task StopAsync()
     {
