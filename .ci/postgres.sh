@@ -2,7 +2,7 @@
 # Starts or stops a PostgreSQL 15 server owned by the `postgres` user (the server refuses to run as root).
 #   .ci/postgres.sh ensure-installed
 #   .ci/postgres.sh start <data-dir> <port> [--throwaway]   prints the connection string
-#   .ci/postgres.sh stop <data-dir>
+#   .ci/postgres.sh stop <data-dir> [--immediate]   --immediate: no checkpoint, clients cut off (the fault tests' outage)
 # A throwaway server (tests) runs with fsync off; `make run` keeps the defaults.
 set -euo pipefail
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -38,9 +38,10 @@ start() {
 }
 
 stop() {
-  local data=$1
+  local data=$1 mode=fast
+  [ "${2:-}" = "--immediate" ] && mode=immediate
   [ -f "$data/PG_VERSION" ] || return 0
-  run_as_postgres "$PGBIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+  run_as_postgres "$PGBIN/pg_ctl" -D "$data" -m "$mode" -w stop >/dev/null 2>&1 || true
 }
 
 free_port() {
@@ -50,7 +51,7 @@ free_port() {
 case "${1:-}" in
   ensure-installed) ensure_installed ;;
   start) start "$2" "$3" "${4:-}" ;;
-  stop) stop "$2" ;;
+  stop) stop "$2" "${3:-}" ;;
   free-port) free_port ;;
-  *) echo "usage: $0 ensure-installed | start <dir> <port> [--throwaway] | stop <dir> | free-port" >&2; exit 2 ;;
+  *) echo "usage: $0 ensure-installed | start <dir> <port> [--throwaway] | stop <dir> [--immediate] | free-port" >&2; exit 2 ;;
 esac

@@ -23,6 +23,7 @@ internal sealed class Cli(Dictionary<string, string> values)
           whatif [--pods <csv>] [--nodes <csv>] [--queues <json>] [--queue-column qos] [--speed 1 | --load 0.4] [--node-stride 1]
                  [--policy default] [--preemption on|off] [--backfill on|off] [--buckets 10]
           submit --db <connection string> [--out docs/benchmarks] [--clients 64] [--seconds 30] [--warmup 3]
+          load --db <connection string> [--out docs/benchmarks] [--clients 1000] [--seconds 60]   (mixed operations; reliability.md)
           all [--db <connection string>] [--out docs/benchmarks] [--seeds 10]
         """;
 

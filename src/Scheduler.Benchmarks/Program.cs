@@ -2,7 +2,7 @@ using Scheduler.Benchmarks;
 using Scheduler.Benchmarks.Report;
 using Scheduler.Benchmarks.Trace;
 
-// Verbs: trace, study, variants, placements, cycle, replay, whatif, advise, submit, all. See docs/benchmarks/scheduler.md and control-plane.md.
+// Verbs: trace, study, variants, placements, cycle, replay, whatif, advise, submit, load, all. See docs/benchmarks/scheduler.md and control-plane.md.
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     Console.Error.WriteLine(Cli.Usage);
@@ -80,6 +80,11 @@ try
                 options.Int("--clients", Scheduler.Benchmarks.ControlPlane.SubmitBenchmark.DefaultClients),
                 options.Int("--seconds", Scheduler.Benchmarks.ControlPlane.SubmitBenchmark.DefaultSeconds),
                 options.Int("--warmup", Scheduler.Benchmarks.ControlPlane.SubmitBenchmark.DefaultWarmUpSeconds));
+        case "load":
+            return await Scheduler.Benchmarks.ControlPlane.MixedLoadBenchmark.RunAgainstLocalApiAsync(
+                options.Get("--db", string.Empty), options.Get("--out", "docs/benchmarks"),
+                options.Int("--clients", Scheduler.Benchmarks.ControlPlane.MixedLoadBenchmark.DefaultClients),
+                options.Int("--seconds", Scheduler.Benchmarks.ControlPlane.MixedLoadBenchmark.DefaultSeconds), CancellationToken.None);
         case "advise":
             Console.WriteLine(Scheduler.Benchmarks.Advice.AdviseBenchmark.Run(options.Int("--repetitions", 20)));
             return 0;

@@ -10,7 +10,7 @@ namespace Scheduler.Api.Http;
 /// <summary>
 /// Turns refused input into 4xx problem+json naming the field: validation failures, and the binding failures of minimal
 /// APIs (JSON syntax and type errors, unknown members, missing body, wrong content type, oversized body). Anything else
-/// is left to the default handler (500).
+/// is left to the default handler (500), except PostgreSQL being unreachable: 503 with <c>Retry-After</c> (docs/faults.md).
 /// </summary>
 internal sealed partial class ApiExceptionHandler(IProblemDetailsService problems, IOptions<RequestLimits> limits) : IExceptionHandler
 {
@@ -26,6 +26,7 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
             ArithmeticException when HttpMethods.IsPost(httpContext.Request.Method) || HttpMethods.IsPut(httpContext.Request.Method) =>
                 Problems.Details(StatusCodes.Status422UnprocessableEntity, "The request cannot be honoured.",
                     new Dictionary<string, string[]> { ["$"] = ["holds numbers too large to compute with; choose smaller values"] }),
+            _ when DatabaseOutage.Is(exception) => Unavailable(httpContext),
             _ => null,
         };
         if (details is null)
@@ -41,6 +42,15 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
         }
 
         return true;
+    }
+
+    // The write, if any, was not acknowledged: it either committed whole before the connection broke or not at all
+    // (one transaction per command), so a retry with the same Idempotency-Key is safe.
+    private static HttpValidationProblemDetails Unavailable(HttpContext httpContext)
+    {
+        httpContext.Response.Headers.RetryAfter = DatabaseOutage.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problems.Details(StatusCodes.Status503ServiceUnavailable, "The database is unavailable; retry later.",
+            new Dictionary<string, string[]> { ["database"] = [$"does not answer; the request was not acknowledged: retry after {DatabaseOutage.RetryAfterSeconds} s (a submission with the same Idempotency-Key, so that it applies at most once)"] });
     }
 
     private HttpValidationProblemDetails Describe(BadHttpRequestException bad)

@@ -12,8 +12,11 @@ public sealed class LocalApi : IAsyncDisposable
 {
     private readonly Process _server;
 
-    private LocalApi(Process server, string baseUrl, string adminToken)
+    private readonly string _dataDir;
+
+    private LocalApi(Process server, string baseUrl, string adminToken, string dataDir)
     {
+        _dataDir = dataDir;
         _server = server;
         BaseUrl = baseUrl;
         AdminToken = adminToken;
@@ -27,7 +30,8 @@ public sealed class LocalApi : IAsyncDisposable
     /// <summary>The <c>dotnet run</c> process; the API runs in its process tree.</summary>
     public int ProcessId => _server.Id;
 
-    public static async Task<LocalApi> StartAsync(string connectionString, CancellationToken ct)
+    /// <summary><paramref name="overrides"/> (<c>--Key=value</c>) go after the defaults and win over them (e.g. the operator's mode).</summary>
+    public static async Task<LocalApi> StartAsync(string connectionString, CancellationToken ct, params string[] overrides)
     {
         var project = FindApiProject();
         var settings = $"--ConnectionStrings:Scheduler={connectionString}";
@@ -43,12 +47,11 @@ public sealed class LocalApi : IAsyncDisposable
 
         var baseUrl = $"http://127.0.0.1:{FreePort()}";
         // The submit path alone: no operator (and no simulated cluster) scheduling the benchmark's jobs on the same cores.
-        var server = Dotnet(project, "--urls", baseUrl, settings, "--Logging:LogLevel:Default=Warning", "--Scheduler:Kubernetes:Mode=Disabled",
+        var server = Dotnet(project, ["--urls", baseUrl, settings, "--Logging:LogLevel:Default=Warning", "--Scheduler:Kubernetes:Mode=Disabled",
             // Every submission goes to one queue and none is ever placed: the per-queue cap (10,000 queued) would refuse most.
-            "--Scheduler:Limits:MaxQueuedJobsPerQueue=100000000");
+            "--Scheduler:Limits:MaxQueuedJobsPerQueue=100000000", $"--Scheduler:DataDir={dataDir}", .. overrides]);
         var adminToken = (await File.ReadAllTextAsync(Path.Combine(dataDir, "admin-token"), ct)).Trim();
-        Directory.Delete(dataDir, recursive: true);
-        var api = new LocalApi(server, baseUrl, adminToken);
+        var api = new LocalApi(server, baseUrl, adminToken, dataDir);
         using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
         for (var waited = 0; waited < 120; waited++)
         {
@@ -80,6 +83,8 @@ public sealed class LocalApi : IAsyncDisposable
         }
 
         _server.Dispose();
+        // The API's own files (the admin token, the job-token secret, a simulated cluster's kubeconfig) go with it.
+        Directory.Delete(_dataDir, recursive: true);
     }
 
     private static Process Dotnet(string project, params string[] args)
