@@ -12,12 +12,18 @@ public sealed class LocalApi : IAsyncDisposable
 {
     private readonly Process _server;
 
-    private LocalApi(Process server, string baseUrl, string adminToken)
+    private readonly string? _dataDir;
+
+    private LocalApi(Process server, string baseUrl, string adminToken, string? dataDir = null)
     {
         _server = server;
         BaseUrl = baseUrl;
         AdminToken = adminToken;
+        _dataDir = dataDir;
     }
+
+    /// <summary>The data directory kept for <see cref="StartWithClusterAsync"/> (the simulated cluster's kubeconfig is there).</summary>
+    public string? DataDir => _dataDir;
 
     public string BaseUrl { get; }
 
@@ -27,7 +33,16 @@ public sealed class LocalApi : IAsyncDisposable
     /// <summary>The <c>dotnet run</c> process; the API runs in its process tree.</summary>
     public int ProcessId => _server.Id;
 
-    public static async Task<LocalApi> StartAsync(string connectionString, CancellationToken ct)
+    public static Task<LocalApi> StartAsync(string connectionString, CancellationToken ct) =>
+        StartAsync(connectionString, keepDataDir: false, ct,
+            // The submit path alone: no operator (and no simulated cluster) scheduling the benchmark's jobs on the same cores.
+            "--Scheduler:Kubernetes:Mode=Disabled");
+
+    /// <summary>The control plane as <c>make run</c> starts it with its simulated cluster (operator on), plus <paramref name="settings"/>.</summary>
+    public static Task<LocalApi> StartWithClusterAsync(string connectionString, CancellationToken ct, params string[] settings) =>
+        StartAsync(connectionString, keepDataDir: true, ct, ["--Scheduler:Kubernetes:Mode=Simulated", .. settings]);
+
+    private static async Task<LocalApi> StartAsync(string connectionString, bool keepDataDir, CancellationToken ct, params string[] extra)
     {
         var project = FindApiProject();
         var settings = $"--ConnectionStrings:Scheduler={connectionString}";
@@ -42,13 +57,16 @@ public sealed class LocalApi : IAsyncDisposable
         }
 
         var baseUrl = $"http://127.0.0.1:{FreePort()}";
-        // The submit path alone: no operator (and no simulated cluster) scheduling the benchmark's jobs on the same cores.
-        var server = Dotnet(project, "--urls", baseUrl, settings, "--Logging:LogLevel:Default=Warning", "--Scheduler:Kubernetes:Mode=Disabled",
-            // Every submission goes to one queue and none is ever placed: the per-queue cap (10,000 queued) would refuse most.
-            "--Scheduler:Limits:MaxQueuedJobsPerQueue=100000000");
+        var server = Dotnet(project, ["--urls", baseUrl, settings, .. keepDataDir ? [$"--Scheduler:DataDir={dataDir}"] : Array.Empty<string>(), "--Logging:LogLevel:Default=Warning",
+            // Every submission goes to one queue: the per-queue cap (10,000 queued) would refuse most.
+            "--Scheduler:Limits:MaxQueuedJobsPerQueue=100000000", .. extra]);
         var adminToken = (await File.ReadAllTextAsync(Path.Combine(dataDir, "admin-token"), ct)).Trim();
-        Directory.Delete(dataDir, recursive: true);
-        var api = new LocalApi(server, baseUrl, adminToken);
+        if (!keepDataDir)
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+
+        var api = new LocalApi(server, baseUrl, adminToken, keepDataDir ? dataDir : null);
         using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
         for (var waited = 0; waited < 120; waited++)
         {
@@ -80,6 +98,10 @@ public sealed class LocalApi : IAsyncDisposable
         }
 
         _server.Dispose();
+        if (_dataDir is not null && Directory.Exists(_dataDir))
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
     }
 
     private static Process Dotnet(string project, params string[] args)

@@ -20,14 +20,28 @@ public sealed class DecisionApplier(IOperatorStore store, JobPods pods, Schedule
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(jobs);
+        var phases = new PhaseTimer();
+        try
+        {
+            await ApplyAsync(result, jobs, phases, cancellationToken);
+        }
+        finally
+        {
+            metrics.CyclePhase.WithLabels(CyclePhases.Database).Observe(phases.Database.TotalSeconds);
+            metrics.CyclePhase.WithLabels(CyclePhases.Api).Observe(phases.Api.TotalSeconds);
+        }
+    }
+
+    private async Task ApplyAsync(CycleResult result, IReadOnlyDictionary<JobId, OperatorJob> jobs, PhaseTimer phases, CancellationToken cancellationToken)
+    {
         foreach (var preempt in result.Preemptions)
         {
-            if (Find(jobs, preempt) is { } victim && await store.TransitionAsync(victim, JobState.Preempted, preempt.Message, cancellationToken))
+            if (Find(jobs, preempt) is { } victim && await phases.DatabaseAsync(store.TransitionAsync(victim, JobState.Preempted, preempt.Message, cancellationToken)))
             {
                 CycleLog.Transition(logger, victim.Name, victim.State, JobState.Preempted, preempt.Message);
                 metrics.Preemptions.WithLabels(victim.Queue, preempt.Reason == PreemptionReason.ReclaimLentQuota ? "reclaim" : "priority").Inc();
                 // The pods' own grace period (the policy's): SIGTERM now, time to commit a checkpoint, then requeue.
-                await pods.StopAsync(victim.Id, cancellationToken);
+                await phases.ApiAsync(pods.StopAsync(victim.Id, cancellationToken));
             }
         }
 
@@ -35,7 +49,7 @@ public sealed class DecisionApplier(IOperatorStore store, JobPods pods, Schedule
         {
             if (Find(jobs, place) is { } job)
             {
-                await PlaceAsync(job, place, cancellationToken);
+                await PlaceAsync(job, place, phases, cancellationToken);
             }
         }
 
@@ -45,21 +59,21 @@ public sealed class DecisionApplier(IOperatorStore store, JobPods pods, Schedule
             .Where(p => p.Job is not null && (p.Job.PendingReason != p.Reason || p.Job.PredictedStart != p.Start))
             .Select(p => new PendingUpdate(p.Job!.Id.Value, p.Reason, p.Start))
             .ToList();
-        await store.SetPendingAsync(pending, cancellationToken);
+        await phases.DatabaseAsync(store.SetPendingAsync(pending, cancellationToken));
     }
 
     /// <summary>The job a decision is about: the core names jobs by their id's text (its snapshot's).</summary>
     private static OperatorJob? Find(IReadOnlyDictionary<JobId, OperatorJob> jobs, Decision decision) =>
         JobId.TryParse(decision.JobId, out var id) ? jobs.GetValueOrDefault(id) : null;
 
-    private async Task PlaceAsync(OperatorJob job, Place place, CancellationToken cancellationToken)
+    private async Task PlaceAsync(OperatorJob job, Place place, PhaseTimer phases, CancellationToken cancellationToken)
     {
         var shape = GangShape.Of(job.Spec);
         var placement = place.Pods
             .Select(p => new JobPodPlacement(p.Rank, p.Node, p.GpuIndices, p.GpuMilli, shape.CpuMilliPerPod, shape.MemoryMiBPerPod))
             .ToList();
         var nodes = string.Join(", ", placement.Select(p => p.Node).Distinct());
-        if (await store.AdmitAsync(job, placement, $"placed on {nodes}", cancellationToken) is not { } admitted)
+        if (await phases.DatabaseAsync(store.AdmitAsync(job, placement, $"placed on {nodes}", cancellationToken)) is not { } admitted)
         {
             return;
         }
@@ -69,7 +83,7 @@ public sealed class DecisionApplier(IOperatorStore store, JobPods pods, Schedule
         metrics.AdmissionWait.WithLabels(job.Queue).Observe(Math.Max(0, (time.GetUtcNow() - job.QueuedAt).TotalSeconds));
         try
         {
-            await pods.CreateAsync(admitted, placement, cancellationToken);
+            await phases.ApiAsync(pods.CreateAsync(admitted, placement, cancellationToken));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

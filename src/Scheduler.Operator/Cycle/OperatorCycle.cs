@@ -42,15 +42,24 @@ public sealed class OperatorCycle(
         }
 
         var started = Stopwatch.GetTimestamp();
+        var phase = started;
         var jobs = await store.ActiveJobsAsync(cancellationToken);
-        if (await reconciler.ReconcileAsync(jobs, cancellationToken))
+        var snapshotTime = Stopwatch.GetElapsedTime(phase);
+        phase = Stopwatch.GetTimestamp();
+        var reconciled = await reconciler.ReconcileAsync(jobs, cancellationToken);
+        metrics.CyclePhase.WithLabels(CyclePhases.Reconcile).Observe(Stopwatch.GetElapsedTime(phase).TotalSeconds);
+        phase = Stopwatch.GetTimestamp();
+        if (reconciled)
         {
             jobs = await store.ActiveJobsAsync(cancellationToken);
         }
 
         var queues = await store.QueuesAsync(cancellationToken);
         var snapshot = snapshots.Build(time.GetUtcNow(), inventory.Nodes, queues, jobs, LingeringPods(jobs, inventory.Pods), inventory.ForeignPods);
+        metrics.CyclePhase.WithLabels(CyclePhases.Snapshot).Observe((snapshotTime + Stopwatch.GetElapsedTime(phase)).TotalSeconds);
+        phase = Stopwatch.GetTimestamp();
         var result = schedule(snapshot);
+        metrics.CyclePhase.WithLabels(CyclePhases.Core).Observe(Stopwatch.GetElapsedTime(phase).TotalSeconds);
         await decisions.ApplyAsync(result, jobs.ToDictionary(j => j.Id), cancellationToken);
         Count++;
         metrics.CycleDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
