@@ -10,10 +10,13 @@ namespace Scheduler.Operator.Cycle;
 
 /// <summary>
 /// Step 4 of the cycle: carries out the core's decisions. Preemptions first (persist Preempted, then delete the victims' pods
-/// with their grace period), then placements ("assume, then apply": the placement is stored first, then the pods are created
-/// and bound; if the API calls fail the job goes back to the queue), then the pending reasons and reservations.
+/// with their grace period), then placements ("assume, then apply": every placement of the cycle is stored first, in one write,
+/// then the pods are created and bound, <paramref name="parallelism"/> jobs at a time; a job whose API calls fail goes back to
+/// the queue), then the pending reasons and reservations. A crash after the write leaves admitted jobs whose missing pods the
+/// reconciler creates (names are deterministic, so none is made twice).
 /// </summary>
-public sealed class DecisionApplier(IOperatorStore store, JobPods pods, SchedulerMetrics metrics, TimeProvider time, ILogger<DecisionApplier> logger)
+public sealed class DecisionApplier(
+    IOperatorStore store, JobPods pods, SchedulerMetrics metrics, TimeProvider time, ILogger<DecisionApplier> logger, int parallelism = 1)
 {
     /// <param name="jobs">The active jobs the snapshot was built from; a decision about any other job is dropped.</param>
     public async Task ApplyAsync(CycleResult result, IReadOnlyDictionary<JobId, OperatorJob> jobs, CancellationToken cancellationToken)
@@ -45,13 +48,8 @@ public sealed class DecisionApplier(IOperatorStore store, JobPods pods, Schedule
             }
         }
 
-        foreach (var place in result.Placements)
-        {
-            if (Find(jobs, place) is { } job)
-            {
-                await PlaceAsync(job, place, phases, cancellationToken);
-            }
-        }
+        var placed = result.Placements.Select(p => (Job: Find(jobs, p), Place: p)).Where(p => p.Job is not null).Select(p => (p.Job!, p.Place)).ToList();
+        await PlaceAllAsync(placed, phases, cancellationToken);
 
         var reservations = result.Reservations.ToDictionary(r => r.JobId, r => (DateTimeOffset?)r.At);
         var pending = result.PendingJobs
@@ -66,30 +64,48 @@ public sealed class DecisionApplier(IOperatorStore store, JobPods pods, Schedule
     private static OperatorJob? Find(IReadOnlyDictionary<JobId, OperatorJob> jobs, Decision decision) =>
         JobId.TryParse(decision.JobId, out var id) ? jobs.GetValueOrDefault(id) : null;
 
-    private async Task PlaceAsync(OperatorJob job, Place place, PhaseTimer phases, CancellationToken cancellationToken)
+    private async Task PlaceAllAsync(List<(OperatorJob Job, Place Place)> placed, PhaseTimer phases, CancellationToken cancellationToken)
     {
-        var shape = GangShape.Of(job.Spec);
-        var placement = place.Pods
-            .Select(p => new JobPodPlacement(p.Rank, p.Node, p.GpuIndices, p.GpuMilli, shape.CpuMilliPerPod, shape.MemoryMiBPerPod))
-            .ToList();
-        var nodes = string.Join(", ", placement.Select(p => p.Node).Distinct());
-        if (await phases.DatabaseAsync(store.AdmitAsync(job, placement, $"placed on {nodes}", cancellationToken)) is not { } admitted)
+        if (placed.Count == 0)
         {
             return;
         }
 
-        CycleLog.Transition(logger, job.Name, job.State, JobState.Admitted, $"placed on {nodes}");
-        metrics.Placements.WithLabels(job.Queue, place.GpuType ?? "any").Inc();
-        metrics.AdmissionWait.WithLabels(job.Queue).Observe(Math.Max(0, (time.GetUtcNow() - job.QueuedAt).TotalSeconds));
+        var admissions = placed.Select(p =>
+        {
+            var shape = GangShape.Of(p.Job.Spec);
+            var placement = p.Place.Pods
+                .Select(pod => new JobPodPlacement(pod.Rank, pod.Node, pod.GpuIndices, pod.GpuMilli, shape.CpuMilliPerPod, shape.MemoryMiBPerPod))
+                .ToList();
+            return new OperatorAdmission(p.Job, placement, $"placed on {string.Join(", ", placement.Select(x => x.Node).Distinct())}");
+        }).ToList();
+        var decided = placed.Zip(admissions).ToDictionary(p => p.First.Job.Id, p => (p.First.Job, p.First.Place, p.Second.Reason));
+        var admitted = await phases.DatabaseAsync(store.AdmitAllAsync(admissions, cancellationToken));
+        var now = time.GetUtcNow();
+        foreach (var job in admitted)
+        {
+            var (before, place, reason) = decided[job.Id];
+            CycleLog.Transition(logger, job.Name, before.State, JobState.Admitted, reason);
+            metrics.Placements.WithLabels(job.Queue, place.GpuType ?? "any").Inc();
+            metrics.AdmissionWait.WithLabels(job.Queue).Observe(Math.Max(0, (now - before.QueuedAt).TotalSeconds));
+        }
+
+        // The API calls of different jobs are independent: several at once, each job's own in order (Service, then pods and bindings).
+        await phases.ApiAsync(Parallel.ForEachAsync(admitted, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken },
+            async (job, ct) => await CreatePodsAsync(job, phases, ct)));
+    }
+
+    private async Task CreatePodsAsync(OperatorJob admitted, PhaseTimer phases, CancellationToken cancellationToken)
+    {
         try
         {
-            await phases.ApiAsync(pods.CreateAsync(admitted, placement, cancellationToken));
+            await pods.CreateAsync(admitted, admitted.Placement!, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            CycleLog.PlacementFailed(logger, ex, job.Name);
-            await pods.DeleteAttemptAsync(admitted, placement, cancellationToken);
-            await store.TransitionAsync(admitted, JobState.Queued, $"could not create its pods: {ex.Message}", cancellationToken);
+            CycleLog.PlacementFailed(logger, ex, admitted.Name);
+            await pods.DeleteAttemptAsync(admitted, admitted.Placement!, cancellationToken);
+            await phases.DatabaseAsync(store.TransitionAsync(admitted, JobState.Queued, $"could not create its pods: {ex.Message}", cancellationToken));
         }
     }
 }
