@@ -24,6 +24,8 @@ internal sealed class Cli(Dictionary<string, string> values)
                  [--policy default] [--preemption on|off] [--backfill on|off] [--buckets 10]
           submit --db <connection string> [--out docs/benchmarks] [--clients 64] [--seconds 30] [--warmup 3]
           load --db <connection string> [--out docs/benchmarks] [--clients 1000] [--seconds 60]   (mixed operations; reliability.md)
+          e2e --db <connection string> [--nodes 1000] [--jobs 10000] [--rate 0 (burst) | submissions/s] [--shapes mixed|one-gpu]
+              [--clients 16] [--timeout 300] [--out docs/benchmarks] [--set "--Scheduler:Kubernetes:ApiQps=200 ..."]
           all [--db <connection string>] [--out docs/benchmarks] [--seeds 10]
         """;
 

@@ -2,7 +2,7 @@ using Scheduler.Benchmarks;
 using Scheduler.Benchmarks.Report;
 using Scheduler.Benchmarks.Trace;
 
-// Verbs: trace, study, variants, placements, cycle, replay, whatif, advise, submit, load, all. See docs/benchmarks/scheduler.md and control-plane.md.
+// Verbs: trace, study, variants, placements, cycle, replay, whatif, advise, submit, load, e2e, all. See docs/benchmarks/scheduler.md and control-plane.md.
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     Console.Error.WriteLine(Cli.Usage);
@@ -85,6 +85,19 @@ try
                 options.Get("--db", string.Empty), options.Get("--out", "docs/benchmarks"),
                 options.Int("--clients", Scheduler.Benchmarks.ControlPlane.MixedLoadBenchmark.DefaultClients),
                 options.Int("--seconds", Scheduler.Benchmarks.ControlPlane.MixedLoadBenchmark.DefaultSeconds), CancellationToken.None);
+        case "e2e":
+            return await Scheduler.Benchmarks.EndToEnd.EndToEndBenchmark.RunAsync(new Scheduler.Benchmarks.EndToEnd.EndToEndOptions
+            {
+                ConnectionString = options.Get("--db", string.Empty) is { Length: > 0 } e2eDb ? e2eDb : throw new ArgumentException("e2e needs --db <connection string>"),
+                Nodes = options.Int("--nodes", 1000),
+                Jobs = options.Int("--jobs", 10_000),
+                Rate = options.Get("--rate", "0") == "0" ? 0 : options.Double("--rate", 0),
+                Clients = options.Int("--clients", 16),
+                Shapes = options.Get("--shapes", "mixed"),
+                Timeout = TimeSpan.FromSeconds(options.Int("--timeout", 300)),
+                OutDir = options.Get("--out", "docs/benchmarks"),
+                Settings = options.Get("--set", string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            }, CancellationToken.None);
         case "advise":
             Console.WriteLine(Scheduler.Benchmarks.Advice.AdviseBenchmark.Run(options.Int("--repetitions", 20)));
             return 0;

@@ -22,6 +22,9 @@ public sealed class LocalApi : IAsyncDisposable
         AdminToken = adminToken;
     }
 
+    /// <summary>The API's data folder (admin token, job-token secret, a simulated cluster's kubeconfig), deleted with it.</summary>
+    public string DataDir => _dataDir;
+
     public string BaseUrl { get; }
 
     /// <summary>The cluster-admin token <c>migrate</c> bootstrapped (as for <c>make run</c>) that the benchmark's clients send.</summary>
@@ -29,6 +32,10 @@ public sealed class LocalApi : IAsyncDisposable
 
     /// <summary>The <c>dotnet run</c> process; the API runs in its process tree.</summary>
     public int ProcessId => _server.Id;
+
+    /// <summary>The control plane as <c>make run</c> starts it with its simulated cluster (operator on), plus <paramref name="settings"/>.</summary>
+    public static Task<LocalApi> StartWithClusterAsync(string connectionString, CancellationToken ct, params string[] settings) =>
+        StartAsync(connectionString, ct, ["--Scheduler:Kubernetes:Mode=Simulated", .. settings]);
 
     /// <summary><paramref name="overrides"/> (<c>--Key=value</c>) go after the defaults and win over them (e.g. the operator's mode).</summary>
     public static async Task<LocalApi> StartAsync(string connectionString, CancellationToken ct, params string[] overrides)

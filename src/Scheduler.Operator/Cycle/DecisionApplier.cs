@@ -10,35 +10,46 @@ namespace Scheduler.Operator.Cycle;
 
 /// <summary>
 /// Step 4 of the cycle: carries out the core's decisions. Preemptions first (persist Preempted, then delete the victims' pods
-/// with their grace period), then placements ("assume, then apply": the placement is stored first, then the pods are created
-/// and bound; if the API calls fail the job goes back to the queue, as a failed attempt when the API server refused the pods:
-/// <see cref="PodCreation"/>), then the pending reasons and reservations.
+/// with their grace period), then placements ("assume, then apply": every placement of the cycle is stored first, in one write,
+/// then the pods are created and bound, <paramref name="parallelism"/> jobs at a time; a job whose API calls fail goes back to
+/// the queue, as a failed attempt when the API server refused its pods: <see cref="PodCreation"/>), then the pending reasons and reservations. A crash after the write leaves admitted jobs whose missing pods the
+/// reconciler creates (names are deterministic, so none is made twice).
 /// </summary>
-public sealed class DecisionApplier(IOperatorStore store, JobPods pods, PodCreation creation, SchedulerMetrics metrics, TimeProvider time, ILogger<DecisionApplier> logger)
+public sealed class DecisionApplier(
+    IOperatorStore store, JobPods pods, PodCreation creation, SchedulerMetrics metrics, TimeProvider time, ILogger<DecisionApplier> logger, int parallelism = 1)
 {
     /// <param name="jobs">The active jobs the snapshot was built from; a decision about any other job is dropped.</param>
     public async Task ApplyAsync(CycleResult result, IReadOnlyDictionary<JobId, OperatorJob> jobs, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(jobs);
+        var phases = new PhaseTimer();
+        try
+        {
+            await ApplyAsync(result, jobs, phases, cancellationToken);
+        }
+        finally
+        {
+            metrics.CyclePhase.WithLabels(CyclePhases.Database).Observe(phases.Database.TotalSeconds);
+            metrics.CyclePhase.WithLabels(CyclePhases.Api).Observe(phases.Api.TotalSeconds);
+        }
+    }
+
+    private async Task ApplyAsync(CycleResult result, IReadOnlyDictionary<JobId, OperatorJob> jobs, PhaseTimer phases, CancellationToken cancellationToken)
+    {
         foreach (var preempt in result.Preemptions)
         {
-            if (Find(jobs, preempt) is { } victim && await store.TransitionAsync(victim, JobState.Preempted, preempt.Message, cancellationToken))
+            if (Find(jobs, preempt) is { } victim && await phases.DatabaseAsync(store.TransitionAsync(victim, JobState.Preempted, preempt.Message, cancellationToken)))
             {
                 CycleLog.Transition(logger, victim.Name, victim.State, JobState.Preempted, preempt.Message);
                 metrics.Preemptions.WithLabels(victim.Queue, preempt.Reason == PreemptionReason.ReclaimLentQuota ? "reclaim" : "priority").Inc();
                 // The pods' own grace period (the policy's): SIGTERM now, time to commit a checkpoint, then requeue.
-                await pods.StopAsync(victim.Id, cancellationToken);
+                await phases.ApiAsync(pods.StopAsync(victim.Id, cancellationToken));
             }
         }
 
-        foreach (var place in result.Placements)
-        {
-            if (Find(jobs, place) is { } job)
-            {
-                await PlaceAsync(job, place, cancellationToken);
-            }
-        }
+        var placed = result.Placements.Select(p => (Job: Find(jobs, p), Place: p)).Where(p => p.Job is not null).Select(p => (p.Job!, p.Place)).ToList();
+        await PlaceAllAsync(placed, phases, cancellationToken);
 
         var reservations = result.Reservations.ToDictionary(r => r.JobId, r => (DateTimeOffset?)r.At);
         var pending = result.PendingJobs
@@ -46,28 +57,42 @@ public sealed class DecisionApplier(IOperatorStore store, JobPods pods, PodCreat
             .Where(p => p.Job is not null && (p.Job.PendingReason != p.Reason || p.Job.PredictedStart != p.Start))
             .Select(p => new PendingUpdate(p.Job!.Id.Value, p.Reason, p.Start))
             .ToList();
-        await store.SetPendingAsync(pending, cancellationToken);
+        await phases.DatabaseAsync(store.SetPendingAsync(pending, cancellationToken));
     }
 
     /// <summary>The job a decision is about: the core names jobs by their id's text (its snapshot's).</summary>
     private static OperatorJob? Find(IReadOnlyDictionary<JobId, OperatorJob> jobs, Decision decision) =>
         JobId.TryParse(decision.JobId, out var id) ? jobs.GetValueOrDefault(id) : null;
 
-    private async Task PlaceAsync(OperatorJob job, Place place, CancellationToken cancellationToken)
+    private async Task PlaceAllAsync(List<(OperatorJob Job, Place Place)> placed, PhaseTimer phases, CancellationToken cancellationToken)
     {
-        var shape = GangShape.Of(job.Spec);
-        var placement = place.Pods
-            .Select(p => new JobPodPlacement(p.Rank, p.Node, p.GpuIndices, p.GpuMilli, shape.CpuMilliPerPod, shape.MemoryMiBPerPod))
-            .ToList();
-        var nodes = string.Join(", ", placement.Select(p => p.Node).Distinct());
-        if (await store.AdmitAsync(job, placement, $"placed on {nodes}", cancellationToken) is not { } admitted)
+        if (placed.Count == 0)
         {
             return;
         }
 
-        CycleLog.Transition(logger, job.Name, job.State, JobState.Admitted, $"placed on {nodes}");
-        metrics.Placements.WithLabels(job.Queue, place.GpuType ?? "any").Inc();
-        metrics.AdmissionWait.WithLabels(job.Queue).Observe(Math.Max(0, (time.GetUtcNow() - job.QueuedAt).TotalSeconds));
-        await creation.CreateAsync(admitted, placement, cancellationToken);
+        var admissions = placed.Select(p =>
+        {
+            var shape = GangShape.Of(p.Job.Spec);
+            var placement = p.Place.Pods
+                .Select(pod => new JobPodPlacement(pod.Rank, pod.Node, pod.GpuIndices, pod.GpuMilli, shape.CpuMilliPerPod, shape.MemoryMiBPerPod))
+                .ToList();
+            return new OperatorAdmission(p.Job, placement, $"placed on {string.Join(", ", placement.Select(x => x.Node).Distinct())}");
+        }).ToList();
+        var decided = placed.Zip(admissions).ToDictionary(p => p.First.Job.Id, p => (p.First.Job, p.First.Place, p.Second.Reason));
+        var admitted = await phases.DatabaseAsync(store.AdmitAllAsync(admissions, cancellationToken));
+        var now = time.GetUtcNow();
+        foreach (var job in admitted)
+        {
+            var (before, place, reason) = decided[job.Id];
+            CycleLog.Transition(logger, job.Name, before.State, JobState.Admitted, reason);
+            metrics.Placements.WithLabels(job.Queue, place.GpuType ?? "any").Inc();
+            metrics.AdmissionWait.WithLabels(job.Queue).Observe(Math.Max(0, (now - before.QueuedAt).TotalSeconds));
+        }
+
+        // The API calls of different jobs are independent: several at once, each job's own in order (Service, then pods and bindings).
+        // A failure stays with its job (PodCreation requeues or fails it) and never stops the others.
+        await phases.ApiAsync(Parallel.ForEachAsync(admitted, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken },
+            async (job, ct) => await creation.CreateAsync(job, job.Placement!, ct)));
     }
 }

@@ -47,8 +47,14 @@ public sealed class OperatorCycle(
         }
 
         var started = Stopwatch.GetTimestamp();
+        var phase = started;
         var jobs = await store.ActiveJobsAsync(cancellationToken);
-        if (await reconciler.ReconcileAsync(jobs, cancellationToken))
+        var snapshotTime = Stopwatch.GetElapsedTime(phase);
+        phase = Stopwatch.GetTimestamp();
+        var reconciled = await reconciler.ReconcileAsync(jobs, cancellationToken);
+        metrics.CyclePhase.WithLabels(CyclePhases.Reconcile).Observe(Stopwatch.GetElapsedTime(phase).TotalSeconds);
+        phase = Stopwatch.GetTimestamp();
+        if (reconciled)
         {
             jobs = await store.ActiveJobsAsync(cancellationToken);
         }
@@ -57,7 +63,10 @@ public sealed class OperatorCycle(
         var targets = await store.DependencyTargetsAsync(JobGate.DependencyIds(jobs), cancellationToken);
         var gate = JobGate.Apply(jobs, targets, JobGate.FreeGpuMilli(inventory.Nodes, jobs));
         var snapshot = snapshots.Build(time.GetUtcNow(), inventory.Nodes, queues, gate.Offered(jobs), LingeringPods(jobs, inventory.Pods), inventory.ForeignPods);
+        metrics.CyclePhase.WithLabels(CyclePhases.Snapshot).Observe((snapshotTime + Stopwatch.GetElapsedTime(phase)).TotalSeconds);
+        phase = Stopwatch.GetTimestamp();
         var result = schedule(snapshot);
+        metrics.CyclePhase.WithLabels(CyclePhases.Core).Observe(Stopwatch.GetElapsedTime(phase).TotalSeconds);
         await decisions.ApplyAsync(result, jobs.ToDictionary(j => j.Id), cancellationToken);
         await ApplyGateAsync(gate, cancellationToken);
         Count++;

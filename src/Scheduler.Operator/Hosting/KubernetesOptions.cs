@@ -35,6 +35,17 @@ public sealed class KubernetesOptions
     /// <summary>Per-call timeout and bounded retries of transient failures (<c>Scheduler:Kubernetes:Requests</c>); watches are exempt.</summary>
     public Scheduler.Kubernetes.Clients.ApiRequestOptions Requests { get; set; } = new();
 
+    /// <summary>
+    /// The operator's client-side limit on pod, binding and Service calls per second (kube-scheduler's <c>--kube-api-qps</c>,
+    /// whose default is 50); <see cref="ApiBurst"/> calls may go at once. 0 turns the limit off.
+    /// </summary>
+    public double ApiQps { get; set; } = 1000;
+
+    public int ApiBurst { get; set; } = 2000;
+
+    /// <summary>How many placed jobs have their Service, pods and bindings created at once in a cycle.</summary>
+    public int ApiParallelism { get; set; } = 32;
+
     public SimulatedClusterSettings Simulated { get; set; } = new();
 }
 

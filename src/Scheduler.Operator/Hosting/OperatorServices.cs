@@ -92,6 +92,11 @@ public static class OperatorServices
             Security = provider.GetRequiredService<IOptions<JobPodPolicy>>().Value.Validated(),
             JobNamespace = settings.Kubernetes.DefaultNamespace,
         }, provider.GetService<JobTokens>()));
+        if (settings.Kubernetes.ApiQps > 0)
+        {
+            services.TryAddSingleton(new ApiRateLimit(settings.Kubernetes.ApiQps, Math.Max(1, settings.Kubernetes.ApiBurst)));
+        }
+
         services.TryAddSingleton<WorkloadClient>();
         services.TryAddSingleton<PodLogs>();
         services.TryAddSingleton(provider => new PredictedRuntimes(provider.GetRequiredService<GpuCatalog>()));
@@ -99,7 +104,7 @@ public static class OperatorServices
         services.TryAddSingleton<JobPods>();
         services.TryAddSingleton<PodCreation>();
         services.TryAddSingleton<Reconciler>();
-        services.TryAddSingleton<DecisionApplier>();
+        services.TryAddSingleton(provider => ActivatorUtilities.CreateInstance<DecisionApplier>(provider, Math.Max(1, settings.Kubernetes.ApiParallelism)));
         services.TryAddSingleton<OperatorCycle>();
         services.TryAddSingleton(provider => new CycleTrigger(provider.GetRequiredService<TimeProvider>(), settings.Intervals.CycleDebounce));
         services.TryAddSingleton(provider => new LeaderElection(

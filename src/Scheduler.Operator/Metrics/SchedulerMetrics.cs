@@ -23,6 +23,9 @@ public sealed class SchedulerMetrics
             new HistogramConfiguration { LabelNames = ["queue"], Buckets = Histogram.ExponentialBuckets(1, 2, 16) });
         CycleDuration = factory.CreateHistogram(Prefix + "cycle_duration_seconds", "One scheduling cycle: snapshot, decisions, apply.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
+        CyclePhase = factory.CreateHistogram(Prefix + "cycle_phase_seconds",
+            "Wall time of one phase of a scheduling cycle: snapshot (store reads and build), reconcile, core, database (decision writes), api (pod and binding calls).",
+            new HistogramConfiguration { LabelNames = ["phase"], Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
         Placements = factory.CreateCounter(Prefix + "placements_total", "Jobs placed on nodes.", "queue", "gpu_type");
         Preemptions = factory.CreateCounter(Prefix + "preemptions_total", "Jobs preempted, by the victim's queue and the reason kind.", "queue", "reason");
         GpuCapacity = factory.CreateGauge(Prefix + "gpu_capacity", "Allocatable GPUs per node.", "node", "gpu_type");
@@ -54,6 +57,8 @@ public sealed class SchedulerMetrics
     public Histogram AdmissionWait { get; }
 
     public Histogram CycleDuration { get; }
+
+    public Histogram CyclePhase { get; }
 
     public Counter Placements { get; }
 

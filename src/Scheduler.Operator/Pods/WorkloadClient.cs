@@ -7,29 +7,36 @@ namespace Scheduler.Operator.Pods;
 
 /// <summary>
 /// The API calls that carry out decisions. Creates are idempotent by name (409 means we made it before a crash: adopt it),
-/// deletes tolerate 404, pods are bound with the Binding subresource to the node the core chose.
+/// deletes tolerate 404, pods are bound with the Binding subresource to the node the core chose. Every call waits for
+/// <paramref name="limit"/> when one is given (the client-side QPS and burst).
 /// </summary>
-public sealed class WorkloadClient(IKubernetes client)
+public sealed class WorkloadClient(IKubernetes client, ApiRateLimit? limit = null)
 {
-    public async Task EnsureServiceAsync(V1Service service, CancellationToken cancellationToken) =>
+    public async Task EnsureServiceAsync(V1Service service, CancellationToken cancellationToken)
+    {
+        await ThrottleAsync(cancellationToken);
         await IgnoreConflict(() => client.CoreV1.CreateNamespacedServiceAsync(service, service.Namespace(), cancellationToken: cancellationToken));
+    }
 
     /// <summary>Creates the pod unless it exists, then binds it to <paramref name="node"/> unless it is bound already.</summary>
     public async Task EnsurePodBoundAsync(V1Pod pod, string node, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pod);
+        await ThrottleAsync(cancellationToken);
         await IgnoreConflict(() => client.CoreV1.CreateNamespacedPodAsync(pod, pod.Namespace(), cancellationToken: cancellationToken));
         var binding = new V1Binding
         {
             Metadata = new V1ObjectMeta { Name = pod.Name(), NamespaceProperty = pod.Namespace() },
             Target = new V1ObjectReference { Kind = "Node", Name = node, ApiVersion = "v1" },
         };
+        await ThrottleAsync(cancellationToken);
         await IgnoreConflict(() => client.CoreV1.CreateNamespacedPodBindingAsync(binding, pod.Name(), pod.Namespace(), cancellationToken: cancellationToken));
     }
 
     /// <summary>Deletes with the pod's grace period (null: the pod's own) so the trainer gets SIGTERM and time to checkpoint.</summary>
     public async Task DeletePodAsync(string name, string @namespace, long? gracePeriodSeconds, CancellationToken cancellationToken)
     {
+        await ThrottleAsync(cancellationToken);
         try
         {
             await client.CoreV1.DeleteNamespacedPodAsync(name, @namespace, new V1DeleteOptions { GracePeriodSeconds = gracePeriodSeconds },
@@ -41,8 +48,11 @@ public sealed class WorkloadClient(IKubernetes client)
         }
     }
 
-    public async Task DeleteServiceAsync(string serviceName, string @namespace, CancellationToken cancellationToken) =>
+    public async Task DeleteServiceAsync(string serviceName, string @namespace, CancellationToken cancellationToken)
+    {
+        await ThrottleAsync(cancellationToken);
         await IgnoreNotFound(() => client.CoreV1.DeleteNamespacedServiceAsync(serviceName, @namespace, cancellationToken: cancellationToken));
+    }
 
     /// <summary>The pods we created for the job, in every namespace, as the API server has them now (not as a watch last told).</summary>
     public async Task<IReadOnlyList<V1Pod>> ListPodsOfJobAsync(Scheduler.Domain.Jobs.JobId jobId, CancellationToken cancellationToken) =>
@@ -52,6 +62,8 @@ public sealed class WorkloadClient(IKubernetes client)
     /// <summary>Every Service we created (by the managed-by label), in every namespace.</summary>
     public async Task<IReadOnlyList<V1Service>> ListServicesAsync(CancellationToken cancellationToken) =>
         (await client.CoreV1.ListServiceForAllNamespacesAsync(labelSelector: WorkloadLabels.ManagedSelector, cancellationToken: cancellationToken)).Items.ToList();
+
+    private ValueTask ThrottleAsync(CancellationToken cancellationToken) => limit?.WaitAsync(cancellationToken) ?? ValueTask.CompletedTask;
 
     private static async Task IgnoreConflict<T>(Func<Task<T>> call)
     {

@@ -18,6 +18,25 @@ public interface IOperatorStore
     /// <summary>Queued → Admitted with the placement; answers the admitted job (its new attempt and pinned namespace).</summary>
     Task<OperatorJob?> AdmitAsync(OperatorJob job, IReadOnlyList<JobPodPlacement> placement, string reason, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A cycle's placements in one write (Queued → Admitted each); answers the jobs admitted, leaving out those that moved
+    /// meanwhile. By default one <see cref="AdmitAsync"/> each.
+    /// </summary>
+    async Task<IReadOnlyList<OperatorJob>> AdmitAllAsync(IReadOnlyList<OperatorAdmission> admissions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(admissions);
+        var admitted = new List<OperatorJob>();
+        foreach (var admission in admissions)
+        {
+            if (await AdmitAsync(admission.Job, admission.Placement, admission.Reason, cancellationToken) is { } job)
+            {
+                admitted.Add(job);
+            }
+        }
+
+        return admitted;
+    }
+
     Task<bool> TransitionAsync(OperatorJob job, JobState to, string reason, CancellationToken cancellationToken);
 
     /// <summary>Back to the queue after a retryable failure, counting it against the backoff limit.</summary>

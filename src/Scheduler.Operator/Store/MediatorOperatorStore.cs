@@ -46,6 +46,24 @@ internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, Operato
             : null;
     }
 
+    public async Task<IReadOnlyList<OperatorJob>> AdmitAllAsync(IReadOnlyList<OperatorAdmission> admissions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(admissions);
+        var byId = admissions.ToDictionary(a => a.Job.Id.Value);
+        var admitted = Fenced(await SendAsync(sender => sender.Send(new AdmitJobs(
+            [.. admissions.Select(a => new JobAdmission(a.Job.Id.Value, a.Job.Version, a.Placement, Truncate(a.Reason)))], settings.Kubernetes.DefaultNamespace, term.Term),
+            cancellationToken))).Value!;
+        return [.. admitted.Select(a => byId[a.JobId].Job with
+        {
+            State = a.State,
+            Attempt = a.Attempt,
+            Version = a.Version,
+            Namespace = a.Namespace ?? settings.Kubernetes.DefaultNamespace,
+            Placement = byId[a.JobId].Placement,
+            PendingReason = null,
+        })];
+    }
+
     public async Task<bool> TransitionAsync(OperatorJob job, JobState to, string reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);

@@ -4,20 +4,30 @@ using System.Threading.Channels;
 
 namespace Scheduler.Simulation.ApiServer;
 
-/// <summary>A committed change: the object after it (with its new resourceVersion) and, for modifications, before it.</summary>
-internal sealed record StoredEvent(long Revision, ApiResource Resource, string Type, JsonObject Object, JsonObject? Previous);
+/// <summary>
+/// A committed change: the object after it (with its new resourceVersion) and, for modifications, before it. Both are shared,
+/// never changed; <see cref="ObjectJson"/> serialises the object once for every watcher that writes it.
+/// </summary>
+internal sealed record StoredEvent(long Revision, ApiResource Resource, string Type, JsonObject Object, JsonObject? Previous)
+{
+    private string? _json;
+
+    public string ObjectJson => _json ??= Object.ToJsonString();
+}
 
 /// <summary>
 /// The fake API server's storage: JSON objects per resource, one global, strictly increasing revision (the
 /// resourceVersion), and a bounded history of changes for watches. A watch from a revision older than the oldest change
-/// still kept is answered 410 Gone, as etcd compaction makes the real server do. All access goes through one lock.
+/// still kept is answered 410 Gone, as etcd compaction makes the real server do. All access goes through one lock, held only
+/// for index lookups and reference copies: stored objects are never changed once stored, so lists filter and copy them after
+/// the lock is released, and watchers are told through their own channels.
 /// </summary>
 internal sealed class ObjectStore
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<ApiResource, SortedDictionary<string, JsonObject>> _objects = [];
+    private readonly Dictionary<ApiResource, ResourceTable> _objects = [];
     private readonly Queue<StoredEvent> _history = new();
-    private readonly List<WatchSubscription> _subscriptions = [];
+    private readonly Dictionary<ApiResource, List<WatchSubscription>> _subscriptions = [];
     private readonly int _historyLimit;
     private long _revision;
     private long _compactedRevision;
@@ -50,26 +60,47 @@ internal sealed class ObjectStore
 
     public static string Key(string? @namespace, string name) => $"{@namespace}/{name}";
 
-    /// <summary>The stored object itself (callers inside <see cref="Transact{T}"/> must not change it; clone first).</summary>
+    /// <summary>The stored object itself (never change it; clone first).</summary>
     public JsonObject? Find(ApiResource resource, string? @namespace, string name)
     {
         lock (_gate)
         {
-            return _objects.TryGetValue(resource, out var objects) && objects.TryGetValue(Key(@namespace, name), out var obj) ? obj : null;
+            return _objects.TryGetValue(resource, out var objects) && objects.TryGet(Key(@namespace, name), out var obj) ? obj : null;
         }
     }
 
-    /// <summary>Copies of the matching objects, in name order, and the revision they are current at.</summary>
+    /// <summary>Copies of the matching objects, in key order, and the revision they are current at.</summary>
     public (List<JsonObject> Items, long Revision) List(ApiResource resource, string? @namespace, Selector selector)
+    {
+        var (shared, revision) = ListShared(resource, @namespace, selector);
+        return ([.. shared.Select(o => (JsonObject)o.DeepClone())], revision);
+    }
+
+    /// <summary>
+    /// The matching stored objects themselves, in key order, for in-process readers that only read them (the simulated kubelet,
+    /// the reaper): the lock is held while the indexes narrow the candidates, not while they are filtered.
+    /// </summary>
+    public (List<JsonObject> Items, long Revision) ListShared(ApiResource resource, string? @namespace, Selector selector)
+    {
+        List<JsonObject> candidates;
+        long revision;
+        lock (_gate)
+        {
+            candidates = _objects.TryGetValue(resource, out var objects) ? objects.Candidates(@namespace, selector) : [];
+            revision = _revision;
+        }
+
+        return ([.. candidates.Where(o => (@namespace is null || Namespace(o) == @namespace) && selector.Matches(o))], revision);
+    }
+
+    /// <summary>The stored objects of <paramref name="resource"/> that carry a <c>deletionTimestamp</c> (the reaper's candidates).</summary>
+    public List<JsonObject> Terminating(ApiResource resource)
     {
         lock (_gate)
         {
-            var items = All(resource)
-                .Where(o => @namespace is null || Namespace(o) == @namespace)
-                .Where(selector.Matches)
-                .Select(o => (JsonObject)o.DeepClone())
-                .ToList();
-            return (items, _revision);
+            return _objects.TryGetValue(resource, out var objects)
+                ? [.. objects.Terminating.Select(k => objects.TryGet(k, out var o) ? o : null).OfType<JsonObject>()]
+                : [];
         }
     }
 
@@ -81,13 +112,13 @@ internal sealed class ObjectStore
             var metadata = JsonPaths.Metadata(obj);
             var key = Key(metadata["namespace"]?.GetValue<string>(), metadata["name"]!.GetValue<string>());
             var objects = Objects(resource);
-            objects.TryGetValue(key, out var previous);
+            objects.TryGet(key, out var previous);
             metadata["resourceVersion"] = (++_revision).ToString(CultureInfo.InvariantCulture);
-            objects[key] = obj;
-            // Events get their own fully built copy: watch writers read them on other threads.
-            var copy = (JsonObject)obj.DeepClone();
-            Record(new StoredEvent(_revision, resource, eventType, copy, previous));
-            return (JsonObject)copy.DeepClone();
+            // Stored, the object is never changed again; events and readers on other threads share it.
+            Materialize(obj);
+            objects.Set(key, obj);
+            Record(new StoredEvent(_revision, resource, eventType, obj, previous));
+            return (JsonObject)obj.DeepClone();
         }
     }
 
@@ -120,7 +151,7 @@ internal sealed class ObjectStore
             List<StoredEvent> backlog;
             if (fromRevision is null or 0)
             {
-                backlog = [.. All(resource).Select(o => new StoredEvent(_revision, resource, "ADDED", (JsonObject)o.DeepClone(), null))];
+                backlog = [.. All(resource).Select(o => new StoredEvent(_revision, resource, "ADDED", o, null))];
             }
             else if (fromRevision < _compactedRevision)
             {
@@ -132,7 +163,12 @@ internal sealed class ObjectStore
             }
 
             var subscription = new WatchSubscription(this, resource, backlog);
-            _subscriptions.Add(subscription);
+            if (!_subscriptions.TryGetValue(resource, out var watchers))
+            {
+                _subscriptions[resource] = watchers = [];
+            }
+
+            watchers.Add(subscription);
             return subscription;
         }
     }
@@ -163,7 +199,10 @@ internal sealed class ObjectStore
     {
         lock (_gate)
         {
-            _subscriptions.Remove(subscription);
+            if (_subscriptions.TryGetValue(subscription.Resource, out var watchers))
+            {
+                watchers.Remove(subscription);
+            }
         }
     }
 
@@ -175,22 +214,22 @@ internal sealed class ObjectStore
             _compactedRevision = _history.Dequeue().Revision;
         }
 
-        foreach (var subscription in _subscriptions)
+        if (_subscriptions.TryGetValue(change.Resource, out var watchers))
         {
-            if (subscription.Resource == change.Resource)
+            foreach (var subscription in watchers)
             {
-                subscription.Offer(change);
+                subscription.Offer(change); // an unbounded channel: never waits on a slow client
             }
         }
     }
 
     private IEnumerable<JsonObject> All(ApiResource resource) => _objects.TryGetValue(resource, out var objects) ? objects.Values : [];
 
-    private SortedDictionary<string, JsonObject> Objects(ApiResource resource)
+    private ResourceTable Objects(ApiResource resource)
     {
         if (!_objects.TryGetValue(resource, out var objects))
         {
-            objects = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+            objects = new ResourceTable();
             _objects[resource] = objects;
         }
 
@@ -198,6 +237,31 @@ internal sealed class ObjectStore
     }
 
     private static string? Namespace(JsonObject obj) => obj["metadata"]?["namespace"]?.GetValue<string>();
+
+    /// <summary>
+    /// Builds every lazily parsed object and array of the tree now, under the lock: a node parsed from a request body fills its
+    /// members on first read, which two readers on different threads must not race to do.
+    /// </summary>
+    private static void Materialize(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (_, child) in obj)
+                {
+                    Materialize(child);
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var child in array)
+                {
+                    Materialize(child);
+                }
+
+                break;
+        }
+    }
 }
 
 /// <summary>The changes one watch request will report, in revision order: first the backlog, then live ones.</summary>

@@ -188,7 +188,8 @@ internal sealed class ResourceOperations
         var now = _time.GetUtcNow();
         return _store.Transact(() =>
         {
-            var expired = _store.List(resource, null, Selector.Everything).Items
+            // The store's index of terminating objects: no scan of every pod under the lock.
+            var expired = _store.Terminating(resource)
                 .Where(o => o["metadata"]?["deletionTimestamp"]?.GetValue<string>() is { } ts && ParseTimestamp(ts) <= now)
                 .Where(o => o["metadata"]?["finalizers"] is not JsonArray { Count: > 0 })
                 .ToList();

@@ -204,16 +204,32 @@ internal sealed class ResourceRequest
                 await _context.Response.Body.FlushAsync(deadline.Token);
                 while (!deadline.IsCancellationRequested)
                 {
+                    var written = false;
                     while (subscription.Reader.TryRead(out var change))
                     {
                         lastSent = Math.Max(lastSent, change.Revision);
                         var (type, obj) = Filter(change, selector);
-                        if (type is not null)
+                        if (type is null)
                         {
-                            await WriteEventAsync(type, asTable
-                                ? TableConverter.Convert(_resource, [obj!], change.Revision, Query["includeObject"], _server.Time.GetUtcNow())
-                                : obj!);
+                            continue;
                         }
+
+                        if (asTable)
+                        {
+                            await WriteEventAsync(type, TableConverter.Convert(_resource, [obj!], change.Revision, Query["includeObject"], _server.Time.GetUtcNow()), flush: false);
+                        }
+                        else
+                        {
+                            // The event's object is serialised once for every watcher; each event is not flushed on its own.
+                            await _context.Response.WriteAsync($"{{\"type\":\"{type}\",\"object\":{change.ObjectJson}}}\n", Encoding.UTF8, _context.RequestAborted);
+                        }
+
+                        written = true;
+                    }
+
+                    if (written)
+                    {
+                        await _context.Response.Body.FlushAsync(_context.RequestAborted); // what was queued goes out together
                     }
 
                     var wait = subscription.Reader.WaitToReadAsync(deadline.Token).AsTask();
@@ -262,11 +278,14 @@ internal sealed class ResourceRequest
         ["metadata"] = new JsonObject { ["resourceVersion"] = FakeApiServer.Revision(revision) },
     };
 
-    private async Task WriteEventAsync(string type, JsonObject obj)
+    private async Task WriteEventAsync(string type, JsonObject obj, bool flush = true)
     {
         var line = new JsonObject { ["type"] = type, ["object"] = obj.DeepClone() }.ToJsonString() + "\n";
         await _context.Response.WriteAsync(line, Encoding.UTF8, _context.RequestAborted);
-        await _context.Response.Body.FlushAsync(_context.RequestAborted);
+        if (flush)
+        {
+            await _context.Response.Body.FlushAsync(_context.RequestAborted);
+        }
     }
 
     private bool IsTrue(string parameter) => Query[parameter].Any(v => v is "true" or "1");

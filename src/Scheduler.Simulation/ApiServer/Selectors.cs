@@ -10,14 +10,23 @@ namespace Scheduler.Simulation.ApiServer;
 internal sealed class Selector
 {
     private readonly List<Func<JsonObject, bool>> _requirements;
+    private readonly List<(bool IsLabel, string Key, string Value)> _equalities;
 
-    private Selector(List<Func<JsonObject, bool>> requirements) => _requirements = requirements;
+    private Selector(List<Func<JsonObject, bool>> requirements, List<(bool IsLabel, string Key, string Value)>? equalities = null)
+    {
+        _requirements = requirements;
+        _equalities = equalities ?? [];
+    }
 
     public static Selector Everything { get; } = new([]);
 
+    /// <summary>The equality requirements (<c>label=value</c>, <c>field.path=value</c>): what the store's indexes can answer.</summary>
+    public IReadOnlyList<(bool IsLabel, string Key, string Value)> Equalities => _equalities;
+
     public bool Matches(JsonObject obj) => _requirements.TrueForAll(r => r(obj));
 
-    public static Selector Combine(Selector labels, Selector fields) => new([.. labels._requirements, .. fields._requirements]);
+    public static Selector Combine(Selector labels, Selector fields) =>
+        new([.. labels._requirements, .. fields._requirements], [.. labels._equalities, .. fields._equalities]);
 
     public static Selector ParseLabels(string? text)
     {
@@ -27,12 +36,18 @@ internal sealed class Selector
         }
 
         var requirements = new List<Func<JsonObject, bool>>();
+        var equalities = new List<(bool, string, string)>();
         foreach (var part in SplitTopLevel(text))
         {
-            requirements.Add(ParseLabelRequirement(part.Trim()));
+            var requirement = part.Trim();
+            requirements.Add(ParseLabelRequirement(requirement));
+            if (!requirement.Contains(' ', StringComparison.Ordinal) && SplitComparison(requirement) is (var key, var value, false))
+            {
+                equalities.Add((true, key, value));
+            }
         }
 
-        return new Selector(requirements);
+        return new Selector(requirements, equalities);
     }
 
     public static Selector ParseFields(string? text)
@@ -43,13 +58,18 @@ internal sealed class Selector
         }
 
         var requirements = new List<Func<JsonObject, bool>>();
+        var equalities = new List<(bool, string, string)>();
         foreach (var raw in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var (path, value, negate) = SplitComparison(raw) ?? throw ApiError.BadRequest($"invalid field selector: '{raw}'");
             requirements.Add(obj => (JsonPaths.StringAt(obj, path) ?? string.Empty) == value != negate);
+            if (!negate)
+            {
+                equalities.Add((false, path, value));
+            }
         }
 
-        return new Selector(requirements);
+        return new Selector(requirements, equalities);
     }
 
     private static Func<JsonObject, bool> ParseLabelRequirement(string part)

@@ -4,7 +4,10 @@ using Scheduler.Simulation.ApiServer;
 
 namespace Scheduler.Simulation.Cluster;
 
-/// <summary>The kubelet's backend inside the fake API server's process: its store, directly (no HTTP round trips).</summary>
+/// <summary>
+/// The kubelet's backend inside the fake API server's process: its store, directly (no HTTP round trips). Lists hand out the
+/// stored objects themselves, uncopied: the kubelet only reads them and writes copies.
+/// </summary>
 internal sealed class InProcessKubeletBackend(FakeApiServer server, TimeProvider time) : IKubeletBackend
 {
     private static readonly Selector SimulatedNodes = Selector.ParseLabels(SimulatedKubelet.SimulatedNodeLabel + "=true");
@@ -12,10 +15,10 @@ internal sealed class InProcessKubeletBackend(FakeApiServer server, TimeProvider
     public TimeProvider Time => time;
 
     public Task<IReadOnlyList<JsonObject>> ListNodesAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<JsonObject>>(server.Store.List(server.Resources.Nodes, null, SimulatedNodes).Items);
+        Task.FromResult<IReadOnlyList<JsonObject>>(server.Store.ListShared(server.Resources.Nodes, null, SimulatedNodes).Items);
 
     public Task<IReadOnlyList<JsonObject>> ListPodsAsync(IReadOnlySet<string> nodes, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<JsonObject>>(server.Store.List(server.Resources.Pods, null, Selector.Everything).Items
+        Task.FromResult<IReadOnlyList<JsonObject>>(server.Store.ListShared(server.Resources.Pods, null, Selector.Everything).Items
             .Where(p => p["spec"]?["nodeName"]?.GetValue<string>() is { } node && nodes.Contains(node))
             .ToList());
 

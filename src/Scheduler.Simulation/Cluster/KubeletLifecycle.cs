@@ -34,14 +34,13 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
             var pods = (await backend.ListPodsAsync(nodes.Keys.ToHashSet(StringComparer.Ordinal), cancellationToken))
                 .OrderBy(AdmissionOrder)
                 .ToList();
-            var rejected = new HashSet<JsonObject>();
+            var admission = new GpuAdmission(pods, nodes);
             foreach (var pod in pods)
             {
                 try
                 {
-                    if (RejectedForGpus(pod, pods, nodes, rejected) is { } rejection)
+                    if (admission.Admit(pod) is { } rejection)
                     {
-                        rejected.Add(pod);
                         await RejectAsync(pod, now, rejection, cancellationToken);
                         continue;
                     }
@@ -139,32 +138,49 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
 
     /// <summary>
     /// The kubelet's admission check: a pending pod whose GPU request does not fit beside the pods already admitted on its
-    /// node is rejected, as a real kubelet rejects it (<c>OutOfnvidia.com/gpu</c>). It catches double placement.
+    /// node is rejected, as a real kubelet rejects it (<c>OutOfnvidia.com/gpu</c>). It catches double placement. Asked of every
+    /// pod in admission order; per node it adds up the running pods' GPUs once, then each pending pod it admits.
     /// </summary>
-    private static string? RejectedForGpus(JsonObject pod, List<JsonObject> podsOnNodes, Dictionary<string, JsonObject> nodes, HashSet<JsonObject> rejected)
+    private sealed class GpuAdmission
     {
-        if (pod["status"]?["phase"]?.GetValue<string>() != "Pending" || pod["metadata"]?["deletionTimestamp"] is not null || GpuRequest(pod) == 0)
+        private readonly Dictionary<string, JsonObject> _nodes;
+        private readonly Dictionary<string, long> _used = new(StringComparer.Ordinal);
+
+        public GpuAdmission(List<JsonObject> pods, Dictionary<string, JsonObject> nodes)
         {
-            return null;
+            _nodes = nodes;
+            foreach (var pod in pods)
+            {
+                if (pod["status"]?["phase"]?.GetValue<string>() == "Running" && pod["metadata"]?["deletionTimestamp"] is null
+                    && pod["spec"]?["nodeName"]?.GetValue<string>() is { } node)
+                {
+                    _used[node] = _used.GetValueOrDefault(node) + GpuRequest(pod);
+                }
+            }
         }
 
-        var nodeName = pod["spec"]!["nodeName"]!.GetValue<string>();
-        var node = nodes.GetValueOrDefault(nodeName);
-        var capacity = long.TryParse(node?["status"]?["allocatable"]?[SimulatedCluster.GpuResource]?.ToString(), CultureInfo.InvariantCulture, out var c) ? c : 0;
-        // Admitted before this one: running pods, and pending ones that reached the node first (creation time, then name).
-        var used = podsOnNodes
-            .Where(p => p != pod && !rejected.Contains(p) && p["spec"]?["nodeName"]?.GetValue<string>() == nodeName && p["metadata"]?["deletionTimestamp"] is null)
-            .Where(p => p["status"]?["phase"]?.GetValue<string>() switch
+        /// <summary>Null when the pod needs no check or fits (then it counts as admitted); else the rejection message.</summary>
+        public string? Admit(JsonObject pod)
+        {
+            if (pod["status"]?["phase"]?.GetValue<string>() != "Pending" || pod["metadata"]?["deletionTimestamp"] is not null || GpuRequest(pod) == 0)
             {
-                "Running" => true,
-                "Pending" => AdmissionOrder(p).CompareTo(AdmissionOrder(pod)) < 0,
-                _ => false,
-            })
-            .Sum(GpuRequest);
-        var requested = GpuRequest(pod);
-        return used + requested <= capacity
-            ? null
-            : $"Pod was rejected: Node didn't have enough resource: {SimulatedCluster.GpuResource}, requested: {requested}, used: {used}, capacity: {capacity}";
+                return null;
+            }
+
+            var nodeName = pod["spec"]!["nodeName"]!.GetValue<string>();
+            var node = _nodes.GetValueOrDefault(nodeName);
+            var capacity = long.TryParse(node?["status"]?["allocatable"]?[SimulatedCluster.GpuResource]?.ToString(), CultureInfo.InvariantCulture, out var c) ? c : 0;
+            // Admitted before this one: running pods, and pending ones that reached the node first (creation time, then name).
+            var used = _used.GetValueOrDefault(nodeName);
+            var requested = GpuRequest(pod);
+            if (used + requested > capacity)
+            {
+                return $"Pod was rejected: Node didn't have enough resource: {SimulatedCluster.GpuResource}, requested: {requested}, used: {used}, capacity: {capacity}";
+            }
+
+            _used[nodeName] = used + requested;
+            return null;
+        }
     }
 
     private Task<JsonObject> RejectAsync(JsonObject pod, DateTimeOffset now, string message, CancellationToken cancellationToken)
