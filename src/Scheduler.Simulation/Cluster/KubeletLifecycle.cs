@@ -14,7 +14,7 @@ namespace Scheduler.Simulation.Cluster;
 /// as a real kubelet does. A pod whose GPUs do not fit beside the running ones on its node is rejected (Failed,
 /// <c>OutOfnvidia.com/gpu</c>). Running rank-0 pods post synthetic telemetry.
 /// </summary>
-internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedClusterOptions options)
+internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedClusterOptions options, Processes.IPodRuntime? runtime = null)
 {
     private readonly SimulatedClusterOptions _options = options;
     private readonly SemaphoreSlim _tickGate = new(1, 1);
@@ -64,6 +64,12 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
 
     private async Task StepAsync(JsonObject pod, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        if (runtime?.Runs(pod) == true)
+        {
+            await runtime.StepAsync(pod, backend, now, cancellationToken);
+            return;
+        }
+
         var metadata = pod["metadata"]!.AsObject();
         var phase = pod["status"]?["phase"]?.GetValue<string>() ?? "Pending";
         if (metadata["deletionTimestamp"]?.GetValue<string>() is { } deletion)
