@@ -19,6 +19,7 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
     private readonly SimulatedClusterOptions _options = options;
     private readonly SemaphoreSlim _tickGate = new(1, 1);
     private readonly Dictionary<string, DateTimeOffset> _lastTelemetry = new(StringComparer.Ordinal);
+    private readonly SimulatedTrainingCurve _curve = new();
 
     /// <summary>Moves every pod on the backend's nodes one step along its lifecycle, as of now. Safe to call concurrently (calls queue up).</summary>
     public async Task TickAsync(CancellationToken cancellationToken)
@@ -233,24 +234,10 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
         }
 
         _lastTelemetry[key] = now;
-        var total = Math.Max(1, LongAnnotation(pod, SimulatedPodAnnotations.TotalSteps) ?? 1000);
-        var startStep = Math.Clamp(LongAnnotation(pod, SimulatedPodAnnotations.StartStep) ?? 0, 0, total);
-        var interval = Math.Max(1, LongAnnotation(pod, SimulatedPodAnnotations.CheckpointInterval) ?? 500);
         var fraction = runtime <= TimeSpan.Zero ? 1 : Math.Clamp((now - started) / Real(runtime), 0, 1);
-        var step = startStep + (long)((total - startStep) * fraction);
-        var stepSeconds = runtime.TotalSeconds / Math.Max(1, total - startStep);
-        const long tokensPerStep = 1 << 20;
+        var (total, body) = _curve.Sample(pod, fraction, runtime, now, checkpointNow);
         var sample = new SimulatedTelemetry(
-            ns ?? "default", name, Env(pod, TrainerEnvironment.JobId), Env(pod, TrainerEnvironment.TelemetryUrl), total, new TelemetrySample
-            {
-                Step = step,
-                Tokens = step * tokensPerStep,
-                Loss = 2 + (8 * Math.Exp(-3.0 * step / total)),
-                TokensPerSecond = tokensPerStep / Math.Max(stepSeconds, 1e-9),
-                StepSeconds = stepSeconds,
-                LastCheckpointStep = checkpointNow ? step : step - (step % interval),
-                Timestamp = now,
-            },
+            ns ?? "default", name, Env(pod, TrainerEnvironment.JobId), Env(pod, TrainerEnvironment.TelemetryUrl), total, body,
             Env(pod, TrainerEnvironment.TelemetryToken));
 #pragma warning disable CA1031 // the sink is the host's code: a failing sink must not stop the simulated kubelet
         try
@@ -324,9 +311,6 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
         (pod["metadata"]?["namespace"]?.GetValue<string>(), pod["metadata"]!["name"]!.GetValue<string>());
 
     private static string? Annotation(JsonObject pod, string key) => pod["metadata"]?["annotations"]?[key]?.GetValue<string>();
-
-    private static long? LongAnnotation(JsonObject pod, string key) =>
-        long.TryParse(Annotation(pod, key), CultureInfo.InvariantCulture, out var value) ? value : null;
 
     private static string? Env(JsonObject pod, string name) =>
         (pod["spec"]?["containers"]?[0]?["env"] as JsonArray)?.OfType<JsonObject>()
