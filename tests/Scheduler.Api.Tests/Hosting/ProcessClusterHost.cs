@@ -18,15 +18,16 @@ namespace Scheduler.Api.Tests.Hosting;
 
 /// <summary>
 /// The control plane as <c>make run SIM_RUNTIME=process</c> starts it, on a real Kestrel port (the trainer processes post
-/// their telemetry to it): the simulated cluster with one node of <see cref="GpusPerNode"/> A100s whose bundled-trainer pods
+/// their telemetry to it): the simulated cluster with <see cref="Nodes"/> nodes of one A100 each, whose bundled-trainer pods
 /// run the real trainer (copied next to the tests by the project reference) on the CPU, short cycles, its own database and data directory.
 /// </summary>
 public sealed partial class ProcessClusterHost : WebApplicationFactory<Program>, IAsyncLifetime
 {
-    public const int GpusPerNode = 2;
+    /// <summary>Nodes of one A100 each: a two-GPU job is then two pods, two trainer processes in one ring.</summary>
+    public const int Nodes = 2;
 
-    /// <summary>Generous: CI runs every test project at once on 2 cores.</summary>
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+    /// <summary>Generous: CI runs every test project at once on 2 cores, and the trainers share them.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(180);
 
     private TestDatabase? _database;
 
@@ -48,8 +49,8 @@ public sealed partial class ProcessClusterHost : WebApplicationFactory<Program>,
         builder.UseSetting("ConnectionStrings:Scheduler", _database!.ConnectionString);
         builder.UseSetting("Scheduler:DataDir", DataDirectory);
         builder.UseSetting("Scheduler:Kubernetes:Mode", "Simulated");
-        builder.UseSetting("Scheduler:Kubernetes:Simulated:Nodes:A100-80GB", "1");
-        builder.UseSetting("Scheduler:Kubernetes:Simulated:GpusPerNode", GpusPerNode.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Scheduler:Kubernetes:Simulated:Nodes:A100-80GB", Nodes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Scheduler:Kubernetes:Simulated:GpusPerNode", "1");
         builder.UseSetting("Scheduler:Kubernetes:Simulated:Runtime", "Process");
         builder.UseSetting("Scheduler:Kubernetes:Simulated:TrainerPath", TrainerPath);
         builder.UseSetting("Scheduler:Intervals:SchedulingCycle", "00:00:00.2");

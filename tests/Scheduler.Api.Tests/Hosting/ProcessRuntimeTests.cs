@@ -17,7 +17,7 @@ namespace Scheduler.Api.Tests.Hosting;
 public sealed class ProcessRuntimeTests : IAsyncLifetime
 {
     private const string Queue = "demo";
-    private const long StepsOfA = 300;
+    private const long StepsOfA = 400;
     private const long StepsOfB = 30;
 
     private readonly ProcessClusterHost _host = new();
@@ -30,7 +30,7 @@ public sealed class ProcessRuntimeTests : IAsyncLifetime
         }
 
         await _host.InitializeAsync();
-        var queue = await _host.SendAsync(new PutQueue(Queue, new QueueSpec { NominalQuota = new Dictionary<string, int> { ["A100-80GB"] = ProcessClusterHost.GpusPerNode } }));
+        var queue = await _host.SendAsync(new PutQueue(Queue, new QueueSpec { NominalQuota = new Dictionary<string, int> { ["A100-80GB"] = ProcessClusterHost.Nodes } }));
         Assert.True(queue.IsSuccess, queue.Failure?.ToString());
     }
 
@@ -53,7 +53,7 @@ public sealed class ProcessRuntimeTests : IAsyncLifetime
         var pid = int.Parse(firstPod.Status.ContainerStatuses[0].ContainerID["process://".Length..], CultureInfo.InvariantCulture);
         await ProcessClusterHost.SignalAsync(pid, "STOP");
 
-        // 2. B (high priority, two ranks on both GPUs) needs A's GPU: A is preempted.
+        // 2. B (high priority, two ranks: one pod on each node's GPU) needs A's GPU: A is preempted.
         var b = await SubmitAsync(Tiny("urgent", StepsOfB, gpus: 2).Priority("high"));
         await ProcessClusterHost.WaitUntilAsync(
             async () => (await _host.PodsOfAsync(a.Id)).All(p => p.Name() != firstPod.Name() || p.Metadata.DeletionTimestamp is not null),
@@ -77,7 +77,8 @@ public sealed class ProcessRuntimeTests : IAsyncLifetime
         var before = ProcessClusterHost.Losses(firstLog);
         var checkpoint = before.Keys.Last();
         Assert.Contains($"resuming from the committed checkpoint of step {checkpoint}", secondLog);
-        Assert.True(bDone.UpdatedAt <= events.Last(e => e.To == JobState.Running).At, "A resumed before B had finished");
+        var bSucceeded = (await _host.SendAsync(new GetJobEvents(b.Id))).Value!.Single(e => e.To == JobState.Succeeded).At;
+        Assert.True(bSucceeded <= events.Last(e => e.To == JobState.Admitted).At, "A was placed again before B had finished");
 
         // 4. Across the interruption: every step exactly once, and each loss bit-identical to an uninterrupted run.
         var after = ProcessClusterHost.Losses(secondLog);
@@ -121,14 +122,14 @@ public sealed class ProcessRuntimeTests : IAsyncLifetime
     private static JobSpecBuilder Tiny(string name, long steps, int gpus) =>
         JobSpecBuilder.AJob(name)
             .InQueue(Queue)
-            .Model(m => m with { Layers = 2, HiddenSize = 64, Heads = 4, KvHeads = 4, FfnHiddenSize = null, VocabSize = 64, SeqLength = 32, TiedEmbeddings = true })
+            .Model(m => m with { Layers = 2, HiddenSize = 32, Heads = 4, KvHeads = 4, FfnHiddenSize = null, VocabSize = 64, SeqLength = 16, TiedEmbeddings = true })
             .Training(t => t with
             {
-                Tokens = null, Steps = steps, GlobalBatchSize = 8, MicroBatchSize = 2, Precision = Precision.Fp32,
+                Tokens = null, Steps = steps, GlobalBatchSize = 4, MicroBatchSize = 2, Precision = Precision.Fp32,
                 LearningRate = 1e-2, WarmupSteps = 5, Seed = 7,
             })
             .Parallelism(p => p with { Data = gpus, Tensor = 1, Pipeline = 1 })
-            .Gpus(gpus, "A100-80GB", gpus)
+            .Gpus(gpus, "A100-80GB", gpusPerNode: 1)
             .With(s => s with { Checkpoint = new CheckpointSpec { IntervalSteps = 20 } });
 
     private async Task<JobDetails> SubmitAsync(JobSpecBuilder spec)
