@@ -10,12 +10,16 @@ PG_PORT ?= 55432
 API_URL ?= http://127.0.0.1:8080
 TRACE ?= docs/benchmarks/data/openb/openb_pod_list_default.csv
 NODES ?= docs/benchmarks/data/openb/openb_node_list_gpu_node.csv
+# The simulated cluster's runtime: simulated (pods pretend, fast) or process (the bundled trainer's pods run the real trainer on the CPU).
+SIM_RUNTIME ?= simulated
+TRAINER_DLL := $(CURDIR)/src/Scheduler.Trainer/bin/$(CONFIG)/net10.0/Scheduler.Trainer.dll
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 .PHONY: help deps build test run migrate bench bench-trace replay bench-trainer-gpu check-cuda e2e fuzz clean
 
 help:
 	@echo "make run    - local PostgreSQL + control plane on $(API_URL) (simulated cluster unless KUBECONFIG is set)"
+	@echo "             SIM_RUNTIME=process: the bundled trainer's pods run the real trainer on the CPU (docs/trainer.md)"
 	@echo "make test   - install what a fresh Debian machine needs, then run every test"
 	@echo "make bench  - benchmarks; results go to docs/benchmarks/"
 	@echo "make migrate, make e2e (needs KUBECONFIG), make bench-trace TRACE=... NODES=..., make replay QUEUES=... SPEED=..., make fuzz ITERATIONS=..."
@@ -47,9 +51,14 @@ migrate:
 	@cs="$(local_db)"; $(DOTNET) run --project src/Scheduler.Api -c $(CONFIG) -- migrate --ConnectionStrings:Scheduler="$$cs" --Scheduler:DataDir="$(DATA_DIR)"
 
 run:
-	@cs="$(local_db)"; \
+	@set -e; runtime=(); \
+	if [ "$(SIM_RUNTIME)" = process ]; then \
+	  $(DOTNET) build src/Scheduler.Trainer -c $(CONFIG) -nologo -v:q; \
+	  runtime=(--Scheduler:Kubernetes:Simulated:Runtime=Process --Scheduler:Kubernetes:Simulated:TrainerPath="$(TRAINER_DLL)"); \
+	elif [ "$(SIM_RUNTIME)" != simulated ]; then echo "SIM_RUNTIME must be simulated or process"; exit 2; fi; \
+	cs="$(local_db)"; \
 	$(DOTNET) run --project src/Scheduler.Api -c $(CONFIG) -- migrate --ConnectionStrings:Scheduler="$$cs" --Scheduler:DataDir="$(DATA_DIR)" && \
-	$(DOTNET) run --project src/Scheduler.Api -c $(CONFIG) --no-build -- --urls $(API_URL) --ConnectionStrings:Scheduler="$$cs" --Scheduler:DataDir="$(DATA_DIR)"
+	$(DOTNET) run --project src/Scheduler.Api -c $(CONFIG) --no-build -- --urls $(API_URL) --ConnectionStrings:Scheduler="$$cs" --Scheduler:DataDir="$(DATA_DIR)" "$${runtime[@]}"
 
 bench: build
 	@cs="$(local_db)"; $(DOTNET) run --project src/Scheduler.Benchmarks -c $(CONFIG) --no-build -- all --db "$$cs" --out docs/benchmarks && \

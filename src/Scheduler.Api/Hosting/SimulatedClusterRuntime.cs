@@ -4,6 +4,7 @@ using Scheduler.Domain.Queues;
 using Scheduler.Operator.Hosting;
 using Scheduler.Simulation.ApiServer;
 using Scheduler.Simulation.Cluster;
+using Scheduler.Simulation.Cluster.Processes;
 
 namespace Scheduler.Api.Hosting;
 
@@ -13,7 +14,7 @@ namespace Scheduler.Api.Hosting;
 /// telemetry posted to the URL each pod carries (the control plane's own).
 /// </summary>
 internal sealed partial class SimulatedClusterRuntime(
-    SimulatedClusterSettings settings, string kubeconfigPath, GpuCatalog catalog, PriorityClasses priorities, TimeProvider time,
+    SimulatedClusterSettings settings, ProcessRuntimeOptions? processes, string kubeconfigPath, GpuCatalog catalog, PriorityClasses priorities, TimeProvider time,
     ILogger<SimulatedClusterRuntime> logger) : IAsyncDisposable
 {
     private readonly Lock _gate = new();
@@ -38,6 +39,33 @@ internal sealed partial class SimulatedClusterRuntime(
         return nodes.Where(n => n.Value > 0).Select(n => new SimulatedNodePool(n.Key, n.Value, settings.GpusPerNode)).ToList();
     }
 
+    /// <summary>
+    /// The process runtime's settings when <c>Simulated:Runtime</c> is <c>Process</c>: the bundled trainer image of this control
+    /// plane, the built trainer, and <c>&lt;DataDir&gt;/sim</c> for pods' files and the checkpoints that outlive them.
+    /// </summary>
+    public static ProcessRuntimeOptions? ProcessRuntime(KubernetesOptions kubernetes, string dataDir)
+    {
+        ArgumentNullException.ThrowIfNull(kubernetes);
+        if (kubernetes.Simulated.Runtime != SimulatedRuntime.Process)
+        {
+            return null;
+        }
+
+        var trainer = Path.GetFullPath(kubernetes.Simulated.TrainerPath ?? Path.Combine(AppContext.BaseDirectory, "Scheduler.Trainer.dll"));
+        if (!File.Exists(trainer))
+        {
+            throw new InvalidOperationException(
+                $"Scheduler:Kubernetes:Simulated:Runtime is Process but the trainer '{trainer}' does not exist: build src/Scheduler.Trainer and set Scheduler:Kubernetes:Simulated:TrainerPath (make run SIM_RUNTIME=process does both).");
+        }
+
+        return new ProcessRuntimeOptions
+        {
+            TrainerImage = kubernetes.TrainerImage,
+            TrainerPath = trainer,
+            DataRoot = Path.GetFullPath(Path.Combine(dataDir, "sim")),
+        };
+    }
+
     private SimulatedCluster Start()
     {
         var options = new SimulatedClusterOptions
@@ -45,6 +73,7 @@ internal sealed partial class SimulatedClusterRuntime(
             NodePools = Pools(settings),
             ClockSpeed = settings.ClockSpeed,
             Telemetry = new HttpSimulatedTelemetrySink(_telemetry),
+            ProcessRuntime = processes,
             Server = new FakeApiServerOptions { Time = time, Catalog = catalog, Priorities = priorities },
         };
         // Synchronous on purpose: the client that needs it is resolved from DI; starting Kestrel on 127.0.0.1 takes milliseconds.
@@ -52,6 +81,11 @@ internal sealed partial class SimulatedClusterRuntime(
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(kubeconfigPath))!);
         cluster.WriteKubeconfig(kubeconfigPath);
         LogStarted(cluster.ApiServer.BaseAddress, cluster.NodeNames.Count, kubeconfigPath);
+        if (processes is not null)
+        {
+            LogProcessRuntime(processes.TrainerPath, processes.DataRoot);
+        }
+
         return cluster;
     }
 
@@ -75,4 +109,8 @@ internal sealed partial class SimulatedClusterRuntime(
     [LoggerMessage(EventId = 120, Level = LogLevel.Information,
         Message = "Simulated cluster at {Address} with {Nodes} GPU nodes; kubectl: KUBECONFIG={Kubeconfig}")]
     private partial void LogStarted(Uri address, int nodes, string kubeconfig);
+
+    [LoggerMessage(EventId = 121, Level = LogLevel.Information,
+        Message = "Pods of the bundled trainer image run as local processes of {Trainer} (CPU); pod files and checkpoints under {DataRoot}")]
+    private partial void LogProcessRuntime(string trainer, string dataRoot);
 }

@@ -20,10 +20,12 @@ internal static class SimulatedClusterServices
             return builder;
         }
 
-        var settings = OperatorServices.ReadSettings(builder.Configuration).Kubernetes.Simulated;
-        var kubeconfig = Path.Combine(builder.Configuration["Scheduler:DataDir"] ?? ".data", "kubeconfig");
+        var kubernetes = OperatorServices.ReadSettings(builder.Configuration).Kubernetes;
+        var dataDir = builder.Configuration["Scheduler:DataDir"] ?? ".data";
+        var kubeconfig = Path.Combine(dataDir, "kubeconfig");
+        var processes = SimulatedClusterRuntime.ProcessRuntime(kubernetes, dataDir);
         builder.Services.TryAddSingleton(provider => new SimulatedClusterRuntime(
-            settings, kubeconfig, provider.GetRequiredService<GpuCatalog>(), provider.GetRequiredService<PriorityClasses>(),
+            kubernetes.Simulated, processes, kubeconfig, provider.GetRequiredService<GpuCatalog>(), provider.GetRequiredService<PriorityClasses>(),
             provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<SimulatedClusterRuntime>>()));
         builder.Services.TryAddSingleton(provider => provider.GetRequiredService<SimulatedClusterRuntime>().Cluster.CreateClient());
         return builder;

@@ -87,4 +87,23 @@ public sealed class SimulatedClusterSettings
 
     /// <summary>Simulated seconds per real second.</summary>
     public double ClockSpeed { get; set; } = 1.0;
+
+    /// <summary>What runs pods of the bundled trainer image: the fast simulated trainer (default) or real local trainer processes.</summary>
+    public SimulatedRuntime Runtime { get; set; } = SimulatedRuntime.Simulated;
+
+    /// <summary>
+    /// The built trainer the <see cref="SimulatedRuntime.Process"/> runtime starts (<c>Scheduler.Trainer.dll</c> or a self-contained
+    /// executable); unset: <c>Scheduler.Trainer.dll</c> next to the host's own assemblies.
+    /// </summary>
+    public string? TrainerPath { get; set; }
+}
+
+/// <summary>Runtimes of the simulated cluster's kubelet (<c>Scheduler:Kubernetes:Simulated:Runtime</c>, <c>make run SIM_RUNTIME=process</c>).</summary>
+public enum SimulatedRuntime
+{
+    /// <summary>Pods only pretend to train: runtime from the estimate, synthetic telemetry, on the simulated clock.</summary>
+    Simulated,
+
+    /// <summary>Pods of the bundled trainer image run the real trainer on the CPU, in real time (tiny models only).</summary>
+    Process,
 }

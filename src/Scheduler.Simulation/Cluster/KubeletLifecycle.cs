@@ -16,11 +16,12 @@ namespace Scheduler.Simulation.Cluster;
 /// (<see cref="SimulatedPodAnnotations.Failure"/>, or an image under <c>.invalid</c>): it is OOMKilled or evicted at the end of
 /// its runtime, or never starts, its container waiting on its image or its configuration, with the status a real kubelet writes.
 /// </summary>
-internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedClusterOptions options)
+internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedClusterOptions options, Processes.IPodRuntime? runtime = null)
 {
     private readonly SimulatedClusterOptions _options = options;
     private readonly SemaphoreSlim _tickGate = new(1, 1);
     private readonly Dictionary<string, DateTimeOffset> _lastTelemetry = new(StringComparer.Ordinal);
+    private readonly SimulatedTrainingCurve _curve = new();
 
     /// <summary>Moves every pod on the backend's nodes one step along its lifecycle, as of now. Safe to call concurrently (calls queue up).</summary>
     public async Task TickAsync(CancellationToken cancellationToken)
@@ -65,6 +66,12 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
 
     private async Task StepAsync(JsonObject pod, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        if (runtime?.Runs(pod) == true)
+        {
+            await runtime.StepAsync(pod, backend, now, cancellationToken);
+            return;
+        }
+
         var metadata = pod["metadata"]!.AsObject();
         var phase = pod["status"]?["phase"]?.GetValue<string>() ?? "Pending";
         if (metadata["deletionTimestamp"]?.GetValue<string>() is { } deletion)
@@ -322,24 +329,10 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
         }
 
         _lastTelemetry[key] = now;
-        var total = Math.Max(1, LongAnnotation(pod, SimulatedPodAnnotations.TotalSteps) ?? 1000);
-        var startStep = Math.Clamp(LongAnnotation(pod, SimulatedPodAnnotations.StartStep) ?? 0, 0, total);
-        var interval = Math.Max(1, LongAnnotation(pod, SimulatedPodAnnotations.CheckpointInterval) ?? 500);
         var fraction = runtime <= TimeSpan.Zero ? 1 : Math.Clamp((now - started) / Real(runtime), 0, 1);
-        var step = startStep + (long)((total - startStep) * fraction);
-        var stepSeconds = runtime.TotalSeconds / Math.Max(1, total - startStep);
-        const long tokensPerStep = 1 << 20;
+        var (total, body) = _curve.Sample(pod, fraction, runtime, now, checkpointNow);
         var sample = new SimulatedTelemetry(
-            ns ?? "default", name, Env(pod, TrainerEnvironment.JobId), Env(pod, TrainerEnvironment.TelemetryUrl), total, new TelemetrySample
-            {
-                Step = step,
-                Tokens = step * tokensPerStep,
-                Loss = 2 + (8 * Math.Exp(-3.0 * step / total)),
-                TokensPerSecond = tokensPerStep / Math.Max(stepSeconds, 1e-9),
-                StepSeconds = stepSeconds,
-                LastCheckpointStep = checkpointNow ? step : step - (step % interval),
-                Timestamp = now,
-            },
+            ns ?? "default", name, Env(pod, TrainerEnvironment.JobId), Env(pod, TrainerEnvironment.TelemetryUrl), total, body,
             Env(pod, TrainerEnvironment.TelemetryToken));
 #pragma warning disable CA1031 // the sink is the host's code: a failing sink must not stop the simulated kubelet
         try

@@ -1,4 +1,5 @@
 using Scheduler.Simulation.ApiServer;
+using Scheduler.Simulation.Cluster.Processes;
 
 namespace Scheduler.Simulation.Cluster;
 
@@ -27,6 +28,9 @@ public sealed record SimulatedClusterOptions
 
     /// <summary>Where the synthetic telemetry of running rank-0 pods goes; none by default.</summary>
     public ISimulatedTelemetrySink? Telemetry { get; init; }
+
+    /// <summary>When set, pods of the bundled trainer image run as real local trainer processes; null (the default): every pod is simulated.</summary>
+    public ProcessRuntimeOptions? ProcessRuntime { get; init; }
 
     public FakeApiServerOptions Server { get; init; } = new();
 }

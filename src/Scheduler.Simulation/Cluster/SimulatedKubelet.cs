@@ -1,3 +1,5 @@
+using Scheduler.Simulation.Cluster.Processes;
+
 namespace Scheduler.Simulation.Cluster;
 
 /// <summary>
@@ -12,13 +14,18 @@ public sealed class SimulatedKubelet : IAsyncDisposable
     private readonly KubeletLifecycle _lifecycle;
     private readonly SimulatedClusterOptions _options;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly ProcessPodRuntime? _processes;
     private ITimer? _timer;
 
     internal SimulatedKubelet(ApiServer.FakeApiServer server, SimulatedClusterOptions options)
     {
         _options = options;
-        _lifecycle = new KubeletLifecycle(new InProcessKubeletBackend(server, options.Server.Time), options);
+        _processes = options.ProcessRuntime is { } runtime ? new ProcessPodRuntime(runtime) : null;
+        _lifecycle = new KubeletLifecycle(new InProcessKubeletBackend(server, options.Server.Time), options, _processes);
     }
+
+    /// <summary>stdout/stderr of the pods the process runtime ran; null when every pod is simulated.</summary>
+    public IPodLogs? Logs => _processes?.Logs;
 
     internal void Start()
     {
@@ -37,6 +44,11 @@ public sealed class SimulatedKubelet : IAsyncDisposable
         if (_timer is not null)
         {
             await _timer.DisposeAsync();
+        }
+
+        if (_processes is not null)
+        {
+            await _processes.DisposeAsync();
         }
 
         _stopping.Dispose();
