@@ -1,4 +1,5 @@
 using FluentValidation;
+using Microsoft.Extensions.Configuration;
 using Mediator;
 using Scheduler.Application.Admission;
 using Scheduler.Application.Common;
@@ -46,8 +47,11 @@ public sealed record UsageRow(string Group, DateTimeOffset PeriodStart, string G
 
 internal sealed class GetUsageValidator : MessageValidator<GetUsage>
 {
-    public GetUsageValidator()
+    public GetUsageValidator(IConfiguration configuration, TimeProvider clock)
     {
+        var retention = AccountingRetention.FromConfiguration(configuration);
+        RuleFor(m => m.From).Must(from => from is null || from >= clock.GetUtcNow() - retention)
+            .WithMessage($"must be within the accounting retention of {retention.TotalDays} days (Scheduler:Accounting:Retention): older jobs are purged");
         RuleFor(m => m.By).IsInEnum().WithMessage("must be queue, user or team");
         RuleFor(m => m.Period).IsInEnum().WithMessage("must be day, week or month");
         RuleFor(m => m.To).Must((m, to) => m.From is null || to is null || m.From < to).WithMessage("must be after from");

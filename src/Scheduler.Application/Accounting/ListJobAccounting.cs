@@ -1,4 +1,5 @@
 using FluentValidation;
+using Microsoft.Extensions.Configuration;
 using Mediator;
 using Scheduler.Application.Common;
 using Scheduler.Application.Dashboard;
@@ -37,8 +38,11 @@ public sealed record JobAccountingRow(
 
 internal sealed class ListJobAccountingValidator : MessageValidator<ListJobAccounting>
 {
-    public ListJobAccountingValidator()
+    public ListJobAccountingValidator(IConfiguration configuration, TimeProvider clock)
     {
+        var retention = AccountingRetention.FromConfiguration(configuration);
+        RuleFor(m => m.From).Must(from => from is null || from >= clock.GetUtcNow() - retention)
+            .WithMessage($"must be within the accounting retention of {retention.TotalDays} days (Scheduler:Accounting:Retention): older jobs are purged");
         RuleFor(m => m.To).Must((m, to) => m.From is null || to is null || m.From < to).WithMessage("must be after from");
         RuleFor(m => m.Limit).InclusiveBetween(1, ListJobAccounting.MaxLimit).WithMessage($"must be between 1 and {ListJobAccounting.MaxLimit}");
         RuleFor(m => m.Offset).GreaterThanOrEqualTo(0).WithMessage("must be 0 or more");

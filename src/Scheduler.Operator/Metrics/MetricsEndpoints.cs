@@ -23,6 +23,9 @@ public static class MetricsEndpoints
         {
             services.Insert(0, ServiceDescriptor.Singleton<IPipelineBehavior<SubmitJob, Result<SubmittedJob>>, SubmissionMetrics>());
             services.Insert(0, ServiceDescriptor.Singleton<IPipelineBehavior<TransitionJob, Result<JobDetails>>, FinishedJobMetrics>());
+            services.TryAddSingleton<GpuSecondsMetrics>();
+            services.Insert(0, ServiceDescriptor.Singleton<IPipelineBehavior<TransitionJob, Result<JobDetails>>>(p => p.GetRequiredService<GpuSecondsMetrics>()));
+            services.Insert(0, ServiceDescriptor.Singleton<IPipelineBehavior<CancelJob, Result<JobDetails>>>(p => p.GetRequiredService<GpuSecondsMetrics>()));
         }
 
         return services;
