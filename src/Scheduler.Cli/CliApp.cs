@@ -51,7 +51,7 @@ internal static class CliApp
             root.Directives.Add(suggest);
         }
 
-        var parsed = root.Parse(args);
+        var parsed = root.Parse(CompletionCommand.WithoutProgramName(args));
         // A half-typed command line is what completion is for: its parse errors are not the user's.
         if (parsed.Errors.Count > 0 && parsed.Action != suggest.Action)
         {

@@ -34,6 +34,32 @@ internal static class CompletionCommand
 
         """;
 
+    /// <summary>
+    /// The shells pass the whole line, program name first (<c>[suggest:12] "gpusched que"</c>); the parser completes what
+    /// follows the program, whatever name the process has (an apphost, <c>dotnet gpusched.dll</c>, a test host). Other
+    /// arguments pass unchanged.
+    /// </summary>
+    public static string[] WithoutProgramName(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args is not [var directive, var line] || !directive.StartsWith("[suggest:", StringComparison.Ordinal) || !directive.EndsWith(']')
+            || !int.TryParse(directive.AsSpan(9, directive.Length - 10), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var position))
+        {
+            return args;
+        }
+
+        var start = line.Length - line.TrimStart().Length;
+        var end = line.IndexOf(' ', start);
+        var program = end < 0 ? line[start..] : line[start..end];
+        if (!string.Equals(Path.GetFileNameWithoutExtension(program), "gpusched", StringComparison.Ordinal))
+        {
+            return args;
+        }
+
+        var cut = end < 0 ? line.Length : end + 1;
+        return [$"[suggest:{Math.Max(0, position - cut).ToString(System.Globalization.CultureInfo.InvariantCulture)}]", line[cut..]];
+    }
+
     public static Command Create(CommandKit kit)
     {
         var shell = new Argument<string>("shell") { Description = "bash or zsh." };

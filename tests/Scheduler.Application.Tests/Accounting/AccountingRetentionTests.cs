@@ -36,14 +36,14 @@ public sealed class AccountingRetentionTests(SchedulerFixture fixture) : IClassF
         await fixture.EnsureQueueAsync("retention");
         await using var host = await AccountingHost.StartAsync(fixture, MonthReported.AddDays(-90),
             new Dictionary<string, string> { [AccountingRetention.Setting] = "40.00:00:00" });
-        var old = await RunAsync(host, "ended-in-december", MonthReported.AddDays(-2), MonthReported.AddHours(-1));
-        var reported = await RunAsync(host, "ended-in-reported-month", MonthReported.AddHours(1), MonthReported.AddDays(1));
-        var crossing = await RunAsync(host, "ran-across-the-retention", MonthReported.AddDays(19), MonthReported.AddDays(24));
         var running = await host.SubmitAtAsync(MonthReported.AddDays(-60), JobSpecBuilder.AJob("still-running").InQueue("retention").Build());
         await host.MoveAtAsync(running, MonthReported.AddDays(-60), JobState.Admitted, JobState.Running);
         var resource = await host.SubmitAtAsync(MonthReported.AddDays(-60), JobSpecBuilder.AJob("from-a-trainingjob").InQueue("retention").Build(),
             new JobOrigin("team-a", "from-a-trainingjob", Guid.NewGuid().ToString(), 1));
         await host.MoveAtAsync(resource, MonthReported.AddDays(-59), JobState.Cancelled);
+        var old = await RunAsync(host, "ended-in-december", MonthReported.AddDays(-2), MonthReported.AddHours(-1));
+        var reported = await RunAsync(host, "ended-in-reported-month", MonthReported.AddHours(1), MonthReported.AddDays(1));
+        var crossing = await RunAsync(host, "ran-across-the-retention", MonthReported.AddDays(19), MonthReported.AddDays(24));
         host.Clock.SetUtcNow(Now);
 
         var scheduler = await host.Host.Services.GetRequiredService<ISchedulerFactory>().GetScheduler(ct);

@@ -37,22 +37,22 @@ public sealed class LedgerReconciliationTests(SchedulerFixture fixture) : IClass
         await AssertReconciledAsync(host, preempted, ((60.0 + 120) / 60) * 2);
 
         // Failed after 30 min on 4 GPUs.
-        var failed = await host.SubmitAtAsync(Monday.AddHours(1), spec("failed", 4));
-        await host.MoveAtAsync(failed, Monday.AddHours(1), JobState.Admitted, JobState.Running);
-        await host.MoveAtAsync(failed, Monday.AddHours(1.5), JobState.Failed);
+        var failed = await host.SubmitAtAsync(Monday.AddHours(5), spec("failed", 4));
+        await host.MoveAtAsync(failed, Monday.AddHours(5), JobState.Admitted, JobState.Running);
+        await host.MoveAtAsync(failed, Monday.AddHours(5.5), JobState.Failed);
         await AssertReconciledAsync(host, failed, 0.5 * 4);
 
         // Cancelled while running after 3 h on 1 GPU; cancelled before placement: nothing.
-        var cancelled = await host.SubmitAtAsync(Monday.AddHours(2), spec("cancelled", 1));
-        await host.MoveAtAsync(cancelled, Monday.AddHours(2), JobState.Admitted, JobState.Running);
-        await host.MoveAtAsync(cancelled, Monday.AddHours(5), JobState.Cancelled);
+        var cancelled = await host.SubmitAtAsync(Monday.AddHours(6), spec("cancelled", 1));
+        await host.MoveAtAsync(cancelled, Monday.AddHours(6), JobState.Admitted, JobState.Running);
+        await host.MoveAtAsync(cancelled, Monday.AddHours(9), JobState.Cancelled);
         await AssertReconciledAsync(host, cancelled, 3);
-        var neverPlaced = await host.SubmitAtAsync(Monday.AddHours(3), spec("never-placed", 1));
-        await host.MoveAtAsync(neverPlaced, Monday.AddHours(3.5), JobState.Cancelled);
+        var neverPlaced = await host.SubmitAtAsync(Monday.AddHours(10), spec("never-placed", 1));
+        await host.MoveAtAsync(neverPlaced, Monday.AddHours(10.5), JobState.Cancelled);
         await AssertReconciledAsync(host, neverPlaced, 0);
 
         // The queue's budget use is the sum of the settled charges, and usage by queue adds up to the same figure.
-        host.Clock.SetUtcNow(Monday.AddHours(6));
+        host.Clock.SetUtcNow(Monday.AddHours(11));
         var queue = (await host.QueryAsync(new GetQueue("ledger"))).Value!;
         var usage = await host.QueryAsync(new GetUsage(UsageGrouping.Queue, BudgetPeriod.Month, Monday.AddDays(-1), Monday.AddDays(1)));
         Assert.Equal(6 + 2 + 3, queue.Budget!.UsedGpuHours, 9);

@@ -76,7 +76,7 @@ public sealed class IdentityCommandTests(ControlPlane plane) : IClassFixture<Con
     }
 
     [Fact]
-    public void Bash_completes_a_half_typed_command_through_the_built_program()
+    public async Task Bash_completes_a_half_typed_command_through_the_built_program()
     {
         var directory = AppContext.BaseDirectory;
         if (!File.Exists(Path.Combine(directory, "gpusched")) || !File.Exists("/bin/bash"))
@@ -99,10 +99,12 @@ public sealed class IdentityCommandTests(ControlPlane plane) : IClassFixture<Con
         start.Environment["PATH"] = directory + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = process.StandardError.ReadToEnd();
-        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)), "bash did not finish");
+        var stderr = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(deadline.Token);
 
         Assert.True(process.ExitCode == 0, stderr);
-        Assert.Equal(["queue", "queues"], stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+        Assert.Equal(["queue", "queues"], (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
     }
 }
