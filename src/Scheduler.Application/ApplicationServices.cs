@@ -52,6 +52,7 @@ public static class ApplicationServices
 
         // Quartz: maintenance jobs that only send commands; the host's lifetime starts and stops the scheduler.
         services.AddQuartz(IdempotencyKeyPurgeJob.Schedule);
+        services.AddQuartz(Accounting.AccountingRetentionJob.Schedule);
         services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
 
         services.AddMediator(options =>

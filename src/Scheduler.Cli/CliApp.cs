@@ -1,11 +1,13 @@
 using System.CommandLine;
+using System.CommandLine.Completions;
 using Scheduler.Cli.Commands;
 
 namespace Scheduler.Cli;
 
 /// <summary>
 /// <c>gpusched</c>: the scheduler from a terminal (docs/cli.md). Offline: <c>estimate</c>, <c>accuracy</c>. Against the
-/// REST API: login/logout/whoami, submit, queue, show, cancel, nodes, queues, top, history, usage. Exit codes in <see cref="ExitCodes"/>.
+/// REST API: login/logout/whoami, submit, queue, show, cancel, nodes, queues, top, history, usage; <c>completion</c> for the
+/// shell. Exit codes in <see cref="ExitCodes"/>.
 /// </summary>
 internal static class CliApp
 {
@@ -42,10 +44,20 @@ internal static class CliApp
             AccountingCommands.Usage(kit),
             EstimateCommand.Create(context, kit),
             AccuracyCommand.Create(context.Output, context.Error),
+            CompletionCommand.Create(kit),
         };
         ExamplesHelpAction.Install(root, kit.Examples);
-        var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
+        // Shell completion (gpusched completion bash|zsh) calls back with [suggest:N] "<command line>".
+        var suggest = root.Directives.OfType<SuggestDirective>().FirstOrDefault();
+        if (suggest is null)
+        {
+            suggest = new SuggestDirective();
+            root.Directives.Add(suggest);
+        }
+
+        var parsed = root.Parse(CompletionCommand.WithoutProgramName(args));
+        // A half-typed command line is what completion is for: its parse errors are not the user's.
+        if (parsed.Errors.Count > 0 && parsed.Action != suggest.Action)
         {
             foreach (var problem in parsed.Errors)
             {

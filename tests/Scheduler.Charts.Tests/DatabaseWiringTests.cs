@@ -70,6 +70,6 @@ public sealed class DatabaseWiringTests(ChartTools tools)
     {
         var chart = await tools.Renderer.RenderAsync(ValueSet.BundledDb, "--set", "postgresql.password=s3cret");
 
-        Assert.EndsWith(";Password=s3cret", (string?)chart.Single("Secret").At("stringData.connectionString"), StringComparison.Ordinal);
+        Assert.EndsWith(";Password=s3cret", (string?)chart.Single("Secret", $"{ChartRenderer.FullName}-postgresql").At("stringData.connectionString"), StringComparison.Ordinal);
     }
 }

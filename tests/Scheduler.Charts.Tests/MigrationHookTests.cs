@@ -53,7 +53,7 @@ public sealed class MigrationHookTests(ChartTools tools)
     public async Task A_connection_string_secret_made_by_the_chart_exists_before_the_migration_hook()
     {
         var chart = await tools.Renderer.RenderAsync(ValueSet.HaOff);
-        var secret = chart.Single("Secret");
+        var secret = chart.Single("Secret", $"{ChartRenderer.FullName}-database");
         var job = chart.Single("Job");
 
         Assert.Equal("pre-install,pre-upgrade", secret.Annotation("helm.sh/hook"));

@@ -35,6 +35,17 @@ public sealed partial class NotesTests(ChartTools tools)
     }
 
     [Fact]
+    public async Task Every_curl_in_the_notes_sends_a_bearer_token()
+    {
+        var notes = await RenderNotesAsync(ValueSet.Default);
+        var curls = CurlCommand().Matches(notes).Select(m => m.Value).ToList();
+
+        Assert.NotEmpty(curls);
+        Assert.All(curls, curl => Assert.Contains("-H \"Authorization: Bearer $TOKEN\"", curl, StringComparison.Ordinal));
+        Assert.Contains("export TOKEN=", notes, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Notes_warn_that_the_bundled_database_is_for_trials()
     {
         var notes = await RenderNotesAsync(ValueSet.BundledDb);
@@ -93,6 +104,10 @@ public sealed partial class NotesTests(ChartTools tools)
             File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
         }
     }
+
+    /// <summary>A curl command with its continuation lines, up to the request body or the end of the line.</summary>
+    [GeneratedRegex(@"curl (?:[^\n']|\\\n)*", RegexOptions.None)]
+    private static partial Regex CurlCommand();
 
     [GeneratedRegex(@"-d '(?<json>\{.*?\})'", RegexOptions.Singleline)]
     private static partial Regex RequestBody();

@@ -9,8 +9,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Scheduler.Application;
 using Scheduler.Application.Dashboard;
+using Scheduler.Application.Identity;
 using Scheduler.Application.Jobs;
 using Scheduler.Application.Queues;
+using Scheduler.Domain.Identity;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Queues;
 using Scheduler.Testing.Postgres;
@@ -46,8 +48,11 @@ public class ControlPlane : WebApplicationFactory<global::Program>, IAsyncLifeti
         }
 
         await Services.MigrateDatabaseAsync();
-        AdminToken = await Services.CreateAdminTokenAsync("test-admin", "cli tests");
+        AdminToken = await Services.CreateAdminTokenAsync(AdminUser, "cli tests");
     }
+
+    /// <summary>The cluster admin whose token the CLI runs send.</summary>
+    public const string AdminUser = "test-admin";
 
     /// <summary>A cluster admin's API token: every CLI run of the tests sends it (GPUSCHED_TOKEN) unless the test sets another.</summary>
     public string AdminToken { get; private set; } = string.Empty;
@@ -93,6 +98,29 @@ public class ControlPlane : WebApplicationFactory<global::Program>, IAsyncLifeti
         var result = await scope.ServiceProvider.GetRequiredService<ISender>()
             .Send(new PutQueue(name, spec ?? new QueueSpec { NominalQuota = new Dictionary<string, int> { ["A100-80GB"] = 8 } }));
         Assert.True(result.IsSuccess, result.IsSuccess ? null : result.Failure.Title);
+    }
+
+    /// <summary>Creates <paramref name="team"/> (if new) and gives it <paramref name="queue"/>.</summary>
+    public async Task PutTeamAsync(string team, string queue)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var sender = scope.ServiceProvider.GetRequiredService<ISender>();
+        var created = await sender.Send(new PutTeam(team, AdminUser));
+        Assert.True(created.IsSuccess, created.IsSuccess ? null : created.Failure.Title);
+        var owned = await sender.Send(new SetQueueTeam(queue, team, AdminUser));
+        Assert.True(owned.IsSuccess, owned.IsSuccess ? null : owned.Failure.Title);
+    }
+
+    /// <summary>Adds <paramref name="user"/> to <paramref name="team"/> with <paramref name="role"/> and answers a new API token of theirs.</summary>
+    public async Task<string> MemberTokenAsync(string team, string user, TeamRole role)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var sender = scope.ServiceProvider.GetRequiredService<ISender>();
+        var member = await sender.Send(new PutTeamMember(team, user, role, AdminUser));
+        Assert.True(member.IsSuccess, member.IsSuccess ? null : member.Failure.Title);
+        var token = await sender.Send(new CreateApiToken(user, "cli tests", Lifetime: null, AdminUser));
+        Assert.True(token.IsSuccess, token.IsSuccess ? null : token.Failure.Title);
+        return token.Value.Token;
     }
 
     /// <summary>Moves a job the way the operator would, through the application's own command.</summary>

@@ -155,3 +155,12 @@ namespace, where the bundled database and the scheduler's Secret live (docs/secu
 {{- end -}}
 {{- $namespace -}}
 {{- end }}
+
+{{/* The Secret and key holding the job-token HMAC key: the user's (auth.jobTokenSecret.existingSecret) or the chart's. */}}
+{{- define "gpu-scheduler.jobTokenSecretName" -}}
+{{- default (include "gpu-scheduler.suffixed" (list . "job-token")) .Values.auth.jobTokenSecret.existingSecret }}
+{{- end }}
+
+{{- define "gpu-scheduler.jobTokenSecretKey" -}}
+{{- if .Values.auth.jobTokenSecret.existingSecret }}{{ .Values.auth.jobTokenSecret.existingSecretKey }}{{ else }}jobTokenSecret{{ end }}
+{{- end }}

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Claims;
 using System.Text;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -20,15 +21,16 @@ public static class AccountingApi
         var api = app.MapGroup("api/v1/accounting").WithTags("Accounting").RequireAuthorization(Permissions.Read);
         api.MapGet("/jobs", ListJobsAsync).WithName("ListJobAccounting")
             .WithSummary("Jobs that ran or ended in [from, to): elapsed, GPU-seconds per attempt, predicted vs measured GPU-hours and memory")
-            .WithDescription("Filters: from, to (ISO-8601; default the last 7 days), queue, state; paging with limit (1–1000) and offset. Accept: text/csv answers CSV.");
+            .WithDescription("Filters: from, to (ISO-8601; default the last 7 days), queue, state, user (who submitted); paging with limit (1–1000) and offset. Accept: text/csv answers CSV. In private mode only the caller's teams' jobs.");
         api.MapGet("/usage", GetUsageAsync).WithName("GetUsage")
-            .WithSummary("GPU-hours by queue, period (day, week, month) and GPU type in [from, to)")
-            .WithDescription("by=queue (user and team once identity is enabled), period=day|week|month, from/to ISO-8601 (default the last 30 days, at most 400). Accept: text/csv answers CSV.");
+            .WithSummary("GPU-hours by queue, user or team, period (day, week, month) and GPU type in [from, to)")
+            .WithDescription("by=queue|user|team, period=day|week|month, from/to ISO-8601 (default the last 30 days, at most 400). Accept: text/csv answers CSV. In private mode only the caller's teams' jobs count.");
         return api;
     }
 
     internal static async Task<Results<Ok<JobAccountingPage>, ContentHttpResult, ProblemHttpResult>> ListJobsAsync(
-        HttpRequest request, string? from, string? to, string? queue, string? state, string? limit, string? offset, ISender sender, CancellationToken cancellationToken)
+        HttpRequest request, string? from, string? to, string? queue, string? state, string? user, string? limit, string? offset, ClaimsPrincipal principal, Access access,
+        ISender sender, CancellationToken cancellationToken)
     {
         if (!TryTime("from", from, out var fromTime, out var problem) || !TryTime("to", to, out var toTime, out problem))
         {
@@ -51,24 +53,25 @@ public static class AccountingApi
             return problem!;
         }
 
-        var page = await sender.Send(new ListJobAccounting(fromTime, toTime, queue, wantedState, pageSize, skip), cancellationToken);
+        var page = await sender.Send(new ListJobAccounting(fromTime, toTime, queue, wantedState, pageSize, skip, user, access.VisibleTeams(principal)), cancellationToken);
         if (!WantsCsv(request))
         {
             return TypedResults.Ok(page);
         }
 
-        var csv = new StringBuilder("id,name,queue,state,reason,gpu_type,gpus,submitted_at,started_at,ended_at,elapsed_seconds,gpu_seconds,gpu_hours,predicted_gpu_hours,measured_gpu_hours,predicted_memory_gib,peak_memory_gib,attempts\n");
+        var csv = new StringBuilder("id,name,queue,state,reason,gpu_type,gpus,submitted_at,started_at,ended_at,elapsed_seconds,gpu_seconds,gpu_hours,predicted_gpu_hours,measured_gpu_hours,predicted_memory_gib,peak_memory_gib,attempts,submitted_by,team\n");
         foreach (var r in page.Items)
         {
             csv.AppendLine(Row(r.Id, r.Name, r.Queue, r.State, r.Reason, r.GpuType, r.Gpus, r.SubmittedAt, r.StartedAt, r.EndedAt, r.ElapsedSeconds, r.GpuSeconds,
-                r.GpuHours, r.PredictedGpuHours, r.MeasuredGpuHours, r.PredictedMemoryGiB, r.PeakMemoryGiB, r.Attempts.Count));
+                r.GpuHours, r.PredictedGpuHours, r.MeasuredGpuHours, r.PredictedMemoryGiB, r.PeakMemoryGiB, r.Attempts.Count, r.SubmittedBy, r.Team));
         }
 
         return TypedResults.Text(csv.ToString(), Csv);
     }
 
     internal static async Task<Results<Ok<UsageReport>, ContentHttpResult, ProblemHttpResult>> GetUsageAsync(
-        HttpRequest request, string? by, string? period, string? from, string? to, ISender sender, CancellationToken cancellationToken)
+        HttpRequest request, string? by, string? period, string? from, string? to, ClaimsPrincipal principal, Access access, ISender sender,
+        CancellationToken cancellationToken)
     {
         var grouping = UsageGrouping.Queue;
         if (by is not null && (!Enum.TryParse(by, ignoreCase: true, out grouping) || !Enum.IsDefined(grouping) || char.IsAsciiDigit(by.FirstOrDefault())))
@@ -87,7 +90,7 @@ public static class AccountingApi
             return problem!;
         }
 
-        var report = await sender.Send(new GetUsage(grouping, bucket, fromTime, toTime), cancellationToken);
+        var report = await sender.Send(new GetUsage(grouping, bucket, fromTime, toTime, access.VisibleTeams(principal)), cancellationToken);
         if (!WantsCsv(request))
         {
             return TypedResults.Ok(report);

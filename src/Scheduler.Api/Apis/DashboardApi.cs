@@ -46,7 +46,7 @@ public static class DashboardApi
     }
 
     internal static async Task<Results<Ok<ClusterDashboard>, ProblemHttpResult>> GetClusterAsync(
-        string? hours, ISender sender, CancellationToken cancellationToken)
+        string? hours, ClaimsPrincipal user, Access access, ISender sender, CancellationToken cancellationToken)
     {
         var window = 1;
         if (hours is not null && !int.TryParse(hours, NumberStyles.None, CultureInfo.InvariantCulture, out window))
@@ -54,7 +54,7 @@ public static class DashboardApi
             return Problems.Invalid("hours", $"must be a whole number between 1 and {GetClusterDashboard.MaxHours}");
         }
 
-        return TypedResults.Ok(await sender.Send(new GetClusterDashboard(window), cancellationToken));
+        return TypedResults.Ok(await sender.Send(new GetClusterDashboard(window, access.VisibleTeams(user)), cancellationToken));
     }
 
     internal static async Task<Results<Ok<IReadOnlyList<JobDetails>>, ProblemHttpResult>> ListRecentJobsAsync(

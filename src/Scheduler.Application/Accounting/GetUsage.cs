@@ -1,4 +1,5 @@
 using FluentValidation;
+using Microsoft.Extensions.Configuration;
 using Mediator;
 using Scheduler.Application.Admission;
 using Scheduler.Application.Common;
@@ -8,7 +9,10 @@ using Scheduler.Persistence;
 
 namespace Scheduler.Application.Accounting;
 
-/// <summary>What usage is grouped by. Users and teams arrive with identity (a job's owner); queue works today.</summary>
+/// <summary>
+/// What usage is grouped by: the job's queue, the user who submitted it, or the team that owns its queue. Jobs without a
+/// submitter (before identity) count under <see cref="GetUsage.Unknown"/>, queues no team owns under <see cref="GetUsage.NoTeam"/>.
+/// </summary>
 public enum UsageGrouping
 {
     Queue,
@@ -19,11 +23,16 @@ public enum UsageGrouping
 /// <summary>
 /// sreport: GPU-hours by group, period (UTC day, ISO week from Monday, calendar month, as budgets count) and GPU type in
 /// [<paramref name="From"/>, <paramref name="To"/>) (default: the last 30 days); each attempt's placed time × GPUs, split
-/// at period boundaries, with the jobs' predicted and measured GPU-hours beside it.
+/// at period boundaries, with the jobs' predicted and measured GPU-hours beside it. <paramref name="Teams"/> (private mode)
+/// counts only the jobs of those teams' queues.
 /// </summary>
-public sealed record GetUsage(UsageGrouping By = UsageGrouping.Queue, BudgetPeriod Period = BudgetPeriod.Day, DateTimeOffset? From = null, DateTimeOffset? To = null)
-    : IQuery<UsageReport>
+public sealed record GetUsage(
+    UsageGrouping By = UsageGrouping.Queue, BudgetPeriod Period = BudgetPeriod.Day, DateTimeOffset? From = null, DateTimeOffset? To = null,
+    IReadOnlyList<string>? Teams = null) : IQuery<UsageReport>
 {
+    public const string Unknown = "(unknown)";
+    public const string NoTeam = "(no team)";
+
     public static readonly TimeSpan DefaultWindow = TimeSpan.FromDays(30);
     public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(400);
 }
@@ -38,10 +47,12 @@ public sealed record UsageRow(string Group, DateTimeOffset PeriodStart, string G
 
 internal sealed class GetUsageValidator : MessageValidator<GetUsage>
 {
-    public GetUsageValidator()
+    public GetUsageValidator(IConfiguration configuration, TimeProvider clock)
     {
-        RuleFor(m => m.By).Must(by => by == UsageGrouping.Queue)
-            .WithMessage("must be queue: jobs carry no user or team until identity is enabled on this server");
+        var retention = AccountingRetention.FromConfiguration(configuration);
+        RuleFor(m => m.From).Must(from => from is null || from >= clock.GetUtcNow() - retention)
+            .WithMessage($"must be within the accounting retention of {retention.TotalDays} days (Scheduler:Accounting:Retention): older jobs are purged");
+        RuleFor(m => m.By).IsInEnum().WithMessage("must be queue, user or team");
         RuleFor(m => m.Period).IsInEnum().WithMessage("must be day, week or month");
         RuleFor(m => m.To).Must((m, to) => m.From is null || to is null || m.From < to).WithMessage("must be after from");
         RuleFor(m => m.From).Must((m, from) => from is null || m.To is null || m.To - from <= GetUsage.MaxWindow)
@@ -56,11 +67,17 @@ internal sealed class GetUsageHandler(SchedulerDbContext db, IClusterView cluste
         var now = clock.StoreNow();
         var to = query.To ?? now;
         var from = query.From ?? to - GetUsage.DefaultWindow;
-        var usage = await JobUsage.LoadAsync(db, cluster, from, to, now, queue: null, state: null, cancellationToken);
+        var usage = await JobUsage.LoadAsync(db, cluster, from, to, now, new UsageFilter(Teams: query.Teams), cancellationToken);
 
         var cells = new Dictionary<(string Group, DateTimeOffset Period, string GpuType), (double Hours, HashSet<Guid> Jobs)>();
         foreach (var job in usage)
         {
+            var group = query.By switch
+            {
+                UsageGrouping.User => job.Job.SubmittedBy ?? GetUsage.Unknown,
+                UsageGrouping.Team => job.Team ?? GetUsage.NoTeam,
+                _ => job.Job.Queue,
+            };
             foreach (var attempt in job.Attempts)
             {
                 // Split at period boundaries so that a job running across midnight counts in both days.
@@ -71,7 +88,7 @@ internal sealed class GetUsageHandler(SchedulerDbContext db, IClusterView cluste
                     var periodStart = BudgetPeriods.Start(query.Period, start);
                     var periodEnd = BudgetPeriods.End(query.Period, start);
                     var stop = periodEnd < end ? periodEnd : end;
-                    var key = (job.Job.Queue, periodStart, job.GpuType);
+                    var key = (group, periodStart, job.GpuType);
                     var (hours, jobs) = cells.TryGetValue(key, out var existing) ? existing : (0.0, new HashSet<Guid>());
                     jobs.Add(job.Job.Id);
                     cells[key] = (hours + ((stop - start).TotalHours * job.Gpus), jobs);

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Scheduler.Application.Common;
 using Scheduler.Application.Dashboard;
 using Scheduler.Domain.Jobs;
 using Scheduler.Persistence;
@@ -13,9 +14,10 @@ public sealed record AttemptUsage(int Attempt, DateTimeOffset Start, DateTimeOff
 /// its GPUs from the spec, the GPU type it is placed on (the node's type while its pods exist, else the type its estimate
 /// priced), the estimate's predicted GPU-hours and memory, and telemetry's measured GPU-hours and peak memory.
 /// Accounting reads the same intervals as the dashboard's allocation chart, so the two agree by construction.
+/// <see cref="Team"/> is the team that owns the job's queue (null: a queue no team owns).
 /// </summary>
 internal sealed record JobUsage(
-    Job Job, string GpuType, double Gpus, IReadOnlyList<AttemptUsage> Attempts, double? PredictedGpuHours, double? PredictedMemoryGiB,
+    Job Job, string? Team, string GpuType, double Gpus, IReadOnlyList<AttemptUsage> Attempts, double? PredictedGpuHours, double? PredictedMemoryGiB,
     double? MeasuredGpuHours, double? PeakMemoryGiB)
 {
     /// <summary>GPU-seconds of the attempts inside [from, to).</summary>
@@ -23,20 +25,25 @@ internal sealed record JobUsage(
         Attempts.Sum(a => new HoldInterval(a.Start, a.End).HoursWithin(from, to) * 3600 * Gpus);
 
     /// <summary>
-    /// Jobs that held GPUs at some time in [from, to) or ended in it, filtered by queue and state, oldest first. The query
-    /// keys on the job's <c>queue</c>; grouping by user or team is the same query with the job's owner column.
+    /// Jobs that held GPUs at some time in [from, to) or ended in it, filtered by queue, state, submitter and (private mode)
+    /// the teams whose queues the caller may see (null: all), oldest first.
     /// </summary>
     public static async Task<List<JobUsage>> LoadAsync(
-        SchedulerDbContext db, IClusterView cluster, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, string? queue, JobState? state,
+        SchedulerDbContext db, IClusterView cluster, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, UsageFilter filter,
         CancellationToken cancellationToken)
     {
-        var query = db.Jobs.AsNoTracking().Where(GpuHolding.HeldGpusSince(from)).Where(j => j.CreatedAt < to);
-        if (queue is not null)
+        var query = StoreQueries.OfTeams(db, db.Jobs.AsNoTracking(), filter.Teams).Where(GpuHolding.HeldGpusSince(from)).Where(j => j.CreatedAt < to);
+        if (filter.Queue is { } queue)
         {
             query = query.Where(j => j.Queue == queue);
         }
 
-        if (state is { } wanted)
+        if (filter.User is { } user)
+        {
+            query = query.Where(j => j.SubmittedBy == user);
+        }
+
+        if (filter.State is { } wanted)
         {
             query = query.Where(j => j.State == wanted);
         }
@@ -46,6 +53,8 @@ internal sealed record JobUsage(
         var events = (await db.JobEvents.AsNoTracking().Where(e => ids.Contains(e.JobId)).ToListAsync(cancellationToken)).ToLookup(e => e.JobId);
         var estimates = await db.JobEstimates.AsNoTracking().Where(e => ids.Contains(e.JobId)).ToDictionaryAsync(e => e.JobId, cancellationToken);
         var measured = await db.JobMeasurements.AsNoTracking().Where(m => ids.Contains(m.JobId)).ToDictionaryAsync(m => m.JobId, cancellationToken);
+        var queues = jobs.Select(j => j.Queue).Distinct().ToList();
+        var teams = await db.Queues.AsNoTracking().Where(q => queues.Contains(q.Name)).ToDictionaryAsync(q => q.Name, q => q.Team, StringComparer.Ordinal, cancellationToken);
         var placed = ClusterAllocation.PlacedGpuTypes(await cluster.ReadAsync(cancellationToken));
 
         var usage = new List<JobUsage>();
@@ -63,10 +72,13 @@ internal sealed record JobUsage(
 
             var estimate = estimates.GetValueOrDefault(job.Id);
             var measurement = measured.GetValueOrDefault(job.Id);
-            usage.Add(new JobUsage(job, placed.GetValueOrDefault(job.Id) ?? estimate?.GpuType ?? GpuHolding.PreferredGpuType(job.Spec), gpus, attempts,
+            usage.Add(new JobUsage(job, teams.GetValueOrDefault(job.Queue), placed.GetValueOrDefault(job.Id) ?? estimate?.GpuType ?? GpuHolding.PreferredGpuType(job.Spec), gpus, attempts,
                 estimate?.PredictedGpuHours, estimate?.MemoryPerGpuGiB, measurement?.GpuHours, measurement?.PeakMemoryGiB));
         }
 
         return usage;
     }
 }
+
+/// <summary>Which jobs accounting reads: by queue, state, submitter; <see cref="Teams"/> (private mode) keeps the jobs of those teams' queues only.</summary>
+public sealed record UsageFilter(string? Queue = null, JobState? State = null, string? User = null, IReadOnlyList<string>? Teams = null);

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Scheduler.Application.Dashboard;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Specs;
 using Scheduler.Persistence;
@@ -6,9 +7,9 @@ using Scheduler.Persistence;
 namespace Scheduler.Application.Admission;
 
 /// <summary>
-/// When a job ends, its budget charge becomes what it really used: the time it spent Running (every attempt) × the GPUs it
-/// occupies; a job that never reached Running but reported telemetry is charged its measured GPU-hours; one that did
-/// neither, nothing.
+/// When a job ends, its budget charge becomes what it really used: the time it held GPUs (every attempt, from placement
+/// to release: <see cref="GpuHolding.Intervals"/>, the figure accounting reports) × the GPUs it occupies; a job that never
+/// was placed but reported telemetry is charged its measured GPU-hours; one that did neither, nothing.
 /// </summary>
 internal static class BudgetSettlement
 {
@@ -25,35 +26,13 @@ internal static class BudgetSettlement
 
         var stored = await db.JobEvents.AsNoTracking().Where(e => e.JobId == job.Id).ToListAsync(cancellationToken);
         var events = stored.Concat(job.Events).DistinctBy(e => e.Sequence).OrderBy(e => e.Sequence);
-        var actual = RunningTime(events).TotalHours * (job.Spec.Resources?.GpuShare() ?? 0);
+        // The same intervals as GET /api/v1/accounting/*, so the ledger and accounting agree at the end of every job.
+        var actual = GpuHolding.Intervals(events, job.UpdatedAt).Sum(i => (i.End - i.Start).TotalHours) * (job.Spec.Resources?.GpuShare() ?? 0);
         if (actual <= 0)
         {
             actual = await db.JobMeasurements.AsNoTracking().Where(m => m.JobId == job.Id).Select(m => (double?)m.GpuHours).FirstOrDefaultAsync(cancellationToken) ?? 0;
         }
 
         charge.Settle(actual, job.UpdatedAt);
-    }
-
-    /// <summary>The sum of the intervals that start with a move to Running and end with the next move out of it.</summary>
-    public static TimeSpan RunningTime(IEnumerable<JobEvent> eventsInOrder)
-    {
-        ArgumentNullException.ThrowIfNull(eventsInOrder);
-        var total = TimeSpan.Zero;
-        DateTimeOffset? since = null;
-        foreach (var e in eventsInOrder)
-        {
-            if (since is { } start && e.From == JobState.Running)
-            {
-                total += e.At - start;
-                since = null;
-            }
-
-            if (e.To == JobState.Running)
-            {
-                since = e.At;
-            }
-        }
-
-        return total;
     }
 }

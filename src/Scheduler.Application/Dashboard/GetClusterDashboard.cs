@@ -7,9 +7,14 @@ using Scheduler.Persistence;
 
 namespace Scheduler.Application.Dashboard;
 
-/// <summary>The GPU-utilization page: nodes as a heat map, totals per GPU type, the allocation ratio over the last <paramref name="Hours"/>.</summary>
-public sealed record GetClusterDashboard(int Hours = 1) : IQuery<ClusterDashboard>
+/// <summary>
+/// The GPU-utilization page: nodes as a heat map, totals per GPU type, the allocation ratio over the last <paramref name="Hours"/>.
+/// With <paramref name="Teams"/> (private mode) the jobs of other teams' queues stay as occupancy, without id or name.
+/// </summary>
+public sealed record GetClusterDashboard(int Hours = 1, IReadOnlyList<string>? Teams = null) : IQuery<ClusterDashboard>
 {
+    public const string HiddenName = "hidden (another team)";
+
     public const int MaxHours = 72;
     public const int HistoryPoints = 120;
 }
@@ -52,10 +57,14 @@ internal sealed class GetClusterDashboardHandler(SchedulerDbContext db, ICluster
         var allocation = ClusterAllocation.Of(state);
         var placedTypes = ClusterAllocation.PlacedGpuTypes(state);
         var allocatedIds = allocation.SelectMany(n => n.Gpus).SelectMany(g => g.Jobs).Distinct().ToList();
-        var names = await db.Jobs.AsNoTracking().Where(j => allocatedIds.Contains(j.Id)).ToDictionaryAsync(j => j.Id, j => j.Name, cancellationToken);
+        var names = await StoreQueries.OfTeams(db, db.Jobs.AsNoTracking(), query.Teams).Where(j => allocatedIds.Contains(j.Id))
+            .ToDictionaryAsync(j => j.Id, j => j.Name, cancellationToken);
+        // Private mode: a pod of a job the caller may not see (another team's, or one the store no longer knows) is occupancy only.
+        JobRef Ref(Guid id) => names.TryGetValue(id, out var name) ? new JobRef(id, name)
+            : query.Teams is null ? new JobRef(id, id.ToString()) : new JobRef(Guid.Empty, GetClusterDashboard.HiddenName);
 
         var nodes = allocation.Select(n => new NodeView(n.Node.Name, n.Node.GpuType, n.Node.Ready, n.Node.Schedulable,
-            n.Gpus.Select(g => new GpuView(g.Index, g.AllocatedMilli, g.Jobs.Select(id => new JobRef(id, names.GetValueOrDefault(id, id.ToString()))).ToList())).ToList())).ToList();
+            n.Gpus.Select(g => new GpuView(g.Index, g.AllocatedMilli, g.Jobs.Select(Ref).ToList())).ToList())).ToList();
         var byType = allocation.GroupBy(n => n.Node.GpuType, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new GpuTypeUsage(g.Key, g.Sum(n => n.AllocatedGpus), g.Sum(n => n.Node.GpuCount))).ToList();
 
@@ -63,10 +72,13 @@ internal sealed class GetClusterDashboardHandler(SchedulerDbContext db, ICluster
             .OrderBy(j => j.CreatedAt).Take(RunningShown).ToListAsync(cancellationToken);
         var runningIds = running.Select(j => j.Id).ToList();
         var measured = await db.JobMeasurements.AsNoTracking().Where(m => runningIds.Contains(m.JobId)).ToDictionaryAsync(m => m.JobId, cancellationToken);
+        var visible = query.Teams is null ? null
+            : (await StoreQueries.OfTeams(db, db.Jobs.AsNoTracking(), query.Teams).Where(j => runningIds.Contains(j.Id)).Select(j => j.Id).ToListAsync(cancellationToken)).ToHashSet();
         var runningViews = running.Select(j =>
         {
             var m = measured.GetValueOrDefault(j.Id);
-            return new RunningJobRow(j.Id, j.Name, j.Queue, j.Spec.Resources?.GpuShare() ?? 0,
+            var shown = visible is null || visible.Contains(j.Id);
+            return new RunningJobRow(shown ? j.Id : Guid.Empty, shown ? j.Name : GetClusterDashboard.HiddenName, j.Queue, j.Spec.Resources?.GpuShare() ?? 0,
                 placedTypes.GetValueOrDefault(j.Id) ?? GpuHolding.PreferredGpuType(j.Spec), m?.TokensPerSecond, m?.AchievedTflops, m?.Mfu);
         }).ToList();
         var mfuByType = runningViews.Where(j => j.Mfu is not null).GroupBy(j => j.GpuType, StringComparer.Ordinal)

@@ -100,10 +100,16 @@ internal sealed record AttemptView(int Attempt, DateTimeOffset Start, DateTimeOf
 internal sealed record AccountingRowView(
     Guid Id, string Name, string Queue, JobState State, string Reason, string GpuType, double Gpus, DateTimeOffset SubmittedAt,
     DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, double ElapsedSeconds, double GpuSeconds, double GpuHours,
-    double? PredictedGpuHours, double? MeasuredGpuHours, double? PredictedMemoryGiB, double? PeakMemoryGiB, IReadOnlyList<AttemptView> Attempts);
+    double? PredictedGpuHours, double? MeasuredGpuHours, double? PredictedMemoryGiB, double? PeakMemoryGiB, IReadOnlyList<AttemptView> Attempts,
+    string? SubmittedBy = null, string? Team = null);
 
 internal sealed record AccountingPageView(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<AccountingRowView> Items, int? NextOffset);
 
 internal sealed record UsageRowView(string Group, DateTimeOffset PeriodStart, string GpuType, double GpuHours, int Jobs, double PredictedGpuHours, double MeasuredGpuHours);
 
 internal sealed record UsageReportView(string By, string Period, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<UsageRowView> Rows);
+
+/// <summary>GET /api/v1/me: the signed-in user.</summary>
+internal sealed record MeView(string Name, bool ClusterAdmin, IReadOnlyList<TeamGrantView> Teams);
+
+internal sealed record TeamGrantView(string Team, string Role);

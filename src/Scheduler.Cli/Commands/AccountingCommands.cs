@@ -27,6 +27,8 @@ internal static class AccountingCommands
         ("measured", r => r.MeasuredGpuHours is { } m ? Terminal.Number(m, "0.00") : "-"),
         ("mempredicted", r => r.PredictedMemoryGiB is { } p ? Terminal.Number(p, "0.0") : "-"),
         ("mempeak", r => r.PeakMemoryGiB is { } m ? Terminal.Number(m, "0.0") : "-"),
+        ("user", r => r.SubmittedBy ?? "-"),
+        ("team", r => r.Team ?? "-"),
     ], ["id", "name", "queue", "state", "gpus", "gputype", "elapsed", "attempts", "gpuhours", "predicted", "measured", "mempeak"]);
 
     public static readonly Columns<UsageRowView> UsageTable = new(
@@ -44,6 +46,7 @@ internal static class AccountingCommands
     {
         var queue = new Option<string?>("--queue", "-q") { Description = "Only this queue's jobs." };
         var state = new Option<JobState?>("--state", "-s") { Description = "Only jobs in this state." };
+        var user = new Option<string?>("--user", "-u") { Description = "Only jobs this user submitted." };
         var from = new Option<string?>("--starttime", "-S") { Description = "Window start, ISO-8601 (default: 7 days before the end)." };
         var to = new Option<string?>("--endtime", "-E") { Description = "Window end, ISO-8601 (default: now)." };
         var limit = new Option<int>("--limit") { Description = "At most this many jobs (the server pages by 1000).", DefaultValueFactory = _ => 1000 };
@@ -51,15 +54,15 @@ internal static class AccountingCommands
         var json = CommandKit.JsonOption();
         var csv = new Option<bool>("--csv") { Description = "Print the server's CSV (Accept: text/csv)." };
         var command = kit.Create("history", "Jobs that ran or ended: elapsed, GPU-hours used vs predicted, peak memory, outcome (sacct).",
-            "  gpusched history\n  gpusched history -q research -S 2026-01-01 -E 2026-02-01\n  gpusched history -s Failed -o id,name,reason,elapsed\n  gpusched history --csv > jobs.csv");
-        foreach (var option in new Option[] { queue, state, from, to, limit, columns, json, csv })
+            "  gpusched history\n  gpusched history -u alice -q research -S 2026-01-01 -E 2026-02-01\n  gpusched history -s Failed -o id,name,reason,elapsed\n  gpusched history --csv > jobs.csv");
+        foreach (var option in new Option[] { queue, state, user, from, to, limit, columns, json, csv })
         {
             command.Options.Add(option);
         }
 
         command.SetAction((parsed, cancellationToken) => kit.WithClientAsync(parsed, async client =>
         {
-            var query = Query(("queue", parsed.GetValue(queue)), ("state", parsed.GetValue(state)?.ToString()), ("from", parsed.GetValue(from)), ("to", parsed.GetValue(to)),
+            var query = Query(("queue", parsed.GetValue(queue)), ("state", parsed.GetValue(state)?.ToString()), ("user", parsed.GetValue(user)), ("from", parsed.GetValue(from)), ("to", parsed.GetValue(to)),
                 ("limit", Math.Clamp(parsed.GetValue(limit), 1, 1000).ToString(CultureInfo.InvariantCulture)));
             if (parsed.GetValue(csv))
             {
@@ -84,15 +87,17 @@ internal static class AccountingCommands
 
     public static Command Usage(CommandKit kit)
     {
-        var by = new Option<string>("--by") { Description = "Group by queue (user and team once the server has identity).", DefaultValueFactory = _ => "queue" };
+        var by = new Option<string>("--by") { Description = "Group by queue, user (who submitted) or team (who owns the queue).", DefaultValueFactory = _ => "queue" };
+        by.AcceptOnlyFromAmong("queue", "user", "team");
         var period = new Option<string>("--period") { Description = "day, week or month.", DefaultValueFactory = _ => "day" };
+        period.AcceptOnlyFromAmong("day", "week", "month");
         var from = new Option<string?>("--starttime", "-S") { Description = "Window start, ISO-8601 (default: 30 days before the end)." };
         var to = new Option<string?>("--endtime", "-E") { Description = "Window end, ISO-8601 (default: now)." };
         var columns = CommandKit.ColumnsOption(UsageTable.Names);
         var json = CommandKit.JsonOption();
         var csv = new Option<bool>("--csv") { Description = "Print the server's CSV (Accept: text/csv)." };
-        var command = kit.Create("usage", "GPU-hours by queue, period and GPU type, with the jobs' predicted and measured GPU-hours (sreport).",
-            "  gpusched usage\n  gpusched usage --by queue --period week -S 2026-01-01\n  gpusched usage --period month --csv > usage.csv");
+        var command = kit.Create("usage", "GPU-hours by queue, user or team, period and GPU type, with the jobs' predicted and measured GPU-hours (sreport).",
+            "  gpusched usage\n  gpusched usage --by team --period week -S 2026-01-01\n  gpusched usage --by user -o group,gputype,gpuhours\n  gpusched usage --period month --csv > usage.csv");
         foreach (var option in new Option[] { by, period, from, to, columns, json, csv })
         {
             command.Options.Add(option);

@@ -50,36 +50,30 @@ internal static class AuthCommands
     public static Command WhoAmI(CommandKit kit)
     {
         var json = CommandKit.JsonOption();
-        var command = kit.Create("whoami", "The server the commands call, where the token comes from, and whether the server answers.",
+        var command = kit.Create("whoami", "Who the server says you are (GET /api/v1/me): user, cluster admin or not, teams and roles; and the server and token used.",
             "  gpusched whoami\n  gpusched whoami --json");
         command.Options.Add(json);
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var (server, token, source) = CliConfig.Resolve(kit.Context, parsed.GetValue(kit.Server));
             using var client = SchedulerClient.Create(kit.Context, server, token);
-            bool reachable;
-            try
-            {
-                reachable = await client.IsAliveAsync(cancellationToken);
-            }
-            catch (CliException ex) when (ex.ExitCode == ExitCodes.Unreachable)
-            {
-                reachable = false;
-            }
-
-            var who = new Identity(server.ToString(), token is not null, token is null ? null : source, reachable);
+            // Refused (401 without or with a bad token) and unreachable servers end here with the server's problem or the cause.
+            var me = await client.GetAsync<MeView>("api/v1/me", cancellationToken);
+            var who = new Identity(server.ToString(), me.Name, me.ClusterAdmin, me.Teams, token is null ? null : source);
             if (parsed.GetValue(json))
             {
                 Output.Terminal.WriteJson(kit.Context, who);
             }
             else
             {
-                kit.Context.Output.WriteLine($"server:    {who.Server}");
-                kit.Context.Output.WriteLine($"token:     {(who.Token ? "from " + who.TokenSource : "none")}");
-                kit.Context.Output.WriteLine($"reachable: {(reachable ? "yes" : "no")}");
+                kit.Context.Output.WriteLine($"user:          {who.User}");
+                kit.Context.Output.WriteLine($"cluster admin: {(who.ClusterAdmin ? "yes" : "no")}");
+                kit.Context.Output.WriteLine($"teams:         {(who.Teams.Count == 0 ? "none" : string.Join(", ", who.Teams.Select(t => $"{t.Team} ({t.Role.ToLowerInvariant()})")))}");
+                kit.Context.Output.WriteLine($"server:        {who.Server}");
+                kit.Context.Output.WriteLine($"token:         {(who.TokenSource is null ? "none" : "from " + who.TokenSource)}");
             }
 
-            return reachable ? ExitCodes.Ok : ExitCodes.Unreachable;
+            return ExitCodes.Ok;
         });
         return command;
     }
@@ -95,5 +89,5 @@ internal static class AuthCommands
         return (uri, token, config.TokenFile ?? "none");
     }
 
-    private sealed record Identity(string Server, bool Token, string? TokenSource, bool Reachable);
+    private sealed record Identity(string Server, string User, bool ClusterAdmin, IReadOnlyList<TeamGrantView> Teams, string? TokenSource);
 }

@@ -28,6 +28,12 @@ internal sealed class TrainingJobSync(
 {
     public const string Finalizer = GpuSchedulerApi.Group + "/cancel-job";
 
+    /// <summary>The reason of a job withdrawn because its queue no longer admits its namespace; the refusal follows.</summary>
+    public const string WithdrawnReason = "Forbidden: withdrawn before placement: ";
+
+    // The stored reason's limit (jobs.reason, job_events.reason).
+    private const int MaxReasonLength = 1024;
+
     private readonly QueueAccess _access = new(client);
 
     protected override string Kind => GpuSchedulerApi.TrainingJobKind;
@@ -102,7 +108,7 @@ internal sealed class TrainingJobSync(
         var generation = Generation(resource);
         if (latest?.Origin?.Generation == generation)
         {
-            return new SyncOutcome(latest, generation);
+            return await RecheckAccessAsync(resource, latest, generation, sender, cancellationToken);
         }
 
         if (resource.Status?.ObservedGeneration == generation)
@@ -193,6 +199,38 @@ internal sealed class TrainingJobSync(
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// A submitted job whose queue stopped admitting its namespace (the binding was narrowed, or the namespace relabelled)
+    /// is withdrawn while it still waits: cancelled with a reason starting <see cref="WithdrawnReason"/>, and the resource
+    /// reports <c>Forbidden</c> from then on. A job already placed keeps running: narrowing decides who may start, it does
+    /// not preempt. Re-applying the TrainingJob (a new generation) asks again.
+    /// </summary>
+    private async Task<SyncOutcome> RecheckAccessAsync(TrainingJob resource, JobDetails latest, long generation, ISender sender, CancellationToken cancellationToken)
+    {
+        var withdrawn = latest.State == JobState.Cancelled && latest.Reason.StartsWith(WithdrawnReason, StringComparison.Ordinal);
+        if (withdrawn)
+        {
+            return new SyncOutcome(latest, generation, new SyncProblem(SyncProblemKind.Forbidden, latest.Reason[WithdrawnReason.Length..]));
+        }
+
+        if (latest.State != JobState.Queued || resource.Spec.Queue is not { } queue
+            || await _access.RefusalAsync(queue, latest.Origin!.Namespace, sender, cancellationToken) is not { } refusal)
+        {
+            return new SyncOutcome(latest, generation);
+        }
+
+        // The expected version loses to a placement made meanwhile: the job then runs, and is not withdrawn.
+        var reason = WithdrawnReason + refusal;
+        var cancelled = await sender.Send(new TransitionJob(latest.Id, JobState.Cancelled, reason[..Math.Min(reason.Length, MaxReasonLength)], latest.Version), cancellationToken);
+        if (!cancelled.IsSuccess)
+        {
+            return new SyncOutcome(latest, generation);
+        }
+
+        CustomResourceLog.JobCancelled(Logger, Key(resource), latest.Id);
+        return new SyncOutcome(cancelled.Value, generation, new SyncProblem(SyncProblemKind.Forbidden, refusal));
     }
 
     private static SyncOutcome Refused(Failure failure, JobDetails? latest, long? observed, long generation)

@@ -27,6 +27,9 @@ public static class MetricsEndpoints
             services.Insert(0, ServiceDescriptor.Singleton<IPipelineBehavior<ReleaseJob, Result<JobDetails>>, JobControlMetrics<ReleaseJob>>());
             services.Insert(0, ServiceDescriptor.Singleton<IPipelineBehavior<RequeueJob, Result<JobDetails>>, JobControlMetrics<RequeueJob>>());
             services.Insert(0, ServiceDescriptor.Singleton<IPipelineBehavior<UpdateJob, Result<JobDetails>>, JobControlMetrics<UpdateJob>>());
+            services.TryAddSingleton<GpuSecondsMetrics>();
+            services.Insert(0, ServiceDescriptor.Singleton<IPipelineBehavior<TransitionJob, Result<JobDetails>>>(p => p.GetRequiredService<GpuSecondsMetrics>()));
+            services.Insert(0, ServiceDescriptor.Singleton<IPipelineBehavior<CancelJob, Result<JobDetails>>>(p => p.GetRequiredService<GpuSecondsMetrics>()));
         }
 
         return services;

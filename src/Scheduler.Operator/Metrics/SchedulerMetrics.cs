@@ -13,6 +13,13 @@ public sealed class SchedulerMetrics
     public const string DuplicateOutcome = "duplicate";
     public const string RejectedOutcome = "rejected";
 
+    /// <summary>Distinct <c>user</c> label values this process exports; later users count under <see cref="OtherUsers"/>.</summary>
+    public const int MaxUserSeries = 200;
+
+    public const string OtherUsers = "other";
+
+    private readonly HashSet<string> _users = new(StringComparer.Ordinal);
+
     public SchedulerMetrics(CollectorRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
@@ -46,6 +53,10 @@ public sealed class SchedulerMetrics
         JobControls = factory.CreateCounter(Prefix + "job_controls_total", "Job controls a person applied (hold, release, requeue, update), by outcome (applied, refused).", "queue", "action", "outcome");
         OrphansWithheld = factory.CreateCounter(Prefix + "orphan_deletions_withheld_total",
             "Pods of jobs the database has no record of that the orphan guard kept (more than one pass may delete).");
+        GpuSeconds = factory.CreateCounter(Prefix + "gpu_seconds_total",
+            "GPU-seconds of ended attempts (placed time × GPUs) by queue, owning team and GPU type.", "queue", "team", "gpu_type");
+        UserGpuSeconds = factory.CreateCounter(Prefix + "user_gpu_seconds_total",
+            $"GPU-seconds of ended attempts by submitter (at most {MaxUserSeries} users per process, the rest as '{OtherUsers}').", "user");
     }
 
     public CollectorRegistry Registry { get; }
@@ -85,6 +96,10 @@ public sealed class SchedulerMetrics
     public Counter JobControls { get; }
 
     public Counter OrphansWithheld { get; }
+
+    public Counter GpuSeconds { get; }
+
+    public Counter UserGpuSeconds { get; }
 
     /// <summary>The operator loop: once per scheduling cycle, snapshot to applied decisions.</summary>
     public void RecordCycle(TimeSpan duration) => CycleDuration.Observe(duration.TotalSeconds);
@@ -129,5 +144,30 @@ public sealed class SchedulerMetrics
         {
             EstimatorMemoryError.WithLabels(gpuType).Observe((measured - predictedPeakMemoryGiB.Value) / predictedPeakMemoryGiB.Value);
         }
+    }
+
+    /// <summary>
+    /// Once per attempt that let its GPUs go: its GPU-seconds under its queue, team ("" for none) and GPU type, and under
+    /// its submitter ("" before identity). Queues and teams are made by admins; users are bounded by <see cref="MaxUserSeries"/>.
+    /// </summary>
+    public void RecordGpuSeconds(string queue, string? team, string? user, string gpuType, double gpuSeconds)
+    {
+        if (gpuSeconds <= 0)
+        {
+            return;
+        }
+
+        GpuSeconds.WithLabels(queue, team ?? "", gpuType).Inc(gpuSeconds);
+        string label;
+        lock (_users)
+        {
+            label = user ?? "";
+            if (!_users.Contains(label))
+            {
+                label = _users.Count < MaxUserSeries && _users.Add(label) ? label : OtherUsers;
+            }
+        }
+
+        UserGpuSeconds.WithLabels(label).Inc(gpuSeconds);
     }
 }

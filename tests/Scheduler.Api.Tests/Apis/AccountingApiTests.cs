@@ -12,7 +12,7 @@ public sealed class AccountingApiTests(ApiFactory api) : IClassFixture<ApiFactor
     [InlineData("/api/v1/accounting/jobs?state=Sleeping", "state")]
     [InlineData("/api/v1/accounting/jobs?limit=0", "limit")]
     [InlineData("/api/v1/accounting/jobs?offset=-1", "offset")]
-    [InlineData("/api/v1/accounting/usage?by=team", "by")]
+    [InlineData("/api/v1/accounting/usage?by=owner", "by")]
     [InlineData("/api/v1/accounting/usage?period=fortnight", "period")]
     [InlineData("/api/v1/accounting/usage?from=2024-01-01&to=2026-01-01", "from")]
     public async Task A_bad_filter_is_a_400_problem_naming_the_field(string url, string field)

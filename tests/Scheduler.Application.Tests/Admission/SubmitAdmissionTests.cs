@@ -125,7 +125,7 @@ public sealed class SubmitAdmissionTests(SchedulerFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Ending_a_job_corrects_its_charge_to_running_time_times_gpus()
+    public async Task Ending_a_job_corrects_its_charge_to_placed_time_times_gpus()
     {
         var queue = Unique("settle");
         await BudgetQueueAsync(queue, gpuHours: 100, BudgetExceededAction.Reject);
@@ -136,7 +136,8 @@ public sealed class SubmitAdmissionTests(SchedulerFixture fixture) : IClassFixtu
         }
 
         var events = (await fixture.QueryAsync(new GetJobEvents(job.Id))).Value!;
-        var ran = events.Single(e => e.To == JobState.Succeeded).At - events.Single(e => e.To == JobState.Running).At;
+        // From placement (Admitted) to release, as accounting counts it.
+        var ran = events.Single(e => e.To == JobState.Succeeded).At - events.Single(e => e.To == JobState.Admitted).At;
         await using var db = fixture.NewDbContext();
         var charge = await db.BudgetCharges.SingleAsync(c => c.JobId == job.Id, TestContext.Current.CancellationToken);
         Assert.Equal(ran.TotalHours * 1, charge.ActualGpuHours!.Value, 12);

@@ -223,9 +223,9 @@ public sealed class RemoteCommandTests(ControlPlane plane) : IClassFixture<Contr
         var config = Path.Combine(cli.Directory, "config", "config.json");
         Assert.Equal(0, who);
         var identity = JsonDocument.Parse(json).RootElement;
-        Assert.True(identity.GetProperty("token").GetBoolean());
+        Assert.Equal(ControlPlane.AdminUser, identity.GetProperty("user").GetString());
+        Assert.True(identity.GetProperty("clusterAdmin").GetBoolean());
         Assert.Equal(token, identity.GetProperty("tokenSource").GetString());
-        Assert.True(identity.GetProperty("reachable").GetBoolean());
         Assert.False(File.Exists(config));
         Assert.Equal(2, after);
         Assert.Contains("no server configured", afterError);

@@ -271,6 +271,29 @@ public abstract class TrainingJobSyncScenarios(SyncDatabase database, bool realC
         Assert.Null(queued.Status.PendingReason);
     }
 
+    [Fact]
+    public async Task A_waiting_job_is_withdrawn_as_Forbidden_when_its_queue_stops_admitting_the_namespace()
+    {
+        var spec = new QueueSpec { NominalQuota = new Dictionary<string, int> { ["A100-80GB"] = 16 }, Namespaces = [Namespace] };
+        Assert.True((await SendAsync(new PutQueue(Queue, spec))).IsSuccess);
+        await StartSyncAsync();
+        var created = await Client.TrainingJobs().CreateAsync(AJob("narrowed"), Ct);
+        var submitted = Assert.Single(await EventuallyAsync(() => JobsOfAsync(created), j => j.Count == 1));
+        Assert.Equal(JobState.Queued, submitted.State);
+
+        Assert.True((await SendAsync(new PutQueue(Queue, spec with { Namespaces = ["someone-else"] }))).IsSuccess);
+
+        var refused = await EventuallyAsync(() => ReadAsync("narrowed"), r => r?.Status?.Conditions?.Any(c => c.Reason == QueueAccess.ForbiddenReason) == true);
+        var withdrawn = Assert.Single(await JobsOfAsync(created));
+        Assert.Equal(submitted.Id, withdrawn.Id);
+        Assert.Equal(JobState.Cancelled, withdrawn.State);
+        Assert.StartsWith(TrainingJobSync.WithdrawnReason, withdrawn.Reason, StringComparison.Ordinal);
+        var admitted = refused!.Status!.Conditions!.Single(c => c.Reason == QueueAccess.ForbiddenReason);
+        Assert.Equal("False", admitted.Status);
+        Assert.Contains($"namespace '{Namespace}'", admitted.Message, StringComparison.Ordinal);
+        Assert.Single(await ForbiddenEventsAsync(created));
+    }
+
     private async Task<List<Corev1Event>> ForbiddenEventsAsync(TrainingJob resource) =>
         [.. (await Client.CoreV1.ListNamespacedEventAsync(Namespace, cancellationToken: Ct)).Items
             .Where(e => e.InvolvedObject?.Uid == resource.Metadata.Uid && e.Reason == QueueAccess.ForbiddenReason)];

@@ -4,6 +4,7 @@ import * as queues from './queues.js';
 import * as gpus from './gpus.js';
 import * as jobs from './jobs.js';
 import * as job from './job.js';
+import * as accounting from './accounting.js';
 
 const REFRESH_MS = 3000;
 const routes = [
@@ -11,6 +12,7 @@ const routes = [
   { pattern: /^#\/gpus$/, page: gpus, nav: 'gpus' },
   { pattern: /^#\/jobs$/, page: jobs, nav: 'jobs' },
   { pattern: /^#\/jobs\/([^/]+)$/, page: job, nav: 'jobs' },
+  { pattern: /^#\/accounting$/, page: accounting, nav: 'accounting' },
 ];
 
 let timer = null;

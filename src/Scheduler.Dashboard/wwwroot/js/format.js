@@ -37,6 +37,10 @@ export function state(value) {
   return `<span class="state ${escape(value)}">${escape(value)}</span>`;
 }
 
+// Private mode shows other teams' jobs without an id (the empty GUID): their name is a label, not a link.
+const HIDDEN_ID = '00000000-0000-0000-0000-000000000000';
+
 export function jobLink(job) {
+  if (job.id === HIDDEN_ID) return `<span class="muted">${escape(job.name)}</span>`;
   return `<a href="#/jobs/${encodeURIComponent(job.id)}">${escape(job.name)}</a>`;
 }
