@@ -125,12 +125,12 @@ public sealed class ProcessPodRuntimeTests : IAsyncLifetime
                     Args = ["-c", script],
                     Env =
                     [
-                        new V1EnvVar(TrainerEnvironment.JobId, "job-1"),
-                        new V1EnvVar(TrainerEnvironment.Spec, "/etc/gpu-scheduler/spec.json"),
-                        new V1EnvVar(TrainerEnvironment.CheckpointDir, "/checkpoints"),
-                        new V1EnvVar(TrainerEnvironment.Rank, "0"),
-                        new V1EnvVar(TrainerEnvironment.MasterAddr, $"{name}.job.default.svc"),
-                        new V1EnvVar(TrainerEnvironment.MasterPort, "29500"),
+                        new V1EnvVar { Name = TrainerEnvironment.JobId, Value = "job-1" },
+                        new V1EnvVar { Name = TrainerEnvironment.Spec, Value = "/etc/gpu-scheduler/spec.json" },
+                        new V1EnvVar { Name = TrainerEnvironment.CheckpointDir, Value = "/checkpoints" },
+                        new V1EnvVar { Name = TrainerEnvironment.Rank, Value = "0" },
+                        new V1EnvVar { Name = TrainerEnvironment.MasterAddr, Value = $"{name}.job.default.svc" },
+                        new V1EnvVar { Name = TrainerEnvironment.MasterPort, Value = "29500" },
                     ],
                     VolumeMounts =
                     [
