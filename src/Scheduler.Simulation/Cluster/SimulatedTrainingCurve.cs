@@ -23,6 +23,7 @@ internal sealed class SimulatedTrainingCurve
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, long> _checkpoints = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _starts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (long Total, long TokensPerStep, double InitialLoss)> _shapes = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -34,10 +35,21 @@ internal sealed class SimulatedTrainingCurve
         var (total, tokensPerStep, initialLoss) = Shape(pod);
         var job = Env(pod, TrainerEnvironment.JobId) ?? pod["metadata"]?["uid"]?.GetValue<string>() ?? string.Empty;
         var interval = Math.Max(1, Long(pod, SimulatedPodAnnotations.CheckpointInterval) ?? CheckpointInterval(pod) ?? JobSpecNormalizer.DefaultCheckpointInterval);
+        var podId = pod["metadata"]?["uid"]?.GetValue<string>() ?? pod["metadata"]?["name"]?.GetValue<string>() ?? job;
         long startStep;
         lock (_gate)
         {
-            startStep = Math.Clamp(Long(pod, SimulatedPodAnnotations.StartStep) ?? _checkpoints.GetValueOrDefault(job), 0, total);
+            // A pod starts from the job's checkpoint as it was when the pod first reported, and keeps that start.
+            if (!_starts.TryGetValue(podId, out startStep))
+            {
+                startStep = Math.Clamp(Long(pod, SimulatedPodAnnotations.StartStep) ?? _checkpoints.GetValueOrDefault(job), 0, total);
+                if (_starts.Count > 10_000)
+                {
+                    _starts.Clear();
+                }
+
+                _starts[podId] = startStep;
+            }
         }
 
         var step = startStep + (long)Math.Floor((total - startStep) * Math.Clamp(fraction, 0, 1));

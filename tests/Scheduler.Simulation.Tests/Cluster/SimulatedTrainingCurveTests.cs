@@ -23,21 +23,21 @@ public sealed class SimulatedTrainingCurveTests
         var samples = Enumerable.Range(0, 101).Select(i => curve.Sample(Pod("job-1", "pod-a"), i / 100.0, Runtime, Now, checkpointNow: false)).ToList();
 
         Assert.All(samples, s => Assert.Equal(Steps, s.TotalSteps));
-        Assert.All(samples, s => Assert.InRange(s.Body.TokensPerSecond, predicted / (1 + SimulatedTrainingCurve.ThroughputNoise), predicted / (1 - SimulatedTrainingCurve.ThroughputNoise)));
+        Assert.All(samples, s => Assert.InRange(s.Body.TokensPerSecond!.Value, predicted / (1 + SimulatedTrainingCurve.ThroughputNoise), predicted / (1 - SimulatedTrainingCurve.ThroughputNoise)));
         Assert.All(samples, s => Assert.Equal(s.Body.Step * GlobalBatch * SeqLength, s.Body.Tokens));
         // Not a constant: the noise of a real run.
         Assert.True(samples.Select(s => s.Body.TokensPerSecond).Distinct().Count() > 50);
         Assert.Equal(Steps, samples[^1].Body.Step);
         // Steps left × the step time is the runtime left: the ETA the job page derives ends with the pod.
         var half = samples[50].Body;
-        Assert.InRange((Steps - half.Step) * half.StepSeconds, Runtime.TotalSeconds * 0.5 * 0.96, Runtime.TotalSeconds * 0.5 * 1.04);
+        Assert.InRange((Steps - half.Step!.Value) * half.StepSeconds!.Value, Runtime.TotalSeconds * 0.5 * 0.96, Runtime.TotalSeconds * 0.5 * 1.04);
     }
 
     [Fact]
     public void Loss_falls_from_the_log_of_the_vocabulary()
     {
         var curve = new SimulatedTrainingCurve();
-        var losses = Enumerable.Range(0, 11).Select(i => curve.Sample(Pod("job-1", "pod-a"), i / 10.0, Runtime, Now, checkpointNow: false).Body.Loss).ToList();
+        var losses = Enumerable.Range(0, 11).Select(i => curve.Sample(Pod("job-1", "pod-a"), i / 10.0, Runtime, Now, checkpointNow: false).Body.Loss!.Value).ToList();
 
         Assert.InRange(losses[0], Math.Log(Vocab) * 0.99, Math.Log(Vocab) * 1.01);
         for (var i = 1; i < losses.Count; i++)

@@ -14,7 +14,8 @@ namespace Scheduler.Simulation.Cluster.Processes;
 /// a bound pod starts at once with its environment and volumes (<see cref="PodProcessPlan"/>) and is Running; its exit
 /// code ends it (0: Succeeded, else Failed with the end of its log); a deletion sends SIGTERM, then SIGKILL at the deletion
 /// deadline (the grace period), and once the process is gone the pod is deleted, as a kubelet confirms a deletion.
-/// stdout and stderr are kept per pod (<see cref="Logs"/>). Real time: the simulated clock speed does not apply.
+/// stdout and stderr are kept per pod (<see cref="Logs"/>) and written to <c>container.log</c> in the pod's directory, which
+/// stays after the pod. Real time: the simulated clock speed does not apply.
 /// </summary>
 internal sealed class ProcessPodRuntime(ProcessRuntimeOptions options) : IPodRuntime
 {
@@ -94,9 +95,10 @@ internal sealed class ProcessPodRuntime(ProcessRuntimeOptions options) : IPodRun
                 info.Environment[key] = value;
             }
 
+            var file = new PodLogFile(Path.Combine(plan.WorkingDirectory, "container.log"));
             started = new Process { StartInfo = info, EnableRaisingEvents = true };
-            started.OutputDataReceived += (_, e) => Append(ns, name, e.Data);
-            started.ErrorDataReceived += (_, e) => Append(ns, name, e.Data);
+            started.OutputDataReceived += (_, e) => Append(ns, name, e.Data, file);
+            started.ErrorDataReceived += (_, e) => Append(ns, name, e.Data, file);
             started.Start();
             started.BeginOutputReadLine();
             started.BeginErrorReadLine();
@@ -170,11 +172,44 @@ internal sealed class ProcessPodRuntime(ProcessRuntimeOptions options) : IPodRun
         return ProcessPodStatus.Terminated(pod, process.Started, now, code, reason, message);
     }
 
-    private void Append(string? ns, string name, string? line)
+    private void Append(string? ns, string name, string? line, PodLogFile file)
     {
         if (line is not null)
         {
             _logs.Append(ns, name, line);
+            file.Write(line);
+        }
+        else
+        {
+            file.EndOfStream();
+        }
+    }
+
+    /// <summary>The pod's log on disk, closed once stdout and stderr have both ended.</summary>
+    private sealed class PodLogFile(string path)
+    {
+        private readonly Lock _gate = new();
+        private StreamWriter? _writer = new(path, append: true) { AutoFlush = true };
+        private int _open = 2;
+
+        public void Write(string line)
+        {
+            lock (_gate)
+            {
+                _writer?.WriteLine(line);
+            }
+        }
+
+        public void EndOfStream()
+        {
+            lock (_gate)
+            {
+                if (--_open == 0)
+                {
+                    _writer?.Dispose();
+                    _writer = null;
+                }
+            }
         }
     }
 
