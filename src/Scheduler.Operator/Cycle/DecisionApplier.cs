@@ -36,7 +36,15 @@ public sealed class DecisionApplier(IOperatorStore store, JobPods pods, PodCreat
         {
             if (Find(jobs, place) is { } job)
             {
-                await PlaceAsync(job, place, cancellationToken);
+                try
+                {
+                    await PlaceAsync(job, place, cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not StaleLeaderException)
+                {
+                    // A failure of one placement (its store write) stays with that job: the other placements still apply.
+                    CycleLog.ActionFailed(logger, ex, job.Name, nameof(Place));
+                }
             }
         }
 
