@@ -80,7 +80,18 @@ public sealed class DecisionApplier(
             return new OperatorAdmission(p.Job, placement, $"placed on {string.Join(", ", placement.Select(x => x.Node).Distinct())}");
         }).ToList();
         var decided = placed.Zip(admissions).ToDictionary(p => p.First.Job.Id, p => (p.First.Job, p.First.Place, p.Second.Reason));
-        var admitted = await phases.DatabaseAsync(store.AdmitAllAsync(admissions, cancellationToken));
+        IReadOnlyList<OperatorJob> admitted;
+        try
+        {
+            admitted = await phases.DatabaseAsync(store.AdmitAllAsync(admissions, cancellationToken));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not StaleLeaderException)
+        {
+            // The batch failed as a whole: admit one job at a time, so a failure stays with the job that caused it.
+            CycleLog.ActionFailed(logger, ex, $"{admissions.Count} placements", nameof(Place));
+            admitted = await AdmitOneByOneAsync(admissions, phases, cancellationToken);
+        }
+
         var now = time.GetUtcNow();
         foreach (var job in admitted)
         {
@@ -94,5 +105,26 @@ public sealed class DecisionApplier(
         // A failure stays with its job (PodCreation requeues or fails it) and never stops the others.
         await phases.ApiAsync(Parallel.ForEachAsync(admitted, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken },
             async (job, ct) => await creation.CreateAsync(job, job.Placement!, ct)));
+    }
+
+    private async Task<IReadOnlyList<OperatorJob>> AdmitOneByOneAsync(IReadOnlyList<OperatorAdmission> admissions, PhaseTimer phases, CancellationToken cancellationToken)
+    {
+        var admitted = new List<OperatorJob>();
+        foreach (var admission in admissions)
+        {
+            try
+            {
+                if (await phases.DatabaseAsync(store.AdmitAsync(admission.Job, admission.Placement, admission.Reason, cancellationToken)) is { } job)
+                {
+                    admitted.Add(job);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not StaleLeaderException)
+            {
+                CycleLog.ActionFailed(logger, ex, admission.Job.Name, nameof(Place));
+            }
+        }
+
+        return admitted;
     }
 }

@@ -109,6 +109,20 @@ public sealed class DecisionApplierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_placement_whose_store_write_fails_does_not_stop_the_placements_after_it()
+    {
+        var bad = CycleFixture.Job("bad", JobState.Queued);
+        var good = CycleFixture.Job("good", JobState.Queued);
+        _cluster.Store.Throws = "bad";
+
+        await _cluster.Applier().ApplyAsync(Result(placements: [Place(bad, "node-a"), Place(good, "node-b")]), Jobs(bad, good), Ct);
+
+        Assert.Equal(["good Admitted (placed on node-b)"], _cluster.Store.Writes);
+        Assert.Empty(await _cluster.Workloads.ListPodsOfJobAsync(bad.Id, Ct));
+        Assert.Single(await _cluster.Workloads.ListPodsOfJobAsync(good.Id, Ct));
+    }
+
+    [Fact]
     public async Task A_pod_whose_annotations_pass_256_KiB_is_refused_as_invalid_by_the_api_server()
     {
         var job = CycleFixture.Job("train", JobState.Queued);
