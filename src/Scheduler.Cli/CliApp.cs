@@ -31,6 +31,7 @@ internal static class CliApp
             QueueCommand.Create(kit),
             ShowCommand.Create(kit),
             CancelCommand.Create(kit),
+            LogsCommand.Create(kit),
             NodesCommand.Create(kit),
             QueuesCommand.Create(kit),
             TopCommand.Create(kit),
