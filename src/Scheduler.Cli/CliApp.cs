@@ -37,6 +37,7 @@ internal static class CliApp
             JobControlCommands.Release(kit),
             JobControlCommands.Requeue(kit),
             JobControlCommands.Update(kit),
+            LogsCommand.Create(kit),
             NodesCommand.Create(kit),
             QueuesCommand.Create(kit),
             TopCommand.Create(kit),

@@ -14,6 +14,7 @@ public sealed class RbacTests(ChartTools tools)
         [("", "nodes")] = ["get", "list", "watch"],
         [("", "pods")] = ["create", "delete", "get", "list", "watch"],
         [("", "pods/binding")] = ["create"],
+        [("", "pods/log")] = ["get"],
         [("", "services")] = ["create", "delete", "get", "list", "watch"],
         [("", "namespaces")] = ["get"],
         [("", "events")] = ["create"],

@@ -102,6 +102,43 @@ internal sealed class SchedulerClient(HttpClient http) : IDisposable
         return await response.Content.ReadAsStringAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Copies a pod's log (GET /api/v1/jobs/{id}/logs) to <paramref name="output"/> as it arrives; with <paramref name="follow"/>
+    /// until the container ends, the server's follow bound passes or the user interrupts. The timeout covers only the answer's headers.
+    /// </summary>
+    public async Task StreamLogAsync(Guid id, int? rank, int? attempt, bool follow, int? tailLines, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var query = new List<string>();
+        void Add(string name, int? value)
+        {
+            if (value is { } v)
+            {
+                query.Add($"{name}={v.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+            }
+        }
+
+        Add("rank", rank);
+        Add("attempt", attempt);
+        Add("tailLines", tailLines);
+        if (follow)
+        {
+            query.Add("follow=true");
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/v1/jobs/{id}/logs" + (query.Count == 0 ? string.Empty : "?" + string.Join('&', query)));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/plain"));
+        using var response = await SendRawAsync(request, cancellationToken, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+        var buffer = new char[8192];
+        int read;
+        while ((read = await reader.ReadAsync(buffer.AsMemory(), cancellationToken)) > 0)
+        {
+            await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            await output.FlushAsync(cancellationToken);
+        }
+    }
+
     public Task<T> GetAsync<T>(string path, CancellationToken cancellationToken) => SendAsync<T>(HttpMethod.Get, path, null, cancellationToken);
 
     /// <summary>True when the server answers its liveness probe.</summary>
@@ -128,12 +165,13 @@ internal sealed class SchedulerClient(HttpClient http) : IDisposable
         }
     }
 
-    private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendRawAsync(
+        HttpRequestMessage request, CancellationToken cancellationToken, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
     {
         HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(request, cancellationToken);
+            response = await http.SendAsync(request, completion, cancellationToken);
         }
         catch (HttpRequestException ex)
         {

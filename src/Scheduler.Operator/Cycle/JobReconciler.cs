@@ -16,8 +16,8 @@ namespace Scheduler.Operator.Cycle;
 /// failure → retry while fewer than <paramref name="backoffLimit"/> attempts failed, then Failed. A node not ready for
 /// longer than <paramref name="nodeNotReadyGrace"/> (default 2 minutes) preempts the jobs placed on it: the whole gang
 /// stops and is requeued, as a preemption is, without counting as a failure. A container that cannot start (image pull,
-/// missing Secret) for longer than <paramref name="containerStartTimeout"/> (default 5 minutes) fails the job. Every
-/// reason starts with its <see cref="EndReasons"/> code.
+/// missing Secret) for longer than <paramref name="containerStartTimeout"/> (default 5 minutes) fails the job. Reasons
+/// of failures, disruptions and node losses start with their <see cref="EndReasons"/> code.
 /// </summary>
 public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGrace = null, TimeSpan? containerStartTimeout = null)
 {

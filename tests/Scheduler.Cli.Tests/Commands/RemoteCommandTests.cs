@@ -133,6 +133,20 @@ public sealed class RemoteCommandTests(ControlPlane plane) : IClassFixture<Contr
     }
 
     [Fact]
+    public async Task Logs_of_a_job_that_has_not_started_are_refused_with_the_reason()
+    {
+        await plane.PutQueueAsync("logs-queued");
+        using var cli = new CliRun();
+        var id = (await cli.RunAsync(plane, "submit", Submittable(cli, "logs-queued", "waiting"))).Stdout.Trim();
+
+        var (exit, stdout, stderr) = await cli.RunAsync(plane, "logs", id, "--tail", "10");
+
+        Assert.NotEqual(0, exit);
+        Assert.Empty(stdout);
+        Assert.Contains("has not started", stderr);
+    }
+
+    [Fact]
     public async Task An_unknown_job_exits_3_and_a_malformed_id_exits_2()
     {
         using var cli = new CliRun();
