@@ -150,7 +150,7 @@ public sealed class SnapshotBuilder(PriorityClasses priorities, IReadOnlyList<To
             MemoryMiBPerPod = shape.MemoryMiBPerPod,
             TopologyKey = job.Spec.Resources.TopologyKey,
             Tolerations = _tolerations,
-            PredictedRuntime = job.PredictedRuntime,
+            PredictedRuntime = WithinLimit(job.PredictedRuntime, job.Spec.MaxRuntime),
             PreemptionCount = job.PreemptionCount,
             LastPreemptedAt = job.LastPreemptedAt,
         };
@@ -163,15 +163,29 @@ public sealed class SnapshotBuilder(PriorityClasses priorities, IReadOnlyList<To
     /// </summary>
     private static DateTimeOffset? PredictedEnd(OperatorJob job, DateTimeOffset now)
     {
+        var limited = IsoDuration.TryParse(job.Spec.MaxRuntime) is { } cap ? (job.StartedAt ?? job.QueuedAt) + cap : (DateTimeOffset?)null;
         if (job.PredictedRuntime is not { } runtime)
         {
-            return null;
+            return limited is { } byLimit && byLimit < now ? now : limited;
         }
 
         var progress = Math.Clamp(job.Progress, 0, 1);
         var end = progress > 0 ? now + runtime * (1 - progress) : (job.StartedAt ?? job.QueuedAt) + runtime;
+        if (limited < end)
+        {
+            // The time limit ends it at the latest.
+            end = limited.Value;
+        }
+
         return end < now ? now : end;
     }
+
+    /// <summary>
+    /// A job ends by its time limit at the latest, so backfill plans with min(predicted, limit) as Slurm does with <c>--time</c>.
+    /// Only the plan: the pods' runtime annotation keeps the estimator's prediction.
+    /// </summary>
+    internal static TimeSpan? WithinLimit(TimeSpan? predicted, string? maxRuntime) =>
+        IsoDuration.TryParse(maxRuntime) is { } limit && (predicted is null || limit < predicted) ? limit : predicted;
 
     private int PriorityOf(OperatorJob job) => priorities.Contains(job.PriorityClass) ? priorities.ValueOf(job.PriorityClass) : 0;
 }

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Scheduler.Application.Jobs;
 using Scheduler.Application.Scheduling;
 using Scheduler.Domain.Jobs;
-using Scheduler.Domain.Specs;
 using Scheduler.Operator.Hosting;
 
 namespace Scheduler.Operator.Store;
@@ -112,10 +111,6 @@ internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, Operato
 
     private static string Truncate(string reason) => reason.Length > 1024 ? reason[..1024] : reason;
 
-    /// <summary>A job ends by its time limit at the latest, so backfill plans with min(predicted, limit) as Slurm does with <c>--time</c>.</summary>
-    internal static TimeSpan? WithinLimit(TimeSpan? predicted, string? maxRuntime) =>
-        IsoDuration.TryParse(maxRuntime) is { } limit && (predicted is null || limit < predicted) ? limit : predicted;
-
     private OperatorJob ToOperatorJob(ActiveJob j) => new()
     {
         Id = new JobId(j.Id),
@@ -131,7 +126,7 @@ internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, Operato
         QueuedAt = j.QueuedAt,
         StartedAt = j.StartedAt,
         Placement = j.Placement,
-        PredictedRuntime = WithinLimit(runtimes.Of(new JobId(j.Id), j.Spec, j.EstimatedWallHours), j.Spec.MaxRuntime),
+        PredictedRuntime = runtimes.Of(new JobId(j.Id), j.Spec, j.EstimatedWallHours),
         Progress = j.Progress,
         LastCheckpointAt = j.LastCheckpointAt,
         LastCheckpointStep = j.LastCheckpointStep,

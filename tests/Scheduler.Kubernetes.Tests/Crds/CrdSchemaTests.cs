@@ -107,7 +107,7 @@ public sealed class CrdSchemaTests
 
         var expected = type switch
         {
-            _ when type == typeof(string) => "string",
+            _ when type == typeof(string) || type == typeof(DateTimeOffset) => "string",
             _ when type == typeof(bool) => "boolean",
             _ when type == typeof(int) || type == typeof(long) => "integer",
             _ when type == typeof(double) => "number",

@@ -101,6 +101,29 @@ public sealed class SnapshotBuilderTests
         Assert.Equal(0, node.CpuMilliFree);
     }
 
+    [Fact]
+    public void A_time_limit_shorter_than_the_prediction_ends_the_job_at_the_limit_in_the_backfill_plan()
+    {
+        // Predicted 10 h, limited to 3 h, started 1 h ago: it ends 2 h from now at the latest (Slurm's --time).
+        var job = RunningJob(startedAgo: TimeSpan.FromHours(1), progress: 0) with { Spec = AJob("train").Gpus(4).MaxRuntime("PT3H").Build() };
+
+        Assert.Equal(Now + TimeSpan.FromHours(2), PredictedEndOf(job));
+    }
+
+    [Fact]
+    public void A_pending_job_is_planned_with_the_shorter_of_its_prediction_and_its_time_limit()
+    {
+        var limited = RunningJob(startedAgo: null, progress: 0) with
+        {
+            State = JobState.Queued, Placement = null, StartedAt = null, Spec = AJob("train").Gpus(4).MaxRuntime("PT90M").Build(),
+        };
+        var unlimited = limited with { Id = JobId.Parse("0194a2b3-0000-7000-8000-00000000000b"), Spec = AJob("other").Gpus(4).Build() };
+
+        var pending = Builder().Build(Now, [Node()], [], [limited, unlimited]).Pending;
+
+        Assert.Equal([TimeSpan.FromMinutes(90), Runtime], pending.Select(p => p.PredictedRuntime));
+    }
+
     private static SnapshotBuilder Builder() => new(PriorityClasses.Default);
 
     private static DateTimeOffset? PredictedEndOf(OperatorJob job) =>
