@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Scheduler.Application.Scheduling;
 using Scheduler.Core.Cycle;
+using Scheduler.Core.Decisions;
 using Scheduler.Core.Snapshots;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Queues;

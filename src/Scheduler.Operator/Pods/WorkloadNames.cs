@@ -10,7 +10,11 @@ public static class WorkloadNames
 {
     private const int MaxLength = 63;
 
-    public static string ShortId(JobId jobId) => jobId.Value.ToString("N")[..8];
+    /// <summary>
+    /// The id's last 8 hex digits: random in a version-7 id, whose first ones are its creation time, so two jobs of one name
+    /// (in two queues, or a singleton's runs) submitted within the same minute still get pods and Services of their own.
+    /// </summary>
+    public static string ShortId(JobId jobId) => jobId.Value.ToString("N")[^8..];
 
     public static string Pod(string jobName, JobId jobId, int attempt, int rank) =>
         Compose(jobName, $"-{ShortId(jobId)}-{attempt}-{rank}");

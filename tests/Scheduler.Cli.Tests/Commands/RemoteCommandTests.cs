@@ -117,12 +117,13 @@ public sealed class RemoteCommandTests(ControlPlane plane) : IClassFixture<Contr
         Assert.True(code == 0, stderr);
         var arrayId = stdout.Trim();
         var (_, listed, _) = await cli.RunAsync(plane, "queue", "-q", "slurm-options", "--json");
-        var tasks = JsonDocument.Parse(listed).RootElement.EnumerateArray().Where(j => j.GetProperty("name").GetString()!.StartsWith("sweep-", StringComparison.Ordinal)).ToList();
-        Assert.Equal(10, tasks.Count);
-        var spec = tasks[0].GetProperty("spec");
-        Assert.Equal((10, 3), (spec.GetProperty("array").GetProperty("count").GetInt32(), spec.GetProperty("array").GetProperty("parallelism").GetInt32()));
-        Assert.Equal(prep, spec.GetProperty("dependencies")[0].GetProperty("job").GetString());
-        Assert.True(spec.GetProperty("singleton").GetBoolean());
+        var names = JsonDocument.Parse(listed).RootElement.EnumerateArray().Select(j => j.GetProperty("name").GetString()).ToList();
+        Assert.Equal(10, names.Count(n => n!.StartsWith("sweep-", StringComparison.Ordinal)));
+        var task = (await plane.FindJobAsync("slurm-options", "sweep-3"))!;
+        Assert.Equal((arrayId, 3), (task.ArrayId.ToString(), task.ArrayIndex));
+        Assert.Equal((10, 3), (task.Spec.Array!.Count, task.Spec.Array.Parallelism));
+        Assert.Equal(prep, task.Spec.Dependencies![0].Job);
+        Assert.True(task.Spec.Singleton);
         Assert.Equal(2, badCode);
         Assert.Contains("start at 0", badUsage);
 

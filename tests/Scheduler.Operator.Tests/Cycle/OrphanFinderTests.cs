@@ -20,7 +20,7 @@ public sealed class OrphanFinderTests
         { "the current attempt is never touched, whatever its phase", ["active:2:Running", "active:2:Failed:60", "active:2:Succeeded:60"], [] },
         { "pods of an older attempt go, finished or not", ["active:1:Failed:1", "active:1:Running", "active:2:Running"], ["pod active-1-Failed", "pod active-1-Running"] },
         { "a pod already terminating is left to finish", ["active:1:Running!", "ended:1:Running!"], [] },
-        { "live pods of an ended job go with its Service", ["ended:1:Running"], ["pod ended-1-Running", "service ended-0194a2b3"] },
+        { "live pods of an ended job go with its Service", ["ended:1:Running"], ["pod ended-1-Running", "service ended-0000000e"] },
         { "finished pods of an ended job stay for the retention", ["ended:1:Succeeded:5"], [] },
         { "finished pods of an ended job go after the retention", ["ended:1:Succeeded:15"], ["pod ended-1-Succeeded"] },
         { "pods without our managed-by label are not ours", ["ended:1:Running?", "active:1:Running?"], [] },
@@ -59,7 +59,7 @@ public sealed class OrphanFinderTests
 
         var actions = new OrphanFinder(Retention).Find([ActiveJob()], [Pod("ended:1:Running")], services, Now);
 
-        Assert.Equal(["pod ended-1-Running", "service ended-0194a2b3"], Describe(actions));
+        Assert.Equal(["pod ended-1-Running", "service ended-0000000e"], Describe(actions));
     }
 
     private static IEnumerable<string> Describe(IReadOnlyList<ReconcileAction> actions) => actions.SelectMany(a => a switch
