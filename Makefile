@@ -60,8 +60,10 @@ run:
 	$(DOTNET) run --project src/Scheduler.Api -c $(CONFIG) -- migrate --ConnectionStrings:Scheduler="$$cs" --Scheduler:DataDir="$(DATA_DIR)" && \
 	$(DOTNET) run --project src/Scheduler.Api -c $(CONFIG) --no-build -- --urls $(API_URL) --ConnectionStrings:Scheduler="$$cs" --Scheduler:DataDir="$(DATA_DIR)" "$${runtime[@]}"
 
+# `load`: 1,000 clients for 60 s mixing operations against one control plane (docs/benchmarks/reliability.md).
 bench: build
 	@cs="$(local_db)"; $(DOTNET) run --project src/Scheduler.Benchmarks -c $(CONFIG) --no-build -- all --db "$$cs" --out docs/benchmarks && \
+	$(DOTNET) run --project src/Scheduler.Benchmarks -c $(CONFIG) --no-build -- load --db "$$cs" --out docs/benchmarks && \
 	$(DOTNET) run --project src/Scheduler.Cli -c $(CONFIG) --no-build -- accuracy --reference docs/benchmarks/data/reference --out docs/benchmarks/estimator.md
 
 # Stdout is only the contract lines (`policy=<name> alloc100=<pct> allocEnd=<pct>`); the build and the per-seed figures go to stderr.

@@ -6,7 +6,7 @@ namespace Scheduler.Api.Hosting;
 /// <summary>
 /// PostgreSQL's state for <c>/readyz</c>: Healthy when it answers, Degraded (not Unhealthy) when it does not. Every replica
 /// shares the one database, so an outage would take every replica out of the Service at once and turn the API's 503 +
-/// <c>Retry-After</c> answers into refused connections; a replica stays ready and says the database is away (docs/faults.md).
+/// <c>Retry-After</c> answers into refused connections; a replica stays ready and says the database is away (docs/api.md, "Database outage").
 /// </summary>
 internal sealed class DatabaseHealthCheck(SchedulerDbContext db) : IHealthCheck
 {

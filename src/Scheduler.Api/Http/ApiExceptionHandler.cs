@@ -10,7 +10,7 @@ namespace Scheduler.Api.Http;
 /// <summary>
 /// Turns refused input into 4xx problem+json naming the field: validation failures, and the binding failures of minimal
 /// APIs (JSON syntax and type errors, unknown members, missing body, wrong content type, oversized body). Anything else
-/// is left to the default handler (500), except PostgreSQL being unreachable: 503 with <c>Retry-After</c> (docs/faults.md).
+/// is left to the default handler (500), except PostgreSQL being unreachable: 503 with <c>Retry-After</c> (docs/api.md, "Database outage").
 /// </summary>
 internal sealed partial class ApiExceptionHandler(IProblemDetailsService problems, IOptions<RequestLimits> limits) : IExceptionHandler
 {

@@ -124,7 +124,8 @@ public static class MixedLoadBenchmark
                 var name = $"c{client}-{i}";
                 using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/jobs") { Content = new StringContent(Spec(name, queue, random), Encoding.UTF8, "application/json") })
                 {
-                    request.Headers.Add("Idempotency-Key", name);
+                    // Unique per run: keys live 24 h, and a key reused with another spec (another run's queue) is a 422.
+                    request.Headers.Add("Idempotency-Key", $"{queue}-{name}");
                     using var response = await http.SendAsync(request, ct);
                     if (response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK)
                     {
