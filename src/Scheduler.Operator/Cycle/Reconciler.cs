@@ -41,7 +41,9 @@ public sealed class Reconciler(
         var now = time.GetUtcNow();
         var owned = inventory.Pods;
         var actions = jobs.Reconcile(active, owned, inventory.NodeNames, now, notReady)
-            .Concat(orphans.Find(active, owned, await ServicesToSweepAsync(now, cancellationToken), now));
+            .Concat(orphans.Find(active, owned, await ServicesToSweepAsync(now, cancellationToken), now))
+            .ToList();
+        changed |= await StartRunningAsync(actions, byId, cancellationToken);
         foreach (var action in actions)
         {
             switch (action)
@@ -69,6 +71,31 @@ public sealed class Reconciler(
         }
 
         return changed;
+    }
+
+    /// <summary>
+    /// The cycle's Admitted → Running moves in one write (a burst of placements starts thousands at once); they leave
+    /// <paramref name="actions"/>. Each is what <see cref="MoveAsync"/> would do for it: no pods to stop, nothing final.
+    /// </summary>
+    private async Task<bool> StartRunningAsync(List<ReconcileAction> actions, Dictionary<JobId, OperatorJob> byId, CancellationToken cancellationToken)
+    {
+        var starts = actions.OfType<MoveJob>()
+            .Where(m => m is { To: JobState.Running, CountsAsFailure: false, DeletePods: false } && byId.TryGetValue(m.JobId, out var j) && j.State == JobState.Admitted)
+            .ToList();
+        if (starts.Count == 0)
+        {
+            return false;
+        }
+
+        var batched = starts.ToHashSet();
+        actions.RemoveAll(a => a is MoveJob m && batched.Contains(m));
+        var moved = await store.TransitionAllAsync([.. starts.Select(m => new OperatorTransition(byId[m.JobId], m.To, m.Reason))], cancellationToken);
+        foreach (var move in starts.Where(m => moved.Contains(m.JobId)))
+        {
+            CycleLog.Transition(logger, byId[move.JobId].Name, JobState.Admitted, move.To, move.Reason);
+        }
+
+        return moved.Count > 0;
     }
 
     private async Task<bool> MoveAsync(OperatorJob job, MoveJob move, IReadOnlyDictionary<string, DateTimeOffset> notReady, CancellationToken cancellationToken)

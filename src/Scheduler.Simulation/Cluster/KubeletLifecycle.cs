@@ -17,8 +17,13 @@ namespace Scheduler.Simulation.Cluster;
 internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedClusterOptions options)
 {
     private readonly SimulatedClusterOptions _options = options;
+    /// <summary>Periodic samples in flight at once: a tick over thousands of running pods must not wait on each post in turn.</summary>
+    private const int ConcurrentReports = 16;
+
     private readonly SemaphoreSlim _tickGate = new(1, 1);
+    private readonly SemaphoreSlim _reportGate = new(ConcurrentReports, ConcurrentReports);
     private readonly Dictionary<string, DateTimeOffset> _lastTelemetry = new(StringComparer.Ordinal);
+    private readonly List<Task> _reports = [];
 
     /// <summary>Moves every pod on the backend's nodes one step along its lifecycle, as of now. Safe to call concurrently (calls queue up).</summary>
     public async Task TickAsync(CancellationToken cancellationToken)
@@ -57,7 +62,19 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
         }
         finally
         {
-            _tickGate.Release();
+            try
+            {
+                // The tick's periodic samples are posted by the time it ends (failures are the sink's own, swallowed in PostAsync).
+                await Task.WhenAll(_reports);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+            }
+            finally
+            {
+                _reports.Clear();
+                _tickGate.Release();
+            }
         }
     }
 
@@ -262,6 +279,19 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
                 Timestamp = now,
             },
             Env(pod, TrainerEnvironment.TelemetryToken));
+        if (checkpointNow)
+        {
+            await PostAsync(sink, sample, cancellationToken); // before the pod exits, as the trainer commits its checkpoint first
+        }
+        else
+        {
+            _reports.Add(PostAsync(sink, sample, cancellationToken));
+        }
+    }
+
+    private async Task PostAsync(ISimulatedTelemetrySink sink, SimulatedTelemetry sample, CancellationToken cancellationToken)
+    {
+        await _reportGate.WaitAsync(cancellationToken);
 #pragma warning disable CA1031 // the sink is the host's code: a failing sink must not stop the simulated kubelet
         try
         {
@@ -269,6 +299,10 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
+        }
+        finally
+        {
+            _reportGate.Release();
         }
 #pragma warning restore CA1031
     }
