@@ -86,7 +86,8 @@ internal static class EndToEndBenchmark
             var submitSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             var finished = await WaitAsync(watch, submitted, options.Timeout, ct);
             var cpuSeconds = cpu.Stop();
-            var metrics = (await CyclePhaseMetrics.ReadAsync(http, ct)).Minus(metricsBefore);
+            var metricsAfter = await CyclePhaseMetrics.ReadAsync(http, ct);
+            var metrics = metricsAfter == CyclePhaseMetrics.Empty ? metricsAfter : metricsAfter.Minus(metricsBefore);
             var memory = PeakMemoryMiB(api.ProcessId);
 
             var result = Summarise(options, submitted, watch, started, submitSeconds, finished, watch.BoundPods - boundBefore) with
@@ -166,15 +167,26 @@ internal static class EndToEndBenchmark
         return results.OfType<Submitted>().ToList();
     }
 
-    /// <summary>Waits until every job's pods are Running or the timeout passes; answers how many jobs got there.</summary>
+    /// <summary>
+    /// Waits until every job's pods are Running, the timeout passes, or nothing was bound or started for 30 s (a burst larger
+    /// than the cluster leaves jobs queued for good); answers how many jobs got there.
+    /// </summary>
     private static async Task<int> WaitAsync(PodWatch watch, List<Submitted> jobs, TimeSpan timeout, CancellationToken ct)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         var lastReport = Stopwatch.GetTimestamp();
+        var lastProgress = Stopwatch.GetTimestamp();
+        var seen = (Bound: -1, Running: -1);
         while (true)
         {
             var running = jobs.Count(j => watch.Times(j.Id, j.Pods).Running is not null);
-            if (running == jobs.Count || Stopwatch.GetTimestamp() > deadline)
+            if ((watch.BoundPods, running) != seen)
+            {
+                seen = (watch.BoundPods, running);
+                lastProgress = Stopwatch.GetTimestamp();
+            }
+
+            if (running == jobs.Count || Stopwatch.GetTimestamp() > deadline || Stopwatch.GetElapsedTime(lastProgress) > TimeSpan.FromSeconds(30))
             {
                 return running;
             }
