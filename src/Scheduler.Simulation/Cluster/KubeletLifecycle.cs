@@ -20,6 +20,9 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
     /// <summary>Periodic samples in flight at once: a tick over thousands of running pods must not wait on each post in turn.</summary>
     private const int ConcurrentReports = 16;
 
+    /// <summary>Periodic samples one tick posts at most (the rest are due on the next tick): bounds how long a tick waits on them.</summary>
+    private const int ReportsPerTick = 64;
+
     private readonly SemaphoreSlim _tickGate = new(1, 1);
     private readonly SemaphoreSlim _reportGate = new(ConcurrentReports, ConcurrentReports);
     private readonly Dictionary<string, DateTimeOffset> _lastTelemetry = new(StringComparer.Ordinal);
@@ -257,6 +260,11 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
         if (!checkpointNow && _lastTelemetry.TryGetValue(key, out var last) && now - last < Real(_options.TelemetryInterval))
         {
             return;
+        }
+
+        if (!checkpointNow && _reports.Count >= ReportsPerTick)
+        {
+            return; // due, but this tick has posted its share: the next tick sends it, so a saturated receiver never holds pods up
         }
 
         _lastTelemetry[key] = now;
