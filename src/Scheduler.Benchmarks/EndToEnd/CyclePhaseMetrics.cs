@@ -10,10 +10,20 @@ internal sealed record CyclePhaseMetrics(double Cycles, double CycleSeconds, IRe
 {
     public static CyclePhaseMetrics Empty { get; } = new(0, 0, new Dictionary<string, double>(), 0);
 
+    /// <summary>The current figures; <see cref="Empty"/> when <c>/metrics</c> does not answer within 30 s (a saturated control plane).</summary>
     public static async Task<CyclePhaseMetrics> ReadAsync(HttpClient http, CancellationToken ct)
     {
-        var text = await http.GetStringAsync("/metrics", ct);
-        return Parse(text);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        try
+        {
+            return Parse(await http.GetStringAsync("/metrics", timeout.Token));
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync($"/metrics did not answer: {e.Message}");
+            return Empty;
+        }
     }
 
     internal static CyclePhaseMetrics Parse(string text)

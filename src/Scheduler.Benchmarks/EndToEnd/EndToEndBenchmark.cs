@@ -86,7 +86,8 @@ internal static class EndToEndBenchmark
             var submitSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             var finished = await WaitAsync(watch, submitted, options.Timeout, ct);
             var cpuSeconds = cpu.Stop();
-            var metrics = (await CyclePhaseMetrics.ReadAsync(http, ct)).Minus(metricsBefore);
+            var metricsAfter = await CyclePhaseMetrics.ReadAsync(http, ct);
+            var metrics = metricsAfter == CyclePhaseMetrics.Empty ? metricsAfter : metricsAfter.Minus(metricsBefore);
             var memory = PeakMemoryMiB(api.ProcessId);
 
             var result = Summarise(options, submitted, watch, started, submitSeconds, finished, watch.BoundPods - boundBefore) with
@@ -166,15 +167,26 @@ internal static class EndToEndBenchmark
         return results.OfType<Submitted>().ToList();
     }
 
-    /// <summary>Waits until every job's pods are Running or the timeout passes; answers how many jobs got there.</summary>
+    /// <summary>
+    /// Waits until every job's pods are Running, the timeout passes, or nothing was bound or started for 30 s (a burst larger
+    /// than the cluster leaves jobs queued for good); answers how many jobs got there.
+    /// </summary>
     private static async Task<int> WaitAsync(PodWatch watch, List<Submitted> jobs, TimeSpan timeout, CancellationToken ct)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         var lastReport = Stopwatch.GetTimestamp();
+        var lastProgress = Stopwatch.GetTimestamp();
+        var seen = (Bound: -1, Running: -1);
         while (true)
         {
             var running = jobs.Count(j => watch.Times(j.Id, j.Pods).Running is not null);
-            if (running == jobs.Count || Stopwatch.GetTimestamp() > deadline)
+            if ((watch.BoundPods, running) != seen)
+            {
+                seen = (watch.BoundPods, running);
+                lastProgress = Stopwatch.GetTimestamp();
+            }
+
+            if (running == jobs.Count || Stopwatch.GetTimestamp() > deadline || Stopwatch.GetElapsedTime(lastProgress) > TimeSpan.FromSeconds(30))
             {
                 return running;
             }
@@ -234,6 +246,7 @@ internal static class EndToEndBenchmark
     {
         var bound = new List<double>();
         var running = new List<double>();
+        var boundTimes = new List<long>();
         long lastBound = started;
         foreach (var job in jobs)
         {
@@ -241,6 +254,7 @@ internal static class EndToEndBenchmark
             if (b is { } boundAt)
             {
                 bound.Add(Math.Max(0, (boundAt - job.AckedAt) * 1000.0 / Stopwatch.Frequency));
+                boundTimes.AddRange(Enumerable.Repeat(boundAt, job.Pods));
                 lastBound = Math.Max(lastBound, boundAt);
             }
 
@@ -251,8 +265,12 @@ internal static class EndToEndBenchmark
         }
 
         var boundWindow = (lastBound - started) / (double)Stopwatch.Frequency;
+        // Sustained: the pods bound between the 10th and the 90th percentile of bind times, over that span (no ramp-up, no tail).
+        boundTimes.Sort();
+        var sustained = boundTimes.Count < 10 ? 0
+            : 0.8 * boundTimes.Count / Math.Max(1e-9, (boundTimes[(int)(0.9 * (boundTimes.Count - 1))] - boundTimes[(int)(0.1 * (boundTimes.Count - 1))]) / (double)Stopwatch.Frequency);
         return new Result(options, jobs.Count, jobs.Sum(j => j.Pods), submitSeconds, Stats.Of(bound), Stats.Of(running),
-            podsBound, boundWindow > 0 ? podsBound / boundWindow : 0, boundWindow, jobs.Count - finished);
+            podsBound, boundWindow > 0 ? podsBound / boundWindow : 0, boundWindow, jobs.Count - finished) { SustainedPodsBoundPerSecond = sustained };
     }
 
     internal sealed record Stats(int Count, double P50, double P99, double Max)
@@ -273,6 +291,8 @@ internal static class EndToEndBenchmark
     {
         public CpuSeconds? Cpu { get; init; }
 
+        public double SustainedPodsBoundPerSecond { get; init; }
+
         public CyclePhaseMetrics Cycle { get; init; } = CyclePhaseMetrics.Empty;
 
         public double? ControlPlaneMemoryMiB { get; init; }
@@ -286,7 +306,7 @@ internal static class EndToEndBenchmark
 
         public string Line() => string.Create(CultureInfo.InvariantCulture,
             $"e2e mode={Mode} shapes={Options.Shapes} nodes={Options.Nodes} jobs={Jobs} pods={Pods} submitted_in={SubmitSeconds:F1}s ack_to_bound: {AckToBound} ack_to_running: {AckToRunning} " +
-            $"pods_bound={PodsBound} pods_bound_per_s={PodsBoundPerSecond:F0} not_running={Failed} cycles={Cycle.Cycles:F0} cycle_wall={Cycle.CycleSeconds:F1}s phases: {Phases} " +
+            $"pods_bound={PodsBound} pods_bound_per_s={PodsBoundPerSecond:F0} sustained_pods_bound_per_s={SustainedPodsBoundPerSecond:F0} not_running={Failed} cycles={Cycle.Cycles:F0} cycle_wall={Cycle.CycleSeconds:F1}s phases: {Phases} " +
             $"cpu_s: control_plane={Cpu?.Api:F1} postgres={Cpu?.Postgres:F1} client={Cpu?.Client:F1} control_plane_peak_MiB={ControlPlaneMemoryMiB:F0} load=\"{LoadAverage}\"");
 
         public string Markdown() => string.Create(CultureInfo.InvariantCulture, $"""
@@ -298,7 +318,7 @@ internal static class EndToEndBenchmark
             | submissions | {Jobs} jobs ({Pods} pods) acknowledged in {SubmitSeconds:F1} s by {Options.Clients} clients |
             | acknowledged → pods bound | {AckToBound} ({AckToBound.Count} jobs) |
             | acknowledged → pods Running | {AckToRunning} ({AckToRunning.Count} jobs) |
-            | pods bound per second | {PodsBoundPerSecond:F0} ({PodsBound} pods in {BoundWindowSeconds:F1} s from the first submission) |
+            | pods bound per second | {PodsBoundPerSecond:F0} ({PodsBound} pods in {BoundWindowSeconds:F1} s from the first submission); sustained (10th to 90th percentile of bind times): {SustainedPodsBoundPerSecond:F0} |
             | jobs not Running at the end | {Failed} (timeout {Options.Timeout.TotalSeconds:F0} s) |
             | operator cycles | {Cycle.Cycles:F0}, {Cycle.CycleSeconds:F1} s of wall time |
             | cycle phases (wall s) | {Phases} |

@@ -185,6 +185,9 @@ internal static class SchedulerReport
             `dotnet run --project src/Scheduler.Benchmarks -c Release -- trace --pods docs/benchmarks/data/openb/openb_pod_list_default.csv --nodes docs/benchmarks/data/openb/openb_node_list_gpu_node.csv --seeds 10`
             (`make bench-trace TRACE=… NODES=…`), `… -- placements --runs 10`, `… -- cycle --repetitions 20`, `… -- replay --load 0.4`.
 
+            These figures are the core's alone. From a REST submission to bound and Running pods on the simulated cluster (admission
+            writes, pod creation and binding, the kubelet), see [end-to-end.md](end-to-end.md) (`… -- e2e`, also run by `make bench`).
+
             """);
         md.AppendLine(CultureInfo.InvariantCulture,
             $"Run {started:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores ({Environment.OSVersion}, .NET {Environment.Version}); load average before: {load}, after: {LoadAverage()}.");

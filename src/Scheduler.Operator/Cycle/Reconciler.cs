@@ -45,7 +45,17 @@ public sealed class Reconciler(
         var owned = inventory.Pods;
         var services = await ServicesToSweepAsync(now, cancellationToken);
         var orphaned = await GuardAsync(orphans.Find(active, owned, services, now), byId, owned, services, cancellationToken);
-        var actions = jobs.Reconcile(active, owned, inventory.NodeNames, now, notReady).Concat(orphaned);
+        var actions = jobs.Reconcile(active, owned, inventory.NodeNames, now, notReady).Concat(orphaned).ToList();
+        try
+        {
+            changed |= await StartRunningAsync(actions, byId, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not StaleLeaderException)
+        {
+            // The batched write failed: the moves stay in the list and are applied one at a time below.
+            CycleLog.ActionFailed(logger, ex, "the cycle's Running moves", nameof(StartRunningAsync));
+        }
+
         foreach (var action in actions)
         {
             try
@@ -122,6 +132,31 @@ public sealed class Reconciler(
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// The cycle's Admitted → Running moves in one write (a burst of placements starts thousands at once); they leave
+    /// <paramref name="actions"/>. Each is what <see cref="MoveAsync"/> would do for it: no pods to stop, nothing final.
+    /// </summary>
+    private async Task<bool> StartRunningAsync(List<ReconcileAction> actions, Dictionary<JobId, OperatorJob> byId, CancellationToken cancellationToken)
+    {
+        var starts = actions.OfType<MoveJob>()
+            .Where(m => m is { To: JobState.Running, CountsAsFailure: false, DeletePods: false } && byId.TryGetValue(m.JobId, out var j) && j.State == JobState.Admitted)
+            .ToList();
+        if (starts.Count == 0)
+        {
+            return false;
+        }
+
+        var moved = await store.TransitionAllAsync([.. starts.Select(m => new OperatorTransition(byId[m.JobId], m.To, m.Reason))], cancellationToken);
+        var batched = starts.ToHashSet();
+        actions.RemoveAll(a => a is MoveJob m && batched.Contains(m));
+        foreach (var move in starts.Where(m => moved.Contains(m.JobId)))
+        {
+            CycleLog.Transition(logger, byId[move.JobId].Name, JobState.Admitted, move.To, move.Reason);
+        }
+
+        return moved.Count > 0;
     }
 
     private async Task<bool> MoveAsync(OperatorJob job, MoveJob move, IReadOnlyDictionary<string, DateTimeOffset> notReady, CancellationToken cancellationToken)

@@ -39,6 +39,25 @@ public interface IOperatorStore
 
     Task<bool> TransitionAsync(OperatorJob job, JobState to, string reason, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Several moves to states that are not final (a cycle's Admitted → Running) in one write; answers the jobs moved. By default
+    /// one <see cref="TransitionAsync"/> each.
+    /// </summary>
+    async Task<IReadOnlySet<JobId>> TransitionAllAsync(IReadOnlyList<OperatorTransition> transitions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transitions);
+        var moved = new HashSet<JobId>();
+        foreach (var t in transitions)
+        {
+            if (await TransitionAsync(t.Job, t.To, t.Reason, cancellationToken))
+            {
+                moved.Add(t.Job.Id);
+            }
+        }
+
+        return moved;
+    }
+
     /// <summary>Back to the queue after a retryable failure, counting it against the backoff limit.</summary>
     Task<bool> RetryAsync(OperatorJob job, string reason, CancellationToken cancellationToken);
 

@@ -69,6 +69,14 @@ internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, Operato
         return Fenced(await SendAsync(sender => sender.Send(new TransitionJob(job.Id.Value, to, Truncate(reason), job.Version, term.Term), cancellationToken))).IsSuccess;
     }
 
+    public async Task<IReadOnlySet<JobId>> TransitionAllAsync(IReadOnlyList<OperatorTransition> transitions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transitions);
+        var moved = await SendAsync(sender => sender.Send(new TransitionJobs(
+            [.. transitions.Select(t => new JobTransition(t.Job.Id.Value, t.Job.Version, t.To, Truncate(t.Reason)))]), cancellationToken));
+        return moved.Select(id => new JobId(id)).ToHashSet();
+    }
+
     public async Task<bool> RetryAsync(OperatorJob job, string reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);

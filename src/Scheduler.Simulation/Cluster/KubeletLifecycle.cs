@@ -19,9 +19,17 @@ namespace Scheduler.Simulation.Cluster;
 internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedClusterOptions options, Processes.IPodRuntime? runtime = null)
 {
     private readonly SimulatedClusterOptions _options = options;
+    /// <summary>Periodic samples in flight at once: a tick over thousands of running pods must not wait on each post in turn.</summary>
+    private const int ConcurrentReports = 16;
+
+    /// <summary>Periodic samples one tick posts at most (the rest are due on the next tick): bounds how long a tick waits on them.</summary>
+    private const int ReportsPerTick = 64;
+
     private readonly SemaphoreSlim _tickGate = new(1, 1);
+    private readonly SemaphoreSlim _reportGate = new(ConcurrentReports, ConcurrentReports);
     private readonly Dictionary<string, DateTimeOffset> _lastTelemetry = new(StringComparer.Ordinal);
     private readonly SimulatedTrainingCurve _curve = new();
+    private readonly List<Task> _reports = [];
 
     /// <summary>Moves every pod on the backend's nodes one step along its lifecycle, as of now. Safe to call concurrently (calls queue up).</summary>
     public async Task TickAsync(CancellationToken cancellationToken)
@@ -60,7 +68,19 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
         }
         finally
         {
-            _tickGate.Release();
+            try
+            {
+                // The tick's periodic samples are posted by the time it ends (failures are the sink's own, swallowed in PostAsync).
+                await Task.WhenAll(_reports);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+            }
+            finally
+            {
+                _reports.Clear();
+                _tickGate.Release();
+            }
         }
     }
 
@@ -328,12 +348,30 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
             return;
         }
 
+        if (!checkpointNow && _reports.Count >= ReportsPerTick)
+        {
+            return; // due, but this tick has posted its share: the next tick sends it, so a saturated receiver never holds pods up
+        }
+
         _lastTelemetry[key] = now;
         var fraction = runtime <= TimeSpan.Zero ? 1 : Math.Clamp((now - started) / Real(runtime), 0, 1);
         var (total, body) = _curve.Sample(pod, fraction, runtime, now, checkpointNow);
         var sample = new SimulatedTelemetry(
             ns ?? "default", name, Env(pod, TrainerEnvironment.JobId), Env(pod, TrainerEnvironment.TelemetryUrl), total, body,
             Env(pod, TrainerEnvironment.TelemetryToken));
+        if (checkpointNow)
+        {
+            await PostAsync(sink, sample, cancellationToken); // before the pod exits, as the trainer commits its checkpoint first
+        }
+        else
+        {
+            _reports.Add(PostAsync(sink, sample, cancellationToken));
+        }
+    }
+
+    private async Task PostAsync(ISimulatedTelemetrySink sink, SimulatedTelemetry sample, CancellationToken cancellationToken)
+    {
+        await _reportGate.WaitAsync(cancellationToken);
 #pragma warning disable CA1031 // the sink is the host's code: a failing sink must not stop the simulated kubelet
         try
         {
@@ -341,6 +379,10 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
+        }
+        finally
+        {
+            _reportGate.Release();
         }
 #pragma warning restore CA1031
     }

@@ -1,0 +1,90 @@
+using FluentValidation;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Scheduler.Application.Common;
+using Scheduler.Application.Jobs;
+using Scheduler.Domain.Jobs;
+using Scheduler.Persistence;
+
+namespace Scheduler.Application.Scheduling;
+
+/// <summary>One move of a batch: the job, the version the operator decided on, where it goes and why.</summary>
+public sealed record JobTransition(Guid JobId, int ExpectedVersion, JobState To, string Reason);
+
+/// <summary>
+/// Several jobs moved in one transaction (the operator's Admitted → Running moves of a cycle), each only from the version the
+/// operator saw; jobs that moved meanwhile, or whose move the lifecycle forbids, are left out of the answer and unchanged. Only
+/// moves to a state that is not final: an ending job settles its budget through <see cref="TransitionJob"/>. When the batch's save
+/// meets a concurrent writer, every move is made on its own (<see cref="TransitionJob"/>) so the others still are.
+/// </summary>
+public sealed record TransitionJobs(IReadOnlyList<JobTransition> Transitions) : ICommand<IReadOnlyList<Guid>>;
+
+internal sealed class TransitionJobsValidator : MessageValidator<TransitionJobs>
+{
+    public TransitionJobsValidator() =>
+        RuleForEach(m => m.Transitions).ChildRules(t =>
+        {
+            t.RuleFor(x => x.ExpectedVersion).GreaterThan(0).WithMessage("must be 1 or more");
+            t.RuleFor(x => x.To).IsInEnum().WithMessage("must be a job state")
+                .Must(to => !JobStateMachine.IsFinal(to)).WithMessage("must not be a final state (use TransitionJob)");
+            t.RuleFor(x => x.Reason).NotEmpty().WithMessage("is required").MaximumLength(1024).WithMessage("must be at most 1024 characters");
+        });
+}
+
+internal sealed class TransitionJobsHandler(SchedulerDbContext db, TimeProvider clock, ISender sender) : ICommandHandler<TransitionJobs, IReadOnlyList<Guid>>
+{
+    public async ValueTask<IReadOnlyList<Guid>> Handle(TransitionJobs command, CancellationToken cancellationToken)
+    {
+        if (command.Transitions.Count == 0)
+        {
+            return [];
+        }
+
+        var transitions = command.Transitions.GroupBy(t => t.JobId).ToDictionary(g => g.Key, g => g.First());
+        var ids = transitions.Keys.ToList();
+        var now = clock.StoreNow();
+        var moved = new List<Guid>();
+        try
+        {
+            foreach (var job in await db.Jobs.Where(j => ids.Contains(j.Id)).ToListAsync(cancellationToken))
+            {
+                var transition = transitions[job.Id];
+                if (job.Version != transition.ExpectedVersion)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    job.TransitionTo(transition.To, transition.Reason, now);
+                    moved.Add(job.Id);
+                }
+                catch (IllegalTransitionException)
+                {
+                    // Refused as TransitionJob refuses it: left as it is.
+                }
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+            return moved;
+        }
+        catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation(ConstraintNames.JobEventKey))
+        {
+            db.ChangeTracker.Clear();
+            moved.Clear();
+            foreach (var t in command.Transitions)
+            {
+                if ((await sender.Send(new TransitionJob(t.JobId, t.To, t.Reason, t.ExpectedVersion), cancellationToken)).IsSuccess)
+                {
+                    moved.Add(t.JobId);
+                }
+            }
+
+            return moved;
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+        }
+    }
+}
