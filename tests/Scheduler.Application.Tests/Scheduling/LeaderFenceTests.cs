@@ -57,6 +57,28 @@ public sealed class LeaderFenceTests(SchedulerFixture fixture) : IClassFixture<S
         Assert.Equal((JobState.Admitted, admitted.Version), (stored.State, stored.Version));
     }
 
+    [Fact]
+    public async Task A_cycle_s_batched_admission_under_a_stale_term_is_refused_whole()
+    {
+        var jobs = new[] { await SubmitAsync(), await SubmitAsync() };
+        var stale = await fixture.SendAsync(new BeginLeaderTerm("replica-a"));
+        var current = await fixture.SendAsync(new BeginLeaderTerm("replica-b"));
+
+        var refused = await fixture.SendAsync(AdmitAll(jobs, stale.Term));
+        var admitted = await fixture.SendAsync(AdmitAll(jobs, current.Term));
+
+        Assert.True(refused.Failure!.Errors.ContainsKey(LeaderFence.Field));
+        Assert.Equal(jobs.Select(j => j.Id).Order(), admitted.Value!.Select(a => a.JobId).Order());
+        foreach (var job in jobs)
+        {
+            var events = (await fixture.QueryAsync(new GetJobEvents(job.Id))).Value!;
+            Assert.Equal([JobState.Queued, JobState.Admitted], events.Select(e => e.To));
+        }
+    }
+
+    private static AdmitJobs AdmitAll(IEnumerable<JobDetails> jobs, long term) =>
+        new([.. jobs.Select(j => new JobAdmission(j.Id, j.Version, [new JobPodPlacement(0, "node-a", [0], 1000, 0, 0)], "placed on node-a"))], "training", term);
+
     private async Task<JobDetails> SubmitAsync() =>
         (await fixture.SendAsync(new SubmitJob(JobSpecBuilder.AJob($"job-{Guid.NewGuid():N}"[..30]).Build()))).Value!.Job;
 
