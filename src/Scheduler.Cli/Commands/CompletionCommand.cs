@@ -11,8 +11,9 @@ internal static class CompletionCommand
     public const string Bash = """
         # gpusched completion for bash: source <(gpusched completion bash)
         _gpusched_complete() {
-            local IFS=$'\n'
-            COMPREPLY=( $(gpusched "[suggest:${COMP_POINT}]" "${COMP_LINE}" 2>/dev/null) )
+            local IFS=$'\n' cur="${COMP_WORDS[COMP_CWORD]}"
+            # The parser suggests every name containing the word (que → requeue too); bash completes by prefix.
+            COMPREPLY=( $(compgen -W "$(gpusched "[suggest:${COMP_POINT}]" "${COMP_LINE}" 2>/dev/null)" -- "$cur") )
         }
         complete -o default -F _gpusched_complete gpusched
 

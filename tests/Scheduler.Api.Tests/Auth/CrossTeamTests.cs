@@ -44,6 +44,28 @@ public sealed class CrossTeamTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Equal(before, await JobRowAsync(world.AlphaJob));
     }
 
+    [Theory]
+    [InlineData("POST", "hold")]
+    [InlineData("POST", "release")]
+    [InlineData("POST", "requeue")]
+    [InlineData("PATCH", "")]
+    public async Task Another_teams_member_cannot_hold_release_requeue_or_update_a_job_and_it_stays_as_it_was(string method, string control)
+    {
+        var world = await TeamWorld.CreateAsync(api, $"-{method.ToLowerInvariant()}{control}");
+        var before = await JobRowAsync(world.AlphaJob);
+        using var beta = api.ClientAs(world.BetaMember);
+        using var request = new HttpRequestMessage(new HttpMethod(method), control.Length == 0 ? $"/api/v1/jobs/{world.AlphaJob}" : $"/api/v1/jobs/{world.AlphaJob}/{control}")
+        {
+            Content = method == "PATCH" ? new StringContent("""{"priorityClass":"high"}""", System.Text.Encoding.UTF8, "application/json") : null,
+        };
+
+        using var response = await beta.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("jobs:manage", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(before, await JobRowAsync(world.AlphaJob));
+    }
+
     [Fact]
     public async Task The_owning_teams_member_cancels_its_job_and_the_submitter_is_recorded()
     {

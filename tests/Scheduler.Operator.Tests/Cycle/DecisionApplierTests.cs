@@ -104,7 +104,8 @@ public sealed class DecisionApplierTests : IAsyncLifetime
 
         await _cluster.Applier().ApplyAsync(Result(placements: [Place(bad, "node-a"), Place(good, "node-b")]), Jobs(bad, good), Ct);
 
-        Assert.Equal(["bad Admitted (placed on node-a)", "bad retry", "good Admitted (placed on node-b)"], _cluster.Store.Writes);
+        // The cycle's placements are stored first, then their pods created: the refusal is retried after both admissions.
+        Assert.Equal(["bad Admitted (placed on node-a)", "good Admitted (placed on node-b)", "bad retry"], _cluster.Store.Writes);
         Assert.Equal("node-b", Assert.Single(await _cluster.Workloads.ListPodsOfJobAsync(good.Id, Ct)).Spec.NodeName);
     }
 

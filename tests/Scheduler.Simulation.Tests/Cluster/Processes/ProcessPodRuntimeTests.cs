@@ -89,6 +89,8 @@ public sealed class ProcessPodRuntimeTests : IAsyncLifetime
 
         await _client.CoreV1.DeleteNamespacedPodAsync("stubborn", "default", gracePeriodSeconds: 2, cancellationToken: Ct);
         await WaitForGoneAsync("stubborn");
+        // The API server removes the pod when its grace period ends; the kubelet's kill lands beside that, not before it.
+        await WaitUntilAsync(() => _cluster.Kubelet.Logs!.Read("default", "stubborn")?.Contains("grace period over: SIGKILL", StringComparison.Ordinal) == true);
 
         var log = _cluster.Kubelet.Logs!.Read("default", "stubborn")!;
         Assert.Contains("got SIGTERM", log);
