@@ -33,6 +33,10 @@ public static class JobsApi
             .WithDescription("A queued job may change priorityClass, maxRuntime, queue and hold; a running job only maxRuntime (down always, up within its queue's maxRuntime). 409 for a change its state forbids, 422 for a value beyond the queue's maximum.");
         api.MapDelete("/{id}/array", CancelArrayAsync).WithName("CancelArray").RequireAuthorization(Permissions.ManageJobs)
             .WithSummary("Cancel every task of an array that has not ended; {id} is the array's id or any of its tasks' (idempotent)");
+        api.MapPost("/{id}/array/hold", HoldArrayAsync).WithName("HoldArray").RequireAuthorization(Permissions.ManageJobs)
+            .WithSummary("Hold every queued task of an array; {id} is the array's id or any of its tasks' (idempotent)");
+        api.MapPost("/{id}/array/release", ReleaseArrayAsync).WithName("ReleaseArray").RequireAuthorization(Permissions.ManageJobs)
+            .WithSummary("Release every held task of an array; {id} is the array's id or any of its tasks' (idempotent)");
         api.MapGet("/{id}/events", GetJobEventsAsync).WithName("GetJobEvents").RequireAuthorization(Permissions.Read).WithSummary("A job's state transitions with their reasons, oldest first");
         return api;
     }
@@ -119,15 +123,34 @@ public static class JobsApi
 
     /// <summary>Who asked, for the job's event; the manage policy admits only signed-in users, who all have a name.</summary>
     private static string Caller(ClaimsPrincipal user) => user.UserName() ?? "unknown";
-    internal static async Task<Results<Ok<CancelledArray>, ProblemHttpResult>> CancelArrayAsync(
-        string id, ClaimsPrincipal user, Access access, ISender sender, CancellationToken cancellationToken)
+    internal static Task<Results<Ok<CancelledArray>, ProblemHttpResult>> CancelArrayAsync(
+        string id, ClaimsPrincipal user, Access access, ISender sender, CancellationToken cancellationToken) =>
+        ForArrayAsync(id, "cancel it with DELETE /api/v1/jobs/{0}", user, access, sender,
+            arrayId => sender.Send(new CancelArray(arrayId), cancellationToken), cancellationToken);
+
+    internal static Task<Results<Ok<ArrayControlled>, ProblemHttpResult>> HoldArrayAsync(
+        string id, ClaimsPrincipal user, Access access, ISender sender, CancellationToken cancellationToken) =>
+        ForArrayAsync(id, "hold it with POST /api/v1/jobs/{0}/hold", user, access, sender,
+            arrayId => sender.Send(new HoldArray(arrayId, Caller(user), Hold: true), cancellationToken), cancellationToken);
+
+    internal static Task<Results<Ok<ArrayControlled>, ProblemHttpResult>> ReleaseArrayAsync(
+        string id, ClaimsPrincipal user, Access access, ISender sender, CancellationToken cancellationToken) =>
+        ForArrayAsync(id, "release it with POST /api/v1/jobs/{0}/release", user, access, sender,
+            arrayId => sender.Send(new HoldArray(arrayId, Caller(user), Hold: false), cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// An array control: <paramref name="id"/> is the array's id or one of its tasks'. Whoever may manage the array's tasks (or,
+    /// when the id names no array, the job itself) may act on it; a job that is no task is a conflict naming the single-job
+    /// control (<paramref name="singleJob"/>, with <c>{0}</c> for its id).
+    /// </summary>
+    private static async Task<Results<Ok<T>, ProblemHttpResult>> ForArrayAsync<T>(
+        string id, string singleJob, ClaimsPrincipal user, Access access, ISender sender, Func<Guid, ValueTask<Result<T>>> control, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var given))
         {
             return Problems.Invalid("id", "must be an array id or the id of one of its tasks (a UUID)");
         }
 
-        // Whoever may manage the array's tasks (or, when the id names no array, the job itself) may cancel it.
         var array = await sender.Send(new FindArray(given), cancellationToken);
         if (await access.ManageJobAsync(user, array?.TaskId ?? given, cancellationToken) is { } refused)
         {
@@ -137,11 +160,11 @@ public static class JobsApi
         if (array is null)
         {
             return (await sender.Send(new GetJob(given), cancellationToken)).IsSuccess
-                ? Problems.Create(StatusCodes.Status409Conflict, "Conflict with the current state.", new Dictionary<string, string[]> { ["id"] = [$"job {given} is not a task of an array; cancel it with DELETE /api/v1/jobs/{given}"] })
+                ? Problems.Create(StatusCodes.Status409Conflict, "Conflict with the current state.", new Dictionary<string, string[]> { ["id"] = [$"job {given} is not a task of an array; {string.Format(System.Globalization.CultureInfo.InvariantCulture, singleJob, given)}"] })
                 : Problems.Create(StatusCodes.Status404NotFound, "Not found.", new Dictionary<string, string[]> { ["id"] = [$"no array or job has id {given}"] });
         }
 
-        return (await sender.Send(new CancelArray(array.ArrayId), cancellationToken)).ToOkOrProblem();
+        return (await control(array.ArrayId)).ToOkOrProblem();
     }
 
     internal static Task<Results<Ok<IReadOnlyList<JobEventDetails>>, ProblemHttpResult>> GetJobEventsAsync(

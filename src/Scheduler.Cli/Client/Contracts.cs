@@ -39,6 +39,8 @@ internal sealed record JobView(
 /// <summary>The answer of DELETE /api/v1/jobs/{id}/array.</summary>
 internal sealed record CancelledArrayView(Guid ArrayId, int Tasks, int Cancelled);
 
+internal sealed record ArrayControlledView(Guid ArrayId, int Tasks, int Changed);
+
 internal sealed record EstimateView(double GpuHours, double WallHours, bool Fits, double? GpuMemoryGiB, MemoryView? MemoryPerGpuGiB, string? GpuType);
 
 internal sealed record MemoryView(double Total);

@@ -49,6 +49,10 @@ internal sealed class SchedulerClient(HttpClient http) : IDisposable
     public Task<CancelledArrayView> CancelArrayAsync(Guid id, CancellationToken cancellationToken) =>
         SendAsync<CancelledArrayView>(HttpMethod.Delete, $"api/v1/jobs/{id}/array", null, cancellationToken);
 
+    /// <summary>Holds or releases (<paramref name="control"/>) every queued task of the array <paramref name="id"/> names.</summary>
+    public Task<ArrayControlledView> ControlArrayAsync(Guid id, string control, CancellationToken cancellationToken) =>
+        SendAsync<ArrayControlledView>(HttpMethod.Post, $"api/v1/jobs/{id}/array/{control}", null, cancellationToken);
+
     public Task<IReadOnlyList<JobEventView>> GetJobEventsAsync(Guid id, CancellationToken cancellationToken) =>
         SendAsync<IReadOnlyList<JobEventView>>(HttpMethod.Get, $"api/v1/jobs/{id}/events", null, cancellationToken);
 

@@ -12,9 +12,9 @@ namespace Scheduler.Cli.Commands;
 internal static class JobControlCommands
 {
     public static Command Hold(CommandKit kit) => Control(kit, "hold",
-        "Hold a queued job: it keeps its place but is not started until released (scontrol hold).");
+        "Hold a queued job, or every queued task of an array with --array: it keeps its place but is not started until released (scontrol hold).", arrays: true);
 
-    public static Command Release(CommandKit kit) => Control(kit, "release", "Release a held job (scontrol release).");
+    public static Command Release(CommandKit kit) => Control(kit, "release", "Release a held job, or every held task of an array with --array (scontrol release).", arrays: true);
 
     public static Command Requeue(CommandKit kit) => Control(kit, "requeue",
         "Stop a running job as preemption does (SIGTERM, grace period, checkpoint) and queue it again (scontrol requeue).");
@@ -51,15 +51,38 @@ internal static class JobControlCommands
         return command;
     }
 
-    private static Command Control(CommandKit kit, string control, string description)
+    private static Command Control(CommandKit kit, string control, string description, bool arrays = false)
     {
         var job = new Argument<string>("job") { Description = "The job id." };
         var json = CommandKit.JsonOption();
-        var command = kit.Create(control, description, $"  gpusched {control} 0193a2b4-5c6d-7e8f-9012-3456789abcde");
+        var array = new Option<bool>("--array") { Description = $"{control} the whole array the id names (the array's id, or any of its tasks')." };
+        var command = kit.Create(control, description, arrays
+            ? $"  gpusched {control} 0193a2b4-5c6d-7e8f-9012-3456789abcde\n  gpusched {control} 0193a2b4-5c6d-7e8f-9012-3456789abcde --array"
+            : $"  gpusched {control} 0193a2b4-5c6d-7e8f-9012-3456789abcde");
         command.Arguments.Add(job);
+        if (arrays)
+        {
+            command.Options.Add(array);
+        }
+
         command.Options.Add(json);
         command.SetAction((parsed, cancellationToken) => kit.WithClientAsync(parsed, async client =>
         {
+            if (arrays && parsed.GetValue(array))
+            {
+                var tasks = await client.ControlArrayAsync(CommandKit.JobId(parsed.GetValue(job)!), control, cancellationToken);
+                if (parsed.GetValue(json))
+                {
+                    Terminal.WriteJson(kit.Context, tasks);
+                }
+                else
+                {
+                    kit.Context.Output.WriteLine($"{tasks.ArrayId} {(control == "hold" ? "held" : "released")} {tasks.Changed} of {tasks.Tasks} tasks");
+                }
+
+                return ExitCodes.Ok;
+            }
+
             var changed = await client.ControlJobAsync(CommandKit.JobId(parsed.GetValue(job)!), control, cancellationToken);
             Print(kit, changed, parsed.GetValue(json));
             return ExitCodes.Ok;

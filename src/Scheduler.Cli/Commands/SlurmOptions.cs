@@ -103,6 +103,30 @@ internal static class SlurmOptions
 
         return value;
     }
+
+    /// <summary>
+    /// <c>--time</c>: <c>90m</c>, <c>12h</c>, <c>2d</c> become ISO-8601 (<c>PT90M</c>, <c>PT12H</c>, <c>P2D</c>); anything else goes
+    /// to the server as written, whose validation names <c>maxRuntime</c> when it is no duration.
+    /// </summary>
+    public static string TimeLimit(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var text = value.Trim();
+        if (text.Length >= 2 && long.TryParse(text[..^1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var amount))
+        {
+            switch (char.ToLowerInvariant(text[^1]))
+            {
+                case 'm':
+                    return $"PT{amount}M";
+                case 'h':
+                    return $"PT{amount}H";
+                case 'd':
+                    return $"P{amount}D";
+            }
+        }
+
+        return text;
+    }
 }
 
 /// <summary>What <c>--dependency</c> adds to the spec.</summary>

@@ -20,14 +20,16 @@ internal static class SubmitCommand
         var gpus = new Option<int?>("--gpus") { Description = "GPUs (replaces resources.gpus; the data-parallel degree follows)." };
         var array = SlurmOptions.ArrayOption();
         var dependency = SlurmOptions.DependencyOption();
+        var hold = new Option<bool>("--hold") { Description = "Submit held: the job waits until released (sbatch --hold)." };
+        var time = new Option<string?>("--time", "-t") { Description = "Time limit: an ISO-8601 duration (PT12H) or 90m, 12h, 2d (sbatch --time)." };
         var wait = new Option<bool>("--wait") { Description = "Follow the job's states until it ends; exit 0 Succeeded, 5 Failed, 6 Cancelled." };
         var interval = new Option<double>("--interval") { Description = "Seconds between polls with --wait.", DefaultValueFactory = _ => 2 };
         var json = CommandKit.JsonOption();
         var command = kit.Create("submit", "Submit a job; prints its id (sbatch).",
             "  gpusched submit job.yaml\n  gpusched submit job.yaml -q research --priority high --gpus 16\n  gpusched submit job.json --wait\n"
-            + "  gpusched submit sweep.yaml --array=0-99%8\n  gpusched submit eval.yaml --dependency=afterok:<id>");
+            + "  gpusched submit sweep.yaml --array=0-99%8\n  gpusched submit eval.yaml --dependency=afterok:<id>\n  gpusched submit job.yaml --hold --time 12h");
         command.Arguments.Add(file);
-        foreach (var option in new Option[] { queue, name, priority, gpus, array, dependency, wait, interval, json })
+        foreach (var option in new Option[] { queue, name, priority, gpus, array, dependency, hold, time, wait, interval, json })
         {
             command.Options.Add(option);
         }
@@ -42,6 +44,11 @@ internal static class SubmitCommand
 
             spec = Override(spec, parsed.GetValue(queue), parsed.GetValue(name), parsed.GetValue(priority), parsed.GetValue(gpus));
             spec = WithJobControl(spec, parsed.GetValue(array), parsed.GetValue(dependency));
+            spec = spec with
+            {
+                Hold = parsed.GetValue(hold) ? true : spec.Hold,
+                MaxRuntime = parsed.GetValue(time) is { } limit ? SlurmOptions.TimeLimit(limit) : spec.MaxRuntime,
+            };
             if (spec.Array is not null && parsed.GetValue(wait))
             {
                 throw CliException.Usage("--wait follows one job; an array's tasks are listed with GET /api/v1/jobs?array=<id>");

@@ -45,6 +45,40 @@ public sealed class JobArraysApiTests(ApiFactory api) : IClassFixture<ApiFactory
     }
 
     [Fact]
+    public async Task Holding_an_array_holds_its_queued_tasks_and_releasing_it_lets_them_go_again()
+    {
+        using var client = api.CreateClient();
+        using var created = await SubmitAsync(client, JobSpecBuilder.AJob("held-sweep").InQueue("arrays").Array(6, 2).Build());
+        var first = (await created.Content.ReadFromJsonAsync<JobDetails>(Json, Ct))!;
+        var arrayId = first.ArrayId!.Value;
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/jobs/{first.Id}/hold", null, Ct)).StatusCode);
+
+        using var held = await client.PostAsync($"/api/v1/jobs/{arrayId}/array/hold", null, Ct);
+        var heldTasks = (await client.GetFromJsonAsync<JobPage>($"/api/v1/jobs?array={arrayId}&limit=500", Json, Ct))!;
+        using var released = await client.PostAsync($"/api/v1/jobs/{first.Id}/array/release", null, Ct);
+        var releasedTasks = (await client.GetFromJsonAsync<JobPage>($"/api/v1/jobs?array={arrayId}&limit=500", Json, Ct))!;
+
+        // Task 0 was held alone first: the array hold changes the other five.
+        Assert.Equal(new ArrayControlled(arrayId, 6, 5), await held.Content.ReadFromJsonAsync<ArrayControlled>(Json, Ct));
+        Assert.All(heldTasks.Items, t => Assert.NotNull(t.HeldBy));
+        Assert.Equal(new ArrayControlled(arrayId, 6, 6), await released.Content.ReadFromJsonAsync<ArrayControlled>(Json, Ct));
+        Assert.All(releasedTasks.Items, t => Assert.Null(t.HeldBy));
+        Assert.All(releasedTasks.Items, t => Assert.Equal(JobState.Queued, t.State));
+    }
+
+    [Fact]
+    public async Task Holding_the_array_of_a_job_that_is_no_task_is_a_conflict_naming_the_single_job_hold()
+    {
+        using var client = api.CreateClient();
+        using var created = await SubmitAsync(client, JobSpecBuilder.AJob("lonely").InQueue("arrays").Build());
+        var job = (await created.Content.ReadFromJsonAsync<JobDetails>(Json, Ct))!;
+
+        using var conflict = await client.PostAsync($"/api/v1/jobs/{job.Id}/array/hold", null, Ct);
+
+        await AssertFieldAsync(conflict, HttpStatusCode.Conflict, "id", $"hold it with POST /api/v1/jobs/{job.Id}/hold");
+    }
+
+    [Fact]
     public async Task Cancelling_the_array_of_a_job_that_is_no_task_is_a_conflict_and_of_nothing_not_found()
     {
         using var client = api.CreateClient();

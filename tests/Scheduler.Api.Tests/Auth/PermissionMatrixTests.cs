@@ -46,6 +46,8 @@ public sealed class PermissionMatrixTests(ApiFactory api) : IClassFixture<ApiFac
         ["POST /api/v1/jobs/{id}/requeue"] = [U, F, A, A, A, F],
         ["PATCH /api/v1/jobs/{id}"] = [U, F, A, A, A, F],
         ["DELETE /api/v1/jobs/{id}/array"] = [U, F, A, A, A, F],
+        ["POST /api/v1/jobs/{id}/array/hold"] = [U, F, A, A, A, F],
+        ["POST /api/v1/jobs/{id}/array/release"] = [U, F, A, A, A, F],
         ["GET /api/v1/jobs/{id}/logs"] = [U, A, A, A, A, F],
         ["GET /api/v1/queues/"] = [U, A, A, A, A, F],
         ["GET /api/v1/queues/{name}"] = [U, A, A, A, A, F],

@@ -35,4 +35,26 @@ public sealed class JobControlCommandTests(ControlPlane plane) : IClassFixture<C
         Assert.Contains("--max-runtime", usage);
         Assert.Equal(JobState.Queued.ToString(), job.GetProperty("state").GetString());
     }
+
+    [Fact]
+    public async Task Submit_held_with_a_time_limit_then_hold_and_release_a_whole_array()
+    {
+        await plane.PutQueueAsync("cli-array-control");
+        using var cli = new CliRun();
+        var (submitted, id, stderr) = await cli.RunAsync(plane, "submit", Submittable(cli, "cli-array-control", "held-limited"), "--hold", "--time", "12h", "--json");
+        var arrayId = (await cli.RunAsync(plane, "submit", Submittable(cli, "cli-array-control", "sweep"), "--array=0-4%2")).Stdout.Trim();
+
+        var (held, heldLine, _) = await cli.RunAsync(plane, "hold", arrayId, "--array");
+        var (again, againLine, _) = await cli.RunAsync(plane, "hold", arrayId, "--array");
+        var (released, releasedLine, _) = await cli.RunAsync(plane, "release", arrayId, "--array");
+
+        Assert.True(submitted == 0, stderr);
+        var job = JsonDocument.Parse(id[id.IndexOf('{', StringComparison.Ordinal)..]).RootElement;
+        Assert.Equal("PT12H", job.GetProperty("spec").GetProperty("maxRuntime").GetString());
+        Assert.True(job.GetProperty("spec").GetProperty("hold").GetBoolean());
+        Assert.StartsWith("Held (by user ", job.GetProperty("pendingReason").GetString(), StringComparison.Ordinal);
+        Assert.Equal((0, $"{arrayId} held 5 of 5 tasks"), (held, heldLine.Trim()));
+        Assert.Equal((0, $"{arrayId} held 0 of 5 tasks"), (again, againLine.Trim()));
+        Assert.Equal((0, $"{arrayId} released 5 of 5 tasks"), (released, releasedLine.Trim()));
+    }
 }

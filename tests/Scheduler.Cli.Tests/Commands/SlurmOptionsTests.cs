@@ -59,4 +59,13 @@ public sealed class SlurmOptionsTests
         Assert.Null(parsed);
         Assert.Contains("afterok:<job>", error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("90m", "PT90M")]
+    [InlineData("12h", "PT12H")]
+    [InlineData("2d", "P2D")]
+    [InlineData("PT6H", "PT6H")]
+    [InlineData("soon", "soon")]
+    public void Reads_an_sbatch_time_limit_as_an_iso_duration_and_passes_anything_else_to_the_server(string text, string expected) =>
+        Assert.Equal(expected, SlurmOptions.TimeLimit(text));
 }
