@@ -1,0 +1,23 @@
+using Scheduler.Domain.Specs;
+using Scheduler.Domain.Validation;
+
+namespace Scheduler.Application.Notifications;
+
+/// <summary>The installation's part of webhook validation: plain http only to the hosts it allows.</summary>
+internal static class NotificationTargets
+{
+    public static IEnumerable<FieldError> Check(JobSpec spec, NotificationOptions options)
+    {
+        for (var i = 0; i < (spec.Notify?.Count ?? 0); i++)
+        {
+            if (spec.Notify![i]?.Url is { } url && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp
+                && !options.AllowHttpHosts.Contains(uri.Host, StringComparer.OrdinalIgnoreCase))
+            {
+                yield return new FieldError($"notify[{i}].url", $"must use https: plain http is allowed only to {Allowed(options)}");
+            }
+        }
+    }
+
+    private static string Allowed(NotificationOptions options) =>
+        options.AllowHttpHosts.Count == 0 ? "the hosts in Scheduler:Notifications:AllowHttpHosts (none set)" : string.Join(", ", options.AllowHttpHosts);
+}
