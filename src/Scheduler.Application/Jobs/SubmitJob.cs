@@ -74,6 +74,8 @@ internal sealed class SubmitJobHandler(
         {
             PriorityClass = command.Spec.PriorityClass ?? queue.Spec.DefaultPriorityClass ?? PriorityClasses.DefaultClass,
             MaxRuntime = command.Spec.MaxRuntime ?? queue.Spec.DefaultMaxRuntime,
+            // The queue's webhooks are stored with the job, as its defaults are: a later change of the queue leaves it as submitted.
+            Notify = Notifications.NotificationTargets.WithQueue(command.Spec.Notify, queue.Spec.Notify),
         };
         if (IsoDuration.TryParse(normalized.MaxRuntime) > IsoDuration.TryParse(queue.Spec.MaxRuntime))
         {

@@ -6,17 +6,23 @@ namespace Scheduler.Application.Notifications;
 /// <summary>The installation's part of webhook validation: plain http only to the hosts it allows.</summary>
 internal static class NotificationTargets
 {
-    public static IEnumerable<FieldError> Check(JobSpec spec, NotificationOptions options)
+    public static IEnumerable<FieldError> Check(JobSpec spec, NotificationOptions options) => Check(spec.Notify, options);
+
+    public static IEnumerable<FieldError> Check(IReadOnlyList<NotifySpec>? notify, NotificationOptions options)
     {
-        for (var i = 0; i < (spec.Notify?.Count ?? 0); i++)
+        for (var i = 0; i < (notify?.Count ?? 0); i++)
         {
-            if (spec.Notify![i]?.Url is { } url && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp
+            if (notify![i]?.Url is { } url && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp
                 && !options.AllowHttpHosts.Contains(uri.Host, StringComparer.OrdinalIgnoreCase))
             {
                 yield return new FieldError($"notify[{i}].url", $"must use https: plain http is allowed only to {Allowed(options)}");
             }
         }
     }
+
+    /// <summary>The job's webhooks followed by its queue's; null when neither names any.</summary>
+    public static IReadOnlyList<NotifySpec>? WithQueue(IReadOnlyList<NotifySpec>? job, IReadOnlyList<NotifySpec>? queue) =>
+        queue is not { Count: > 0 } ? job : [.. job ?? [], .. queue];
 
     private static string Allowed(NotificationOptions options) =>
         options.AllowHttpHosts.Count == 0 ? "the hosts in Scheduler:Notifications:AllowHttpHosts (none set)" : string.Join(", ", options.AllowHttpHosts);

@@ -1,19 +1,27 @@
+using System.Linq.Expressions;
 using FluentValidation;
 
 namespace Scheduler.Domain.Specs;
 
 public sealed partial class JobSpecValidator
 {
-    /// <summary>
-    /// Webhooks: bounded in count and URL length, absolute http(s) URLs without credentials. Whether plain http is allowed
-    /// for a host is the installation's setting (<c>Scheduler:Notifications:AllowHttpHosts</c>), checked at submission.
-    /// </summary>
-    private void NotifyRules()
+    private void NotifyRules() => NotifySpecRules.AddTo(this, s => s.Notify);
+}
+
+/// <summary>
+/// Webhook rules, shared by a job's and a queue's <c>notify</c>: bounded in count and URL length, absolute http(s) URLs
+/// without credentials. Whether plain http is allowed for a host is the installation's setting
+/// (<c>Scheduler:Notifications:AllowHttpHosts</c>), checked at submission.
+/// </summary>
+public static class NotifySpecRules
+{
+    public static void AddTo<T>(AbstractValidator<T> validator, Expression<Func<T, IEnumerable<NotifySpec>?>> notify)
     {
-        RuleFor(s => s.Notify!.Count).LessThanOrEqualTo(JobSpecLimits.MaxNotify).OverridePropertyName("Notify")
-            .When(s => s.Notify is not null).WithMessage($"must have at most {JobSpecLimits.MaxNotify} entries");
-        RuleForEach(s => s.Notify).NotNull().When(s => s.Notify is not null).WithMessage("must be an object with url and events");
-        RuleForEach(s => s.Notify).ChildRules(n =>
+        ArgumentNullException.ThrowIfNull(validator);
+        validator.RuleFor(notify).Must(n => n is null || n.Count() <= JobSpecLimits.MaxNotify)
+            .WithMessage($"must have at most {JobSpecLimits.MaxNotify} entries");
+        validator.RuleForEach(notify!).NotNull().WithMessage("must be an object with url and events");
+        validator.RuleForEach(notify!).ChildRules(n =>
         {
             n.RuleFor(x => x.Url).NotEmpty().When(x => x is not null).WithMessage("is required: an absolute https URL");
             n.RuleFor(x => x.Url!).MaximumLength(JobSpecLimits.MaxNotifyUrlLength).When(x => !string.IsNullOrEmpty(x?.Url))
@@ -24,7 +32,7 @@ public sealed partial class JobSpecValidator
                 .WithMessage("is required: one or more of " + string.Join(", ", Enum.GetNames<NotificationEvent>()));
             n.RuleFor(x => x.Events!).Must(e => e.Distinct().Count() == e.Count).When(x => x?.Events is { Count: > 0 })
                 .WithMessage("must not name an event twice");
-        }).When(s => s.Notify is not null);
+        });
     }
 
     private static bool IsWebhookUrl(string url) =>

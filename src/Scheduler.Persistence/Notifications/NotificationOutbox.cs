@@ -21,14 +21,16 @@ internal static class NotificationOutbox
                 continue;
             }
 
-            foreach (var target in notify.Where(n => n.Url is not null && n.Events is not null && n.Events.Contains(kind)))
+            // One delivery per URL, however many entries (the job's, its queue's) name it for this event.
+            var urls = notify.Where(n => n?.Url is not null && n.Events is not null && n.Events.Contains(kind)).Select(n => n.Url!).Distinct(StringComparer.Ordinal);
+            foreach (var url in urls)
             {
                 db.Add(new NotificationDelivery
                 {
                     Id = Guid.CreateVersion7(jobEvent.At),
                     JobId = jobEvent.JobId,
                     Sequence = jobEvent.Sequence,
-                    Url = target.Url!,
+                    Url = url,
                     Event = kind.ToString(),
                     Reason = jobEvent.Reason,
                     At = jobEvent.At,

@@ -5,7 +5,9 @@ using Microsoft.Extensions.Hosting;
 using Scheduler.Application.Common;
 using Scheduler.Application.Jobs;
 using Scheduler.Application.Notifications;
+using Scheduler.Application.Queues;
 using Scheduler.Domain.Jobs;
+using Scheduler.Domain.Queues;
 using Scheduler.Domain.Specs;
 using Scheduler.Testing.Builders;
 
@@ -171,6 +173,42 @@ public sealed class NotificationDeliveryTests(SchedulerFixture fixture) : IClass
         Assert.Equal([("Started", "https://hooks.example.com/b"), ("Succeeded", "https://hooks.example.com/a")], deliveries.Select(d => (d.Event, d.Url)));
         var events = (await fixture.QueryAsync(new GetJobEvents(job.Id))).Value!;
         Assert.Equal(events.Single(e => e.To == JobState.Running).Sequence, deliveries[0].Sequence);
+    }
+
+    [Fact]
+    public async Task A_queue_s_webhooks_are_told_of_its_jobs_events_once_per_url_alongside_the_job_s_own()
+    {
+        var queue = $"notify-{Guid.NewGuid():N}"[..20];
+        var put = await fixture.SendAsync(new PutQueue(queue, new QueueSpec
+        {
+            NominalQuota = new Dictionary<string, int> { ["A100-80GB"] = 8 },
+            Notify = [new NotifySpec { Url = "https://hooks.example.com/team", Events = [NotificationEvent.Failed, NotificationEvent.Cancelled] }],
+        }));
+        Assert.True(put.IsSuccess, put.Failure?.ToString());
+        var job = await SubmitAsync(JobSpecBuilder.AJob(NewName()).InQueue(queue)
+            .Notify("https://hooks.example.com/team", NotificationEvent.Cancelled)
+            .Notify("https://hooks.example.com/me", NotificationEvent.Cancelled));
+
+        await fixture.SendAsync(new CancelJob(job.Id, "alice"));
+
+        var deliveries = await DeliveriesAsync(job.Id);
+        Assert.Equal(["https://hooks.example.com/me", "https://hooks.example.com/team"], deliveries.Select(d => d.Url));
+        Assert.All(deliveries, d => Assert.Equal("Cancelled", d.Event));
+    }
+
+    [Fact]
+    public async Task Refuses_a_queue_webhook_that_breaks_the_rules_naming_the_field()
+    {
+        var spec = new QueueSpec
+        {
+            NominalQuota = new Dictionary<string, int> { ["A100-80GB"] = 8 },
+            Notify = [new NotifySpec { Url = "http://hooks.example.com/team", Events = [NotificationEvent.Failed] }, new NotifySpec { Url = "https://hooks.example.com/x" }],
+        };
+
+        var refused = await Assert.ThrowsAsync<RequestValidationException>(() => fixture.SendAsync(new PutQueue("notify-broken", spec)));
+
+        Assert.Contains(refused.Errors, e => e.Field == "notify[0].url");
+        Assert.Contains(refused.Errors, e => e.Field == "notify[1].events");
     }
 
     [Fact]
