@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Specs;
 
@@ -13,14 +12,34 @@ internal static class NotificationOutbox
 {
     public static void AddOwedDeliveries(SchedulerDbContext db)
     {
-        var added = db.ChangeTracker.Entries<JobEvent>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
+        // One pass over the tracker (one DetectChanges): a transition's new event is found through its tracked job.
+        List<JobEvent>? added = null;
+        Dictionary<Guid, Job>? jobs = null;
+        foreach (var entry in db.ChangeTracker.Entries())
+        {
+            if (entry.Entity is JobEvent { } jobEvent && entry.State == EntityState.Added && NotificationEvents.For(jobEvent.To) is not null)
+            {
+                (added ??= []).Add(jobEvent);
+            }
+            else if (entry.Entity is Job { Spec.Notify.Count: > 0 } job)
+            {
+                (jobs ??= [])[job.Id] = job;
+            }
+        }
+
+        if (added is null || jobs is null)
+        {
+            return;
+        }
+
         foreach (var jobEvent in added)
         {
-            if (NotificationEvents.For(jobEvent.To) is not { } kind || Subscribers(db, jobEvent.JobId) is not { Count: > 0 } notify)
+            if (NotificationEvents.For(jobEvent.To) is not { } kind || !jobs.TryGetValue(jobEvent.JobId, out var job))
             {
                 continue;
             }
 
+            var notify = job.Spec.Notify!;
             // One delivery per URL, however many entries (the job's, its queue's) name it for this event.
             var urls = notify.Where(n => n?.Url is not null && n.Events is not null && n.Events.Contains(kind)).Select(n => n.Url!).Distinct(StringComparer.Ordinal);
             foreach (var url in urls)
@@ -39,8 +58,4 @@ internal static class NotificationOutbox
             }
         }
     }
-
-    // The job is tracked: a transition is made on the tracked job and saved with it.
-    private static IReadOnlyList<NotifySpec>? Subscribers(SchedulerDbContext db, Guid jobId) =>
-        db.ChangeTracker.Entries<Job>().FirstOrDefault(j => j.Entity.Id == jobId) is EntityEntry<Job> entry ? entry.Entity.Spec.Notify : null;
 }
