@@ -24,6 +24,19 @@ internal static class NotificationTargets
     public static IReadOnlyList<NotifySpec>? WithQueue(IReadOnlyList<NotifySpec>? job, IReadOnlyList<NotifySpec>? queue) =>
         queue is not { Count: > 0 } ? job : [.. job ?? [], .. queue];
 
+    /// <summary>
+    /// The webhooks to compare a resubmitted spec's with: the stored ones when they are the submitted ones followed by the
+    /// queue's (added at submission), so that the queue's additions never read as an edit of the job.
+    /// </summary>
+    public static IReadOnlyList<NotifySpec>? AsStored(IReadOnlyList<NotifySpec>? stored, IReadOnlyList<NotifySpec>? submitted)
+    {
+        var own = submitted ?? [];
+        return stored is not null && stored.Count >= own.Count
+            && own.Select(Json).SequenceEqual(stored.Take(own.Count).Select(Json), StringComparer.Ordinal) ? stored : submitted;
+    }
+
+    private static string Json(NotifySpec? spec) => System.Text.Json.JsonSerializer.Serialize(spec, JobSpecJson.Options);
+
     private static string Allowed(NotificationOptions options) =>
         options.AllowHttpHosts.Count == 0 ? "the hosts in Scheduler:Notifications:AllowHttpHosts (none set)" : string.Join(", ", options.AllowHttpHosts);
 }
