@@ -26,6 +26,7 @@ app.MapHealthApi();
 app.MapApiDocs();
 app.MapJobsApiV1();
 app.MapJobLogsApiV1();
+app.MapJobNotificationsApiV1();
 app.MapQueuesApiV1();
 app.MapAdmissionApiV1();
 app.MapDashboardApiV1();

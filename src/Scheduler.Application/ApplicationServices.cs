@@ -48,6 +48,10 @@ public static class ApplicationServices
         services.AddOptions<JobPodPolicy>().BindConfiguration(JobPodPolicy.Section);
         services.TryAddSingleton<TokenCache>();
         services.TryAddSingleton(provider => JobTokens.FromConfiguration(provider.GetRequiredService<IConfiguration>(), provider.GetRequiredService<TimeProvider>()));
+        services.AddOptions<Notifications.NotificationOptions>().BindConfiguration(Notifications.NotificationOptions.Section);
+        services.TryAddSingleton<Notifications.NotificationSender>();
+        services.TryAddScoped<Notifications.DeliverNotifications>();
+        services.AddHostedService<Notifications.NotificationWorker>();
         AddMessageValidators(services);
 
         // Quartz: maintenance jobs that only send commands; the host's lifetime starts and stops the scheduler.

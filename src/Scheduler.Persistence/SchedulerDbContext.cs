@@ -40,6 +40,21 @@ public sealed class SchedulerDbContext(DbContextOptions<SchedulerDbContext> opti
 
     public DbSet<ControlPlane.ControlPlaneRecord> ControlPlane => Set<ControlPlane.ControlPlaneRecord>();
 
+    public DbSet<Notifications.NotificationDelivery> NotificationDeliveries => Set<Notifications.NotificationDelivery>();
+
+    /// <summary>Every save writes the webhook deliveries its job events owe in the same transaction (the outbox).</summary>
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        Notifications.NotificationOutbox.AddOwedDeliveries(this);
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        Notifications.NotificationOutbox.AddOwedDeliveries(this);
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(SchedulerDbContext).Assembly);
 }

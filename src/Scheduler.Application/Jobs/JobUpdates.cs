@@ -19,6 +19,7 @@ public static class JobUpdates
             PriorityClass = submitted.PriorityClass ?? stored.PriorityClass,
             MaxRuntime = submitted.MaxRuntime ?? stored.MaxRuntime,
             Hold = submitted.Hold == true ? true : null,
+            Notify = Notifications.NotificationTargets.AsStored(stored.Notify, submitted.Notify),
         };
         var current = stored with { Hold = stored.Hold == true ? true : null };
         if (SpecComparison.AreSame(current, wanted)

@@ -29,7 +29,7 @@ public sealed record SubmitJob(JobSpec Spec, string? IdempotencyKey = null, JobO
 
 public sealed record SubmittedJob(JobDetails Job, bool Created);
 
-internal sealed class SubmitJobValidator(JobSpecValidator specValidator) : IMessageValidator<SubmitJob>
+internal sealed class SubmitJobValidator(JobSpecValidator specValidator, IOptions<Notifications.NotificationOptions> notifications) : IMessageValidator<SubmitJob>
 {
     public IEnumerable<FieldError> Validate(SubmitJob message)
     {
@@ -40,6 +40,7 @@ internal sealed class SubmitJobValidator(JobSpecValidator specValidator) : IMess
         }
 
         var errors = specValidator.Check(message.Spec).ToList();
+        errors.AddRange(Notifications.NotificationTargets.Check(message.Spec, notifications.Value));
         if (message.IdempotencyKey is { } key && !IsValidKey(key))
         {
             errors.Add(new FieldError(SubmitJob.IdempotencyKeyField, $"must be 1 to {IdempotencyRecord.MaxKeyLength} visible ASCII characters"));
@@ -73,6 +74,8 @@ internal sealed class SubmitJobHandler(
         {
             PriorityClass = command.Spec.PriorityClass ?? queue.Spec.DefaultPriorityClass ?? PriorityClasses.DefaultClass,
             MaxRuntime = command.Spec.MaxRuntime ?? queue.Spec.DefaultMaxRuntime,
+            // The queue's webhooks are stored with the job, as its defaults are: a later change of the queue leaves it as submitted.
+            Notify = Notifications.NotificationTargets.WithQueue(command.Spec.Notify, queue.Spec.Notify),
         };
         if (IsoDuration.TryParse(normalized.MaxRuntime) > IsoDuration.TryParse(queue.Spec.MaxRuntime))
         {

@@ -17,7 +17,7 @@ public sealed record PutQueue(string Name, QueueSpec Spec, string? Actor = null)
 
 public sealed record PutQueueResult(QueueDetails Queue, bool Created);
 
-internal sealed class PutQueueValidator(QueueSpecRules rules) : IMessageValidator<PutQueue>
+internal sealed class PutQueueValidator(QueueSpecRules rules, Microsoft.Extensions.Options.IOptions<Notifications.NotificationOptions> notifications) : IMessageValidator<PutQueue>
 {
     public IEnumerable<FieldError> Validate(PutQueue message)
     {
@@ -33,7 +33,7 @@ internal sealed class PutQueueValidator(QueueSpecRules rules) : IMessageValidato
             yield break;
         }
 
-        foreach (var error in rules.Check(message.Spec))
+        foreach (var error in rules.Check(message.Spec).Concat(Notifications.NotificationTargets.Check(message.Spec.Notify, notifications.Value)))
         {
             yield return error;
         }

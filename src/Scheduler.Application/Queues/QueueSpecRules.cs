@@ -72,7 +72,14 @@ public sealed class QueueSpecRules(GpuCatalog catalog, PriorityClasses prioritie
         {
             yield return error;
         }
+
+        foreach (var error in NotifyRules.Check(spec))
+        {
+            yield return error;
+        }
     }
+
+    private static readonly QueueNotifyValidator NotifyRules = new();
 
     private const string DurationRule = "must be a positive ISO-8601 duration such as PT12H or P2D";
 

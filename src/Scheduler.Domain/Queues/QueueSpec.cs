@@ -43,4 +43,7 @@ public sealed record QueueSpec
     /// can write its first checkpoint.
     /// </summary>
     public string? MinRuntimeBeforePreemption { get; init; }
+
+    /// <summary>Webhooks told of the lifecycle events of every job submitted to this queue, besides the job's own.</summary>
+    public IReadOnlyList<Specs.NotifySpec>? Notify { get; init; }
 }

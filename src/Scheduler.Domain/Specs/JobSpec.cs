@@ -44,4 +44,7 @@ public sealed record JobSpec
 
     /// <summary>Makes the submission an array of tasks sharing this spec.</summary>
     public ArraySpec? Array { get; init; }
+
+    /// <summary>Webhooks told of the job's lifecycle events (docs/api.md "Notifications").</summary>
+    public IReadOnlyList<NotifySpec>? Notify { get; init; }
 }

@@ -25,6 +25,12 @@ public static class JobSpecLimits
     /// <summary>Entries in <c>dependencies</c>.</summary>
     public const int MaxDependencies = 32;
 
+    /// <summary>Webhooks in <c>notify</c>.</summary>
+    public const int MaxNotify = 8;
+
+    /// <summary>Characters of a webhook URL.</summary>
+    public const int MaxNotifyUrlLength = 2048;
+
     /// <summary>Per pod; larger than any node built today, so only typos and overflow attempts are refused.</summary>
     public const double MaxPodCpuCores = 4_096;
 

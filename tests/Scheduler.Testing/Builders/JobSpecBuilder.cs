@@ -51,6 +51,9 @@ public sealed class JobSpecBuilder
 
     public JobSpecBuilder Singleton() => With(s => s with { Singleton = true });
 
+    public JobSpecBuilder Notify(string url, params NotificationEvent[] events) =>
+        With(s => s with { Notify = [.. s.Notify ?? [], new NotifySpec { Url = url, Events = events }] });
+
     public JobSpecBuilder With(Func<JobSpec, JobSpec> change)
     {
         _spec = change(_spec);

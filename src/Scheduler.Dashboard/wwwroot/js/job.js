@@ -63,6 +63,8 @@ export async function render(main, params, signal) {
     <section class="panel" aria-labelledby="h-events" style="margin-top:16px"><h3 id="h-events">Timeline</h3>
       <ol class="timeline" data-testid="timeline">${(d.events || []).map(ev => `<li><strong>${escape(ev.to)}</strong>
         <span class="muted">${time(ev.time)}</span><br>${escape(ev.reason || '')}</li>`).join('')}</ol></section>
+    ${(job.spec.notify || []).length ? `<section class="panel" aria-labelledby="h-notify" style="margin-top:16px"><h3 id="h-notify">Notifications</h3>
+      <div data-testid="notifications" class="muted">Loading…</div></section>` : ''}
     <div id="log-slot"></div>
     <details class="panel" style="margin-top:16px"><summary>Spec</summary><pre>${escape(JSON.stringify(job.spec, null, 2))}</pre></details>`;
   main.querySelectorAll('[data-control]').forEach(button => button.addEventListener('click', async () => {
@@ -77,6 +79,21 @@ export async function render(main, params, signal) {
     }
   }));
   main.querySelector('#log-slot').replaceWith(logViewer(job.id));
+  const deliveries = main.querySelector('[data-testid="notifications"]');
+  if (deliveries) notifications(deliveries, job.id, signal);
+}
+
+// The job's webhook deliveries (GET /api/v1/jobs/{id}/notifications, docs/api.md "Notifications"): one line each.
+async function notifications(slot, jobId, signal) {
+  try {
+    const rows = await getJson(`/api/v1/jobs/${encodeURIComponent(jobId)}/notifications`, signal);
+    slot.classList.remove('muted');
+    slot.innerHTML = rows.length ? `<ul>${rows.map(n => `<li><strong>${escape(n.event)}</strong> → ${escape(n.url)}:
+      ${escape(n.status)} after ${num(n.attempts, 0)} attempt(s)${n.lastStatus ? `, last answer ${num(n.lastStatus, 0)}` : ''}${n.lastError ? ` <span class="reason">${escape(n.lastError)}</span>` : ''}${n.nextAttemptAt ? `, next try ${time(n.nextAttemptAt)}` : ''}</li>`).join('')}</ul>`
+      : 'None sent yet.';
+  } catch (error) {
+    if (error.name !== 'AbortError') slot.textContent = error.message;
+  }
 }
 
 // Hold, release and requeue (scontrol's), offered where the job's state allows them; the server checks who may.
