@@ -86,10 +86,35 @@ public sealed class AccountingCommandTests(ControlPlane plane) : IClassFixture<C
         Assert.Contains(value, stderr);
     }
 
+    private async Task<Guid> SubmitAsync(CliRun cli, string name, int gpus, DateTimeOffset at)
+    {
+        plane.Clock.SetUtcNow(at);
+        var (code, stdout, stderr) = await cli.RunAsync(plane, "submit", cli.WriteFile(name + ".json", JobSpecBuilder.AJob(name).InQueue("acct").Gpus(gpus).ToJson()));
+        Assert.True(code == 0, stderr);
+        return Guid.Parse(stdout.Trim());
+    }
+
+    private Task MoveAtAsync(Guid job, DateTimeOffset at, params JobState[] states) => MoveAtAsync(plane, job, at, states);
+
+    /// <summary>Moves a job at a set time of the control plane's clock (which only goes forward: each class has its own plane).</summary>
+    internal static async Task MoveAtAsync(ControlPlane plane, Guid job, DateTimeOffset at, params JobState[] states)
+    {
+        plane.Clock.SetUtcNow(at);
+        await plane.MoveAsync(job, states);
+    }
+}
+
+/// <summary>
+/// Usage by user and team and history by user, on a control plane of its own: the other accounting tests set the clock to
+/// times before this one's, and a clock only goes forward.
+/// </summary>
+public sealed class AccountingByOwnerCommandTests(ControlPlane plane) : IClassFixture<ControlPlane>
+{
+    private static readonly DateTimeOffset Monday = new(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+
     [Fact]
     public async Task Usage_by_user_and_team_and_history_by_user_name_who_ran_the_gpus()
     {
-        // Two weeks after the other tests' jobs (one of which may still be running): rows are picked by group, not counted.
         var at = Monday.AddDays(14).AddHours(9);
         await plane.PutQueueAsync("acct-owned");
         await plane.PutTeamAsync("vision", "acct-owned");
@@ -117,17 +142,5 @@ public sealed class AccountingCommandTests(ControlPlane plane) : IClassFixture<C
         Assert.Empty(JsonDocument.Parse(nobody).RootElement.GetProperty("items").EnumerateArray());
     }
 
-    private async Task<Guid> SubmitAsync(CliRun cli, string name, int gpus, DateTimeOffset at)
-    {
-        plane.Clock.SetUtcNow(at);
-        var (code, stdout, stderr) = await cli.RunAsync(plane, "submit", cli.WriteFile(name + ".json", JobSpecBuilder.AJob(name).InQueue("acct").Gpus(gpus).ToJson()));
-        Assert.True(code == 0, stderr);
-        return Guid.Parse(stdout.Trim());
-    }
-
-    private async Task MoveAtAsync(Guid job, DateTimeOffset at, params JobState[] states)
-    {
-        plane.Clock.SetUtcNow(at);
-        await plane.MoveAsync(job, states);
-    }
+    private Task MoveAtAsync(Guid job, DateTimeOffset at, params JobState[] states) => AccountingCommandTests.MoveAtAsync(plane, job, at, states);
 }

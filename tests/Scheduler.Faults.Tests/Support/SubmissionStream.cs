@@ -62,6 +62,9 @@ internal sealed class SubmissionStream : IAsyncDisposable
         return JobSpecJson.Serialize(spec with { Training = spec.Training! with { Tokens = Math.Round(spec.Training.Tokens!.Value * simulatedHours / hours) } });
     }
 
+    /// <summary>The pause between one acknowledged submission and the next.</summary>
+    private static readonly TimeSpan Pace = TimeSpan.FromMilliseconds(250);
+
     private async Task RunAsync(TimeSpan runtime, CancellationToken ct)
     {
         await Task.Yield();
@@ -79,6 +82,17 @@ internal sealed class SubmissionStream : IAsyncDisposable
                 {
                     return;
                 }
+            }
+
+            // A steady stream, not a flood: well under what the scenarios' GPUs drain (16 GPUs of 1.5 s jobs take ~10 a second),
+            // so the jobs left to finish after a fault do not grow with how slow the machine is.
+            try
+            {
+                await Task.Delay(Pace, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
             }
         }
     }

@@ -133,8 +133,12 @@ internal sealed class ProcessPodRuntime(ProcessRuntimeOptions options) : IPodRun
                 {
                     process.Kill();
                 }
+
+                // The API server removes the pod when its grace period ends, and no tick visits it after that: the SIGKILL
+                // cannot wait for the next tick, or a trainer that ignores SIGTERM would outlive its pod.
+                _ = KillAtDeadlineAsync(ns, name, process, deadline - now);
             }
-            else if (now >= deadline)
+            else if (now >= deadline && process.TryMarkKilled())
             {
                 _logs.Append(ns, name, "kubelet: grace period over: SIGKILL");
                 process.Kill();
@@ -237,6 +241,16 @@ internal sealed class ProcessPodRuntime(ProcessRuntimeOptions options) : IPodRun
         }
     }
 
+    private async Task KillAtDeadlineAsync(string? ns, string name, PodProcess process, TimeSpan wait)
+    {
+        await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero).ConfigureAwait(false);
+        if (!process.Exited && process.TryMarkKilled())
+        {
+            _logs.Append(ns, name, "kubelet: grace period over: SIGKILL");
+            process.Kill();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         List<PodProcess> processes;
@@ -261,9 +275,27 @@ internal sealed class ProcessPodRuntime(ProcessRuntimeOptions options) : IPodRun
 
         public int Id { get; } = process.Id;
 
+        private int _killed;
+
         public bool Signalled { get; set; }
 
-        public bool Exited => process.HasExited;
+        public bool Exited
+        {
+            get
+            {
+                try
+                {
+                    return process.HasExited;
+                }
+                catch (InvalidOperationException)
+                {
+                    return true; // disposed by the tick that reported its exit
+                }
+            }
+        }
+
+        /// <summary>True for the first caller only: one SIGKILL (and one log line) per process, from the tick or the deadline.</summary>
+        public bool TryMarkKilled() => Interlocked.Exchange(ref _killed, 1) == 0;
 
         /// <summary>128 + signal for a process a signal ended, as a container runtime reports it.</summary>
         public int ExitCode => process.ExitCode < 0 ? 128 - process.ExitCode : process.ExitCode;
