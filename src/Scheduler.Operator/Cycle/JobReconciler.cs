@@ -125,7 +125,9 @@ public sealed class JobReconciler(int backoffLimit = 3, TimeSpan? nodeNotReadyGr
 
                 if (job.State == JobState.Admitted)
                 {
-                    var present = pods.Select(RankOf).ToHashSet();
+                    // A pod created but never bound (a crash between the create and the binding) is missing too: no kubelet runs it,
+                    // and ensuring it again binds it (the create is answered 409 and ignored).
+                    var present = pods.Where(p => PodOutcome.IsTerminal(p) || !string.IsNullOrEmpty(p.Spec?.NodeName)).Select(RankOf).ToHashSet();
                     var missing = Enumerable.Range(0, expected).Where(r => !present.Contains(r)).ToList();
                     if (missing.Count > 0)
                     {

@@ -26,6 +26,7 @@ public sealed class JobReconcilerTests
         // name, job state, failed attempts, pods (rank:phase[*][:exit][@node]; * = terminating), expected action
         { "all ranks running", JobState.Admitted, 0, ["0:Running", "1:Running"], "Move Running" },
         { "a rank missing after a crash", JobState.Admitted, 0, ["0:Running"], "Create 1" },
+        { "a rank created but never bound (crash between create and bind)", JobState.Admitted, 0, ["0:Running", "1:Pending@"], "Create 1" },
         { "all ranks succeeded", JobState.Running, 0, ["0:Succeeded:0", "1:Succeeded:0"], "Move Succeeded" },
         { "invalid spec", JobState.Running, 0, ["0:Failed:64", "1:Running"], "Move Failed" },
         { "malformed data", JobState.Running, 0, ["0:Failed:65", "1:Running"], "Move Failed" },
@@ -166,7 +167,8 @@ public sealed class JobReconcilerTests
                     [WorkloadLabels.Rank] = parts[0],
                 },
             },
-            Spec = new V1PodSpec { NodeName = node ?? (rank == 0 ? "node-a" : "node-b"), Containers = [] },
+            // "@" with no node: a pod never bound.
+            Spec = new V1PodSpec { NodeName = node is null ? (rank == 0 ? "node-a" : "node-b") : node.Length == 0 ? null : node, Containers = [] },
             Status = new V1PodStatus
             {
                 Phase = parts[1],
