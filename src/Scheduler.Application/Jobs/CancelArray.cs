@@ -20,35 +20,8 @@ internal sealed class CancelArrayHandler(SchedulerDbContext db, TimeProvider clo
 {
     public async ValueTask<Result<CancelledArray>> Handle(CancelArray command, CancellationToken cancellationToken)
     {
-        var tasks = await db.Jobs.AsNoTracking().Where(j => j.ArrayId == command.ArrayId)
-            .Select(j => new { j.Id, j.State }).ToListAsync(cancellationToken);
-        if (tasks.Count == 0)
-        {
-            return Failure.NotFound("arrayId", $"no array has id {command.ArrayId}");
-        }
-
-        var cancelled = 0;
-        foreach (var task in tasks.Where(t => !JobStateMachine.IsFinal(t.State)))
-        {
-            var moved = false;
-            var result = await JobChanges.ApplyAsync(db, task.Id, job =>
-            {
-                if (!JobStateMachine.IsFinal(job.State))
-                {
-                    job.TransitionTo(JobState.Cancelled, CancelJob.Reason, clock.StoreNow());
-                    moved = true;
-                }
-
-                return null;
-            }, cancellationToken);
-            if (!result.IsSuccess)
-            {
-                return result.Failure;
-            }
-
-            cancelled += moved ? 1 : 0;
-        }
-
-        return new CancelledArray(command.ArrayId, tasks.Count, cancelled);
+        var result = await ArrayTaskChanges.ApplyAsync(db, command.ArrayId, (state, _) => !JobStateMachine.IsFinal(state),
+            job => job.TransitionTo(JobState.Cancelled, CancelJob.Reason, clock.StoreNow()), cancellationToken);
+        return result.IsSuccess ? new CancelledArray(command.ArrayId, result.Value.Tasks, result.Value.Changed) : result.Failure;
     }
 }

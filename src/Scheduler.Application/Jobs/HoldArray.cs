@@ -27,24 +27,10 @@ internal sealed class HoldArrayHandler(SchedulerDbContext db, TimeProvider clock
 {
     public async ValueTask<Result<ArrayControlled>> Handle(HoldArray command, CancellationToken cancellationToken)
     {
-        var tasks = await db.Jobs.AsNoTracking().Where(j => j.ArrayId == command.ArrayId)
-            .Select(j => new { j.Id, j.State, j.HeldBy }).ToListAsync(cancellationToken);
-        if (tasks.Count == 0)
-        {
-            return Failure.NotFound("arrayId", $"no array has id {command.ArrayId}");
-        }
-
-        var changed = 0;
-        foreach (var task in tasks.Where(t => t.State == JobState.Queued && (t.HeldBy is null) == command.Hold))
-        {
-            var moved = false;
-            var result = await JobChanges.ApplyAsync(db, task.Id, job =>
+        var result = await ArrayTaskChanges.ApplyAsync(db, command.ArrayId,
+            (state, heldBy) => state == JobState.Queued && (heldBy is null) == command.Hold,
+            job =>
             {
-                if (job.State != JobState.Queued || (job.HeldBy is null) != command.Hold)
-                {
-                    return null; // admitted, ended or already as asked since the listing
-                }
-
                 if (command.Hold)
                 {
                     job.Hold(command.By, clock.StoreNow());
@@ -53,18 +39,8 @@ internal sealed class HoldArrayHandler(SchedulerDbContext db, TimeProvider clock
                 {
                     job.Release(command.By, clock.StoreNow());
                 }
-
-                moved = true;
-                return null;
-            }, cancellationToken);
-            if (!result.IsSuccess)
-            {
-                return result.Failure;
-            }
-
-            changed += moved ? 1 : 0;
-        }
-
-        return new ArrayControlled(command.ArrayId, tasks.Count, changed);
+            },
+            cancellationToken);
+        return result.IsSuccess ? new ArrayControlled(command.ArrayId, result.Value.Tasks, result.Value.Changed) : result.Failure;
     }
 }
