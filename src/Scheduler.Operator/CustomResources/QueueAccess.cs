@@ -17,23 +17,29 @@ internal sealed class QueueAccess(IKubernetes client)
 {
     public const string ForbiddenReason = "Forbidden";
 
-    /// <summary>Why <paramref name="ns"/> may not use <paramref name="queueName"/>; null when it may, or when the queue does not exist (submission says so).</summary>
-    public async Task<string?> RefusalAsync(string queueName, string ns, ISender sender, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether <paramref name="ns"/> may use <paramref name="queueName"/>. A queue that does not exist yet is its own answer,
+    /// not a permission: a submission made after this check could otherwise meet a queue created meanwhile with a binding
+    /// that excludes the namespace (a GpuQueue and its TrainingJob applied together race this way).
+    /// </summary>
+    public async Task<QueueAccessAnswer> CheckAsync(string queueName, string ns, ISender sender, CancellationToken cancellationToken)
     {
         if (await sender.Send(new GetQueue(queueName), cancellationToken) is not { IsSuccess: true } found)
         {
-            return null;
+            return QueueAccessAnswer.NoSuchQueue(
+                $"spec.queue: names no queue; create a GpuQueue named '{queueName}' (or PUT /api/v1/queues/{queueName}) first");
         }
 
         var spec = found.Value!.Spec;
         if (QueueNamespaces.AdmitsByName(spec, ns)
             || (spec.NamespaceSelector is not null && QueueNamespaces.Admits(spec, ns, await LabelsOfAsync(ns, cancellationToken))))
         {
-            return null;
+            return QueueAccessAnswer.Allowed;
         }
 
-        return $"queue '{queueName}' does not admit TrainingJobs of namespace '{ns}': it admits {QueueNamespaces.Describe(spec)}. "
-            + "Ask the queue's owner to add the namespace to its namespaces or namespaceSelector, or name a queue that admits it";
+        return QueueAccessAnswer.Refused(
+            $"queue '{queueName}' does not admit TrainingJobs of namespace '{ns}': it admits {QueueNamespaces.Describe(spec)}. "
+            + "Ask the queue's owner to add the namespace to its namespaces or namespaceSelector, or name a queue that admits it");
     }
 
     /// <summary>
@@ -58,4 +64,21 @@ internal sealed class QueueAccess(IKubernetes client)
         labels.TryAdd(QueueNamespaces.NameLabel, ns);
         return labels;
     }
+}
+
+/// <summary>What <see cref="QueueAccess"/> answered: allowed, no such queue, or refused; <see cref="Message"/> says why not.</summary>
+internal sealed record QueueAccessAnswer(QueueAccessKind Kind, string? Message)
+{
+    public static readonly QueueAccessAnswer Allowed = new(QueueAccessKind.Allowed, null);
+
+    public static QueueAccessAnswer NoSuchQueue(string message) => new(QueueAccessKind.NoSuchQueue, message);
+
+    public static QueueAccessAnswer Refused(string message) => new(QueueAccessKind.Refused, message);
+}
+
+internal enum QueueAccessKind
+{
+    Allowed,
+    NoSuchQueue,
+    Refused,
 }

@@ -119,13 +119,15 @@ internal sealed class TrainingJobSync(
 
         var key = Key(resource);
         var origin = new JobOrigin(resource.Metadata.NamespaceProperty ?? "default", resource.Metadata.Name, resource.Metadata.Uid, generation);
-        if (resource.Spec.Queue is { } queue && await _access.RefusalAsync(queue, origin.Namespace, sender, cancellationToken) is { } refusal)
+        var access = resource.Spec.Queue is { } queue ? await _access.CheckAsync(queue, origin.Namespace, sender, cancellationToken) : QueueAccessAnswer.Allowed;
+        if (access.Kind != QueueAccessKind.Allowed)
         {
             // An active job's queue cannot change anyway: the change is refused as any other would be. Otherwise nothing
             // is submitted and the generation stays unobserved, so that the next resync asks again.
+            var problem = access.Kind == QueueAccessKind.Refused ? SyncProblemKind.Forbidden : SyncProblemKind.QueueNotFound;
             return latest is not null && !JobStateMachine.IsFinal(latest.State)
-                ? new SyncOutcome(latest, generation, new SyncProblem(SyncProblemKind.SpecChangeRejected, refusal))
-                : new SyncOutcome(latest, resource.Status?.ObservedGeneration, new SyncProblem(SyncProblemKind.Forbidden, refusal));
+                ? new SyncOutcome(latest, generation, new SyncProblem(SyncProblemKind.SpecChangeRejected, access.Message!))
+                : new SyncOutcome(latest, resource.Status?.ObservedGeneration, new SyncProblem(problem, access.Message!));
         }
 
         if (latest is not null && !JobStateMachine.IsFinal(latest.State) && await UpdateInPlaceAsync(resource, latest, generation, sender, cancellationToken) is { } updated)
@@ -216,7 +218,7 @@ internal sealed class TrainingJobSync(
         }
 
         if (latest.State != JobState.Queued || resource.Spec.Queue is not { } queue
-            || await _access.RefusalAsync(queue, latest.Origin!.Namespace, sender, cancellationToken) is not { } refusal)
+            || await _access.CheckAsync(queue, latest.Origin!.Namespace, sender, cancellationToken) is not { Kind: QueueAccessKind.Refused, Message: { } refusal })
         {
             return new SyncOutcome(latest, generation);
         }

@@ -294,6 +294,23 @@ public abstract class TrainingJobSyncScenarios(SyncDatabase database, bool realC
         Assert.Single(await ForbiddenEventsAsync(created));
     }
 
+    [Fact]
+    public async Task A_job_waiting_for_its_queue_is_never_submitted_when_the_queue_arrives_without_its_namespace()
+    {
+        await StartSyncAsync();
+        var created = await Client.TrainingJobs().CreateAsync(AJob("too-early"), Ct);
+        await EventuallyAsync(() => ReadAsync("too-early"), r => r?.Status?.Conditions?.Any(c => c.Reason == nameof(SyncProblemKind.QueueNotFound)) == true);
+
+        Assert.True((await SendAsync(new PutQueue(Queue, new QueueSpec
+        {
+            NominalQuota = new Dictionary<string, int> { ["A100-80GB"] = 8 }, Namespaces = ["someone-else"],
+        }))).IsSuccess);
+
+        var refused = await EventuallyAsync(() => ReadAsync("too-early"), r => r?.Status?.Conditions?.Any(c => c.Reason == QueueAccess.ForbiddenReason) == true);
+        Assert.Null(refused!.Status!.JobId);
+        Assert.Empty(await JobsOfAsync(created));
+    }
+
     private async Task<List<Corev1Event>> ForbiddenEventsAsync(TrainingJob resource) =>
         [.. (await Client.CoreV1.ListNamespacedEventAsync(Namespace, cancellationToken: Ct)).Items
             .Where(e => e.InvolvedObject?.Uid == resource.Metadata.Uid && e.Reason == QueueAccess.ForbiddenReason)];
