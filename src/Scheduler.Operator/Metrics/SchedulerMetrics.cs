@@ -47,6 +47,8 @@ public sealed class SchedulerMetrics
             "(measured − predicted) ÷ predicted peak memory per GPU of succeeded and OOMKilled jobs.",
             new HistogramConfiguration { LabelNames = ["gpu_type"], Buckets = Histogram.LinearBuckets(-1, 0.1, 21) });
         Mfu = factory.CreateGauge(Prefix + "mfu", "Mean model FLOPs utilisation of running jobs from trainer telemetry.", "gpu_type");
+        StateRefreshed = factory.CreateGauge(Prefix + "state_refresh_timestamp_seconds",
+            "Unix time of the last scrape whose state gauges (jobs, quota, budget, allocation, MFU) were read in time; older means they are stale.");
         EndReasons = factory.CreateCounter(Prefix + "job_end_reasons_total",
             "Attempts ended by a pod outcome, by queue and reason code (OOMKilled, Evicted, NodeLost, ImagePullBackOff, …).", "queue", "reason");
         Submissions = factory.CreateCounter(Prefix + "submissions_total", "Job submissions by outcome (accepted, rejected, duplicate).", "queue", "outcome");
@@ -90,6 +92,8 @@ public sealed class SchedulerMetrics
     public Histogram EstimatorMemoryError { get; }
 
     public Gauge Mfu { get; }
+
+    public Gauge StateRefreshed { get; }
 
     public Counter Submissions { get; }
 
