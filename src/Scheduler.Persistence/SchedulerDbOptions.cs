@@ -19,9 +19,11 @@ public static class SchedulerDbOptions
             // EF logs every failed connection, command and SaveChanges at Error, also those the caller expects and answers: a
             // resubmit's unique violation (409), a concurrency conflict retried, the database `migrate` is about to create.
             // The exception still reaches the caller, and what nobody handles is logged once where it surfaces (a 500, a job).
+            // A failed query's iteration too: while PostgreSQL is away each 503 and each failed cycle would add a stack trace.
             .ConfigureWarnings(warnings => warnings.Log(
                 (RelationalEventId.ConnectionError, LogLevel.Debug),
                 (RelationalEventId.CommandError, LogLevel.Debug),
+                (CoreEventId.QueryIterationFailed, LogLevel.Debug),
                 (CoreEventId.SaveChangesFailed, LogLevel.Debug),
                 (CoreEventId.OptimisticConcurrencyException, LogLevel.Debug)));
     }

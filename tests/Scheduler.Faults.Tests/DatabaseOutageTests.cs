@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using Npgsql;
 using Scheduler.Faults.Tests.Support;
 using Scheduler.Operator.Pods;
 
@@ -12,8 +13,11 @@ public sealed class DatabaseOutageTests
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
-    /// <summary>How soon after the database returns the operator must place work again (seconds on a loaded 2-core CI machine).</summary>
-    private static readonly TimeSpan ResumeWithin = TimeSpan.FromSeconds(20);
+    /// <summary>
+    /// How soon after the database returns the API and the operator must work again: a bound that only a stuck control plane
+    /// misses, on a loaded 2-core CI machine (measured: about a second; docs/benchmarks/reliability.md).
+    /// </summary>
+    private static readonly TimeSpan ResumeWithin = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task Submissions_answer_503_during_the_outage_lose_nothing_and_scheduling_resumes_by_itself()
@@ -47,6 +51,7 @@ public sealed class DatabaseOutageTests
         var before = stream.Acknowledged.Keys.ToHashSet();
         await postgres.RestartAsync(ct);
         var back = Stopwatch.StartNew();
+        var returnedAt = DateTimeOffset.UtcNow;
         string? first = null;
         await Eventually.TrueAsync(() => Task.FromResult((first = stream.Acknowledged.Keys.FirstOrDefault(k => !before.Contains(k))) is not null), ResumeWithin,
             () => $"no submission acknowledged {ResumeWithin.TotalSeconds} s after the database returned: {string.Join(", ", stream.Answers)}\n{plane.Log}", ct);
@@ -55,6 +60,9 @@ public sealed class DatabaseOutageTests
         await Eventually.TrueAsync(async () => (await cluster.PodsAsync(ct)).Any(p => WorkloadLabels.JobIdOf(p.Metadata)?.Value == firstId), ResumeWithin,
             () => $"the operator placed nothing {ResumeWithin.TotalSeconds} s after the database returned:\n{plane.Log}", ct);
         var operatorResumed = back.Elapsed;
+        // The operator's first admission after the return, whichever job it was (the control plane's clock is this machine's).
+        var firstAdmission = await FirstAdmissionAfterAsync(postgres.ConnectionString, returnedAt, ct);
+        Assert.True(firstAdmission - returnedAt < ResumeWithin, $"the first admission after the database returned came {(firstAdmission - returnedAt).TotalSeconds:0.0} s later");
 
         await stream.StopAsync();
         JobLedger ledger = new([]);
@@ -70,10 +78,22 @@ public sealed class DatabaseOutageTests
             ["faults"] = 1, ["acknowledged"] = stream.Acknowledged.Count, ["lost"] = lost.Count, ["duplicated"] = ledger.Duplicated.Count,
             ["jobs"] = ledger.Jobs.Count, ["states"] = ledger.States, ["answers"] = stream.Answers, ["violations"] = cluster.Violations.Count,
             ["apiResumedSeconds"] = Math.Round(apiResumed.TotalSeconds, 2), ["operatorResumedSeconds"] = Math.Round(operatorResumed.TotalSeconds, 2),
+            ["firstAdmissionSeconds"] = Math.Round((firstAdmission - returnedAt).TotalSeconds, 2),
         });
         Assert.Empty(lost);
         Assert.Empty(ledger.Duplicated);
         Assert.Empty(cluster.Violations);
         Assert.Empty(stream.Unexpected);
+    }
+
+    private static async Task<DateTimeOffset> FirstAdmissionAfterAsync(string connectionString, DateTimeOffset after, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand("SELECT min(at) FROM job_events WHERE to_state = 'Admitted' AND at >= @after", connection);
+        command.Parameters.AddWithValue("after", after);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return reader.GetFieldValue<DateTimeOffset>(0);
     }
 }

@@ -15,9 +15,11 @@ public sealed record JobTransition(Guid JobId, int ExpectedVersion, JobState To,
 /// Several jobs moved in one transaction (the operator's Admitted → Running moves of a cycle), each only from the version the
 /// operator saw; jobs that moved meanwhile, or whose move the lifecycle forbids, are left out of the answer and unchanged. Only
 /// moves to a state that is not final: an ending job settles its budget through <see cref="TransitionJob"/>. When the batch's save
-/// meets a concurrent writer, every move is made on its own (<see cref="TransitionJob"/>) so the others still are.
+/// meets a concurrent writer, every move is made on its own (<see cref="TransitionJob"/>) so the others still are. With
+/// <paramref name="LeaderTerm"/> the batch commits only while that term leads (<see cref="LeaderFence"/>): a stale leader's batch
+/// is refused whole, as <see cref="AdmitJobs"/> is.
 /// </summary>
-public sealed record TransitionJobs(IReadOnlyList<JobTransition> Transitions) : ICommand<IReadOnlyList<Guid>>;
+public sealed record TransitionJobs(IReadOnlyList<JobTransition> Transitions, long? LeaderTerm = null) : ICommand<Result<IReadOnlyList<Guid>>>;
 
 internal sealed class TransitionJobsValidator : MessageValidator<TransitionJobs>
 {
@@ -31,13 +33,13 @@ internal sealed class TransitionJobsValidator : MessageValidator<TransitionJobs>
         });
 }
 
-internal sealed class TransitionJobsHandler(SchedulerDbContext db, TimeProvider clock, ISender sender) : ICommandHandler<TransitionJobs, IReadOnlyList<Guid>>
+internal sealed class TransitionJobsHandler(SchedulerDbContext db, TimeProvider clock, ISender sender) : ICommandHandler<TransitionJobs, Result<IReadOnlyList<Guid>>>
 {
-    public async ValueTask<IReadOnlyList<Guid>> Handle(TransitionJobs command, CancellationToken cancellationToken)
+    public async ValueTask<Result<IReadOnlyList<Guid>>> Handle(TransitionJobs command, CancellationToken cancellationToken)
     {
         if (command.Transitions.Count == 0)
         {
-            return [];
+            return Result<IReadOnlyList<Guid>>.Success([]);
         }
 
         var transitions = command.Transitions.GroupBy(t => t.JobId).ToDictionary(g => g.Key, g => g.First());
@@ -46,6 +48,13 @@ internal sealed class TransitionJobsHandler(SchedulerDbContext db, TimeProvider 
         var moved = new List<Guid>();
         try
         {
+            // Fenced: the term's row is share-locked in the batch's own transaction, so a newer term cannot begin before it commits.
+            await using var fence = command.LeaderTerm is null ? null : await db.Database.BeginTransactionAsync(cancellationToken);
+            if (fence is not null && await LeaderFence.CurrentTermAsync(db, fence, cancellationToken) is var current && current != command.LeaderTerm)
+            {
+                return LeaderFence.Stale(command.LeaderTerm!.Value, current);
+            }
+
             foreach (var job in await db.Jobs.Where(j => ids.Contains(j.Id)).ToListAsync(cancellationToken))
             {
                 var transition = transitions[job.Id];
@@ -66,7 +75,12 @@ internal sealed class TransitionJobsHandler(SchedulerDbContext db, TimeProvider 
             }
 
             await db.SaveChangesAsync(cancellationToken);
-            return moved;
+            if (fence is not null)
+            {
+                await fence.CommitAsync(cancellationToken);
+            }
+
+            return Result<IReadOnlyList<Guid>>.Success(moved);
         }
         catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation(ConstraintNames.JobEventKey))
         {
@@ -74,13 +88,18 @@ internal sealed class TransitionJobsHandler(SchedulerDbContext db, TimeProvider 
             moved.Clear();
             foreach (var t in command.Transitions)
             {
-                if ((await sender.Send(new TransitionJob(t.JobId, t.To, t.Reason, t.ExpectedVersion), cancellationToken)).IsSuccess)
+                var result = await sender.Send(new TransitionJob(t.JobId, t.To, t.Reason, t.ExpectedVersion, command.LeaderTerm), cancellationToken);
+                if (result.IsSuccess)
                 {
                     moved.Add(t.JobId);
                 }
+                else if (result.Failure.Errors.ContainsKey(LeaderFence.Field))
+                {
+                    return result.Failure; // a newer term leads: none of the rest may be moved either
+                }
             }
 
-            return moved;
+            return Result<IReadOnlyList<Guid>>.Success(moved);
         }
         finally
         {

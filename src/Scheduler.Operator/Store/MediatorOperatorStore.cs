@@ -72,8 +72,8 @@ internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, Operato
     public async Task<IReadOnlySet<JobId>> TransitionAllAsync(IReadOnlyList<OperatorTransition> transitions, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transitions);
-        var moved = await SendAsync(sender => sender.Send(new TransitionJobs(
-            [.. transitions.Select(t => new JobTransition(t.Job.Id.Value, t.Job.Version, t.To, Truncate(t.Reason)))]), cancellationToken));
+        var moved = Fenced(await SendAsync(sender => sender.Send(new TransitionJobs(
+            [.. transitions.Select(t => new JobTransition(t.Job.Id.Value, t.Job.Version, t.To, Truncate(t.Reason)))], term.Term), cancellationToken))).Value!;
         return moved.Select(id => new JobId(id)).ToHashSet();
     }
 

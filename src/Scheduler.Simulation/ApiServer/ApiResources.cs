@@ -45,6 +45,10 @@ internal sealed class ApiResources
             Group = string.Empty, Version = "v1", Kind = "Namespace", Plural = "namespaces", Namespaced = false, ShortNames = ["ns"], HasStatus = true,
             OnCreate = LabelNamespaceWithItsName,
         };
+        ResourceQuotas = new ApiResource
+        {
+            Group = string.Empty, Version = "v1", Kind = "ResourceQuota", Plural = "resourcequotas", Namespaced = true, ShortNames = ["quota"], HasStatus = true,
+        };
         Leases = new ApiResource { Group = "coordination.k8s.io", Version = "v1", Kind = "Lease", Plural = "leases", Namespaced = true };
         CustomResourceDefinitions = new ApiResource
         {
@@ -53,7 +57,7 @@ internal sealed class ApiResources
         };
         TrainingJobs = FromDefinition(Kubernetes.Crds.CustomResourceDefinitions.All[0], validation.ValidateTrainingJob);
         GpuQueues = FromDefinition(Kubernetes.Crds.CustomResourceDefinitions.All[1], validation.ValidateGpuQueue);
-        All = [Nodes, Pods, Services, Events, Namespaces, Leases, CustomResourceDefinitions, TrainingJobs, GpuQueues];
+        All = [Nodes, Pods, Services, Events, Namespaces, ResourceQuotas, Leases, CustomResourceDefinitions, TrainingJobs, GpuQueues];
     }
 
     public ApiResource Nodes { get; }
@@ -65,6 +69,9 @@ internal sealed class ApiResources
     public ApiResource Events { get; }
 
     public ApiResource Namespaces { get; }
+
+    /// <summary>Enforced on pod creation (<see cref="ResourceQuotaAdmission"/>).</summary>
+    public ApiResource ResourceQuotas { get; }
 
     public ApiResource Leases { get; }
 

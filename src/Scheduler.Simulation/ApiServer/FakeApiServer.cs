@@ -34,7 +34,7 @@ public sealed class FakeApiServer : IAsyncDisposable
         BaseAddress = address;
         Resources = new ApiResources(options.Catalog, options.Priorities);
         Store = new ObjectStore(options.HistoryLimit);
-        Operations = new ResourceOperations(Store, options.Time);
+        Operations = new ResourceOperations(Store, options.Time) { Quotas = (Resources.ResourceQuotas, Resources.Pods) };
         Operations.Create(Resources.Namespaces, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = "default" } }, RequestOptions.Default);
         foreach (var crd in Kubernetes.Crds.CustomResourceDefinitions.All)
         {

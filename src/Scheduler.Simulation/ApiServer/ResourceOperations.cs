@@ -26,6 +26,9 @@ internal sealed class ResourceOperations
     /// <summary>Consulted on every create after validation (tests: a quota webhook, a missing namespace); null admits everything.</summary>
     public AdmissionHook? Admission { get; set; }
 
+    /// <summary>The ResourceQuota and Pod resources: new pods are admitted against the namespace's quotas (<see cref="ResourceQuotaAdmission"/>).</summary>
+    public (ApiResource Quotas, ApiResource Pods)? Quotas { get; init; }
+
     public JsonObject Get(ApiResource resource, string? @namespace, string name) =>
         _store.Transact(() => _store.Find(resource, @namespace, name)?.DeepClone() as JsonObject) ?? throw ApiError.NotFound(resource, name);
 
@@ -74,6 +77,12 @@ internal sealed class ResourceOperations
             if (_store.Find(resource, ns, name) is not null)
             {
                 throw ApiError.AlreadyExists(resource, name);
+            }
+
+            // Under the store's lock, as the quota's usage must not change between the check and the write.
+            if (Quotas is var (quotas, pods) && resource == pods && ResourceQuotaAdmission.Check(_store, quotas, pods, ns!, name, obj) is { } exceeded)
+            {
+                throw exceeded;
             }
 
             return options.DryRun ? obj : _store.Put(resource, obj, "ADDED");

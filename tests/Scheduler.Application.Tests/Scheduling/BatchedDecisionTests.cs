@@ -50,7 +50,7 @@ public sealed class BatchedDecisionTests(SchedulerFixture fixture) : IClassFixtu
             new JobTransition(second.Id, second.Version - 1, JobState.Running, "1 pod(s) running"),
         ]));
 
-        Assert.Equal([first.Id], moved);
+        Assert.Equal([first.Id], moved.Value!);
         Assert.Equal(JobState.Running, (await fixture.QueryAsync(new GetJob(first.Id))).Value!.State);
         Assert.Equal(JobState.Admitted, (await fixture.QueryAsync(new GetJob(second.Id))).Value!.State);
     }

@@ -76,6 +76,28 @@ public sealed class LeaderFenceTests(SchedulerFixture fixture) : IClassFixture<S
         }
     }
 
+    [Fact]
+    public async Task A_cycle_s_batched_move_to_running_under_a_stale_term_is_refused_whole()
+    {
+        var stale = await fixture.SendAsync(new BeginLeaderTerm("replica-a"));
+        var admitted = (await fixture.SendAsync(AdmitAll([await SubmitAsync(), await SubmitAsync()], stale.Term))).Value!;
+        var current = await fixture.SendAsync(new BeginLeaderTerm("replica-b"));
+
+        var refused = await fixture.SendAsync(RunAll(admitted, stale.Term));
+        var moved = await fixture.SendAsync(RunAll(admitted, current.Term));
+
+        Assert.True(refused.Failure!.Errors.ContainsKey(LeaderFence.Field));
+        Assert.Equal(admitted.Select(a => a.JobId).Order(), moved.Value!.Order());
+        foreach (var job in admitted)
+        {
+            var events = (await fixture.QueryAsync(new GetJobEvents(job.JobId))).Value!;
+            Assert.Equal([JobState.Queued, JobState.Admitted, JobState.Running], events.Select(e => e.To));
+        }
+    }
+
+    private static TransitionJobs RunAll(IEnumerable<AdmittedJob> jobs, long term) =>
+        new([.. jobs.Select(j => new JobTransition(j.JobId, j.Version, JobState.Running, "1 pod(s) running"))], term);
+
     private static AdmitJobs AdmitAll(IEnumerable<JobDetails> jobs, long term) =>
         new([.. jobs.Select(j => new JobAdmission(j.Id, j.Version, [new JobPodPlacement(0, "node-a", [0], 1000, 0, 0)], "placed on node-a"))], "training", term);
 

@@ -53,10 +53,10 @@ internal sealed class SubmissionStream : IAsyncDisposable
         await _running;
     }
 
-    /// <summary>A one-GPU job that runs for about <paramref name="real"/> under the simulated clock.</summary>
-    public static string Spec(string name, TimeSpan real)
+    /// <summary>A one-GPU job that runs for about <paramref name="real"/> under the simulated clock, changed by <paramref name="change"/>.</summary>
+    public static string Spec(string name, TimeSpan real, Func<JobSpec, JobSpec>? change = null)
     {
-        var spec = JobSpecBuilder.AJob(name).InQueue(Queue).Build();
+        var spec = JobSpecBuilder.AJob(name).InQueue(Queue).With(change ?? (s => s)).Build();
         var hours = new Estimator(GpuCatalog.Default).Estimate(JobSpecNormalizer.Normalize(spec)).WallHours;
         var simulatedHours = real.TotalSeconds * FaultCluster.ClockSpeed / 3600;
         return JobSpecJson.Serialize(spec with { Training = spec.Training! with { Tokens = Math.Round(spec.Training.Tokens!.Value * simulatedHours / hours) } });
