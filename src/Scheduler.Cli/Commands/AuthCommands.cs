@@ -49,7 +49,13 @@ internal static class AuthCommands
                 var offered = await OfferedOidcAsync(kit.Context, uri, required: mode == "oidc", cancellationToken);
                 if (offered is not null)
                 {
-                    return await DeviceLoginAsync(kit.Context, uri, url, offered, cancellationToken);
+                    var code = await DeviceLoginAsync(kit.Context, uri, url, offered, cancellationToken);
+                    if (environmentToken is not null)
+                    {
+                        kit.Context.Error.WriteLine("gpusched: GPUSCHED_TOKEN is set: it is sent instead of the stored sign-in until it is unset");
+                    }
+
+                    return code;
                 }
             }
 

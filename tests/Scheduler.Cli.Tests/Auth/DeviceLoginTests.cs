@@ -179,6 +179,24 @@ public sealed class DeviceLoginTests(OidcControlPlane plane) : IClassFixture<Oid
     }
 
     [Fact]
+    public async Task A_refresh_the_provider_refuses_exits_1_asking_for_a_new_login()
+    {
+        using var cli = new CliRun();
+        var ((code, _, stderr), _) = await LoginAsync(cli, new GrantPlan(), g => g.Approve("revoked-user"));
+        Assert.True(code == 0, stderr);
+        Idp.Revoke(Stored(cli).GetProperty("refreshToken").GetString()!);
+
+        cli.Clock = new ShiftedClock(TimeSpan.FromHours(1));
+        var (whoCode, who, whoErr) = await cli.RunAsync(plane, NoToken, "whoami");
+
+        Assert.Equal(1, whoCode);
+        Assert.Empty(who);
+        Assert.Contains("invalid_grant", whoErr);
+        Assert.Contains("run gpusched login again", whoErr);
+        Assert.DoesNotContain("   at ", whoErr);
+    }
+
+    [Fact]
     public async Task A_token_the_server_refuses_is_refreshed_once_and_the_call_sent_again()
     {
         using var cli = new CliRun();

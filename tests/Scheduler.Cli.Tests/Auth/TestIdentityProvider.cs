@@ -62,6 +62,9 @@ public sealed class TestIdentityProvider : IAsyncDisposable
     /// <summary>Access tokens issued so far (device code and refresh grants together).</summary>
     public int Issued => _issued;
 
+    /// <summary>Ends the session a refresh token belongs to (the user signed out at the provider, or an admin revoked it).</summary>
+    public void Revoke(string refreshToken) => _refreshTokens.TryRemove(refreshToken, out _);
+
     /// <summary>How many device authorizations were asked for so far; a test notes it before it starts login.</summary>
     public int Grants => _grants.Count;
 
