@@ -165,7 +165,8 @@ public sealed class TestIdentityProvider : IAsyncDisposable
             Issuer = Issuer,
             Audience = first && plan.FirstTokenAudience is { } audience ? audience : Audience,
             Expires = DateTime.UtcNow.AddHours(1),
-            Claims = new Dictionary<string, object> { ["preferred_username"] = user, ["groups"] = groups },
+            // jti: two tokens issued within the same second would otherwise be identical (exp has second resolution, RS256 is deterministic).
+            Claims = new Dictionary<string, object> { ["preferred_username"] = user, ["groups"] = groups, ["jti"] = Guid.NewGuid().ToString("N") },
             SigningCredentials = new SigningCredentials(new RsaSecurityKey(_key) { KeyId = KeyId }, SecurityAlgorithms.RsaSha256),
         });
         return Results.Json(new Dictionary<string, object>
