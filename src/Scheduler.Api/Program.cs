@@ -32,6 +32,7 @@ app.MapAdmissionApiV1();
 app.MapDashboardApiV1();
 app.MapAccountingApiV1();
 app.MapIdentityApiV1();
+app.MapAuthConfigApiV1();
 app.MapSignInPages();
 app.MapGroup(string.Empty).RequireAuthorization(Permissions.Read).MapDashboard();
 app.MapSchedulerMetrics().WithMetricsAccess(app.Configuration);

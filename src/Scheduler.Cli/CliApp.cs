@@ -47,6 +47,13 @@ internal static class CliApp
             AccuracyCommand.Create(context.Output, context.Error),
             CompletionCommand.Create(kit),
         };
+        // Commands built outside the kit get their examples here, so that every --help ends with some.
+        kit.Examples[root] = "  gpusched login --server https://scheduler.example.org\n  gpusched submit job.yaml -q research --wait\n  gpusched queue -u ada\n  gpusched <command> --help";
+        foreach (var command in root.Subcommands.Where(c => c.Name == "accuracy"))
+        {
+            kit.Examples[command] = "  gpusched accuracy --reference docs/benchmarks/data/reference --out docs/benchmarks/estimator.md";
+        }
+
         ExamplesHelpAction.Install(root, kit.Examples);
         // Shell completion (gpusched completion bash|zsh) calls back with [suggest:N] "<command line>".
         var suggest = root.Directives.OfType<SuggestDirective>().FirstOrDefault();
@@ -57,8 +64,9 @@ internal static class CliApp
         }
 
         var parsed = root.Parse(CompletionCommand.WithoutProgramName(args));
-        // A half-typed command line is what completion is for: its parse errors are not the user's.
-        if (parsed.Errors.Count > 0 && parsed.Action != suggest.Action)
+        // A half-typed command line is what completion is for: its parse errors are not the user's. --help answers even
+        // when a required argument or option is missing (gpusched show --help).
+        if (parsed.Errors.Count > 0 && parsed.Action != suggest.Action && parsed.Action is not ExamplesHelpAction)
         {
             foreach (var problem in parsed.Errors)
             {

@@ -18,6 +18,10 @@ internal sealed record CliContext(TextWriter Output, TextWriter Error)
     /// <summary>Sends the REST calls; null uses a plain <see cref="HttpClientHandler"/>.</summary>
     public Func<HttpMessageHandler>? Handler { get; init; }
 
+    /// <summary>Sends the OIDC provider's calls (discovery, device flow, refresh); null uses a plain <see cref="HttpClientHandler"/>.</summary>
+    public Func<HttpMessageHandler>? IdentityHandler { get; init; }
+
+    /// <summary>Decides whether a stored access token has expired, and paces the device flow's polling.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
     /// <summary>Where <c>login</c> keeps <c>config.json</c>: <c>GPUSCHED_CONFIG_DIR</c>, else the user's config folder + <c>gpusched</c>.</summary>

@@ -7,6 +7,9 @@ internal sealed class CliRun : IDisposable
 
     public string Directory { get; } = Path.Combine(Path.GetTempPath(), "scheduler-cli-tests", Guid.NewGuid().ToString("N"));
 
+    /// <summary>The CLI's clock (whether a stored token has expired); the real one when null.</summary>
+    public TimeProvider? Clock { get; set; }
+
     public string WriteFile(string name, string text)
     {
         var path = Path.Combine(Directory, name);
@@ -28,6 +31,7 @@ internal sealed class CliRun : IDisposable
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
         var context = plane.Context(TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), Path.Combine(Directory, "config"), environment);
+        context = Clock is null ? context : context with { Clock = Clock };
         var code = await CliApp.RunAsync(args, context, TestContext.Current.CancellationToken);
         return (code, stdout.ToString(), stderr.ToString());
     }

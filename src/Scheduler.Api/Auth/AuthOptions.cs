@@ -57,5 +57,14 @@ internal sealed class OidcOptions
 
     public string? ClientSecret { get; set; }
 
+    /// <summary>
+    /// The public client (no secret) <c>gpusched login</c> uses for the device authorization grant (RFC 8628); offered
+    /// to clients by <c>GET /api/v1/auth/config</c>. Without it (or without <see cref="Authority"/>) the CLI logs in with API tokens only.
+    /// </summary>
+    public string? CliClientId { get; set; }
+
+    /// <summary>The scopes the CLI asks for; default <c>openid profile offline_access</c> (offline_access: a refresh token).</summary>
+    public string[]? CliScopes { get; set; }
+
     public bool Enabled => !string.IsNullOrEmpty(Authority) || !string.IsNullOrEmpty(JwksUri);
 }

@@ -33,6 +33,9 @@ internal sealed record JobView(
     /// <summary>The array this job is a task of; null outside an array.</summary>
     public Guid? ArrayId { get; init; }
 
+    /// <summary>Who submitted it (the token's or the OIDC user); null for TrainingJobs.</summary>
+    public string? SubmittedBy { get; init; }
+
     public int? ArrayIndex { get; init; }
 }
 
@@ -115,3 +118,8 @@ internal sealed record UsageReportView(string By, string Period, DateTimeOffset 
 internal sealed record MeView(string Name, bool ClusterAdmin, IReadOnlyList<TeamGrantView> Teams);
 
 internal sealed record TeamGrantView(string Team, string Role);
+
+/// <summary>GET /api/v1/auth/config: how to sign in; <paramref name="Oidc"/> null when the server offers no device flow.</summary>
+internal sealed record AuthConfigView(bool ApiTokens, OidcClientView? Oidc);
+
+internal sealed record OidcClientView(string Authority, string Issuer, string? Audience, string ClientId, IReadOnlyList<string> Scopes);

@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Scheduler.Cli.Auth;
+using Scheduler.Cli.Config;
 using Scheduler.Domain.Jobs;
 
 namespace Scheduler.Cli.Client;
@@ -15,11 +17,23 @@ internal sealed class SchedulerClient(HttpClient http) : IDisposable
 {
     public Uri Server => http.BaseAddress!;
 
-    public static SchedulerClient Create(CliContext context, Uri server, string? token)
+    public static SchedulerClient Create(CliContext context, Uri server, string? token) => Create(context, server, token, null, null);
+
+    /// <summary>
+    /// With an OIDC <paramref name="session"/>, its access token is sent instead of <paramref name="token"/> and refreshed
+    /// when it expires (<see cref="OidcBearerHandler"/>); each refreshed session goes to <paramref name="refreshed"/>.
+    /// </summary>
+    public static SchedulerClient Create(CliContext context, Uri server, string? token, OidcSession? session, Action<OidcSession>? refreshed)
     {
+        ArgumentNullException.ThrowIfNull(context);
         var handler = context.Handler?.Invoke() ?? new HttpClientHandler();
+        if (session is not null)
+        {
+            handler = new OidcBearerHandler(context, session, refreshed ?? (_ => { }), handler);
+        }
+
         var http = new HttpClient(handler) { BaseAddress = server, Timeout = TimeSpan.FromSeconds(30) };
-        if (token is not null)
+        if (token is not null && session is null)
         {
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }

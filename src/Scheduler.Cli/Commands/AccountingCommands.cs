@@ -51,6 +51,8 @@ internal static class AccountingCommands
         var to = new Option<string?>("--endtime", "-E") { Description = "Window end, ISO-8601 (default: now)." };
         var limit = new Option<int>("--limit") { Description = "At most this many jobs (the server pages by 1000).", DefaultValueFactory = _ => 1000 };
         var columns = CommandKit.ColumnsOption(HistoryTable.Names);
+        // sacct's name for the column list.
+        columns.Aliases.Add("--format");
         var json = CommandKit.JsonOption();
         var csv = new Option<bool>("--csv") { Description = "Print the server's CSV (Accept: text/csv)." };
         var command = kit.Create("history", "Jobs that ran or ended: elapsed, GPU-hours used vs predicted, peak memory, outcome (sacct).",

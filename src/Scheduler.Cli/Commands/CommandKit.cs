@@ -27,9 +27,11 @@ internal sealed record CommandKit(CliContext Context, Option<string?> Server)
 
     public async Task<int> WithClientAsync(ParseResult parsed, Func<SchedulerClient, Task<int>> action)
     {
-        var (server, token, _) = CliConfig.Resolve(Context, parsed.GetValue(Server));
-        using var client = SchedulerClient.Create(Context, server, token);
-        return await action(client);
+        var (client, _, _) = CliConfig.Connect(Context, parsed.GetValue(Server));
+        using (client)
+        {
+            return await action(client);
+        }
     }
 
     public static Guid JobId(string text) => Guid.TryParse(text, out var id)

@@ -36,25 +36,35 @@ internal static class QueueCommand
     {
         var queue = new Option<string?>("--queue", "-q") { Description = "Only this queue's jobs." };
         var state = new Option<JobState?>("--state", "-s") { Description = "Only jobs in this state (default: Queued, Admitted, Running and Preempted)." };
+        var user = new Option<string?>("--user", "-u") { Description = "Only jobs this user submitted." };
+        var start = new Option<bool>("--start") { Description = "Queued jobs only, with position, pending reason and predicted start (squeue --start)." };
         var columns = CommandKit.ColumnsOption(Table.Names);
         var json = CommandKit.JsonOption();
         var command = kit.Create("queue", "Pending and running jobs: position, pending reason, predicted start, GPUs, progress (squeue).",
-            "  gpusched queue\n  gpusched queue -q research -s Queued\n  gpusched queue -o id,name,state,reason\n  gpusched queue --json");
-        foreach (var option in new Option[] { queue, state, columns, json })
+            "  gpusched queue\n  gpusched queue -q research -s Queued\n  gpusched queue -u ada --start\n  gpusched queue -o id,name,state,reason\n  gpusched queue --json");
+        foreach (var option in new Option[] { queue, user, state, start, columns, json })
         {
             command.Options.Add(option);
         }
 
         command.SetAction((parsed, cancellationToken) => kit.WithClientAsync(parsed, async client =>
         {
-            var entries = await ListAsync(client, parsed.GetValue(queue), parsed.GetValue(state), cancellationToken);
+            var pendingOnly = parsed.GetValue(start);
+            var wanted = parsed.GetValue(state);
+            if (pendingOnly && wanted is not (null or JobState.Queued))
+            {
+                throw CliException.Usage($"--start lists queued jobs; it does not combine with -s {wanted}");
+            }
+
+            var entries = await ListAsync(client, parsed.GetValue(queue), pendingOnly ? JobState.Queued : wanted, cancellationToken, parsed.GetValue(user));
             if (parsed.GetValue(json))
             {
                 Terminal.WriteJson(kit.Context, entries);
             }
             else
             {
-                Terminal.Write(kit.Context, Table.Render(entries, parsed.GetValue(columns)));
+                var shown = parsed.GetValue(columns) ?? (pendingOnly ? "id,name,queue,position,reason,start" : null);
+                Terminal.Write(kit.Context, Table.Render(entries, shown));
             }
 
             return ExitCodes.Ok;
@@ -62,12 +72,13 @@ internal static class QueueCommand
         return command;
     }
 
-    public static async Task<IReadOnlyList<QueueEntry>> ListAsync(SchedulerClient client, string? queue, JobState? state, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<QueueEntry>> ListAsync(SchedulerClient client, string? queue, JobState? state, CancellationToken cancellationToken, string? user = null)
     {
         var jobs = new List<JobView>();
         foreach (var wanted in state is { } one ? [one] : Active)
         {
-            jobs.AddRange(await client.ListJobsAsync(queue, wanted, cancellationToken));
+            // The server filters by queue and state; the submitter is filtered here (GET /api/v1/jobs has no user filter).
+            jobs.AddRange((await client.ListJobsAsync(queue, wanted, cancellationToken)).Where(j => user is null || string.Equals(j.SubmittedBy, user, StringComparison.Ordinal)));
         }
 
         // Positions come from the scheduler's ordering of each queue's pending jobs.

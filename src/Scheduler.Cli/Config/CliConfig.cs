@@ -4,9 +4,10 @@ namespace Scheduler.Cli.Config;
 
 /// <summary>
 /// What <c>login</c> stores: the server and where the bearer token comes from (a file read at every call, so a rotated
-/// token needs no new login, or the token itself). Kept in <c>config.json</c>, mode 0600, in a 0700 folder.
+/// token needs no new login, the token itself, or the OIDC session of the device flow: access token, expiry, refresh
+/// token). Kept in <c>config.json</c>, mode 0600, in a 0700 folder.
 /// </summary>
-internal sealed record CliConfig(string Server, string? TokenFile = null, string? Token = null)
+internal sealed record CliConfig(string Server, string? TokenFile = null, string? Token = null, OidcSession? Oidc = null)
 {
     private const string FileName = "config.json";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
@@ -74,8 +75,28 @@ internal sealed record CliConfig(string Server, string? TokenFile = null, string
 
     private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
 
-    /// <summary>The server to call: <c>--server</c>, else <c>GPUSCHED_SERVER</c>, else the stored one.</summary>
-    public static (Uri Server, string? Token, string TokenSource) Resolve(CliContext context, string? serverOption)
+    /// <summary>
+    /// A client for the server <see cref="Resolve"/> picks, sending its credentials; an OIDC session refreshed on the way
+    /// is saved back to the config file, so that the next command starts from the new token.
+    /// </summary>
+    public static (Client.SchedulerClient Client, string? Token, string TokenSource) Connect(CliContext context, string? serverOption)
+    {
+        var (server, token, source, session) = Resolve(context, serverOption);
+        var client = Client.SchedulerClient.Create(context, server, token, session, renewed =>
+        {
+            if (Load(context) is { } current)
+            {
+                (current with { Oidc = renewed }).Save(context);
+            }
+        });
+        return (client, session?.AccessToken ?? token, source);
+    }
+
+    /// <summary>
+    /// The server to call: <c>--server</c>, else <c>GPUSCHED_SERVER</c>, else the stored one. The token: <c>GPUSCHED_TOKEN</c>,
+    /// else the stored token file, else the stored OIDC session's access token (the session is the fourth value), else a stored token.
+    /// </summary>
+    public static (Uri Server, string? Token, string TokenSource, OidcSession? Session) Resolve(CliContext context, string? serverOption)
     {
         var stored = Load(context);
         var server = NonEmpty(serverOption) ?? NonEmpty(context.Environment("GPUSCHED_SERVER")) ?? stored?.Server
@@ -87,7 +108,7 @@ internal sealed record CliConfig(string Server, string? TokenFile = null, string
 
         if (context.Environment("GPUSCHED_TOKEN") is { Length: > 0 } envToken)
         {
-            return (uri, envToken, "GPUSCHED_TOKEN");
+            return (uri, envToken, "GPUSCHED_TOKEN", null);
         }
 
         if (stored?.TokenFile is { } file)
@@ -97,9 +118,14 @@ internal sealed record CliConfig(string Server, string? TokenFile = null, string
                 throw CliException.Usage($"token file {file} does not exist; run gpusched login again");
             }
 
-            return (uri, File.ReadAllText(file).Trim(), file);
+            return (uri, File.ReadAllText(file).Trim(), file, null);
         }
 
-        return stored?.Token is { Length: > 0 } token ? (uri, token, "config") : (uri, null, "none");
+        if (stored?.Oidc is { AccessToken.Length: > 0 } session)
+        {
+            return (uri, session.AccessToken, $"OIDC sign-in at {session.Authority}", session);
+        }
+
+        return stored?.Token is { Length: > 0 } token ? (uri, token, "config", null) : (uri, null, "none", null);
     }
 }

@@ -65,6 +65,8 @@ public sealed class PermissionMatrixTests(ApiFactory api) : IClassFixture<ApiFac
         ["GET /api/v1/accounting/jobs"] = [U, A, A, A, A, F],
         ["GET /api/v1/accounting/usage"] = [U, A, A, A, A, F],
         ["GET /api/v1/me"] = [U, A, A, A, A, F],
+        // Anonymous on purpose: how to sign in is asked before a token is held; it carries nothing secret.
+        ["GET /api/v1/auth/config"] = [A, A, A, A, A, A],
         ["GET /api/v1/teams"] = [U, A, A, A, A, F],
         ["GET /api/v1/teams/{team}"] = [U, A, A, A, A, F],
         ["PUT /api/v1/teams/{team}"] = [U, F, F, F, A, F],

@@ -58,6 +58,9 @@ public sealed class AccountingCommandTests(ControlPlane plane) : IClassFixture<C
         Assert.StartsWith("acct,2026-01-05T00:00:00Z,A100-80GB,7.533333,3,", csv.Split('\n')[1]);
         var (_, table, _) = await cli.RunAsync(plane, "history", "-q", "acct", "-S", "2026-01-05", "-E", "2026-01-07", "-o", "name,state,elapsed,attempts,gpuhours");
         Golden.Match("history.txt", table);
+        // sacct's --format is the same column list.
+        var (_, sacct, _) = await cli.RunAsync(plane, "history", "-q", "acct", "-S", "2026-01-05", "-E", "2026-01-07", "--format", "name,state,elapsed,attempts,gpuhours");
+        Assert.Equal(table, sacct);
     }
 
     [Theory]

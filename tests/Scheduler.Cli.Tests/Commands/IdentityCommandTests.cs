@@ -46,6 +46,19 @@ public sealed class IdentityCommandTests(ControlPlane plane) : IClassFixture<Con
         Assert.DoesNotContain("   at ", stderr);
     }
 
+    [Fact]
+    public async Task Login_with_auth_oidc_against_a_server_that_offers_none_exits_1_and_stores_nothing()
+    {
+        using var cli = new CliRun();
+
+        var (code, stdout, stderr) = await cli.RunAsync(plane, "login", "--server", plane.Url, "--auth", "oidc");
+
+        Assert.Equal(1, code);
+        Assert.Empty(stdout);
+        Assert.Contains("offers no OIDC sign-in", stderr);
+        Assert.False(File.Exists(Path.Combine(cli.Directory, "config", "config.json")));
+    }
+
     [Theory]
     [InlineData("bash", "complete -o default -F _gpusched_complete gpusched")]
     [InlineData("zsh", "compdef _gpusched gpusched")]
