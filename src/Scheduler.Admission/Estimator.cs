@@ -103,8 +103,12 @@ public sealed class Estimator(GpuCatalog catalog)
     /// returns the <paramref name="top"/> cheapest by GPU-hours and the fastest by wall time, each with its memory per
     /// GPU, the spec changes and the saving against the submitted layout (<see cref="LayoutAdvisor"/>).
     /// </summary>
+    /// <param name="scope">Which layouts may be proposed: any, or only those the bundled trainer runs.</param>
+    /// <param name="cancellationToken">Checked once per layout, so a caller can bound the search in time.</param>
     /// <exception cref="ArgumentException">As for <see cref="Estimate"/>.</exception>
-    public LayoutAdvice Advise(JobSpec normalizedSpec, MfuTable? calibration = null, int top = 5)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled during the search.</exception>
+    public LayoutAdvice Advise(JobSpec normalizedSpec, MfuTable? calibration = null, int top = 5, LayoutScope scope = LayoutScope.Any,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(normalizedSpec);
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
@@ -116,7 +120,7 @@ public sealed class Estimator(GpuCatalog catalog)
 
         var tokensPerStep = (double)setup.GlobalBatch * shape.SeqLength;
         var tokens = setup.Tokens ?? ((setup.Steps ?? throw new ArgumentException("training.tokens or training.steps is required", nameof(normalizedSpec))) * tokensPerStep);
-        return new LayoutAdvisor(shape, parameters, calibration ?? MfuTable.Empty).Advise(setup, alternatives, tokens, top);
+        return new LayoutAdvisor(shape, parameters, calibration ?? MfuTable.Empty, scope).Advise(setup, alternatives, tokens, top, cancellationToken);
     }
 
     /// <summary>The catalog entries of the spec's <c>|</c>-separated GPU types, in order.</summary>

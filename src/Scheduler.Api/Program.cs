@@ -27,6 +27,7 @@ app.MapApiDocs();
 app.MapJobsApiV1();
 app.MapJobLogsApiV1();
 app.MapJobNotificationsApiV1();
+app.MapJobAdviceApiV1();
 app.MapQueuesApiV1();
 app.MapAdmissionApiV1();
 app.MapDashboardApiV1();

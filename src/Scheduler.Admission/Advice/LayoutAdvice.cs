@@ -33,3 +33,16 @@ public sealed record LayoutOption(
     double WallHours,
     double GpuHours,
     string Saving);
+
+/// <summary>Which layouts the advisor may propose.</summary>
+public enum LayoutScope
+{
+    /// <summary>Every layout the estimator prices: data, tensor, context, pipeline and expert degrees, ZeRO, recomputation, schedules.</summary>
+    Any,
+
+    /// <summary>
+    /// What the bundled trainer runs (docs/trainer.md): data parallelism only, ZeRO 0, the submitted recomputation (the
+    /// trainer ignores it, so advising more would promise memory it does not save); GPU type, GPU count and micro-batch vary.
+    /// </summary>
+    DataParallel,
+}

@@ -21,12 +21,13 @@ namespace Scheduler.Admission.Advice;
 /// first fitting setting of each recomputation level. Pure and deterministic; arithmetic on user numbers is in long or
 /// double.
 /// </summary>
-internal sealed class LayoutAdvisor(ModelShape shape, ParameterCount parameters, MfuTable calibration)
+internal sealed class LayoutAdvisor(ModelShape shape, ParameterCount parameters, MfuTable calibration, LayoutScope scope = LayoutScope.Any)
 {
     private static readonly ActivationCheckpointing[] Recomputation =
         [ActivationCheckpointing.None, ActivationCheckpointing.Selective, ActivationCheckpointing.Full];
 
-    public LayoutAdvice Advise(TrainingSetup submitted, IReadOnlyList<GpuType> gpuTypes, double tokens, int top)
+    /// <summary>Checked once per layout: a caller bounds the search in time by cancelling.</summary>
+    public LayoutAdvice Advise(TrainingSetup submitted, IReadOnlyList<GpuType> gpuTypes, double tokens, int top, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(submitted);
         ArgumentNullException.ThrowIfNull(gpuTypes);
@@ -42,6 +43,7 @@ internal sealed class LayoutAdvisor(ModelShape shape, ParameterCount parameters,
                 (int, int, int, int)? failed = null;
                 foreach (var layout in Layouts(submitted, gpus))
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     var degrees = (layout.Tensor, layout.Context, layout.Pipeline, layout.Expert);
                     if (failed == degrees)
                     {
@@ -88,8 +90,8 @@ internal sealed class LayoutAdvisor(ModelShape shape, ParameterCount parameters,
     private Candidate? Cheapest(TrainingSetup layout, GpuType gpu, double tokens, ref int considered)
     {
         Candidate? best = null;
-        int[] stages = layout.Replicas > 1 ? [1, 2, 3] : [0];
-        foreach (var recompute in Recomputation)
+        int[] stages = layout.Replicas > 1 && scope == LayoutScope.Any ? [1, 2, 3] : [0];
+        foreach (var recompute in scope == LayoutScope.Any ? Recomputation : [layout.Recompute])
         {
             foreach (var zero in stages)
             {
@@ -151,21 +153,23 @@ internal sealed class LayoutAdvisor(ModelShape shape, ParameterCount parameters,
     {
         var perNode = Math.Min(gpus, Math.Max(1, submitted.GpusPerNode));
         long global = submitted.GlobalBatch;
-        for (var t = 1; t <= perNode; t *= 2)
+        // The data-parallel scope (the bundled trainer) keeps tensor, context, pipeline and expert degrees at 1.
+        var maxDegree = scope == LayoutScope.Any ? int.MaxValue : 1;
+        for (var t = 1; t <= Math.Min(perNode, maxDegree); t *= 2)
         {
             if (gpus % t != 0 || shape.Heads % t != 0 || shape.KvHeads % t != 0)
             {
                 continue;
             }
 
-            for (var c = 1; c == 1 || (shape.SeqLength / c >= 2048 && shape.SeqLength % c == 0); c *= 2)
+            for (var c = 1; c == 1 || (c <= maxDegree && shape.SeqLength / c >= 2048 && shape.SeqLength % c == 0); c *= 2)
             {
                 if (gpus % ((long)t * c) != 0)
                 {
                     continue;
                 }
 
-                for (var p = 1; p <= shape.Layers; p *= 2)
+                for (var p = 1; p <= Math.Min(shape.Layers, maxDegree); p *= 2)
                 {
                     var modelRanks = (long)t * c * p;
                     if (gpus % modelRanks != 0)
@@ -214,7 +218,7 @@ internal sealed class LayoutAdvisor(ModelShape shape, ParameterCount parameters,
     private IEnumerable<int> ExpertDegrees(long replicas)
     {
         yield return 1;
-        if (!shape.IsMoe)
+        if (!shape.IsMoe || scope != LayoutScope.Any)
         {
             yield break;
         }

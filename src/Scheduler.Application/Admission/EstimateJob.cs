@@ -36,6 +36,6 @@ internal sealed class EstimateJobHandler(SchedulerDbContext db, Estimator estima
         var mfu = await calibration.CurrentAsync(db, cancellationToken);
         var spec = JobSpecNormalizer.Normalize(query.Priced);
         var estimate = estimator.Estimate(spec, mfu.Table);
-        return query.Advise ? estimate with { Advice = estimator.Advise(spec, mfu.Table) } : estimate;
+        return query.Advise ? estimate with { Advice = estimator.Advise(spec, mfu.Table, cancellationToken: cancellationToken) } : estimate;
     }
 }

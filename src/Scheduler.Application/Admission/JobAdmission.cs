@@ -30,7 +30,7 @@ internal sealed class JobAdmission(SchedulerDbContext db, Estimator estimator, M
         var estimate = estimator.Estimate(normalizedSpec, mfu.Table);
         if (!estimate.Fits)
         {
-            return AdmissionFailures.DoesNotFit(estimate with { Advice = estimator.Advise(normalizedSpec, mfu.Table) });
+            return AdmissionFailures.DoesNotFit(estimate with { Advice = estimator.Advise(normalizedSpec, mfu.Table, cancellationToken: cancellationToken) });
         }
 
         var budget = await BudgetUsage.OfAsync(db, queue.Name, queue.Spec.GpuHourBudget, clock.GetUtcNow(), cancellationToken);

@@ -107,6 +107,38 @@ internal static class TrainerSpecLoader
             yield return new FieldError("parallelism.zeroStage", "the bundled trainer replicates optimizer state (zeroStage must be 0)");
         }
 
+        // Fields the estimator prices and only a user's image (container.image) can honour: refused rather than ignored,
+        // so a job never runs with a layout other than the one it was admitted and priced for (docs/trainer.md).
+        if (p.Context is > 1)
+        {
+            yield return new FieldError("parallelism.context", "the bundled trainer is data-parallel only (context must be 1); context parallelism needs a container.image that implements it");
+        }
+
+        if (p.Expert is > 1)
+        {
+            yield return new FieldError("parallelism.expert", "the bundled trainer is data-parallel only (expert must be 1); expert parallelism needs a container.image that implements it");
+        }
+
+        if (p.PipelineSchedule is { } schedule && schedule != PipelineSchedule.OneForwardOneBackward)
+        {
+            yield return new FieldError("parallelism.pipelineSchedule", "the bundled trainer has no pipeline, so no interleaved or zero-bubble schedule; leave it out or use a container.image");
+        }
+
+        if (p.VirtualStages is > 1)
+        {
+            yield return new FieldError("parallelism.virtualStages", "the bundled trainer has no pipeline (virtualStages must be 1)");
+        }
+
+        if (p.SequenceParallel == true)
+        {
+            yield return new FieldError("parallelism.sequenceParallel", "the bundled trainer has no tensor parallelism to shard activations over (sequenceParallel must be false)");
+        }
+
+        if (p.OffloadOptimizer == true)
+        {
+            yield return new FieldError("parallelism.offloadOptimizer", "the bundled trainer keeps optimizer state on the device (offloadOptimizer must be false)");
+        }
+
         if (t.GlobalBatchSize % (t.MicroBatchSize * worldSize) != 0)
         {
             yield return new FieldError("training.globalBatchSize", $"must be a multiple of training.microBatchSize × WORLD_SIZE ({worldSize})");

@@ -13,6 +13,8 @@ public sealed class LayoutAdvisorTests
 {
     private static readonly Estimator Estimator = new(GpuCatalog.Default);
 
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
     private static JobSpec Normalized(JobSpecBuilder builder) => JobSpecNormalizer.Normalize(builder.Build());
 
     /// <summary>A 1.3B GPT on 16 GPUs in 8 pipeline stages with 2 micro-batches per step: mostly bubble.</summary>
@@ -46,7 +48,7 @@ public sealed class LayoutAdvisorTests
     [Fact]
     public void A_pipeline_that_idles_in_its_bubble_gets_a_cheaper_layout_and_says_why()
     {
-        var advice = Estimator.Advise(BubbleBound());
+        var advice = Estimator.Advise(BubbleBound(), cancellationToken: Ct);
 
         Assert.StartsWith("pipeline 8 with 2 micro-batches per pipeline spends", advice.Summary, StringComparison.Ordinal);
         Assert.Contains("of each step in the bubble", advice.Summary, StringComparison.Ordinal);
@@ -58,7 +60,7 @@ public sealed class LayoutAdvisorTests
     [Fact]
     public void Options_are_ranked_fit_their_gpus_and_the_fastest_list_is_ordered_by_wall_time()
     {
-        var advice = Estimator.Advise(BubbleBound());
+        var advice = Estimator.Advise(BubbleBound(), cancellationToken: Ct);
 
         Assert.Equal(5, advice.CheapestGpuHours.Count);
         Assert.Equal(advice.CheapestGpuHours.OrderBy(o => o.GpuHours).Select(o => o.GpuHours), advice.CheapestGpuHours.Select(o => o.GpuHours));
@@ -76,7 +78,7 @@ public sealed class LayoutAdvisorTests
     {
         var spec = BubbleBound();
         var validator = new JobSpecValidator(GpuCatalog.Default, PriorityClasses.Default);
-        var advice = Estimator.Advise(spec);
+        var advice = Estimator.Advise(spec, cancellationToken: Ct);
 
         Assert.All(advice.CheapestGpuHours.Concat(advice.FastestWallTime), option =>
         {
@@ -96,7 +98,7 @@ public sealed class LayoutAdvisorTests
             .Training(t => t with { MicroBatchSize = 4, GlobalBatchSize = 64 }));
 
         var estimate = Estimator.Estimate(spec);
-        var advice = Estimator.Advise(spec);
+        var advice = Estimator.Advise(spec, cancellationToken: Ct);
 
         Assert.False(estimate.Fits);
         Assert.False(advice.Submitted.Fits);
@@ -107,8 +109,8 @@ public sealed class LayoutAdvisorTests
     [Fact]
     public void Advice_is_deterministic()
     {
-        var first = JsonSerializer.Serialize(Estimator.Advise(BubbleBound()), JobSpecJson.Options);
-        var second = JsonSerializer.Serialize(Estimator.Advise(BubbleBound()), JobSpecJson.Options);
+        var first = JsonSerializer.Serialize(Estimator.Advise(BubbleBound(), cancellationToken: Ct), JobSpecJson.Options);
+        var second = JsonSerializer.Serialize(Estimator.Advise(BubbleBound(), cancellationToken: Ct), JobSpecJson.Options);
 
         Assert.Equal(first, second);
     }
@@ -118,9 +120,36 @@ public sealed class LayoutAdvisorTests
     {
         var spec = BubbleBound() with { Resources = BubbleBound().Resources! with { GpuType = "A100-80GB|H100-SXM" } };
 
-        var advice = Estimator.Advise(spec, top: 50);
+        var advice = Estimator.Advise(spec, top: 50, cancellationToken: Ct);
 
         Assert.Contains(advice.CheapestGpuHours, o => o.GpuType == "H100-SXM");
         Assert.Contains(advice.CheapestGpuHours.Concat(advice.FastestWallTime), o => o.Changes.ContainsKey("resources.gpuType") == (o.GpuType != "A100-80GB"));
+    }
+
+    [Fact]
+    public void The_data_parallel_scope_advises_only_layouts_the_bundled_trainer_runs()
+    {
+        var advice = Estimator.Advise(BubbleBound(), top: 5, scope: LayoutScope.DataParallel, cancellationToken: Ct);
+
+        var options = advice.CheapestGpuHours.Concat(advice.FastestWallTime).ToList();
+        Assert.NotEmpty(options);
+        foreach (var option in options)
+        {
+            var spec = Apply(BubbleBound(), option.Changes).Parallelism!;
+            Assert.Equal((1, 1, 0), (spec.Tensor, spec.Pipeline, spec.ZeroStage));
+            Assert.True(spec.Context is null or 1, option.Description);
+            Assert.DoesNotContain("training.activationCheckpointing", option.Changes.Keys);
+        }
+
+        Assert.True(options[0].GpuHours < advice.Submitted.GpuHours, advice.Summary);
+    }
+
+    [Fact]
+    public void A_cancelled_search_stops_instead_of_answering()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.Throws<OperationCanceledException>(() => Estimator.Advise(BubbleBound(), cancellationToken: cancelled.Token));
     }
 }

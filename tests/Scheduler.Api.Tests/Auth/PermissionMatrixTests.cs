@@ -50,6 +50,7 @@ public sealed class PermissionMatrixTests(ApiFactory api) : IClassFixture<ApiFac
         ["POST /api/v1/jobs/{id}/array/release"] = [U, F, A, A, A, F],
         ["GET /api/v1/jobs/{id}/logs"] = [U, A, A, A, A, F],
         ["GET /api/v1/jobs/{id}/notifications"] = [U, A, A, A, A, F],
+        ["GET /api/v1/jobs/{id}/advice"] = [U, A, A, A, A, F],
         ["GET /api/v1/queues/"] = [U, A, A, A, A, F],
         ["GET /api/v1/queues/{name}"] = [U, A, A, A, A, F],
         ["PUT /api/v1/queues/{name}"] = [U, F, F, A, A, F],

@@ -47,4 +47,37 @@ public sealed class TrainerProcessTests
         Assert.Contains($"resuming from the committed checkpoint of step {committed[0]}", output);
         Assert.Contains($"step={committed[0] + 1} ", output);
     }
+
+    [Fact]
+    public async Task A_context_parallel_spec_exits_64_naming_the_field_before_training()
+    {
+        using var dir = new TempDirectory();
+        var spec = Path.Combine(dir.Path, "spec.json");
+        var checkpoints = Path.Combine(dir.Path, "checkpoints");
+        await File.WriteAllTextAsync(spec, TinyJob.Spec(steps: 1_000_000).Gpus(2, "H100-SXM").Parallelism(p => p with { Context = 2, Data = 1 }).ToJson(),
+            TestContext.Current.CancellationToken);
+
+        using var trainer = TrainerProcess.Start("--spec", spec, "--checkpoint-dir", checkpoints, "--device", "cpu");
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60)); // a trainer that ignored the field would train a million steps
+        var stderr = trainer.StandardError.ReadToEndAsync(timeout.Token);
+        string stdout;
+        try
+        {
+            stdout = await trainer.StandardOutput.ReadToEndAsync(timeout.Token);
+            await trainer.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!trainer.HasExited)
+            {
+                trainer.Kill();
+            }
+        }
+
+        Assert.True(trainer.ExitCode == TrainerExitCodes.InvalidSpec, $"exit {trainer.ExitCode}; {stdout} {await stderr}");
+        Assert.Contains("invalid spec: parallelism.context: the bundled trainer is data-parallel only", await stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("step=", stdout, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(checkpoints) && Directory.EnumerateFileSystemEntries(checkpoints).Any());
+    }
 }

@@ -20,6 +20,14 @@ public sealed class TrainerSpecLoaderTests
         { "lora", "training.finetune.method" },
         { "tensor-parallel", "parallelism.tensor" },
         { "zero", "parallelism.zeroStage" },
+        { "pipeline", "parallelism.pipeline" },
+        { "context-parallel", "parallelism.context" },
+        { "expert-parallel", "parallelism.expert" },
+        { "zero-bubble", "parallelism.pipelineSchedule" },
+        { "interleaved", "parallelism.pipelineSchedule" },
+        { "virtual-stages", "parallelism.virtualStages" },
+        { "sequence-parallel", "parallelism.sequenceParallel" },
+        { "offload", "parallelism.offloadOptimizer" },
         { "invalid-by-validator", "model.hiddenSize" },
     };
 
@@ -35,6 +43,15 @@ public sealed class TrainerSpecLoaderTests
         "lora" => TinyJob.Spec().Training(t => t with { Finetune = new FinetuneSpec { Method = FinetuneMethod.Lora, LoraRank = 8 } }),
         "tensor-parallel" => TinyJob.Spec().Gpus(2, "H100-SXM").Parallelism(p => p with { Tensor = 2, Data = 1 }),
         "zero" => TinyJob.Spec().Parallelism(p => p with { ZeroStage = 1 }),
+        "pipeline" => TinyJob.Spec().Gpus(2, "H100-SXM").Parallelism(p => p with { Pipeline = 2, Data = 1 }),
+        "context-parallel" => TinyJob.Spec().Gpus(2, "H100-SXM").Parallelism(p => p with { Context = 2, Data = 1 }),
+        "expert-parallel" => TinyJob.Spec().Gpus(2, "H100-SXM").Model(m => m with { Moe = new MoeSpec { Experts = 4, ActiveExperts = 2 } })
+            .Parallelism(p => p with { Expert = 2, Data = 2 }),
+        "zero-bubble" => TinyJob.Spec().Parallelism(p => p with { PipelineSchedule = PipelineSchedule.ZeroBubble }),
+        "interleaved" => TinyJob.Spec().Parallelism(p => p with { PipelineSchedule = PipelineSchedule.Interleaved }),
+        "virtual-stages" => TinyJob.Spec().Model(m => m with { Layers = 4 }).Gpus(2, "H100-SXM").Parallelism(p => p with { Pipeline = 2, Data = 1, PipelineSchedule = PipelineSchedule.Interleaved, VirtualStages = 2 }),
+        "sequence-parallel" => TinyJob.Spec().Parallelism(p => p with { SequenceParallel = true }),
+        "offload" => TinyJob.Spec().Parallelism(p => p with { ZeroStage = 2, OffloadOptimizer = true }),
         "invalid-by-validator" => TinyJob.Spec().Model(m => m with { HiddenSize = 15 }),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
@@ -46,6 +63,24 @@ public sealed class TrainerSpecLoaderTests
         var ex = Assert.Throws<SpecRejectedException>(() => TinyJob.Plan(Variant(variant)));
         Assert.Contains(ex.Errors, e => e.Field == field);
         Assert.Contains(field, ex.Message);
+    }
+
+    [Fact]
+    public void Accepts_the_default_schedule_named_explicitly_and_ignores_what_changes_memory_only()
+    {
+        var plan = TinyJob.Plan(TinyJob.Spec().Parallelism(p => p with { PipelineSchedule = PipelineSchedule.OneForwardOneBackward, Context = 1, Expert = 1 })
+            .Training(t => t with { ActivationCheckpointing = ActivationCheckpointing.Full, Attention = AttentionKernel.Unfused }));
+        Assert.True(plan.TotalSteps > 0);
+    }
+
+    [Fact]
+    public void Rejects_every_unsupported_field_at_once_so_one_run_names_them_all()
+    {
+        var ex = Assert.Throws<SpecRejectedException>(() => TinyJob.Plan(TinyJob.Spec().Gpus(4, "H100-SXM")
+            .Parallelism(p => p with { Context = 2, Pipeline = 2, Data = 1, PipelineSchedule = PipelineSchedule.ZeroBubble })));
+        Assert.Equal(["parallelism.pipeline", "parallelism.context", "parallelism.pipelineSchedule"],
+            ex.Errors.Select(e => e.Field).Where(f => f.StartsWith("parallelism.", StringComparison.Ordinal)));
+        Assert.StartsWith("invalid spec: ", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

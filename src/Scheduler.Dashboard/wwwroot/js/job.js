@@ -32,6 +32,7 @@ export async function render(main, params, signal) {
     ${controls(job)}
     ${d.pendingReason ? `<p class="panel" role="status"><strong>Pending:</strong> <span class="reason">${escape(d.pendingReason)}</span></p>` : ''}
     ${endPanel(job, mem, m)}
+    <div id="advice-slot"></div>
     <div class="grid">
       <section class="panel" aria-labelledby="h-progress"><h3 id="h-progress">Progress</h3>
         <div class="progress" role="progressbar" aria-label="Training progress" aria-valuemin="0" aria-valuemax="100"
@@ -81,6 +82,36 @@ export async function render(main, params, signal) {
   main.querySelector('#log-slot').replaceWith(logViewer(job.id));
   const deliveries = main.querySelector('[data-testid="notifications"]');
   if (deliveries) notifications(deliveries, job.id, signal);
+  advice(main.querySelector('#advice-slot'), job, signal);
+}
+
+// "This job could run N% cheaper with …": the layout advisor's cheapest layout (GET /api/v1/jobs/{id}/advice, docs/api.md),
+// shown for a queued or running job when the API offers it (≥ 10% fewer GPU-hours). The search costs CPU on the server,
+// so it is asked once per job version and state, not on every 3-second refresh.
+let adviceCache = null;
+
+async function advice(slot, job, signal) {
+  if (['Succeeded', 'Failed', 'Cancelled'].includes(job.state)) return;
+  const key = `${job.id}/${job.version}/${job.state}`;
+  try {
+    if (adviceCache?.key !== key) {
+      adviceCache = { key, data: await getJson(`/api/v1/jobs/${encodeURIComponent(job.id)}/advice`, signal) };
+    }
+  } catch (error) {
+    return; // Advice is optional: the page stands without it, and the next refresh asks again.
+  }
+  const a = adviceCache.data;
+  if (!slot.isConnected) return;
+  if (!a.offered) { slot.dataset.advice = 'none'; return; }
+  const changes = Object.entries(a.cheaper.changes || {});
+  slot.outerHTML = `<section class="panel" role="note" aria-labelledby="h-advice" data-testid="advice" style="margin-bottom:16px">
+    <h3 id="h-advice">This job could run ${Math.round(a.saving * 100)}% cheaper</h3>
+    <p>with <strong data-testid="advice-layout">${escape(a.cheaper.description)}</strong>: ${num(a.cheaper.gpuHours)} instead of
+      ${num(a.submitted.gpuHours)} GPU-hours (${escape(a.cheaper.saving)}), ${num(a.cheaper.memoryPerGpuGiB, 1)} GiB per GPU.</p>
+    <p class="muted">${escape(a.reason)}</p>
+    ${changes.length ? `<p>Changes to the spec:</p><ul data-testid="advice-changes">${changes
+      .map(([path, value]) => `<li><code>${escape(path)}</code>: ${escape(value)}</li>`).join('')}</ul>` : ''}
+  </section>`;
 }
 
 // The job's webhook deliveries (GET /api/v1/jobs/{id}/notifications, docs/api.md "Notifications"): one line each.
