@@ -100,6 +100,7 @@ public static class OperatorServices
         services.TryAddSingleton<WorkloadClient>();
         services.TryAddSingleton<PodLogs>();
         services.TryAddSingleton(provider => new PredictedRuntimes(provider.GetRequiredService<GpuCatalog>()));
+        services.TryAddSingleton<ActiveJobCache>();
         services.TryAddSingleton<IOperatorStore, MediatorOperatorStore>();
         services.TryAddSingleton<JobPods>();
         services.TryAddSingleton<PodCreation>();
