@@ -28,7 +28,8 @@ public sealed class OperatorCycle(
     DecisionApplier decisions,
     SchedulerMetrics metrics,
     TimeProvider time,
-    ILogger<OperatorCycle> logger)
+    ILogger<OperatorCycle> logger,
+    PodCreationPipeline? pipeline = null)
 {
     /// <summary>Cycles run so far by this instance.</summary>
     public int Count { get; private set; }
@@ -44,6 +45,7 @@ public sealed class OperatorCycle(
 
     public async Task RunOnceAsync(CancellationToken cancellationToken)
     {
+        pipeline?.ThrowIfFenced();
         if (!inventory.IsSynced)
         {
             return;

@@ -104,6 +104,11 @@ public static class OperatorServices
         services.TryAddSingleton<IOperatorStore, MediatorOperatorStore>();
         services.TryAddSingleton<JobPods>();
         services.TryAddSingleton<PodCreation>();
+        if (settings.Kubernetes.PipelinePodCreation)
+        {
+            services.TryAddSingleton(provider => ActivatorUtilities.CreateInstance<PodCreationPipeline>(provider, Math.Max(1, settings.Kubernetes.ApiParallelism)));
+        }
+
         services.TryAddSingleton<Reconciler>();
         services.TryAddSingleton(provider => ActivatorUtilities.CreateInstance<DecisionApplier>(provider, Math.Max(1, settings.Kubernetes.ApiParallelism)));
         services.TryAddSingleton<OperatorCycle>();
