@@ -14,16 +14,27 @@ namespace Scheduler.Operator.Cycle;
 /// the reconciler creates under the same names), and because, while a job's pods are being created, the cycle leaves that
 /// job to its creation (<see cref="IsCreating"/>): the reconciler takes no action on it and the core's decisions about it
 /// wait for a later cycle. A write refused for a stale term during a creation ends leadership at the next cycle
-/// (<see cref="ThrowIfFenced"/>).
+/// (<see cref="ThrowIfFenced"/>). For <see cref="WatchLag"/> after a job's pods were created, the reconciler does not create
+/// them again (<see cref="CreatedRecently"/>): the pod watch may not show them yet, and each missing rank would cost three
+/// API calls answered 409.
 /// </summary>
-public sealed class PodCreationPipeline(PodCreation creation, SchedulerMetrics metrics, ILogger<PodCreationPipeline> logger, int parallelism)
+public sealed class PodCreationPipeline(
+    PodCreation creation, SchedulerMetrics metrics, TimeProvider time, ILogger<PodCreationPipeline> logger, int parallelism)
 {
+    /// <summary>How long the reconciler trusts a creation that succeeded over a pod watch that does not show its pods yet.</summary>
+    public static readonly TimeSpan WatchLag = TimeSpan.FromSeconds(10);
+
+    private readonly ConcurrentDictionary<JobId, (int Attempt, long At)> _created = new();
     private readonly SemaphoreSlim _slots = new(Math.Max(1, parallelism));
     private readonly ConcurrentDictionary<JobId, Task> _creating = new();
     private StaleLeaderException? _fenced;
 
     /// <summary>Whether the pods of <paramref name="jobId"/>'s placement are being created now.</summary>
     public bool IsCreating(JobId jobId) => _creating.ContainsKey(jobId);
+
+    /// <summary>Whether this attempt's pods were all created and bound less than <see cref="WatchLag"/> ago.</summary>
+    public bool CreatedRecently(JobId jobId, int attempt) =>
+        _created.TryGetValue(jobId, out var created) && created.Attempt == attempt && time.GetElapsedTime(created.At) < WatchLag;
 
     /// <summary>Jobs whose pods are being created now.</summary>
     public int Count => _creating.Count;
@@ -32,6 +43,14 @@ public sealed class PodCreationPipeline(PodCreation creation, SchedulerMetrics m
     public Task StartAsync(IReadOnlyList<OperatorJob> admitted, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(admitted);
+        foreach (var (id, created) in _created)
+        {
+            if (time.GetElapsedTime(created.At) >= WatchLag)
+            {
+                _created.TryRemove(id, out _);
+            }
+        }
+
         var started = Stopwatch.GetTimestamp();
         var batch = new List<Task>(admitted.Count);
         foreach (var job in admitted)
@@ -71,7 +90,10 @@ public sealed class PodCreationPipeline(PodCreation creation, SchedulerMetrics m
             await _slots.WaitAsync(cancellationToken);
             try
             {
-                await creation.CreateAsync(job, job.Placement!, cancellationToken);
+                if (await creation.CreateAsync(job, job.Placement!, cancellationToken))
+                {
+                    _created[job.Id] = (job.Attempt, time.GetTimestamp());
+                }
             }
             finally
             {

@@ -48,7 +48,8 @@ public sealed class Reconciler(
         var orphaned = await GuardAsync(orphans.Find(active, owned, services, now), byId, owned, services, cancellationToken);
         // A job whose pods are being created (pipelined) is its creation's until that ends: its pods are not missing, nor orphans.
         var actions = jobs.Reconcile(active, owned, inventory.NodeNames, now, notReady).Concat(orphaned)
-            .Where(a => pipeline?.IsCreating(a.JobId) != true)
+            .Where(a => pipeline is null || !(pipeline.IsCreating(a.JobId)
+                || (a is CreateMissingPods && byId.TryGetValue(a.JobId, out var created) && pipeline.CreatedRecently(created.Id, created.Attempt))))
             .ToList();
         try
         {

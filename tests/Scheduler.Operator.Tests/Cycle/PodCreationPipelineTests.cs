@@ -32,7 +32,7 @@ public sealed class PodCreationPipelineTests : IAsyncLifetime
         using var client = new k8s.Kubernetes(_cluster.Server.ClientConfiguration(), held);
         var pods = new JobPods(new PodFactory(new WorkloadOptions()), new WorkloadClient(client), _cluster.Inventory);
         var creation = new PodCreation(_cluster.Store, pods, new JobReconciler(), NullLogger<PodCreation>.Instance);
-        var pipeline = new PodCreationPipeline(creation, _cluster.Metrics, NullLogger<PodCreationPipeline>.Instance, parallelism: 4);
+        var pipeline = new PodCreationPipeline(creation, _cluster.Metrics, TimeProvider.System, NullLogger<PodCreationPipeline>.Instance, parallelism: 4);
         var applier = new DecisionApplier(_cluster.Store, pods, creation, _cluster.Metrics, TimeProvider.System, NullLogger<DecisionApplier>.Instance, 4, pipeline);
 
         await applier.ApplyAsync(new CycleResult([Place(job, "node-a", "node-b")]), new Dictionary<JobId, OperatorJob> { [job.Id] = job }, Ct);
@@ -58,6 +58,11 @@ public sealed class PodCreationPipelineTests : IAsyncLifetime
         Assert.False(pipeline.IsCreating(job.Id));
         var created = await _cluster.Workloads.ListPodsOfJobAsync(job.Id, Ct);
         Assert.Equal(["node-a", "node-b"], created.OrderBy(p => p.Name(), StringComparer.Ordinal).Select(p => p.Spec.NodeName));
+        Assert.Equal(2, held.Created);
+
+        // Created moments ago: the watch may lag, so the reconciler does not create them again (no more creations are sent).
+        Assert.True(pipeline.CreatedRecently(job.Id, admitted.Attempt));
+        Assert.False(await reconciler.ReconcileAsync([admitted], Ct));
         Assert.Equal(2, held.Created);
     }
 
