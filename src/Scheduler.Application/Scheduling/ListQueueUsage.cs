@@ -27,11 +27,18 @@ internal sealed class ListQueueUsageHandler(SchedulerDbContext db, TimeProvider 
         var usage = await SettledUsageAsync(now, horizon, halfLife, cancellationToken);
 
         // A job's last change is at or after the end of each of its attempts, so older jobs cannot have one within the horizon.
-        var jobs = await db.Jobs.AsNoTracking()
-            .Where(j => j.Attempt > 0 && (j.State == JobState.Running || j.State == JobState.Preempted || j.UpdatedAt > horizon))
-            .Where(j => !(j.Attempt == 1 && j.StartedAt != null && JobStateMachine.FinalStates.Contains(j.State)))
-            .Select(j => new { j.Id, j.Queue, j.Spec, j.State, j.Attempt, j.StartedAt, j.UpdatedAt })
-            .ToListAsync(cancellationToken);
+        // The GPU share comes from the spec's JSON in the database (as in SettledUsageAsync): every running job is read here each
+        // cycle, and deserialising thousands of specs cost the cycle as much as its whole snapshot.
+        var finalStates = JobStateMachine.FinalStates.Select(s => s.ToString()).ToArray();
+        var jobs = (await db.Database.SqlQuery<UsageRow>($"""
+                SELECT id, queue, state, attempt, started_at, updated_at,
+                       COALESCE((spec->'resources'->>'gpuMilli')::float8 / 1000, (spec->'resources'->>'gpus')::float8, 0) AS gpus
+                FROM jobs
+                WHERE attempt > 0 AND (state IN ('Running', 'Preempted') OR updated_at > {horizon})
+                  AND NOT (attempt = 1 AND started_at IS NOT NULL AND state = ANY({finalStates}))
+                """).ToListAsync(cancellationToken))
+            .Select(j => new { j.Id, j.Queue, j.Gpus, State = Enum.Parse<JobState>(j.State), j.Attempt, j.StartedAt, j.UpdatedAt })
+            .ToList();
 
         // A job admitted more than once, or without a start (requeued, or ended while queued), may have had an attempt that its
         // own start and end times no longer show: its attempts come from its events. Every other job ran exactly once, from
@@ -47,7 +54,7 @@ internal sealed class ListQueueUsageHandler(SchedulerDbContext db, TimeProvider 
 
         foreach (var job in jobs)
         {
-            var gpus = job.Spec.Resources?.GpuShare() ?? 0;
+            var gpus = job.Gpus;
             var spans = requeued.Contains(job.Id) || job.StartedAt is not { } started
                 ? Attempts(eventsByJob[job.Id].OrderBy(e => e.Sequence).Select(e => (e.To, e.At)), now)
                 : [(started, JobStateMachine.IsFinal(job.State) ? job.UpdatedAt : now)];
@@ -83,6 +90,8 @@ internal sealed class ListQueueUsageHandler(SchedulerDbContext db, TimeProvider 
     }
 
     private sealed record SettledQueueUsage(string Queue, double GpuHours);
+
+    private sealed record UsageRow(Guid Id, string Queue, string State, int Attempt, DateTimeOffset? StartedAt, DateTimeOffset UpdatedAt, double Gpus);
 
     /// <summary>
     /// The spans in which an attempt held its GPUs: from entering Running to leaving Running or Preempted for anything but

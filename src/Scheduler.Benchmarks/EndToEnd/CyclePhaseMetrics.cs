@@ -10,11 +10,11 @@ internal sealed record CyclePhaseMetrics(double Cycles, double CycleSeconds, IRe
 {
     public static CyclePhaseMetrics Empty { get; } = new(0, 0, new Dictionary<string, double>(), 0);
 
-    /// <summary>The current figures; <see cref="Empty"/> when <c>/metrics</c> does not answer within 30 s (a saturated control plane).</summary>
+    /// <summary>The current figures; <see cref="Empty"/> when <c>/metrics</c> does not answer within 120 s (a saturated control plane).</summary>
     public static async Task<CyclePhaseMetrics> ReadAsync(HttpClient http, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        timeout.CancelAfter(TimeSpan.FromSeconds(120));
         try
         {
             return Parse(await http.GetStringAsync("/metrics", timeout.Token));

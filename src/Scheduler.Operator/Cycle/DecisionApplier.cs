@@ -13,10 +13,12 @@ namespace Scheduler.Operator.Cycle;
 /// with their grace period), then placements ("assume, then apply": every placement of the cycle is stored first, in one write,
 /// then the pods are created and bound, <paramref name="parallelism"/> jobs at a time; a job whose API calls fail goes back to
 /// the queue, as a failed attempt when the API server refused its pods: <see cref="PodCreation"/>), then the pending reasons and reservations. A crash after the write leaves admitted jobs whose missing pods the
-/// reconciler creates (names are deterministic, so none is made twice).
+/// reconciler creates (names are deterministic, so none is made twice). With a <see cref="PodCreationPipeline"/> the pods are
+/// created there and this returns once the placements are stored.
 /// </summary>
 public sealed class DecisionApplier(
-    IOperatorStore store, JobPods pods, PodCreation creation, SchedulerMetrics metrics, TimeProvider time, ILogger<DecisionApplier> logger, int parallelism = 1)
+    IOperatorStore store, JobPods pods, PodCreation creation, SchedulerMetrics metrics, TimeProvider time, ILogger<DecisionApplier> logger, int parallelism = 1,
+    PodCreationPipeline? pipeline = null)
 {
     /// <param name="jobs">The active jobs the snapshot was built from; a decision about any other job is dropped.</param>
     public async Task ApplyAsync(CycleResult result, IReadOnlyDictionary<JobId, OperatorJob> jobs, CancellationToken cancellationToken)
@@ -39,7 +41,8 @@ public sealed class DecisionApplier(
     {
         foreach (var preempt in result.Preemptions)
         {
-            if (Find(jobs, preempt) is { } victim && await phases.DatabaseAsync(store.TransitionAsync(victim, JobState.Preempted, preempt.Message, cancellationToken)))
+            // A victim whose pods are still being created is left to its creation; a later cycle decides again.
+            if (Find(jobs, preempt) is { } victim && pipeline?.IsCreating(victim.Id) != true && await phases.DatabaseAsync(store.TransitionAsync(victim, JobState.Preempted, preempt.Message, cancellationToken)))
             {
                 CycleLog.Transition(logger, victim.Name, victim.State, JobState.Preempted, preempt.Message);
                 metrics.Preemptions.WithLabels(victim.Queue, preempt.Reason == PreemptionReason.ReclaimLentQuota ? "reclaim" : "priority").Inc();
@@ -99,6 +102,13 @@ public sealed class DecisionApplier(
             CycleLog.Transition(logger, job.Name, before.State, JobState.Admitted, reason);
             metrics.Placements.WithLabels(job.Queue, place.GpuType ?? "any").Inc();
             metrics.AdmissionWait.WithLabels(job.Queue).Observe(Math.Max(0, (now - before.QueuedAt).TotalSeconds));
+        }
+
+        if (pipeline is not null)
+        {
+            // Pipelined: the next cycle starts while these pods are created (PodCreationPipeline says why that is safe).
+            _ = pipeline.StartAsync(admitted, cancellationToken);
+            return;
         }
 
         // The API calls of different jobs are independent: several at once, each job's own in order (Service, then pods and bindings).

@@ -28,7 +28,8 @@ public sealed class OperatorCycle(
     DecisionApplier decisions,
     SchedulerMetrics metrics,
     TimeProvider time,
-    ILogger<OperatorCycle> logger)
+    ILogger<OperatorCycle> logger,
+    PodCreationPipeline? pipeline = null)
 {
     /// <summary>Cycles run so far by this instance.</summary>
     public int Count { get; private set; }
@@ -36,11 +37,15 @@ public sealed class OperatorCycle(
     /// <summary>The next cycle lists our Services for orphans too (a new leader collects what ended while nobody led).</summary>
     public void CollectOrphansNext() => reconciler.CollectOrphansNext();
 
+    /// <summary>The next cycle reads every active job from PostgreSQL, not only what changed (after a failed cycle).</summary>
+    public void ReadAllNext() => store.ReadAllNext();
+
     /// <summary>This replica acquired the Lease: begins a new leader term in PostgreSQL, fencing every write of an older one.</summary>
     public Task<LeadershipTerm> BeginTermAsync(string identity, CancellationToken cancellationToken) => store.BeginTermAsync(identity, cancellationToken);
 
     public async Task RunOnceAsync(CancellationToken cancellationToken)
     {
+        pipeline?.ThrowIfFenced();
         if (!inventory.IsSynced)
         {
             return;

@@ -67,6 +67,7 @@ public sealed partial class OperatorLoop : BackgroundService
 #pragma warning restore CA1031
             {
                 LogCycleFailed(e);
+                _cycle.ReadAllNext();
             }
         }
     }

@@ -27,7 +27,8 @@ public sealed class Reconciler(
     SchedulerMetrics metrics,
     TimeProvider time,
     OperatorSettings settings,
-    ILogger<Reconciler> logger)
+    ILogger<Reconciler> logger,
+    PodCreationPipeline? pipeline = null)
 {
     private DateTimeOffset _nextServiceSweep = DateTimeOffset.MinValue;
 
@@ -45,7 +46,11 @@ public sealed class Reconciler(
         var owned = inventory.Pods;
         var services = await ServicesToSweepAsync(now, cancellationToken);
         var orphaned = await GuardAsync(orphans.Find(active, owned, services, now), byId, owned, services, cancellationToken);
-        var actions = jobs.Reconcile(active, owned, inventory.NodeNames, now, notReady).Concat(orphaned).ToList();
+        // A job whose pods are being created (pipelined) is its creation's until that ends: its pods are not missing, nor orphans.
+        var actions = jobs.Reconcile(active, owned, inventory.NodeNames, now, notReady).Concat(orphaned)
+            .Where(a => pipeline is null || !(pipeline.IsCreating(a.JobId)
+                || (a is CreateMissingPods && byId.TryGetValue(a.JobId, out var created) && pipeline.CreatedRecently(created.Id, created.Attempt))))
+            .ToList();
         try
         {
             changed |= await StartRunningAsync(actions, byId, cancellationToken);

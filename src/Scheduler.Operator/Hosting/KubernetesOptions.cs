@@ -46,6 +46,12 @@ public sealed class KubernetesOptions
     /// <summary>How many placed jobs have their Service, pods and bindings created at once in a cycle.</summary>
     public int ApiParallelism { get; set; } = 32;
 
+    /// <summary>
+    /// Whether the next cycle starts while the previous cycle's pods are being created (<c>PodCreationPipeline</c>); false waits
+    /// for them within the cycle.
+    /// </summary>
+    public bool PipelinePodCreation { get; set; } = true;
+
     public SimulatedClusterSettings Simulated { get; set; } = new();
 }
 

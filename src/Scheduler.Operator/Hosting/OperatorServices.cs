@@ -100,9 +100,15 @@ public static class OperatorServices
         services.TryAddSingleton<WorkloadClient>();
         services.TryAddSingleton<PodLogs>();
         services.TryAddSingleton(provider => new PredictedRuntimes(provider.GetRequiredService<GpuCatalog>()));
+        services.TryAddSingleton<ActiveJobCache>();
         services.TryAddSingleton<IOperatorStore, MediatorOperatorStore>();
         services.TryAddSingleton<JobPods>();
         services.TryAddSingleton<PodCreation>();
+        if (settings.Kubernetes.PipelinePodCreation)
+        {
+            services.TryAddSingleton(provider => ActivatorUtilities.CreateInstance<PodCreationPipeline>(provider, Math.Max(1, settings.Kubernetes.ApiParallelism)));
+        }
+
         services.TryAddSingleton<Reconciler>();
         services.TryAddSingleton(provider => ActivatorUtilities.CreateInstance<DecisionApplier>(provider, Math.Max(1, settings.Kubernetes.ApiParallelism)));
         services.TryAddSingleton<OperatorCycle>();

@@ -15,6 +15,11 @@ public interface IOperatorStore
 
     Task<IReadOnlyList<OperatorJob>> ActiveJobsAsync(CancellationToken cancellationToken);
 
+    /// <summary>The next <see cref="ActiveJobsAsync"/> reads every active job again instead of what changed (a failed cycle: any doubt).</summary>
+    void ReadAllNext()
+    {
+    }
+
     /// <summary>Queued → Admitted with the placement; answers the admitted job (its new attempt and pinned namespace).</summary>
     Task<OperatorJob?> AdmitAsync(OperatorJob job, IReadOnlyList<JobPodPlacement> placement, string reason, CancellationToken cancellationToken);
 

@@ -11,7 +11,8 @@ namespace Scheduler.Operator.Store;
 /// <see cref="IOperatorStore"/> over the application's use cases: one DI scope (one DbContext) per call, so the singleton
 /// operator never holds a context across cycles.
 /// </summary>
-internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, OperatorSettings settings, PredictedRuntimes runtimes, LeadershipTerm term) : IOperatorStore
+internal sealed class MediatorOperatorStore(
+    IServiceScopeFactory scopes, OperatorSettings settings, PredictedRuntimes runtimes, LeadershipTerm term, ActiveJobCache cache, TimeProvider time) : IOperatorStore
 {
     public async Task<IReadOnlyList<OperatorQueue>> QueuesAsync(CancellationToken cancellationToken)
     {
@@ -19,9 +20,13 @@ internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, Operato
         return queues.Select(q => new OperatorQueue(q.Name, q.Spec, q.DecayedGpuHours, q.AsOf)).ToList();
     }
 
+    /// <summary>From the incremental snapshot: only the rows written since the last read come from PostgreSQL.</summary>
     public async Task<IReadOnlyList<OperatorJob>> ActiveJobsAsync(CancellationToken cancellationToken)
     {
-        var jobs = await SendAsync(sender => sender.Send(new ListActiveJobs(), cancellationToken));
+        var since = cache.Since;
+        var changes = await SendAsync(sender => sender.Send(new ReadJobChanges(since), cancellationToken));
+        cache.Apply(changes);
+        var jobs = cache.Select(time.GetUtcNow());
         runtimes.Retain(jobs.Select(j => new JobId(j.Id)).ToHashSet());
         // Jobs without a checkpoint volume restart from step 0: neither their old progress nor their checkpoint counts.
         return jobs.Select(j => CheckpointDurability.AsScheduled(ToOperatorJob(j))).ToList();
@@ -83,8 +88,12 @@ internal sealed class MediatorOperatorStore(IServiceScopeFactory scopes, Operato
         return Fenced(await SendAsync(sender => sender.Send(new RetryJob(job.Id.Value, job.Version, Truncate(reason), term.Term), cancellationToken))).IsSuccess;
     }
 
+    public void ReadAllNext() => cache.ReadAllNext();
+
     public async Task<LeadershipTerm> BeginTermAsync(string identity, CancellationToken cancellationToken)
     {
+        // A new leader trusts nothing it cached while another replica led.
+        cache.ReadAllNext();
         var begun = await SendAsync(sender => sender.Send(new BeginLeaderTerm(identity), cancellationToken));
         term.Begin(begun.Term, begun.InstallationId);
         return term;
