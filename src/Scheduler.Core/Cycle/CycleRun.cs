@@ -343,9 +343,9 @@ internal sealed class CycleRun
         }
 
         var packLevel = topology.DomainOf is null ? TopologyGuard.PackLevel(job, _guardLevel, _topology) : null;
-        var placed = packLevel is { } level
-            ? _packer.TryPlace(job.Pods, pod, _topology.Of(level).DomainOf, _topology.Of(level).Count)
-            : _gang.TryPlace(job.Pods, pod, topology.DomainOf, topology.Count);
+        var placed = packLevel is not { } level ? _gang.TryPlace(job.Pods, pod, topology.DomainOf, topology.Count)
+            : job.Pods == 1 ? _packer.TryPlaceInBrokenDomains(pod, _topology.Of(level).DomainOf, _topology.Of(level).Count)
+            : _packer.TryPlace(job.Pods, pod, _topology.Of(level).DomainOf, _topology.Of(level).Count);
         if (placed is null)
         {
             _failed.Add(key);

@@ -3,10 +3,47 @@ namespace Scheduler.Core.Placement;
 /// <summary>
 /// Domain-level packing, the same idea as GPU fragmentation one level up: a job goes into the tightest single domain (rack,
 /// block…) that holds all of it, so domains still whole stay whole for the gangs that need one; a gang that no single domain
-/// holds goes over the fewest domains (the roomiest first); only when even that fails does it go anywhere.
+/// holds goes over the fewest domains (the roomiest first); only when even that fails does it go anywhere. A single pod goes
+/// to any node of a domain already broken (some GPU in use), chosen by the policy, so node-level packing is kept across those
+/// domains and whole domains stay whole.
 /// </summary>
 internal sealed class DomainPacker(GangPlacer gang)
 {
+    /// <summary>One pod: on a node of a domain already in use, else anywhere.</summary>
+    public GangPlacement[]? TryPlaceInBrokenDomains(PodRequest pod, int[] domainOf, int count)
+    {
+        var state = gang.Selector.State;
+        var broken = new bool[count];
+        for (var n = 0; n < state.NodeCount; n++)
+        {
+            if (domainOf[n] >= 0 && state.FreeMilli[n] < state.GpuCount[n] * ClusterState.WholeGpu)
+            {
+                broken[domainOf[n]] = true;
+            }
+        }
+
+        var scope = new int[state.NodeCount];
+        var any = false;
+        for (var n = 0; n < scope.Length; n++)
+        {
+            scope[n] = domainOf[n] >= 0 && broken[domainOf[n]] ? 0 : -1;
+            any |= scope[n] == 0;
+        }
+
+        if (any)
+        {
+            var scoped = pod;
+            scoped.DomainOf = scope;
+            scoped.Domain = 0;
+            if (gang.PlaceAll(1, scoped) is { } placed)
+            {
+                return placed;
+            }
+        }
+
+        return gang.PlaceAll(1, pod);
+    }
+
     public GangPlacement[]? TryPlace(int pods, PodRequest pod, int[] domainOf, int count)
     {
         var capacity = gang.DomainCapacity(pod, domainOf, count);

@@ -5,8 +5,9 @@ namespace Scheduler.Core.Placement;
 
 /// <summary>
 /// Which jobs are packed by domain, and at which level. A job that prefers a level is packed at it. When pending gangs ask for a
-/// level (required or preferred), every job without a constraint of its own is packed at that level too: it goes into the
-/// tightest domain that holds it (a rack already broken rather than a whole one), so whole domains stay whole for those gangs.
+/// level (required or preferred), every job without a constraint of its own is packed at that level too: a single pod goes to a
+/// node of a domain already broken (a rack with some GPU in use rather than a whole one), a gang into the tightest domain that
+/// holds it, so whole domains stay whole for those gangs.
 /// </summary>
 internal static class TopologyGuard
 {
