@@ -27,11 +27,12 @@ public sealed class Estimator(GpuCatalog catalog)
     /// and the smallest changes that make it fit.
     /// </summary>
     /// <param name="calibration">MFU calibrated from telemetry; without it (or for groups it lacks) the catalog default.</param>
+    /// <param name="placement">Where the job was placed (GPUs per node, nodes, racks); without it the spec's packing in one rack.</param>
     /// <exception cref="ArgumentException">
     /// The spec lacks what validation requires (model, training with tokens or steps, resources) or names a GPU type the
     /// catalog lacks.
     /// </exception>
-    public Estimate Estimate(JobSpec normalizedSpec, MfuTable? calibration = null)
+    public Estimate Estimate(JobSpec normalizedSpec, MfuTable? calibration = null, PlacementInterconnect? placement = null)
     {
         ArgumentNullException.ThrowIfNull(normalizedSpec);
         var model = normalizedSpec.Model ?? throw new ArgumentException("model is required", nameof(normalizedSpec));
@@ -64,7 +65,7 @@ public sealed class Estimator(GpuCatalog catalog)
             mfu = mfu with { Value = MfuModel.Default(gpu, parameters.Active, setup.GpuShare) };
         }
 
-        var step = StepTime.PerStep(shape, parameters, setup, gpu, flopsPerToken, mfu.Value);
+        var step = StepTime.PerStep(shape, parameters, setup, gpu, flopsPerToken, mfu.Value, placement);
         var stepSeconds = step.Sum();
         // The last step may be partial: time follows the tokens, not the rounded-up step count.
         var wallHours = tokens / tokensPerStep * stepSeconds / 3600;

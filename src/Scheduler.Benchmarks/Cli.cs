@@ -20,6 +20,7 @@ internal sealed class Cli(Dictionary<string, string> values)
                 [--array 10000 [--array-parallelism 100]]   (an array's cost per cycle: gated, ungated, none)
           replay [--pods <csv>] [--nodes <csv>] [--load 0.4]
           advise [--repetitions 20]
+          topology [--racks 64] [--nodes-per-rack 16] [--racks-per-block 8] [--jobs 3000] [--load 0.9] [--seed 1]   (aware vs blind)
           whatif [--pods <csv>] [--nodes <csv>] [--queues <json>] [--queue-column qos] [--speed 1 | --load 0.4] [--node-stride 1]
                  [--policy default] [--preemption on|off] [--backfill on|off] [--buckets 10]
           submit --db <connection string> [--out docs/benchmarks] [--clients 64] [--seconds 30] [--warmup 3]

@@ -67,6 +67,15 @@ try
             }
 
             return 0;
+        case "topology":
+            foreach (var line in Scheduler.Benchmarks.Topology.TopologyBenchmark.Run(new Scheduler.Benchmarks.Topology.TopologyBenchmark.Setup(
+                         options.Int("--racks", 64), options.Int("--nodes-per-rack", 16), options.Int("--racks-per-block", 8), options.Int("--jobs", 3000),
+                         options.Double("--load", 0.9), options.Int("--seed", 1))))
+            {
+                Console.WriteLine(line);
+            }
+
+            return 0;
         case "whatif":
             foreach (var line in Scheduler.Benchmarks.Replay.WhatIf.Run(options))
             {

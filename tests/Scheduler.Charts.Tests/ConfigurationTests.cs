@@ -51,6 +51,17 @@ public sealed class ConfigurationTests(ChartTools tools)
     }
 
     [Fact]
+    public async Task Topology_label_keys_default_to_the_documented_ones_and_values_replace_them()
+    {
+        var defaults = AppSettings(await tools.Renderer.RenderAsync(ValueSet.Default));
+        var custom = AppSettings(await tools.Renderer.RenderAsync(ValueSet.Default, "--set", "scheduler.nodeLabels.rack=example.com/leaf"));
+
+        Assert.Equal("topology.gpu-scheduler.io/rack", (string?)defaults.At("Scheduler.kubernetes.nodeLabels.rack"));
+        Assert.Equal("nvidia.com/gpu.clique", (string?)defaults.At("Scheduler.kubernetes.nodeLabels.clique"));
+        Assert.Equal("example.com/leaf", (string?)custom.At("Scheduler.kubernetes.nodeLabels.rack"));
+    }
+
+    [Fact]
     public async Task Job_pods_tolerate_the_nvidia_gpu_taint_by_default_and_the_tolerations_given_otherwise()
     {
         var byDefault = AppSettings(await tools.Renderer.RenderAsync(ValueSet.Default)).At("Scheduler.kubernetes.tolerations")!.AsArray();

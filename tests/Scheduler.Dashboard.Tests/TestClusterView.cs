@@ -40,11 +40,11 @@ public sealed class TestClusterView : IClusterView
         throw new InvalidOperationException("unreachable: an infinite delay ends only by cancellation");
     }
 
-    public void AddNode(string name, string gpuType, int gpus, bool ready = true)
+    public void AddNode(string name, string gpuType, int gpus, bool ready = true, NodeDomains? domains = null)
     {
         lock (_gate)
         {
-            _nodes.Add(new ClusterNode(name, gpuType, gpus, ready, ready));
+            _nodes.Add(new ClusterNode(name, gpuType, gpus, ready, ready, domains));
         }
     }
 

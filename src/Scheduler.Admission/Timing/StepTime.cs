@@ -23,14 +23,17 @@ namespace Scheduler.Admission.Timing;
 /// of the k routed copies of each token, (e−1)/e of them leaving the GPU, on the critical path (Lepikhin et al. 2021).</item>
 /// </list>
 /// Bandwidths come from the catalog: NVLink inside a node; across nodes each GPU's network share, with the ranks of one
-/// node driving their network links in parallel.
+/// node driving their network links in parallel. With a <see cref="PlacementInterconnect"/> (where the job was actually
+/// placed) the data- and tensor-parallel terms use its GPUs per node and its racks: a job split thinner over nodes, or over
+/// racks behind an oversubscribed spine, is priced slower.
 /// </summary>
 internal static class StepTime
 {
     private const double GigaBytes = 1e9;
 
     public static StepTimeBreakdown PerStep(
-        ModelShape shape, ParameterCount parameters, TrainingSetup setup, GpuType gpu, double flopsPerToken, double mfu)
+        ModelShape shape, ParameterCount parameters, TrainingSetup setup, GpuType gpu, double flopsPerToken, double mfu,
+        PlacementInterconnect? placement = null)
     {
         ArgumentNullException.ThrowIfNull(shape);
         ArgumentNullException.ThrowIfNull(setup);
@@ -42,8 +45,8 @@ internal static class StepTime
         var attentionShare = TrainingFlops.AttentionForward(shape) * 3 / flopsPerToken;
         return new StepTimeBreakdown(
             compute,
-            DataParallelExposed(shape, parameters, setup, gpu, compute),
-            TensorParallel(shape, setup, gpu),
+            DataParallelExposed(shape, parameters, setup, gpu, compute, placement),
+            TensorParallel(shape, setup, gpu, placement),
             bubble,
             ContextParallel(shape, setup, gpu, compute * attentionShare),
             ExpertAllToAll(shape, setup, gpu));
@@ -70,7 +73,8 @@ internal static class StepTime
     public static double PeakFlops(GpuType gpu, Precision precision) =>
         (precision == Precision.Fp32 ? gpu.Fp32Tflops : gpu.Bf16Tflops) * 1e12;
 
-    private static double DataParallelExposed(ModelShape shape, ParameterCount parameters, TrainingSetup setup, GpuType gpu, double compute)
+    private static double DataParallelExposed(
+        ModelShape shape, ParameterCount parameters, TrainingSetup setup, GpuType gpu, double compute, PlacementInterconnect? placement)
     {
         double d = setup.Replicas;
         if (d <= 1)
@@ -86,16 +90,18 @@ internal static class StepTime
         // (frozen LoRA bases too); otherwise one all-reduce (reduce-scatter plus all-gather) of the gradients.
         var perRank = setup.ZeroStage >= 3 ? gradientBytes + (2 * weightBytes) : 2 * gradientBytes;
         var volume = perRank * (d - 1) / d;
-        var ranksPerNodeInGroup = Math.Max(1, setup.GpusPerNode / (setup.Tensor * (long)setup.Pipeline));
-        var bandwidth = setup.Gpus > setup.GpusPerNode
-            ? Math.Min(gpu.IntraNodeBandwidthGBps, gpu.InterNodeBandwidthGBps * ranksPerNodeInGroup)
-            : gpu.IntraNodeBandwidthGBps;
+        var ranksPerNodeInGroup = Math.Max(1, (placement?.GpusPerNode ?? setup.GpusPerNode) / (setup.Tensor * (long)setup.Pipeline));
+        var bandwidth = placement is not null
+            ? placement.Bandwidth(gpu.IntraNodeBandwidthGBps, gpu.InterNodeBandwidthGBps, ranksPerNodeInGroup)
+            : setup.Gpus > setup.GpusPerNode
+                ? Math.Min(gpu.IntraNodeBandwidthGBps, gpu.InterNodeBandwidthGBps * ranksPerNodeInGroup)
+                : gpu.IntraNodeBandwidthGBps;
         var seconds = volume / (bandwidth * GigaBytes);
         var overlapWindow = setup.ZeroStage >= 3 ? compute : compute * 2 / 3;
         return Math.Max(0, seconds - overlapWindow);
     }
 
-    private static double TensorParallel(ModelShape shape, TrainingSetup setup, GpuType gpu)
+    private static double TensorParallel(ModelShape shape, TrainingSetup setup, GpuType gpu, PlacementInterconnect? placement)
     {
         var t = setup.Tensor;
         if (t <= 1)
@@ -105,7 +111,10 @@ internal static class StepTime
 
         var allReduces = setup.Recompute == ActivationCheckpointing.Full ? 6 : 4;
         var bytes = (double)shape.SeqLength / setup.Context * setup.MicroBatch * shape.Hidden * ActivationMemory.ElementBytes(setup.Precision);
-        var bandwidth = t <= setup.GpusPerNode ? gpu.IntraNodeBandwidthGBps : gpu.InterNodeBandwidthGBps;
+        // A tensor group larger than the GPUs the placement put on a node runs its all-reduces over the network.
+        var bandwidth = t <= (placement?.GpusPerNode ?? setup.GpusPerNode)
+            ? gpu.IntraNodeBandwidthGBps
+            : placement?.Bandwidth(gpu.IntraNodeBandwidthGBps, gpu.InterNodeBandwidthGBps, 1) ?? gpu.InterNodeBandwidthGBps;
         var perLayer = allReduces * 2.0 * (t - 1) / t * bytes / (bandwidth * GigaBytes);
         return perLayer * ModelStateMemory.LayersPerStage(shape, setup) * setup.MicroBatchesPerStep;
     }

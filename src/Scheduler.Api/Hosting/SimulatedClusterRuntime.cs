@@ -36,7 +36,11 @@ internal sealed partial class SimulatedClusterRuntime(
     {
         ArgumentNullException.ThrowIfNull(settings);
         var nodes = settings.Nodes.Count > 0 ? settings.Nodes : new Dictionary<string, int> { ["H100-SXM"] = 4, ["A100-80GB"] = 4 };
-        return nodes.Where(n => n.Value > 0).Select(n => new SimulatedNodePool(n.Key, n.Value, settings.GpusPerNode)).ToList();
+        return nodes.Where(n => n.Value > 0).Select(n => new SimulatedNodePool(n.Key, n.Value, settings.GpusPerNode)
+        {
+            NodesPerRack = settings.NodesPerRack,
+            RacksPerBlock = settings.RacksPerBlock,
+        }).ToList();
     }
 
     /// <summary>

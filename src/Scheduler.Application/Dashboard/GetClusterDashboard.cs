@@ -23,7 +23,7 @@ public sealed record ClusterDashboard(
     IReadOnlyList<NodeView> Nodes, IReadOnlyList<GpuTypeUsage> ByType, IReadOnlyList<AllocationPoint> History,
     IReadOnlyList<RunningJobRow> Running, IReadOnlyList<GpuTypeEfficiency> MfuByType);
 
-public sealed record NodeView(string Name, string GpuType, bool Ready, bool Schedulable, IReadOnlyList<GpuView> Gpus);
+public sealed record NodeView(string Name, string GpuType, bool Ready, bool Schedulable, IReadOnlyList<GpuView> Gpus, NodeDomains? Domains = null);
 
 public sealed record GpuView(int Index, int AllocatedMilli, IReadOnlyList<JobRef> Jobs);
 
@@ -64,7 +64,7 @@ internal sealed class GetClusterDashboardHandler(SchedulerDbContext db, ICluster
             : query.Teams is null ? new JobRef(id, id.ToString()) : new JobRef(Guid.Empty, GetClusterDashboard.HiddenName);
 
         var nodes = allocation.Select(n => new NodeView(n.Node.Name, n.Node.GpuType, n.Node.Ready, n.Node.Schedulable,
-            n.Gpus.Select(g => new GpuView(g.Index, g.AllocatedMilli, g.Jobs.Select(Ref).ToList())).ToList())).ToList();
+            n.Gpus.Select(g => new GpuView(g.Index, g.AllocatedMilli, g.Jobs.Select(Ref).ToList())).ToList(), n.Node.Domains)).ToList();
         var byType = allocation.GroupBy(n => n.Node.GpuType, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new GpuTypeUsage(g.Key, g.Sum(n => n.AllocatedGpus), g.Sum(n => n.Node.GpuCount))).ToList();
 

@@ -15,8 +15,11 @@ public sealed record ClusterSnapshot(IReadOnlyList<ClusterNode> Nodes, IReadOnly
     public static ClusterSnapshot Empty { get; } = new([], []);
 }
 
-/// <summary>A node with <paramref name="GpuCount"/> allocatable GPUs of one catalog type.</summary>
-public sealed record ClusterNode(string Name, string GpuType, int GpuCount, bool Ready, bool Schedulable);
+/// <summary>A node with <paramref name="GpuCount"/> allocatable GPUs of one catalog type; <paramref name="Domains"/>: its rack and block, where labelled.</summary>
+public sealed record ClusterNode(string Name, string GpuType, int GpuCount, bool Ready, bool Schedulable, NodeDomains? Domains = null);
+
+/// <summary>The interconnect domains a node's labels name (null members: not labelled); the GPU page groups nodes by them.</summary>
+public sealed record NodeDomains(string? Zone = null, string? Block = null, string? Rack = null, string? Clique = null);
 
 /// <summary>
 /// One of our pods: its job, the node it is bound to (null before binding), the GPU indices the scheduler chose there and

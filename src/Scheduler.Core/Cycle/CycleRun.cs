@@ -38,6 +38,11 @@ internal sealed class CycleRun
     private readonly Dictionary<IReadOnlyList<string>, List<int>> _typeLists = new(TypeListComparer.Instance);
     private readonly Dictionary<FailKey, bool> _blockedByReservation = [];
     private readonly Dictionary<string, (int[] DomainOf, int Count)> _domains = new(StringComparer.Ordinal);
+    private readonly TopologyDomains _topology;
+    private readonly DomainPacker _packer;
+
+    /// <summary>The level whose domains waiting gangs need whole (see <see cref="TopologyGuard"/>); null: none.</summary>
+    private readonly Domain.Specs.TopologyLevel? _guardLevel;
     private readonly long _nowTicks;
     private readonly QueueOrder _order;
     private readonly PreemptionPlanner _preemption;
@@ -95,6 +100,9 @@ internal sealed class CycleRun
         _order = new QueueOrder(snapshot.Queues, _ledger, _typeCapacity, options, snapshot.Now);
         _selector = new NodeSelector(_state, options.Policy, BuildFragmentationModel(), options.Seed);
         _gang = new GangPlacer(_selector);
+        _topology = new TopologyDomains(snapshot.Nodes);
+        _packer = new DomainPacker(_gang);
+        _guardLevel = TopologyGuard.LevelFor(snapshot.Pending, _topology);
         _preemption = new PreemptionPlanner(_state, _ledger, _gang, _running, options, snapshot.Now, snapshot.Queues);
         _reservations = new ReservationPlanner(_state, _gang, _running);
     }
@@ -150,7 +158,7 @@ internal sealed class CycleRun
         }
 
         // 5. A reason for every job still pending.
-        var reasons = new PendingReasons(_state, _ledger, _typeNames, _snapshot.Queues, _tolerated);
+        var reasons = new PendingReasons(_state, _ledger, _typeNames, _snapshot.Queues, _tolerated, _topology);
         foreach (var list in byQueue)
         {
             var ahead = 0;
@@ -327,13 +335,17 @@ internal sealed class CycleRun
             }
         }
 
-        var key = new FailKey(job.Pods, pod.Gpus, pod.Milli, pod.Cpu, pod.Mem, mask, job.TopologyKey, pod.ToleratedGroups, usableReservations);
-        if (_failed.Contains(key) || (job.Pods > 1 && job.TopologyKey is null && _failed.Contains(key with { Pods = 1 })))
+        var constraint = TopologyGuard.ConstraintName(job);
+        var key = new FailKey(job.Pods, pod.Gpus, pod.Milli, pod.Cpu, pod.Mem, mask, constraint, pod.ToleratedGroups, usableReservations);
+        if (_failed.Contains(key) || (job.Pods > 1 && constraint is null && _failed.Contains(key with { Pods = 1 })))
         {
             return false;
         }
 
-        var placed = _gang.TryPlace(job.Pods, pod, topology.DomainOf, topology.Count);
+        var packLevel = topology.DomainOf is null ? TopologyGuard.PackLevel(job, _guardLevel, _topology) : null;
+        var placed = packLevel is not { } level ? _gang.TryPlace(job.Pods, pod, topology.DomainOf, topology.Count)
+            : job.Pods == 1 ? _packer.TryPlaceInBrokenDomains(pod, _topology.Of(level).DomainOf, _topology.Of(level).Count)
+            : _packer.TryPlace(job.Pods, pod, _topology.Of(level).DomainOf, _topology.Of(level).Count);
         if (placed is null)
         {
             _failed.Add(key);
@@ -407,7 +419,7 @@ internal sealed class CycleRun
         }
 
         pod.EndTicks = long.MinValue;
-        var key = new FailKey(pending.Job.Pods, pod.Gpus, pod.Milli, pod.Cpu, pod.Mem, pod.TypeMask, pending.Job.TopologyKey, pod.ToleratedGroups, -1);
+        var key = new FailKey(pending.Job.Pods, pod.Gpus, pod.Milli, pod.Cpu, pod.Mem, pod.TypeMask, TopologyGuard.ConstraintName(pending.Job), pod.ToleratedGroups, -1);
         if (_blockedByReservation.TryGetValue(key, out var known))
         {
             return known;
@@ -468,8 +480,14 @@ internal sealed class CycleRun
         return pod;
     }
 
+    /// <summary>The domains a job must stay within (one of them): a required topology level, or a raw label key.</summary>
     private (int[]? DomainOf, int Count) Topology(PendingJob job)
     {
+        if (job.Topology is { Mode: Domain.Specs.TopologyMode.Required } required && job.Pods > 1)
+        {
+            return _topology.Of(required.Level);
+        }
+
         if (job.TopologyKey is null || job.Pods <= 1)
         {
             return (null, 0);

@@ -17,14 +17,17 @@ internal sealed class PendingReasons
     private readonly string[] _typeNames;
     private readonly IReadOnlyList<QueueInfo> _queues;
     private readonly ToleratedTaintGroups _tolerated;
+    private readonly TopologyDomains? _topology;
     private readonly Dictionary<ReasonKey, string> _texts = [];
 
     /// <summary>Free GPUs per set of tolerated taint groups (the arrays are shared per tolerations list, so by reference).</summary>
     private readonly Dictionary<bool[], FreeGpus> _free = new(ReferenceEqualityComparer.Instance);
     private FreeGpus? _freeUntainted;
 
-    public PendingReasons(ClusterState state, QuotaLedger ledger, string[] typeNames, IReadOnlyList<QueueInfo> queues, ToleratedTaintGroups tolerated)
+    public PendingReasons(ClusterState state, QuotaLedger ledger, string[] typeNames, IReadOnlyList<QueueInfo> queues, ToleratedTaintGroups tolerated,
+        TopologyDomains? topology = null)
     {
+        _topology = topology;
         _state = state;
         _ledger = ledger;
         _typeNames = typeNames;
@@ -42,7 +45,7 @@ internal sealed class PendingReasons
     {
         var job = pending.Job;
         var key = new ReasonKey(pending.Blocker, pending.Queue, pending.BlockerType, job.Pods, job.GpusPerPod, job.MilliPerGpu, job.CpuMilliPerPod,
-            job.MemoryMiBPerPod, job.TopologyKey, pending.Detail, pending.BlockerType >= 0 || job.GpuTypes.Count == 0 ? null : job.GpuTypes, _tolerated.For(job.Tolerations));
+            job.MemoryMiBPerPod, TopologyGuard.ConstraintName(job), pending.Detail, pending.BlockerType >= 0 || job.GpuTypes.Count == 0 ? null : job.GpuTypes, _tolerated.For(job.Tolerations));
         if (!_texts.TryGetValue(key, out var text))
         {
             text = Text(pending);
@@ -95,8 +98,49 @@ internal sealed class PendingReasons
             ? $"largest free share of one {_typeNames[t]} GPU is {gpus.MaxShare[t] / 10.0:0.#}%"
             : $"at most {gpus.MaxWhole[t]} whole {_typeNames[t]} GPUs free on one node, {gpus.TotalWhole[t]} in all";
         var untolerated = gpus.Untolerated[t] > 0 ? $", {gpus.Untolerated[t]} free on nodes whose taints it does not tolerate" : "";
+        if (job.Topology is { Mode: Domain.Specs.TopologyMode.Required } required && job.Pods > 1 && _topology is not null)
+        {
+            return RequiredDomain(job, required.Level, t, shape, resources, free, untolerated);
+        }
+
         var topology = job.TopologyKey is null || job.Pods <= 1 ? "" : $" within one {job.TopologyKey}";
         return string.Create(CultureInfo.InvariantCulture, $"no room for {shape}{topology} ({resources}): {free}{untolerated}");
+    }
+
+    /// <summary>
+    /// <c>no single rack has 64 free H100-SXM GPUs for 8 pod(s) × 8 GPU(s) (…): the most in one rack is 40 (rack-3); …</c>: free
+    /// whole GPUs per domain, counted on the nodes the job may use and only in multiples of its pods' size.
+    /// </summary>
+    private string RequiredDomain(PendingJob job, Domain.Specs.TopologyLevel level, int t, string shape, string resources, string free, string untolerated)
+    {
+        var name = Domain.Specs.TopologyLevels.WireName(level);
+        var (domainOf, count) = _topology!.Of(level);
+        var tolerated = _tolerated.For(job.Tolerations);
+        var usable = new long[count];
+        for (var n = 0; n < _state.NodeCount; n++)
+        {
+            if (domainOf[n] >= 0 && _state.TypeId[n] == t && _state.Accepts[n] && ToleratedTaintGroups.Opens(tolerated, _state.TaintGroup[n])
+                && job.GpusPerPod > 0)
+            {
+                usable[domainOf[n]] += _state.WholeFree[n] / job.GpusPerPod * job.GpusPerPod;
+            }
+        }
+
+        var best = -1;
+        for (var d = 0; d < count; d++)
+        {
+            if (best < 0 || usable[d] > usable[best])
+            {
+                best = d;
+            }
+        }
+
+        var most = best < 0
+            ? $"no node names its {name}"
+            : $"the most in one {name} is {usable[best]} ({_topology.Names(level)[best]})";
+        var wanted = (long)job.Pods * job.GpusPerPod;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"no single {name} has {wanted} free {_typeNames[t]} GPUs for {shape} ({resources}): {most}; {free}{untolerated}");
     }
 
     /// <summary>Counted the way placement sees nodes: only those accepting pods whose blocking taints the job tolerates.</summary>

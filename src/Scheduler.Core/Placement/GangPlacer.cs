@@ -17,7 +17,12 @@ internal sealed class GangPlacer(NodeSelector selector)
             return PlaceAll(pods, pod);
         }
 
-        // Capacity of each domain for this shape; try the tightest domain that can hold the whole gang first.
+        return TryPlaceInOneDomain(pods, pod, domainOf, DomainCapacity(pod, domainOf, domainCount));
+    }
+
+    /// <summary>How many pods of this shape each domain could take now.</summary>
+    public long[] DomainCapacity(in PodRequest pod, int[] domainOf, int domainCount)
+    {
         var capacity = new long[domainCount];
         var state = selector.State;
         for (var n = 0; n < state.NodeCount; n++)
@@ -29,7 +34,22 @@ internal sealed class GangPlacer(NodeSelector selector)
             }
         }
 
-        var order = Enumerable.Range(0, domainCount).Where(d => capacity[d] >= pods).OrderBy(d => capacity[d]).ThenBy(d => d).ToArray();
+        return capacity;
+    }
+
+    /// <summary>The whole gang inside one domain, trying the tightest domain that can hold it first; null when none can.</summary>
+    public GangPlacement[]? TryPlaceInOneDomain(int pods, PodRequest pod, int[] domainOf, long[] capacity)
+    {
+        var order = new List<int>();
+        for (var d = 0; d < capacity.Length; d++)
+        {
+            if (capacity[d] >= pods)
+            {
+                order.Add(d);
+            }
+        }
+
+        order.Sort((a, b) => capacity[a] != capacity[b] ? capacity[a].CompareTo(capacity[b]) : a.CompareTo(b));
         foreach (var domain in order)
         {
             var scoped = pod;
@@ -44,7 +64,7 @@ internal sealed class GangPlacer(NodeSelector selector)
         return null;
     }
 
-    private GangPlacement[]? PlaceAll(int pods, in PodRequest pod)
+    public GangPlacement[]? PlaceAll(int pods, in PodRequest pod)
     {
         var state = selector.State;
         var mark = state.Mark();

@@ -22,6 +22,9 @@ public sealed record NodeInfo
 
     public IReadOnlyList<Taint> Taints { get; init; } = [];
 
+    /// <summary>The node's rack, block, zone and NVLink clique; null: unknown (the job's <see cref="PendingJob.Topology"/> cannot use it).</summary>
+    public NodeTopology? Topology { get; init; }
+
     public bool Unschedulable { get; init; }
 
     public bool Ready { get; init; } = true;

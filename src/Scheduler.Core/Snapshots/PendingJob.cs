@@ -34,6 +34,9 @@ public sealed record PendingJob
     /// <summary>A node label all pods' nodes must share (a rack, an NVLink domain); null: anywhere.</summary>
     public string? TopologyKey { get; init; }
 
+    /// <summary>Pods within one domain of a level (required) or in as few as can hold them (preferred); null: no constraint.</summary>
+    public TopologyRequest? Topology { get; init; }
+
     public IReadOnlyList<Toleration> Tolerations { get; init; } = [];
 
     public TimeSpan? PredictedRuntime { get; init; }

@@ -23,6 +23,9 @@ public sealed record JobSpec
 
     public ResourceSpec? Resources { get; init; }
 
+    /// <summary>Keep a multi-pod job's pods within one rack, block, zone, NVLink clique or node (docs/scheduling.md "Topology").</summary>
+    public TopologySpec? Topology { get; init; }
+
     public ContainerSpec? Container { get; init; }
 
     public CheckpointSpec? Checkpoint { get; init; }

@@ -61,6 +61,7 @@ public static class JobSpecNormalizer
                 IntervalSteps = spec.Checkpoint?.IntervalSteps ?? DefaultCheckpointInterval,
             },
             Array = spec.Array is { } array ? array with { Parallelism = array.Parallelism ?? array.Count } : null,
+            Topology = spec.Topology is { } topology ? topology with { Mode = topology.Mode ?? TopologyMode.Required } : null,
         };
     }
 

@@ -38,6 +38,7 @@ public sealed partial class JobSpecValidator : AbstractValidator<JobSpec>
             .WithMessage("must be a positive ISO-8601 duration such as PT12H or P2D");
         DependencyAndArrayRules();
         NotifyRules();
+        TopologyRules();
         // Last, and only when the sections' own bounds hold: the spec travels in a pod annotation (Kubernetes allows 256 KiB of them).
         RuleFor(s => s).Must(s => StoredSpecBytes(s) <= JobSpecLimits.MaxSpecBytes).OverridePropertyName("$")
             .WithMessage(s => $"the spec is {StoredSpecBytes(s)} bytes as stored JSON; at most {JobSpecLimits.MaxSpecBytes} fit the pod annotation that carries it");

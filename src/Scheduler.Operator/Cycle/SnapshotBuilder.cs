@@ -75,6 +75,7 @@ public sealed class SnapshotBuilder(PriorityClasses priorities, IReadOnlyList<To
             MemoryMiBFree = Math.Max(0, memory),
             Labels = node.Labels,
             Taints = node.Taints,
+            Topology = node.Topology,
             Unschedulable = node.Unschedulable,
             Ready = node.Ready,
         };
@@ -149,6 +150,7 @@ public sealed class SnapshotBuilder(PriorityClasses priorities, IReadOnlyList<To
             CpuMilliPerPod = shape.CpuMilliPerPod,
             MemoryMiBPerPod = shape.MemoryMiBPerPod,
             TopologyKey = job.Spec.Resources.TopologyKey,
+            Topology = job.Spec.Topology is { Level: { } level } topology ? new TopologyRequest(level, topology.Mode ?? TopologyMode.Required) : null,
             Tolerations = _tolerations,
             PredictedRuntime = WithinLimit(job.PredictedRuntime, job.Spec.MaxRuntime),
             PreemptionCount = job.PreemptionCount,

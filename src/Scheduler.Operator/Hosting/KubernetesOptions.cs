@@ -65,6 +65,17 @@ public sealed class NodeLabelOptions
 
     /// <summary>Extended resource counting a node's whole GPUs; pods request whole GPUs as this resource too.</summary>
     public string GpuResource { get; set; } = WorkloadLabels.GpuResource;
+
+    /// <summary>Node labels naming a node's zone, block (spine), rack (leaf switch) and NVLink clique; empty: the level is not read.</summary>
+    public string Zone { get; set; } = Inventory.TopologyLabels.DefaultZone;
+
+    public string Block { get; set; } = Inventory.TopologyLabels.DefaultBlock;
+
+    public string Rack { get; set; } = Inventory.TopologyLabels.DefaultRack;
+
+    public string Clique { get; set; } = Inventory.TopologyLabels.DefaultClique;
+
+    public Inventory.TopologyLabels Topology() => new(Zone, Block, Rack, Clique);
 }
 
 public sealed class LeaderElectionSettings
@@ -90,6 +101,11 @@ public sealed class SimulatedClusterSettings
     public Dictionary<string, int> Nodes { get; set; } = new(StringComparer.Ordinal);
 
     public int GpusPerNode { get; set; } = 8;
+
+    /// <summary>Nodes labelled with one rack (<c>topology.gpu-scheduler.io/rack</c>), and racks with one block (<c>…/block</c>).</summary>
+    public int NodesPerRack { get; set; } = 2;
+
+    public int RacksPerBlock { get; set; } = 2;
 
     /// <summary>Simulated seconds per real second.</summary>
     public double ClockSpeed { get; set; } = 1.0;

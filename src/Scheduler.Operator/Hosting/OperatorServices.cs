@@ -72,7 +72,7 @@ public static class OperatorServices
         services.AddSchedulerMetricsRegistry();
         var labels = settings.Kubernetes.NodeLabels;
         var tolerations = TolerationSetting.Resolve(settings.Kubernetes.Tolerations);
-        services.TryAddSingleton(provider => new NodeTranslator(provider.GetRequiredService<GpuCatalog>(), labels.ProductMapping, labels.GpuProduct, labels.GpuResource));
+        services.TryAddSingleton(provider => new NodeTranslator(provider.GetRequiredService<GpuCatalog>(), labels.ProductMapping, labels.GpuProduct, labels.GpuResource, labels.Topology()));
         services.TryAddSingleton<ClusterInventory>();
         services.TryAddSingleton(provider => new SnapshotBuilder(provider.GetRequiredService<PriorityClasses>(), tolerations.Select(t => t.ToCore()).ToList()));
         services.TryAddSingleton(new JobReconciler(settings.Policy.BackoffLimit, settings.Intervals.NodeNotReadyGrace, settings.Intervals.ContainerStartTimeout));

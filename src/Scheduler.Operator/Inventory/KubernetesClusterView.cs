@@ -17,6 +17,7 @@ public sealed class KubernetesClusterView(
     IKubernetes kubernetes, GpuCatalog catalog, NodeLabelOptions? labels = null, IReadOnlyList<TolerationSetting>? tolerations = null) : IClusterView
 {
     private readonly NodeLabelOptions _labels = labels ?? new NodeLabelOptions();
+    private readonly TopologyLabels _topology = (labels ?? new NodeLabelOptions()).Topology();
     private readonly IReadOnlyList<Core.Snapshots.Toleration> _tolerations = (tolerations ?? []).Select(t => t.ToCore()).ToList();
 
     public async ValueTask<ClusterSnapshot> ReadAsync(CancellationToken cancellationToken)
@@ -25,10 +26,13 @@ public sealed class KubernetesClusterView(
         var pods = await kubernetes.CoreV1.ListPodForAllNamespacesAsync(labelSelector: WorkloadLabels.ManagedSelector, cancellationToken: cancellationToken);
         return new ClusterSnapshot(
             nodes.Items.Select(n => GpuNode.FromNode(n, catalog, _labels.GpuProduct, _labels.GpuResource, Tolerated)).Where(n => n.AllocatableGpus > 0)
-                .Select(n => new ClusterNode(n.Name, n.GpuType ?? "unknown", n.AllocatableGpus, n.Ready, !n.Cordoned && !n.Tainted))
+                .Select(n => new ClusterNode(n.Name, n.GpuType ?? "unknown", n.AllocatableGpus, n.Ready, !n.Cordoned && !n.Tainted, Domains(n.Labels)))
                 .ToList(),
             pods.Items.Select(ToClusterPod).OfType<ClusterPod>().ToList());
     }
+
+    private NodeDomains? Domains(IReadOnlyDictionary<string, string> labels) =>
+        _topology.Read(labels) is { } t ? new NodeDomains(t.Zone, t.Block, t.Rack, t.Clique) : null;
 
     /// <summary>A taint the job pods tolerate leaves the node open to them, as placement sees it.</summary>
     private bool Tolerated(V1Taint taint) => _tolerations.Any(t => t.Tolerates(new Core.Snapshots.Taint(taint.Key, taint.Value, taint.Effect)));

@@ -15,4 +15,5 @@ public sealed record NodeCapacity(
     IReadOnlyList<Core.Snapshots.Taint> Taints,
     bool Unschedulable,
     bool Ready,
-    DateTimeOffset? NotReadySince = null);
+    DateTimeOffset? NotReadySince = null,
+    Core.Snapshots.NodeTopology? Topology = null);

@@ -10,8 +10,11 @@ namespace Scheduler.Operator.Inventory;
 /// </summary>
 public sealed class NodeTranslator(
     GpuCatalog catalog, IReadOnlyDictionary<string, string>? productMapping = null,
-    string gpuProductLabel = WorkloadLabels.GpuProductLabel, string gpuResource = WorkloadLabels.GpuResource)
+    string gpuProductLabel = WorkloadLabels.GpuProductLabel, string gpuResource = WorkloadLabels.GpuResource,
+    TopologyLabels? topology = null)
 {
+    private readonly TopologyLabels _topology = topology ?? TopologyLabels.Default;
+
     /// <summary>The node lifecycle controller's taints for a node whose kubelet reports not ready, or stopped reporting.</summary>
     public const string NotReadyTaint = "node.kubernetes.io/not-ready";
 
@@ -42,7 +45,8 @@ public sealed class NodeTranslator(
             taints,
             node.Spec?.Unschedulable ?? false,
             ready,
-            notReadySince);
+            notReadySince,
+            _topology.Read(labels));
     }
 
     /// <summary>

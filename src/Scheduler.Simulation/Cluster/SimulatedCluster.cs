@@ -15,6 +15,7 @@ public sealed class SimulatedCluster : IAsyncDisposable
     public const string GpuResource = Kubernetes.Inventory.GpuNode.GpuResource;
     public const string GpuProductLabel = Kubernetes.Inventory.GpuNode.GpuProductLabel;
     public const string RackLabel = "topology.gpu-scheduler.io/rack";
+    public const string BlockLabel = "topology.gpu-scheduler.io/block";
 
     private readonly SimulatedClusterOptions _options;
 
@@ -45,7 +46,8 @@ public sealed class SimulatedCluster : IAsyncDisposable
             for (var i = 0; i < pool.Nodes; i++)
             {
                 var name = $"{pool.Prefix}-{i}";
-                cluster.AddNode(name, type, pool.GpusPerNode, $"{pool.Prefix}-rack-{i / Math.Max(1, pool.NodesPerRack)}");
+                var rack = i / Math.Max(1, pool.NodesPerRack);
+                cluster.AddNode(name, type, pool.GpusPerNode, $"{pool.Prefix}-rack-{rack}", $"{pool.Prefix}-block-{rack / Math.Max(1, pool.RacksPerBlock)}");
                 names.Add(name);
             }
         }
@@ -60,10 +62,11 @@ public sealed class SimulatedCluster : IAsyncDisposable
     public void WriteKubeconfig(string path) => ApiServer.WriteKubeconfig(path);
 
     /// <summary>Adds a Ready GPU node labelled as the NVIDIA GPU operator labels real ones.</summary>
-    public void AddNode(string name, GpuType gpuType, int gpus, string rack)
+    public void AddNode(string name, GpuType gpuType, int gpus, string rack, string? block = null)
     {
         ArgumentNullException.ThrowIfNull(gpuType);
-        var node = SimulatedNodes.Build(name, gpuType, gpus, rack, ApiServer.Time.GetUtcNow());
+        var node = SimulatedNodes.Build(name, gpuType, gpus, rack, ApiServer.Time.GetUtcNow(),
+            block is null ? null : new Dictionary<string, string> { [BlockLabel] = block });
         ApiServer.Operations.Create(ApiServer.Resources.Nodes, null, node, RequestOptions.Default);
     }
 

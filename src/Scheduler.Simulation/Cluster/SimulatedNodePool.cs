@@ -9,5 +9,8 @@ public sealed record SimulatedNodePool(string GpuType, int Nodes, int GpusPerNod
     /// <summary>Value of the <c>topology.gpu-scheduler.io/rack</c> label changes every this many nodes (an NVLink/switch domain).</summary>
     public int NodesPerRack { get; init; } = 2;
 
+    /// <summary>Value of the <c>topology.gpu-scheduler.io/block</c> label (a spine's block of racks) changes every this many racks.</summary>
+    public int RacksPerBlock { get; init; } = 2;
+
     public string Prefix => NamePrefix ?? "sim-" + GpuType.ToLowerInvariant();
 }

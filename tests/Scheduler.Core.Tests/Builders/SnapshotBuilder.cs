@@ -23,7 +23,7 @@ internal sealed class SnapshotBuilder
     }
 
     public SnapshotBuilder Node(string name, string? type, int gpus, long cpu = 64_000, long memMiB = 512 * 1024, IReadOnlyDictionary<string, string>? labels = null,
-        IReadOnlyList<Taint>? taints = null, bool unschedulable = false)
+        IReadOnlyList<Taint>? taints = null, bool unschedulable = false, NodeTopology? topology = null)
     {
         _nodes.Add((new NodeInfo
         {
@@ -33,6 +33,7 @@ internal sealed class SnapshotBuilder
             Labels = labels ?? new Dictionary<string, string>(),
             Taints = taints ?? [],
             Unschedulable = unschedulable,
+            Topology = topology,
         }, cpu, memMiB));
         return this;
     }
@@ -42,6 +43,20 @@ internal sealed class SnapshotBuilder
         for (var i = 0; i < count; i++)
         {
             Node($"{prefix}-{i}", type, gpus, labels: labels?.Invoke(i));
+        }
+
+        return this;
+    }
+
+    /// <summary><paramref name="racks"/> racks of <paramref name="nodesPerRack"/> nodes named <c>r{rack}-n{node}</c>, racks <c>r{i}</c> in blocks <c>b{i / racksPerBlock}</c>.</summary>
+    public SnapshotBuilder Racks(int racks, int nodesPerRack, string type = "H100-SXM", int gpus = 8, int racksPerBlock = 1)
+    {
+        for (var r = 0; r < racks; r++)
+        {
+            for (var n = 0; n < nodesPerRack; n++)
+            {
+                Node($"r{r}-n{n}", type, gpus, topology: new NodeTopology { Zone = "z", Block = $"b{r / racksPerBlock}", Rack = $"r{r}" });
+            }
         }
 
         return this;

@@ -54,7 +54,8 @@ public sealed class SchedulingCyclePropertyTests
         for (var i = 0; i < nodes.Length; i++)
         {
             builder.Node($"n{i}", Types[nodes[i].Type], nodes[i].Gpus, cpu: NodeCpu[nodes[i].Cpu], memMiB: NodeMemMiB[nodes[i].Mem],
-                labels: new Dictionary<string, string> { ["rack"] = $"r{nodes[i].Rack}" }, unschedulable: nodes[i].Cordoned);
+                labels: new Dictionary<string, string> { ["rack"] = $"r{nodes[i].Rack}" }, unschedulable: nodes[i].Cordoned,
+                topology: new NodeTopology { Block = "b0", Rack = $"r{nodes[i].Rack}" });
         }
 
         for (var q = 0; q < queues.Length; q++)
@@ -95,7 +96,11 @@ public sealed class SchedulingCyclePropertyTests
                 priority: Priorities[job.Priority], type: job.Shape switch { 1 => Types[0], 2 => Types[1], 3 => $"{Types[1]}|{Types[0]}", _ => null },
                 milli: shared ? 250 + 100 * (p % 6) : null, age: TimeSpan.FromMinutes(job.AgeMinutes),
                 runtime: job.RuntimeHours == 0 ? null : TimeSpan.FromHours(job.RuntimeHours), topology: job.Shape == 4 ? "rack" : null,
-                cpu: PodCpu[job.Resources % PodCpu.Length], memMiB: PodMemMiB[job.Resources / PodCpu.Length]));
+                cpu: PodCpu[job.Resources % PodCpu.Length], memMiB: PodMemMiB[job.Resources / PodCpu.Length]) with
+            {
+                // Shape 5: a topology level, required or preferred (the rack of the node's topology, which matches its "rack" label).
+                Topology = job.Shape == 5 ? new TopologyRequest(Scheduler.Domain.Specs.TopologyLevel.Rack, (Scheduler.Domain.Specs.TopologyMode)(p % 2)) : null,
+            });
         }
 
         return builder.Build();
@@ -128,6 +133,11 @@ public sealed class SchedulingCyclePropertyTests
             {
                 var job = c.Snapshot.Pending.Single(j => j.Id == place.JobId);
                 Assert.Equal(job.Pods, place.Pods.Count);
+                if (job.Topology is { Mode: Scheduler.Domain.Specs.TopologyMode.Required } && job.Pods > 1)
+                {
+                    Assert.Single(place.Pods.Select(p => nodes[p.Node].Topology!.Rack).Distinct());
+                }
+
                 if (job.TopologyKey is { } key && job.Pods > 1)
                 {
                     Assert.Single(place.Pods.Select(p => nodes[p.Node].Labels[key]).Distinct());

@@ -29,7 +29,7 @@ export async function render(main, _params, signal, first) {
     select.addEventListener('change', () => { windowHours = Number(select.value); render(main, [], undefined, true); });
   }
   main.querySelector('#types').innerHTML = typesTable(data.byType);
-  main.querySelector('#heat').innerHTML = data.nodes.map(node).join('') || '<p class="muted">No GPU nodes.</p>';
+  main.querySelector('#heat').innerHTML = heatMap(data.nodes) || '<p class="muted">No GPU nodes.</p>';
   main.querySelector('#mfu').innerHTML = mfuTables(data);
   drawChart(main.querySelector('#chart'), data.history);
 }
@@ -38,6 +38,26 @@ function typesTable(types) {
   return `<table><thead><tr><th scope="col">GPU type</th><th scope="col">Allocated</th><th scope="col">Capacity</th><th scope="col">Ratio</th></tr></thead>
     <tbody>${types.map(t => `<tr><td>${escape(t.gpuType)}</td><td>${num(t.allocated, 2)}</td><td>${num(t.capacity, 0)}</td>
       <td>${pct(t.capacity ? t.allocated / t.capacity : 0)}</td></tr>`).join('')}</tbody></table>`;
+}
+
+// Grouped by interconnect domain (block, then rack) when any node's labels name one; a flat list otherwise.
+function heatMap(nodes) {
+  if (!nodes.some(n => n.domains && (n.domains.rack || n.domains.block))) return nodes.map(node).join('');
+  const groups = new Map();
+  for (const n of nodes) {
+    const d = n.domains || {};
+    const key = [d.block ? `block ${d.block}` : '', d.rack ? `rack ${d.rack}` : ''].filter(Boolean).join(' · ') || 'no rack or block label';
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(n);
+  }
+  return [...groups.keys()].sort().map(key => {
+    const members = groups.get(key);
+    const gpus = members.reduce((sum, n) => sum + n.gpus.length, 0);
+    const used = members.reduce((sum, n) => sum + n.gpus.reduce((s, g) => s + g.allocatedMilli, 0), 0) / 1000;
+    return `<section class="domain" data-domain="${escape(key)}" aria-label="${escape(key)}">
+      <h4>${escape(key)} <span class="muted">· ${members.length} node${members.length === 1 ? '' : 's'} · ${num(used, 2)}/${gpus} GPUs allocated</span></h4>
+      <div class="heat">${members.map(node).join('')}</div></section>`;
+  }).join('');
 }
 
 function node(n) {
