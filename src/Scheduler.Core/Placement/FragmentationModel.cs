@@ -4,6 +4,8 @@ namespace Scheduler.Core.Placement;
 /// Expected GPU fragmentation of a node for a workload (the FGD idea, Weng et al., ATC '23): for each likely task shape, the free
 /// GPU milli on the node that this shape could not use — all of it when the shape does not fit the node at all (type, CPU, memory,
 /// too few whole GPUs), else the free milli on GPUs too small for one of its GPUs — weighted by how often the shape occurs.
+/// With a look-ahead <see cref="Horizon"/> of K arrivals, each free milli counts by the chance that none of the next K arrivals could
+/// use it, <c>(1 − p)^K</c>, where p is the share of shapes that could (K = 1 is the measure above, FGD's).
 /// </summary>
 internal sealed class FragmentationModel
 {
@@ -14,13 +16,25 @@ internal sealed class FragmentationModel
 
     private readonly record struct Shape(int Gpus, int Milli, long Cpu, long Mem, ulong TypeMask, double Weight);
 
-    private FragmentationModel(Shape[] shapes, double cpuOnlyWeight = 0)
+    private FragmentationModel(Shape[] shapes, double cpuOnlyWeight = 0, int horizon = 1)
     {
         _shapes = shapes;
         _cpuOnlyWeight = cpuOnlyWeight;
+        Horizon = horizon;
     }
 
     public int ShapeCount => _shapes.Length;
+
+    /// <summary>How many arrivals ahead free capacity may still be used by: 1 counts free milli as FGD does.</summary>
+    public int Horizon { get; }
+
+    /// <summary>The same shapes, looking <paramref name="horizon"/> arrivals ahead.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="horizon"/> is below 1.</exception>
+    public FragmentationModel WithHorizon(int horizon)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(horizon, 1);
+        return new FragmentationModel(_shapes, _cpuOnlyWeight, horizon);
+    }
 
     /// <summary>Builds the model from shapes and weights; CPU-only shapes are left out (they cannot strand GPU capacity).</summary>
     public static FragmentationModel Create(IEnumerable<(PodRequest Pod, double Weight)> shapes)
@@ -108,6 +122,11 @@ internal sealed class FragmentationModel
 
         var partial = total - whole * ClusterState.WholeGpu;
         var typeBit = 1UL << typeId;
+        if (Horizon > 1)
+        {
+            return LookingAhead(typeBit, cpu, mem, gpuFree, whole);
+        }
+
         var frag = _cpuOnlyWeight * total;
         foreach (ref readonly var s in _shapes.AsSpan())
         {
@@ -133,6 +152,52 @@ internal sealed class FragmentationModel
             }
 
             frag += s.Weight * unusable;
+        }
+
+        return frag;
+    }
+
+    /// <summary>
+    /// Σ over GPUs of free milli × (1 − p)^K, p the share of shapes that could use that GPU now. At K = 1 this equals the per-shape sum
+    /// above (the CPU-only weight aside, which only the artifact's typical pods carry and which looks one arrival ahead).
+    /// </summary>
+    private double LookingAhead(ulong typeBit, long cpu, long mem, ReadOnlySpan<int> gpuFree, int whole)
+    {
+        var frag = 0.0;
+        var lastFree = -1;
+        var lastValue = 0.0;
+        foreach (var f in gpuFree)
+        {
+            if (f == 0)
+            {
+                continue;
+            }
+
+            // GPUs of a node often have equal free milli: compute each value once.
+            if (f != lastFree)
+            {
+                var usable = 0.0;
+                foreach (ref readonly var s in _shapes.AsSpan())
+                {
+                    if ((s.TypeMask & typeBit) != 0 && cpu >= s.Cpu && mem >= s.Mem &&
+                        (s.Milli < ClusterState.WholeGpu ? f >= s.Milli : f >= ClusterState.WholeGpu && whole >= s.Gpus))
+                    {
+                        usable += s.Weight;
+                    }
+                }
+
+                var miss = Math.Max(0, 1 - usable);
+                var none = miss;
+                for (var k = 1; k < Horizon; k++)
+                {
+                    none *= miss;
+                }
+
+                lastFree = f;
+                lastValue = f * none;
+            }
+
+            frag += lastValue;
         }
 
         return frag;

@@ -18,7 +18,7 @@ public static class PlacementPolicies
     public static IReadOnlyList<PlacementPolicyInfo> All { get; } =
     [
         new(PlacementPolicy.FragmentationAware, "default",
-            "ours: least growth of expected GPU fragmentation for the workload's shapes, then best fit; GPU-light pods to the least usable GPU left", true),
+            "ours: least growth of expected GPU fragmentation for the workload's shapes over the next arrivals, then best fit; GPU-light pods to the least usable GPU left", true),
         new(PlacementPolicy.Fgd, "fgd", "the ATC '23 artifact's FGD (a baseline): sigmoid of the fragmentation growth, ties in a seeded node order", true),
         new(PlacementPolicy.BestFit, "bestfit", "the ATC '23 artifact's BestFit: least CPU and GPU left, in whole percent, ties in a seeded node order", false),
         new(PlacementPolicy.GpuPacking, "gpupacking", "partly used GPUs first, then partly used nodes, then idle nodes; then least GPU left", false),
@@ -70,7 +70,7 @@ public static class PlacementPolicies
     internal static IPlacementPolicy Create(PlacementPolicy policy, ClusterState state, FragmentationModel? fragmentation) => policy switch
     {
         PlacementPolicy.FragmentationAware when fragmentation is not null =>
-            new FragmentationAwarePolicy(state, new FragmentationScores(state, fragmentation)),
+            new FragmentationAwarePolicy(state, fragmentation),
         PlacementPolicy.Fgd when fragmentation is not null => new FgdPolicy(new FragmentationScores(state, fragmentation)),
         PlacementPolicy.GpuPacking => new GpuPackingPolicy(state),
         PlacementPolicy.Random => new RandomPolicy(state),

@@ -72,4 +72,23 @@ public sealed class FragmentationAwarePolicyTests
 
         Assert.Equal([0], selector.Assign(0, PodRequest.Create(1, 600, 1000, 1024)));
     }
+
+    [Fact]
+    public void A_shared_pod_leaves_a_hole_that_frequent_shares_fill_rather_than_one_only_rare_shares_fill()
+    {
+        // Half the pods take a whole GPU, 40% share 470 milli, 10% share 160. A 470 pod on GPU 0 (660 free) leaves 190, which only the
+        // rare 160s can use; on GPU 1 (whole) it leaves 530, which the next 470 is likely to fill. One arrival ahead (the artifact's
+        // FGD) the tight fit looks better; looking ahead, ours keeps the frequent shape's hole.
+        var pods = Enumerable.Repeat(PodRequest.Create(1, 1000, 1000, 1024), 5)
+            .Concat(Enumerable.Repeat(PodRequest.Create(1, 470, 1000, 1024), 4))
+            .Append(PodRequest.Create(1, 160, 1000, 1024))
+            .ToArray();
+        var pod = PodRequest.Create(1, 470, 1000, 1024);
+        int[] Choice(PlacementPolicy policy, FragmentationModel model) => new NodeSelector(
+            new ClusterState([new NodeSpec("n", "T4", [660, 1000], 64_000, 512_000, 64_000, Accepts: true, Taints: [])]),
+            policy, model, seed: 1).Assign(0, pod);
+
+        Assert.Equal([1], Choice(PlacementPolicy.FragmentationAware, FragmentationModel.Create(pods.Select(p => (p, 1.0)))));
+        Assert.Equal([0], Choice(PlacementPolicy.Fgd, FragmentationModel.Typical(pods, popularity: 1)));
+    }
 }
