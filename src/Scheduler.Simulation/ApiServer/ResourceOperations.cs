@@ -80,7 +80,8 @@ internal sealed class ResourceOperations
             }
 
             // Under the store's lock, as the quota's usage must not change between the check and the write.
-            if (Quotas is var (quotas, pods) && resource == pods && ResourceQuotaAdmission.Check(_store, quotas, pods, ns!, name, obj) is { } exceeded)
+            if (Quotas is { } quota && ReferenceEquals(resource, quota.Pods)
+                && ResourceQuotaAdmission.Check(_store, quota.Quotas, quota.Pods, ns!, name, obj) is { } exceeded)
             {
                 throw exceeded;
             }
