@@ -21,7 +21,7 @@ internal static class ReferenceSpecs
     public static IReadOnlyList<string> Rules { get; } =
     [
         string.Create(CultureInfo.InvariantCulture,
-            $"Published runs (fitted and held out): bf16 mixed precision, AdamW, ZeRO-1, fused attention (the default), no recomputation, {AssumedGpus} GPUs in nodes of {GpusPerNode} when the count is not reported, tensor parallelism 8 (or the largest power of two dividing the heads) with sequence parallelism from {TensorParallelFrom / 1e9:0}B parameters and no pipeline unless the source gives the layout, a global batch of 4M tokens from {LargeBatchFrom / 1e9:0}B parameters (0.5M below) unless reported, rounded to a multiple of the data-parallel degree, micro-batch 1. Reported GPU-hours include restarts and evaluation, so no estimator matches them exactly."),
+            $"Published runs (fitted and held out): bf16 mixed precision, AdamW, ZeRO-1, fused attention (the default), no recomputation, {AssumedGpus} GPUs in nodes of {GpusPerNode} when the count is not reported, tensor parallelism 8 (or the largest power of two dividing the heads) with sequence parallelism from {TensorParallelFrom / 1e9:0}B parameters and no pipeline unless the source gives the layout, a global batch of 4M tokens from {LargeBatchFrom / 1e9:0}B parameters (0.5M below) unless reported, rounded to a multiple of the data-parallel degree, micro-batch 1; where the run's published configuration gives the micro-batch and recomputation (the micro_batch and recompute columns), those. Reported GPU-hours include restarts and evaluation, so no estimator matches them exactly."),
         string.Create(CultureInfo.InvariantCulture,
             $"Measured memory: one step on the given GPUs; the MLP kind whose parameter count is nearer the stated one; encoders get learned positions and tied embeddings (BERT), SwiGLU decoders rotary positions and untied embeddings (LLaMA); an unreported LoRA rank is litgpt's default, {DefaultLoraRank}; activation recomputation none, since the sources do not say otherwise; the attention kernel the run used (eager BERT in the Hugging Face guide, SDPA in litgpt). A figure measured as torch.cuda.max_memory_allocated (litgpt) is compared with the estimate less the CUDA context, which that counter does not see."),
         "MFU measurements: the layout, batch and recomputation of the source (the notes column marks what was assumed); the MFU each implies for the estimator is the value at which the estimator's step time (compute plus the priced communication and bubble) equals the measured one.",
@@ -46,7 +46,8 @@ internal static class ReferenceSpecs
         var data = Math.Max(1, gpus / (tensor * pipeline * context));
         var batchTokens = parameters >= LargeBatchFrom ? 1 << 22 : 1 << 19;
         var wanted = row.Integer("global_batch") ?? (int)Math.Round(batchTokens / (double)seq);
-        var global = Math.Max(1, (int)Math.Round(wanted / (double)data)) * data;
+        var micro = row.Integer("micro_batch") ?? 1;
+        var global = Math.Max(1, (int)Math.Round(wanted / (micro * (double)data))) * micro * data;
         return Normalized(row, new JobSpec
         {
             Model = new ModelSpec
@@ -67,10 +68,13 @@ internal static class ReferenceSpecs
             {
                 Tokens = row.RequiredNumber("tokens"),
                 GlobalBatchSize = global,
-                MicroBatchSize = 1,
+                MicroBatchSize = micro,
                 Precision = Precision.Bf16,
                 Optimizer = OptimizerKind.AdamW,
-                ActivationCheckpointing = ActivationCheckpointing.None,
+                // Recomputation costs a third more compute: a run whose published configuration recomputed is priced so.
+                ActivationCheckpointing = row.Text("recompute") is { Length: > 0 } recompute
+                    ? Wire<ActivationCheckpointing>(recompute)
+                    : ActivationCheckpointing.None,
             },
             Parallelism = Layout(row, data, tensor, pipeline, context) with { ZeroStage = 1 },
             Resources = new ResourceSpec { GpuType = row.Text("gpu_type"), Gpus = gpus, GpusPerNode = Math.Min(gpus, GpusPerNode) },
