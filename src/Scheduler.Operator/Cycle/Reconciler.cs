@@ -30,7 +30,11 @@ public sealed class Reconciler(
     ILogger<Reconciler> logger,
     PodCreationPipeline? pipeline = null)
 {
+    // The guard withholds on every cycle (several a second) until someone acts: say it again only when the count changes or a minute passed.
+    private static readonly TimeSpan WithheldLogInterval = TimeSpan.FromMinutes(1);
+
     private DateTimeOffset _nextServiceSweep = DateTimeOffset.MinValue;
+    private (int Count, DateTimeOffset At) _lastWithheldLog = (0, DateTimeOffset.MinValue);
 
     /// <summary>The next run lists our Services for orphans too (a new leader collects what ended while nobody led).</summary>
     public void CollectOrphansNext() => _nextServiceSweep = DateTimeOffset.MinValue;
@@ -104,8 +108,18 @@ public sealed class Reconciler(
         var guarded = guard.Filter(found, owned, services, known, term.InstallationId);
         if (guarded.Withheld > 0)
         {
-            CycleLog.OrphansWithheld(logger, guarded.Withheld);
+            var now = time.GetUtcNow();
+            if (guarded.Withheld != _lastWithheldLog.Count || now - _lastWithheldLog.At >= WithheldLogInterval)
+            {
+                CycleLog.OrphansWithheld(logger, guarded.Withheld);
+                _lastWithheldLog = (guarded.Withheld, now);
+            }
+
             metrics.OrphansWithheld.Inc(guarded.Withheld);
+        }
+        else
+        {
+            _lastWithheldLog = (0, DateTimeOffset.MinValue);
         }
 
         return guarded.Actions;

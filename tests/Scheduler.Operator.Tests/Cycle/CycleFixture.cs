@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Prometheus;
 using Scheduler.Application.Scheduling;
@@ -60,10 +61,11 @@ internal sealed class CycleFixture : IAsyncDisposable
     /// <summary>This operator's term and installation (none until a test begins one).</summary>
     public LeadershipTerm Term { get; } = new();
 
-    public Reconciler Reconciler(int backoffLimit = 3, int maxUnknownPodDeletions = OrphanGuard.DefaultMaxUnknownPodDeletions) => new(
+    public Reconciler Reconciler(
+        int backoffLimit = 3, int maxUnknownPodDeletions = OrphanGuard.DefaultMaxUnknownPodDeletions, TimeProvider? time = null, ILogger<Reconciler>? logger = null) => new(
         Store, Inventory, new JobReconciler(backoffLimit), new OrphanFinder(OrphanFinder.DefaultFinishedPodRetention), new OrphanGuard(maxUnknownPodDeletions), Term,
         Pods, Creation(Pods, backoffLimit), Workloads, Metrics,
-        TimeProvider.System, new OperatorSettings(new KubernetesOptions(), new PolicyOptions(), new IntervalOptions()), NullLogger<Reconciler>.Instance);
+        time ?? TimeProvider.System, new OperatorSettings(new KubernetesOptions(), new PolicyOptions(), new IntervalOptions()), logger ?? NullLogger<Reconciler>.Instance);
 
     private PodCreation Creation(JobPods pods, int backoffLimit) => new(Store, pods, new JobReconciler(backoffLimit), NullLogger<PodCreation>.Instance);
 

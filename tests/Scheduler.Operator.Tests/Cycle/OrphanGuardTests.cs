@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Scheduler.Domain.Jobs;
 using Scheduler.Operator.Store;
 
@@ -60,6 +62,62 @@ public sealed class OrphanGuardTests : IAsyncLifetime
 
         Assert.NotNull(Assert.Single(await _cluster.Workloads.ListPodsOfJobAsync(ended.Id, Ct)).Metadata.DeletionTimestamp);
         Assert.Equal(3, _cluster.Metrics.OrphansWithheld.Value);
+    }
+
+    [Fact]
+    public async Task Withheld_pods_are_logged_again_only_when_their_count_changes_or_a_minute_passed()
+    {
+        _cluster.Term.Begin(1, Ours);
+        var missing = new[] { CycleFixture.Job("lost-a", JobState.Running), CycleFixture.Job("lost-b", JobState.Running), CycleFixture.Job("lost-c", JobState.Running) };
+        foreach (var job in missing)
+        {
+            await _cluster.Pods.CreateAsync(job, job.Placement!, Ct);
+            await _cluster.SyncPodsAsync(job);
+        }
+
+        _cluster.Store.Known = [];
+        var time = new FakeTimeProvider(CycleFixture.Now);
+        var log = new EventLog<Reconciler>();
+        var reconciler = _cluster.Reconciler(maxUnknownPodDeletions: 2, time: time, logger: log);
+
+        for (var cycle = 0; cycle < 5; cycle++)
+        {
+            await reconciler.ReconcileAsync([], Ct);
+            time.Advance(TimeSpan.FromMilliseconds(250));
+        }
+
+        Assert.Equal(1, log.Count(105));
+        Assert.Equal(15, _cluster.Metrics.OrphansWithheld.Value);
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        await reconciler.ReconcileAsync([], Ct);
+        Assert.Equal(2, log.Count(105));
+    }
+
+    /// <summary>Counts the events written, by id.</summary>
+    private sealed class EventLog<T> : ILogger<T>
+    {
+        private readonly List<int> _events = [];
+
+        public int Count(int eventId)
+        {
+            lock (_events)
+            {
+                return _events.Count(e => e == eventId);
+            }
+        }
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (_events)
+            {
+                _events.Add(eventId.Id);
+            }
+        }
     }
 
     [Fact]
