@@ -52,6 +52,16 @@ public sealed class SimulatedClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Nodes_are_labelled_with_racks_of_two_nodes_in_blocks_of_two_racks()
+    {
+        var nodes = (await _client.CoreV1.ListNodeAsync(cancellationToken: Ct)).Items.ToDictionary(n => n.Metadata.Name);
+
+        Assert.Equal(("sim-h100-sxm-rack-1", "sim-h100-sxm-block-0"),
+            (nodes["sim-h100-sxm-3"].Metadata.Labels[SimulatedCluster.RackLabel], nodes["sim-h100-sxm-3"].Metadata.Labels[SimulatedCluster.BlockLabel]));
+        Assert.Equal("sim-a100-80gb-block-0", nodes["sim-a100-80gb-0"].Metadata.Labels[SimulatedCluster.BlockLabel]);
+    }
+
+    [Fact]
     public async Task A_bound_pod_runs_for_its_runtime_scaled_by_the_clock_speed_then_succeeds()
     {
         var node = _cluster.NodeNames[0];
