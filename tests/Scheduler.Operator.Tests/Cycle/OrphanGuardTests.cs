@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Scheduler.Domain.Jobs;
+using Scheduler.Operator.Cycle;
 using Scheduler.Operator.Store;
 
 namespace Scheduler.Operator.Tests.Cycle;
