@@ -61,13 +61,14 @@ run:
 	$(DOTNET) run --project src/Scheduler.Api -c $(CONFIG) --no-build -- --urls $(API_URL) --ConnectionStrings:Scheduler="$$cs" --Scheduler:DataDir="$(DATA_DIR)" "$${runtime[@]}"
 
 # `load`: 1,000 clients for 60 s mixing operations against one control plane (docs/benchmarks/reliability.md).
-# End to end (docs/benchmarks/end-to-end.md): a burst of one-GPU jobs and a steady stream on the simulated cluster.
+# End to end (docs/benchmarks/end-to-end.md): a burst of one-GPU jobs (16 clients, then one array) and a steady stream on the simulated cluster.
 E2E_NODES ?= 1000
 E2E_JOBS ?= 10000
 bench: build
 	@cs="$(local_db)"; $(DOTNET) run --project src/Scheduler.Benchmarks -c $(CONFIG) --no-build -- all --db "$$cs" --out docs/benchmarks && \
 	$(DOTNET) run --project src/Scheduler.Benchmarks -c $(CONFIG) --no-build -- load --db "$$cs" --out docs/benchmarks && \
 	$(DOTNET) run --project src/Scheduler.Benchmarks -c $(CONFIG) --no-build -- e2e --db "$$cs" --nodes $(E2E_NODES) --jobs $(E2E_JOBS) --shapes one-gpu --out docs/benchmarks; \
+	$(DOTNET) run --project src/Scheduler.Benchmarks -c $(CONFIG) --no-build -- e2e --db "$$cs" --nodes $(E2E_NODES) --jobs $(E2E_JOBS) --shapes one-gpu --array on --out docs/benchmarks; \
 	$(DOTNET) run --project src/Scheduler.Benchmarks -c $(CONFIG) --no-build -- e2e --db "$$cs" --nodes $(E2E_NODES) --jobs 6000 --rate 200 --shapes one-gpu --out docs/benchmarks; \
 	$(DOTNET) run --project src/Scheduler.Cli -c $(CONFIG) --no-build -- accuracy --reference docs/benchmarks/data/reference --out docs/benchmarks/estimator.md
 

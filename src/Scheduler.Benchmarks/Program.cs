@@ -103,6 +103,12 @@ try
                 Rate = options.Get("--rate", "0") == "0" ? 0 : options.Double("--rate", 0),
                 Clients = options.Int("--clients", 16),
                 Shapes = options.Get("--shapes", "mixed"),
+                Array = options.Get("--array", "off") switch
+                {
+                    "on" => true,
+                    "off" => false,
+                    var other => throw new ArgumentException($"--array: expected on or off, got '{other}'"),
+                },
                 Timeout = TimeSpan.FromSeconds(options.Int("--timeout", 300)),
                 OutDir = options.Get("--out", "docs/benchmarks"),
                 Settings = options.Get("--set", string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries),

@@ -29,6 +29,12 @@ internal sealed record EndToEndOptions
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// The burst as one array of <see cref="Jobs"/> one-GPU tasks in a single request (≤ 10,000): acknowledgement no longer
+    /// limits how fast pods can be bound, so pods bound per second measures the path from the stored jobs to bound pods.
+    /// </summary>
+    public bool Array { get; init; }
+
     public string OutDir { get; init; } = "docs/benchmarks";
 
     /// <summary>Extra control-plane settings (<c>--Key=value</c>), e.g. the operator's API QPS.</summary>
@@ -82,7 +88,7 @@ internal static class EndToEndBenchmark
             var boundBefore = watch.BoundPods;
             cpu.Start();
             var started = Stopwatch.GetTimestamp();
-            var submitted = await SubmitAsync(http, options, "run", ct);
+            var submitted = options.Array ? await SubmitArrayAsync(http, options, ct) : await SubmitAsync(http, options, "run", ct);
             var submitSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             var finished = await WaitAsync(watch, submitted, options.Timeout, ct);
             var cpuSeconds = cpu.Stop();
@@ -165,6 +171,41 @@ internal static class EndToEndBenchmark
         }
 
         return results.OfType<Submitted>().ToList();
+    }
+
+    /// <summary>One request for the whole array; every task is acknowledged by its answer, and the listing gives the tasks' ids.</summary>
+    private static async Task<List<Submitted>> SubmitArrayAsync(HttpClient http, EndToEndOptions options, CancellationToken ct)
+    {
+        var spec = Spec("run", 1, 1);
+        var body = spec[..^1] + string.Create(CultureInfo.InvariantCulture, $",\"array\":{{\"count\":{options.Jobs}}}}}");
+        Guid arrayId;
+        long acked;
+        using (var response = await http.PostAsync("/api/v1/jobs", Json(body), ct))
+        {
+            acked = Stopwatch.GetTimestamp();
+            var text = await response.Content.ReadAsStringAsync(ct);
+            if (response.StatusCode != HttpStatusCode.Created)
+            {
+                throw new InvalidOperationException($"the array submission answered {(int)response.StatusCode}: {text}");
+            }
+
+            using var task0 = JsonDocument.Parse(text);
+            arrayId = task0.RootElement.GetProperty("arrayId").GetGuid();
+        }
+
+        var tasks = new List<Submitted>(options.Jobs);
+        for (string? cursor = null; ;)
+        {
+            var page = $"/api/v1/jobs?array={arrayId}&limit=500" + (cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor));
+            using var listing = JsonDocument.Parse(await http.GetStringAsync(page, ct));
+            tasks.AddRange(listing.RootElement.GetProperty("items").EnumerateArray().Select(t => new Submitted(t.GetProperty("id").GetGuid(), 1, acked)));
+            if (!listing.RootElement.TryGetProperty("nextCursor", out var next) || next.ValueKind != JsonValueKind.String)
+            {
+                return tasks;
+            }
+
+            cursor = next.GetString();
+        }
     }
 
     /// <summary>
@@ -299,7 +340,7 @@ internal static class EndToEndBenchmark
 
         public string LoadAverage { get; init; } = "unknown";
 
-        private string Mode => Options.Rate > 0 ? string.Create(CultureInfo.InvariantCulture, $"steady {Options.Rate:F0}/s") : "burst";
+        private string Mode => Options.Rate > 0 ? string.Create(CultureInfo.InvariantCulture, $"steady {Options.Rate:F0}/s") : Options.Array ? "array burst" : "burst";
 
         private string Phases => Cycle.PhaseSeconds.Count == 0 ? "n/a"
             : string.Join(' ', Cycle.PhaseSeconds.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key}={p.Value:F1}s")));
