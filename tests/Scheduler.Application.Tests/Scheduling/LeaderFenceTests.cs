@@ -24,6 +24,23 @@ public sealed class LeaderFenceTests(SchedulerFixture fixture) : IClassFixture<S
     }
 
     [Fact]
+    public async Task A_writer_that_stalls_inside_its_fenced_transaction_holds_the_next_term_back_only_until_postgresql_ends_it()
+    {
+        var stale = await fixture.SendAsync(new BeginLeaderTerm("replica-a"));
+        await using var stalled = fixture.NewDbContext();
+        var transaction = await stalled.Database.BeginTransactionAsync(Ct);
+        Assert.Equal(stale.Term, await LeaderFence.CurrentTermAsync(stalled, transaction, Ct));
+        var stalledAt = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        // The stalled writer sends nothing more (a SIGSTOPped leader); the new leader's term waits for its share lock.
+        var next = await fixture.SendAsync(new BeginLeaderTerm("replica-b")).WaitAsync(TimeSpan.FromSeconds(25), Ct);
+
+        Assert.Equal(stale.Term + 1, next.Term);
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(stalledAt) >= LeaderFence.StalledWriterTimeout - TimeSpan.FromSeconds(1));
+        await Assert.ThrowsAnyAsync<Exception>(() => transaction.CommitAsync(Ct));
+    }
+
+    [Fact]
     public async Task An_admission_under_a_stale_term_is_refused_and_changes_nothing()
     {
         var job = await SubmitAsync();
@@ -106,4 +123,6 @@ public sealed class LeaderFenceTests(SchedulerFixture fixture) : IClassFixture<S
 
     private static AdmitJob Admit(JobDetails job, long term) =>
         new(job.Id, job.Version, [new JobPodPlacement(0, "node-a", [0], 1000, 0, 0)], "training", "placed on node-a", term);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 }
