@@ -193,8 +193,18 @@ internal static class SchedulerReport
             $"Run {started:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores ({Environment.OSVersion}, .NET {Environment.Version}); load average before: {load}, after: {LoadAverage()}.");
         Directory.CreateDirectory(outDir);
         var path = Path.Combine(outDir, "scheduler.md");
-        File.WriteAllText(path, md.ToString());
+        File.WriteAllText(path, md.ToString() + HandWrittenPart(path));
         log.WriteLine($"wrote {path}");
+    }
+
+    /// <summary>Where the generated part ends; what follows it in the existing file (studies recorded by hand) is kept.</summary>
+    internal const string HandWrittenMarker = "<!-- recorded by hand below: make bench keeps what follows -->";
+
+    internal static string HandWrittenPart(string path)
+    {
+        var existing = File.Exists(path) ? File.ReadAllText(path) : string.Empty;
+        var at = existing.IndexOf(HandWrittenMarker, StringComparison.Ordinal);
+        return Environment.NewLine + (at < 0 ? HandWrittenMarker + Environment.NewLine : existing[at..]);
     }
 
     private static string Target(string what, bool? met, string measured) =>
