@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Scheduler.Application.Common;
 using Scheduler.Persistence;
 
 namespace Scheduler.Application.Admission;
@@ -17,6 +18,8 @@ internal static class BudgetLock
         var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         try
         {
+            // A replica frozen while holding the lock would stop every budgeted submission to this queue on every replica.
+            await StalledTransactions.LimitIdleTimeAsync(db, transaction, cancellationToken);
             var key = "gpu-scheduler/budget/" + queue;
             await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", cancellationToken);
             return transaction;

@@ -10,14 +10,13 @@ namespace Scheduler.Application.Scheduling;
 /// its leader term compared with the writer's. A Lease acquisition bumps the term (<see cref="BeginLeaderTerm"/>) and waits
 /// for the lock, so once a new leader holds its term no write of an older one commits. A writer that stops in the middle of
 /// its transaction (SIGSTOP, a long GC pause, a frozen node: exactly the stale leader fencing is for) would hold that lock,
-/// and so the new leader's term, for as long as its connection lives; the fenced transaction therefore tells PostgreSQL to
-/// end it once it has been idle for <see cref="StalledWriterTimeout"/>, which releases the lock and makes the stalled
-/// writer's commit fail.
+/// and so the new leader's term, for as long as its connection lives; the fenced transaction therefore lets PostgreSQL end
+/// it once idle (<see cref="StalledTransactions"/>), which releases the lock and makes the stalled writer's commit fail.
 /// </summary>
 public static class LeaderFence
 {
     /// <summary>How long a fenced transaction may sit idle (its writer stalled) before PostgreSQL ends its session.</summary>
-    public static readonly TimeSpan StalledWriterTimeout = TimeSpan.FromSeconds(10);
+    public static TimeSpan StalledWriterTimeout => StalledTransactions.Timeout;
 
     /// <summary>The field a refused write names; the operator reads it as "step down".</summary>
     public const string Field = "leaderTerm";
@@ -28,17 +27,8 @@ public static class LeaderFence
     /// <summary>The current term, share-locked until <paramref name="transaction"/> ends; null when no leader ever began one.</summary>
     internal static async Task<long?> CurrentTermAsync(SchedulerDbContext db, IDbContextTransaction transaction, CancellationToken cancellationToken)
     {
-        var connection = db.Database.GetDbConnection();
-        await using (var timeout = connection.CreateCommand())
-        {
-            timeout.Transaction = transaction.GetDbTransaction();
-            // SET LOCAL: only this transaction's idle time counts (it also works behind a transaction-pooling PgBouncer).
-            timeout.CommandText = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"SET LOCAL idle_in_transaction_session_timeout = {(int)StalledWriterTimeout.TotalMilliseconds}");
-            await timeout.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await using var command = connection.CreateCommand();
+        await StalledTransactions.LimitIdleTimeAsync(db, transaction, cancellationToken);
+        await using var command = db.Database.GetDbConnection().CreateCommand();
         command.Transaction = transaction.GetDbTransaction();
         command.CommandText = "SELECT leader_term FROM control_plane WHERE id = 1 FOR SHARE";
         return await command.ExecuteScalarAsync(cancellationToken) is long term ? term : null;
