@@ -29,21 +29,8 @@ public sealed class SchedulerReportTests
     [Fact]
     public void The_committed_report_carries_the_marker()
     {
-        var report = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "benchmarks", "scheduler.md"));
+        var report = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "docs", "benchmarks", "scheduler.md"));
 
         Assert.Contains(SchedulerReport.HandWrittenMarker, report, StringComparison.Ordinal);
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Scheduler.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Scheduler.sln above {AppContext.BaseDirectory}.");
     }
 }

@@ -16,25 +16,12 @@ public sealed class PublishedFigureTests
     [InlineData(PlacementPolicy.Fgd, 95.23, 95.39)]
     public void Reproduces_the_published_figure_on_the_default_trace_within_one_point(PlacementPolicy policy, double publishedAt100, double publishedAtEnd)
     {
-        var data = Path.Combine(RepositoryRoot(), "docs", "benchmarks", "data", "openb");
+        var data = Path.Combine(RepositoryRoot.Path, "docs", "benchmarks", "data", "openb");
 
         var line = Assert.Single(TraceBenchmark.Run(Path.Combine(data, "openb_pod_list_default.csv"), Path.Combine(data, "openb_node_list_gpu_node.csv"),
             seeds: 2, [policy], TextWriter.Null, TextWriter.Null));
 
         Assert.InRange(line.Alloc100, publishedAt100 - 1, publishedAt100 + 1);
         Assert.InRange(line.AllocEnd, publishedAtEnd - 1, publishedAtEnd + 1);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Scheduler.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"the tests do not run inside the repository (no Scheduler.sln above {AppContext.BaseDirectory})");
     }
 }
