@@ -6,7 +6,7 @@ namespace Scheduler.Operator.Store;
 /// <summary>
 /// The operator's incremental snapshot of the jobs table: the rows of every job in an active state, kept between cycles and
 /// brought up to date with only the rows written since the last read (<see cref="ReadJobChanges"/>). <see cref="Select"/> answers
-/// what <see cref="ListActiveJobs"/> would (same filters, same order). A stale row can only cost a refused write (every
+/// what <see cref="ListActiveJobs"/> would (the same <see cref="ActiveJobSelection"/> over a full read). A stale row can only cost a refused write (every
 /// admission and transition is checked against the row's version); still, the whole table is read again when this replica
 /// begins leading, after a failed cycle (<see cref="ReadAllNext"/>) and every <see cref="FullReadEvery"/> reads.
 /// </summary>
@@ -45,7 +45,7 @@ public sealed class ActiveJobCache
 
         foreach (var row in changes.Rows)
         {
-            if (IsActive(row.Job.State))
+            if (!JobStateMachine.IsFinal(row.Job.State))
             {
                 _rows[row.Job.Id] = row;
             }
@@ -59,30 +59,6 @@ public sealed class ActiveJobCache
         _watermark = changes.Watermark;
     }
 
-    /// <summary>
-    /// The jobs the scheduler acts on now, as <see cref="ListActiveJobs"/> selects them: not a queued job that a person or its
-    /// budget holds, nor one whose notBefore is ahead; of an array's queued tasks the first
-    /// <see cref="ListActiveJobs.ArrayTasksPerCycle"/> by index (held ones count towards that window, as there); oldest first.
-    /// </summary>
-    public IReadOnlyList<ActiveJob> Select(DateTimeOffset now)
-    {
-        var window = _rows.Values
-            .Where(r => r.Job is { State: JobState.Queued, ArrayId: not null })
-            .GroupBy(r => r.Job.ArrayId!.Value)
-            .SelectMany(g => g.OrderBy(r => r.Job.ArrayIndex).Take(ListActiveJobs.ArrayTasksPerCycle))
-            .Select(r => r.Job.Id)
-            .ToHashSet();
-        return _rows.Values
-            .Where(r => r.Job.State != JobState.Queued || (
-                (r.Job.ArrayId is null || window.Contains(r.Job.Id))
-                && !_budgetHeld.Contains(r.Job.Id)
-                && r.HeldBy is null
-                && !(r.Job.Spec.NotBefore > now)))
-            .Select(r => r.Job)
-            .OrderBy(j => j.CreatedAt)
-            .ThenBy(j => j.Id)
-            .ToList();
-    }
-
-    private static bool IsActive(JobState state) => state is JobState.Queued or JobState.Admitted or JobState.Running or JobState.Preempted;
+    /// <summary>The jobs the scheduler acts on now (<see cref="ActiveJobSelection"/>, the rule <see cref="ListActiveJobs"/> applies to a full read).</summary>
+    public IReadOnlyList<ActiveJob> Select(DateTimeOffset now) => ActiveJobSelection.Select(_rows.Values, _budgetHeld, now);
 }
