@@ -135,16 +135,20 @@ internal sealed class ContainerSpecValidator : AbstractValidator<ContainerSpec>
             .Must(Quantity.IsValid).WithMessage("must be a Kubernetes quantity such as 16Gi")
             .Must(q => InRange(q, JobSpecLimits.MaxPodMemoryBytes)).WithMessage("must be more than 0 and at most 64Ti")
             .When(c => c.ShmSize is not null);
-        RuleFor(c => c.Image!).Must(i => i.Length <= 512 && !i.Any(char.IsWhiteSpace)).When(c => c.Image is not null)
+        RuleFor(c => c.Image!).Must(i => i.Length <= 512 && !i.Any(ch => char.IsWhiteSpace(ch) || ch == '\0')).When(c => c.Image is not null)
             .WithMessage("must be an image reference without spaces");
         RuleFor(c => c.Command!.Count).LessThanOrEqualTo(JobSpecLimits.MaxCommandItems).OverridePropertyName("Command")
             .When(c => c.Command is not null).WithMessage($"must have at most {JobSpecLimits.MaxCommandItems} entries");
         RuleForEach(c => c.Command).Must(a => a is not null && a.Length <= JobSpecLimits.MaxArgLength)
             .When(c => c.Command is not null).WithMessage($"must be a string of at most {JobSpecLimits.MaxArgLength} characters");
+        RuleForEach(c => c.Command).Must(a => a is null || !a.Contains('\0', StringComparison.Ordinal))
+            .When(c => c.Command is not null).WithMessage(NoNulRule);
         RuleFor(c => c.Args!.Count).LessThanOrEqualTo(JobSpecLimits.MaxArgsItems).OverridePropertyName("Args")
             .When(c => c.Args is not null).WithMessage($"must have at most {JobSpecLimits.MaxArgsItems} entries");
         RuleForEach(c => c.Args).Must(a => a is not null && a.Length <= JobSpecLimits.MaxArgLength)
             .When(c => c.Args is not null).WithMessage($"must be a string of at most {JobSpecLimits.MaxArgLength} characters");
+        RuleForEach(c => c.Args).Must(a => a is null || !a.Contains('\0', StringComparison.Ordinal))
+            .When(c => c.Args is not null).WithMessage(NoNulRule);
         RuleFor(c => c.Env!.Count).LessThanOrEqualTo(JobSpecLimits.MaxEnvVars).OverridePropertyName("Env")
             .When(c => c.Env is not null).WithMessage($"must have at most {JobSpecLimits.MaxEnvVars} variables");
         RuleFor(c => c.Env!.Keys).Must(keys => keys.All(KubernetesSyntax.IsEnvVarName)).OverridePropertyName("Env")
@@ -154,6 +158,8 @@ internal sealed class ContainerSpecValidator : AbstractValidator<ContainerSpec>
             .WithMessage(c => $"must not set {Quoted(c.Env!.Keys.First(KubernetesSyntax.IsReservedEnvName))}: the scheduler sets {KubernetesSyntax.ReservedEnvPrefix}* and {string.Join(", ", KubernetesSyntax.ReservedEnvNames.Order(StringComparer.Ordinal))}");
         RuleFor(c => c.Env!.Values).Must(values => values.All(v => v is not null && v.Length <= JobSpecLimits.MaxEnvValueLength)).OverridePropertyName("Env")
             .When(c => c.Env is not null).WithMessage($"values must be strings of at most {JobSpecLimits.MaxEnvValueLength} characters");
+        RuleFor(c => c.Env!.Values).Must(values => values.All(v => v is null || !v.Contains('\0', StringComparison.Ordinal))).OverridePropertyName("Env")
+            .When(c => c.Env is not null).WithMessage("values " + NoNulRule);
         RuleFor(c => c).Must(c => ContainerTextLength(c) <= JobSpecLimits.MaxContainerTextLength).OverridePropertyName("Args")
             .WithMessage($"with container.command and container.env must come to at most {JobSpecLimits.MaxContainerTextLength} characters");
         RuleFor(c => c.Volumes!.Count).LessThanOrEqualTo(JobSpecLimits.MaxVolumes).OverridePropertyName("Volumes")
@@ -173,6 +179,9 @@ internal sealed class ContainerSpecValidator : AbstractValidator<ContainerSpec>
                 .WithMessage($"must be an absolute path of at most {JobSpecLimits.MaxPathLength} characters, without ':' or '..' segments, and not /dev/shm");
         }).When(c => c.Volumes is not null);
     }
+
+    // A process's arguments and environment are NUL-terminated C strings, and PostgreSQL's jsonb cannot store U+0000 at all.
+    private const string NoNulRule = "must not contain the NUL character (U+0000)";
 
     private static string Quoted(string text) => text.Length > 64 ? $"'{text[..64]}…'" : $"'{text}'";
 
