@@ -29,6 +29,7 @@ internal static class ApiServices
         app.UseStatusCodePages(StatusCodeProblems.WriteAsync);
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseMiddleware<JsonCharsetMiddleware>();
+        app.UseMiddleware<NulCharacterMiddleware>();
         return app;
     }
 
@@ -43,5 +44,6 @@ internal static class ApiServices
         options.AllowDuplicateProperties = false;
         // Ahead of the enums' own converters (options win over type attributes): names only, never numbers such as "optimizer": 2.
         options.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
+        options.Converters.Add(new Scheduler.Domain.Specs.NulFreeStringConverter());
     }
 }

@@ -22,7 +22,7 @@ public static class JobSpecJson
         AllowDuplicateProperties = false,
         WriteIndented = indented,
         // Ahead of the enums' own converters (options win over type attributes): names only, never numbers such as "precision": 1.
-        Converters = { new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false) },
+        Converters = { new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false), new NulFreeStringConverter() },
     };
 
     /// <summary>Parses a spec; on failure the error names the field the deserializer stopped at.</summary>
@@ -46,6 +46,14 @@ public static class JobSpecJson
     {
         ArgumentNullException.ThrowIfNull(ex);
         var field = FieldPath.FromJsonPath(ex.Path);
+        if (ex is NulCharacterException)
+        {
+            // A NUL in a member's name (an environment variable's, say): name the object that holds it, not the NUL.
+            var nul = field.IndexOf('\0', StringComparison.Ordinal);
+            var holder = nul < 0 ? field : field[..Math.Max(0, field.LastIndexOfAny(['.', '['], nul))];
+            return new FieldError(holder.Length == 0 ? "$" : holder, NulFreeStringConverter.Rule);
+        }
+
         var message = ex.Message;
         if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
         {

@@ -100,6 +100,12 @@ public sealed class BadInputTests(ApiFactory api) : IClassFixture<ApiFactory>, I
         new BadRequest("micro-batch × data past 32 bits", "POST", Jobs, Overflowing(), Bad, "training.globalBatchSize"),
         new BadRequest("micro-batch × data past 32 bits, estimated", "POST", "/api/v1/estimate", Overflowing(), Bad, "training.globalBatchSize"),
         new BadRequest("method not allowed", "PATCH", Jobs, "{}", HttpStatusCode.MethodNotAllowed, "method"),
+        // PostgreSQL cannot store U+0000 in text or jsonb: refused at the door, wherever in the request it is.
+        new BadRequest("NUL in the job's name", "POST", Jobs, Job(s => s["name"] = "a\u0000b"), Bad, "name"),
+        new BadRequest("NUL in an environment variable's name", "POST", Jobs,
+            Job(s => s["container"] = new JsonObject { ["image"] = "busybox", ["env"] = new JsonObject { ["A\u0000B"] = "1" } }), Bad, "container.env"),
+        new BadRequest("NUL in a queue's cohort", "PUT", "/api/v1/queues/q1", "{\"nominalQuota\":{\"A100-80GB\":1},\"cohort\":\"m\\u0000l\"}", Bad, "cohort"),
+        new BadRequest("NUL in a query parameter", "GET", $"{Jobs}?queue=a%00b", null, Bad, "queue"),
     };
 
     [Theory]

@@ -129,8 +129,7 @@ public sealed class GeneratedInputTests(ApiFactory api) : IClassFixture<ApiFacto
             (key, accept) => (Key: key, Accept: accept));
         await Gen.Select(paths, headers, HostileSpecs.Bodies).SampleAsync(async (path, header, body) =>
         {
-            // The in-process test server refuses a NUL in the path on the client side (Kestrel answers 400 before routing).
-            path = path.Replace("%00", string.Empty, StringComparison.Ordinal);
+            path = WithoutNulInPath(path);
             using var request = new HttpRequestMessage(HttpMethod.Get, path);
             request.Headers.TryAddWithoutValidation("Accept", header.Accept);
             using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
@@ -144,9 +143,21 @@ public sealed class GeneratedInputTests(ApiFactory api) : IClassFixture<ApiFacto
         }, iter: Math.Max(500, Iterations / 10), threads: 2, print: t => $"{t.Item1} {t.Item2}: {HostileSpecs.Describe(t.Item3)}");
     }
 
+    /// <summary>
+    /// The in-process test server refuses a NUL in the path on the client side (Kestrel answers 400 before routing); one
+    /// in the query string reaches the API, which must refuse it with 400 naming the parameter.
+    /// </summary>
+    private static string WithoutNulInPath(string path)
+    {
+        var query = path.IndexOf('?', StringComparison.Ordinal);
+        return query < 0
+            ? path.Replace("%00", string.Empty, StringComparison.Ordinal)
+            : path[..query].Replace("%00", string.Empty, StringComparison.Ordinal) + path[query..];
+    }
+
     private static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, string body, string contentType)
     {
-        path = path.Replace("%00", string.Empty, StringComparison.Ordinal); // see the query-string test
+        path = WithoutNulInPath(path);
         using var request = new HttpRequestMessage(method, path) { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)) };
         if (contentType.Length > 0)
         {
