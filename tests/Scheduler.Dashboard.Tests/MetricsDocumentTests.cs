@@ -1,5 +1,6 @@
 using Prometheus;
 using Scheduler.Operator.Metrics;
+using Scheduler.Testing;
 using Scheduler.Testing.Metrics;
 
 namespace Scheduler.Dashboard.Tests;
@@ -17,23 +18,10 @@ public sealed class MetricsDocumentTests
             .Select(c => new ExportedMetric(c.Name, c switch { Histogram => "histogram", Counter => "counter", _ => "gauge" }, c.LabelNames))
             .OrderBy(m => m.Name, StringComparer.Ordinal)
             .Select(m => $"{m.Name} {m.Type} {string.Join(',', m.Labels)}");
-        var documented = ExportedMetrics.FromDocs(Path.Combine(RepoRoot(), "docs", "metrics.md"))
+        var documented = ExportedMetrics.FromDocs(RepositoryRoot.In("docs", "metrics.md"))
             .OrderBy(m => m.Name, StringComparer.Ordinal)
             .Select(m => $"{m.Name} {m.Type} {string.Join(',', m.Labels)}");
 
         Assert.Equal(registered, documented);
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Scheduler.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Scheduler.sln above {AppContext.BaseDirectory}.");
     }
 }

@@ -1,4 +1,5 @@
 using Scheduler.Admission.Accuracy;
+using Scheduler.Testing;
 
 namespace Scheduler.Admission.Tests.Support;
 
@@ -8,7 +9,7 @@ namespace Scheduler.Admission.Tests.Support;
 /// </summary>
 internal static class ReferenceData
 {
-    public static string Directory { get; } = Find();
+    public static string Directory { get; } = RepositoryRoot.In("docs", "benchmarks", "data", "reference");
 
     public static ReferenceFiles Files() =>
         new(
@@ -19,18 +20,5 @@ internal static class ReferenceData
     {
         var path = Path.Combine(Directory, file);
         return File.Exists(path) ? File.ReadAllText(path) : throw new FileNotFoundException($"{file} is missing from {Directory}", path);
-    }
-
-    private static string Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Scheduler.sln")))
-            {
-                return Path.Combine(dir.FullName, "docs", "benchmarks", "data", "reference");
-            }
-        }
-
-        throw new InvalidOperationException("the tests do not run inside the repository (no Scheduler.sln above " + AppContext.BaseDirectory + ")");
     }
 }

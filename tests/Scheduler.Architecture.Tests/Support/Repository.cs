@@ -1,11 +1,12 @@
 using System.Diagnostics;
+using Scheduler.Testing;
 
 namespace Scheduler.Architecture.Tests.Support;
 
 /// <summary>The checkout the tests run from: its root (the folder with Scheduler.sln) and the files git tracks there.</summary>
 internal static class Repository
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => RepositoryRoot.Path;
 
     /// <summary>Tracked files relative to the root, with '/' separators (<c>git ls-files</c>): what a clone gets.</summary>
     public static IReadOnlyList<string> TrackedFiles()
@@ -39,17 +40,4 @@ internal static class Repository
         Directory.EnumerateFiles(Path.Combine(Root, folder), "*.csproj", SearchOption.AllDirectories)
             .Where(path => !path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .ToDictionary(path => Path.GetFileNameWithoutExtension(path), StringComparer.Ordinal);
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Scheduler.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"the tests do not run inside the repository (no Scheduler.sln above {AppContext.BaseDirectory})");
-    }
 }

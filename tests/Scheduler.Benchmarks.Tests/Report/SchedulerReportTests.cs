@@ -1,4 +1,5 @@
 using Scheduler.Benchmarks.Report;
+using Scheduler.Testing;
 
 namespace Scheduler.Benchmarks.Tests.Report;
 

@@ -1,5 +1,6 @@
 using Scheduler.Benchmarks.Trace;
 using Scheduler.Core.Placement;
+using Scheduler.Testing;
 
 namespace Scheduler.Benchmarks.Tests.Trace;
 

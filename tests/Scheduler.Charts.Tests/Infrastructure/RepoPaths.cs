@@ -1,9 +1,11 @@
+using Scheduler.Testing;
+
 namespace Scheduler.Charts.Tests.Infrastructure;
 
 /// <summary>Paths in the checkout, found by walking up from the test binaries to the directory holding Scheduler.sln.</summary>
 internal static class RepoPaths
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => RepositoryRoot.Path;
 
     public static string Chart { get; } = Path.Combine(Root, "charts", "gpu-scheduler");
 
@@ -16,17 +18,4 @@ internal static class RepoPaths
     public static string Tools { get; } = Path.Combine(Root, ".tools");
 
     public static string InRoot(params string[] parts) => Path.Combine([Root, .. parts]);
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Scheduler.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Scheduler.sln above {AppContext.BaseDirectory}.");
-    }
 }

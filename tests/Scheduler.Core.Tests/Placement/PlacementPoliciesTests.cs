@@ -1,4 +1,5 @@
 using Scheduler.Core.Placement;
+using Scheduler.Testing;
 
 namespace Scheduler.Core.Tests.Placement;
 
@@ -40,21 +41,8 @@ public sealed class PlacementPoliciesTests
     [Fact]
     public void The_scheduling_doc_describes_every_policy_by_its_name()
     {
-        var doc = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "scheduling.md"));
+        var doc = File.ReadAllText(RepositoryRoot.In("docs", "scheduling.md"));
 
         Assert.All(PlacementPolicies.All, p => Assert.Contains($"`{p.Name}`", doc, StringComparison.Ordinal));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Scheduler.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Scheduler.sln above {AppContext.BaseDirectory}.");
     }
 }

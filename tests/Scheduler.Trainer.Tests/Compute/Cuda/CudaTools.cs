@@ -25,21 +25,7 @@ public sealed class CudaTools : IAsyncLifetime
 
     public string Header(string fileName) => Path.Combine(Root, "include", fileName);
 
-    public static string RepositoryRoot
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Scheduler.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-
-            throw new InvalidOperationException($"No Scheduler.sln above {AppContext.BaseDirectory}.");
-        }
-    }
+    public static string RepositoryRoot => Scheduler.Testing.RepositoryRoot.Path;
 
     public async ValueTask InitializeAsync() => (_root, _problem) = await Installed.Value;
 

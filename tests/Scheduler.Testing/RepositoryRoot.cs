@@ -1,9 +1,12 @@
-namespace Scheduler.Benchmarks.Tests;
+namespace Scheduler.Testing;
 
 /// <summary>The checkout the tests run in: the folder above the test binaries that holds Scheduler.sln.</summary>
-internal static class RepositoryRoot
+public static class RepositoryRoot
 {
     public static string Path { get; } = Find();
+
+    /// <summary>A path inside the checkout, from its parts (<c>In("docs", "metrics.md")</c>).</summary>
+    public static string In(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
     private static string Find()
     {
