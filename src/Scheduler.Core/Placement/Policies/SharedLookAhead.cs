@@ -4,9 +4,9 @@ namespace Scheduler.Core.Placement.Policies;
 /// How far the default policy looks ahead when it scores a shared pod and chooses its GPU: a fixed number of <em>sharing</em>
 /// arrivals, which is <see cref="SharingArrivals"/> ÷ (share of the workload's GPU shapes that share a GPU) arrivals of any shape.
 /// A hole on a partly used GPU can only ever be filled by a share, so how soon it is filled depends on how often shares arrive:
-/// where every GPU task shares (gen_gpushare100) that is 3.5 arrivals, where two in five do (default, multigpu) about 9, where
-/// over half do (gpushare40) about 6. A fixed count of arrivals of any shape (the previous K = 4) was right for the first and too
-/// short for the others: measured, K = 5–8 gained 0.1–0.2 point on gpushare40 and gen_multigpu40 and lost 0.4–0.8 on gen_gpushare100.
+/// where every GPU task shares (gen_gpushare100) that is 3.5 arrivals, where over half do (gpushare40) about 6, where two in five
+/// do (default, the multi-GPU traces) 8–9. A fixed count of arrivals of any shape (the previous K = 4) was right for the first and
+/// too short for the others: measured, a fixed K = 5–8 gained up to 0.17 point on gpushare40 and lost 0.4–0.8 on gen_gpushare100.
 /// The workload's shapes are the policy's live input (the cycle builds them from the pending jobs), so the horizon follows the mix.
 /// </summary>
 internal static class SharedLookAhead
