@@ -24,7 +24,6 @@ internal sealed class FragmentationAwarePolicy : IPlacementPolicy
     /// </summary>
     public const int WholeGpuHorizon = 2;
 
-
     private readonly ClusterState _state;
     private readonly FragmentationScores _whole;
     private readonly FragmentationScores _shared;
