@@ -16,23 +16,44 @@ internal sealed class FragmentationModel
 
     private readonly record struct Shape(int Gpus, int Milli, long Cpu, long Mem, ulong TypeMask, double Weight);
 
-    private FragmentationModel(Shape[] shapes, double cpuOnlyWeight = 0, int horizon = 1)
+    private FragmentationModel(Shape[] shapes, double cpuOnlyWeight = 0, double horizon = 1)
     {
         _shapes = shapes;
         _cpuOnlyWeight = cpuOnlyWeight;
         Horizon = horizon;
+        _wholeHorizon = horizon == Math.Floor(horizon) ? (int)horizon : 0;
+        foreach (var s in shapes)
+        {
+            if (s.Milli < ClusterState.WholeGpu)
+            {
+                SharedWeight += s.Weight;
+            }
+        }
     }
 
     public int ShapeCount => _shapes.Length;
 
-    /// <summary>How many arrivals ahead free capacity may still be used by: 1 counts free milli as FGD does.</summary>
-    public int Horizon { get; }
+    /// <summary>
+    /// How many arrivals ahead free capacity may still be used by: 1 counts free milli as FGD does. It need not be whole: a
+    /// horizon of K sharing arrivals is K ÷ <see cref="SharedWeight"/> arrivals of any shape (<see cref="Policies.SharedLookAhead"/>).
+    /// </summary>
+    public double Horizon { get; }
+
+    /// <summary>The horizon when it is a whole number (the power is then a product), else 0.</summary>
+    private readonly int _wholeHorizon;
+
+    /// <summary>The share of GPU shapes that take a fraction of one GPU (0 when every shape takes whole GPUs).</summary>
+    public double SharedWeight { get; }
 
     /// <summary>The same shapes, looking <paramref name="horizon"/> arrivals ahead.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="horizon"/> is below 1.</exception>
-    public FragmentationModel WithHorizon(int horizon)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="horizon"/> is below 1 or not a number.</exception>
+    public FragmentationModel WithHorizon(double horizon)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(horizon, 1);
+        if (!(horizon >= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(horizon), horizon, "a horizon is at least one arrival");
+        }
+
         return new FragmentationModel(_shapes, _cpuOnlyWeight, horizon);
     }
 
@@ -187,10 +208,18 @@ internal sealed class FragmentationModel
                 }
 
                 var miss = Math.Max(0, 1 - usable);
-                var none = miss;
-                for (var k = 1; k < Horizon; k++)
+                double none;
+                if (_wholeHorizon > 0)
                 {
-                    none *= miss;
+                    none = miss;
+                    for (var k = 1; k < _wholeHorizon; k++)
+                    {
+                        none *= miss;
+                    }
+                }
+                else
+                {
+                    none = Math.Pow(miss, Horizon);
                 }
 
                 lastFree = f;

@@ -34,6 +34,32 @@ public sealed class FragmentationModelTests
     }
 
     [Fact]
-    public void A_horizon_below_one_arrival_is_rejected() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => Model().WithHorizon(0));
+    public void A_horizon_need_not_be_a_whole_number_of_arrivals()
+    {
+        // 600 free, half the shapes could use it: 600 × 0.5^2.5.
+        var model = Model().WithHorizon(2.5);
+
+        Assert.Equal(600 * Math.Pow(0.5, 2.5), model.Fragmentation(0, 64_000, 256_000, [600, 1000, 0]), 6);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(0.5)]
+    [InlineData(double.NaN)]
+    public void A_horizon_below_one_arrival_is_rejected(double horizon) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => Model().WithHorizon(horizon));
+
+    [Fact]
+    public void Knows_the_share_of_its_gpu_shapes_that_share_a_gpu()
+    {
+        var withCpuOnly = FragmentationModel.Create([
+            (PodRequest.Create(1, 1000, 1000, 1024), 3.0),
+            (PodRequest.Create(1, 500, 1000, 1024), 1.0),
+            (PodRequest.Create(0, 0, 1000, 1024), 4.0),
+        ]);
+
+        // CPU-only shapes are left out of the model, so the share is of GPU shapes: 1 of 4.
+        Assert.Equal(0.25, withCpuOnly.SharedWeight, 9);
+        Assert.Equal(0.5, Model().SharedWeight, 9);
+    }
 }

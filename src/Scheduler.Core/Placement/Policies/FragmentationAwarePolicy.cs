@@ -1,7 +1,8 @@
 namespace Scheduler.Core.Placement.Policies;
 
 /// <summary>
-/// Ours (the default). Least growth of expected fragmentation for the workload's shapes, looking a few arrivals ahead (in steps of
+/// Ours (the default). Least growth of expected fragmentation for the workload's shapes, looking a few arrivals ahead (whole-GPU
+/// and CPU-only pods <see cref="WholeGpuHorizon"/> arrivals, shared pods a few sharing arrivals, <see cref="SharedLookAhead"/>; in steps of
 /// <see cref="FragmentationQuantum"/>), then for whole-GPU pods best fit (least CPU and GPU left); for GPU-light pods (CPU-only or a
 /// share of one GPU) the node with the least usable GPU milli left (free minus its expected fragmentation, whole milli), then the
 /// least CPU left: they fill nodes whose GPU capacity is already spent or stranded, and keep the CPU of nodes with usable GPUs for the
@@ -23,13 +24,6 @@ internal sealed class FragmentationAwarePolicy : IPlacementPolicy
     /// </summary>
     public const int WholeGpuHorizon = 2;
 
-    /// <summary>
-    /// Arrivals looked ahead when scoring a shared pod and choosing its GPU. A hole that common shares fill (530 milli after a 470
-    /// share, with 470s frequent) is soon used, while one only rare small shares fit (190 after an 810) stays: FGD's one-arrival
-    /// measure weighs both by their size alone and keeps breaking whole GPUs to avoid the first kind.
-    /// </summary>
-    public const int SharedGpuHorizon = 4;
-
     private readonly ClusterState _state;
     private readonly FragmentationScores _whole;
     private readonly FragmentationScores _shared;
@@ -38,7 +32,10 @@ internal sealed class FragmentationAwarePolicy : IPlacementPolicy
     {
         _state = state;
         _whole = new FragmentationScores(state, fragmentation.WithHorizon(WholeGpuHorizon));
-        _shared = new FragmentationScores(state, fragmentation.WithHorizon(SharedGpuHorizon));
+        // A shared pod and its GPU: a hole that common shares fill (530 milli after a 470 share, with 470s frequent) is soon used,
+        // while one only rare small shares fit (190 after an 810) stays: FGD's one-arrival measure weighs both by their size alone
+        // and keeps breaking whole GPUs to avoid the first kind. How far ahead follows the mix (SharedLookAhead).
+        _shared = new FragmentationScores(state, fragmentation.WithHorizon(SharedLookAhead.Horizon(fragmentation)));
     }
 
     public bool TiesInNodeOrder => false;
