@@ -80,6 +80,12 @@ public sealed record Estimate
     /// <summary>Cheaper and faster layouts (<c>POST /api/v1/estimate?advise=true</c>, the 422 of a job that does not fit); null unless asked.</summary>
     public Advice.LayoutAdvice? Advice { get; init; }
 
+    /// <summary>
+    /// Set once the job is placed: the placement's interconnect (racks, nodes, GPUs per node) this estimate was repriced for,
+    /// and the step time's change against the spec's packing in one rack; null for an estimate of the spec alone.
+    /// </summary>
+    public Timing.InterconnectPricing? Interconnect { get; init; }
+
     /// <summary>Value equality, suggestions compared item by item (a stored or received estimate equals the one computed).</summary>
     public bool Equals(Estimate? other) =>
         other is not null
@@ -91,7 +97,7 @@ public sealed record Estimate
                 && GpuMemoryGiB.Equals(other.GpuMemoryGiB) && Fits == other.Fits && Reason == other.Reason && Verdict == other.Verdict
                 && Suggestions.SequenceEqual(other.Suggestions) && StepSeconds.Equals(other.StepSeconds) && StepBreakdown == other.StepBreakdown
                 && WallHours.Equals(other.WallHours) && GpuHours.Equals(other.GpuHours) && PeakTflopsPerGpu.Equals(other.PeakTflopsPerGpu)
-                && Mfu.Equals(other.Mfu) && MfuSource == other.MfuSource && SizeBand == other.SizeBand));
+                && Mfu.Equals(other.Mfu) && MfuSource == other.MfuSource && SizeBand == other.SizeBand && Interconnect == other.Interconnect));
 
     public override int GetHashCode() => HashCode.Combine(GpuType, Parameters, FlopsTotal, MemoryPerGpuGiB, Fits, GpuHours, Mfu);
 }

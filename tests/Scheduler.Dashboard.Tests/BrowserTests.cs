@@ -139,6 +139,19 @@ public sealed class BrowserTests(DashboardHost host, Browser browser) : IClassFi
     }
 
     [Fact]
+    public async Task Job_page_says_how_the_placement_s_interconnect_priced_a_gang()
+    {
+        Browser.RequireChromium();
+        await host.PutQueueAsync("ui-racks", ResearchQueue);
+        var job = await host.SubmitAsync("ui-racks", "split-gang", gpus: 16);
+        await host.AdmitAsync(job, ("gpu-r1-0", "r1"), ("gpu-r2-0", "r2"));
+
+        var page = await browser.OpenAsync(host, $"#/jobs/{job}", Browser.Desktop);
+        await Expect(page.Locator("[data-testid='interconnect']")).ToContainTextAsync("priced for 2 racks, 2 nodes");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Jobs_page_lists_the_newest_job_first_with_its_state_and_reason()
     {
         Browser.RequireChromium();

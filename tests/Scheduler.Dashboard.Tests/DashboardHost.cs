@@ -135,6 +135,17 @@ public class DashboardHost : WebApplicationFactory<Program>, IAsyncLifetime
         return body.RootElement.GetProperty("id").GetGuid();
     }
 
+    /// <summary>What the operator does when it places a gang: one pod of 8 GPUs per (node, rack), admitted in one batch.</summary>
+    public async Task AdmitAsync(Guid jobId, params (string Node, string Rack)[] pods)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var sender = scope.ServiceProvider.GetRequiredService<ISender>();
+        var job = (await sender.Send(new GetJob(jobId))).Value!;
+        var placement = pods.Select((p, rank) => new JobPodPlacement(rank, p.Node, [0, 1, 2, 3, 4, 5, 6, 7], 1000, 0, 0, p.Rack)).ToList();
+        var result = await sender.Send(new Scheduler.Application.Scheduling.AdmitJobs([new(jobId, job.Version, placement, "placed")], "training"));
+        Assert.True(result.IsSuccess, result.Failure?.Title);
+    }
+
     /// <summary>What the operator loop does when it places, starts or preempts a job: the Application's own transition command.</summary>
     public async Task TransitionAsync(Guid jobId, JobState to, string reason)
     {

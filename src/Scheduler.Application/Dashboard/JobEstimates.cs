@@ -3,7 +3,10 @@ using Scheduler.Domain.Specs;
 
 namespace Scheduler.Application.Dashboard;
 
-/// <summary>What the dashboard shows of a job's estimate (the estimate's fields in docs/admission.md, plus the implied tokens per second).</summary>
+/// <summary>
+/// What the dashboard shows of a job's estimate (the estimate's fields in docs/admission.md, plus the implied tokens per second);
+/// <see cref="Interconnect"/>: the note of a placed gang's repricing ("priced for 2 racks, …: +14.2% step time …").
+/// </summary>
 public sealed record EstimateView(
     string GpuType,
     double Parameters,
@@ -17,7 +20,8 @@ public sealed record EstimateView(
     double GpuHours,
     double Mfu,
     string MfuSource,
-    double? TokensPerSecond);
+    double? TokensPerSecond,
+    string? Interconnect = null);
 
 /// <summary>
 /// What the dashboard shows of a job's estimate: the one stored when the job was admitted (priced with the MFU calibrated
@@ -45,6 +49,6 @@ public sealed class JobEstimates(Estimator estimator)
         var seconds = estimate.WallHours * 3600;
         return new EstimateView(estimate.GpuType, estimate.Parameters, estimate.MemoryPerGpuGiB, estimate.GpuMemoryGiB, estimate.Fits,
             estimate.Verdict, estimate.Steps, estimate.StepSeconds, estimate.WallHours, estimate.GpuHours, estimate.Mfu, estimate.MfuSource,
-            seconds > 0 ? estimate.Tokens / seconds : null);
+            seconds > 0 ? estimate.Tokens / seconds : null, estimate.Interconnect?.Note);
     }
 }

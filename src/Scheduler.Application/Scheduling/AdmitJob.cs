@@ -1,5 +1,7 @@
 using FluentValidation;
 using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Scheduler.Admission;
 using Scheduler.Application.Common;
 using Scheduler.Application.Jobs;
 using Scheduler.Domain.Jobs;
@@ -26,9 +28,22 @@ internal sealed class AdmitJobValidator : MessageValidator<AdmitJob>
     }
 }
 
-internal sealed class AdmitJobHandler(SchedulerDbContext db, TimeProvider clock) : ICommandHandler<AdmitJob, Result<JobDetails>>
+internal sealed class AdmitJobHandler(SchedulerDbContext db, TimeProvider clock, Estimator estimator) : ICommandHandler<AdmitJob, Result<JobDetails>>
 {
-    public ValueTask<Result<JobDetails>> Handle(AdmitJob command, CancellationToken cancellationToken) =>
-        ExpectedVersion.ChangeAsync(db, command.JobId, command.ExpectedVersion,
+    public async ValueTask<Result<JobDetails>> Handle(AdmitJob command, CancellationToken cancellationToken)
+    {
+        var result = await ExpectedVersion.ChangeAsync(db, command.JobId, command.ExpectedVersion,
             job => job.Admit(command.Placement, command.DefaultNamespace, command.Reason, clock.StoreNow()), cancellationToken, command.LeaderTerm);
+        if (result.IsSuccess && command.Placement.Count > 1)
+        {
+            // The one-by-one path (AdmitJobs reprices in its own transaction): the estimate follows right after the admission,
+            // before the operator's next read of what changed.
+            var admitted = await db.Jobs.AsNoTracking().FirstAsync(j => j.Id == command.JobId, cancellationToken);
+            await PlacementPricing.RepriceAsync(db, estimator, [admitted], cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            db.ChangeTracker.Clear();
+        }
+
+        return result;
+    }
 }

@@ -1,6 +1,7 @@
 using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
+using Scheduler.Admission;
 using Scheduler.Application.Common;
 using Scheduler.Domain.Jobs;
 using Scheduler.Persistence;
@@ -37,7 +38,7 @@ internal sealed class AdmitJobsValidator : MessageValidator<AdmitJobs>
     }
 }
 
-internal sealed class AdmitJobsHandler(SchedulerDbContext db, TimeProvider clock, ISender sender) : ICommandHandler<AdmitJobs, Result<IReadOnlyList<AdmittedJob>>>
+internal sealed class AdmitJobsHandler(SchedulerDbContext db, TimeProvider clock, ISender sender, Estimator estimator) : ICommandHandler<AdmitJobs, Result<IReadOnlyList<AdmittedJob>>>
 {
     public async ValueTask<Result<IReadOnlyList<AdmittedJob>>> Handle(AdmitJobs command, CancellationToken cancellationToken)
     {
@@ -79,6 +80,8 @@ internal sealed class AdmitJobsHandler(SchedulerDbContext db, TimeProvider clock
                 }
             }
 
+            // In the same transaction as the placement: the operator reads the job's row and its new estimate together.
+            await PlacementPricing.RepriceAsync(db, estimator, admitted, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             if (fence is not null)
             {

@@ -44,7 +44,11 @@ internal sealed record CancelledArrayView(Guid ArrayId, int Tasks, int Cancelled
 
 internal sealed record ArrayControlledView(Guid ArrayId, int Tasks, int Changed);
 
-internal sealed record EstimateView(double GpuHours, double WallHours, bool Fits, double? GpuMemoryGiB, MemoryView? MemoryPerGpuGiB, string? GpuType);
+internal sealed record EstimateView(
+    double GpuHours, double WallHours, bool Fits, double? GpuMemoryGiB, MemoryView? MemoryPerGpuGiB, string? GpuType, InterconnectView? Interconnect = null);
+
+/// <summary>Set on a placed gang's estimate: what its placement's interconnect did to the step time.</summary>
+internal sealed record InterconnectView(int Racks, int Nodes, string Note);
 
 internal sealed record MemoryView(double Total);
 

@@ -47,6 +47,11 @@ internal static class ShowCommand
             Row("GPU-hours", $"predicted {(e is null ? "-" : Terminal.Number(e.GpuHours))}, measured {(m is null ? "-" : Terminal.Number(m.GpuHours))}");
             Row("Memory/GPU", $"predicted {(e?.MemoryPerGpuGiB is null ? "-" : Terminal.Number(e.MemoryPerGpuGiB.Total, "0.0") + " GiB")}, peak {(m?.PeakMemoryGiB is { } peak ? Terminal.Number(peak, "0.0") + " GiB" : "-")}");
             Row("Wall-clock", e is null ? null : $"predicted {Terminal.Number(e.WallHours)} h");
+            if (e?.Interconnect?.Note is { } interconnect)
+            {
+                Row("Interconnect", interconnect); // only placed gangs have one; others keep the table as it was
+            }
+
             Row("Throughput", m is null ? null : $"{Terminal.Number(m.TokensPerSecond, "0")} tokens/s, MFU {(m.Mfu is { } mfu ? Terminal.Number(mfu * 100, "0.0") + "%" : "-")}, step {m.Step}");
             var console = Terminal.Console(kit.Context);
             console.Write(grid);

@@ -41,8 +41,8 @@ internal sealed class CycleRun
     private readonly TopologyDomains _topology;
     private readonly DomainPacker _packer;
 
-    /// <summary>The level whose domains waiting gangs need whole (see <see cref="TopologyGuard"/>); null: none.</summary>
-    private readonly Domain.Specs.TopologyLevel? _guardLevel;
+    /// <summary>The levels whose domains waiting gangs need whole, a bit per level (see <see cref="TopologyGuard"/>); 0: none.</summary>
+    private readonly int _guardLevels;
     private readonly long _nowTicks;
     private readonly QueueOrder _order;
     private readonly PreemptionPlanner _preemption;
@@ -101,8 +101,8 @@ internal sealed class CycleRun
         _selector = new NodeSelector(_state, options.Policy, BuildFragmentationModel(), options.Seed);
         _gang = new GangPlacer(_selector);
         _topology = new TopologyDomains(snapshot.Nodes);
-        _packer = new DomainPacker(_gang);
-        _guardLevel = TopologyGuard.LevelFor(snapshot.Pending, _topology);
+        _packer = new DomainPacker(_gang, _topology);
+        _guardLevels = TopologyGuard.LevelsFor(snapshot.Pending, _topology);
         _preemption = new PreemptionPlanner(_state, _ledger, _gang, _running, options, snapshot.Now, snapshot.Queues);
         _reservations = new ReservationPlanner(_state, _gang, _running);
     }
@@ -342,10 +342,10 @@ internal sealed class CycleRun
             return false;
         }
 
-        var packLevel = topology.DomainOf is null ? TopologyGuard.PackLevel(job, _guardLevel, _topology) : null;
-        var placed = packLevel is not { } level ? _gang.TryPlace(job.Pods, pod, topology.DomainOf, topology.Count)
-            : job.Pods == 1 ? _packer.TryPlaceInBrokenDomains(pod, _topology.Of(level).DomainOf, _topology.Of(level).Count)
-            : _packer.TryPlace(job.Pods, pod, _topology.Of(level).DomainOf, _topology.Of(level).Count);
+        var levels = job.Topology is null && job.TopologyKey is null && _guardLevels == 0 ? 0 : TopologyGuard.PackLevels(job, _guardLevels, _topology);
+        var placed = levels == 0 ? _gang.TryPlace(job.Pods, pod, topology.DomainOf, topology.Count)
+            : job.Pods == 1 ? _packer.TryPlaceInBrokenDomains(pod, levels)
+            : _packer.TryPlace(job.Pods, pod, levels, job.Topology is { Mode: Domain.Specs.TopologyMode.Required } required ? required.Level : null);
         if (placed is null)
         {
             _failed.Add(key);

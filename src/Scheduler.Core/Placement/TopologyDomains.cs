@@ -23,7 +23,18 @@ internal sealed class TopologyDomains
                 break;
             }
         }
+
+        if (Any)
+        {
+            foreach (var level in Enum.GetValues<TopologyLevel>())
+            {
+                Labelled |= Build(level).Names.Count > 0 ? 1 << (int)level : 0;
+            }
+        }
     }
+
+    /// <summary>A bit per level that at least one node names (node level whenever any node has topology); 0 without topology.</summary>
+    public int Labelled { get; }
 
     /// <summary>Whether any node carries topology at all (without it, no domain-level placement runs).</summary>
     public bool Any { get; }

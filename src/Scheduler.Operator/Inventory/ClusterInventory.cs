@@ -36,6 +36,9 @@ public sealed class ClusterInventory(NodeTranslator translator, TimeProvider tim
     public IReadOnlyList<ForeignPod> ForeignPods => _foreign.Values.OrderBy(p => p.Node, StringComparer.Ordinal).ThenBy(p => p.Namespace, StringComparer.Ordinal)
         .ThenBy(p => p.Name, StringComparer.Ordinal).ToList();
 
+    /// <summary>The node's rack label (null: unknown node or unlabelled).</summary>
+    public string? RackOf(string node) => _nodes.TryGetValue(node, out var capacity) ? capacity.Topology?.Rack : null;
+
     public IReadOnlySet<string> NodeNames => _nodes.Keys.ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Nodes that are not ready, with when that began.</summary>

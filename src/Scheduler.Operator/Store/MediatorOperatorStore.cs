@@ -4,6 +4,7 @@ using Scheduler.Application.Jobs;
 using Scheduler.Application.Scheduling;
 using Scheduler.Domain.Jobs;
 using Scheduler.Operator.Hosting;
+using Scheduler.Operator.Inventory;
 
 namespace Scheduler.Operator.Store;
 
@@ -12,7 +13,8 @@ namespace Scheduler.Operator.Store;
 /// operator never holds a context across cycles.
 /// </summary>
 internal sealed class MediatorOperatorStore(
-    IServiceScopeFactory scopes, OperatorSettings settings, PredictedRuntimes runtimes, LeadershipTerm term, ActiveJobCache cache, TimeProvider time) : IOperatorStore
+    IServiceScopeFactory scopes, OperatorSettings settings, PredictedRuntimes runtimes, LeadershipTerm term, ActiveJobCache cache, TimeProvider time,
+    ClusterInventory inventory) : IOperatorStore
 {
     public async Task<IReadOnlyList<OperatorQueue>> QueuesAsync(CancellationToken cancellationToken)
     {
@@ -35,6 +37,7 @@ internal sealed class MediatorOperatorStore(
     public async Task<OperatorJob?> AdmitAsync(OperatorJob job, IReadOnlyList<JobPodPlacement> placement, string reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
+        placement = PlacementRacks.Stamp(placement, inventory);
         var result = Fenced(await SendAsync(sender => sender.Send(
             new AdmitJob(job.Id.Value, job.Version, placement, settings.Kubernetes.DefaultNamespace, Truncate(reason), term.Term), cancellationToken)));
         return result.IsSuccess
@@ -53,9 +56,9 @@ internal sealed class MediatorOperatorStore(
     public async Task<IReadOnlyList<OperatorJob>> AdmitAllAsync(IReadOnlyList<OperatorAdmission> admissions, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(admissions);
-        var byId = admissions.ToDictionary(a => a.Job.Id.Value);
+        var byId = admissions.ToDictionary(a => a.Job.Id.Value, a => a with { Placement = PlacementRacks.Stamp(a.Placement, inventory) });
         var admitted = Fenced(await SendAsync(sender => sender.Send(new AdmitJobs(
-            [.. admissions.Select(a => new JobAdmission(a.Job.Id.Value, a.Job.Version, a.Placement, Truncate(a.Reason)))], settings.Kubernetes.DefaultNamespace, term.Term),
+            [.. byId.Values.Select(a => new JobAdmission(a.Job.Id.Value, a.Job.Version, a.Placement, Truncate(a.Reason)))], settings.Kubernetes.DefaultNamespace, term.Term),
             cancellationToken))).Value!;
         return [.. admitted.Select(a => byId[a.JobId].Job with
         {

@@ -15,9 +15,12 @@ internal sealed class PredictedRuntimes(GpuCatalog catalog)
     private readonly Estimator _estimator = new(catalog);
     private readonly ConcurrentDictionary<JobId, TimeSpan?> _byJob = new();
 
-    /// <summary>The stored estimate's wall-clock hours when the job has one, else the estimator's now.</summary>
+    /// <summary>
+    /// The stored estimate's wall-clock hours when the job has one (repriced when the job was placed, so it is read each time),
+    /// else the estimator's, computed once.
+    /// </summary>
     public TimeSpan? Of(JobId jobId, JobSpec spec, double? estimatedWallHours = null) =>
-        _byJob.GetOrAdd(jobId, _ => estimatedWallHours is { } hours ? Clamp(hours) : Estimate(spec));
+        estimatedWallHours is { } hours ? Clamp(hours) : _byJob.GetOrAdd(jobId, _ => Estimate(spec));
 
     public void Retain(IReadOnlySet<JobId> active)
     {

@@ -34,4 +34,11 @@ public sealed class JobEstimateRecord
     public double Mfu { get; private set; }
 
     public string MfuSource { get; private set; }
+
+    /// <summary>The job was placed: its estimate repriced for the placement's interconnect (same GPU type, GPUs and MFU).</summary>
+    public void Reprice(string estimateJson, double predictedGpuHours)
+    {
+        EstimateJson = estimateJson;
+        PredictedGpuHours = predictedGpuHours;
+    }
 }

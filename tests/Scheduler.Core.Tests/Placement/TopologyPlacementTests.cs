@@ -169,4 +169,75 @@ public sealed class TopologyPlacementTests
 
         Assert.Equal(first, second);
     }
+
+    [Fact]
+    public void A_gang_preferring_a_block_is_packed_into_the_fewest_racks_of_the_tightest_block()
+    {
+        // Block b0 (r0, r1, r2) has 7 free nodes, r1 only one of them; block b1 is whole. No rack holds 5 nodes.
+        var result = Run(new SnapshotBuilder()
+            .Racks(racks: 6, nodesPerRack: 4, racksPerBlock: 3)
+            .Running("busy", "research", 1000, [Whole("r0-n0"), Whole("r1-n0"), Whole("r1-n1"), Whole("r1-n2"), Whole("r2-n0")])
+            .Queue("research", quotas: [Plenty])
+            .Pending(Gang("gang", pods: 5, TopologyLevel.Block, TopologyMode.Preferred)));
+
+        Assert.Equal(["r0", "r2"], RacksOf(PlaceOf(result, "gang")));
+    }
+
+    [Fact]
+    public void A_gang_preferring_a_rack_that_no_rack_holds_stays_inside_one_block()
+    {
+        // r0 has one free node and r1 two (block b0: 3); racks r2 and r3 (block b1) have two each. Roomiest racks first would
+        // have taken r1 and r2, across blocks.
+        var result = Run(new SnapshotBuilder()
+            .Racks(racks: 4, nodesPerRack: 2, racksPerBlock: 2)
+            .Running("busy", "research", 1000, [Whole("r0-n0")])
+            .Queue("research", quotas: [Plenty])
+            .Pending(Gang("gang", pods: 3, TopologyLevel.Rack, TopologyMode.Preferred)));
+
+        Assert.Equal(["r0", "r1"], RacksOf(PlaceOf(result, "gang")));
+    }
+
+    [Theory]
+    [InlineData(1UL)]
+    [InlineData(2UL)]
+    [InlineData(3UL)]
+    [InlineData(4UL)]
+    [InlineData(5UL)]
+    [InlineData(6UL)]
+    public void A_gang_requiring_a_block_goes_into_one_rack_of_it_when_one_holds_it(ulong seed)
+    {
+        // Block b0 is the tightest (r0 has one node in use); inside it rack r1 holds the gang whole.
+        var result = Run(new SnapshotBuilder()
+            .Racks(racks: 4, nodesPerRack: 3, racksPerBlock: 2)
+            .Running("busy", "research", 1000, [Whole("r0-n0")])
+            .Queue("research", quotas: [Plenty])
+            .Pending(Gang("gang", pods: 3, TopologyLevel.Block, TopologyMode.Required)), new SchedulerOptions { Seed = seed });
+
+        Assert.Equal(["r1"], RacksOf(PlaceOf(result, "gang")));
+    }
+
+    [Theory]
+    [InlineData(1UL)]
+    [InlineData(2UL)]
+    [InlineData(3UL)]
+    [InlineData(4UL)]
+    [InlineData(5UL)]
+    [InlineData(6UL)]
+    public void Waiting_gangs_at_rack_and_at_block_level_both_keep_their_domains_whole(ulong seed)
+    {
+        // Rack r0 is full, so no rack is broken with room: a whole-node job must then take a whole rack of the broken block b0
+        // (r1), not one of block b1, which the waiting block-level gang needs; its rack-level neighbour needs any whole rack. The
+        // rack-level gang asks for more GPUs, so guarding only the level most asked for would have guarded racks alone. Both
+        // gangs wait on their queue's quota.
+        var result = Run(new SnapshotBuilder()
+            .Racks(racks: 4, nodesPerRack: 2, racksPerBlock: 2)
+            .Running("full", "small", 1000, [Whole("r0-n0"), Whole("r0-n1")])
+            .Queue("big", quotas: [("H100-SXM", 4, null, null)])
+            .Queue("small", quotas: [Plenty])
+            .Pending(Gang("rack-gang", pods: 2, TopologyLevel.Rack, TopologyMode.Required, queue: "big"))
+            .Pending(Gang("block-gang", pods: 4, TopologyLevel.Block, TopologyMode.Required, queue: "big", gpus: 2))
+            .Pending(Jobs.Pending("one-node", "small", gpus: 8, type: "H100-SXM")), new SchedulerOptions { Seed = seed });
+
+        Assert.StartsWith("r1-", Assert.Single(PlaceOf(result, "one-node").Pods).Node, StringComparison.Ordinal);
+    }
 }

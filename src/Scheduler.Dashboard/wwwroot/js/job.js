@@ -49,7 +49,7 @@ export async function render(main, params, signal) {
           <tr><th scope="row">Peak memory / GPU (GiB)</th><td>${num(mem.total)}</td><td>${num(m.peakMemoryGiB)}</td></tr>
           <tr><th scope="row">MFU</th><td>${pct(e.mfu)} <span class="muted">${escape(e.mfuSource || '')}</span></td><td>${pct(m.mfu)}</td></tr>
           <tr><th scope="row">tokens/s</th><td>${bigNum(e.tokensPerSecond)}</td><td data-testid="measured-tokens-per-second">${bigNum(m.tokensPerSecond)}</td></tr>
-          <tr><th scope="row">Wall time</th><td>${duration(e.wallHours)}</td><td>${duration(m.wallHoursSoFar)}</td></tr>
+          <tr><th scope="row">Wall time</th><td>${duration(e.wallHours)}${e.interconnect ? `<br><span class="muted" data-testid="interconnect">${escape(e.interconnect)}</span>` : ''}</td><td>${duration(m.wallHoursSoFar)}</td></tr>
         </tbody></table></section>
       <section class="panel" aria-labelledby="h-memory"><h3 id="h-memory">Estimated memory per GPU</h3>
         <dl class="kv">${['weights', 'gradients', 'optimizer', 'activations', 'overhead', 'total']
