@@ -50,7 +50,7 @@ public static class JobsApi
             return forbidden;
         }
 
-        var result = await sender.Send(new SubmitJob(spec!, idempotencyKey, SubmittedBy: user.UserName()), cancellationToken);
+        var result = await sender.Send(new SubmitJob(spec!, idempotencyKey, SubmittedBy: user.UserName(), VisibleTeams: access.VisibleTeams(user)), cancellationToken);
         if (!result.IsSuccess)
         {
             return result.Failure.ToProblem();
