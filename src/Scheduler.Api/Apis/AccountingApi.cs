@@ -40,7 +40,7 @@ public static class AccountingApi
         JobState? wantedState = null;
         if (state is not null)
         {
-            if (!Enum.TryParse<JobState>(state, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || char.IsAsciiDigit(state.FirstOrDefault()))
+            if (!QueryNames.TryParse<JobState>(state, out var parsed))
             {
                 return Problems.Invalid("state", $"must be one of {string.Join(", ", Enum.GetNames<JobState>())}");
             }
@@ -74,13 +74,13 @@ public static class AccountingApi
         CancellationToken cancellationToken)
     {
         var grouping = UsageGrouping.Queue;
-        if (by is not null && (!Enum.TryParse(by, ignoreCase: true, out grouping) || !Enum.IsDefined(grouping) || char.IsAsciiDigit(by.FirstOrDefault())))
+        if (by is not null && !QueryNames.TryParse(by, out grouping))
         {
             return Problems.Invalid("by", "must be queue, user or team");
         }
 
         var bucket = BudgetPeriod.Day;
-        if (period is not null && (!Enum.TryParse(period, ignoreCase: true, out bucket) || !Enum.IsDefined(bucket) || char.IsAsciiDigit(period.FirstOrDefault())))
+        if (period is not null && !QueryNames.TryParse(period, out bucket))
         {
             return Problems.Invalid("period", "must be day, week or month");
         }

@@ -91,9 +91,36 @@ public static class JobLogsApi
         var ns = job.Namespace ?? settings.Kubernetes.DefaultNamespace;
         var pod = WorkloadNames.Pod(job.Name, new JobId(job.Id), wantedAttempt, wantedRank);
         var following = follow is not null && bool.Parse(follow);
-        return await logs.OpenAsync(ns, pod, following, tail, bounds.MaxBytes, cancellationToken) switch
+        LogFollows.Slot? slot = null;
+        if (following)
         {
-            PodLogResult.Open open => new LogStreamResult(open.Stream, pod, bounds.MaxBytes, following ? bounds.MaxFollow : null),
+            slot = services.GetRequiredService<LogFollows>().TryOpen(user.UserName() ?? string.Empty, out var refusal);
+            if (slot is null)
+            {
+                return Problems.Create(StatusCodes.Status429TooManyRequests, "Too many log follows.",
+                    new Dictionary<string, string[]> { ["follow"] = [refusal] });
+            }
+        }
+
+        PodLogResult result;
+        try
+        {
+            result = await logs.OpenAsync(ns, pod, following, tail, bounds.MaxBytes, cancellationToken);
+        }
+        catch
+        {
+            slot?.Dispose();
+            throw;
+        }
+
+        if (result is PodLogResult.Open open)
+        {
+            return new LogStreamResult(open.Stream, pod, bounds.MaxBytes, following ? bounds.MaxFollow : null, slot);
+        }
+
+        slot?.Dispose();
+        return result switch
+        {
             PodLogResult.NotStarted waiting => Problems.Create(StatusCodes.Status409Conflict, "No logs yet.",
                 new Dictionary<string, string[]> { ["rank"] = [$"pod {pod} has not started its container: {waiting.Message}"] }),
             _ => Gone(bounds, settings, job, ns, pod, wantedAttempt),
@@ -132,10 +159,11 @@ public static class JobLogsApi
     }
 
     /// <summary>Copies the log to the response as it arrives (flushing each read, so a follow shows lines at once), within the bounds.</summary>
-    private sealed class LogStreamResult(Stream log, string pod, long maxBytes, TimeSpan? maxFollow) : IResult
+    private sealed class LogStreamResult(Stream log, string pod, long maxBytes, TimeSpan? maxFollow, LogFollows.Slot? slot) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
+            using var follows = slot;
             await using var source = log;
             httpContext.Response.ContentType = "text/plain; charset=utf-8";
             httpContext.Response.Headers["X-Pod"] = pod;

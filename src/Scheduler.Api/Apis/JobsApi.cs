@@ -50,7 +50,7 @@ public static class JobsApi
             return forbidden;
         }
 
-        var result = await sender.Send(new SubmitJob(spec!, idempotencyKey, SubmittedBy: user.UserName()), cancellationToken);
+        var result = await sender.Send(new SubmitJob(spec!, idempotencyKey, SubmittedBy: user.UserName(), VisibleTeams: access.VisibleTeams(user)), cancellationToken);
         if (!result.IsSuccess)
         {
             return result.Failure.ToProblem();
@@ -189,7 +189,5 @@ public static class JobsApi
 
     private static ProblemHttpResult InvalidId() => Problems.Invalid("id", "must be a job id (a UUID)");
 
-    // Names only: Enum.TryParse alone would also take numbers such as "42".
-    private static bool TryParseState(string text, out JobState state) =>
-        Enum.TryParse(text, ignoreCase: true, out state) && Enum.IsDefined(state) && !char.IsAsciiDigit(text.TrimStart('-', '+').FirstOrDefault());
+    private static bool TryParseState(string text, out JobState state) => QueryNames.TryParse(text, out state);
 }

@@ -16,6 +16,7 @@ internal static class ApiServices
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.Configure<RequestLimits>(builder.Configuration.GetSection(RequestLimits.Section));
         services.Configure<Scheduler.Operator.Hosting.LogOptions>(builder.Configuration.GetSection(Scheduler.Operator.Hosting.LogOptions.Section));
+        services.AddSingleton<Apis.LogFollows>();
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddOpenApi();

@@ -55,6 +55,12 @@ internal sealed class GetUsageValidator : MessageValidator<GetUsage>
         RuleFor(m => m.By).IsInEnum().WithMessage("must be queue, user or team");
         RuleFor(m => m.Period).IsInEnum().WithMessage("must be day, week or month");
         RuleFor(m => m.To).Must((m, to) => m.From is null || to is null || m.From < to).WithMessage("must be after from");
+        // The window's far ends: a `to` before the retention has nothing to show (and its default window would run past
+        // year 1), and a `from` after now with `to` left at now would be a window that ends before it begins.
+        RuleFor(m => m.To).Must(to => to is null || to > clock.GetUtcNow() - retention)
+            .WithMessage($"must be within the accounting retention of {retention.TotalDays} days (Scheduler:Accounting:Retention): older jobs are purged");
+        RuleFor(m => m.From).Must((m, from) => from is null || m.To is not null || from < clock.GetUtcNow())
+            .WithMessage("must be in the past when to is absent (to is then now)");
         RuleFor(m => m.From).Must((m, from) => from is null || m.To is null || m.To - from <= GetUsage.MaxWindow)
             .WithMessage($"must be at most {GetUsage.MaxWindow.TotalDays} days before to");
     }

@@ -19,6 +19,7 @@ public sealed record ListJobAccounting(
 {
     public const int DefaultLimit = 100;
     public const int MaxLimit = 1000;
+    public const int MaxOffset = int.MaxValue - MaxLimit;
     public static readonly TimeSpan DefaultWindow = TimeSpan.FromDays(7);
 }
 
@@ -44,8 +45,15 @@ internal sealed class ListJobAccountingValidator : MessageValidator<ListJobAccou
         RuleFor(m => m.From).Must(from => from is null || from >= clock.GetUtcNow() - retention)
             .WithMessage($"must be within the accounting retention of {retention.TotalDays} days (Scheduler:Accounting:Retention): older jobs are purged");
         RuleFor(m => m.To).Must((m, to) => m.From is null || to is null || m.From < to).WithMessage("must be after from");
+        // The window's far ends: a `to` before the retention has nothing to show (and its default window would run past
+        // year 1), and a `from` after now with `to` left at now would be a window that ends before it begins.
+        RuleFor(m => m.To).Must(to => to is null || to > clock.GetUtcNow() - retention)
+            .WithMessage($"must be within the accounting retention of {retention.TotalDays} days (Scheduler:Accounting:Retention): older jobs are purged");
+        RuleFor(m => m.From).Must((m, from) => from is null || m.To is not null || from < clock.GetUtcNow())
+            .WithMessage("must be in the past when to is absent (to is then now)");
         RuleFor(m => m.Limit).InclusiveBetween(1, ListJobAccounting.MaxLimit).WithMessage($"must be between 1 and {ListJobAccounting.MaxLimit}");
-        RuleFor(m => m.Offset).GreaterThanOrEqualTo(0).WithMessage("must be 0 or more");
+        // Bounded so that offset + limit (the next page's offset) stays an int.
+        RuleFor(m => m.Offset).InclusiveBetween(0, ListJobAccounting.MaxOffset).WithMessage($"must be between 0 and {ListJobAccounting.MaxOffset}");
         RuleFor(m => m.State).IsInEnum().WithMessage("must be a job state");
     }
 }

@@ -12,10 +12,12 @@ namespace Scheduler.Application.Jobs;
 /// whose task 0 is <c>&lt;name&gt;-0</c>). A reference to nothing is 422 naming <c>dependencies[i].job</c>.
 /// Cycles: a job can only name jobs that exist before it, so the graph of dependencies grows acyclic; the one cycle a
 /// submission can spell is a job (or array) naming itself, refused here with the same field.
+/// In private mode (<c>teams</c> given) an id of another team's job reads as absent, like its detail (404): accepted, the
+/// dependency told whether that id exists and, by whether the dependant ran, how the job ended.
 /// </summary>
 internal static class DependencyResolution
 {
-    public static async ValueTask<Result<JobSpec>> ResolveAsync(SchedulerDbContext db, JobSpec spec, CancellationToken cancellationToken)
+    public static async ValueTask<Result<JobSpec>> ResolveAsync(SchedulerDbContext db, JobSpec spec, IReadOnlyList<string>? teams, CancellationToken cancellationToken)
     {
         if (spec.Dependencies is not { Count: > 0 } dependencies)
         {
@@ -32,7 +34,7 @@ internal static class DependencyResolution
                 return Failure.Unprocessable(field, $"names this job itself ('{reference}'): a job cannot wait for itself (a dependency cycle)");
             }
 
-            if (await ResolveOneAsync(db, spec.Queue!, reference, cancellationToken) is not { } id)
+            if (await ResolveOneAsync(db, spec.Queue!, reference, teams, cancellationToken) is not { } id)
             {
                 return Failure.Unprocessable(field, Guid.TryParse(reference, out _)
                     ? $"names no job or array with id {reference}"
@@ -45,9 +47,10 @@ internal static class DependencyResolution
         return spec with { Dependencies = resolved };
     }
 
-    private static async ValueTask<Guid?> ResolveOneAsync(SchedulerDbContext db, string queue, string reference, CancellationToken cancellationToken)
+    private static async ValueTask<Guid?> ResolveOneAsync(
+        SchedulerDbContext db, string queue, string reference, IReadOnlyList<string>? teams, CancellationToken cancellationToken)
     {
-        var jobs = db.Jobs.AsNoTracking();
+        var jobs = StoreQueries.OfTeams(db, db.Jobs.AsNoTracking(), teams);
         if (Guid.TryParseExact(reference, "D", out var id))
         {
             return await jobs.AnyAsync(j => j.Id == id || j.ArrayId == id, cancellationToken) ? id : null;

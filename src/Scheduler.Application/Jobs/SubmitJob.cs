@@ -19,8 +19,9 @@ namespace Scheduler.Application.Jobs;
 /// (<see cref="SubmittedJob.Created"/> false); another spec under that name is a conflict. With an
 /// <paramref name="IdempotencyKey"/>, a repeat within 24 hours returns the job the key created, even after it ended.
 /// A TrainingJob submits with its <paramref name="Origin"/>; an active job of that name from elsewhere is then a conflict.
+/// With <paramref name="VisibleTeams"/> (private mode) a dependency may name only those teams' jobs: others read as absent.
 /// </summary>
-public sealed record SubmitJob(JobSpec Spec, string? IdempotencyKey = null, JobOrigin? Origin = null, string? SubmittedBy = null) : ICommand<Result<SubmittedJob>>
+public sealed record SubmitJob(JobSpec Spec, string? IdempotencyKey = null, JobOrigin? Origin = null, string? SubmittedBy = null, IReadOnlyList<string>? VisibleTeams = null) : ICommand<Result<SubmittedJob>>
 {
     public const string IdempotencyKeyField = "Idempotency-Key";
 
@@ -82,7 +83,7 @@ internal sealed class SubmitJobHandler(
             return Failure.Invalid("maxRuntime", $"must be at most queue '{queue.Name}''s maxRuntime ({queue.Spec.MaxRuntime})");
         }
 
-        var resolved = await DependencyResolution.ResolveAsync(db, normalized, cancellationToken);
+        var resolved = await DependencyResolution.ResolveAsync(db, normalized, command.VisibleTeams, cancellationToken);
         if (!resolved.IsSuccess)
         {
             return resolved.Failure;

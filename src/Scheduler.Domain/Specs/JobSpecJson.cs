@@ -72,6 +72,21 @@ public static class JobSpecJson
             return new FieldError(name, "unknown field");
         }
 
+        // Bytes that are not UTF-8, or a lone surrogate ("\ud800" without its pair): no text PostgreSQL (or anyone) can hold.
+        // The reader's words: "Cannot transcode invalid UTF-8 JSON text to UTF-16 string", "Cannot read invalid UTF-16 JSON text".
+        if (ex.InnerException is InvalidOperationException { Message: var text })
+        {
+            if (text.Contains("invalid UTF-8", StringComparison.OrdinalIgnoreCase))
+            {
+                return new FieldError(field, "must be valid UTF-8 text");
+            }
+
+            if (text.Contains("UTF-16", StringComparison.OrdinalIgnoreCase) || text.Contains("surrogate", StringComparison.OrdinalIgnoreCase))
+            {
+                return new FieldError(field, "must be valid Unicode text: a lone surrogate (\\ud800–\\udfff without its pair) is not a character");
+            }
+        }
+
         if (ex.InnerException is FormatException or InvalidOperationException || message.Contains("could not be converted", StringComparison.Ordinal))
         {
             return new FieldError(field, "has the wrong type or an unknown value for this field");

@@ -14,6 +14,12 @@ public sealed class LogOptions
     /// <summary>How long a <c>follow=true</c> request stays open before the server ends it (the client may reconnect).</summary>
     public TimeSpan MaxFollow { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>The most <c>follow=true</c> requests one user may hold open at once in one process (more: 429).</summary>
+    public int MaxFollowsPerUser { get; set; } = 8;
+
+    /// <summary>The most <c>follow=true</c> requests one process holds open at once, all users together (more: 429).</summary>
+    public int MaxFollows { get; set; } = 512;
+
     /// <summary>
     /// Where logs go once the pods are collected (a log pipeline's URL), with <c>{namespace}</c>, <c>{pod}</c> and <c>{jobId}</c>
     /// filled in; named in the answer for a pod that no longer exists. None: the answer says only that the pod is gone.

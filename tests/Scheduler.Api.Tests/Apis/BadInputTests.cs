@@ -106,6 +106,20 @@ public sealed class BadInputTests(ApiFactory api) : IClassFixture<ApiFactory>, I
             Job(s => s["container"] = new JsonObject { ["image"] = "busybox", ["env"] = new JsonObject { ["A\u0000B"] = "1" } }), Bad, "container.env"),
         new BadRequest("NUL in a queue's cohort", "PUT", "/api/v1/queues/q1", "{\"nominalQuota\":{\"A100-80GB\":1},\"cohort\":\"m\\u0000l\"}", Bad, "cohort"),
         new BadRequest("NUL in a query parameter", "GET", $"{Jobs}?queue=a%00b", null, Bad, "queue"),
+        // Dates at the ends of the calendar: the default window before `to` ran past year 1 (a 500).
+        new BadRequest("accounting up to year 1", "GET", "/api/v1/accounting/jobs?to=0001-01-01", null, Bad, "to"),
+        new BadRequest("usage up to year 1", "GET", "/api/v1/accounting/usage?to=0001-01-20", null, Bad, "to"),
+        new BadRequest("accounting from the far future", "GET", "/api/v1/accounting/jobs?from=9999-12-31T23:59:59Z", null, Bad, "from"),
+        new BadRequest("usage from the far future", "GET", "/api/v1/accounting/usage?from=9999-12-31T23:59:59Z", null, Bad, "from"),
+        new BadRequest("accounting offset at the end of int", "GET", "/api/v1/accounting/jobs?offset=2147483647", null, Bad, "offset"),
+        // Enum.TryParse ORs comma-separated names and trims blanks: these were a silently different filter, not a 400.
+        new BadRequest("list with two states joined by a comma", "GET", $"{Jobs}?state=Queued,Running", null, Bad, "state"),
+        new BadRequest("list with a state given twice", "GET", $"{Jobs}?state=Queued&state=Running", null, Bad, "state"),
+        new BadRequest("list with a blank-padded numeric state", "GET", $"{Jobs}?state=%203", null, Bad, "state"),
+        new BadRequest("accounting with two states joined by a comma", "GET", "/api/v1/accounting/jobs?state=Succeeded,Failed", null, Bad, "state"),
+        new BadRequest("accounting with a signed numeric state", "GET", "/api/v1/accounting/jobs?state=%2B3", null, Bad, "state"),
+        new BadRequest("usage by two groupings", "GET", "/api/v1/accounting/usage?by=queue,user", null, Bad, "by"),
+        new BadRequest("usage with a blank-padded numeric period", "GET", "/api/v1/accounting/usage?period=%201", null, Bad, "period"),
     };
 
     [Theory]

@@ -160,4 +160,39 @@ public sealed class PrivateModeTests(PrivateModeApiFactory api) : IClassFixture<
         Assert.Contains("hidden (another team)", board, StringComparison.Ordinal);
         Assert.Contains("beta-job", board, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_dependency_on_another_teams_job_by_id_is_refused_as_absent_in_private_mode()
+    {
+        var world = await TeamWorld.CreateAsync(api, "-dep");
+        using var beta = api.ClientAs(world.BetaMember);
+        var before = await CountAsync();
+
+        // Accepted, it told whether the id exists and (by whether the dependant ran) how that job ended.
+        using var hidden = await beta.PostAsync("/api/v1/jobs", Json(world.AlphaJob), Ct);
+        using var absent = await beta.PostAsync("/api/v1/jobs", Json(Guid.CreateVersion7()), Ct);
+        using var own = await beta.PostAsync("/api/v1/jobs", Json(world.BetaJob, "waits-on-own"), Ct);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, hidden.StatusCode);
+        var hiddenBody = await hidden.Content.ReadAsStringAsync(Ct);
+        var absentBody = await absent.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("dependencies[0].job", hiddenBody, StringComparison.Ordinal);
+        Assert.Contains("names no job or array with id", hiddenBody, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, absent.StatusCode);
+        Assert.Contains("names no job or array with id", absentBody, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, own.StatusCode);
+        Assert.Equal(before + 1, await CountAsync());
+    }
+
+    private static StringContent Json(Guid dependency, string name = "waits-on-alpha") => new(
+        Testing.Builders.JobSpecBuilder.AJob(name).InQueue(TeamWorld.BetaQueue).After(Domain.Specs.DependencyType.AfterOk, dependency.ToString()).ToJson(),
+        System.Text.Encoding.UTF8, "application/json");
+
+    private async Task<long> CountAsync()
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(api.Database.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM jobs", connection);
+        return (long)(await command.ExecuteScalarAsync(Ct))!;
+    }
 }

@@ -21,6 +21,19 @@ public sealed class JobSpecJsonTests
         Assert.Equal(field, error!.Field);
     }
 
+    // "\ud800" alone is no character: it was refused as "the wrong type or an unknown value", which names no rule.
+    [Theory]
+    [InlineData("""{"name":"a\ud800b"}""", "name")]
+    [InlineData("""{"container":{"env":{"A":"x\udc00"}}}""", "container.env.A")]
+    public void A_lone_surrogate_is_refused_as_invalid_unicode(string json, string field)
+    {
+        var (spec, error) = JobSpecJson.Parse(json);
+
+        Assert.Null(spec);
+        Assert.Equal(field, error!.Field);
+        Assert.Contains("surrogate", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Reads_the_hyphenated_enum_names_of_the_design()
     {
