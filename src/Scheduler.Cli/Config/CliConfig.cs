@@ -42,22 +42,29 @@ internal sealed record CliConfig(string Server, string? TokenFile = null, string
             Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
+        // Written to a new file created 0600 (O_EXCL: never an existing file or a link), then renamed over config.json: the
+        // token is never readable by others, not even for a moment in a file that was 0644, a link planted at config.json is
+        // replaced rather than followed, and a crash mid-write leaves the previous file whole.
         var path = Path.Combine(directory, FileName);
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        var temporary = Path.Combine(directory, $".{FileName}.{Guid.NewGuid():N}.tmp");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        using (var stream = new FileStream(path, options))
+        try
         {
-            JsonSerializer.Serialize(stream, this, Json);
-        }
+            using (var stream = new FileStream(temporary, options))
+            {
+                JsonSerializer.Serialize(stream, this, Json);
+            }
 
-        if (!OperatingSystem.IsWindows())
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
         {
-            // An existing file keeps its mode on FileMode.Create; a token must not stay world-readable.
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.Delete(temporary);
         }
     }
 

@@ -266,6 +266,39 @@ public sealed class RemoteCommandTests(ControlPlane plane) : IClassFixture<Contr
     }
 
     [Fact]
+    public async Task Logging_in_again_replaces_a_readable_configuration_or_a_planted_link_without_exposing_the_token()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("file modes and symbolic links are POSIX here");
+            return;
+        }
+
+        using var cli = new CliRun();
+        var env = new Dictionary<string, string> { ["GPUSCHED_SERVER"] = "" };
+        var token = cli.WriteFile("token", plane.AdminToken + "\n");
+        var folder = Path.Combine(cli.Directory, "config");
+        Directory.CreateDirectory(folder);
+        var config = Path.Combine(folder, "config.json");
+        var elsewhere = cli.WriteFile("elsewhere.json", "{}");
+        File.SetUnixFileMode(elsewhere, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        File.CreateSymbolicLink(config, elsewhere);
+
+        Assert.Equal(0, (await cli.RunAsync(plane, env, "login", "--server", plane.Url, "--token-file", token)).ExitCode);
+
+        Assert.Null(new FileInfo(config).LinkTarget);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(config));
+        Assert.Equal("{}", File.ReadAllText(elsewhere));
+        Assert.Equal([config], Directory.GetFiles(folder));
+
+        File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        Assert.Equal(0, (await cli.RunAsync(plane, env, "login", "--server", plane.Url, "--token-file", token)).ExitCode);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(config));
+        Assert.Contains(plane.Url, File.ReadAllText(config));
+    }
+
+    [Fact]
     public async Task The_bearer_token_goes_with_every_call()
     {
         using var cli = new CliRun();
