@@ -27,7 +27,7 @@ internal sealed class Cli(Dictionary<string, string> values)
           load --db <connection string> [--out docs/benchmarks] [--clients 1000] [--seconds 60]   (mixed operations; reliability.md)
           e2e --db <connection string> [--nodes 1000] [--jobs 10000] [--rate 0 (burst) | submissions/s] [--shapes mixed|one-gpu]
               [--clients 16] [--timeout 300] [--out docs/benchmarks] [--set "--Scheduler:Kubernetes:ApiQps=200 ..."]
-              [--array on]   (the burst as one array of --jobs one-GPU tasks in a single request, ≤ 10,000)
+              [--array on]   (the burst as arrays of one-GPU tasks, one request per 10,000 of --jobs)
           all [--db <connection string>] [--out docs/benchmarks] [--seeds 10]
         """;
 

@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using Npgsql;
 using Scheduler.Benchmarks.ControlPlane;
+using Scheduler.Domain.Specs;
 
 namespace Scheduler.Benchmarks.EndToEnd;
 
@@ -30,7 +31,7 @@ internal sealed record EndToEndOptions
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// The burst as one array of <see cref="Jobs"/> one-GPU tasks in a single request (≤ 10,000): acknowledgement no longer
+    /// The burst as arrays of one-GPU tasks, one request per 10,000 of <see cref="Jobs"/>: acknowledgement no longer
     /// limits how fast pods can be bound, so pods bound per second measures the path from the stored jobs to bound pods.
     /// </summary>
     public bool Array { get; init; }
@@ -173,11 +174,27 @@ internal static class EndToEndBenchmark
         return results.OfType<Submitted>().ToList();
     }
 
-    /// <summary>One request for the whole array; every task is acknowledged by its answer, and the listing gives the tasks' ids.</summary>
+    /// <summary>
+    /// One request per array of at most <see cref="JobSpecLimits.MaxArrayTasks"/> tasks (the scale check's 50,000 jobs are five);
+    /// every task is acknowledged by its array's answer, and the listing gives the tasks' ids.
+    /// </summary>
     private static async Task<List<Submitted>> SubmitArrayAsync(HttpClient http, EndToEndOptions options, CancellationToken ct)
     {
-        var spec = Spec("run", 1, 1);
-        var body = spec[..^1] + string.Create(CultureInfo.InvariantCulture, $",\"array\":{{\"count\":{options.Jobs}}}}}");
+        var tasks = new List<Submitted>(options.Jobs);
+        var arrays = (options.Jobs + JobSpecLimits.MaxArrayTasks - 1) / JobSpecLimits.MaxArrayTasks;
+        for (var k = 0; k < arrays; k++)
+        {
+            var count = Math.Min(JobSpecLimits.MaxArrayTasks, options.Jobs - (k * JobSpecLimits.MaxArrayTasks));
+            tasks.AddRange(await SubmitOneArrayAsync(http, arrays == 1 ? "run" : $"run-{k}", count, ct));
+        }
+
+        return tasks;
+    }
+
+    private static async Task<List<Submitted>> SubmitOneArrayAsync(HttpClient http, string name, int count, CancellationToken ct)
+    {
+        var spec = Spec(name, 1, 1);
+        var body = spec[..^1] + string.Create(CultureInfo.InvariantCulture, $",\"array\":{{\"count\":{count}}}}}");
         Guid arrayId;
         long acked;
         using (var response = await http.PostAsync("/api/v1/jobs", Json(body), ct))
@@ -193,7 +210,7 @@ internal static class EndToEndBenchmark
             arrayId = task0.RootElement.GetProperty("arrayId").GetGuid();
         }
 
-        var tasks = new List<Submitted>(options.Jobs);
+        var tasks = new List<Submitted>(count);
         for (string? cursor = null; ;)
         {
             var page = $"/api/v1/jobs?array={arrayId}&limit=500" + (cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor));

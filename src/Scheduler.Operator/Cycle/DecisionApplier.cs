@@ -10,8 +10,8 @@ namespace Scheduler.Operator.Cycle;
 
 /// <summary>
 /// Step 4 of the cycle: carries out the core's decisions. Preemptions first (persist Preempted, then delete the victims' pods
-/// with their grace period), then placements ("assume, then apply": every placement of the cycle is stored first, in one write,
-/// then the pods are created and bound, <paramref name="parallelism"/> jobs at a time; a job whose API calls fail goes back to
+/// with their grace period), then placements ("assume, then apply": the cycle's placements are stored first, up to
+/// <see cref="AdmissionsPerWrite"/> in one write, then that write's pods are created bound, <paramref name="parallelism"/> jobs at a time; a job whose API calls fail goes back to
 /// the queue, as a failed attempt when the API server refused its pods: <see cref="PodCreation"/>), then the pending reasons and reservations. A crash after the write leaves admitted jobs whose missing pods the
 /// reconciler creates (names are deterministic, so none is made twice). With a <see cref="PodCreationPipeline"/> the pods are
 /// created there and this returns once the placements are stored.
@@ -83,6 +83,20 @@ public sealed class DecisionApplier(
             return new OperatorAdmission(p.Job, placement, $"placed on {string.Join(", ", placement.Select(x => x.Node).Distinct())}");
         }).ToList();
         var decided = placed.Zip(admissions).ToDictionary(p => p.First.Job.Id, p => (p.First.Job, p.First.Place, p.Second.Reason));
+        // A few thousand placements per write: one write of 10,000 (the scale check's first cycle) kept its transaction open
+        // past the stalled-transaction limit on a loaded machine, and a pipelined batch's pods start as soon as it is stored.
+        foreach (var batch in admissions.Chunk(AdmissionsPerWrite))
+        {
+            await PlaceBatchAsync(batch, decided, phases, cancellationToken);
+        }
+    }
+
+    /// <summary>How many placements one transaction stores at most.</summary>
+    internal const int AdmissionsPerWrite = 2_000;
+
+    private async Task PlaceBatchAsync(
+        OperatorAdmission[] admissions, Dictionary<JobId, (OperatorJob Job, Place Place, string Reason)> decided, PhaseTimer phases, CancellationToken cancellationToken)
+    {
         IReadOnlyList<OperatorJob> admitted;
         try
         {
@@ -91,7 +105,7 @@ public sealed class DecisionApplier(
         catch (Exception ex) when (ex is not OperationCanceledException and not StaleLeaderException)
         {
             // The batch failed as a whole: admit one job at a time, so a failure stays with the job that caused it.
-            CycleLog.ActionFailed(logger, ex, $"{admissions.Count} placements", nameof(Place));
+            CycleLog.ActionFailed(logger, ex, $"{admissions.Length} placements", nameof(Place));
             admitted = await AdmitOneByOneAsync(admissions, phases, cancellationToken);
         }
 

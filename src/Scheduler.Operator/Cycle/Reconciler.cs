@@ -167,15 +167,23 @@ public sealed class Reconciler(
             return false;
         }
 
-        var moved = await store.TransitionAllAsync([.. starts.Select(m => new OperatorTransition(byId[m.JobId], m.To, m.Reason))], cancellationToken);
-        var batched = starts.ToHashSet();
-        actions.RemoveAll(a => a is MoveJob m && batched.Contains(m));
-        foreach (var move in starts.Where(m => moved.Contains(m.JobId)))
+        // A bounded number per transaction, as the admissions: one write of 15,000 moves (the scale check) outlived the
+        // stalled-transaction limit on a loaded machine. A chunk that fails leaves its moves (and later ones) to be applied one by one.
+        var any = false;
+        foreach (var chunk in starts.Chunk(DecisionApplier.AdmissionsPerWrite))
         {
-            CycleLog.Transition(logger, byId[move.JobId].Name, JobState.Admitted, move.To, move.Reason);
+            var moved = await store.TransitionAllAsync([.. chunk.Select(m => new OperatorTransition(byId[m.JobId], m.To, m.Reason))], cancellationToken);
+            var batched = chunk.ToHashSet();
+            actions.RemoveAll(a => a is MoveJob m && batched.Contains(m));
+            foreach (var move in chunk.Where(m => moved.Contains(m.JobId)))
+            {
+                CycleLog.Transition(logger, byId[move.JobId].Name, JobState.Admitted, move.To, move.Reason);
+            }
+
+            any |= moved.Count > 0;
         }
 
-        return moved.Count > 0;
+        return any;
     }
 
     private async Task<bool> MoveAsync(OperatorJob job, MoveJob move, IReadOnlyDictionary<string, DateTimeOffset> notReady, CancellationToken cancellationToken)

@@ -13,16 +13,20 @@ namespace Scheduler.Operator.Pods;
 public sealed class JobPods(PodFactory factory, WorkloadClient workloads, ClusterInventory inventory, LeadershipTerm? term = null)
 {
     /// <summary>
-    /// The headless Service, then the pods of <paramref name="placement"/> (the job's placement or some of its ranks), each bound
-    /// to its node (idempotent by name).
+    /// The headless Service (a job of several pods: <see cref="PodFactory.NeedsService"/>), then the pods of
+    /// <paramref name="placement"/> (the job's placement or some of its ranks), each created bound to its node (idempotent by name).
     /// </summary>
     public async Task CreateAsync(OperatorJob job, IReadOnlyList<JobPodPlacement> placement, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(placement);
-        var service = factory.HeadlessService(job);
-        Stamp(service.Metadata);
-        await workloads.EnsureServiceAsync(service, cancellationToken);
+        if (PodFactory.NeedsService(job))
+        {
+            var service = factory.HeadlessService(job);
+            Stamp(service.Metadata);
+            await workloads.EnsureServiceAsync(service, cancellationToken);
+        }
+
         foreach (var pod in placement)
         {
             var created = factory.Pod(job, pod);
@@ -83,6 +87,12 @@ public sealed class JobPods(PodFactory factory, WorkloadClient workloads, Cluste
         }
     }
 
-    public Task DeleteServiceAsync(OperatorJob job, CancellationToken cancellationToken) =>
-        workloads.DeleteServiceAsync(WorkloadNames.Service(job.Name, job.Id), job.Namespace, cancellationToken);
+    /// <summary>Deletes the job's Service; a single-pod job has none (one made by an older version goes with the orphan sweep).</summary>
+    public Task DeleteServiceAsync(OperatorJob job, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return PodFactory.NeedsService(job)
+            ? workloads.DeleteServiceAsync(WorkloadNames.Service(job.Name, job.Id), job.Namespace, cancellationToken)
+            : Task.CompletedTask;
+    }
 }

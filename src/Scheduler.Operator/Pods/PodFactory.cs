@@ -4,6 +4,7 @@ using Scheduler.Application.Identity;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Specs;
 using Scheduler.Domain.Workloads;
+using Scheduler.Operator.Cycle;
 using Scheduler.Operator.Store;
 
 namespace Scheduler.Operator.Pods;
@@ -17,6 +18,16 @@ namespace Scheduler.Operator.Pods;
 public sealed class PodFactory(WorkloadOptions options, JobTokens? tokens = null)
 {
     private const string SpecFile = "spec.json";
+
+    /// <summary>
+    /// Whether the job gets the headless Service (rank 0's DNS name for the other ranks): only a job of several pods needs one.
+    /// A single-pod job rendezvouses with itself on 127.0.0.1, so its placement costs one API call instead of two.
+    /// </summary>
+    public static bool NeedsService(OperatorJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return GangShape.Of(job.Spec).Pods > 1;
+    }
 
     public V1Service HeadlessService(OperatorJob job) => new()
     {
@@ -73,7 +84,7 @@ public sealed class PodFactory(WorkloadOptions options, JobTokens? tokens = null
                     SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
                 },
                 Hostname = name,
-                Subdomain = service,
+                Subdomain = NeedsService(job) ? service : null,
                 TerminationGracePeriodSeconds = options.TerminationGracePeriodSeconds,
                 Tolerations = options.Tolerations.Count == 0 ? null : options.Tolerations.ToList(),
                 Containers =
@@ -113,7 +124,7 @@ public sealed class PodFactory(WorkloadOptions options, JobTokens? tokens = null
             new V1EnvVar { Name = TrainerEnvironment.CheckpointDir, Value = options.CheckpointMountPath },
             new V1EnvVar { Name = TrainerEnvironment.WorldSize, Value = (job.Placement?.Count ?? 1).ToString(CultureInfo.InvariantCulture) },
             new V1EnvVar { Name = TrainerEnvironment.Rank, Value = placement.Rank.ToString(CultureInfo.InvariantCulture) },
-            new V1EnvVar { Name = TrainerEnvironment.MasterAddr, Value = $"{rank0}.{service}.{job.Namespace}.svc" },
+            new V1EnvVar { Name = TrainerEnvironment.MasterAddr, Value = NeedsService(job) ? $"{rank0}.{service}.{job.Namespace}.svc" : "127.0.0.1" },
             new V1EnvVar { Name = TrainerEnvironment.MasterPort, Value = options.MasterPort.ToString(CultureInfo.InvariantCulture) },
         };
         if (job.ArrayIndex is { } index)

@@ -7,7 +7,7 @@ namespace Scheduler.Operator.Pods;
 
 /// <summary>
 /// The API calls that carry out decisions. Creates are idempotent by name (409 means we made it before a crash: adopt it),
-/// deletes tolerate 404, pods are bound with the Binding subresource to the node the core chose. Every call waits for
+/// deletes tolerate 404, pods are created bound to the node the core chose. Every call waits for
 /// <paramref name="limit"/> when one is given (the client-side QPS and burst).
 /// </summary>
 public sealed class WorkloadClient(IKubernetes client, ApiRateLimit? limit = null)
@@ -18,12 +18,28 @@ public sealed class WorkloadClient(IKubernetes client, ApiRateLimit? limit = nul
         await IgnoreConflict(() => client.CoreV1.CreateNamespacedServiceAsync(service, service.Namespace(), cancellationToken: cancellationToken));
     }
 
-    /// <summary>Creates the pod unless it exists, then binds it to <paramref name="node"/> unless it is bound already.</summary>
+    /// <summary>
+    /// Creates the pod already bound to <paramref name="node"/> (<c>spec.nodeName</c> set at creation, which the API server accepts
+    /// from whoever owns placement and the kubelet honours, as a DaemonSet's pods are): one call per pod instead of a create and a
+    /// Binding. A pod that exists (409: a crash after creating it; names are deterministic) may predate this (created unbound by an
+    /// older operator), so it is bound with the Binding subresource, which answers 409 when it is bound already.
+    /// </summary>
     public async Task EnsurePodBoundAsync(V1Pod pod, string node, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pod);
+        ArgumentNullException.ThrowIfNull(pod.Spec);
+        pod.Spec.NodeName = node;
         await ThrottleAsync(cancellationToken);
-        await IgnoreConflict(() => client.CoreV1.CreateNamespacedPodAsync(pod, pod.Namespace(), cancellationToken: cancellationToken));
+        try
+        {
+            await client.CoreV1.CreateNamespacedPodAsync(pod, pod.Namespace(), cancellationToken: cancellationToken);
+            return;
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            // Ours from before: bind it below unless it is bound already.
+        }
+
         var binding = new V1Binding
         {
             Metadata = new V1ObjectMeta { Name = pod.Name(), NamespaceProperty = pod.Namespace() },

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 
@@ -11,8 +12,28 @@ namespace Scheduler.Simulation.ApiServer;
 internal sealed record StoredEvent(long Revision, ApiResource Resource, string Type, JsonObject Object, JsonObject? Previous)
 {
     private string? _json;
+    private EncodedLine? _line;
 
     public string ObjectJson => _json ??= Object.ToJsonString();
+
+    /// <summary>
+    /// The watch line <c>{"type":…,"object":…}\n</c> in UTF-8, built once for every watcher that sends this event as
+    /// <paramref name="type"/> (a selector can turn a modification into ADDED or DELETED for one watcher): each watcher used
+    /// to build and encode its own copy of the object's JSON.
+    /// </summary>
+    public ReadOnlyMemory<byte> WatchLine(string type)
+    {
+        if (_line is { } line && line.Type == type)
+        {
+            return line.Bytes;
+        }
+
+        var bytes = Encoding.UTF8.GetBytes($"{{\"type\":\"{type}\",\"object\":{ObjectJson}}}\n");
+        _line = new EncodedLine(type, bytes); // a reference write: watchers on other threads see this line or the one before
+        return bytes;
+    }
+
+    private sealed record EncodedLine(string Type, byte[] Bytes);
 }
 
 /// <summary>

@@ -220,8 +220,8 @@ internal sealed class ResourceRequest
                         }
                         else
                         {
-                            // The event's object is serialised once for every watcher; each event is not flushed on its own.
-                            await _context.Response.WriteAsync($"{{\"type\":\"{type}\",\"object\":{change.ObjectJson}}}\n", Encoding.UTF8, _context.RequestAborted);
+                            // The event's line is serialised and encoded once for every watcher; each event is not flushed on its own.
+                            await _context.Response.Body.WriteAsync(change.WatchLine(type), _context.RequestAborted);
                         }
 
                         written = true;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using System.Xml;
 using Scheduler.Domain.Workloads;
@@ -31,6 +32,13 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
     private readonly SimulatedTrainingCurve _curve = new();
     private readonly List<Task> _reports = [];
 
+    /// <summary>
+    /// What a tick reads of each pod, parsed once per stored version of it: the in-process backend hands out the stored objects
+    /// themselves, which are never changed (a write stores a new object), so a running pod costs a table lookup per tick
+    /// instead of parsing its timestamps, annotations and environment again 4 times a second.
+    /// </summary>
+    private readonly ConditionalWeakTable<JsonObject, PodFacts> _facts = [];
+
     /// <summary>Moves every pod on the backend's nodes one step along its lifecycle, as of now. Safe to call concurrently (calls queue up).</summary>
     public async Task TickAsync(CancellationToken cancellationToken)
     {
@@ -41,9 +49,9 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
             var nodes = (await backend.ListNodesAsync(cancellationToken))
                 .ToDictionary(n => n["metadata"]!["name"]!.GetValue<string>(), StringComparer.Ordinal);
             var pods = (await backend.ListPodsAsync(nodes.Keys.ToHashSet(StringComparer.Ordinal), cancellationToken))
-                .OrderBy(AdmissionOrder)
+                .OrderBy(p => Facts(p).AdmissionOrder)
                 .ToList();
-            var admission = new GpuAdmission(pods, nodes);
+            var admission = new GpuAdmission(pods, nodes, Facts);
             foreach (var pod in pods)
             {
                 try
@@ -92,10 +100,12 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
             return;
         }
 
-        var metadata = pod["metadata"]!.AsObject();
-        var phase = pod["status"]?["phase"]?.GetValue<string>() ?? "Pending";
-        if (metadata["deletionTimestamp"]?.GetValue<string>() is { } deletion)
+        var facts = Facts(pod);
+        var phase = facts.Phase;
+        if (facts.Deleting)
         {
+            var metadata = pod["metadata"]!.AsObject();
+            var deletion = metadata["deletionTimestamp"]!.GetValue<string>();
             await TerminateAsync(pod, phase, ResourceOperations.ParseTimestamp(deletion), JsonPaths.Long(metadata["deletionGracePeriodSeconds"]) ?? 0, now, cancellationToken);
             return;
         }
@@ -114,13 +124,13 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
 
                 break;
             case "Running":
-                var started = ResourceOperations.ParseTimestamp(pod["status"]!["startTime"]!.GetValue<string>());
-                var runtime = RuntimeOf(pod);
-                if (now - started >= Real(runtime) && FailureOf(pod) == SimulatedFailures.OomKilled)
+                var started = facts.StartTime ?? throw new FormatException("a running pod without status.startTime");
+                var runtime = facts.Runtime;
+                if (now - started >= Real(runtime) && facts.Failure == SimulatedFailures.OomKilled)
                 {
                     await FinishAsync(pod, now, 137, "OOMKilled", "the container exceeded its memory limit (simulated)", cancellationToken);
                 }
-                else if (now - started >= Real(runtime) && FailureOf(pod) == SimulatedFailures.Evicted)
+                else if (now - started >= Real(runtime) && facts.Failure == SimulatedFailures.Evicted)
                 {
                     await EvictAsync(pod, now, cancellationToken);
                 }
@@ -172,16 +182,17 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
     {
         private readonly Dictionary<string, JsonObject> _nodes;
         private readonly Dictionary<string, long> _used = new(StringComparer.Ordinal);
+        private readonly Func<JsonObject, PodFacts> _facts;
 
-        public GpuAdmission(List<JsonObject> pods, Dictionary<string, JsonObject> nodes)
+        public GpuAdmission(List<JsonObject> pods, Dictionary<string, JsonObject> nodes, Func<JsonObject, PodFacts> facts)
         {
             _nodes = nodes;
+            _facts = facts;
             foreach (var pod in pods)
             {
-                if (pod["status"]?["phase"]?.GetValue<string>() == "Running" && pod["metadata"]?["deletionTimestamp"] is null
-                    && pod["spec"]?["nodeName"]?.GetValue<string>() is { } node)
+                if (facts(pod) is { Phase: "Running", Deleting: false, NodeName: { } node } running)
                 {
-                    _used[node] = _used.GetValueOrDefault(node) + GpuRequest(pod);
+                    _used[node] = _used.GetValueOrDefault(node) + running.GpuRequest;
                 }
             }
         }
@@ -189,7 +200,8 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
         /// <summary>Null when the pod needs no check or fits (then it counts as admitted); else the rejection message.</summary>
         public string? Admit(JsonObject pod)
         {
-            if (pod["status"]?["phase"]?.GetValue<string>() != "Pending" || pod["metadata"]?["deletionTimestamp"] is not null || GpuRequest(pod) == 0)
+            var facts = _facts(pod);
+            if (facts.Phase != "Pending" || facts.Deleting || facts.GpuRequest == 0)
             {
                 return null;
             }
@@ -199,7 +211,7 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
             var capacity = long.TryParse(node?["status"]?["allocatable"]?[SimulatedCluster.GpuResource]?.ToString(), CultureInfo.InvariantCulture, out var c) ? c : 0;
             // Admitted before this one: running pods, and pending ones that reached the node first (creation time, then name).
             var used = _used.GetValueOrDefault(nodeName);
-            var requested = GpuRequest(pod);
+            var requested = facts.GpuRequest;
             if (used + requested > capacity)
             {
                 return $"Pod was rejected: Node didn't have enough resource: {SimulatedCluster.GpuResource}, requested: {requested}, used: {used}, capacity: {capacity}";
@@ -221,8 +233,55 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
         return backend.WriteStatusAsync(updated, cancellationToken);
     }
 
-    private static (string Created, string Name) AdmissionOrder(JsonObject pod) =>
-        (pod["metadata"]?["creationTimestamp"]?.GetValue<string>() ?? string.Empty, pod["metadata"]?["name"]?.GetValue<string>() ?? string.Empty);
+    private PodFacts Facts(JsonObject pod) => _facts.GetValue(pod, p => new PodFacts(p, _options.DefaultRuntime));
+
+    /// <summary>
+    /// The fields of one stored pod version a tick reads (see <see cref="_facts"/>), each parsed on first use, so a field of the
+    /// wrong JSON kind throws where the tick reads it (and skips that pod), as it did when read from the pod directly.
+    /// Only the tick reads them, one tick at a time.
+    /// </summary>
+    private sealed class PodFacts(JsonObject pod, TimeSpan defaultRuntime)
+    {
+        private (string, string)? _admissionOrder;
+        private string? _phase;
+        private bool? _deleting;
+        private (string? Value, bool Read) _nodeName;
+        private long? _gpuRequest;
+        private DateTimeOffset? _startTime;
+        private TimeSpan? _runtime;
+        private (string? Value, bool Read) _failure;
+        private (string? Value, bool Read) _rank;
+
+        public (string Created, string Name) AdmissionOrder => _admissionOrder ??=
+            (pod["metadata"]?["creationTimestamp"]?.GetValue<string>() ?? string.Empty, pod["metadata"]?["name"]?.GetValue<string>() ?? string.Empty);
+
+        public string Phase => _phase ??= pod["status"]?["phase"]?.GetValue<string>() ?? "Pending";
+
+        public bool Deleting => _deleting ??= pod["metadata"]?["deletionTimestamp"] is not null;
+
+        public string? NodeName => Once(ref _nodeName, () => pod["spec"]?["nodeName"]?.GetValue<string>());
+
+        public long GpuRequest => _gpuRequest ??= KubeletLifecycle.GpuRequest(pod);
+
+        public DateTimeOffset? StartTime => _startTime ??=
+            pod["status"]?["startTime"]?.GetValue<string>() is { } started ? ResourceOperations.ParseTimestamp(started) : null;
+
+        public TimeSpan Runtime => _runtime ??= RuntimeOf(pod, defaultRuntime);
+
+        public string? Failure => Once(ref _failure, () => FailureOf(pod));
+
+        public string? Rank => Once(ref _rank, () => Env(pod, TrainerEnvironment.Rank));
+
+        private static string? Once(ref (string? Value, bool Read) field, Func<string?> read)
+        {
+            if (!field.Read)
+            {
+                field = (read(), true);
+            }
+
+            return field.Value;
+        }
+    }
 
     private static long GpuRequest(JsonObject pod) => ((pod["spec"]?["containers"] as JsonArray) ?? [])
         .Sum(c => long.TryParse(
@@ -336,7 +395,7 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
 
     private async Task ReportAsync(JsonObject pod, DateTimeOffset started, TimeSpan runtime, DateTimeOffset now, bool checkpointNow, CancellationToken cancellationToken)
     {
-        if (_options.Telemetry is not { } sink || Env(pod, TrainerEnvironment.Rank) is { } rank && rank != "0")
+        if (_options.Telemetry is not { } sink || Facts(pod).Rank is { } rank && rank != "0")
         {
             return;
         }

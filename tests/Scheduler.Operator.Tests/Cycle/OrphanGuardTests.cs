@@ -27,7 +27,8 @@ public sealed class OrphanGuardTests : IAsyncLifetime
     {
         // Created by an operator on another database (a wrong connection string): stamped with its installation id.
         _cluster.Term.Begin(1, Guid.CreateVersion7());
-        var theirs = CycleFixture.Job("theirs", JobState.Running);
+        // Two pods, so that it has a Service too (a single-pod job has none).
+        var theirs = CycleFixture.Job("theirs", JobState.Running, pods: 2);
         await _cluster.Pods.CreateAsync(theirs, theirs.Placement!, Ct);
         await _cluster.SyncPodsAsync(theirs);
         _cluster.Term.Begin(2, Ours);
@@ -35,7 +36,9 @@ public sealed class OrphanGuardTests : IAsyncLifetime
 
         await _cluster.Reconciler(maxUnknownPodDeletions: 100).ReconcileAsync([], Ct);
 
-        Assert.Null(Assert.Single(await _cluster.Workloads.ListPodsOfJobAsync(theirs.Id, Ct)).Metadata.DeletionTimestamp);
+        var pods = await _cluster.Workloads.ListPodsOfJobAsync(theirs.Id, Ct);
+        Assert.Equal(2, pods.Count);
+        Assert.All(pods, p => Assert.Null(p.Metadata.DeletionTimestamp));
         Assert.Single(await _cluster.Workloads.ListServicesAsync(Ct));
     }
 

@@ -56,7 +56,8 @@ public sealed class OrphanCollectionTests : IAsyncLifetime
     public async Task Job_cancelled_while_no_operator_ran_loses_its_service_at_start_and_its_finished_pods_after_the_retention()
     {
         var first = await _harness.StartOperatorAsync("operator-a", Settings(retention: "01:00:00"));
-        var job = await _harness.SubmitAsync(OperatorHarness.RunningFor(AJob("ended-meanwhile"), TimeSpan.FromSeconds(120)));
+        // Two pods, so that it has a Service (a single-pod job has none).
+        var job = await _harness.SubmitAsync(OperatorHarness.RunningFor(AJob("ended-meanwhile").Gpus(2, gpusPerNode: 1), TimeSpan.FromSeconds(120)));
         await _harness.WaitForStateAsync(job.Id, JobState.Running);
         await first.DisposeAsync();
         await _harness.EndPodsAsync(job.Id);
@@ -69,7 +70,7 @@ public sealed class OrphanCollectionTests : IAsyncLifetime
         await using (var second = await _harness.StartOperatorAsync("operator-b", Settings(retention: "01:00:00")))
         {
             await OperatorHarness.WaitUntilAsync(async () => !await ServiceExistsAsync(service), because: () => "the ended job's Service was not collected");
-            Assert.Single(await _harness.PodsOfAsync(job.Id));
+            Assert.Equal(2, (await _harness.PodsOfAsync(job.Id)).Count);
         }
 
         await using var third = await _harness.StartOperatorAsync("operator-c", Settings(retention: "00:00:00"));

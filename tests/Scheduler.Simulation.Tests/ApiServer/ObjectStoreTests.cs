@@ -17,6 +17,21 @@ public sealed class ObjectStoreTests
     public ObjectStoreTests() => _operations = new ResourceOperations(_store, _time);
 
     [Fact]
+    public void A_change_sent_as_different_types_to_different_watchers_gives_each_the_line_of_its_own_type()
+    {
+        // The watch line is encoded once per event and reused; a selector can make one watcher's MODIFIED another's ADDED.
+        var obj = new JsonObject { ["kind"] = "Pod", ["metadata"] = new JsonObject { ["name"] = "p", ["resourceVersion"] = "7" } };
+        var change = new StoredEvent(7, _resources.Pods, "MODIFIED", obj, null);
+
+        string Line(string type) => System.Text.Encoding.UTF8.GetString(change.WatchLine(type).Span);
+
+        Assert.Equal("{\"type\":\"MODIFIED\",\"object\":" + obj.ToJsonString() + "}\n", Line("MODIFIED"));
+        Assert.StartsWith("{\"type\":\"ADDED\",", Line("ADDED"), StringComparison.Ordinal);
+        Assert.StartsWith("{\"type\":\"MODIFIED\",", Line("MODIFIED"), StringComparison.Ordinal);
+        Assert.Equal(JsonNode.Parse(Line("DELETED"))!["object"]!.ToJsonString(), obj.ToJsonString());
+    }
+
+    [Fact]
     public void Selected_lists_match_a_scan_of_every_pod_after_labels_nodes_and_deletions_change()
     {
         for (var i = 0; i < 60; i++)

@@ -89,6 +89,24 @@ public sealed class SimulatedClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_running_pod_whose_runtime_is_changed_ends_at_the_new_runtime_not_the_one_read_before()
+    {
+        // The kubelet parses each stored version of a pod once; a patched pod is a new version and is read again.
+        await _client.CoreV1.CreateNamespacedPodAsync(Pod("patched", node: _cluster.NodeNames[0], annotations: new Dictionary<string, string> { [SimulatedPodAnnotations.Runtime] = "PT10H" }), "default", cancellationToken: Ct);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await _cluster.Kubelet.TickAsync(Ct);
+        _time.Advance(TimeSpan.FromSeconds(30)); // 30 simulated minutes into a ten-hour run
+        await _cluster.Kubelet.TickAsync(Ct);
+        Assert.Equal("Running", (await _client.CoreV1.ReadNamespacedPodAsync("patched", "default", cancellationToken: Ct)).Status.Phase);
+
+        var patch = new V1Patch(new V1Pod { Metadata = new V1ObjectMeta { Annotations = new Dictionary<string, string> { [SimulatedPodAnnotations.Runtime] = "PT20M" } } }, V1Patch.PatchType.MergePatch);
+        await _client.CoreV1.PatchNamespacedPodAsync(patch, "patched", "default", cancellationToken: Ct);
+        await _cluster.Kubelet.TickAsync(Ct);
+
+        Assert.Equal("Succeeded", (await _client.CoreV1.ReadNamespacedPodAsync("patched", "default", cancellationToken: Ct)).Status.Phase);
+    }
+
+    [Fact]
     public async Task A_pod_deleted_gracefully_checkpoints_exits_75_and_is_removed()
     {
         await _client.CoreV1.CreateNamespacedPodAsync(Pod("victim", node: _cluster.NodeNames[1], annotations: new Dictionary<string, string> { [SimulatedPodAnnotations.Runtime] = "PT2H" }), "default", cancellationToken: Ct);
