@@ -1,4 +1,5 @@
 using k8s;
+using Mediator;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
@@ -8,7 +9,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quartz;
+using Scheduler.Application.Common;
 using Scheduler.Application.Identity;
+using Scheduler.Application.Jobs;
 using Scheduler.Domain.Catalog;
 using Scheduler.Domain.Jobs;
 using Scheduler.Domain.Queues;
@@ -113,6 +116,10 @@ public static class OperatorServices
         services.TryAddSingleton(provider => ActivatorUtilities.CreateInstance<DecisionApplier>(provider, Math.Max(1, settings.Kubernetes.ApiParallelism)));
         services.TryAddSingleton<OperatorCycle>();
         services.TryAddSingleton(provider => new CycleTrigger(provider.GetRequiredService<TimeProvider>(), settings.Intervals.CycleDebounce));
+        if (!services.Any(d => d.ImplementationType == typeof(SubmissionTriggersCycle)))
+        {
+            services.AddSingleton<IPipelineBehavior<SubmitJob, Result<SubmittedJob>>, SubmissionTriggersCycle>();
+        }
         services.TryAddSingleton(provider => new LeaderElection(
             provider.GetRequiredService<IKubernetes>(),
             new LeaderElectionOptions
