@@ -77,7 +77,7 @@ public static class JobsApi
         JobState? wantedState = null;
         if (state is not null)
         {
-            if (!TryParseState(state, out var parsed))
+            if (!QueryNames.TryParse<JobState>(state, out var parsed))
             {
                 return Problems.Invalid("state", $"must be one of {string.Join(", ", Enum.GetNames<JobState>())}");
             }
@@ -188,6 +188,4 @@ public static class JobsApi
         Guid.TryParse(id, out var jobId) ? (await send(jobId)).ToOkOrProblem() : InvalidId();
 
     private static ProblemHttpResult InvalidId() => Problems.Invalid("id", "must be a job id (a UUID)");
-
-    private static bool TryParseState(string text, out JobState state) => QueryNames.TryParse(text, out state);
 }

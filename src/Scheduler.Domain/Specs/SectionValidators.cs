@@ -181,7 +181,8 @@ internal sealed class ContainerSpecValidator : AbstractValidator<ContainerSpec>
     }
 
     // A process's arguments and environment are NUL-terminated C strings, and PostgreSQL's jsonb cannot store U+0000 at all.
-    private const string NoNulRule = "must not contain the NUL character (U+0000)";
+    // The JSON readers refuse it at the door with the same words; this holds for a spec built any other way.
+    private const string NoNulRule = NulFreeStringConverter.Rule;
 
     private static string Quoted(string text) => text.Length > 64 ? $"'{text[..64]}…'" : $"'{text}'";
 
