@@ -67,7 +67,7 @@ public sealed class OperatorCycle(
         var queues = await store.QueuesAsync(cancellationToken);
         var targets = await store.DependencyTargetsAsync(JobGate.DependencyIds(jobs), cancellationToken);
         var gate = JobGate.Apply(jobs, targets, JobGate.FreeGpuMilli(inventory.Nodes, jobs));
-        var snapshot = snapshots.Build(time.GetUtcNow(), inventory.Nodes, queues, gate.Offered(jobs), LingeringPods(jobs, inventory.Pods), inventory.ForeignPods);
+        var snapshot = snapshots.Build(time.GetUtcNow(), inventory.Nodes, queues, gate.Offered(jobs), LingeringPods(jobs, inventory.Pods, inventory.UnseenDeletions(PodCreationPipeline.WatchLag)), inventory.ForeignPods);
         metrics.CyclePhase.WithLabels(CyclePhases.Snapshot).Observe((snapshotTime + Stopwatch.GetElapsedTime(phase)).TotalSeconds);
         phase = Stopwatch.GetTimestamp();
         var result = schedule(snapshot);
@@ -96,8 +96,11 @@ public sealed class OperatorCycle(
         await store.SetPendingAsync(pending, cancellationToken);
     }
 
-    /// <summary>Pods that still hold GPUs but belong to no stored placement: a requeued attempt's pods, stopping within their grace period.</summary>
-    internal static List<JobPodPlacement> LingeringPods(IReadOnlyList<OperatorJob> jobs, IReadOnlyList<V1Pod> pods)
+    /// <summary>
+    /// Pods that still hold GPUs but belong to no stored placement: a requeued attempt's pods, stopping within their grace period,
+    /// and those we deleted before the watch showed them (<paramref name="unseenDeletions"/>).
+    /// </summary>
+    internal static List<JobPodPlacement> LingeringPods(IReadOnlyList<OperatorJob> jobs, IReadOnlyList<V1Pod> pods, IReadOnlyList<JobPodPlacement> unseenDeletions)
     {
         var placed = jobs.Where(j => JobStateMachine.HoldsResources(j.State) && j.Placement is not null)
             .Select(j => ((JobId?)j.Id, j.Attempt)).ToHashSet();
@@ -105,6 +108,7 @@ public sealed class OperatorCycle(
             .Where(p => !PodOutcome.IsTerminal(p) && p.Spec?.NodeName is not null)
             .Where(p => !placed.Contains((WorkloadLabels.JobIdOf(p.Metadata), WorkloadLabels.AttemptOf(p.Metadata))))
             .Select(p => new JobPodPlacement(-1, p.Spec.NodeName, WorkloadLabels.GpuIndicesOf(p.Metadata), WorkloadLabels.GpuMilliOf(p.Metadata), 0, 0))
+            .Concat(unseenDeletions.Select(d => d with { Rank = -1, CpuMilli = 0, MemoryMiB = 0 }))
             .ToList();
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using k8s;
 using k8s.Models;
+using Scheduler.Domain.Jobs;
 using Scheduler.Kubernetes.Watching;
 
 namespace Scheduler.Operator.Inventory;
@@ -16,6 +17,7 @@ public sealed class ClusterInventory(NodeTranslator translator, TimeProvider tim
     private readonly ConcurrentDictionary<string, NodeCapacity> _nodes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, V1Pod> _pods = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ForeignPod> _foreign = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (JobPodPlacement Holds, long At)> _unseenDeletions = new(StringComparer.Ordinal);
 
     public event Action? Changed;
 
@@ -90,13 +92,58 @@ public sealed class ClusterInventory(NodeTranslator translator, TimeProvider tim
                 break;
             case ResourceEventType.Deleted:
                 _pods.TryRemove(Key(change.Object!), out _);
+                _unseenDeletions.TryRemove(Key(change.Object!), out _);
                 break;
             default:
                 _pods[Key(change.Object!)] = change.Object!;
+                // From here on the pod itself says what it holds (terminating pods count until they end).
+                _unseenDeletions.TryRemove(Key(change.Object!), out _);
                 break;
         }
 
         Changed?.Invoke();
+    }
+
+    /// <summary>
+    /// We are deleting a pod of ours by name that the watch has not shown (true; false when the watch shows it and so already
+    /// accounts for it): until the watch shows it, <see cref="UnseenDeletions"/> counts the GPUs of <paramref name="holds"/>, as a
+    /// graceful stop may keep them for its grace period.
+    /// </summary>
+    public bool ExpectDeletion(string @namespace, string name, JobPodPlacement holds)
+    {
+        var key = $"{@namespace}/{name}";
+        if (_pods.ContainsKey(key))
+        {
+            return false;
+        }
+
+        _unseenDeletions[key] = (holds, time.GetTimestamp());
+        return true;
+    }
+
+    /// <summary>The pod <see cref="ExpectDeletion"/> named did not exist: it holds nothing.</summary>
+    public void ForgetDeletion(string @namespace, string name) => _unseenDeletions.TryRemove($"{@namespace}/{name}", out _);
+
+    /// <summary>
+    /// What the pods we deleted before the watch showed them hold, for at most <paramref name="watchLag"/> after the deletion
+    /// (as long as the operator trusts a lagging watch elsewhere: <c>PodCreationPipeline.WatchLag</c>).
+    /// </summary>
+    public IReadOnlyList<JobPodPlacement> UnseenDeletions(TimeSpan watchLag)
+    {
+        var held = new List<JobPodPlacement>();
+        foreach (var (key, deletion) in _unseenDeletions)
+        {
+            if (time.GetElapsedTime(deletion.At) >= watchLag)
+            {
+                _unseenDeletions.TryRemove(key, out _);
+            }
+            else
+            {
+                held.Add(deletion.Holds);
+            }
+        }
+
+        return held;
     }
 
     /// <summary>
@@ -135,7 +182,7 @@ public sealed class ClusterInventory(NodeTranslator translator, TimeProvider tim
         }
     }
 
-    public IReadOnlyList<V1Pod> PodsOfJob(Scheduler.Domain.Jobs.JobId jobId) => _pods.Values.Where(p => Scheduler.Operator.Pods.WorkloadLabels.JobIdOf(p.Metadata) == jobId).ToList();
+    public IReadOnlyList<V1Pod> PodsOfJob(JobId jobId) => _pods.Values.Where(p => Scheduler.Operator.Pods.WorkloadLabels.JobIdOf(p.Metadata) == jobId).ToList();
 
     private static string Key(V1Pod pod) => $"{pod.Namespace()}/{pod.Name()}";
 

@@ -55,6 +55,8 @@ public sealed class JobPods(PodFactory factory, WorkloadClient workloads, Cluste
     /// <summary>
     /// Deletes the pods of the job's current attempt by name, not from the inventory: pods just created may not have reached
     /// the watch yet, and one left behind would hold its GPUs while the next cycle, not seeing it either, places the job again.
+    /// A deleted pod the watch has not shown stays counted as holding its GPUs (<see cref="ClusterInventory.ExpectDeletion"/>):
+    /// it may take its grace period to stop, and the next cycle must not hand those GPUs to the job's next attempt.
     /// </summary>
     public async Task DeleteAttemptAsync(OperatorJob job, IReadOnlyList<JobPodPlacement> placement, CancellationToken cancellationToken)
     {
@@ -62,7 +64,13 @@ public sealed class JobPods(PodFactory factory, WorkloadClient workloads, Cluste
         ArgumentNullException.ThrowIfNull(placement);
         foreach (var pod in placement)
         {
-            await workloads.DeletePodAsync(WorkloadNames.Pod(job.Name, job.Id, job.Attempt, pod.Rank), job.Namespace, null, cancellationToken);
+            var name = WorkloadNames.Pod(job.Name, job.Id, job.Attempt, pod.Rank);
+            // Expected before the call, so that a watch event arriving before the call returns ends the expectation.
+            var expected = inventory.ExpectDeletion(job.Namespace, name, pod);
+            if (!await workloads.DeletePodAsync(name, job.Namespace, null, cancellationToken) && expected)
+            {
+                inventory.ForgetDeletion(job.Namespace, name); // never created: it holds nothing
+            }
         }
     }
 

@@ -50,17 +50,20 @@ public sealed class WorkloadClient(IKubernetes client, ApiRateLimit? limit = nul
     }
 
     /// <summary>Deletes with the pod's grace period (null: the pod's own) so the trainer gets SIGTERM and time to checkpoint.</summary>
-    public async Task DeletePodAsync(string name, string @namespace, long? gracePeriodSeconds, CancellationToken cancellationToken)
+    /// <summary>Deletes the pod (its grace period unless one is given); false when it did not exist.</summary>
+    public async Task<bool> DeletePodAsync(string name, string @namespace, long? gracePeriodSeconds, CancellationToken cancellationToken)
     {
         await ThrottleAsync(cancellationToken);
         try
         {
             await client.CoreV1.DeleteNamespacedPodAsync(name, @namespace, new V1DeleteOptions { GracePeriodSeconds = gracePeriodSeconds },
                 cancellationToken: cancellationToken);
+            return true;
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
         {
             // Already gone: the outcome we wanted.
+            return false;
         }
     }
 

@@ -1,6 +1,7 @@
 using k8s.Models;
 using Microsoft.Extensions.Time.Testing;
 using Scheduler.Domain.Catalog;
+using Scheduler.Domain.Jobs;
 using Scheduler.Kubernetes.Watching;
 using Scheduler.Operator.Inventory;
 using Scheduler.Operator.Pods;
@@ -86,6 +87,54 @@ public sealed class ClusterInventoryTests
         Assert.Empty(inventory.Pods);
         Assert.True(inventory.ForeignPodsSynced);
     }
+
+    [Fact]
+    public void A_pod_deleted_before_the_watch_showed_it_holds_its_gpus_until_the_watch_shows_it()
+    {
+        var inventory = new ClusterInventory(new NodeTranslator(GpuCatalog.Default), TimeProvider.System);
+        var holds = new JobPodPlacement(0, "node-a", [0, 1], 1000, 4000, 8192);
+
+        Assert.True(inventory.ExpectDeletion("team", "torn-0", holds));
+
+        Assert.Equal(holds, Assert.Single(inventory.UnseenDeletions(TimeSpan.FromSeconds(10))));
+        // The watch catches up: from then on the pod itself (terminating, then deleted) says what it holds.
+        inventory.Apply(new ResourceEvent<V1Pod>(ResourceEventType.Added, OwnPod("torn-0")));
+        Assert.Empty(inventory.UnseenDeletions(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public void A_deletion_of_a_pod_the_watch_shows_or_that_never_existed_holds_nothing_extra()
+    {
+        var inventory = new ClusterInventory(new NodeTranslator(GpuCatalog.Default), TimeProvider.System);
+        inventory.Apply(new ResourceEvent<V1Pod>(ResourceEventType.Added, OwnPod("seen-0")));
+        var holds = new JobPodPlacement(0, "node-a", [0], 1000, 0, 0);
+
+        Assert.False(inventory.ExpectDeletion("team", "seen-0", holds));
+        Assert.True(inventory.ExpectDeletion("team", "never-created-1", holds));
+        inventory.ForgetDeletion("team", "never-created-1");
+
+        Assert.Empty(inventory.UnseenDeletions(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public void An_unseen_deletion_is_trusted_no_longer_than_the_watch_lag()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero));
+        var inventory = new ClusterInventory(new NodeTranslator(GpuCatalog.Default), clock);
+        inventory.ExpectDeletion("team", "lost-0", new JobPodPlacement(0, "node-a", [0], 1000, 0, 0));
+
+        clock.Advance(TimeSpan.FromSeconds(9));
+        Assert.Single(inventory.UnseenDeletions(TimeSpan.FromSeconds(10)));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Empty(inventory.UnseenDeletions(TimeSpan.FromSeconds(10)));
+    }
+
+    private static V1Pod OwnPod(string name) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "team", Labels = new Dictionary<string, string> { [WorkloadLabels.ManagedByKey] = WorkloadLabels.ManagedBy } },
+        Spec = new V1PodSpec { NodeName = "node-a", Containers = [Container(gpus: "1")] },
+        Status = new V1PodStatus { Phase = "Pending" },
+    };
 
     /// <summary>Another scheduler's pod on node-a: two containers (2 and 4 GPUs) and an init container of 5.</summary>
     private static V1Pod ForeignGpuPod(string phase) => new()
