@@ -81,7 +81,7 @@ internal static class ArrayCycleBenchmark
     {
         // Warm-up, as in CycleBenchmark: tiered compilation reaches its optimised code.
         var last = cycle();
-        for (var i = 0; i < 5; i++)
+        for (var i = 1; i < CycleBenchmark.WarmUpCycles; i++)
         {
             last = cycle();
         }
