@@ -117,46 +117,67 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
 
     public async ValueTask<Result<MeasuredProgress>> Handle(RecordTelemetry command, CancellationToken cancellationToken)
     {
-        var job = await StoreQueries.JobById(db, command.JobId, cancellationToken);
-        if (job is null)
+        // Every running trainer reports: a sample costs one read (the job, its measurement and its estimate together), one
+        // transaction (the sample and the folded measurement) and one update of the job's progress.
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
-            return JobChanges.NoSuchJob(command.JobId);
+            var target = await TargetOf(db, command.JobId, cancellationToken);
+            if (target is null)
+            {
+                return JobChanges.NoSuchJob(command.JobId);
+            }
+
+            if (command.Attempt is { } reported && (target.Attempt != reported || target.State is not (JobState.Admitted or JobState.Running)))
+            {
+                db.ChangeTracker.Clear();
+                return Failure.Conflict("attempt", $"the job is {target.State} at attempt {target.Attempt}; samples of attempt {reported} are no longer taken");
+            }
+
+            if (target.Measurement?.Samples >= RecordTelemetry.MaxSamplesPerJob)
+            {
+                db.ChangeTracker.Clear();
+                return Failure.Conflict("step", $"the job already stored its {RecordTelemetry.MaxSamplesPerJob} samples");
+            }
+
+            var measurement = await FoldAsync(command, target, cancellationToken);
+            if (measurement is null)
+            {
+                continue; // another sample of the job was folded at the same time: read it again
+            }
+
+            await RecordProgressAsync(target, measurement, cancellationToken);
+            if (command.Report is { Final: true, ExitReason: FinishedExitReason } && TelemetrySample.IsGpuDevice(command.Report.Device))
+            {
+                await AddCalibrationSampleAsync(command.JobId, cancellationToken);
+            }
+
+            return MeasuredProgress.From(measurement);
         }
 
-        if (command.Attempt is { } attempt && (job.Attempt != attempt || job.State is not (JobState.Admitted or JobState.Running)))
-        {
-            return Failure.Conflict("attempt", $"the job is {job.State} at attempt {job.Attempt}; samples of attempt {attempt} are no longer taken");
-        }
-
-        var stored = await db.JobMeasurements.AsNoTracking().Where(m => m.JobId == job.Id).Select(m => m.Samples).FirstOrDefaultAsync(cancellationToken);
-        if (stored >= RecordTelemetry.MaxSamplesPerJob)
-        {
-            return Failure.Conflict("step", $"the job already stored its {RecordTelemetry.MaxSamplesPerJob} samples");
-        }
-
-        var gpus = await db.JobEstimates.AsNoTracking().Where(e => e.JobId == job.Id).Select(e => (double?)e.Gpus).FirstOrDefaultAsync(cancellationToken)
-            ?? job.Spec.Resources?.GpuShare() ?? 0;
-        var measurement = await FoldAsync(command, gpus, cancellationToken);
-        if (measurement is null)
-        {
-            return Failure.Conflict("step", $"other samples of this job kept arriving at once for {MaxAttempts} attempts; send it again");
-        }
-
-        await RecordProgressAsync(job, measurement, cancellationToken);
-        if (command.Report is { Final: true, ExitReason: FinishedExitReason } && TelemetrySample.IsGpuDevice(command.Report.Device))
-        {
-            await AddCalibrationSampleAsync(job.Id, cancellationToken);
-        }
-
-        return MeasuredProgress.From(measurement);
+        return Failure.Conflict("step", $"other samples of this job kept arriving at once for {MaxAttempts} attempts; send it again");
     }
+
+    /// <summary>What a sample needs of its job, read at once; the measurement is tracked, as the sample is folded into it.</summary>
+    private sealed record TelemetryTarget(Guid Id, JobState State, int Attempt, JobSpec Spec, JobMeasurement? Measurement, double? EstimatedGpus);
+
+    private static readonly Func<SchedulerDbContext, Guid, CancellationToken, Task<TelemetryTarget?>> TargetOf =
+        // A left join on the measurement's key: FirstOrDefault in the projection became a window over the whole table.
+        EF.CompileAsyncQuery((SchedulerDbContext db, Guid id, CancellationToken _) => (
+            from j in db.Jobs
+            where j.Id == id
+            join m in db.JobMeasurements on j.Id equals m.JobId into measurements
+            from m in measurements.DefaultIfEmpty()
+            select new TelemetryTarget(
+                j.Id, j.State, j.Attempt, j.Spec, m,
+                db.JobEstimates.Where(e => e.JobId == j.Id).Select(e => (double?)e.Gpus).FirstOrDefault()))
+            .FirstOrDefault());
 
     /// <summary>
     /// The job's progress and last checkpoint, which the scheduler reads (a resumed attempt's predicted runtime, the work a
     /// preemption would lose). A single UPDATE that leaves the version alone: a measurement is not a change of state, so it
     /// must never make the operator's next transition fail its concurrency check.
     /// </summary>
-    private async ValueTask RecordProgressAsync(Job job, JobMeasurement measurement, CancellationToken cancellationToken)
+    private async ValueTask RecordProgressAsync(TelemetryTarget job, JobMeasurement measurement, CancellationToken cancellationToken)
     {
         var training = job.Spec.Training;
         var fraction = training?.Tokens is > 0 ? measurement.Tokens / training.Tokens.Value
@@ -173,53 +194,51 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
             cancellationToken);
     }
 
-    /// <summary>Stores the sample and folds it into the job's measurement in one transaction; null when it kept colliding.</summary>
-    private async ValueTask<JobMeasurement?> FoldAsync(RecordTelemetry command, double gpus, CancellationToken cancellationToken)
+    /// <summary>Stores the sample and folds it into the job's measurement in one transaction; null when another sample won the race.</summary>
+    private async ValueTask<JobMeasurement?> FoldAsync(RecordTelemetry command, TelemetryTarget target, CancellationToken cancellationToken)
     {
         var r = command.Report;
-        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        var sample = new TelemetryRecord
         {
-            var sample = new TelemetryRecord
-            {
-                JobId = command.JobId,
-                Step = r.Step!.Value,
-                Tokens = r.Tokens!.Value,
-                Loss = r.Loss!.Value,
-                TokensPerSecond = r.TokensPerSecond!.Value,
-                StepSeconds = r.StepSeconds!.Value,
-                AchievedTflops = r.AchievedTflops,
-                Mfu = r.Mfu,
-                PeakMemoryGiB = r.PeakMemoryGiB,
-                LastCheckpointStep = r.LastCheckpointStep,
-                Timestamp = r.Timestamp!.Value,
-                Device = r.Device,
-                WorldSize = r.WorldSize,
-                Final = r.Final ?? false,
-                ExitReason = r.ExitReason,
-                ReceivedAt = clock.StoreNow(),
-            };
-            var measurement = await db.JobMeasurements.FirstOrDefaultAsync(m => m.JobId == command.JobId, cancellationToken);
-            if (measurement is null)
-            {
-                measurement = new JobMeasurement(command.JobId);
-                db.JobMeasurements.Add(measurement);
-            }
-
-            db.Telemetry.Add(sample);
-            measurement.Add(sample, gpus);
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
-                db.ChangeTracker.Clear();
-                return measurement;
-            }
-            catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation(JobMeasurement.KeyName))
-            {
-                db.ChangeTracker.Clear();
-            }
+            JobId = command.JobId,
+            Step = r.Step!.Value,
+            Tokens = r.Tokens!.Value,
+            Loss = r.Loss!.Value,
+            TokensPerSecond = r.TokensPerSecond!.Value,
+            StepSeconds = r.StepSeconds!.Value,
+            AchievedTflops = r.AchievedTflops,
+            Mfu = r.Mfu,
+            PeakMemoryGiB = r.PeakMemoryGiB,
+            LastCheckpointStep = r.LastCheckpointStep,
+            Timestamp = r.Timestamp!.Value,
+            Device = r.Device,
+            WorldSize = r.WorldSize,
+            Final = r.Final ?? false,
+            ExitReason = r.ExitReason,
+            ReceivedAt = clock.StoreNow(),
+        };
+        var measurement = target.Measurement;
+        if (measurement is null)
+        {
+            measurement = new JobMeasurement(command.JobId);
+            db.JobMeasurements.Add(measurement);
         }
 
-        return null;
+        db.Telemetry.Add(sample);
+        measurement.Add(sample, target.EstimatedGpus ?? target.Spec.Resources?.GpuShare() ?? 0);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return measurement;
+        }
+        catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation(JobMeasurement.KeyName))
+        {
+            return null;
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+        }
     }
 
     /// <summary>

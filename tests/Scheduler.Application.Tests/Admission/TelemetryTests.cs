@@ -86,6 +86,22 @@ public sealed class TelemetryTests(SchedulerFixture fixture) : IClassFixture<Sch
     }
 
     [Fact]
+    public async Task Samples_of_one_job_arriving_at_once_are_each_folded_once()
+    {
+        var job = (await fixture.SendAsync(new SubmitJob(JobSpecBuilder.AJob("racing").Build()))).Value!.Job;
+
+        // Each request has its own scope, as the API's do: the first samples race to create the measurement, the rest to update it.
+        var results = await Task.WhenAll(Enumerable.Range(1, 4).Select(i => Task.Run(() => fixture.SendAsync(new RecordTelemetry(job.Id, Telemetry.Sample(i * 10, 40_000))))));
+
+        // Each round of the race stores at least one, so four samples need at most four of the handler's five tries.
+        Assert.All(results, r => Assert.True(r.IsSuccess, r.Failure?.Title));
+        var measured = (await fixture.QueryAsync(new GetJob(job.Id))).Value!.Measured!;
+        await using var db = fixture.NewDbContext();
+        Assert.Equal(4, measured.Samples);
+        Assert.Equal(4, await db.Telemetry.CountAsync(t => t.JobId == job.Id, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task Telemetry_for_an_unknown_job_is_not_found()
     {
         var result = await fixture.SendAsync(new RecordTelemetry(Guid.NewGuid(), Telemetry.Sample(1, 1000)));
