@@ -17,7 +17,8 @@ public delegate CycleResult CoreSchedule(Snapshot snapshot);
 /// <summary>
 /// One operator cycle, in Kueue's order: (1) reconcile pods with stored job states (<see cref="Reconciler"/>), (2) build the
 /// snapshot (<see cref="SnapshotBuilder"/>), (3) run the core, (4) apply its decisions (<see cref="DecisionApplier"/>: persist
-/// first, then the API calls). Only the leader runs it, one at a time (<see cref="OperatorLoop"/>).
+/// first, then the API calls), (5) store the starts step 1 found (<see cref="Reconciler.StartRunningAsync(CancellationToken)"/>:
+/// they change no capacity, so they come after the placements). Only the leader runs it, one at a time (<see cref="OperatorLoop"/>).
 /// </summary>
 public sealed class OperatorCycle(
     IOperatorStore store,
@@ -74,6 +75,9 @@ public sealed class OperatorCycle(
         metrics.CyclePhase.WithLabels(CyclePhases.Core).Observe(Stopwatch.GetElapsedTime(phase).TotalSeconds);
         await decisions.ApplyAsync(result, jobs.ToDictionary(j => j.Id), cancellationToken);
         await ApplyGateAsync(gate, cancellationToken);
+        phase = Stopwatch.GetTimestamp();
+        await reconciler.StartRunningAsync(cancellationToken);
+        metrics.CyclePhase.WithLabels(CyclePhases.Reconcile).Observe(Stopwatch.GetElapsedTime(phase).TotalSeconds);
         Count++;
         metrics.CycleDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
     }

@@ -34,16 +34,19 @@ public sealed class Reconciler(
     private static readonly TimeSpan WithheldLogInterval = TimeSpan.FromMinutes(1);
 
     private DateTimeOffset _nextServiceSweep = DateTimeOffset.MinValue;
+    private (List<MoveJob> Moves, Dictionary<JobId, OperatorJob> Jobs) _starts = ([], new Dictionary<JobId, OperatorJob>());
     private (int Count, DateTimeOffset At) _lastWithheldLog = (0, DateTimeOffset.MinValue);
 
     /// <summary>The next run lists our Services for orphans too (a new leader collects what ended while nobody led).</summary>
     public void CollectOrphansNext() => _nextServiceSweep = DateTimeOffset.MinValue;
 
-    /// <summary>Carries out what the pods of <paramref name="active"/> say; true when a job's stored state changed.</summary>
+    /// <summary>
+    /// Carries out what the pods of <paramref name="active"/> say, but for the Admitted → Running moves, which wait for
+    /// <see cref="StartRunningAsync(CancellationToken)"/>; true when a job's stored state changed.
+    /// </summary>
     public async Task<bool> ReconcileAsync(IReadOnlyList<OperatorJob> active, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(active);
-        var changed = false;
         var byId = active.ToDictionary(j => j.Id);
         var notReady = inventory.NotReadyNodes;
         var now = time.GetUtcNow();
@@ -55,16 +58,49 @@ public sealed class Reconciler(
             .Where(a => pipeline is null || !(pipeline.IsCreating(a.JobId)
                 || (a is CreateMissingPods && byId.TryGetValue(a.JobId, out var created) && pipeline.CreatedRecently(created.Id, created.Attempt))))
             .ToList();
+        var starts = actions.OfType<MoveJob>()
+            .Where(m => m is { To: JobState.Running, CountsAsFailure: false, DeletePods: false } && byId.TryGetValue(m.JobId, out var j) && j.State == JobState.Admitted)
+            .ToList();
+        _starts = (starts, byId);
+        var started = starts.ToHashSet();
+        actions.RemoveAll(a => a is MoveJob m && started.Contains(m));
+        return await ApplyEachAsync(actions, byId, notReady, cancellationToken);
+    }
+
+    /// <summary>
+    /// The Admitted → Running moves the last <see cref="ReconcileAsync"/> found, written after the cycle's decisions: an admitted
+    /// job already holds its placement's GPUs, so starting it changes nothing the core decides, and writing thousands of starts
+    /// (a burst) must not hold back the placements of the jobs that wait. The next cycle's incremental read picks them up. A
+    /// decision of this cycle that moved one of these jobs (a preemption) makes its start fail its version check: the next
+    /// cycle sees the job as it is then.
+    /// </summary>
+    public async Task StartRunningAsync(CancellationToken cancellationToken)
+    {
+        var (starts, byId) = _starts;
+        _starts = ([], new Dictionary<JobId, OperatorJob>());
+        if (starts.Count == 0)
+        {
+            return;
+        }
+
+        var left = new List<ReconcileAction>(starts);
         try
         {
-            changed |= await StartRunningAsync(actions, byId, cancellationToken);
+            await StartRunningAsync(left, byId, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not StaleLeaderException)
         {
-            // The batched write failed: the moves stay in the list and are applied one at a time below.
+            // The batched write failed: the moves still in the list are applied one at a time below.
             CycleLog.ActionFailed(logger, ex, "the cycle's Running moves", nameof(StartRunningAsync));
         }
 
+        await ApplyEachAsync(left, byId, inventory.NotReadyNodes, cancellationToken);
+    }
+
+    private async Task<bool> ApplyEachAsync(
+        List<ReconcileAction> actions, Dictionary<JobId, OperatorJob> byId, IReadOnlyDictionary<string, DateTimeOffset> notReady, CancellationToken cancellationToken)
+    {
+        var changed = false;
         foreach (var action in actions)
         {
             try
