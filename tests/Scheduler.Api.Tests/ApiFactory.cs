@@ -111,9 +111,13 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public string JobToken(Guid jobId, int attempt) => Services.GetRequiredService<JobTokens>().Issue(jobId, attempt);
 
     /// <summary>Rows per table, to show that a refused request changed nothing.</summary>
+    /// <remarks>
+    /// Unpooled: the host's pool is its own (its connection string gains Max Auto Prepare), so an idle connection of a pool
+    /// of this helper's would outlive a database outage unnoticed and fail the first count after it.
+    /// </remarks>
     public async Task<IReadOnlyDictionary<string, long>> RowCountsAsync()
     {
-        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Database.ConnectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync();
         var counts = new Dictionary<string, long>();
         foreach (var table in new[] { "jobs", "job_events", "queues", "idempotency_keys" })
