@@ -37,6 +37,7 @@ internal static class CycleBenchmark
         var cpuTimes = new List<double>();
         var process = Process.GetCurrentProcess();
         var allocated = new List<long>();
+        var collectionsBefore = Enumerable.Range(0, 3).Select(GC.CollectionCount).ToArray();
         for (var i = 0; i < repetitions; i++)
         {
             var before = GC.GetAllocatedBytesForCurrentThread();
@@ -51,6 +52,7 @@ internal static class CycleBenchmark
             times.Add(watch.Elapsed.TotalMilliseconds);
         }
 
+        var collections = string.Join('/', Enumerable.Range(0, 3).Select(g => GC.CollectionCount(g) - collectionsBefore[g]));
         times.Sort();
         cpuTimes.Sort();
         return new CycleStats(
@@ -70,11 +72,12 @@ internal static class CycleBenchmark
             last.Preemptions.Count(),
             last.Reservations.Count(),
             last.PendingJobs.Count(),
-            repetitions);
+            repetitions,
+            collections);
     }
 
     public static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 }
 
 internal sealed record CycleStats(int Nodes, int Gpus, int Running, int Pending, double FirstMs, double P50Ms, double P99Ms, double MaxMs, double CpuP50Ms, double CpuP99Ms, double AllocatedBytes,
-    long PeakWorkingSet, int Placed, int Preempted, int Reserved, int LeftPending, int Repetitions);
+    long PeakWorkingSet, int Placed, int Preempted, int Reserved, int LeftPending, int Repetitions, string Collections = "");

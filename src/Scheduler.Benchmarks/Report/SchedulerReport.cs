@@ -214,7 +214,7 @@ internal static class SchedulerReport
         $"policy={TraceBenchmark.PolicyName(s.Policy)} decisions/s={s.DecisionsPerSecond:F0} placements/s={s.PlacementsPerSecond:F0} slowestRun={s.WorstRunDecisionsPerSecond:F0} tasksPerRun={s.TasksPerRun}");
 
     public static string Describe(CycleStats c) => string.Create(CultureInfo.InvariantCulture,
-        $"nodes={c.Nodes} gpus={c.Gpus} running={c.Running} pending={c.Pending} first={c.FirstMs:F0}ms p50={c.P50Ms:F1}ms p99={c.P99Ms:F1}ms max={c.MaxMs:F1}ms cpuP50={c.CpuP50Ms:F1}ms cpuP99={c.CpuP99Ms:F1}ms allocated/cycle={c.AllocatedBytes / 1048576:F1}MiB peakWorkingSet={c.PeakWorkingSet / 1048576}MiB placed={c.Placed} preempted={c.Preempted} reserved={c.Reserved} pending={c.LeftPending} repetitions={c.Repetitions}");
+        $"nodes={c.Nodes} gpus={c.Gpus} running={c.Running} pending={c.Pending} first={c.FirstMs:F0}ms p50={c.P50Ms:F1}ms p99={c.P99Ms:F1}ms max={c.MaxMs:F1}ms cpuP50={c.CpuP50Ms:F1}ms cpuP99={c.CpuP99Ms:F1}ms allocated/cycle={c.AllocatedBytes / 1048576:F1}MiB peakWorkingSet={c.PeakWorkingSet / 1048576}MiB placed={c.Placed} preempted={c.Preempted} reserved={c.Reserved} pending={c.LeftPending} repetitions={c.Repetitions} gc0/1/2={c.Collections}");
 
     public static string Describe(ReplayLine r) => string.Create(CultureInfo.InvariantCulture,
         $"mode=\"{r.Mode}\" nodes={r.Nodes} compression={r.Compression:F0}x meanWait={r.MeanWaitSeconds:F0}s p95Wait={r.P95WaitSeconds:F0}s utilization={100 * r.Utilization:F1}% overTime={string.Join(',', r.UtilizationOverTime.Select(u => (100 * u).ToString("F1", CultureInfo.InvariantCulture)))} tasks={r.Tasks} cycles={r.Cycles} wall={r.Elapsed.TotalSeconds:F1}s");
