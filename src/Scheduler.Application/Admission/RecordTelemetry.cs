@@ -109,6 +109,9 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
 {
     public const int MaxAttempts = 5;
 
+    /// <summary>The job's stored progress moves in steps of at least this (a thousandth of the run), or when the checkpoint moves.</summary>
+    public const double ProgressResolution = 0.001;
+
     /// <summary>
     /// The final sample's exit reason of a trainer that ran to its last step (docs/trainer.md): the only sample calibration
     /// learns from. A preempted attempt (<c>preempted</c>) measured part of a run, its warm-up and any resume included.
@@ -158,7 +161,8 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
     }
 
     /// <summary>What a sample needs of its job, read at once; the measurement is tracked, as the sample is folded into it.</summary>
-    private sealed record TelemetryTarget(Guid Id, JobState State, int Attempt, JobSpec Spec, JobMeasurement? Measurement, double? EstimatedGpus);
+    private sealed record TelemetryTarget(
+        Guid Id, JobState State, int Attempt, JobSpec Spec, double Progress, long? LastCheckpointStep, JobMeasurement? Measurement, double? EstimatedGpus);
 
     private static readonly Func<SchedulerDbContext, Guid, CancellationToken, Task<TelemetryTarget?>> TargetOf =
         // A left join on the measurement's key: FirstOrDefault in the projection became a window over the whole table.
@@ -168,7 +172,7 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
             join m in db.JobMeasurements on j.Id equals m.JobId into measurements
             from m in measurements.DefaultIfEmpty()
             select new TelemetryTarget(
-                j.Id, j.State, j.Attempt, j.Spec, m,
+                j.Id, j.State, j.Attempt, j.Spec, j.Progress, j.LastCheckpointStep, m,
                 db.JobEstimates.Where(e => e.JobId == j.Id).Select(e => (double?)e.Gpus).FirstOrDefault()))
             .FirstOrDefault());
 
@@ -185,6 +189,13 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
             : 0;
         var progress = Math.Clamp(double.IsFinite(fraction) ? fraction : 0, 0, 1);
         var checkpoint = measurement.LastCheckpointStep;
+        // Unchanged as far as anyone reads it: no write, so the operator does not read the job's row again for nothing (every
+        // write of a job row is a change its incremental snapshot reads). A checkpoint at step 0 saved no work: as none.
+        if (Math.Abs(progress - job.Progress) < ProgressResolution && (checkpoint ?? 0) == (job.LastCheckpointStep ?? 0))
+        {
+            return;
+        }
+
         var now = clock.StoreNow();
         await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(
             set => set

@@ -102,6 +102,29 @@ public sealed class TelemetryTests(SchedulerFixture fixture) : IClassFixture<Sch
     }
 
     [Fact]
+    public async Task A_sample_that_moves_neither_progress_nor_checkpoint_leaves_the_job_row_alone()
+    {
+        var job = (await fixture.SendAsync(new SubmitJob(JobSpecBuilder.AJob("steady").Build()))).Value!.Job;
+        var written = await RowVersionAsync(job.Id);
+
+        // 10 steps of 8,192 tokens of the 1e9 the spec trains: under a thousandth of the run, and no checkpoint yet.
+        await fixture.SendAsync(new RecordTelemetry(job.Id, Telemetry.Sample(10, 40_000)));
+        Assert.Equal(written, await RowVersionAsync(job.Id));
+        Assert.Equal(1, (await fixture.QueryAsync(new GetJob(job.Id))).Value!.Measured!.Samples);
+
+        await fixture.SendAsync(new RecordTelemetry(job.Id, Telemetry.Sample(200, 40_000)));
+        Assert.NotEqual(written, await RowVersionAsync(job.Id));
+        Assert.Equal(200 * 8192 / 1e9, (await fixture.QueryAsync(new GetJob(job.Id))).Value!.Progress, 12);
+    }
+
+    /// <summary>The transaction that last wrote the job's row (PostgreSQL's xmin).</summary>
+    private async Task<string> RowVersionAsync(Guid jobId)
+    {
+        await using var db = fixture.NewDbContext();
+        return await db.Database.SqlQuery<string>($"SELECT xmin::text AS \"Value\" FROM jobs WHERE id = {jobId}").SingleAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public async Task Telemetry_for_an_unknown_job_is_not_found()
     {
         var result = await fixture.SendAsync(new RecordTelemetry(Guid.NewGuid(), Telemetry.Sample(1, 1000)));
