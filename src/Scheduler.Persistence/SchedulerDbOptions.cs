@@ -40,13 +40,8 @@ public static class SchedulerDbOptions
     public static string WithAutoPrepare(string connectionString)
     {
         ArgumentNullException.ThrowIfNull(connectionString);
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (connectionString.Replace(" ", string.Empty, StringComparison.Ordinal).Contains("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase))
-        {
-            return connectionString;
-        }
-
-        builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
-        return builder.ConnectionString;
+        return connectionString.Replace(" ", string.Empty, StringComparison.Ordinal).Contains("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)
+            ? connectionString
+            : new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = DefaultMaxAutoPrepare }.ConnectionString;
     }
 }

@@ -61,6 +61,7 @@ public sealed class Reconciler(
         var starts = actions.OfType<MoveJob>()
             .Where(m => m is { To: JobState.Running, CountsAsFailure: false, DeletePods: false } && byId.TryGetValue(m.JobId, out var j) && j.State == JobState.Admitted)
             .ToList();
+        // Each is what MoveAsync would do for it: no pods to stop, nothing final; so they can wait and be written in batches.
         _starts = (starts, byId);
         var started = starts.ToHashSet();
         actions.RemoveAll(a => a is MoveJob m && started.Contains(m));
@@ -83,10 +84,10 @@ public sealed class Reconciler(
             return;
         }
 
-        var left = new List<ReconcileAction>(starts);
+        var left = new List<MoveJob>(starts);
         try
         {
-            await StartRunningAsync(left, byId, cancellationToken);
+            await WriteStartsAsync(left, byId, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not StaleLeaderException)
         {
@@ -94,7 +95,7 @@ public sealed class Reconciler(
             CycleLog.ActionFailed(logger, ex, "the cycle's Running moves", nameof(StartRunningAsync));
         }
 
-        await ApplyEachAsync(left, byId, inventory.NotReadyNodes, cancellationToken);
+        await ApplyEachAsync([.. left], byId, inventory.NotReadyNodes, cancellationToken);
     }
 
     private async Task<bool> ApplyEachAsync(
@@ -190,36 +191,22 @@ public sealed class Reconciler(
     }
 
     /// <summary>
-    /// The cycle's Admitted → Running moves in one write (a burst of placements starts thousands at once); they leave
-    /// <paramref name="actions"/>. Each is what <see cref="MoveAsync"/> would do for it: no pods to stop, nothing final.
+    /// The starts in batched writes (a burst of placements starts thousands at once); each written chunk leaves
+    /// <paramref name="starts"/>, so what a failed write leaves there is applied one by one.
     /// </summary>
-    private async Task<bool> StartRunningAsync(List<ReconcileAction> actions, Dictionary<JobId, OperatorJob> byId, CancellationToken cancellationToken)
+    private async Task WriteStartsAsync(List<MoveJob> starts, Dictionary<JobId, OperatorJob> byId, CancellationToken cancellationToken)
     {
-        var starts = actions.OfType<MoveJob>()
-            .Where(m => m is { To: JobState.Running, CountsAsFailure: false, DeletePods: false } && byId.TryGetValue(m.JobId, out var j) && j.State == JobState.Admitted)
-            .ToList();
-        if (starts.Count == 0)
-        {
-            return false;
-        }
-
         // A bounded number per transaction, as the admissions: one write of 15,000 moves (the scale check) outlived the
-        // stalled-transaction limit on a loaded machine. A chunk that fails leaves its moves (and later ones) to be applied one by one.
-        var any = false;
-        foreach (var chunk in starts.Chunk(DecisionApplier.AdmissionsPerWrite))
+        // stalled-transaction limit on a loaded machine.
+        foreach (var chunk in starts.Chunk(DecisionApplier.AdmissionsPerWrite).ToList())
         {
             var moved = await store.TransitionAllAsync([.. chunk.Select(m => new OperatorTransition(byId[m.JobId], m.To, m.Reason))], cancellationToken);
-            var batched = chunk.ToHashSet();
-            actions.RemoveAll(a => a is MoveJob m && batched.Contains(m));
+            starts.RemoveRange(0, chunk.Length);
             foreach (var move in chunk.Where(m => moved.Contains(m.JobId)))
             {
                 CycleLog.Transition(logger, byId[move.JobId].Name, JobState.Admitted, move.To, move.Reason);
             }
-
-            any |= moved.Count > 0;
         }
-
-        return any;
     }
 
     private async Task<bool> MoveAsync(OperatorJob job, MoveJob move, IReadOnlyDictionary<string, DateTimeOffset> notReady, CancellationToken cancellationToken)

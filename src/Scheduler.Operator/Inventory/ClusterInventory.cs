@@ -111,7 +111,7 @@ public sealed class ClusterInventory(NodeTranslator translator, TimeProvider tim
     /// </summary>
     public bool ExpectDeletion(string @namespace, string name, JobPodPlacement holds)
     {
-        var key = $"{@namespace}/{name}";
+        var key = Key(@namespace, name);
         if (_pods.ContainsKey(key))
         {
             return false;
@@ -122,7 +122,7 @@ public sealed class ClusterInventory(NodeTranslator translator, TimeProvider tim
     }
 
     /// <summary>The pod <see cref="ExpectDeletion"/> named did not exist: it holds nothing.</summary>
-    public void ForgetDeletion(string @namespace, string name) => _unseenDeletions.TryRemove($"{@namespace}/{name}", out _);
+    public void ForgetDeletion(string @namespace, string name) => _unseenDeletions.TryRemove(Key(@namespace, name), out _);
 
     /// <summary>
     /// What the pods we deleted before the watch showed them hold, for at most <paramref name="watchLag"/> after the deletion
@@ -184,7 +184,9 @@ public sealed class ClusterInventory(NodeTranslator translator, TimeProvider tim
 
     public IReadOnlyList<V1Pod> PodsOfJob(JobId jobId) => _pods.Values.Where(p => Scheduler.Operator.Pods.WorkloadLabels.JobIdOf(p.Metadata) == jobId).ToList();
 
-    private static string Key(V1Pod pod) => $"{pod.Namespace()}/{pod.Name()}";
+    private static string Key(V1Pod pod) => Key(pod.Namespace(), pod.Name());
+
+    private static string Key(string? @namespace, string name) => $"{@namespace}/{name}";
 
     private static bool SameForScheduling(NodeCapacity a, NodeCapacity b) =>
         a.GpuType == b.GpuType && a.Gpus == b.Gpus && a.CpuMilli == b.CpuMilli && a.MemoryMiB == b.MemoryMiB

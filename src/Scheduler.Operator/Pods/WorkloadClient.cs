@@ -49,8 +49,10 @@ public sealed class WorkloadClient(IKubernetes client, ApiRateLimit? limit = nul
         await IgnoreConflict(() => client.CoreV1.CreateNamespacedPodBindingAsync(binding, pod.Name(), pod.Namespace(), cancellationToken: cancellationToken));
     }
 
-    /// <summary>Deletes with the pod's grace period (null: the pod's own) so the trainer gets SIGTERM and time to checkpoint.</summary>
-    /// <summary>Deletes the pod (its grace period unless one is given); false when it did not exist.</summary>
+    /// <summary>
+    /// Deletes with the pod's grace period (null: the pod's own) so the trainer gets SIGTERM and time to checkpoint; false when
+    /// the pod did not exist.
+    /// </summary>
     public async Task<bool> DeletePodAsync(string name, string @namespace, long? gracePeriodSeconds, CancellationToken cancellationToken)
     {
         await ThrottleAsync(cancellationToken);
