@@ -27,6 +27,8 @@ internal sealed class ListQueueUsageHandler(SchedulerDbContext db, TimeProvider 
         var usage = await SettledUsageAsync(now, horizon, halfLife, cancellationToken);
 
         // A job's last change is at or after the end of each of its attempts, so older jobs cannot have one within the horizon.
+        // A job admitted for the first time has not run yet (Running is only entered from Admitted): nothing to read for it,
+        // and in a burst thousands of them wait for their pods, whose events each cycle would otherwise read.
         // The GPU share comes from the spec's JSON in the database (as in SettledUsageAsync): every running job is read here each
         // cycle, and deserialising thousands of specs cost the cycle as much as its whole snapshot.
         var finalStates = JobStateMachine.FinalStates.Select(s => s.ToString()).ToArray();
@@ -36,6 +38,7 @@ internal sealed class ListQueueUsageHandler(SchedulerDbContext db, TimeProvider 
                 FROM jobs
                 WHERE attempt > 0 AND (state IN ('Running', 'Preempted') OR updated_at > {horizon})
                   AND NOT (attempt = 1 AND started_at IS NOT NULL AND state = ANY({finalStates}))
+                  AND NOT (attempt = 1 AND state = 'Admitted')
                 """).ToListAsync(cancellationToken))
             .Select(j => new { j.Id, j.Queue, j.Gpus, State = Enum.Parse<JobState>(j.State), j.Attempt, j.StartedAt, j.UpdatedAt })
             .ToList();

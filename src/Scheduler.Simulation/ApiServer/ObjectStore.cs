@@ -125,7 +125,10 @@ internal sealed class ObjectStore
         }
     }
 
-    /// <summary>Stores <paramref name="obj"/> (added or replaced) under a new revision and tells the watchers.</summary>
+    /// <summary>
+    /// Stores <paramref name="obj"/> itself (added or replaced) under a new revision and tells the watchers; returns it, stored:
+    /// from here on it is shared with every reader and event and never changed (a later write stores a new object).
+    /// </summary>
     public JsonObject Put(ApiResource resource, JsonObject obj, string eventType)
     {
         lock (_gate)
@@ -139,7 +142,7 @@ internal sealed class ObjectStore
             Materialize(obj);
             objects.Set(key, obj);
             Record(new StoredEvent(_revision, resource, eventType, obj, previous));
-            return (JsonObject)obj.DeepClone();
+            return obj;
         }
     }
 

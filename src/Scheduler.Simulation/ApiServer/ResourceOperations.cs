@@ -32,9 +32,11 @@ internal sealed class ResourceOperations
     public JsonObject Get(ApiResource resource, string? @namespace, string name) =>
         _store.Transact(() => _store.Find(resource, @namespace, name)?.DeepClone() as JsonObject) ?? throw ApiError.NotFound(resource, name);
 
+    /// <summary>POST: stores <paramref name="body"/> itself (the caller hands it over: a parsed request body, or one built for this call).</summary>
+    /// <returns>The stored object, shared with every reader: never change it.</returns>
     public JsonObject Create(ApiResource resource, string? @namespace, JsonObject body, RequestOptions options)
     {
-        var obj = (JsonObject)body.DeepClone();
+        var obj = body;
         CheckKind(resource, obj);
         var metadata = JsonPaths.Metadata(obj);
         if (metadata["name"]?.GetValue<string>() is not { Length: > 0 } && metadata["generateName"]?.GetValue<string>() is { Length: > 0 } prefix)
@@ -90,7 +92,11 @@ internal sealed class ResourceOperations
         });
     }
 
-    /// <summary>PUT: the whole object (or, with <paramref name="statusOnly"/>, only its status) replaces the stored one.</summary>
+    /// <summary>
+    /// PUT: the whole object (or, with <paramref name="statusOnly"/>, only its status) replaces the stored one. The caller hands
+    /// <paramref name="body"/> over (a parsed request body, or one built for this write): it becomes, or is moved into, the stored object.
+    /// </summary>
+    /// <returns>The stored object, shared with every reader: never change it.</returns>
     public JsonObject Replace(ApiResource resource, string? @namespace, string name, JsonObject body, bool statusOnly, RequestOptions options)
     {
         CheckKind(resource, body);
@@ -103,7 +109,7 @@ internal sealed class ResourceOperations
         return _store.Transact(() =>
         {
             var current = _store.Find(resource, @namespace, name) ?? throw ApiError.NotFound(resource, name);
-            return Commit(resource, current, (JsonObject)body.DeepClone(), statusOnly, options);
+            return Commit(resource, current, body, statusOnly, options);
         });
     }
 
@@ -253,7 +259,7 @@ internal sealed class ResourceOperations
         if (statusOnly)
         {
             updated = (JsonObject)current.DeepClone();
-            CopyMember(proposed, updated, "status");
+            MoveMember(proposed, updated, "status"); // proposed is this write's own (a request body, a patched copy)
         }
         else
         {
@@ -276,12 +282,14 @@ internal sealed class ResourceOperations
             Validate(resource, updated, name, options); // may prune unknown fields, so before comparing specs
         }
 
-        if (!JsonNode.DeepEquals(current["spec"], updated["spec"]))
+        // A status write copies everything but the status from the stored object: only the status can differ, so only it is
+        // compared (the kubelet's status writes are most of the simulated cluster's writes, and a pod's spec is most of it).
+        if (!statusOnly && !JsonNode.DeepEquals(current["spec"], updated["spec"]))
         {
             metadata["generation"] = (JsonPaths.Long(current["metadata"]!["generation"]) ?? 1) + 1;
         }
 
-        if (JsonNode.DeepEquals(current, updated) || options.DryRun)
+        if ((statusOnly ? JsonNode.DeepEquals(current["status"], updated["status"]) : JsonNode.DeepEquals(current, updated)) || options.DryRun)
         {
             return updated; // a no-op write keeps the resourceVersion and wakes no watcher
         }
@@ -295,6 +303,19 @@ internal sealed class ResourceOperations
         }
 
         return _store.Put(resource, updated, "MODIFIED");
+    }
+
+    private static void MoveMember(JsonObject from, JsonObject to, string member)
+    {
+        if (from[member] is { } value)
+        {
+            from.Remove(member);
+            to[member] = value;
+        }
+        else
+        {
+            to.Remove(member);
+        }
     }
 
     private static void CopyMember(JsonObject from, JsonObject to, string member)

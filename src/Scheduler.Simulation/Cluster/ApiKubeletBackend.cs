@@ -28,10 +28,10 @@ internal sealed class ApiKubeletBackend(IKubernetes client, string kubeletName, 
             .Select(ToJson).ToList();
     }
 
-    public async Task<JsonObject> WriteStatusAsync(JsonObject pod, CancellationToken cancellationToken)
+    public async Task WriteStatusAsync(JsonObject pod, CancellationToken cancellationToken)
     {
         var typed = KubernetesJson.Deserialize<V1Pod>(pod.ToJsonString());
-        return ToJson(await client.CoreV1.ReplaceNamespacedPodStatusAsync(typed, typed.Name(), typed.Namespace(), cancellationToken: cancellationToken));
+        await client.CoreV1.ReplaceNamespacedPodStatusAsync(typed, typed.Name(), typed.Namespace(), cancellationToken: cancellationToken);
     }
 
     public Task DeleteAsync(string? @namespace, string name, CancellationToken cancellationToken) =>

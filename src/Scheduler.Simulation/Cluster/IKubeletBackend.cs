@@ -14,11 +14,14 @@ internal interface IKubeletBackend
     /// <summary>The nodes this kubelet runs (with their <c>status.allocatable</c>).</summary>
     Task<IReadOnlyList<JsonObject>> ListNodesAsync(CancellationToken cancellationToken);
 
-    /// <summary>Every pod bound to one of <paramref name="nodes"/>.</summary>
+    /// <summary>
+    /// Every pod bound to one of <paramref name="nodes"/>; a backend may answer more (the in-process one answers every pod, as
+    /// filtering there would parse each pod once more per tick): the lifecycle keeps the pods on <paramref name="nodes"/>.
+    /// </summary>
     Task<IReadOnlyList<JsonObject>> ListPodsAsync(IReadOnlySet<string> nodes, CancellationToken cancellationToken);
 
-    /// <summary>Writes the pod's status through the status subresource (optimistic concurrency on its resourceVersion); returns the stored pod.</summary>
-    Task<JsonObject> WriteStatusAsync(JsonObject pod, CancellationToken cancellationToken);
+    /// <summary>Writes the pod's status through the status subresource (optimistic concurrency on its resourceVersion); <paramref name="pod"/> is handed over.</summary>
+    Task WriteStatusAsync(JsonObject pod, CancellationToken cancellationToken);
 
     /// <summary>Deletes the pod at once (grace 0), as the kubelet confirms a graceful deletion.</summary>
     Task DeleteAsync(string? @namespace, string name, CancellationToken cancellationToken);

@@ -18,13 +18,14 @@ internal sealed class InProcessKubeletBackend(FakeApiServer server, TimeProvider
         Task.FromResult<IReadOnlyList<JsonObject>>(server.Store.ListShared(server.Resources.Nodes, null, SimulatedNodes).Items);
 
     public Task<IReadOnlyList<JsonObject>> ListPodsAsync(IReadOnlySet<string> nodes, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<JsonObject>>(server.Store.ListShared(server.Resources.Pods, null, Selector.Everything).Items
-            .Where(p => p["spec"]?["nodeName"]?.GetValue<string>() is { } node && nodes.Contains(node))
-            .ToList());
+        Task.FromResult<IReadOnlyList<JsonObject>>(server.Store.ListShared(server.Resources.Pods, null, Selector.Everything).Items);
 
-    public Task<JsonObject> WriteStatusAsync(JsonObject pod, CancellationToken cancellationToken) =>
-        Task.FromResult(server.Operations.Replace(
-            server.Resources.Pods, pod["metadata"]?["namespace"]?.GetValue<string>(), pod["metadata"]!["name"]!.GetValue<string>(), pod, statusOnly: true, RequestOptions.Default));
+    public Task WriteStatusAsync(JsonObject pod, CancellationToken cancellationToken)
+    {
+        server.Operations.Replace(
+            server.Resources.Pods, pod["metadata"]?["namespace"]?.GetValue<string>(), pod["metadata"]!["name"]!.GetValue<string>(), pod, statusOnly: true, RequestOptions.Default);
+        return Task.CompletedTask;
+    }
 
     public Task DeleteAsync(string? @namespace, string name, CancellationToken cancellationToken)
     {

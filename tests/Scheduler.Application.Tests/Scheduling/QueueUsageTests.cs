@@ -97,6 +97,26 @@ public sealed class QueueUsageTests(SchedulerFixture fixture) : IClassFixture<Sc
         Assert.Equal((4 * 2 * Decay(TimeSpan.FromHours(6))) + (0.5 * 4 * Decay(TimeSpan.FromHours(2))) + (2 * 2), usage, precision: 6);
     }
 
+    [Fact]
+    public async Task An_admitted_job_charges_the_attempts_it_ran_before_and_nothing_for_the_one_not_started()
+    {
+        var (sender, clock) = await StartAsync("usage-admitted");
+        await using var application = sender;
+        var fresh = await SubmitAsync(sender, "usage-admitted", gpus: 4);
+        var requeued = await SubmitAsync(sender, "usage-admitted", gpus: 2);
+        await RunAsync(sender, clock, requeued, TimeSpan.FromHours(1));        // attempt 1 runs 1 h, then is preempted
+        await MoveAsync(sender, requeued, JobState.Preempted);
+        await MoveAsync(sender, requeued, JobState.Queued);
+
+        await AdmitAsync(sender, fresh);                                       // both wait for their pods
+        await AdmitAsync(sender, requeued);
+        clock.Advance(TimeSpan.FromHours(1));
+
+        var usage = await UsageOfAsync(sender, "usage-admitted");
+
+        Assert.Equal(2 * 1 * Decay(TimeSpan.FromHours(1)), usage, precision: 6);
+    }
+
     private static double Decay(TimeSpan age) => Math.Pow(0.5, age / HalfLife);
 
     private async Task<(ClockedApplication Sender, FakeTimeProvider Clock)> StartAsync(string queue)
@@ -123,10 +143,15 @@ public sealed class QueueUsageTests(SchedulerFixture fixture) : IClassFixture<Sc
     /// <summary>Admits the job, lets it run for <paramref name="runtime"/> on the fake clock; it is left Running.</summary>
     private static async Task RunAsync(ClockedApplication sender, FakeTimeProvider clock, Guid job, TimeSpan runtime)
     {
-        var admitted = await sender.Send(new AdmitJob(job, await VersionAsync(sender, job), [new JobPodPlacement(0, "node-a", [0], 1000, 0, 0)], "training", "placed"));
-        Assert.True(admitted.IsSuccess, admitted.Failure?.ToString());
+        await AdmitAsync(sender, job);
         await MoveAsync(sender, job, JobState.Running);
         clock.Advance(runtime);
+    }
+
+    private static async Task AdmitAsync(ClockedApplication sender, Guid job)
+    {
+        var admitted = await sender.Send(new AdmitJob(job, await VersionAsync(sender, job), [new JobPodPlacement(0, "node-a", [0], 1000, 0, 0)], "training", "placed"));
+        Assert.True(admitted.IsSuccess, admitted.Failure?.ToString());
     }
 
     private static async Task MoveAsync(ClockedApplication sender, Guid job, JobState to) =>

@@ -82,6 +82,23 @@ public sealed class PodTests : FakeServerTest
         Assert.Equal("node-a", written.Spec.NodeName);
     }
 
+    [Fact]
+    public async Task A_status_write_that_changes_nothing_keeps_the_resource_version_and_one_that_does_not_keeps_the_generation()
+    {
+        var pod = await Client.CoreV1.CreateNamespacedPodAsync(Pod("p", node: "node-a"), "default", cancellationToken: Ct);
+        pod.Spec.NodeName = "node-b"; // ignored by a status write either way
+
+        var unchanged = await Client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, "p", "default", cancellationToken: Ct);
+        pod.Status.Phase = "Running";
+        var changed = await Client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, "p", "default", cancellationToken: Ct);
+
+        Assert.Equal(pod.Metadata.ResourceVersion, unchanged.Metadata.ResourceVersion);
+        Assert.NotEqual(pod.Metadata.ResourceVersion, changed.Metadata.ResourceVersion);
+        Assert.Equal("Running", changed.Status.Phase);
+        Assert.Equal("node-a", changed.Spec.NodeName);
+        Assert.Equal(pod.Metadata.Generation, changed.Metadata.Generation);
+    }
+
     [Theory]
     [InlineData("spec.nodeName=node-a", null, new[] { "a1", "a2" })]
     [InlineData("spec.nodeName!=node-a", null, new[] { "b1" })]
