@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 
@@ -7,14 +9,11 @@ namespace Scheduler.Simulation.ApiServer;
 
 /// <summary>
 /// A committed change: the object after it (with its new resourceVersion) and, for modifications, before it. Both are shared,
-/// never changed; <see cref="ObjectJson"/> serialises the object once for every watcher that writes it.
+/// never changed; <see cref="WatchLine"/> serialises the object once for every watcher that writes it.
 /// </summary>
 internal sealed record StoredEvent(long Revision, ApiResource Resource, string Type, JsonObject Object, JsonObject? Previous)
 {
-    private string? _json;
     private EncodedLine? _line;
-
-    public string ObjectJson => _json ??= Object.ToJsonString();
 
     /// <summary>
     /// The watch line <c>{"type":…,"object":…}\n</c> in UTF-8, built once for every watcher that sends this event as
@@ -28,7 +27,19 @@ internal sealed record StoredEvent(long Revision, ApiResource Resource, string T
             return line.Bytes;
         }
 
-        var bytes = Encoding.UTF8.GetBytes($"{{\"type\":\"{type}\",\"object\":{ObjectJson}}}\n");
+        // Written as UTF-8 straight from the object: no string of the object's JSON, and none of the line, on the way.
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", type);
+            writer.WritePropertyName("object");
+            Object.WriteTo(writer);
+            writer.WriteEndObject();
+        }
+
+        buffer.Write("\n"u8);
+        var bytes = buffer.WrittenMemory.ToArray();
         _line = new EncodedLine(type, bytes); // a reference write: watchers on other threads see this line or the one before
         return bytes;
     }

@@ -290,11 +290,18 @@ internal sealed class ResourceRequest
 
     private bool IsTrue(string parameter) => Query[parameter].Any(v => v is "true" or "1");
 
+    /// <summary>The body parsed from its UTF-8 bytes (no string of it on the way); null when it is empty or only whitespace.</summary>
     private async Task<JsonNode?> ReadBodyAsync()
     {
-        using var reader = new StreamReader(_context.Request.Body, Encoding.UTF8);
-        var text = await reader.ReadToEndAsync(_context.RequestAborted);
-        return string.IsNullOrWhiteSpace(text) ? null : JsonNode.Parse(text);
+        using var body = new MemoryStream();
+        await _context.Request.Body.CopyToAsync(body, _context.RequestAborted);
+        var json = body.GetBuffer().AsMemory(0, (int)body.Length);
+        if (json.Span.StartsWith(Encoding.UTF8.Preamble))
+        {
+            json = json[Encoding.UTF8.Preamble.Length..];
+        }
+
+        return json.Span.TrimStart(" \t\r\n"u8).IsEmpty ? null : JsonNode.Parse(json.Span);
     }
 
     private async Task<JsonObject> ReadObjectAsync() =>

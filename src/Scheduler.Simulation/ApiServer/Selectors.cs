@@ -23,7 +23,19 @@ internal sealed class Selector
     /// <summary>The equality requirements (<c>label=value</c>, <c>field.path=value</c>): what the store's indexes can answer.</summary>
     public IReadOnlyList<(bool IsLabel, string Key, string Value)> Equalities => _equalities;
 
-    public bool Matches(JsonObject obj) => _requirements.TrueForAll(r => r(obj));
+    public bool Matches(JsonObject obj)
+    {
+        // A loop, not TrueForAll with a lambda: every list and every watch event asks this of each object.
+        foreach (var requirement in _requirements)
+        {
+            if (!requirement(obj))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     public static Selector Combine(Selector labels, Selector fields) =>
         new([.. labels._requirements, .. fields._requirements], [.. labels._equalities, .. fields._equalities]);

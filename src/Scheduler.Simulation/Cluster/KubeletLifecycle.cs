@@ -295,7 +295,7 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
 
         public bool Deleting => _deleting ??= pod["metadata"]?["deletionTimestamp"] is not null;
 
-        public string? NodeName => Once(ref _nodeName, () => pod["spec"]?["nodeName"]?.GetValue<string>());
+        public string? NodeName => _nodeName.Read ? _nodeName.Value : Once(ref _nodeName, pod["spec"]?["nodeName"]?.GetValue<string>());
 
         public long GpuRequest => _gpuRequest ??= KubeletLifecycle.GpuRequest(pod);
 
@@ -304,21 +304,18 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
 
         public TimeSpan Runtime => _runtime ??= RuntimeOf(pod, defaultRuntime);
 
-        public string? Failure => Once(ref _failure, () => FailureOf(pod));
+        public string? Failure => _failure.Read ? _failure.Value : Once(ref _failure, FailureOf(pod));
 
-        public string? Rank => Once(ref _rank, () => Env(pod, TrainerEnvironment.Rank));
+        public string? Rank => _rank.Read ? _rank.Value : Once(ref _rank, Env(pod, TrainerEnvironment.Rank));
 
         /// <summary>"namespace/name": the key of the pod's telemetry schedule, which outlives this version of the pod.</summary>
         public string Key => _key ??= NameOf(pod) is var (ns, name) ? $"{ns}/{name}" : string.Empty;
 
-        private static string? Once(ref (string? Value, bool Read) field, Func<string?> read)
+        /// <summary>Remembers a field read for the first time (the callers test <c>Read</c> first, so no closure is built per call).</summary>
+        private static string? Once(ref (string? Value, bool Read) field, string? value)
         {
-            if (!field.Read)
-            {
-                field = (read(), true);
-            }
-
-            return field.Value;
+            field = (value, true);
+            return value;
         }
     }
 

@@ -129,8 +129,17 @@ public sealed class ObjectStoreTests
         Assert.Equal(["ADDED", "MODIFIED", "DELETED"], events.Select(e => e.Type));
         Assert.Equal([start + 1, start + 2, start + 3], events.Select(e => e.Revision));
         Assert.All(events, e => Assert.Equal(e.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            JsonNode.Parse(e.ObjectJson)!["metadata"]!["resourceVersion"]!.GetValue<string>()));
-        Assert.Equal("node-1", JsonNode.Parse(events[1].ObjectJson)!["spec"]!["nodeName"]!.GetValue<string>());
+            Sent(e)["object"]!["metadata"]!["resourceVersion"]!.GetValue<string>()));
+        Assert.All(events, e => Assert.Equal(e.Type, Sent(e)["type"]!.GetValue<string>()));
+        Assert.Equal("node-1", Sent(events[1])["object"]!["spec"]!["nodeName"]!.GetValue<string>());
+    }
+
+    /// <summary>The watch line a watcher is sent for the event: one JSON object, then a newline.</summary>
+    private static JsonNode Sent(StoredEvent change)
+    {
+        var line = change.WatchLine(change.Type).Span;
+        Assert.Equal((byte)'\n', line[^1]);
+        return JsonNode.Parse(line[..^1])!;
     }
 
     private static string Name(JsonObject o) => o["metadata"]!["name"]!.GetValue<string>();
