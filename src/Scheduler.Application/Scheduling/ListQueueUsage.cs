@@ -11,7 +11,7 @@ namespace Scheduler.Application.Scheduling;
 /// it ended; attempts that ended more than four half-lives ago are left out. A requeued job's attempts come from its events,
 /// so one cut short by a preemption, a retry or a node failure counts as much as one that finished: its GPUs were held all
 /// the same. Only requeued jobs' events are read: every other job ran at most once, and its start and last change say when;
-/// the ended ones among those are summed by the database.
+/// those are summed by the database, the ended ones and the ones still holding their GPUs.
 /// </summary>
 public sealed record ListQueueUsage(TimeSpan HalfLife) : IQuery<IReadOnlyList<QueueUsage>>;
 
@@ -25,29 +25,27 @@ internal sealed class ListQueueUsageHandler(SchedulerDbContext db, TimeProvider 
         var queues = await db.Queues.AsNoTracking().OrderBy(q => q.Name).ToListAsync(cancellationToken);
 
         var usage = await SettledUsageAsync(now, horizon, halfLife, cancellationToken);
+        foreach (var (queue, hours) in await HoldingUsageAsync(now, horizon, cancellationToken))
+        {
+            usage[queue] = usage.GetValueOrDefault(queue) + hours;
+        }
 
-        // A job's last change is at or after the end of each of its attempts, so older jobs cannot have one within the horizon.
-        // A job admitted for the first time has not run yet (Running is only entered from Admitted): nothing to read for it,
-        // and in a burst thousands of them wait for their pods, whose events each cycle would otherwise read.
-        // The GPU share comes from the spec's JSON in the database (as in SettledUsageAsync): every running job is read here each
-        // cycle, and deserialising thousands of specs cost the cycle as much as its whole snapshot.
-        var finalStates = JobStateMachine.FinalStates.Select(s => s.ToString()).ToArray();
+        // What is left are the jobs admitted more than once, or without a start (requeued, or ended while queued): an attempt
+        // of theirs may not show in their own start and end times, so their attempts come from their events. A job's last change
+        // is at or after the end of each of its attempts, so older jobs cannot have one within the horizon. A job admitted for
+        // the first time has not run yet (Running is only entered from Admitted): nothing to read for it, and in a burst
+        // thousands of them wait for their pods. The GPU share comes from the spec's JSON in the database (as in
+        // SettledUsageAsync): deserialising the specs cost the cycle as much as its whole snapshot.
         var jobs = (await db.Database.SqlQuery<UsageRow>($"""
-                SELECT id, queue, state, attempt, started_at, updated_at,
+                SELECT id, queue,
                        COALESCE((spec->'resources'->>'gpuMilli')::float8 / 1000, (spec->'resources'->>'gpus')::float8, 0) AS gpus
                 FROM jobs
                 WHERE attempt > 0 AND (state IN ('Running', 'Preempted') OR updated_at > {horizon})
-                  AND NOT (attempt = 1 AND started_at IS NOT NULL AND state = ANY({finalStates}))
+                  AND NOT (attempt = 1 AND started_at IS NOT NULL)
                   AND NOT (attempt = 1 AND state = 'Admitted')
                 """).ToListAsync(cancellationToken))
-            .Select(j => new { j.Id, j.Queue, j.Gpus, State = Enum.Parse<JobState>(j.State), j.Attempt, j.StartedAt, j.UpdatedAt })
             .ToList();
-
-        // A job admitted more than once, or without a start (requeued, or ended while queued), may have had an attempt that its
-        // own start and end times no longer show: its attempts come from its events. Every other job ran exactly once, from
-        // StartedAt to its last change (or up to now while it holds its GPUs).
-        var requeued = jobs.Where(j => j.Attempt > 1 || j.StartedAt is null).Select(j => j.Id).ToHashSet();
-        var ids = requeued.ToList();
+        var ids = jobs.Select(j => j.Id).ToList();
         var events = await db.JobEvents.AsNoTracking()
             .Where(e => ids.Contains(e.JobId)
                         && (e.To == JobState.Running || ((e.From == JobState.Running || e.From == JobState.Preempted) && e.To != JobState.Preempted)))
@@ -57,13 +55,9 @@ internal sealed class ListQueueUsageHandler(SchedulerDbContext db, TimeProvider 
 
         foreach (var job in jobs)
         {
-            var gpus = job.Gpus;
-            var spans = requeued.Contains(job.Id) || job.StartedAt is not { } started
-                ? Attempts(eventsByJob[job.Id].OrderBy(e => e.Sequence).Select(e => (e.To, e.At)), now)
-                : [(started, JobStateMachine.IsFinal(job.State) ? job.UpdatedAt : now)];
-            var hours = spans
+            var hours = Attempts(eventsByJob[job.Id].OrderBy(e => e.Sequence).Select(e => (e.To, e.At)), now)
                 .Where(s => s.End > horizon)
-                .Sum(s => Math.Max(0, (s.End - s.Start).TotalHours) * gpus * Math.Pow(0.5, (now - s.End) / halfLife));
+                .Sum(s => Math.Max(0, (s.End - s.Start).TotalHours) * job.Gpus * Math.Pow(0.5, (now - s.End) / halfLife));
             usage[job.Queue] = usage.GetValueOrDefault(job.Queue) + hours;
         }
 
@@ -92,9 +86,28 @@ internal sealed class ListQueueUsageHandler(SchedulerDbContext db, TimeProvider 
         return rows.ToDictionary(r => r.Queue, r => r.GpuHours, StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// The GPU-hours of the jobs in their first attempt that started and still hold their GPUs (Running, or Preempted and
+    /// stopping), from their start up to now, summed per queue by the database: every cycle asks, and reading each of thousands
+    /// of running jobs to add up the same product cost the cycle more than its snapshot.
+    /// </summary>
+    private async Task<List<SettledQueueUsage>> HoldingUsageAsync(DateTimeOffset now, DateTimeOffset horizon, CancellationToken cancellationToken)
+    {
+        var finalStates = JobStateMachine.FinalStates.Select(s => s.ToString()).ToArray();
+        return await db.Database.SqlQuery<SettledQueueUsage>($"""
+            SELECT queue,
+                   SUM(GREATEST(0, EXTRACT(EPOCH FROM {now} - started_at)::float8 / 3600)
+                       * COALESCE((spec->'resources'->>'gpuMilli')::float8 / 1000, (spec->'resources'->>'gpus')::float8, 0)) AS gpu_hours
+            FROM jobs
+            WHERE attempt = 1 AND started_at IS NOT NULL AND NOT (state = ANY({finalStates}))
+              AND (state IN ('Running', 'Preempted') OR updated_at > {horizon})
+            GROUP BY queue
+            """).ToListAsync(cancellationToken);
+    }
+
     private sealed record SettledQueueUsage(string Queue, double GpuHours);
 
-    private sealed record UsageRow(Guid Id, string Queue, string State, int Attempt, DateTimeOffset? StartedAt, DateTimeOffset UpdatedAt, double Gpus);
+    private sealed record UsageRow(Guid Id, string Queue, double Gpus);
 
     /// <summary>
     /// The spans in which an attempt held its GPUs: from entering Running to leaving Running or Preempted for anything but
