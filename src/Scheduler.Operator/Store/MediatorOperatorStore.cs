@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Mediator;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduler.Application.Jobs;
@@ -16,6 +17,13 @@ internal sealed class MediatorOperatorStore(
     IServiceScopeFactory scopes, OperatorSettings settings, PredictedRuntimes runtimes, LeadershipTerm term, ActiveJobCache cache, TimeProvider time,
     ClusterInventory inventory) : IOperatorStore
 {
+    /// <summary>
+    /// Each cached row's job as the scheduler sees it, built once per row: a changed row is a new object, and a job's predicted
+    /// runtime depends only on its row. Every cycle used to build them all again (two objects per active job).
+    /// </summary>
+    private readonly ConditionalWeakTable<ActiveJob, OperatorJob> _scheduled = [];
+    private ConditionalWeakTable<ActiveJob, OperatorJob>.CreateValueCallback? _toScheduled;
+
     public async Task<IReadOnlyList<OperatorQueue>> QueuesAsync(CancellationToken cancellationToken)
     {
         var queues = await SendAsync(sender => sender.Send(new ListQueueUsage(settings.Policy.FairShareHalfLife), cancellationToken));
@@ -31,7 +39,8 @@ internal sealed class MediatorOperatorStore(
         var jobs = cache.Select(time.GetUtcNow());
         runtimes.Retain(jobs.Select(j => new JobId(j.Id)).ToHashSet());
         // Jobs without a checkpoint volume restart from step 0: neither their old progress nor their checkpoint counts.
-        return jobs.Select(j => CheckpointDurability.AsScheduled(ToOperatorJob(j))).ToList();
+        _toScheduled ??= j => CheckpointDurability.AsScheduled(ToOperatorJob(j));
+        return jobs.Select(j => _scheduled.GetValue(j, _toScheduled)).ToList();
     }
 
     public async Task<OperatorJob?> AdmitAsync(OperatorJob job, IReadOnlyList<JobPodPlacement> placement, string reason, CancellationToken cancellationToken)
