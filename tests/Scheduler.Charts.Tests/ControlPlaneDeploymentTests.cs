@@ -40,6 +40,21 @@ public sealed class ControlPlaneDeploymentTests(ChartTools tools)
     }
 
     [Fact]
+    public async Task Control_plane_gets_a_64_MiB_gen0_budget_unless_the_value_is_emptied_and_a_malformed_one_is_refused()
+    {
+        static string? Gen0(RenderedChart chart) => PodSpec.Of(chart.Single("Deployment")).Containers.Single().At("env")!.AsArray()
+            .SingleOrDefault(e => (string?)e.At("name") == "DOTNET_GCgen0size") is { } variable ? (string?)variable.At("value") : null;
+
+        var byDefault = await tools.Renderer.RenderAsync(ValueSet.Default);
+        var emptied = await tools.Renderer.RenderAsync(ValueSet.Default, "--set", "gcGen0Size=");
+        var malformed = await tools.Renderer.RenderFailureAsync(ValueSet.Default, "--set", "gcGen0Size=64MiB");
+
+        Assert.Equal("0x4000000", Gen0(byDefault));
+        Assert.Null(Gen0(emptied));
+        Assert.Contains("gcGen0Size", malformed, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Control_plane_runs_as_the_image_app_user_with_tmp_on_an_empty_dir()
     {
         var pod = PodSpec.Of((await tools.Renderer.RenderAsync(ValueSet.Default)).Single("Deployment"));

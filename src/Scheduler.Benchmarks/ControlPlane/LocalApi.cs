@@ -97,6 +97,8 @@ public sealed class LocalApi : IAsyncDisposable
     private static Process Dotnet(string project, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false };
+        // As make run and the chart start it (a 64 MiB gen0 budget, docs/install.md); a value in this environment wins.
+        start.Environment["DOTNET_GCgen0size"] = Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? ControlPlaneGen0Size;
         foreach (var arg in new[] { "run", "--project", project, "-c", "Release", "--no-build", "--" }.Concat(args))
         {
             start.ArgumentList.Add(arg);
@@ -118,6 +120,9 @@ public sealed class LocalApi : IAsyncDisposable
 
         throw new InvalidOperationException("Run the benchmark from the repository: src/Scheduler.Api/Scheduler.Api.csproj was not found above the current directory.");
     }
+
+    /// <summary>The control plane's gen0 budget as <c>make run</c> and the chart set it (<c>GC_GEN0_SIZE</c>, <c>gcGen0Size</c>).</summary>
+    internal const string ControlPlaneGen0Size = "0x4000000";
 
     private static int FreePort()
     {
