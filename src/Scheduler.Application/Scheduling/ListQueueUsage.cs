@@ -24,27 +24,22 @@ internal sealed class ListQueueUsageHandler(SchedulerDbContext db, TimeProvider 
         var horizon = now - (4 * halfLife);
         var queues = await db.Queues.AsNoTracking().OrderBy(q => q.Name).ToListAsync(cancellationToken);
 
-        var usage = await SettledUsageAsync(now, horizon, halfLife, cancellationToken);
-        foreach (var (queue, hours) in await HoldingUsageAsync(now, horizon, cancellationToken))
-        {
-            usage[queue] = usage.GetValueOrDefault(queue) + hours;
-        }
+        var usage = await RanOnceUsageAsync(now, horizon, halfLife, cancellationToken);
 
         // What is left are the jobs admitted more than once, or without a start (requeued, or ended while queued): an attempt
         // of theirs may not show in their own start and end times, so their attempts come from their events. A job's last change
         // is at or after the end of each of its attempts, so older jobs cannot have one within the horizon. A job admitted for
         // the first time has not run yet (Running is only entered from Admitted): nothing to read for it, and in a burst
         // thousands of them wait for their pods. The GPU share comes from the spec's JSON in the database (as in
-        // SettledUsageAsync): deserialising the specs cost the cycle as much as its whole snapshot.
-        var jobs = (await db.Database.SqlQuery<UsageRow>($"""
+        // RanOnceUsageAsync): deserialising the specs cost the cycle as much as its whole snapshot.
+        var jobs = await db.Database.SqlQuery<UsageRow>($"""
                 SELECT id, queue,
                        COALESCE((spec->'resources'->>'gpuMilli')::float8 / 1000, (spec->'resources'->>'gpus')::float8, 0) AS gpus
                 FROM jobs
                 WHERE attempt > 0 AND (state IN ('Running', 'Preempted') OR updated_at > {horizon})
                   AND NOT (attempt = 1 AND started_at IS NOT NULL)
                   AND NOT (attempt = 1 AND state = 'Admitted')
-                """).ToListAsync(cancellationToken))
-            .ToList();
+                """).ToListAsync(cancellationToken);
         var ids = jobs.Select(j => j.Id).ToList();
         var events = await db.JobEvents.AsNoTracking()
             .Where(e => ids.Contains(e.JobId)
@@ -65,47 +60,33 @@ internal sealed class ListQueueUsageHandler(SchedulerDbContext db, TimeProvider 
     }
 
     /// <summary>
-    /// The decayed GPU-hours of the jobs that ran once and ended within the horizon, summed per queue by the database: they are
-    /// most of the horizon's jobs, and reading and deserialising each of their specs cost the cycle hundreds of milliseconds at
-    /// 100k+ jobs. The GPU share is <see cref="Domain.Specs.ResourceSpec.GpuShare"/> read from the stored spec's JSON.
+    /// The decayed GPU-hours of the jobs that ran once, summed per queue by the database: those that ended within the horizon
+    /// (most of the horizon's jobs: reading and deserialising each of their specs cost the cycle hundreds of milliseconds at
+    /// 100k+ jobs) and those that still hold their GPUs (Running, or Preempted and stopping), charged up to now undecayed
+    /// (every cycle asks, and reading each of thousands of running jobs cost the cycle more than its snapshot). The GPU share
+    /// is <see cref="Domain.Specs.ResourceSpec.GpuShare"/> read from the stored spec's JSON.
     /// </summary>
-    private async Task<Dictionary<string, double>> SettledUsageAsync(
+    private async Task<Dictionary<string, double>> RanOnceUsageAsync(
         DateTimeOffset now, DateTimeOffset horizon, TimeSpan halfLife, CancellationToken cancellationToken)
     {
         var finalStates = JobStateMachine.FinalStates.Select(s => s.ToString()).ToArray();
         var halfLifeSeconds = halfLife.TotalSeconds;
-        var rows = await db.Database.SqlQuery<SettledQueueUsage>($"""
+        var rows = await db.Database.SqlQuery<RanOnceQueueUsage>($"""
             SELECT queue,
-                   SUM(GREATEST(0, EXTRACT(EPOCH FROM updated_at - started_at)::float8 / 3600)
+                   SUM(GREATEST(0, EXTRACT(EPOCH FROM ended - started_at)::float8 / 3600)
                        * COALESCE((spec->'resources'->>'gpuMilli')::float8 / 1000, (spec->'resources'->>'gpus')::float8, 0)
-                       * POWER(0.5, EXTRACT(EPOCH FROM {now} - updated_at)::float8 / {halfLifeSeconds})) AS gpu_hours
-            FROM jobs
-            WHERE attempt = 1 AND started_at IS NOT NULL AND state = ANY({finalStates}) AND updated_at > {horizon}
+                       * POWER(0.5, EXTRACT(EPOCH FROM {now} - ended)::float8 / {halfLifeSeconds})) AS gpu_hours
+            FROM (SELECT queue, spec, started_at, CASE WHEN state = ANY({finalStates}) THEN updated_at ELSE {now} END AS ended
+                  FROM jobs
+                  WHERE attempt = 1 AND started_at IS NOT NULL
+                    AND (state = ANY({finalStates}) AND updated_at > {horizon}
+                         OR NOT (state = ANY({finalStates})) AND (state IN ('Running', 'Preempted') OR updated_at > {horizon}))) AS ran_once
             GROUP BY queue
             """).ToListAsync(cancellationToken);
         return rows.ToDictionary(r => r.Queue, r => r.GpuHours, StringComparer.Ordinal);
     }
 
-    /// <summary>
-    /// The GPU-hours of the jobs in their first attempt that started and still hold their GPUs (Running, or Preempted and
-    /// stopping), from their start up to now, summed per queue by the database: every cycle asks, and reading each of thousands
-    /// of running jobs to add up the same product cost the cycle more than its snapshot.
-    /// </summary>
-    private async Task<List<SettledQueueUsage>> HoldingUsageAsync(DateTimeOffset now, DateTimeOffset horizon, CancellationToken cancellationToken)
-    {
-        var finalStates = JobStateMachine.FinalStates.Select(s => s.ToString()).ToArray();
-        return await db.Database.SqlQuery<SettledQueueUsage>($"""
-            SELECT queue,
-                   SUM(GREATEST(0, EXTRACT(EPOCH FROM {now} - started_at)::float8 / 3600)
-                       * COALESCE((spec->'resources'->>'gpuMilli')::float8 / 1000, (spec->'resources'->>'gpus')::float8, 0)) AS gpu_hours
-            FROM jobs
-            WHERE attempt = 1 AND started_at IS NOT NULL AND NOT (state = ANY({finalStates}))
-              AND (state IN ('Running', 'Preempted') OR updated_at > {horizon})
-            GROUP BY queue
-            """).ToListAsync(cancellationToken);
-    }
-
-    private sealed record SettledQueueUsage(string Queue, double GpuHours);
+    private sealed record RanOnceQueueUsage(string Queue, double GpuHours);
 
     private sealed record UsageRow(Guid Id, string Queue, double Gpus);
 
