@@ -198,7 +198,7 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
             await FinishAsync(pod, now, SimulatedPodAnnotations.CheckpointedExitCode, "Error", "SIGTERM: checkpoint committed, exiting for requeue", cancellationToken);
         }
 
-        _lastTelemetry.Remove($"{ns}/{name}");
+        _lastTelemetry.Remove(Facts(pod).Key);
         await backend.DeleteAsync(ns, name, cancellationToken);
     }
 
@@ -308,8 +308,8 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
 
         public string? Rank => _rank.Read ? _rank.Value : Once(ref _rank, Env(pod, TrainerEnvironment.Rank));
 
-        /// <summary>"namespace/name": the key of the pod's telemetry schedule, which outlives this version of the pod.</summary>
-        public string Key => _key ??= NameOf(pod) is var (ns, name) ? $"{ns}/{name}" : string.Empty;
+        /// <summary>The pod's <see cref="TelemetryKey"/>.</summary>
+        public string Key => _key ??= TelemetryKey(pod);
 
         /// <summary>Remembers a field read for the first time (the callers test <c>Read</c> first, so no closure is built per call).</summary>
         private static string? Once(ref (string? Value, bool Read) field, string? value)
@@ -541,6 +541,13 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
     {
         var hash = (uint)StringComparer.Ordinal.GetHashCode(pod["metadata"]!["uid"]?.GetValue<string>() ?? string.Empty);
         return $"10.{64 + (hash % 64)}.{(hash >> 8) % 256}.{1 + ((hash >> 16) % 254)}";
+    }
+
+    /// <summary>"namespace/name": the key of the pod's telemetry schedule, which outlives each version of the pod.</summary>
+    private static string TelemetryKey(JsonObject pod)
+    {
+        var (ns, name) = NameOf(pod);
+        return $"{ns}/{name}";
     }
 
     private static (string? Namespace, string Name) NameOf(JsonObject pod) =>
