@@ -9,4 +9,8 @@ public static class DbErrors
     public static bool IsUniqueViolation(this DbUpdateException exception, string constraintName) =>
         exception?.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } postgres
         && postgres.ConstraintName == constraintName;
+
+    /// <summary>Whether a statement we wrote ourselves (not through SaveChanges) met the unique constraint <paramref name="constraintName"/>.</summary>
+    public static bool IsUniqueViolation(this PostgresException exception, string constraintName) =>
+        exception is { SqlState: PostgresErrorCodes.UniqueViolation } && exception.ConstraintName == constraintName;
 }

@@ -1,10 +1,13 @@
 using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using Scheduler.Admission;
 using Scheduler.Application.Common;
 using Scheduler.Domain.Jobs;
 using Scheduler.Persistence;
+using Scheduler.Persistence.Jobs;
 
 namespace Scheduler.Application.Scheduling;
 
@@ -17,8 +20,9 @@ public sealed record AdmittedJob(Guid JobId, JobState State, int Attempt, int Ve
 /// <summary>
 /// A cycle's placements in one transaction: each job Queued → Admitted with its placement, at the version the scheduler saw.
 /// Jobs that moved meanwhile (another version, or no longer queued) are left out of the answer and unchanged, as
-/// <see cref="AdmitJob"/> drops them one by one; when the batch's save meets a concurrent writer, every job is admitted on its
-/// own (<see cref="AdmitJob"/>) so the others still are. With <paramref name="LeaderTerm"/> the batch commits only while that
+/// <see cref="AdmitJob"/> drops them one by one. The moves are the domain's (<see cref="Job.Admit"/>), written in one statement
+/// (<see cref="JobMovesUpdate"/>); should the batch still meet a concurrent writer, every job is admitted on its own
+/// (<see cref="AdmitJob"/>) so the others still are. With <paramref name="LeaderTerm"/> the batch commits only while that
 /// term leads (<see cref="LeaderFence"/>): a stale leader's batch is refused whole.
 /// </summary>
 public sealed record AdmitJobs(IReadOnlyList<JobAdmission> Admissions, string DefaultNamespace, long? LeaderTerm = null)
@@ -50,18 +54,20 @@ internal sealed class AdmitJobsHandler(SchedulerDbContext db, TimeProvider clock
         var admissions = command.Admissions.GroupBy(a => a.JobId).ToDictionary(g => g.Key, g => g.First());
         var ids = admissions.Keys.ToList();
         var now = clock.StoreNow();
-        var admitted = new List<Job>();
         try
         {
-            // Fenced: the term's row is share-locked in the batch's own transaction, so a newer term cannot begin before it commits.
-            await using var fence = command.LeaderTerm is null ? null : await db.Database.BeginTransactionAsync(cancellationToken);
-            if (fence is not null && await LeaderFence.CurrentTermAsync(db, fence, cancellationToken) is var current && current != command.LeaderTerm)
+            // One transaction for the placements and their repriced estimates; fenced, it share-locks the term's row, so a newer
+            // term cannot begin before it commits.
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (command.LeaderTerm is { } term && await LeaderFence.CurrentTermAsync(db, transaction, cancellationToken) is var current && current != term)
             {
-                return LeaderFence.Stale(command.LeaderTerm!.Value, current);
+                return LeaderFence.Stale(term, current);
             }
 
-            var jobs = await db.Jobs.Where(j => ids.Contains(j.Id)).ToListAsync(cancellationToken);
-            foreach (var job in jobs)
+            // Read untracked and written in one statement (JobMovesUpdate): a burst admits thousands of jobs a cycle.
+            var update = JobMovesUpdate.For(db.Model);
+            var moves = new List<JobBeforeMove>();
+            foreach (var job in await db.Jobs.AsNoTracking().Where(j => ids.Contains(j.Id)).ToListAsync(cancellationToken))
             {
                 var admission = admissions[job.Id];
                 if (job.Version != admission.ExpectedVersion)
@@ -69,10 +75,11 @@ internal sealed class AdmitJobsHandler(SchedulerDbContext db, TimeProvider clock
                     continue; // moved since the scheduler saw it: the decision is dropped, as AdmitJob's conflict drops it
                 }
 
+                var before = update.Before(job);
                 try
                 {
                     job.Admit(admission.Placement, command.DefaultNamespace, admission.Reason, now);
-                    admitted.Add(job);
+                    moves.Add(before);
                 }
                 catch (IllegalTransitionException)
                 {
@@ -80,17 +87,19 @@ internal sealed class AdmitJobsHandler(SchedulerDbContext db, TimeProvider clock
                 }
             }
 
+            var written = await update.ExecuteAsync(db.Database.GetDbConnection(), transaction.GetDbTransaction(), moves, cancellationToken);
+            var admitted = moves.Select(m => m.Job).Where(j => written.Contains(j.Id)).ToList();
+
             // In the same transaction as the placement: the operator reads the job's row and its new estimate together.
             await PlacementPricing.RepriceAsync(db, estimator, admitted, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
-            if (fence is not null)
-            {
-                await fence.CommitAsync(cancellationToken);
-            }
+            await transaction.CommitAsync(cancellationToken);
 
             return Result<IReadOnlyList<AdmittedJob>>.Success([.. admitted.Select(j => new AdmittedJob(j.Id, j.State, j.Attempt, j.Version, j.Namespace))]);
         }
-        catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation(ConstraintNames.JobEventKey))
+        catch (Exception ex) when (ex is DbUpdateConcurrencyException
+            || (ex is DbUpdateException update && update.IsUniqueViolation(ConstraintNames.JobEventKey))
+            || (ex is PostgresException postgres && postgres.IsUniqueViolation(ConstraintNames.JobEventKey)))
         {
             db.ChangeTracker.Clear();
             return await OneByOneAsync(command, cancellationToken);

@@ -1,10 +1,13 @@
 using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using Scheduler.Application.Common;
 using Scheduler.Application.Jobs;
 using Scheduler.Domain.Jobs;
 using Scheduler.Persistence;
+using Scheduler.Persistence.Jobs;
 
 namespace Scheduler.Application.Scheduling;
 
@@ -14,8 +17,9 @@ public sealed record JobTransition(Guid JobId, int ExpectedVersion, JobState To,
 /// <summary>
 /// Several jobs moved in one transaction (the operator's Admitted → Running moves of a cycle), each only from the version the
 /// operator saw; jobs that moved meanwhile, or whose move the lifecycle forbids, are left out of the answer and unchanged. Only
-/// moves to a state that is not final: an ending job settles its budget through <see cref="TransitionJob"/>. When the batch's save
-/// meets a concurrent writer, every move is made on its own (<see cref="TransitionJob"/>) so the others still are. With
+/// moves to a state that is not final: an ending job settles its budget through <see cref="TransitionJob"/>. The moves are the
+/// domain's, written in one statement (<see cref="JobMovesUpdate"/>); should it still meet a concurrent writer's event, every
+/// move is made on its own (<see cref="TransitionJob"/>) so the others still are. With
 /// <paramref name="LeaderTerm"/> the batch commits only while that term leads (<see cref="LeaderFence"/>): a stale leader's batch
 /// is refused whole, as <see cref="AdmitJobs"/> is.
 /// </summary>
@@ -45,7 +49,6 @@ internal sealed class TransitionJobsHandler(SchedulerDbContext db, TimeProvider 
         var transitions = command.Transitions.GroupBy(t => t.JobId).ToDictionary(g => g.Key, g => g.First());
         var ids = transitions.Keys.ToList();
         var now = clock.StoreNow();
-        var moved = new List<Guid>();
         try
         {
             // Fenced: the term's row is share-locked in the batch's own transaction, so a newer term cannot begin before it commits.
@@ -55,7 +58,10 @@ internal sealed class TransitionJobsHandler(SchedulerDbContext db, TimeProvider 
                 return LeaderFence.Stale(command.LeaderTerm!.Value, current);
             }
 
-            foreach (var job in await db.Jobs.Where(j => ids.Contains(j.Id)).ToListAsync(cancellationToken))
+            // Read untracked and written in one statement (JobMovesUpdate): a burst starts thousands of jobs a cycle.
+            var update = JobMovesUpdate.For(db.Model);
+            var moves = new List<JobBeforeMove>();
+            foreach (var job in await db.Jobs.AsNoTracking().Where(j => ids.Contains(j.Id)).ToListAsync(cancellationToken))
             {
                 var transition = transitions[job.Id];
                 if (job.Version != transition.ExpectedVersion)
@@ -63,10 +69,11 @@ internal sealed class TransitionJobsHandler(SchedulerDbContext db, TimeProvider 
                     continue;
                 }
 
+                var before = update.Before(job);
                 try
                 {
                     job.TransitionTo(transition.To, transition.Reason, now);
-                    moved.Add(job.Id);
+                    moves.Add(before);
                 }
                 catch (IllegalTransitionException)
                 {
@@ -74,18 +81,18 @@ internal sealed class TransitionJobsHandler(SchedulerDbContext db, TimeProvider 
                 }
             }
 
-            await db.SaveChangesAsync(cancellationToken);
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            var written = await update.ExecuteAsync(db.Database.GetDbConnection(), fence?.GetDbTransaction(), moves, cancellationToken);
             if (fence is not null)
             {
                 await fence.CommitAsync(cancellationToken);
             }
 
-            return Result<IReadOnlyList<Guid>>.Success(moved);
+            return Result<IReadOnlyList<Guid>>.Success([.. moves.Select(m => m.Job.Id).Where(written.Contains)]);
         }
-        catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation(ConstraintNames.JobEventKey))
+        catch (PostgresException ex) when (ex.IsUniqueViolation(ConstraintNames.JobEventKey))
         {
-            db.ChangeTracker.Clear();
-            moved.Clear();
+            var moved = new List<Guid>();
             foreach (var t in command.Transitions)
             {
                 var result = await sender.Send(new TransitionJob(t.JobId, t.To, t.Reason, t.ExpectedVersion, command.LeaderTerm), cancellationToken);
@@ -103,7 +110,7 @@ internal sealed class TransitionJobsHandler(SchedulerDbContext db, TimeProvider 
         }
         finally
         {
-            db.ChangeTracker.Clear();
+            await db.Database.CloseConnectionAsync();
         }
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Scheduler.Application.Jobs;
 using Scheduler.Application.Scheduling;
 using Scheduler.Domain.Jobs;
@@ -53,6 +54,43 @@ public sealed class BatchedDecisionTests(SchedulerFixture fixture) : IClassFixtu
         Assert.Equal([first.Id], moved.Value!);
         Assert.Equal(JobState.Running, (await fixture.QueryAsync(new GetJob(first.Id))).Value!.State);
         Assert.Equal(JobState.Admitted, (await fixture.QueryAsync(new GetJob(second.Id))).Value!.State);
+    }
+
+    [Fact]
+    public async Task Stores_every_column_as_the_domain_move_left_it_for_admissions_and_starts()
+    {
+        var job = await SubmitAsync();
+        var placement = new List<JobPodPlacement> { new(0, "node-x", [0, 1], 1000, 4000, 16384) };
+
+        var expected = await LoadAsync(job.Id);
+        var admitted = (await fixture.SendAsync(new AdmitJobs([new JobAdmission(job.Id, job.Version, placement, "placed on node-x")], "training"))).Value!.Single();
+        expected.Admit(placement, "training", "placed on node-x", (await LoadAsync(job.Id)).UpdatedAt);
+        AssertStoredAs(expected, await LoadAsync(job.Id));
+
+        await fixture.SendAsync(new TransitionJobs([new JobTransition(job.Id, admitted.Version, JobState.Running, "1 pod(s) running")]));
+        expected.TransitionTo(JobState.Running, "1 pod(s) running", (await LoadAsync(job.Id)).UpdatedAt);
+        AssertStoredAs(expected, await LoadAsync(job.Id));
+        var events = (await fixture.QueryAsync(new GetJobEvents(job.Id))).Value!;
+        Assert.Equal([JobState.Queued, JobState.Admitted, JobState.Running], events.Select(e => e.To));
+    }
+
+    /// <summary>Every mapped column of the job, in the form it is stored (enums as text, placement and spec as JSON).</summary>
+    private void AssertStoredAs(Job expected, Job stored)
+    {
+        using var db = fixture.NewDbContext();
+        var entity = db.Model.FindEntityType(typeof(Job))!;
+        foreach (var property in entity.GetProperties())
+        {
+            var converter = property.GetTypeMapping().Converter;
+            object? Stored(Job j) => property.GetGetter().GetClrValue(j) is { } value && converter is not null ? converter.ConvertToProvider(value) : property.GetGetter().GetClrValue(j);
+            Assert.True(Equals(Stored(expected), Stored(stored)), $"{property.Name}: expected {Stored(expected)}, stored {Stored(stored)}");
+        }
+    }
+
+    private async Task<Job> LoadAsync(Guid id)
+    {
+        await using var db = fixture.NewDbContext();
+        return await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == id);
     }
 
     private async Task<JobDetails> SubmitAsync() =>

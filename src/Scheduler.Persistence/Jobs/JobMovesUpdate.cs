@@ -1,0 +1,178 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Scheduler.Domain.Jobs;
+
+namespace Scheduler.Persistence.Jobs;
+
+/// <summary>
+/// One SQL statement that stores the moves of many jobs (a cycle's admissions, or its starts): each job's changed columns,
+/// only where its row still has the version the move started from, with the events the move recorded for the rows written;
+/// answers the ids written. The moves themselves are the domain's (<see cref="Job.Admit"/>, <see cref="Job.TransitionTo"/>)
+/// on jobs read without tracking: what this replaces is EF's change tracking and one UPDATE and one INSERT per job, which
+/// took most of a burst's admission time (thousands of jobs a cycle). A row that moved meanwhile (another version) is left
+/// as it is, and so are its events, as EF's concurrency check leaves it. Columns come from the EF model, as
+/// <see cref="NewJobsInsert"/>'s do.
+/// </summary>
+public sealed class JobMovesUpdate
+{
+    private static readonly ConditionalWeakTable<IModel, JobMovesUpdate> ByModel = [];
+
+    private readonly TableWrite _jobs;
+    private readonly TableWrite _events;
+    private readonly TableWrite.Column _key;
+    private readonly TableWrite.Column _version;
+    private readonly TableWrite.Column[] _changeable;
+    private readonly int _versionIndex;
+
+    private JobMovesUpdate(TableWrite jobs, TableWrite events)
+    {
+        _jobs = jobs;
+        _events = events;
+        _key = jobs.Columns.Single(c => c.Property.IsPrimaryKey());
+        _version = jobs.Columns.Single(c => c.Property.IsConcurrencyToken);
+        _changeable = [.. jobs.Columns.Where(c => !c.Property.IsPrimaryKey())];
+        _versionIndex = Array.IndexOf(_changeable, _version);
+    }
+
+    /// <summary>The update for <paramref name="model"/> (built once per model).</summary>
+    public static JobMovesUpdate For(IModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return ByModel.GetValue(model, m =>
+            TableWrite.For(m, typeof(Job)) is { } jobs && TableWrite.For(m, typeof(JobEvent)) is { } events
+                ? new JobMovesUpdate(jobs, events)
+                : throw new InvalidOperationException("The jobs or job_events table has a column no property fills; JobMovesUpdate cannot write it."));
+    }
+
+    /// <summary>The job's stored values, taken before its move: what the update compares with to find the columns it changed.</summary>
+    public JobBeforeMove Before(Job job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var values = new object?[_changeable.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = _changeable[i].Get(job);
+        }
+
+        return new JobBeforeMove(job, values, job.Events.Count);
+    }
+
+    /// <summary>Writes the moves of <paramref name="moved"/> in <paramref name="transaction"/>'s connection; answers the ids written.</summary>
+    public async Task<HashSet<Guid>> ExecuteAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<JobBeforeMove> moved, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(moved);
+        if (moved.Count == 0)
+        {
+            return [];
+        }
+
+        var changed = ChangedColumns(moved);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        var sql = new StringBuilder("WITH moved AS (UPDATE ").Append(_jobs.Table).Append(" AS j SET ");
+        for (var i = 0; i < changed.Count; i++)
+        {
+            // Each row keeps the columns its own move left alone (another writer may have set them without a new version).
+            var name = TableWrite.Quote(changed[i].Column.Name);
+            sql.Append(i == 0 ? string.Empty : ", ").Append(name).Append(" = CASE WHEN e.c").Append(i).Append(" THEN e.v").Append(i).Append(" ELSE j.").Append(name).Append(" END");
+        }
+
+        sql.Append(" FROM unnest(");
+        TableWrite.AppendArray(sql, command, Values(moved, m => _key.ToProvider(m.Job.Id), _key.ElementType), _key.ArrayStoreType);
+        sql.Append(", ");
+        TableWrite.AppendArray(sql, command, Values(moved, m => _version.ToProvider(m.Values[_versionIndex]), _version.ElementType), _version.ArrayStoreType);
+        foreach (var (column, rows) in changed)
+        {
+            sql.Append(", ");
+            TableWrite.AppendArray(sql, command, Values(moved, m => column.ToProvider(column.Get(m.Job)), column.ElementType), column.ArrayStoreType);
+            sql.Append(", ");
+            TableWrite.AppendArray(sql, command, rows, "boolean[]");
+        }
+
+        sql.Append(") AS e (id, expected");
+        for (var i = 0; i < changed.Count; i++)
+        {
+            sql.Append(", v").Append(i).Append(", c").Append(i);
+        }
+
+        var version = TableWrite.Quote(_version.Name);
+        sql.Append(") WHERE j.").Append(_jobs.Key).Append(" = e.id AND j.").Append(version).Append(" = e.expected RETURNING j.").Append(_jobs.Key).Append(')');
+        var events = moved.SelectMany(m => m.Job.Events.Skip(m.EventsBefore)).ToList();
+        if (events.Count > 0)
+        {
+            sql.Append(", events AS (INSERT INTO ").Append(_events.Table).Append(" (").Append(_events.ColumnList).Append(") SELECT * FROM ");
+            _events.AppendUnnest(sql, command, events);
+            sql.Append(" WHERE e.").Append(_events.ForeignKey).Append(" IN (SELECT ").Append(_jobs.Key).Append(" FROM moved))");
+        }
+
+        sql.Append(" SELECT ").Append(_jobs.Key).Append(" FROM moved");
+        command.CommandText = sql.ToString();
+        // Admissions and starts change the same columns cycle after cycle: each text is prepared once per connection.
+        await command.PrepareAsync(cancellationToken);
+        var written = new HashSet<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            written.Add(reader.GetGuid(0));
+        }
+
+        return written;
+    }
+
+    /// <summary>The columns some move changed (compared as EF would, by each property's value comparer), with which rows changed each.</summary>
+    private List<(TableWrite.Column Column, bool[] Rows)> ChangedColumns(IReadOnlyList<JobBeforeMove> moved)
+    {
+        var changed = new List<(TableWrite.Column, bool[])>();
+        for (var i = 0; i < _changeable.Length; i++)
+        {
+            var column = _changeable[i];
+            var comparer = column.Property.GetValueComparer();
+            var rows = new bool[moved.Count];
+            var any = false;
+            for (var row = 0; row < moved.Count; row++)
+            {
+                rows[row] = !comparer.Equals(moved[row].Values[i], column.Get(moved[row].Job));
+                any |= rows[row];
+            }
+
+            if (any)
+            {
+                changed.Add((column, rows));
+            }
+        }
+
+        return changed;
+    }
+
+    private static Array Values(IReadOnlyList<JobBeforeMove> moved, Func<JobBeforeMove, object?> value, Type elementType)
+    {
+        var values = Array.CreateInstance(elementType, moved.Count);
+        for (var row = 0; row < moved.Count; row++)
+        {
+            values.SetValue(value(moved[row]), row);
+        }
+
+        return values;
+    }
+}
+
+/// <summary>A job as read, before its move: its column values and how many events it had (<see cref="JobMovesUpdate.Before"/>).</summary>
+public sealed class JobBeforeMove
+{
+    internal JobBeforeMove(Job job, object?[] values, int eventsBefore)
+    {
+        Job = job;
+        Values = values;
+        EventsBefore = eventsBefore;
+    }
+
+    public Job Job { get; }
+
+    internal object?[] Values { get; }
+
+    internal int EventsBefore { get; }
+}

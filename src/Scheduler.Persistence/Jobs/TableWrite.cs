@@ -1,0 +1,121 @@
+using System.Data.Common;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+using Scheduler.Domain.Jobs;
+
+namespace Scheduler.Persistence.Jobs;
+
+/// <summary>
+/// How one entity's rows are written: its table, and per column the store mapping and how to read the value from a row
+/// (through the owning navigation for an owned type stored in the same row, such as a job's origin).
+/// </summary>
+internal sealed class TableWrite(Type clrType, string table, IReadOnlyList<TableWrite.Column> columns, string key, string? foreignKey)
+{
+    public Type ClrType { get; } = clrType;
+
+    public string Table { get; } = table;
+
+    public string ColumnList { get; } = string.Join(", ", columns.Select(c => Quote(c.Name)));
+
+    public string Key { get; } = key;
+
+    /// <summary>The entity's columns, in the order of <see cref="ColumnList"/>.</summary>
+    public IReadOnlyList<Column> Columns { get; } = columns;
+
+    public string ForeignKey => foreignKey ?? throw new InvalidOperationException($"{Table} has no foreign key to jobs.");
+
+    public static TableWrite? For(IModel model, Type clrType)
+    {
+        var entity = model.FindEntityType(clrType);
+        var table = entity?.GetTableMappings().SingleOrDefault()?.Table;
+        if (entity is null || table is null || entity.GetProperties().Any(p => p.IsShadowProperty()))
+        {
+            return null;
+        }
+
+        var columns = entity.GetProperties().Select(p => new Column(p, row => p.GetGetter().GetClrValue(row))).ToList();
+        foreach (var navigation in entity.GetNavigations().Where(n => n.TargetEntityType.IsOwned() && !n.IsCollection))
+        {
+            var owned = navigation.TargetEntityType;
+            if (owned.GetTableMappings().SingleOrDefault()?.Table != table)
+            {
+                return null;
+            }
+
+            // The owned type's key is the owner's key, already written; its other properties are its columns.
+            var getOwned = navigation.GetGetter();
+            columns.AddRange(owned.GetProperties().Where(p => !p.IsPrimaryKey()).Select(p => new Column(
+                p, row => getOwned.GetClrValue(row) is { } value ? p.GetGetter().GetClrValue(value) : null, Nullable: true)));
+        }
+
+        if (columns.Count != table.Columns.Count() || columns.Any(c => c.Property.IsShadowProperty()))
+        {
+            return null;
+        }
+
+        var key = Quote(entity.FindPrimaryKey()!.Properties[0].GetColumnName());
+        var foreignKey = entity.GetForeignKeys().FirstOrDefault(f => f.PrincipalEntityType.ClrType == typeof(Job))?.Properties[0].GetColumnName();
+        var name = table.Schema is null ? Quote(table.Name) : $"{Quote(table.Schema)}.{Quote(table.Name)}";
+        return new TableWrite(clrType, name, columns, key, foreignKey is null ? null : Quote(foreignKey));
+    }
+
+    /// <summary>
+    /// <c>unnest(@p0::uuid[], @p1::character varying(63)[], ...) AS e (columns)</c>: one array parameter per column, each
+    /// value converted to its store form by the property's value converter (enum as text, spec as JSON text).
+    /// </summary>
+    public void AppendUnnest<T>(StringBuilder sql, DbCommand command, IReadOnlyList<T> rows)
+        where T : class
+    {
+        sql.Append("unnest(");
+        for (var column = 0; column < Columns.Count; column++)
+        {
+            var c = Columns[column];
+            var values = Array.CreateInstance(c.ElementType, rows.Count);
+            for (var row = 0; row < rows.Count; row++)
+            {
+                values.SetValue(c.ToProvider(c.Get(rows[row])), row);
+            }
+
+            AppendArray(sql.Append(column == 0 ? string.Empty : ", "), command, values, c.ArrayStoreType);
+        }
+
+        sql.Append(") AS e (").Append(ColumnList).Append(')');
+    }
+
+    /// <summary>Adds <paramref name="values"/> as the command's next parameter and writes it as <c>@pN::type[]</c>.</summary>
+    public static void AppendArray(StringBuilder sql, DbCommand command, Array values, string arrayStoreType)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = $"p{command.Parameters.Count}";
+        parameter.Value = values;
+        command.Parameters.Add(parameter);
+        sql.Append('@').Append(parameter.ParameterName).Append("::").Append(arrayStoreType);
+    }
+
+    public static string Quote(string identifier) => $"\"{identifier.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+
+    /// <summary>One column: its property, how a row's value is read, and whether it may be null (owned values may be absent).</summary>
+    public sealed record Column(IProperty Property, Func<object, object?> Get, bool Nullable = false)
+    {
+        private readonly RelationalTypeMapping _mapping = (RelationalTypeMapping)Property.GetRelationalTypeMapping();
+
+        public string Name => Property.GetColumnName();
+
+        /// <summary>The array's element type: the store form of the property's values, nullable where the column is.</summary>
+        public Type ElementType { get; } = ElementTypeOf((RelationalTypeMapping)Property.GetRelationalTypeMapping(), Nullable || Property.IsNullable);
+
+        /// <summary>The column's store type as an array (<c>jsonb[]</c>, <c>character varying(63)[]</c>), cast to from the parameter.</summary>
+        public string ArrayStoreType => _mapping.StoreType + "[]";
+
+        public object? ToProvider(object? value) => value is null || _mapping.Converter is not { } converter ? value : converter.ConvertToProvider(value);
+
+        private static Type ElementTypeOf(RelationalTypeMapping mapping, bool nullable)
+        {
+            var type = mapping.Converter?.ProviderClrType ?? mapping.ClrType;
+            var underlying = System.Nullable.GetUnderlyingType(type) ?? type;
+            return underlying.IsValueType && nullable ? typeof(Nullable<>).MakeGenericType(underlying) : underlying;
+        }
+    }
+}
