@@ -8,7 +8,10 @@ public sealed class IntervalOptions
     /// <summary>The Quartz trigger of the scheduling cycle; watch events also start one at once (debounced).</summary>
     public TimeSpan SchedulingCycle { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long a watch-triggered cycle waits for more events, so a burst of pod updates makes one cycle.</summary>
+    /// <summary>
+    /// How long a watch-triggered cycle waits for more events, so a burst of pod updates makes one cycle. After a cycle longer
+    /// than this, the next starts no sooner than that cycle's length after it ended (at most <see cref="SchedulingCycle"/>).
+    /// </summary>
     public TimeSpan CycleDebounce { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>

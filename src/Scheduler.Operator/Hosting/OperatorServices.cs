@@ -115,7 +115,7 @@ public static class OperatorServices
         services.TryAddSingleton<Reconciler>();
         services.TryAddSingleton(provider => ActivatorUtilities.CreateInstance<DecisionApplier>(provider, Math.Max(1, settings.Kubernetes.ApiParallelism)));
         services.TryAddSingleton<OperatorCycle>();
-        services.TryAddSingleton(provider => new CycleTrigger(provider.GetRequiredService<TimeProvider>(), settings.Intervals.CycleDebounce));
+        services.TryAddSingleton(provider => new CycleTrigger(provider.GetRequiredService<TimeProvider>(), settings.Intervals.CycleDebounce, settings.Intervals.SchedulingCycle));
         if (!services.Any(d => d.ImplementationType == typeof(SubmissionTriggersCycle)))
         {
             services.AddSingleton<IPipelineBehavior<SubmitJob, Result<SubmittedJob>>, SubmissionTriggersCycle>();
