@@ -110,6 +110,16 @@ internal static class AccuracyMarkdown
             Line(md, "- " + rule);
         }
 
+        Line(md, string.Empty);
+        Line(md, "## Why the held-out runs that miss are off");
+        Line(md, string.Empty);
+        Line(md, "From the runs' own sources (details and citations: [SOURCES-estimator.md](data/reference/SOURCES-estimator.md)); none of this enters a prediction.");
+        Line(md, string.Empty);
+        foreach (var note in EstimatorAccuracy.HeldOutNotes)
+        {
+            Line(md, "- " + note);
+        }
+
         return md.ToString();
     }
 

@@ -18,6 +18,7 @@ public sealed class AccuracyCommandTests
         Assert.Contains("| bert-large-fp32-adamw |", markdown);
         Assert.Contains("| zero-paper-os-g-p |", markdown);
         Assert.Contains("median abs. error", markdown);
+        Assert.Contains("## Why the held-out runs that miss are off", markdown);
     }
 
     [Fact]

@@ -11,6 +11,9 @@ public static class EstimatorAccuracy
     /// <summary>How the reference cases become specs where the sources are silent: one rule for every case, never per case.</summary>
     public static IReadOnlyList<string> Assumptions => ReferenceSpecs.Rules;
 
+    /// <summary>Why the held-out runs that miss are off, from their sources; explanations only, never inputs to a prediction.</summary>
+    public static IReadOnlyList<string> HeldOutNotes => Accuracy.HeldOutNotes.All;
+
     public static AccuracyReport Compare(ReferenceFiles files, Estimator estimator)
     {
         ArgumentNullException.ThrowIfNull(files);
