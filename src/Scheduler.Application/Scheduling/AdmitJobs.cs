@@ -21,7 +21,7 @@ public sealed record AdmittedJob(Guid JobId, JobState State, int Attempt, int Ve
 /// A cycle's placements in one transaction: each job Queued → Admitted with its placement, at the version the scheduler saw.
 /// Jobs that moved meanwhile (another version, or no longer queued) are left out of the answer and unchanged, as
 /// <see cref="AdmitJob"/> drops them one by one. The moves are the domain's (<see cref="Job.Admit"/>), written in one statement
-/// (<see cref="JobMovesUpdate"/>); should the batch still meet a concurrent writer, every job is admitted on its own
+/// (<see cref="JobChangesUpdate"/>); should the batch still meet a concurrent writer, every job is admitted on its own
 /// (<see cref="AdmitJob"/>) so the others still are. With <paramref name="LeaderTerm"/> the batch commits only while that
 /// term leads (<see cref="LeaderFence"/>): a stale leader's batch is refused whole.
 /// </summary>
@@ -64,9 +64,9 @@ internal sealed class AdmitJobsHandler(SchedulerDbContext db, TimeProvider clock
                 return LeaderFence.Stale(term, current);
             }
 
-            // Read untracked and written in one statement (JobMovesUpdate): a burst admits thousands of jobs a cycle.
-            var update = JobMovesUpdate.For(db.Model);
-            var moves = new List<JobBeforeMove>();
+            // Read untracked and written in one statement (JobChangesUpdate): a burst admits thousands of jobs a cycle.
+            var update = JobChangesUpdate.For(db.Model);
+            var moves = new List<JobBeforeChange>();
             foreach (var job in await db.Jobs.AsNoTracking().Where(j => ids.Contains(j.Id)).ToListAsync(cancellationToken))
             {
                 var admission = admissions[job.Id];

@@ -2,6 +2,7 @@ using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Scheduler.Domain.Jobs;
 using Scheduler.Persistence;
+using Scheduler.Persistence.Jobs;
 
 namespace Scheduler.Application.Scheduling;
 
@@ -9,7 +10,7 @@ namespace Scheduler.Application.Scheduling;
 public sealed record PendingUpdate(Guid JobId, string Reason, DateTimeOffset? PredictedStart);
 
 /// <summary>
-/// Records the cycle's pending reasons in one save. Jobs that left the queue meanwhile are skipped, and a concurrent
+/// Records the cycle's pending reasons in one statement. Jobs that left the queue meanwhile are skipped, and a concurrent
 /// change of a job wins over its reason (the next cycle writes it again); the answer counts the jobs updated.
 /// </summary>
 public sealed record SetPendingReasons(IReadOnlyList<PendingUpdate> Updates) : ICommand<int>;
@@ -25,24 +26,25 @@ internal sealed class SetPendingReasonsHandler(SchedulerDbContext db) : ICommand
 
         var updates = command.Updates.GroupBy(u => u.JobId).ToDictionary(g => g.Key, g => g.Last());
         var ids = updates.Keys.ToList();
-        var jobs = await db.Jobs.Where(j => ids.Contains(j.Id) && j.State == JobState.Queued).ToListAsync(cancellationToken);
-        foreach (var job in jobs)
+        // Read untracked and written in one statement (JobChangesUpdate): a cycle after a burst records thousands of reasons.
+        var update = JobChangesUpdate.For(db.Model);
+        var changes = new List<JobBeforeChange>();
+        foreach (var job in await db.Jobs.AsNoTracking().Where(j => ids.Contains(j.Id) && j.State == JobState.Queued).ToListAsync(cancellationToken))
         {
-            var update = updates[job.Id];
-            job.SetPending(update.Reason.Length > 1024 ? update.Reason[..1024] : update.Reason, update.PredictedStart);
+            var pending = updates[job.Id];
+            var before = update.Before(job);
+            job.SetPending(pending.Reason.Length > 1024 ? pending.Reason[..1024] : pending.Reason, pending.PredictedStart);
+            changes.Add(before);
         }
 
+        await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            return await db.SaveChangesAsync(cancellationToken) > 0 ? jobs.Count : 0;
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            return 0;
+            return (await update.ExecuteAsync(db.Database.GetDbConnection(), null, changes, cancellationToken)).Count;
         }
         finally
         {
-            db.ChangeTracker.Clear();
+            await db.Database.CloseConnectionAsync();
         }
     }
 }

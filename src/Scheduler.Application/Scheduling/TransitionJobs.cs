@@ -18,7 +18,7 @@ public sealed record JobTransition(Guid JobId, int ExpectedVersion, JobState To,
 /// Several jobs moved in one transaction (the operator's Admitted → Running moves of a cycle), each only from the version the
 /// operator saw; jobs that moved meanwhile, or whose move the lifecycle forbids, are left out of the answer and unchanged. Only
 /// moves to a state that is not final: an ending job settles its budget through <see cref="TransitionJob"/>. The moves are the
-/// domain's, written in one statement (<see cref="JobMovesUpdate"/>); should it still meet a concurrent writer's event, every
+/// domain's, written in one statement (<see cref="JobChangesUpdate"/>); should it still meet a concurrent writer's event, every
 /// move is made on its own (<see cref="TransitionJob"/>) so the others still are. With
 /// <paramref name="LeaderTerm"/> the batch commits only while that term leads (<see cref="LeaderFence"/>): a stale leader's batch
 /// is refused whole, as <see cref="AdmitJobs"/> is.
@@ -58,9 +58,9 @@ internal sealed class TransitionJobsHandler(SchedulerDbContext db, TimeProvider 
                 return LeaderFence.Stale(command.LeaderTerm!.Value, current);
             }
 
-            // Read untracked and written in one statement (JobMovesUpdate): a burst starts thousands of jobs a cycle.
-            var update = JobMovesUpdate.For(db.Model);
-            var moves = new List<JobBeforeMove>();
+            // Read untracked and written in one statement (JobChangesUpdate): a burst starts thousands of jobs a cycle.
+            var update = JobChangesUpdate.For(db.Model);
+            var moves = new List<JobBeforeChange>();
             foreach (var job in await db.Jobs.AsNoTracking().Where(j => ids.Contains(j.Id)).ToListAsync(cancellationToken))
             {
                 var transition = transitions[job.Id];

@@ -24,7 +24,7 @@ internal sealed class SimulatedTrainingCurve
     private readonly Lock _gate = new();
     private readonly Dictionary<string, long> _checkpoints = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _starts = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (long Total, long TokensPerStep, double InitialLoss)> _shapes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Total, long TokensPerStep, double InitialLoss, long? CheckpointInterval)> _shapes = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The sample of <paramref name="pod"/> at <paramref name="fraction"/> (0–1) of its <paramref name="runtime"/> (simulated time):
@@ -32,9 +32,9 @@ internal sealed class SimulatedTrainingCurve
     /// </summary>
     public (long TotalSteps, TelemetrySample Body) Sample(JsonObject pod, double fraction, TimeSpan runtime, DateTimeOffset now, bool checkpointNow)
     {
-        var (total, tokensPerStep, initialLoss) = Shape(pod);
+        var (total, tokensPerStep, initialLoss, checkpointInterval) = Shape(pod);
         var job = Env(pod, TrainerEnvironment.JobId) ?? pod["metadata"]?["uid"]?.GetValue<string>() ?? string.Empty;
-        var interval = Math.Max(1, Long(pod, SimulatedPodAnnotations.CheckpointInterval) ?? CheckpointInterval(pod) ?? JobSpecNormalizer.DefaultCheckpointInterval);
+        var interval = Math.Max(1, Long(pod, SimulatedPodAnnotations.CheckpointInterval) ?? checkpointInterval ?? JobSpecNormalizer.DefaultCheckpointInterval);
         var podId = pod["metadata"]?["uid"]?.GetValue<string>() ?? pod["metadata"]?["name"]?.GetValue<string>() ?? job;
         long startStep;
         lock (_gate)
@@ -86,7 +86,8 @@ internal sealed class SimulatedTrainingCurve
         return floor + ((initialLoss - floor) * Math.Pow(1 + (50 * progress), -0.5));
     }
 
-    private (long Total, long TokensPerStep, double InitialLoss) Shape(JsonObject pod)
+    /// <summary>The job's steps, tokens per step, first loss and checkpoint interval, parsed once per spec (every sample asks).</summary>
+    private (long Total, long TokensPerStep, double InitialLoss, long? CheckpointInterval) Shape(JsonObject pod)
     {
         var json = pod["metadata"]?["annotations"]?[SpecAnnotation]?.GetValue<string>();
         if (json is not null)
@@ -106,7 +107,7 @@ internal sealed class SimulatedTrainingCurve
                     var spec = JobSpecNormalizer.Normalize(parsed);
                     var tokensPerStep = (long)spec.Training!.GlobalBatchSize!.Value * spec.Model!.SeqLength!.Value;
                     var total = spec.Training.Steps ?? (long)Math.Ceiling(spec.Training.Tokens!.Value / tokensPerStep);
-                    var shape = (Math.Max(1, total), tokensPerStep, Math.Log(Math.Max(2, spec.Model.VocabSize ?? 50257)));
+                    var shape = (Math.Max(1, total), tokensPerStep, Math.Log(Math.Max(2, spec.Model.VocabSize ?? 50257)), parsed.Checkpoint?.IntervalSteps);
                     lock (_gate)
                     {
                         if (_shapes.Count > 1_000)
@@ -126,13 +127,8 @@ internal sealed class SimulatedTrainingCurve
             }
         }
 
-        return (Math.Max(1, Long(pod, SimulatedPodAnnotations.TotalSteps) ?? 1000), 1 << 20, Math.Log(50257));
-    }
-
-    private static long? CheckpointInterval(JsonObject pod)
-    {
-        var json = pod["metadata"]?["annotations"]?[SpecAnnotation]?.GetValue<string>();
-        return json is not null && JobSpecJson.Parse(json) is ({ } spec, null) ? spec.Checkpoint?.IntervalSteps : null;
+        return (Math.Max(1, Long(pod, SimulatedPodAnnotations.TotalSteps) ?? 1000), 1 << 20, Math.Log(50257),
+            json is not null && JobSpecJson.Parse(json) is ({ } unnormalised, null) ? unnormalised.Checkpoint?.IntervalSteps : null);
     }
 
     /// <summary>Deterministic noise in [-1, 1] for a job's step (the same sample twice reads the same).</summary>

@@ -74,6 +74,26 @@ public sealed class BatchedDecisionTests(SchedulerFixture fixture) : IClassFixtu
         Assert.Equal([JobState.Queued, JobState.Admitted, JobState.Running], events.Select(e => e.To));
     }
 
+    [Fact]
+    public async Task Records_pending_reasons_of_queued_jobs_only_and_counts_a_reason_already_there_as_nothing_to_write()
+    {
+        var waiting = await SubmitAsync();
+        var admitted = await AdmitAsync(await SubmitAsync());
+        var at = DateTimeOffset.Parse("2026-12-08T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+
+        var updated = await fixture.SendAsync(new SetPendingReasons(
+        [
+            new PendingUpdate(waiting.Id, "Insufficient GPUs: 8 of H100 free, 16 needed", at),
+            new PendingUpdate(admitted.Id, "Insufficient GPUs", null),
+        ]));
+
+        Assert.Equal(1, updated);
+        var stored = await LoadAsync(waiting.Id);
+        Assert.Equal(("Insufficient GPUs: 8 of H100 free, 16 needed", (DateTimeOffset?)at, waiting.Version), (stored.PendingReason, stored.PredictedStart, stored.Version));
+        Assert.Null((await LoadAsync(admitted.Id)).PendingReason);
+        Assert.Equal(0, await fixture.SendAsync(new SetPendingReasons([new PendingUpdate(waiting.Id, "Insufficient GPUs: 8 of H100 free, 16 needed", at)])));
+    }
+
     /// <summary>Every mapped column of the job, in the form it is stored (enums as text, placement and spec as JSON).</summary>
     private void AssertStoredAs(Job expected, Job stored)
     {

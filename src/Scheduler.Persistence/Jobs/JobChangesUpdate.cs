@@ -8,17 +8,17 @@ using Scheduler.Domain.Jobs;
 namespace Scheduler.Persistence.Jobs;
 
 /// <summary>
-/// One SQL statement that stores the moves of many jobs (a cycle's admissions, or its starts): each job's changed columns,
-/// only where its row still has the version the move started from, with the events the move recorded for the rows written;
-/// answers the ids written. The moves themselves are the domain's (<see cref="Job.Admit"/>, <see cref="Job.TransitionTo"/>)
-/// on jobs read without tracking: what this replaces is EF's change tracking and one UPDATE and one INSERT per job, which
-/// took most of a burst's admission time (thousands of jobs a cycle). A row that moved meanwhile (another version) is left
-/// as it is, and so are its events, as EF's concurrency check leaves it. Columns come from the EF model, as
-/// <see cref="NewJobsInsert"/>'s do.
+/// One SQL statement that stores the changes of many jobs (a cycle's admissions, its starts, its pending reasons): each job's
+/// changed columns, only where its row still has the version the change started from, with the events the change recorded
+/// for the rows written; answers the ids written. The changes themselves are the domain's (<see cref="Job.Admit"/>,
+/// <see cref="Job.TransitionTo"/>, <see cref="Job.SetPending"/>) on jobs read without tracking: what this replaces is EF's
+/// change tracking and one UPDATE and one INSERT per job, which took most of a burst's admission time (thousands of jobs a
+/// cycle). A row that changed meanwhile (another version) is left as it is, and so are its events, as EF's concurrency check
+/// leaves it. Columns come from the EF model, as <see cref="NewJobsInsert"/>'s do.
 /// </summary>
-public sealed class JobMovesUpdate
+public sealed class JobChangesUpdate
 {
-    private static readonly ConditionalWeakTable<IModel, JobMovesUpdate> ByModel = [];
+    private static readonly ConditionalWeakTable<IModel, JobChangesUpdate> ByModel = [];
 
     private readonly TableWrite _jobs;
     private readonly TableWrite _events;
@@ -27,7 +27,7 @@ public sealed class JobMovesUpdate
     private readonly TableWrite.Column[] _changeable;
     private readonly int _versionIndex;
 
-    private JobMovesUpdate(TableWrite jobs, TableWrite events)
+    private JobChangesUpdate(TableWrite jobs, TableWrite events)
     {
         _jobs = jobs;
         _events = events;
@@ -38,17 +38,17 @@ public sealed class JobMovesUpdate
     }
 
     /// <summary>The update for <paramref name="model"/> (built once per model).</summary>
-    public static JobMovesUpdate For(IModel model)
+    public static JobChangesUpdate For(IModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         return ByModel.GetValue(model, m =>
             TableWrite.For(m, typeof(Job)) is { } jobs && TableWrite.For(m, typeof(JobEvent)) is { } events
-                ? new JobMovesUpdate(jobs, events)
-                : throw new InvalidOperationException("The jobs or job_events table has a column no property fills; JobMovesUpdate cannot write it."));
+                ? new JobChangesUpdate(jobs, events)
+                : throw new InvalidOperationException("The jobs or job_events table has a column no property fills; JobChangesUpdate cannot write it."));
     }
 
-    /// <summary>The job's stored values, taken before its move: what the update compares with to find the columns it changed.</summary>
-    public JobBeforeMove Before(Job job)
+    /// <summary>The job's stored values, taken before its change: what the update compares with to find the columns it changed.</summary>
+    public JobBeforeChange Before(Job job)
     {
         ArgumentNullException.ThrowIfNull(job);
         var values = new object?[_changeable.Length];
@@ -57,11 +57,11 @@ public sealed class JobMovesUpdate
             values[i] = _changeable[i].Get(job);
         }
 
-        return new JobBeforeMove(job, values, job.Events.Count);
+        return new JobBeforeChange(job, values, job.Events.Count);
     }
 
-    /// <summary>Writes the moves of <paramref name="moved"/> in <paramref name="transaction"/>'s connection; answers the ids written.</summary>
-    public async Task<HashSet<Guid>> ExecuteAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<JobBeforeMove> moved, CancellationToken cancellationToken)
+    /// <summary>Writes the changes of <paramref name="moved"/> in <paramref name="transaction"/>'s connection; answers the ids written.</summary>
+    public async Task<HashSet<Guid>> ExecuteAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<JobBeforeChange> moved, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(moved);
@@ -71,12 +71,17 @@ public sealed class JobMovesUpdate
         }
 
         var changed = ChangedColumns(moved);
+        if (changed.Count == 0)
+        {
+            return []; // nothing to write: no change touched a column (a pending reason set to what it was)
+        }
+
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         var sql = new StringBuilder("WITH moved AS (UPDATE ").Append(_jobs.Table).Append(" AS j SET ");
         for (var i = 0; i < changed.Count; i++)
         {
-            // Each row keeps the columns its own move left alone (another writer may have set them without a new version).
+            // Each row keeps the columns its own change left alone (another writer may have set them without a new version).
             var name = TableWrite.Quote(changed[i].Column.Name);
             sql.Append(i == 0 ? string.Empty : ", ").Append(name).Append(" = CASE WHEN e.c").Append(i).Append(" THEN e.v").Append(i).Append(" ELSE j.").Append(name).Append(" END");
         }
@@ -111,7 +116,7 @@ public sealed class JobMovesUpdate
 
         sql.Append(" SELECT ").Append(_jobs.Key).Append(" FROM moved");
         command.CommandText = sql.ToString();
-        // Admissions and starts change the same columns cycle after cycle: each text is prepared once per connection.
+        // Admissions, starts and pending reasons change the same columns cycle after cycle: each text is prepared once per connection.
         await command.PrepareAsync(cancellationToken);
         var written = new HashSet<Guid>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -123,8 +128,8 @@ public sealed class JobMovesUpdate
         return written;
     }
 
-    /// <summary>The columns some move changed (compared as EF would, by each property's value comparer), with which rows changed each.</summary>
-    private List<(TableWrite.Column Column, bool[] Rows)> ChangedColumns(IReadOnlyList<JobBeforeMove> moved)
+    /// <summary>The columns some change touched (compared as EF would, by each property's value comparer), with which rows changed each.</summary>
+    private List<(TableWrite.Column Column, bool[] Rows)> ChangedColumns(IReadOnlyList<JobBeforeChange> moved)
     {
         var changed = new List<(TableWrite.Column, bool[])>();
         for (var i = 0; i < _changeable.Length; i++)
@@ -148,7 +153,7 @@ public sealed class JobMovesUpdate
         return changed;
     }
 
-    private static Array Values(IReadOnlyList<JobBeforeMove> moved, Func<JobBeforeMove, object?> value, Type elementType)
+    private static Array Values(IReadOnlyList<JobBeforeChange> moved, Func<JobBeforeChange, object?> value, Type elementType)
     {
         var values = Array.CreateInstance(elementType, moved.Count);
         for (var row = 0; row < moved.Count; row++)
@@ -160,10 +165,10 @@ public sealed class JobMovesUpdate
     }
 }
 
-/// <summary>A job as read, before its move: its column values and how many events it had (<see cref="JobMovesUpdate.Before"/>).</summary>
-public sealed class JobBeforeMove
+/// <summary>A job as read, before its change: its column values and how many events it had (<see cref="JobChangesUpdate.Before"/>).</summary>
+public sealed class JobBeforeChange
 {
-    internal JobBeforeMove(Job job, object?[] values, int eventsBefore)
+    internal JobBeforeChange(Job job, object?[] values, int eventsBefore)
     {
         Job = job;
         Values = values;
