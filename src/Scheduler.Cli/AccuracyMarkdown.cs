@@ -100,27 +100,27 @@ internal static class AccuracyMarkdown
 
         Line(md, string.Empty);
         Line(md, "The layout advisor's speed (405B on 16K GPUs) is measured by `Scheduler.Benchmarks advise`: [advisor.md](advisor.md).");
-        Line(md, string.Empty);
-        Line(md, "## What the sources leave out");
-        Line(md, string.Empty);
-        Line(md, "The CSV files give shapes, tokens and GPU types; the rest is filled by one rule for every case (`ReferenceSpecs`):");
-        Line(md, string.Empty);
-        foreach (var rule in EstimatorAccuracy.Assumptions)
-        {
-            Line(md, "- " + rule);
-        }
-
-        Line(md, string.Empty);
-        Line(md, "## Why the held-out runs that miss are off");
-        Line(md, string.Empty);
-        Line(md, "From the runs' own sources (details and citations: [SOURCES-estimator.md](data/reference/SOURCES-estimator.md)); none of this enters a prediction.");
-        Line(md, string.Empty);
-        foreach (var note in EstimatorAccuracy.HeldOutNotes)
-        {
-            Line(md, "- " + note);
-        }
-
+        Bullets(md, "What the sources leave out",
+            "The CSV files give shapes, tokens and GPU types; the rest is filled by one rule for every case (`ReferenceSpecs`):",
+            EstimatorAccuracy.Assumptions);
+        Bullets(md, "Why the held-out runs that miss are off",
+            "From the runs' own sources (details and citations: [SOURCES-estimator.md](data/reference/SOURCES-estimator.md)); none of this enters a prediction.",
+            EstimatorAccuracy.HeldOutNotes);
         return md.ToString();
+    }
+
+    /// <summary>A section of a heading, a sentence and one bullet per item.</summary>
+    private static void Bullets(StringBuilder md, string heading, string intro, IEnumerable<string> items)
+    {
+        Line(md, string.Empty);
+        Line(md, "## " + heading);
+        Line(md, string.Empty);
+        Line(md, intro);
+        Line(md, string.Empty);
+        foreach (var item in items)
+        {
+            Line(md, "- " + item);
+        }
     }
 
     private static void Line(StringBuilder md, string text) => md.Append(text).Append('\n');

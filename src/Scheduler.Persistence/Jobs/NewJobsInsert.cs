@@ -1,8 +1,6 @@
 using System.Data.Common;
 using System.Text;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
-using Microsoft.EntityFrameworkCore.Storage;
 using Scheduler.Domain.Jobs;
 
 namespace Scheduler.Persistence.Jobs;
