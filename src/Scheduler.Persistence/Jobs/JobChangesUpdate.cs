@@ -106,26 +106,10 @@ public sealed class JobChangesUpdate
 
         var version = TableWrite.Quote(_version.Name);
         sql.Append(") WHERE j.").Append(_jobs.Key).Append(" = e.id AND j.").Append(version).Append(" = e.expected RETURNING j.").Append(_jobs.Key).Append(')');
-        var events = moved.SelectMany(m => m.Job.Events.Skip(m.EventsBefore)).ToList();
-        if (events.Count > 0)
-        {
-            sql.Append(", events AS (INSERT INTO ").Append(_events.Table).Append(" (").Append(_events.ColumnList).Append(") SELECT * FROM ");
-            _events.AppendUnnest(sql, command, events);
-            sql.Append(" WHERE e.").Append(_events.ForeignKey).Append(" IN (SELECT ").Append(_jobs.Key).Append(" FROM moved))");
-        }
-
+        _events.AppendInsertForJobs(sql, command, "events", moved.SelectMany(m => m.Job.Events.Skip(m.EventsBefore)).ToList(), "moved", _jobs.Key);
         sql.Append(" SELECT ").Append(_jobs.Key).Append(" FROM moved");
         command.CommandText = sql.ToString();
-        // Admissions, starts and pending reasons change the same columns cycle after cycle: each text is prepared once per connection.
-        await command.PrepareAsync(cancellationToken);
-        var written = new HashSet<Guid>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            written.Add(reader.GetGuid(0));
-        }
-
-        return written;
+        return await TableWrite.ExecuteIdsAsync(command, cancellationToken);
     }
 
     /// <summary>The columns some change touched (compared as EF would, by each property's value comparer), with which rows changed each.</summary>

@@ -61,40 +61,15 @@ public sealed class NewJobsInsert
         sql.Append("WITH inserted AS (INSERT INTO ").Append(_jobs.Table).Append(" (").Append(_jobs.ColumnList).Append(") SELECT * FROM ");
         _jobs.AppendUnnest(sql, command, jobs);
         sql.Append(" ON CONFLICT DO NOTHING RETURNING ").Append(_jobs.Key).Append(')');
-        AppendDependent(sql, command, "events", _events, jobs.SelectMany(j => j.Events).ToList<object>());
+        _events.AppendInsertForJobs(sql, command, "events", jobs.SelectMany(j => j.Events).ToList(), "inserted", _jobs.Key);
         // In a fixed order, so that groups with the same tables send the same text (prepared once).
         foreach (var (group, index) in rows.GroupBy(r => r.GetType()).OrderBy(g => g.Key.FullName, StringComparer.Ordinal).Select((g, i) => (g, i)))
         {
-            AppendDependent(sql, command, $"rows{index}", _dependents[group.Key], group.ToList());
+            _dependents[group.Key].AppendInsertForJobs(sql, command, $"rows{index}", group.ToList(), "inserted", _jobs.Key);
         }
 
         sql.Append(" SELECT ").Append(_jobs.Key).Append(" FROM inserted");
         command.CommandText = sql.ToString();
-        // One array per column, whatever the group's size: the text is the same for every group of the same tables, so the
-        // connection prepares it once (Npgsql keeps it across pooled uses) and PostgreSQL parses and plans it once, where a
-        // VALUES list of one parameter per value was parsed and planned anew for every group.
-        await command.PrepareAsync(cancellationToken);
-
-        var inserted = new HashSet<Guid>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            inserted.Add(reader.GetGuid(0));
-        }
-
-        return inserted;
-    }
-
-    /// <summary>A data-modifying CTE inserting the rows that belong to the jobs actually inserted (skipped jobs take theirs along).</summary>
-    private void AppendDependent(StringBuilder sql, DbCommand command, string name, TableWrite table, IReadOnlyList<object> rows)
-    {
-        if (rows.Count == 0)
-        {
-            return;
-        }
-
-        sql.Append(", ").Append(name).Append(" AS (INSERT INTO ").Append(table.Table).Append(" (").Append(table.ColumnList).Append(") SELECT * FROM ");
-        table.AppendUnnest(sql, command, rows);
-        sql.Append(" WHERE e.").Append(table.ForeignKey).Append(" IN (SELECT ").Append(_jobs.Key).Append(" FROM inserted))");
+        return await TableWrite.ExecuteIdsAsync(command, cancellationToken);
     }
 }

@@ -84,6 +84,43 @@ internal sealed class TableWrite(Type clrType, string table, IReadOnlyList<Table
         sql.Append(") AS e (").Append(ColumnList).Append(')');
     }
 
+    /// <summary>
+    /// <c>, name AS (INSERT INTO table (...) SELECT * FROM unnest(...) WHERE e.job_id IN (SELECT id FROM jobs))</c>: a data-modifying
+    /// CTE inserting the rows of this table that belong to the jobs the CTE <paramref name="jobs"/> returned (keyed by <paramref name="jobKey"/>).
+    /// </summary>
+    public void AppendInsertForJobs<T>(StringBuilder sql, DbCommand command, string name, IReadOnlyList<T> rows, string jobs, string jobKey)
+        where T : class
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        sql.Append(", ").Append(name).Append(" AS (INSERT INTO ").Append(Table).Append(" (").Append(ColumnList).Append(") SELECT * FROM ");
+        AppendUnnest(sql, command, rows);
+        sql.Append(" WHERE e.").Append(ForeignKey).Append(" IN (SELECT ").Append(jobKey).Append(" FROM ").Append(jobs).Append("))");
+    }
+
+    /// <summary>
+    /// Prepares and runs <paramref name="command"/>, answering the ids of its one column. The text is the same for every batch
+    /// of the same shape (one array per column, whatever the batch's size), so the connection prepares it once (Npgsql keeps it
+    /// across pooled uses) and PostgreSQL parses and plans it once, where a VALUES list of one parameter per value was parsed
+    /// and planned anew every time.
+    /// </summary>
+    public static async Task<HashSet<Guid>> ExecuteIdsAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        await command.PrepareAsync(cancellationToken);
+        var ids = new HashSet<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+
+        return ids;
+    }
+
     /// <summary>Adds <paramref name="values"/> as the command's next parameter and writes it as <c>@pN::type[]</c>.</summary>
     public static void AppendArray(StringBuilder sql, DbCommand command, Array values, string arrayStoreType)
     {
