@@ -1,7 +1,6 @@
 using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using Scheduler.Admission;
 using Scheduler.Application.Common;
@@ -87,7 +86,7 @@ internal sealed class AdmitJobsHandler(SchedulerDbContext db, TimeProvider clock
                 }
             }
 
-            var written = await update.ExecuteAsync(db.Database.GetDbConnection(), transaction.GetDbTransaction(), moves, cancellationToken);
+            var written = await update.ExecuteAsync(db, moves, cancellationToken);
             var admitted = moves.Select(m => m.Job).Where(j => written.Contains(j.Id)).ToList();
 
             // In the same transaction as the placement: the operator reads the job's row and its new estimate together.

@@ -37,14 +37,6 @@ internal sealed class SetPendingReasonsHandler(SchedulerDbContext db) : ICommand
             changes.Add(before);
         }
 
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            return (await update.ExecuteAsync(db.Database.GetDbConnection(), null, changes, cancellationToken)).Count;
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        return (await update.ExecuteAsync(db, changes, cancellationToken)).Count;
     }
 }

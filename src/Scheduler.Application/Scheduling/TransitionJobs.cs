@@ -1,7 +1,6 @@
 using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using Scheduler.Application.Common;
 using Scheduler.Application.Jobs;
@@ -81,8 +80,7 @@ internal sealed class TransitionJobsHandler(SchedulerDbContext db, TimeProvider 
                 }
             }
 
-            await db.Database.OpenConnectionAsync(cancellationToken);
-            var written = await update.ExecuteAsync(db.Database.GetDbConnection(), fence?.GetDbTransaction(), moves, cancellationToken);
+            var written = await update.ExecuteAsync(db, moves, cancellationToken);
             if (fence is not null)
             {
                 await fence.CommitAsync(cancellationToken);
@@ -107,10 +105,6 @@ internal sealed class TransitionJobsHandler(SchedulerDbContext db, TimeProvider 
             }
 
             return Result<IReadOnlyList<Guid>>.Success(moved);
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
         }
     }
 }

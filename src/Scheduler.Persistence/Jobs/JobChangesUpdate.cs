@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
 using Scheduler.Domain.Jobs;
 
 namespace Scheduler.Persistence.Jobs;
@@ -60,17 +61,30 @@ public sealed class JobChangesUpdate
         return new JobBeforeChange(job, values, job.Events.Count);
     }
 
-    /// <summary>Writes the changes of <paramref name="moved"/> in <paramref name="transaction"/>'s connection; answers the ids written.</summary>
-    public async Task<HashSet<Guid>> ExecuteAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<JobBeforeChange> moved, CancellationToken cancellationToken)
+    /// <summary>Writes <paramref name="changes"/> on <paramref name="db"/>'s connection, in its transaction when it has one; answers the ids written.</summary>
+    public async Task<HashSet<Guid>> ExecuteAsync(DbContext db, IReadOnlyList<JobBeforeChange> changes, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(connection);
-        ArgumentNullException.ThrowIfNull(moved);
-        if (moved.Count == 0)
+        ArgumentNullException.ThrowIfNull(db);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            return await ExecuteAsync(db.Database.GetDbConnection(), db.Database.CurrentTransaction?.GetDbTransaction(), changes, cancellationToken);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private async Task<HashSet<Guid>> ExecuteAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<JobBeforeChange> changes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        if (changes.Count == 0)
         {
             return [];
         }
 
-        var changed = ChangedColumns(moved);
+        var changed = ChangedColumns(changes);
         if (changed.Count == 0)
         {
             return []; // nothing to write: no change touched a column (a pending reason set to what it was)
@@ -87,13 +101,13 @@ public sealed class JobChangesUpdate
         }
 
         sql.Append(" FROM unnest(");
-        TableWrite.AppendArray(sql, command, Values(moved, m => _key.ToProvider(m.Job.Id), _key.ElementType), _key.ArrayStoreType);
+        TableWrite.AppendArray(sql, command, Values(changes, m => _key.ToProvider(m.Job.Id), _key.ElementType), _key.ArrayStoreType);
         sql.Append(", ");
-        TableWrite.AppendArray(sql, command, Values(moved, m => _version.ToProvider(m.Values[_versionIndex]), _version.ElementType), _version.ArrayStoreType);
+        TableWrite.AppendArray(sql, command, Values(changes, m => _version.ToProvider(m.Values[_versionIndex]), _version.ElementType), _version.ArrayStoreType);
         foreach (var (column, rows) in changed)
         {
             sql.Append(", ");
-            TableWrite.AppendArray(sql, command, Values(moved, m => column.ToProvider(column.Get(m.Job)), column.ElementType), column.ArrayStoreType);
+            TableWrite.AppendArray(sql, command, Values(changes, m => column.ToProvider(column.Get(m.Job)), column.ElementType), column.ArrayStoreType);
             sql.Append(", ");
             TableWrite.AppendArray(sql, command, rows, "boolean[]");
         }
@@ -106,25 +120,25 @@ public sealed class JobChangesUpdate
 
         var version = TableWrite.Quote(_version.Name);
         sql.Append(") WHERE j.").Append(_jobs.Key).Append(" = e.id AND j.").Append(version).Append(" = e.expected RETURNING j.").Append(_jobs.Key).Append(')');
-        _events.AppendInsertForJobs(sql, command, "events", moved.SelectMany(m => m.Job.Events.Skip(m.EventsBefore)).ToList(), "moved", _jobs.Key);
+        _events.AppendInsertForJobs(sql, command, "events", changes.SelectMany(m => m.Job.Events.Skip(m.EventsBefore)).ToList(), "moved", _jobs.Key);
         sql.Append(" SELECT ").Append(_jobs.Key).Append(" FROM moved");
         command.CommandText = sql.ToString();
         return await TableWrite.ExecuteIdsAsync(command, cancellationToken);
     }
 
     /// <summary>The columns some change touched (compared as EF would, by each property's value comparer), with which rows changed each.</summary>
-    private List<(TableWrite.Column Column, bool[] Rows)> ChangedColumns(IReadOnlyList<JobBeforeChange> moved)
+    private List<(TableWrite.Column Column, bool[] Rows)> ChangedColumns(IReadOnlyList<JobBeforeChange> changes)
     {
         var changed = new List<(TableWrite.Column, bool[])>();
         for (var i = 0; i < _changeable.Length; i++)
         {
             var column = _changeable[i];
             var comparer = column.Property.GetValueComparer();
-            var rows = new bool[moved.Count];
+            var rows = new bool[changes.Count];
             var any = false;
-            for (var row = 0; row < moved.Count; row++)
+            for (var row = 0; row < changes.Count; row++)
             {
-                rows[row] = !comparer.Equals(moved[row].Values[i], column.Get(moved[row].Job));
+                rows[row] = !comparer.Equals(changes[row].Values[i], column.Get(changes[row].Job));
                 any |= rows[row];
             }
 
@@ -137,12 +151,12 @@ public sealed class JobChangesUpdate
         return changed;
     }
 
-    private static Array Values(IReadOnlyList<JobBeforeChange> moved, Func<JobBeforeChange, object?> value, Type elementType)
+    private static Array Values(IReadOnlyList<JobBeforeChange> changes, Func<JobBeforeChange, object?> value, Type elementType)
     {
-        var values = Array.CreateInstance(elementType, moved.Count);
-        for (var row = 0; row < moved.Count; row++)
+        var values = Array.CreateInstance(elementType, changes.Count);
+        for (var row = 0; row < changes.Count; row++)
         {
-            values.SetValue(value(moved[row]), row);
+            values.SetValue(value(changes[row]), row);
         }
 
         return values;
