@@ -78,9 +78,7 @@ internal sealed class ListQueueUsageHandler(SchedulerDbContext db, TimeProvider 
                        * POWER(0.5, EXTRACT(EPOCH FROM {now} - ended)::float8 / {halfLifeSeconds})) AS gpu_hours
             FROM (SELECT queue, spec, started_at, CASE WHEN state = ANY({finalStates}) THEN updated_at ELSE {now} END AS ended
                   FROM jobs
-                  WHERE attempt = 1 AND started_at IS NOT NULL
-                    AND (state = ANY({finalStates}) AND updated_at > {horizon}
-                         OR NOT (state = ANY({finalStates})) AND (state IN ('Running', 'Preempted') OR updated_at > {horizon}))) AS ran_once
+                  WHERE attempt = 1 AND started_at IS NOT NULL AND (state IN ('Running', 'Preempted') OR updated_at > {horizon})) AS ran_once
             GROUP BY queue
             """).ToListAsync(cancellationToken);
         return rows.ToDictionary(r => r.Queue, r => r.GpuHours, StringComparer.Ordinal);
