@@ -43,6 +43,7 @@ public static class ApplicationServices
         services.AddAdmission();
         services.TryAddSingleton<QueueDirectory>();
         services.TryAddSingleton<JobWriter>();
+        services.TryAddSingleton<Admission.TelemetryWriter>();
         services.AddOptions<SubmissionLimits>().BindConfiguration(SubmissionLimits.Section);
         services.TryAddSingleton<SubmissionCaps>();
         services.AddOptions<JobPodPolicy>().BindConfiguration(JobPodPolicy.Section);

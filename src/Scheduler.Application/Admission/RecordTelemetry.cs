@@ -104,7 +104,7 @@ internal sealed class RecordTelemetryValidator(TimeProvider clock) : IMessageVal
     }
 }
 
-internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibration calibration, TimeProvider clock)
+internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibration calibration, TimeProvider clock, TelemetryWriter? writer = null)
     : ICommandHandler<RecordTelemetry, Result<MeasuredProgress>>
 {
     public const int MaxAttempts = 5;
@@ -120,96 +120,34 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
 
     public async ValueTask<Result<MeasuredProgress>> Handle(RecordTelemetry command, CancellationToken cancellationToken)
     {
-        // Every running trainer reports: a sample costs one read (the job, its measurement and its estimate together), one
-        // transaction (the sample and the folded measurement) and one update of the job's progress.
-        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        // Folded with the samples other trainers sent at the same time (TelemetryWriter); alone when its group could not write it.
+        var folded = (writer is null ? null : await writer.TryFoldAsync(command, cancellationToken)) ?? await FoldAloneAsync(command, cancellationToken);
+        if (folded.IsSuccess && command.Report is { Final: true, ExitReason: FinishedExitReason } && TelemetrySample.IsGpuDevice(command.Report.Device))
         {
-            var target = await TargetOf(db, command.JobId, cancellationToken);
-            if (target is null)
-            {
-                return JobChanges.NoSuchJob(command.JobId);
-            }
-
-            if (command.Attempt is { } reported && (target.Attempt != reported || target.State is not (JobState.Admitted or JobState.Running)))
-            {
-                db.ChangeTracker.Clear();
-                return Failure.Conflict("attempt", $"the job is {target.State} at attempt {target.Attempt}; samples of attempt {reported} are no longer taken");
-            }
-
-            if (target.Measurement?.Samples >= RecordTelemetry.MaxSamplesPerJob)
-            {
-                db.ChangeTracker.Clear();
-                return Failure.Conflict("step", $"the job already stored its {RecordTelemetry.MaxSamplesPerJob} samples");
-            }
-
-            var measurement = await FoldAsync(command, target, cancellationToken);
-            if (measurement is null)
-            {
-                continue; // another sample of the job was folded at the same time: read it again
-            }
-
-            await RecordProgressAsync(target, measurement, cancellationToken);
-            if (command.Report is { Final: true, ExitReason: FinishedExitReason } && TelemetrySample.IsGpuDevice(command.Report.Device))
-            {
-                await AddCalibrationSampleAsync(command.JobId, cancellationToken);
-            }
-
-            return MeasuredProgress.From(measurement);
+            await AddCalibrationSampleAsync(command.JobId, cancellationToken);
         }
 
-        return Failure.Conflict("step", $"other samples of this job kept arriving at once for {MaxAttempts} attempts; send it again");
+        return folded;
     }
 
-    /// <summary>What a sample needs of its job, read at once; the measurement is tracked, as the sample is folded into it.</summary>
-    private sealed record TelemetryTarget(
-        Guid Id, JobState State, int Attempt, JobSpec Spec, double Progress, long? LastCheckpointStep, JobMeasurement? Measurement, double? EstimatedGpus);
-
-    private static readonly Func<SchedulerDbContext, Guid, CancellationToken, Task<TelemetryTarget?>> TargetOf =
-        // A left join on the measurement's key: FirstOrDefault in the projection became a window over the whole table.
-        EF.CompileAsyncQuery((SchedulerDbContext db, Guid id, CancellationToken _) => (
-            from j in db.Jobs
-            where j.Id == id
-            join m in db.JobMeasurements on j.Id equals m.JobId into measurements
-            from m in measurements.DefaultIfEmpty()
-            select new TelemetryTarget(
-                j.Id, j.State, j.Attempt, j.Spec, j.Progress, j.LastCheckpointStep, m,
-                db.JobEstimates.Where(e => e.JobId == j.Id).Select(e => (double?)e.Gpus).FirstOrDefault()))
-            .FirstOrDefault());
-
-    /// <summary>
-    /// The job's progress and last checkpoint, which the scheduler reads (a resumed attempt's predicted runtime, the work a
-    /// preemption would lose). A single UPDATE that leaves the version alone: a measurement is not a change of state, so it
-    /// must never make the operator's next transition fail its concurrency check.
-    /// </summary>
-    private async ValueTask RecordProgressAsync(TelemetryTarget job, JobMeasurement measurement, CancellationToken cancellationToken)
+    /// <summary>Why the job takes no sample now (another attempt, a final state, its samples all stored); null when it takes it.</summary>
+    internal static Failure? Refusal(RecordTelemetry command, JobState state, int attempt, JobMeasurement? measurement)
     {
-        var training = job.Spec.Training;
-        var fraction = training?.Tokens is > 0 ? measurement.Tokens / training.Tokens.Value
-            : training?.Steps is > 0 ? (double)measurement.Step / training.Steps.Value
-            : 0;
-        var progress = Math.Clamp(double.IsFinite(fraction) ? fraction : 0, 0, 1);
-        var checkpoint = measurement.LastCheckpointStep;
-        // Unchanged as far as anyone reads it: no write, so the operator does not read the job's row again for nothing (every
-        // write of a job row is a change its incremental snapshot reads). A checkpoint at step 0 saved no work: as none.
-        if (Math.Abs(progress - job.Progress) < ProgressResolution && (checkpoint ?? 0) == (job.LastCheckpointStep ?? 0))
+        if (command.Attempt is { } reported && (attempt != reported || state is not (JobState.Admitted or JobState.Running)))
         {
-            return;
+            return Failure.Conflict("attempt", $"the job is {state} at attempt {attempt}; samples of attempt {reported} are no longer taken");
         }
 
-        var now = clock.StoreNow();
-        await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(
-            set => set
-                .SetProperty(j => j.Progress, progress)
-                .SetProperty(j => j.LastCheckpointAt, j => checkpoint != null && checkpoint != j.LastCheckpointStep ? now : j.LastCheckpointAt)
-                .SetProperty(j => j.LastCheckpointStep, j => checkpoint ?? j.LastCheckpointStep),
-            cancellationToken);
+        return measurement?.Samples >= RecordTelemetry.MaxSamplesPerJob
+            ? Failure.Conflict("step", $"the job already stored its {RecordTelemetry.MaxSamplesPerJob} samples")
+            : null;
     }
 
-    /// <summary>Stores the sample and folds it into the job's measurement in one transaction; null when another sample won the race.</summary>
-    private async ValueTask<JobMeasurement?> FoldAsync(RecordTelemetry command, TelemetryTarget target, CancellationToken cancellationToken)
+    /// <summary>The sample as stored, received <paramref name="receivedAt"/>.</summary>
+    internal static TelemetryRecord Record(RecordTelemetry command, DateTimeOffset receivedAt)
     {
         var r = command.Report;
-        var sample = new TelemetryRecord
+        return new TelemetryRecord
         {
             JobId = command.JobId,
             Step = r.Step!.Value,
@@ -226,8 +164,100 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
             WorldSize = r.WorldSize,
             Final = r.Final ?? false,
             ExitReason = r.ExitReason,
-            ReceivedAt = clock.StoreNow(),
+            ReceivedAt = receivedAt,
         };
+    }
+
+    /// <summary>What the job occupies, by which a sample's step time becomes GPU-hours.</summary>
+    internal static double GpusOf(TelemetryTarget target) => target.EstimatedGpus ?? target.Spec.Resources?.GpuShare() ?? 0;
+
+    /// <summary>
+    /// The job's progress and last checkpoint as <paramref name="measurement"/> has them, which the scheduler reads (a resumed
+    /// attempt's predicted runtime, the work a preemption would lose); null when neither moved as far as anyone reads them
+    /// (<see cref="ProgressResolution"/>; a checkpoint at step 0 saved no work: as none). No write then, so the operator does not
+    /// read the job's row again for nothing: every write of a job row is a change its incremental snapshot reads.
+    /// </summary>
+    internal static JobProgressUpdate? ProgressUpdate(JobSpec spec, double storedProgress, long? storedCheckpoint, JobMeasurement measurement)
+    {
+        var training = spec.Training;
+        var fraction = training?.Tokens is > 0 ? measurement.Tokens / training.Tokens.Value
+            : training?.Steps is > 0 ? (double)measurement.Step / training.Steps.Value
+            : 0;
+        var progress = Math.Clamp(double.IsFinite(fraction) ? fraction : 0, 0, 1);
+        var checkpoint = measurement.LastCheckpointStep;
+        return Math.Abs(progress - storedProgress) < ProgressResolution && (checkpoint ?? 0) == (storedCheckpoint ?? 0)
+            ? null
+            : new JobProgressUpdate(measurement.JobId, progress, checkpoint);
+    }
+
+    /// <summary>
+    /// The sample in transactions of its own: a sample costs one read (the job, its measurement and its estimate together), one
+    /// transaction (the sample and the folded measurement) and one update of the job's progress; tried again when another sample
+    /// of the job was folded at the same time.
+    /// </summary>
+    private async ValueTask<Result<MeasuredProgress>> FoldAloneAsync(RecordTelemetry command, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            var target = await TargetOf(db, command.JobId, cancellationToken);
+            if (target is null)
+            {
+                return JobChanges.NoSuchJob(command.JobId);
+            }
+
+            if (Refusal(command, target.State, target.Attempt, target.Measurement) is { } refusal)
+            {
+                db.ChangeTracker.Clear();
+                return refusal;
+            }
+
+            var measurement = await FoldAsync(command, target, cancellationToken);
+            if (measurement is null)
+            {
+                continue; // another sample of the job was folded at the same time: read it again
+            }
+
+            await RecordProgressAsync(target, measurement, cancellationToken);
+            return MeasuredProgress.From(measurement);
+        }
+
+        return Failure.Conflict("step", $"other samples of this job kept arriving at once for {MaxAttempts} attempts; send it again");
+    }
+
+    private static readonly Func<SchedulerDbContext, Guid, CancellationToken, Task<TelemetryTarget?>> TargetOf =
+        // A left join on the measurement's key: FirstOrDefault in the projection became a window over the whole table.
+        EF.CompileAsyncQuery((SchedulerDbContext db, Guid id, CancellationToken _) => (
+            from j in db.Jobs
+            where j.Id == id
+            join m in db.JobMeasurements on j.Id equals m.JobId into measurements
+            from m in measurements.DefaultIfEmpty()
+            select new TelemetryTarget(
+                j.Id, j.State, j.Attempt, j.Spec, j.Progress, j.LastCheckpointStep, m,
+                db.JobEstimates.Where(e => e.JobId == j.Id).Select(e => (double?)e.Gpus).FirstOrDefault()))
+            .FirstOrDefault());
+
+    /// <summary>A single UPDATE that leaves the version alone: a measurement is not a change of state, so it must never make the operator's next transition fail its concurrency check.</summary>
+    private async ValueTask RecordProgressAsync(TelemetryTarget job, JobMeasurement measurement, CancellationToken cancellationToken)
+    {
+        if (ProgressUpdate(job.Spec, job.Progress, job.LastCheckpointStep, measurement) is not { } update)
+        {
+            return;
+        }
+
+        var (progress, checkpoint) = (update.Progress, update.CheckpointStep);
+        var now = clock.StoreNow();
+        await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(
+            set => set
+                .SetProperty(j => j.Progress, progress)
+                .SetProperty(j => j.LastCheckpointAt, j => checkpoint != null && checkpoint != j.LastCheckpointStep ? now : j.LastCheckpointAt)
+                .SetProperty(j => j.LastCheckpointStep, j => checkpoint ?? j.LastCheckpointStep),
+            cancellationToken);
+    }
+
+    /// <summary>Stores the sample and folds it into the job's measurement in one transaction; null when another sample won the race.</summary>
+    private async ValueTask<JobMeasurement?> FoldAsync(RecordTelemetry command, TelemetryTarget target, CancellationToken cancellationToken)
+    {
+        var sample = Record(command, clock.StoreNow());
         var measurement = target.Measurement;
         if (measurement is null)
         {
@@ -236,7 +266,7 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
         }
 
         db.Telemetry.Add(sample);
-        measurement.Add(sample, target.EstimatedGpus ?? target.Spec.Resources?.GpuShare() ?? 0);
+        measurement.Add(sample, GpusOf(target));
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -293,3 +323,7 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
         await calibration.RecalibrateAsync(db, cancellationToken);
     }
 }
+
+/// <summary>What a sample needs of its job, read at once: its state and attempt, its spec, its stored progress, its measurement and its estimated GPUs.</summary>
+internal sealed record TelemetryTarget(
+    Guid Id, JobState State, int Attempt, JobSpec Spec, double Progress, long? LastCheckpointStep, JobMeasurement? Measurement, double? EstimatedGpus);

@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Scheduler.Application.Common;
 using Scheduler.Domain.Jobs;
 using Scheduler.Persistence;
 using Scheduler.Persistence.Jobs;
@@ -15,97 +15,34 @@ namespace Scheduler.Application.Jobs;
 /// (its name is taken) or a group that failed as a whole answers false: that caller inserts alone, where a conflict gets
 /// its exact answer.
 /// </summary>
-internal sealed partial class JobWriter(IServiceScopeFactory scopes, ILogger<JobWriter> logger)
+internal sealed partial class JobWriter
 {
     /// <summary>At most this many jobs per transaction; 64 concurrent clients fill a group or two.</summary>
     public const int MaxGroupSize = 64;
 
-    // Two groups in flight: one fills while the other waits for its commit to reach the disk.
-    private const int MaxGroupsInFlight = 2;
-
-    // A second group starts only once this many jobs wait; fewer wait for the group in flight. Starting one for whatever
-    // waited (often one or two jobs) made half the groups tiny: each paid a statement and a WAL flush of its own, and
-    // PostgreSQL's CPU per submit rose by half (docs/benchmarks/control-plane.md).
-    private const int MinJobsForSecondGroup = MaxGroupSize / 2;
-
-    private readonly ConcurrentQueue<Pending> _pending = new();
-    private int _groupsInFlight;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly GroupCommit<NewJob, bool> _groups;
     private NewJobsInsert? _insert;
+
+    public JobWriter(IServiceScopeFactory scopes, ILogger<JobWriter> logger)
+    {
+        _scopes = scopes;
+        _groups = new GroupCommit<NewJob, bool>(SaveAsync, failed: false, (count, ex) => LogGroupFailed(logger, count, ex), MaxGroupSize);
+    }
 
     /// <summary>
     /// True once <paramref name="job"/>, its events and its <paramref name="rows"/> (each an entity keyed by the job: its
     /// estimate, its budget charge) are committed; false when the caller must insert it alone.
     /// </summary>
-    public Task<bool> TryInsertAsync(Job job, IReadOnlyList<object> rows, CancellationToken cancellationToken)
+    public Task<bool> TryInsertAsync(Job job, IReadOnlyList<object> rows, CancellationToken cancellationToken) =>
+        _groups.WriteAsync(new NewJob(job, rows), cancellationToken);
+
+    private async Task<IReadOnlyList<bool>> SaveAsync(IReadOnlyList<NewJob> group)
     {
-        var pending = new Pending(job, rows);
-        _pending.Enqueue(pending);
-        StartGroupIfIdle();
-        // A caller that stops waiting does not stop the write: like a client that disconnects during a commit.
-        return pending.Committed.Task.WaitAsync(cancellationToken);
-    }
-
-    private void StartGroupIfIdle()
-    {
-        while (!_pending.IsEmpty)
-        {
-            var inFlight = Volatile.Read(ref _groupsInFlight);
-            if (inFlight >= MaxGroupsInFlight || (inFlight > 0 && _pending.Count < MinJobsForSecondGroup))
-            {
-                // A group in flight looks again when it ends.
-                return;
-            }
-
-            if (Interlocked.CompareExchange(ref _groupsInFlight, inFlight + 1, inFlight) == inFlight)
-            {
-                _ = Task.Run(WriteGroupAsync);
-                return;
-            }
-        }
-    }
-
-    private async Task WriteGroupAsync()
-    {
-        try
-        {
-            var group = new List<Pending>(MaxGroupSize);
-            while (group.Count < MaxGroupSize && _pending.TryDequeue(out var pending))
-            {
-                group.Add(pending);
-            }
-
-            if (group.Count > 0)
-            {
-                await SaveAsync(group);
-            }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _groupsInFlight);
-            StartGroupIfIdle();
-        }
-    }
-
-    private async Task SaveAsync(List<Pending> group)
-    {
-        HashSet<Guid>? inserted = null;
-        try
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<SchedulerDbContext>();
-            inserted = await InsertAsync(db, group.ConvertAll(p => p.Job), group.SelectMany(p => p.Rows).ToList());
-        }
-#pragma warning disable CA1031 // Whatever failed, nothing was committed: each caller retries alone and meets the error itself.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            LogGroupFailed(logger, group.Count, ex);
-        }
-
-        foreach (var pending in group)
-        {
-            pending.Committed.TrySetResult(inserted?.Contains(pending.Job.Id) == true);
-        }
+        await using var scope = _scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SchedulerDbContext>();
+        var inserted = await InsertAsync(db, [.. group.Select(p => p.Job)], [.. group.SelectMany(p => p.Rows)]);
+        return [.. group.Select(p => inserted.Contains(p.Job.Id))];
     }
 
     /// <summary>One SQL statement for the whole group (<see cref="NewJobsInsert"/>); EF's SaveChanges when the model has outgrown it.</summary>
@@ -135,8 +72,5 @@ internal sealed partial class JobWriter(IServiceScopeFactory scopes, ILogger<Job
     [LoggerMessage(EventId = 2101, Level = LogLevel.Debug, Message = "A group of {Count} new jobs failed to commit; each is inserted alone")]
     private static partial void LogGroupFailed(ILogger logger, int count, Exception exception);
 
-    private sealed record Pending(Job Job, IReadOnlyList<object> Rows)
-    {
-        public TaskCompletionSource<bool> Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
+    private sealed record NewJob(Job Job, IReadOnlyList<object> Rows);
 }

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 using Scheduler.Domain.Jobs;
 
 namespace Scheduler.Persistence.Jobs;
@@ -35,7 +36,9 @@ internal sealed class TableWrite(Type clrType, string table, IReadOnlyList<Table
             return null;
         }
 
-        var columns = entity.GetProperties().Select(p => new Column(p, row => p.GetGetter().GetClrValue(row))).ToList();
+        // A key the database numbers (an identity column) is left to it: the rows' own values are unset.
+        var generated = entity.GetProperties().Where(IsDatabaseNumbered).ToList();
+        var columns = entity.GetProperties().Except(generated).Select(p => new Column(p, row => p.GetGetter().GetClrValue(row))).ToList();
         foreach (var navigation in entity.GetNavigations().Where(n => n.TargetEntityType.IsOwned() && !n.IsCollection))
         {
             var owned = navigation.TargetEntityType;
@@ -50,7 +53,7 @@ internal sealed class TableWrite(Type clrType, string table, IReadOnlyList<Table
                 p, row => getOwned.GetClrValue(row) is { } value ? p.GetGetter().GetClrValue(value) : null, Nullable: true)));
         }
 
-        if (columns.Count != table.Columns.Count() || columns.Any(c => c.Property.IsShadowProperty()))
+        if (columns.Count + generated.Count != table.Columns.Count() || columns.Any(c => c.Property.IsShadowProperty()))
         {
             return null;
         }
@@ -60,6 +63,10 @@ internal sealed class TableWrite(Type clrType, string table, IReadOnlyList<Table
         var name = table.Schema is null ? Quote(table.Name) : $"{Quote(table.Schema)}.{Quote(table.Name)}";
         return new TableWrite(clrType, name, columns, key, foreignKey is null ? null : Quote(foreignKey));
     }
+
+    private static bool IsDatabaseNumbered(IProperty property) =>
+        property.IsPrimaryKey() && property.ValueGenerated == ValueGenerated.OnAdd
+        && property.GetValueGenerationStrategy() is NpgsqlValueGenerationStrategy.IdentityAlwaysColumn or NpgsqlValueGenerationStrategy.IdentityByDefaultColumn or NpgsqlValueGenerationStrategy.SerialColumn;
 
     /// <summary>
     /// <c>unnest(@p0::uuid[], @p1::character varying(63)[], ...) AS e (columns)</c>: one array parameter per column, each
@@ -122,13 +129,17 @@ internal sealed class TableWrite(Type clrType, string table, IReadOnlyList<Table
     }
 
     /// <summary>Adds <paramref name="values"/> as the command's next parameter and writes it as <c>@pN::type[]</c>.</summary>
-    public static void AppendArray(StringBuilder sql, DbCommand command, Array values, string arrayStoreType)
+    public static void AppendArray(StringBuilder sql, DbCommand command, Array values, string arrayStoreType) =>
+        AppendValue(sql, command, values, arrayStoreType);
+
+    /// <summary>Adds <paramref name="value"/> as the command's next parameter and writes it as <c>@pN::type</c>.</summary>
+    public static void AppendValue(StringBuilder sql, DbCommand command, object value, string storeType)
     {
         var parameter = command.CreateParameter();
         parameter.ParameterName = $"p{command.Parameters.Count}";
-        parameter.Value = values;
+        parameter.Value = value;
         command.Parameters.Add(parameter);
-        sql.Append('@').Append(parameter.ParameterName).Append("::").Append(arrayStoreType);
+        sql.Append('@').Append(parameter.ParameterName).Append("::").Append(storeType);
     }
 
     public static string Quote(string identifier) => $"\"{identifier.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
