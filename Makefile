@@ -10,6 +10,8 @@ PG_PORT ?= 55432
 API_URL ?= http://127.0.0.1:8080
 # The control plane's smallest gen0 budget (DOTNET_GCgen0size; the chart's gcGen0Size): docs/install.md says why.
 GC_GEN0_SIZE ?= 0x4000000
+# 0: the JIT compiles the framework's code too instead of running its ReadyToRun code (the chart's readyToRun: false).
+READY_TO_RUN ?= 0
 TRACE ?= docs/benchmarks/data/openb/openb_pod_list_default.csv
 NODES ?= docs/benchmarks/data/openb/openb_node_list_gpu_node.csv
 # The simulated cluster's runtime: simulated (pods pretend, fast) or process (the bundled trainer's pods run the real trainer on the CPU).
@@ -60,7 +62,7 @@ run:
 	elif [ "$(SIM_RUNTIME)" != simulated ]; then echo "SIM_RUNTIME must be simulated or process"; exit 2; fi; \
 	cs="$(local_db)"; \
 	$(DOTNET) run --project src/Scheduler.Api -c $(CONFIG) -- migrate --ConnectionStrings:Scheduler="$$cs" --Scheduler:DataDir="$(DATA_DIR)" && \
-	DOTNET_GCgen0size="$${DOTNET_GCgen0size:-$(GC_GEN0_SIZE)}" $(DOTNET) run --project src/Scheduler.Api -c $(CONFIG) --no-build -- --urls $(API_URL) --ConnectionStrings:Scheduler="$$cs" --Scheduler:DataDir="$(DATA_DIR)" "$${runtime[@]}"
+	DOTNET_GCgen0size="$${DOTNET_GCgen0size:-$(GC_GEN0_SIZE)}" $(DOTNET) run --project src/Scheduler.Api -c $(CONFIG) --no-build -e DOTNET_ReadyToRun="$${DOTNET_ReadyToRun:-$(READY_TO_RUN)}" -- --urls $(API_URL) --ConnectionStrings:Scheduler="$$cs" --Scheduler:DataDir="$(DATA_DIR)" "$${runtime[@]}"
 
 # `load`: 1,000 clients for 60 s mixing operations against one control plane (docs/benchmarks/reliability.md).
 # End to end (docs/benchmarks/end-to-end.md): a burst of one-GPU jobs (16 clients, then one array) and a steady stream on the simulated cluster.

@@ -55,6 +55,21 @@ public sealed class ControlPlaneDeploymentTests(ChartTools tools)
     }
 
     [Fact]
+    public async Task Control_plane_jit_compiles_the_framework_code_unless_ready_to_run_is_asked_for()
+    {
+        static string? ReadyToRun(RenderedChart chart) => PodSpec.Of(chart.Single("Deployment")).Containers.Single().At("env")!.AsArray()
+            .SingleOrDefault(e => (string?)e.At("name") == "DOTNET_ReadyToRun") is { } variable ? (string?)variable.At("value") : null;
+
+        var byDefault = await tools.Renderer.RenderAsync(ValueSet.Default);
+        var precompiled = await tools.Renderer.RenderAsync(ValueSet.Default, "--set", "readyToRun=true");
+        var malformed = await tools.Renderer.RenderFailureAsync(ValueSet.Default, "--set-string", "readyToRun=no");
+
+        Assert.Equal("0", ReadyToRun(byDefault));
+        Assert.Null(ReadyToRun(precompiled));
+        Assert.Contains("readyToRun", malformed, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Control_plane_runs_as_the_image_app_user_with_tmp_on_an_empty_dir()
     {
         var pod = PodSpec.Of((await tools.Renderer.RenderAsync(ValueSet.Default)).Single("Deployment"));

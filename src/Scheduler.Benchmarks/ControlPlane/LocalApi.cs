@@ -99,7 +99,10 @@ public sealed class LocalApi : IAsyncDisposable
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false };
         // As make run and the chart start it (a 64 MiB gen0 budget, docs/install.md); a value in this environment wins.
         start.Environment["DOTNET_GCgen0size"] = Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? ControlPlaneGen0Size;
-        foreach (var arg in new[] { "run", "--project", project, "-c", "Release", "--no-build", "--" }.Concat(args))
+        // As make run and the chart start it (readyToRun: false, docs/install.md): the JIT compiles the framework's code too. Given
+        // to the app through dotnet run's -e, so the SDK's own start keeps its precompiled code.
+        var readyToRun = "DOTNET_ReadyToRun=" + (Environment.GetEnvironmentVariable("DOTNET_ReadyToRun") ?? "0");
+        foreach (var arg in new[] { "run", "--project", project, "-c", "Release", "--no-build", "-e", readyToRun, "--" }.Concat(args))
         {
             start.ArgumentList.Add(arg);
         }
