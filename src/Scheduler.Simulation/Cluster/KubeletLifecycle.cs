@@ -141,7 +141,7 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
 
         switch (phase)
         {
-            case "Pending" when now >= BoundAt(pod) + Real(_options.StartupTime):
+            case "Pending" when now >= facts.BoundAt + Real(_options.StartupTime):
                 if (CannotStart(pod) is { } waiting)
                 {
                     await WaitAsync(pod, waiting.Reason, waiting.Message, cancellationToken);
@@ -283,6 +283,7 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
         private (string? Value, bool Read) _nodeName;
         private long? _gpuRequest;
         private DateTimeOffset? _startTime;
+        private DateTimeOffset? _boundAt;
         private TimeSpan? _runtime;
         private (string? Value, bool Read) _failure;
         private (string? Value, bool Read) _rank;
@@ -303,6 +304,9 @@ internal sealed class KubeletLifecycle(IKubeletBackend backend, SimulatedCluster
             pod["status"]?["startTime"]?.GetValue<string>() is { } started ? ResourceOperations.ParseTimestamp(started) : null;
 
         public TimeSpan Runtime => _runtime ??= RuntimeOf(pod, defaultRuntime);
+
+        /// <summary>When the pod was bound (a pending pod's every tick asks, until its startup time has passed).</summary>
+        public DateTimeOffset BoundAt => _boundAt ??= KubeletLifecycle.BoundAt(pod);
 
         public string? Failure => _failure.Read ? _failure.Value : Once(ref _failure, FailureOf(pod));
 
