@@ -42,8 +42,7 @@ public sealed class ControlPlaneDeploymentTests(ChartTools tools)
     [Fact]
     public async Task Control_plane_gets_a_64_MiB_gen0_budget_unless_the_value_is_emptied_and_a_malformed_one_is_refused()
     {
-        static string? Gen0(RenderedChart chart) => PodSpec.Of(chart.Single("Deployment")).Containers.Single().At("env")!.AsArray()
-            .SingleOrDefault(e => (string?)e.At("name") == "DOTNET_GCgen0size") is { } variable ? (string?)variable.At("value") : null;
+        static string? Gen0(RenderedChart chart) => EnvironmentValue(chart, "DOTNET_GCgen0size");
 
         var byDefault = await tools.Renderer.RenderAsync(ValueSet.Default);
         var emptied = await tools.Renderer.RenderAsync(ValueSet.Default, "--set", "gcGen0Size=");
@@ -57,8 +56,7 @@ public sealed class ControlPlaneDeploymentTests(ChartTools tools)
     [Fact]
     public async Task Control_plane_jit_compiles_the_framework_code_unless_ready_to_run_is_asked_for()
     {
-        static string? ReadyToRun(RenderedChart chart) => PodSpec.Of(chart.Single("Deployment")).Containers.Single().At("env")!.AsArray()
-            .SingleOrDefault(e => (string?)e.At("name") == "DOTNET_ReadyToRun") is { } variable ? (string?)variable.At("value") : null;
+        static string? ReadyToRun(RenderedChart chart) => EnvironmentValue(chart, "DOTNET_ReadyToRun");
 
         var byDefault = await tools.Renderer.RenderAsync(ValueSet.Default);
         var precompiled = await tools.Renderer.RenderAsync(ValueSet.Default, "--set", "readyToRun=true");
@@ -68,6 +66,10 @@ public sealed class ControlPlaneDeploymentTests(ChartTools tools)
         Assert.Null(ReadyToRun(precompiled));
         Assert.Contains("readyToRun", malformed, StringComparison.Ordinal);
     }
+
+    /// <summary>The control-plane container's environment variable <paramref name="name"/>, or null when it is not set.</summary>
+    private static string? EnvironmentValue(RenderedChart chart, string name) => PodSpec.Of(chart.Single("Deployment")).Containers.Single().At("env")!.AsArray()
+        .SingleOrDefault(e => (string?)e.At("name") == name) is { } variable ? (string?)variable.At("value") : null;
 
     [Fact]
     public async Task Control_plane_runs_as_the_image_app_user_with_tmp_on_an_empty_dir()
