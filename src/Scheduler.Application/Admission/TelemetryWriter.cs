@@ -75,14 +75,17 @@ internal sealed partial class TelemetryWriter
             answers[i] = MeasuredProgress.From(fold.Measurement);
         }
 
-        var progress = folded.Values
-            .Select(f => targets[f.Measurement.JobId] is var t ? RecordTelemetryHandler.ProgressUpdate(t.Spec, t.Progress, t.LastCheckpointStep, f.Measurement) : null)
+        var progress = (
+            from f in folded.Values
+            let t = targets[f.Measurement.JobId]
+            select RecordTelemetryHandler.ProgressUpdate(t.Spec, t.Progress, t.LastCheckpointStep, f.Measurement))
             .OfType<JobProgressUpdate>()
             .ToList();
         var written = await FoldedTelemetryWrite.For(db.Model).ExecuteAsync(db, [.. folded.Values], samples, progress, receivedAt, CancellationToken.None);
         for (var i = 0; i < group.Count; i++)
         {
-            if (folded.ContainsKey(group[i].JobId) && answers[i] is { IsSuccess: true } && !written.Contains(group[i].JobId))
+            // Only a folded sample answers success before the write.
+            if (answers[i] is { IsSuccess: true } && !written.Contains(group[i].JobId))
             {
                 answers[i] = null;
             }

@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
-using Microsoft.EntityFrameworkCore.Storage;
 using Scheduler.Domain.Jobs;
 using Scheduler.Persistence.Jobs;
 
@@ -29,27 +28,27 @@ public sealed class FoldedTelemetryWrite
 
     private readonly TableWrite _measurements;
     private readonly TableWrite _samples;
+    private readonly TableWrite _jobs;
     private readonly string _measurementKey;
+    private readonly string[] _measurementColumns;
+    private readonly string[] _measuredColumns;
     private readonly string _sampleCount;
-    private readonly string _jobs;
-    private readonly string _jobKey;
     private readonly string _progress;
     private readonly string _checkpointAt;
     private readonly string _checkpointStep;
 
-    private FoldedTelemetryWrite(IModel model, TableWrite measurements, TableWrite samples)
+    private FoldedTelemetryWrite(TableWrite measurements, TableWrite samples, TableWrite jobs)
     {
         _measurements = measurements;
         _samples = samples;
+        _jobs = jobs;
         _measurementKey = measurements.Key;
-        _sampleCount = Column(model, typeof(JobMeasurement), nameof(JobMeasurement.Samples));
-        var jobs = model.FindEntityType(typeof(Job))!;
-        var table = jobs.GetTableMappings().Single().Table;
-        _jobs = table.Schema is null ? TableWrite.Quote(table.Name) : $"{TableWrite.Quote(table.Schema)}.{TableWrite.Quote(table.Name)}";
-        _jobKey = TableWrite.Quote(jobs.FindPrimaryKey()!.Properties[0].GetColumnName());
-        _progress = Column(model, typeof(Job), nameof(Job.Progress));
-        _checkpointAt = Column(model, typeof(Job), nameof(Job.LastCheckpointAt));
-        _checkpointStep = Column(model, typeof(Job), nameof(Job.LastCheckpointStep));
+        _measurementColumns = [.. measurements.Columns.Select(c => TableWrite.Quote(c.Name))];
+        _measuredColumns = [.. _measurementColumns.Where(c => c != _measurementKey)];
+        _sampleCount = measurements.QuotedColumn(nameof(JobMeasurement.Samples));
+        _progress = jobs.QuotedColumn(nameof(Job.Progress));
+        _checkpointAt = jobs.QuotedColumn(nameof(Job.LastCheckpointAt));
+        _checkpointStep = jobs.QuotedColumn(nameof(Job.LastCheckpointStep));
     }
 
     /// <summary>The write for <paramref name="model"/> (built once per model).</summary>
@@ -58,15 +57,16 @@ public sealed class FoldedTelemetryWrite
         ArgumentNullException.ThrowIfNull(model);
         return ByModel.GetValue(model, m =>
             TableWrite.For(m, typeof(JobMeasurement)) is { } measurements && TableWrite.For(m, typeof(TelemetryRecord)) is { } samples
-                ? new FoldedTelemetryWrite(m, measurements, samples)
-                : throw new InvalidOperationException("The job_measurements or job_telemetry table has a column no property fills; FoldedTelemetryWrite cannot write it."));
+            && TableWrite.For(m, typeof(Job)) is { } jobs
+                ? new FoldedTelemetryWrite(measurements, samples, jobs)
+                : throw new InvalidOperationException("The jobs, job_measurements or job_telemetry table has a column no property fills; FoldedTelemetryWrite cannot write it."));
     }
 
     /// <summary>
     /// Writes the group on <paramref name="db"/>'s connection (one statement, so one transaction unless the context has one);
     /// <paramref name="now"/> is when a moved checkpoint was taken. Answers the ids of the jobs written.
     /// </summary>
-    public async Task<HashSet<Guid>> ExecuteAsync(
+    public Task<HashSet<Guid>> ExecuteAsync(
         DbContext db, IReadOnlyList<FoldedMeasurement> measurements, IReadOnlyList<TelemetryRecord> samples, IReadOnlyList<JobProgressUpdate> progress,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -74,24 +74,9 @@ public sealed class FoldedTelemetryWrite
         ArgumentNullException.ThrowIfNull(measurements);
         ArgumentNullException.ThrowIfNull(samples);
         ArgumentNullException.ThrowIfNull(progress);
-        if (measurements.Count == 0)
-        {
-            return [];
-        }
-
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            var connection = db.Database.GetDbConnection();
-            await using var command = connection.CreateCommand();
-            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-            command.CommandText = Sql(command, measurements, samples, progress, now);
-            return await TableWrite.ExecuteIdsAsync(command, cancellationToken);
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        return measurements.Count == 0
+            ? Task.FromResult(new HashSet<Guid>())
+            : TableWrite.ExecuteIdsAsync(db, command => Sql(command, measurements, samples, progress, now), cancellationToken);
     }
 
     private string Sql(DbCommand command, IReadOnlyList<FoldedMeasurement> measurements, IReadOnlyList<TelemetryRecord> samples, IReadOnlyList<JobProgressUpdate> progress, DateTimeOffset now)
@@ -106,14 +91,12 @@ public sealed class FoldedTelemetryWrite
         TableWrite.AppendArray(sql, command, measurements.Select(m => m.SamplesBefore).ToArray(), "integer[]");
         sql.Append(") AS x (job_id, samples_before))");
 
-        var columns = _measurements.Columns.Select(c => TableWrite.Quote(c.Name)).ToList();
-        var changeable = columns.Where(c => c != _measurementKey).ToList();
         sql.Append(", inserted AS (INSERT INTO ").Append(_measurements.Table).Append(" (").Append(_measurements.ColumnList).Append(") SELECT ")
-            .AppendJoin(", ", columns.Select(c => "e." + c))
+            .AppendJoin(", ", _measurementColumns.Select(c => "e." + c))
             .Append(" FROM folded e JOIN expected x ON x.job_id = e.").Append(_measurementKey)
             .Append(" WHERE x.samples_before IS NULL ON CONFLICT DO NOTHING RETURNING ").Append(_measurementKey).Append(" AS job_id)");
-        sql.Append(", updated AS (UPDATE ").Append(_measurements.Table).Append(" AS m SET (").AppendJoin(", ", changeable).Append(") = (")
-            .AppendJoin(", ", changeable.Select(c => "e." + c)).Append(')')
+        sql.Append(", updated AS (UPDATE ").Append(_measurements.Table).Append(" AS m SET (").AppendJoin(", ", _measuredColumns).Append(") = (")
+            .AppendJoin(", ", _measuredColumns.Select(c => "e." + c)).Append(')')
             .Append(" FROM folded e JOIN expected x ON x.job_id = e.").Append(_measurementKey)
             .Append(" WHERE m.").Append(_measurementKey).Append(" = e.").Append(_measurementKey)
             .Append(" AND m.").Append(_sampleCount).Append(" = x.samples_before RETURNING m.").Append(_measurementKey).Append(" AS job_id)");
@@ -123,7 +106,7 @@ public sealed class FoldedTelemetryWrite
         if (progress.Count > 0)
         {
             // The row's version stays: a measurement is not a change of state, and must never fail the operator's next transition.
-            sql.Append(", moved AS (UPDATE ").Append(_jobs).Append(" AS j SET ").Append(_progress).Append(" = p.progress, ")
+            sql.Append(", moved AS (UPDATE ").Append(_jobs.Table).Append(" AS j SET ").Append(_progress).Append(" = p.progress, ")
                 .Append(_checkpointAt).Append(" = CASE WHEN p.checkpoint IS NOT NULL AND p.checkpoint IS DISTINCT FROM j.").Append(_checkpointStep)
                 .Append(" THEN ");
             TableWrite.AppendValue(sql, command, now, "timestamp with time zone");
@@ -134,12 +117,9 @@ public sealed class FoldedTelemetryWrite
             TableWrite.AppendArray(sql, command, progress.Select(p => p.Progress).ToArray(), "double precision[]");
             sql.Append(", ");
             TableWrite.AppendArray(sql, command, progress.Select(p => p.CheckpointStep).ToArray(), "bigint[]");
-            sql.Append(") AS p (id, progress, checkpoint) WHERE j.").Append(_jobKey).Append(" = p.id AND p.id IN (SELECT job_id FROM written))");
+            sql.Append(") AS p (id, progress, checkpoint) WHERE j.").Append(_jobs.Key).Append(" = p.id AND p.id IN (SELECT job_id FROM written))");
         }
 
         return sql.Append(" SELECT job_id FROM written").ToString();
     }
-
-    private static string Column(IModel model, Type entity, string property) =>
-        TableWrite.Quote(model.FindEntityType(entity)!.FindProperty(property)!.GetColumnName());
 }

@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
-using Microsoft.EntityFrameworkCore.Storage;
 using Scheduler.Domain.Jobs;
 
 namespace Scheduler.Persistence.Jobs;
@@ -62,36 +61,17 @@ public sealed class JobChangesUpdate
     }
 
     /// <summary>Writes <paramref name="changes"/> on <paramref name="db"/>'s connection, in its transaction when it has one; answers the ids written.</summary>
-    public async Task<HashSet<Guid>> ExecuteAsync(DbContext db, IReadOnlyList<JobBeforeChange> changes, CancellationToken cancellationToken)
+    public Task<HashSet<Guid>> ExecuteAsync(DbContext db, IReadOnlyList<JobBeforeChange> changes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            return await ExecuteAsync(db.Database.GetDbConnection(), db.Database.CurrentTransaction?.GetDbTransaction(), changes, cancellationToken);
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        ArgumentNullException.ThrowIfNull(changes);
+        var changed = changes.Count == 0 ? [] : ChangedColumns(changes);
+        // Nothing to write when no change touched a column (a pending reason set to what it was).
+        return changed.Count == 0 ? Task.FromResult(new HashSet<Guid>()) : TableWrite.ExecuteIdsAsync(db, command => Sql(command, changes, changed), cancellationToken);
     }
 
-    private async Task<HashSet<Guid>> ExecuteAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<JobBeforeChange> changes, CancellationToken cancellationToken)
+    private string Sql(DbCommand command, IReadOnlyList<JobBeforeChange> changes, List<(TableWrite.Column Column, bool[] Rows)> changed)
     {
-        ArgumentNullException.ThrowIfNull(changes);
-        if (changes.Count == 0)
-        {
-            return [];
-        }
-
-        var changed = ChangedColumns(changes);
-        if (changed.Count == 0)
-        {
-            return []; // nothing to write: no change touched a column (a pending reason set to what it was)
-        }
-
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
         var sql = new StringBuilder("WITH moved AS (UPDATE ").Append(_jobs.Table).Append(" AS j SET ");
         for (var i = 0; i < changed.Count; i++)
         {
@@ -121,9 +101,7 @@ public sealed class JobChangesUpdate
         var version = TableWrite.Quote(_version.Name);
         sql.Append(") WHERE j.").Append(_jobs.Key).Append(" = e.id AND j.").Append(version).Append(" = e.expected RETURNING j.").Append(_jobs.Key).Append(')');
         _events.AppendInsertForJobs(sql, command, "events", changes.SelectMany(m => m.Job.Events.Skip(m.EventsBefore)).ToList(), "moved", _jobs.Key);
-        sql.Append(" SELECT ").Append(_jobs.Key).Append(" FROM moved");
-        command.CommandText = sql.ToString();
-        return await TableWrite.ExecuteIdsAsync(command, cancellationToken);
+        return sql.Append(" SELECT ").Append(_jobs.Key).Append(" FROM moved").ToString();
     }
 
     /// <summary>The columns some change touched (compared as EF would, by each property's value comparer), with which rows changed each.</summary>

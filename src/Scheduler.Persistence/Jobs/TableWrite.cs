@@ -27,6 +27,9 @@ internal sealed class TableWrite(Type clrType, string table, IReadOnlyList<Table
 
     public string ForeignKey => foreignKey ?? throw new InvalidOperationException($"{Table} has no foreign key to jobs.");
 
+    /// <summary>The quoted name of the column that stores <paramref name="property"/>.</summary>
+    public string QuotedColumn(string property) => Quote(Columns.Single(c => c.Property.Name == property).Name);
+
     public static TableWrite? For(IModel model, Type clrType)
     {
         var entity = model.FindEntityType(clrType);
@@ -126,6 +129,28 @@ internal sealed class TableWrite(Type clrType, string table, IReadOnlyList<Table
         }
 
         return ids;
+    }
+
+    /// <summary>
+    /// Runs the statement <paramref name="build"/> writes (its text, given the command to add parameters to) on
+    /// <paramref name="db"/>'s connection, in its transaction when it has one, as <see cref="ExecuteIdsAsync(DbCommand, CancellationToken)"/> does.
+    /// </summary>
+    public static async Task<HashSet<Guid>> ExecuteIdsAsync(DbContext db, Func<DbCommand, string> build, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(build);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            command.CommandText = build(command);
+            return await ExecuteIdsAsync(command, cancellationToken);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     /// <summary>Adds <paramref name="values"/> as the command's next parameter and writes it as <c>@pN::type[]</c>.</summary>
