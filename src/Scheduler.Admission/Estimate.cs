@@ -109,14 +109,19 @@ public sealed record MemoryBreakdown(double Weights, double Gradients, double Op
 }
 
 /// <summary>
-/// One optimizer step in seconds: compute plus the parts of communication and pipeline idling that are not hidden.
+/// One optimizer step in seconds: compute (the matmuls at the MFU) and the memory-bound element-wise kernels
+/// (<see cref="Elementwise"/>), plus the parts of communication and pipeline idling that are not hidden.
 /// <see cref="ContextParallel"/> (ring attention's key/value exchange) and <see cref="ExpertAllToAll"/> (MoE token
 /// dispatch and combine) are 0 for jobs without context or expert parallelism.
 /// </summary>
 public sealed record StepTimeBreakdown(
-    double Compute, double DataParallelExposed, double TensorParallel, double PipelineBubble, double ContextParallel = 0, double ExpertAllToAll = 0)
+    double Compute, double DataParallelExposed, double TensorParallel, double PipelineBubble, double ContextParallel = 0, double ExpertAllToAll = 0,
+    double Elementwise = 0)
 {
-    public double Sum() => Compute + DataParallelExposed + TensorParallel + PipelineBubble + ContextParallel + ExpertAllToAll;
+    /// <summary>The GPU's busy time: what the pipeline bubble scales with and communication can hide behind.</summary>
+    public double Busy => Compute + Elementwise;
+
+    public double Sum() => Compute + Elementwise + DataParallelExposed + TensorParallel + PipelineBubble + ContextParallel + ExpertAllToAll;
 }
 
 /// <summary>

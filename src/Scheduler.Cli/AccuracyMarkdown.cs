@@ -71,7 +71,7 @@ internal static class AccuracyMarkdown
             Line(md, string.Empty);
             Line(md, "## Default MFU: fit to published measurements");
             Line(md, string.Empty);
-            Line(md, Invariant($"ln(MFU ÷ catalog MFU) = {fit.Offset:+0.000;-0.000} {fit.SmallModelPerDecade:+0.000;-0.000}·log10(1e9/N)⁺ {fit.LargeModelPerDecade:+0.000;-0.000}·log10(N/1e9)⁺ {fit.PerGpuDoubling:+0.000;-0.000}·log2(GPUs/8), clamped to [0.05, 0.8]. \"implied\" is the MFU at which the estimator's step time (compute plus the communication and bubble it prices for the source's layout) equals the measured one; the residual compares the fitted default with it."));
+            Line(md, Invariant($"ln(MFU ÷ catalog MFU) = {fit.Offset:+0.000;-0.000} {fit.SmallModelPerDecade:+0.000;-0.000}·log10(1e9/N)⁺ {fit.LargeModelPerDecade:+0.000;-0.000}·log10(N/1e9)⁺ {fit.PerGpuDoubling:+0.000;-0.000}·log2(GPUs/8), clamped to [0.05, 0.8]. \"implied\" is the MFU at which the estimator's step time (compute plus the element-wise kernels, communication and bubble it prices for the source's layout) equals the measured one; the residual compares the fitted default with it."));
             Line(md, string.Empty);
             Line(md, "| case | GPU type | parameters | GPUs | reported | implied | fitted | residual | source |");
             Line(md, "|---|---|---:|---:|---:|---:|---:|---:|---|");

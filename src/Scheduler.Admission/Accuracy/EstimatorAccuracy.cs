@@ -45,10 +45,11 @@ public static class EstimatorAccuracy
     private static AccuracyRow GpuHoursRow(ReferenceRow row, Estimate estimate)
     {
         var b = estimate.StepBreakdown;
-        var overhead = (b.Sum() / b.Compute) - 1;
+        var elementwise = b.Elementwise / b.Compute;
+        var overhead = (b.Sum() / b.Busy) - 1;
         return new AccuracyRow(
             row.Text("name"), estimate.GpuHours, row.RequiredNumber("gpu_hours"), "GPU-hours", row.Text("source"),
-            Invariant($"{estimate.GpuType} ×{estimate.Gpus:0}, MFU {estimate.Mfu:0.00}, {estimate.FlopsTotal:0.00e0} FLOPs, step {estimate.StepSeconds:0.00} s (+{overhead * 100:0}% communication and bubble)"));
+            Invariant($"{estimate.GpuType} ×{estimate.Gpus:0}, MFU {estimate.Mfu:0.00}, {estimate.FlopsTotal:0.00e0} FLOPs, step {estimate.StepSeconds:0.00} s (+{elementwise * 100:0}% element-wise, +{overhead * 100:0}% communication and bubble)"));
     }
 
     /// <summary>The same run with the other attention kernel, for the detail column.</summary>

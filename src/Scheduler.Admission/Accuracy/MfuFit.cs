@@ -9,8 +9,9 @@ namespace Scheduler.Admission.Accuracy;
 /// <list type="number">
 /// <item>each row becomes a spec with the layout the source ran (<see cref="ReferenceSpecs.MfuMeasurement"/>);</item>
 /// <item>the measured step time follows from the reported MFU (model FLOPs, or executed FLOPs for "hardware" rows);</item>
-/// <item>the MFU the estimator needs is the value at which its step time — compute plus the communication and pipeline
-/// bubble it prices for that layout — equals the measured one (bisection: step time falls as MFU rises);</item>
+/// <item>the MFU the estimator needs is the value at which its step time — compute plus the element-wise kernels,
+/// communication and pipeline bubble it prices for that layout — equals the measured one (bisection: step time falls as
+/// MFU rises);</item>
 /// <item>ln(that ÷ the GPU type's catalog MFU) is regressed on <see cref="MfuModel.Features"/> by least squares.</item>
 /// </list>
 /// Rows whose GPU type the catalog lacks (TPUs) are listed and skipped.

@@ -24,7 +24,7 @@ internal static class ReferenceSpecs
             $"Published runs (fitted and held out): bf16 mixed precision, AdamW, ZeRO-1, fused attention (the default), no recomputation, {AssumedGpus} GPUs in nodes of {GpusPerNode} when the count is not reported, tensor parallelism 8 (or the largest power of two dividing the heads) with sequence parallelism from {TensorParallelFrom / 1e9:0}B parameters and no pipeline unless the source gives the layout, a global batch of 4M tokens from {LargeBatchFrom / 1e9:0}B parameters (0.5M below) unless reported, rounded to a multiple of the data-parallel degree, micro-batch 1; where the run's published configuration gives the micro-batch and recomputation (the micro_batch and recompute columns), those. Reported GPU-hours include restarts and evaluation, so no estimator matches them exactly."),
         string.Create(CultureInfo.InvariantCulture,
             $"Measured memory: one step on the given GPUs; the MLP kind whose parameter count is nearer the stated one; encoders get learned positions and tied embeddings (BERT), SwiGLU decoders rotary positions and untied embeddings (LLaMA); an unreported LoRA rank is litgpt's default, {DefaultLoraRank}; activation recomputation none, since the sources do not say otherwise; the attention kernel the run used (eager BERT in the Hugging Face guide, SDPA in litgpt). A figure measured as torch.cuda.max_memory_allocated (litgpt) is compared with the estimate less the CUDA context, which that counter does not see."),
-        "MFU measurements: the layout, batch and recomputation of the source (the notes column marks what was assumed); the MFU each implies for the estimator is the value at which the estimator's step time (compute plus the priced communication and bubble) equals the measured one.",
+        "MFU measurements: the layout, batch and recomputation of the source (the notes column marks what was assumed); the MFU each implies for the estimator is the value at which the estimator's step time (compute plus the priced element-wise kernels, communication and bubble) equals the measured one.",
     ];
 
     public static JobSpec PublishedRun(ReferenceRow row)
@@ -75,6 +75,7 @@ internal static class ReferenceSpecs
                 ActivationCheckpointing = row.Text("recompute") is { Length: > 0 } recompute
                     ? Wire<ActivationCheckpointing>(recompute)
                     : ActivationCheckpointing.None,
+                Kernels = Kernels(row),
             },
             Parallelism = Layout(row, data, tensor, pipeline, context) with { ZeroStage = 1 },
             Resources = new ResourceSpec { GpuType = row.Text("gpu_type"), Gpus = gpus, GpusPerNode = Math.Min(gpus, GpusPerNode) },
@@ -117,6 +118,7 @@ internal static class ReferenceSpecs
                 Precision = Precision.Bf16,
                 Optimizer = OptimizerKind.AdamW,
                 ActivationCheckpointing = Wire<ActivationCheckpointing>(row.Text("recompute")),
+                Kernels = Kernels(row),
             },
             Parallelism = Layout(row, data, tensor, pipeline, context) with { ZeroStage = 1, SequenceParallel = tensor > 1 },
             Resources = new ResourceSpec { GpuType = row.Text("gpu_type"), Gpus = gpus, GpusPerNode = Math.Min(gpus, GpusPerNode) },
@@ -206,6 +208,10 @@ internal static class ReferenceSpecs
     private static MlpKind NearerMlp(ModelSpec model, double stated) =>
         new[] { MlpKind.Gelu, MlpKind.SwiGlu }
             .MinBy(mlp => Math.Abs(ParameterCount.Of(ModelShape.From(model with { Mlp = mlp }), null, 0).Total - stated));
+
+    /// <summary>The run's element-wise kernels where the row names them (the kernels column), else the default.</summary>
+    private static ElementwiseKernels? Kernels(ReferenceRow row) =>
+        row.Text("kernels") is { Length: > 0 } kernels ? Wire<ElementwiseKernels>(kernels) : null;
 
     private static JobSpec Normalized(ReferenceRow row, JobSpec spec) =>
         JobSpecNormalizer.Normalize(spec with { Name = row.Text("name"), Queue = "reference" });

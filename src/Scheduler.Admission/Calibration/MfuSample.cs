@@ -4,14 +4,23 @@ namespace Scheduler.Admission.Calibration;
 public sealed record MfuSample(string GpuType, double Parameters, double Mfu)
 {
     /// <summary>
-    /// The sample for a job from its stored estimate and the throughput its telemetry measured: tokens/s × the
-    /// estimate's FLOPs per token ÷ (GPUs × the peak the estimate priced against). Counting FLOPs the estimator's way
-    /// keeps the calibrated value in the unit the estimator divides by, whatever the trainer's own counter counts.
+    /// The sample for a job from its stored estimate and the throughput its telemetry measured: the MFU at which the
+    /// estimate's step time equals the measured one (tokens per step ÷ tokens/s). The estimate's element-wise time,
+    /// exposed communication and pipeline bubble stay as priced, so the value is in the unit the estimator divides by,
+    /// whatever the trainer's own counter counts, and is not charged twice for what the estimator adds on top.
+    /// A throughput faster than the priced overheads allow is recorded as plain FLOPs ÷ peak.
     /// </summary>
     public static MfuSample FromThroughput(Estimate estimate, double tokensPerSecond)
     {
         ArgumentNullException.ThrowIfNull(estimate);
-        var mfu = tokensPerSecond * estimate.FlopsPerToken / (estimate.Gpus * estimate.PeakTflopsPerGpu * 1e12);
+        var plain = tokensPerSecond * estimate.FlopsPerToken / (estimate.Gpus * estimate.PeakTflopsPerGpu * 1e12);
+        var step = estimate.StepBreakdown;
+        // The estimate's own throughput is Tokens ÷ wall time; a step lasts longer in the ratio of the two throughputs.
+        var measuredStep = estimate.StepSeconds * estimate.Tokens / (estimate.WallHours * 3600 * tokensPerSecond);
+        var bubblePerBusy = step.Busy > 0 ? step.PipelineBubble / step.Busy : 0;
+        var exposed = step.DataParallelExposed + step.TensorParallel + step.ContextParallel + step.ExpertAllToAll;
+        var compute = ((measuredStep - exposed) / (1 + bubblePerBusy)) - step.Elementwise;
+        var mfu = compute > 0 && step.Compute > 0 && double.IsFinite(measuredStep) ? estimate.Mfu * step.Compute / compute : plain;
         return new MfuSample(estimate.GpuType, estimate.Parameters, mfu);
     }
 }

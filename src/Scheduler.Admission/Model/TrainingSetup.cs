@@ -36,6 +36,8 @@ internal sealed record TrainingSetup(
 
     public AttentionKernel Attention { get; init; } = AttentionKernel.Fused;
 
+    public ElementwiseKernels Kernels { get; init; } = ElementwiseKernels.Standard;
+
     /// <summary>GPUs the job occupies, a fraction of one with <c>gpuMilli</c>.</summary>
     public double GpuShare => GpuMilli is { } milli ? milli / 1000.0 : Gpus;
 
@@ -86,6 +88,7 @@ internal sealed record TrainingSetup(
             Schedule = schedule,
             VirtualStages = schedule == PipelineSchedule.Interleaved ? parallelism.VirtualStages ?? 2 : 1,
             Attention = training.Attention ?? AttentionKernel.Fused,
+            Kernels = training.Kernels ?? ElementwiseKernels.Standard,
         };
     }
 }

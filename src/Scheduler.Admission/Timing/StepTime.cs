@@ -7,7 +7,8 @@ namespace Scheduler.Admission.Timing;
 
 /// <summary>
 /// Seconds per optimizer step. Compute: the step's FLOPs ÷ (GPUs × peak × MFU), stretched by the busiest pipeline
-/// stage when the layers do not divide evenly (⌈L/p⌉·p/L). Communication that cannot hide behind compute is added on top:
+/// stage when the layers do not divide evenly (⌈L/p⌉·p/L); the element-wise kernels' bytes ÷ memory bandwidth
+/// (<see cref="ElementwiseTraffic"/>). Communication that cannot hide behind that busy time is added on top:
 /// <list type="bullet">
 /// <item>data parallel: ring all-reduce of the gradients over data × context ranks, 2·(d−1)/d × gradient bytes per GPU;
 /// ZeRO-3 reduce-scatters the gradients and all-gathers the weights twice, (d−1)/d × (gradients + 2 × weights), 1.5×
@@ -15,7 +16,7 @@ namespace Scheduler.Admission.Timing;
 /// step); only the excess counts;</item>
 /// <item>tensor parallel: 4 all-reduces of s·b·h activations per layer and micro-batch (6 with full recomputation),
 /// on the critical path (Narayanan et al. 2021 §3.2);</item>
-/// <item>pipeline bubble: (p−1)/m of the compute time for m micro-batches per step with 1F1B (Narayanan et al. 2021
+/// <item>pipeline bubble: (p−1)/m of the busy time for m micro-batches per step with 1F1B (Narayanan et al. 2021
 /// §2.2), (p−1)/(v·m) interleaved over v virtual stages, a third of 1F1B's with zero-bubble ZB-H1 (Qi et al. 2023);</item>
 /// <item>context parallel: ring attention passes each rank's keys and values around the c ranks, (c−1)·s/c·b·2·kv
 /// values per layer forward and twice that backward, overlapped with the attention computation;</item>
@@ -41,15 +42,17 @@ internal static class StepTime
         var tokensPerStep = (double)setup.GlobalBatch * shape.SeqLength;
         var peak = PeakFlops(gpu, setup.Precision);
         var compute = tokensPerStep * flopsPerToken / (setup.GpuShare * peak * mfu) * StageImbalance(shape, setup);
-        var bubble = compute * BubbleFraction(setup);
+        var elementwise = ElementwiseTraffic.PerStep(shape, setup, gpu);
+        var busy = compute + elementwise;
         var attentionShare = TrainingFlops.AttentionForward(shape) * 3 / flopsPerToken;
         return new StepTimeBreakdown(
             compute,
-            DataParallelExposed(shape, parameters, setup, gpu, compute, placement),
+            DataParallelExposed(shape, parameters, setup, gpu, busy, placement),
             TensorParallel(shape, setup, gpu, placement),
-            bubble,
+            busy * BubbleFraction(setup),
             ContextParallel(shape, setup, gpu, compute * attentionShare),
-            ExpertAllToAll(shape, setup, gpu));
+            ExpertAllToAll(shape, setup, gpu),
+            elementwise);
     }
 
     /// <summary>Idle share of a step relative to its compute: (p−1)/m for 1F1B, ÷v interleaved, ÷3 zero-bubble (ZB-H1).</summary>
@@ -74,7 +77,7 @@ internal static class StepTime
         (precision == Precision.Fp32 ? gpu.Fp32Tflops : gpu.Bf16Tflops) * 1e12;
 
     private static double DataParallelExposed(
-        ModelShape shape, ParameterCount parameters, TrainingSetup setup, GpuType gpu, double compute, PlacementInterconnect? placement)
+        ModelShape shape, ParameterCount parameters, TrainingSetup setup, GpuType gpu, double busy, PlacementInterconnect? placement)
     {
         double d = setup.Replicas;
         if (d <= 1)
@@ -97,7 +100,7 @@ internal static class StepTime
                 ? Math.Min(gpu.IntraNodeBandwidthGBps, gpu.InterNodeBandwidthGBps * ranksPerNodeInGroup)
                 : gpu.IntraNodeBandwidthGBps;
         var seconds = volume / (bandwidth * GigaBytes);
-        var overlapWindow = setup.ZeroStage >= 3 ? compute : compute * 2 / 3;
+        var overlapWindow = setup.ZeroStage >= 3 ? busy : busy * 2 / 3;
         return Math.Max(0, seconds - overlapWindow);
     }
 

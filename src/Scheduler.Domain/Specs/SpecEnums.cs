@@ -78,6 +78,19 @@ public enum AttentionKernel
     [JsonStringEnumMemberName("unfused")] Unfused,
 }
 
+/// <summary>
+/// How the element-wise work around the matmuls runs: separate norm, activation, residual and loss kernels each reading and
+/// writing memory, or fused into few kernels and the matmuls' epilogues.
+/// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ElementwiseKernels>))]
+public enum ElementwiseKernels
+{
+    /// <summary>Eager PyTorch, Megatron-LM, GPT-NeoX, DeepSpeed: fused bias-GELU and bias-dropout-add at most, an fp32 loss.</summary>
+    [JsonStringEnumMemberName("standard")] Standard,
+    /// <summary>Residual and norm in one kernel, activations in the matmul epilogue, one fused classifier (llm.c, torch.compile with Liger).</summary>
+    [JsonStringEnumMemberName("fused")] Fused,
+}
+
 /// <summary>Order of forward and backward passes over the pipeline stages.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<PipelineSchedule>))]
 public enum PipelineSchedule

@@ -24,6 +24,9 @@ public sealed record TrainingSpec
     /// <summary>Attention kernel; default fused (PyTorch SDPA, Megatron and litgpt use flash attention by default).</summary>
     public AttentionKernel? Attention { get; init; }
 
+    /// <summary>Element-wise kernels (norms, activations, residuals, the loss); default standard (separate kernels).</summary>
+    public ElementwiseKernels? Kernels { get; init; }
+
     public FinetuneSpec? Finetune { get; init; }
 
     /// <summary>Peak learning rate (default 3e-4), reached after <see cref="WarmupSteps"/> and decayed by cosine.</summary>

@@ -134,6 +134,11 @@ internal static class TrainerSpecLoader
             yield return new FieldError("parallelism.sequenceParallel", "the bundled trainer has no tensor parallelism to shard activations over (sequenceParallel must be false)");
         }
 
+        if (t.Kernels == ElementwiseKernels.Fused)
+        {
+            yield return new FieldError("training.kernels", "the bundled trainer runs separate norm, activation and loss kernels (kernels must be standard); fused kernels need a container.image that has them");
+        }
+
         if (p.OffloadOptimizer == true)
         {
             yield return new FieldError("parallelism.offloadOptimizer", "the bundled trainer keeps optimizer state on the device (offloadOptimizer must be false)");

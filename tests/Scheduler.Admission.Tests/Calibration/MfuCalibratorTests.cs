@@ -82,7 +82,9 @@ public sealed class MfuCalibratorTests
 
         Assert.Equal(0.30, calibrated.Mfu);
         Assert.Equal("calibrated (n=6)", calibrated.MfuSource);
-        Assert.Equal(uncalibrated.GpuHours * uncalibrated.Mfu / 0.30, calibrated.GpuHours, 9);
+        // The matmuls slow in proportion; the memory-bound element-wise kernels do not depend on the MFU.
+        Assert.Equal(uncalibrated.StepBreakdown.Compute * uncalibrated.Mfu / 0.30, calibrated.StepBreakdown.Compute, 9);
+        Assert.Equal(uncalibrated.StepBreakdown.Elementwise, calibrated.StepBreakdown.Elementwise, 12);
     }
 
     [Fact]
@@ -96,5 +98,34 @@ public sealed class MfuCalibratorTests
         Assert.Equal(312, estimate.PeakTflopsPerGpu);
         Assert.Equal(estimate.Mfu, sample.Mfu, 12);
         Assert.Equal(estimate.Parameters, sample.Parameters);
+    }
+
+    [Fact]
+    public void A_sample_leaves_out_the_overheads_the_estimate_adds_so_calibrating_on_it_reproduces_the_throughput()
+    {
+        // Pipeline bubble, tensor-parallel all-reduces and element-wise kernels all sit on top of the matmuls.
+        var job = JobSpecBuilder.AJob().Model(Jobs.Llama7B).Gpus(8)
+            .Training(t => t with { GlobalBatchSize = 8 })
+            .Parallelism(p => p with { Tensor = 4, Pipeline = 2, Data = 1 });
+        var estimate = Jobs.Estimate(job);
+        var measured = 0.8 * estimate.Tokens / (estimate.WallHours * 3600);
+
+        var sample = MfuSample.FromThroughput(estimate, measured);
+        var recalibrated = Jobs.Estimate(job, calibration: Calibrate(Samples(sample.Mfu, 5, estimate.Parameters)));
+
+        Assert.Equal(measured, recalibrated.Tokens / (recalibrated.WallHours * 3600), 6);
+        var plain = measured * estimate.FlopsPerToken / (8 * estimate.PeakTflopsPerGpu * 1e12);
+        Assert.True(sample.Mfu > plain, $"{sample.Mfu} should exceed the plain FLOPs ÷ peak {plain}");
+    }
+
+    [Fact]
+    public void A_throughput_the_priced_overheads_cannot_explain_is_recorded_as_flops_over_peak()
+    {
+        var estimate = Jobs.Estimate(JobSpecBuilder.AJob());
+        var impossible = 100 * estimate.Tokens / (estimate.WallHours * 3600);
+
+        var sample = MfuSample.FromThroughput(estimate, impossible);
+
+        Assert.Equal(impossible * estimate.FlopsPerToken / (estimate.PeakTflopsPerGpu * 1e12), sample.Mfu, 12);
     }
 }

@@ -25,7 +25,7 @@ public sealed class PipelineScheduleTests
     {
         var estimate = Pipelined(schedule, virtualStages);
 
-        Assert.Equal(fraction, estimate.StepBreakdown.PipelineBubble / estimate.StepBreakdown.Compute, 12);
+        Assert.Equal(fraction, estimate.StepBreakdown.PipelineBubble / estimate.StepBreakdown.Busy, 12);
     }
 
     [Fact]

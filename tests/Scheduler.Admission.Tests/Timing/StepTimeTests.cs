@@ -16,7 +16,8 @@ public sealed class StepTimeTests
         // 8 sequences of 1,024 tokens per step on an A100 (312 TFLOP/s) at the default MFU for a 124M model on one GPU.
         var mfu = MfuModel.Default(GpuCatalog.Default.Get("A100-80GB"), estimate.ActiveParameters, 1);
         var expected = 8 * 1024 * estimate.FlopsPerToken / (312e12 * mfu);
-        Assert.Equal(expected, estimate.StepSeconds, 12);
+        Assert.Equal(expected, estimate.StepBreakdown.Compute, 12);
+        Assert.Equal(estimate.StepBreakdown.Compute + estimate.StepBreakdown.Elementwise, estimate.StepSeconds, 12);
         Assert.Equal(mfu, estimate.Mfu);
         Assert.Equal("default", estimate.MfuSource);
     }
@@ -80,7 +81,7 @@ public sealed class StepTimeTests
         Assert.Equal(0, fast.StepBreakdown.DataParallelExposed);
         // Ring all-reduce 2·(d−1)/d of 13.5 GB of bf16 gradients over 8 ranks × 0.1 GB/s, less the backward pass.
         var seconds = 2.0 * 15 / 16 * 6_738_415_616 * 2 / (0.8 * 1e9);
-        Assert.Equal(seconds - (throttled.StepBreakdown.Compute * 2 / 3), throttled.StepBreakdown.DataParallelExposed, 6);
+        Assert.Equal(seconds - (throttled.StepBreakdown.Busy * 2 / 3), throttled.StepBreakdown.DataParallelExposed, 6);
     }
 
     [Fact]
@@ -92,8 +93,8 @@ public sealed class StepTimeTests
         var stage1 = Jobs.Estimate(job.Parallelism(p => p with { ZeroStage = 1 }), slow).StepBreakdown;
         var stage3 = Jobs.Estimate(job.Parallelism(p => p with { ZeroStage = 3 }), slow).StepBreakdown;
 
-        var allReduce = stage1.DataParallelExposed + (stage1.Compute * 2 / 3);
-        Assert.Equal(1.5 * allReduce, stage3.DataParallelExposed + stage3.Compute, 6);
+        var allReduce = stage1.DataParallelExposed + (stage1.Busy * 2 / 3);
+        Assert.Equal(1.5 * allReduce, stage3.DataParallelExposed + stage3.Busy, 6);
     }
 
     [Fact]
@@ -107,7 +108,7 @@ public sealed class StepTimeTests
         // 4 all-reduces of s·b·h bf16 values per layer and micro-batch, 16 layers per stage, 8 micro-batches.
         var tensor = 4 * 2.0 * 3 / 4 * (2048 * 4096 * 2) / 300e9 * 16 * 8;
         Assert.Equal(tensor, estimate.StepBreakdown.TensorParallel, 12);
-        Assert.Equal(estimate.StepBreakdown.Compute * 1 / 8, estimate.StepBreakdown.PipelineBubble, 12);
-        Assert.Equal(estimate.StepBreakdown.Compute + tensor + estimate.StepBreakdown.PipelineBubble, estimate.StepSeconds, 12);
+        Assert.Equal(estimate.StepBreakdown.Busy * 1 / 8, estimate.StepBreakdown.PipelineBubble, 12);
+        Assert.Equal(estimate.StepBreakdown.Busy + tensor + estimate.StepBreakdown.PipelineBubble, estimate.StepSeconds, 12);
     }
 }

@@ -28,6 +28,7 @@ public sealed class TrainerSpecLoaderTests
         { "virtual-stages", "parallelism.virtualStages" },
         { "sequence-parallel", "parallelism.sequenceParallel" },
         { "offload", "parallelism.offloadOptimizer" },
+        { "fused-kernels", "training.kernels" },
         { "invalid-by-validator", "model.hiddenSize" },
     };
 
@@ -52,6 +53,7 @@ public sealed class TrainerSpecLoaderTests
         "virtual-stages" => TinyJob.Spec().Model(m => m with { Layers = 4 }).Gpus(2, "H100-SXM").Parallelism(p => p with { Pipeline = 2, Data = 1, PipelineSchedule = PipelineSchedule.Interleaved, VirtualStages = 2 }),
         "sequence-parallel" => TinyJob.Spec().Parallelism(p => p with { SequenceParallel = true }),
         "offload" => TinyJob.Spec().Parallelism(p => p with { ZeroStage = 2, OffloadOptimizer = true }),
+        "fused-kernels" => TinyJob.Spec().Training(t => t with { Kernels = ElementwiseKernels.Fused }),
         "invalid-by-validator" => TinyJob.Spec().Model(m => m with { HiddenSize = 15 }),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
@@ -69,7 +71,7 @@ public sealed class TrainerSpecLoaderTests
     public void Accepts_the_default_schedule_named_explicitly_and_ignores_what_changes_memory_only()
     {
         var plan = TinyJob.Plan(TinyJob.Spec().Parallelism(p => p with { PipelineSchedule = PipelineSchedule.OneForwardOneBackward, Context = 1, Expert = 1 })
-            .Training(t => t with { ActivationCheckpointing = ActivationCheckpointing.Full, Attention = AttentionKernel.Unfused }));
+            .Training(t => t with { ActivationCheckpointing = ActivationCheckpointing.Full, Attention = AttentionKernel.Unfused, Kernels = ElementwiseKernels.Standard }));
         Assert.True(plan.TotalSteps > 0);
     }
 
