@@ -21,7 +21,8 @@ namespace Scheduler.Admission.Memory;
 /// Selective recomputation drops the attention scores; full recomputation keeps only each layer's input and rebuilds one
 /// layer at a time. The first pipeline stage holds min(p, micro-batches) micro-batches in flight (1F1B and zero-bubble
 /// ZB-H1), each ⌈L/p⌉ layers deep; the interleaved schedule holds (1 + (p−1)/(p·v)) times that (Narayanan et al. 2021).
-/// The output logits add s·b·V·(e + 4)/t bytes (compute dtype plus the fp32 copy the loss reads).
+/// The output logits add s·b·V·(e + 4)/t bytes (compute dtype plus the fp32 copy the loss reads), s·b·V·e/t with a fused
+/// classifier (<see cref="ElementwiseKernels.Fused"/>).
 /// </summary>
 internal static class ActivationMemory
 {
@@ -35,7 +36,8 @@ internal static class ActivationMemory
         var t = (double)setup.Tensor;
         var layers = ModelStateMemory.LayersPerStage(shape, setup);
         var inFlight = Math.Min(setup.Pipeline, setup.MicroBatchesPerStep) * InterleaveFactor(setup);
-        var logits = s * b * shape.Vocab * (e + 4) / t;
+        // A fused classifier (kernels: fused) computes the loss from the logits in place, without an fp32 copy.
+        var logits = s * b * shape.Vocab * (e + (setup.Kernels == ElementwiseKernels.Fused ? 0 : 4)) / t;
 
         var keepScores = setup.Attention == AttentionKernel.Unfused;
         var fullLayer = PerTokenPerLayer(shape, setup, e, keepScores) * s * b;

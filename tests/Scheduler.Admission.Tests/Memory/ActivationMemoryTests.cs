@@ -45,6 +45,14 @@ public sealed class ActivationMemoryTests
     }
 
     [Fact]
+    public void A_fused_classifier_keeps_no_fp32_copy_of_the_logits()
+    {
+        var actual = Activations(b => b.Training(t => t with { Kernels = ElementwiseKernels.Fused }));
+
+        Assert.Equal((L * S * B * H * (34 + (5 * A * S / H))) + (S * B * V * 2), actual);
+    }
+
+    [Fact]
     public void Selective_recomputation_drops_the_attention_scores()
     {
         var actual = Activations(b => b.Training(t => t with { ActivationCheckpointing = ActivationCheckpointing.Selective }));
