@@ -55,7 +55,7 @@ internal static class StepTime
             elementwise);
     }
 
-    /// <summary>Idle share of a step relative to its compute: (p−1)/m for 1F1B, ÷v interleaved, ÷3 zero-bubble (ZB-H1).</summary>
+    /// <summary>Idle share of a step relative to its busy time: (p−1)/m for 1F1B, ÷v interleaved, ÷3 zero-bubble (ZB-H1).</summary>
     public static double BubbleFraction(TrainingSetup setup)
     {
         ArgumentNullException.ThrowIfNull(setup);

@@ -49,7 +49,8 @@ public sealed class TelemetryGroupCommitTests(SchedulerFixture fixture) : IClass
         var written = await FoldedTelemetryWrite.For(db.Model).ExecuteAsync(
             db, folds, samples, [.. ids.Select(id => new JobProgressUpdate(id, 0.25, 100))], now, ct);
 
-        Assert.Equal([fresh, measured], written.Order());
+        // Ids of jobs submitted together need not sort in submission order: compare as sets.
+        Assert.Equal(new HashSet<Guid> { fresh, measured }, written);
         var stored = await db.JobMeasurements.AsNoTracking().Where(m => ids.Contains(m.JobId)).ToDictionaryAsync(m => m.JobId, ct);
         Assert.Equal((200L, 1, 50_000.0), (stored[fresh].Step, stored[fresh].Samples, stored[fresh].TokensPerSecond));
         Assert.Equal(200 * 8192 / 50_000.0 / 3600, stored[fresh].GpuHours, 12);

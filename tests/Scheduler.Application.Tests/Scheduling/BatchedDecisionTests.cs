@@ -28,7 +28,7 @@ public sealed class BatchedDecisionTests(SchedulerFixture fixture) : IClassFixtu
 
         var admitted = (await fixture.SendAsync(new AdmitJobs([.. jobs.Select((j, i) => new JobAdmission(j.Id, j.Version, [new JobPodPlacement(0, $"node-{i}", [0], 1000, 0, 0)], $"placed on node-{i}"))], "training"))).Value!;
 
-        Assert.Equal([jobs[0].Id, jobs[2].Id], admitted.Select(a => a.JobId).Order());
+        Assert.Equal(new[] { jobs[0].Id, jobs[2].Id }.Order(), admitted.Select(a => a.JobId).Order());
         Assert.All(admitted, a => Assert.Equal(JobState.Admitted, a.State));
         var stored = (await fixture.QueryAsync(new GetJob(jobs[2].Id))).Value!;
         Assert.Equal(JobState.Admitted, stored.State);
