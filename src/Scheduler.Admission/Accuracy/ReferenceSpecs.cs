@@ -17,6 +17,9 @@ internal static class ReferenceSpecs
     public const double LargeBatchFrom = 2e9;
     public const int DefaultLoraRank = 8;
 
+    /// <summary>The image the reference runs are priced with: any image means "not the bundled trainer".</summary>
+    public const string ReferenceImage = "published-run";
+
     /// <summary>The rules above in words, for the accuracy report.</summary>
     public static IReadOnlyList<string> Rules { get; } =
     [
@@ -213,8 +216,12 @@ internal static class ReferenceSpecs
     private static ElementwiseKernels? Kernels(ReferenceRow row) =>
         row.Text("kernels") is { Length: > 0 } kernels ? Wire<ElementwiseKernels>(kernels) : null;
 
+    /// <summary>
+    /// Every reference run used its own framework, not the bundled trainer: an image stands for it, so the frameworks'
+    /// memory model prices it (<c>BundledTrainerMemory</c> prices image-less jobs).
+    /// </summary>
     private static JobSpec Normalized(ReferenceRow row, JobSpec spec) =>
-        JobSpecNormalizer.Normalize(spec with { Name = row.Text("name"), Queue = "reference" });
+        JobSpecNormalizer.Normalize(spec with { Name = row.Text("name"), Queue = "reference", Container = new ContainerSpec { Image = ReferenceImage } });
 
     private static T Wire<T>(string value) where T : struct, Enum =>
         JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(value), JobSpecJson.Options);

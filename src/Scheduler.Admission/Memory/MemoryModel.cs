@@ -20,8 +20,14 @@ internal static class MemoryModel
 
     private const double BytesPerGiB = 1024.0 * 1024 * 1024;
 
+    /// <summary>The bundled trainer's own allocations when it runs the job (<see cref="BundledTrainerMemory"/>), else the frameworks' model.</summary>
     public static MemoryBreakdown PerGpu(ModelShape shape, ParameterCount parameters, TrainingSetup setup)
     {
+        if (BundledTrainerMemory.Runs(shape, setup))
+        {
+            return BundledTrainerMemory.PerGpu(shape, setup);
+        }
+
         var state = ModelStateMemory.PerGpu(shape, parameters, setup);
         var activations = ActivationMemory.PerGpu(shape, setup);
         var firstPrinciples = state.Weights + state.Gradients + state.Optimizer + activations;

@@ -38,6 +38,9 @@ internal sealed record TrainingSetup(
 
     public ElementwiseKernels Kernels { get; init; } = ElementwiseKernels.Standard;
 
+    /// <summary>The job has no <c>container.image</c>: the bundled trainer runs it (its memory: <c>BundledTrainerMemory</c>).</summary>
+    public bool BundledTrainer { get; init; }
+
     /// <summary>GPUs the job occupies, a fraction of one with <c>gpuMilli</c>.</summary>
     public double GpuShare => GpuMilli is { } milli ? milli / 1000.0 : Gpus;
 
@@ -89,6 +92,7 @@ internal sealed record TrainingSetup(
             VirtualStages = schedule == PipelineSchedule.Interleaved ? parallelism.VirtualStages ?? 2 : 1,
             Attention = training.Attention ?? AttentionKernel.Fused,
             Kernels = training.Kernels ?? ElementwiseKernels.Standard,
+            BundledTrainer = spec.Container?.Image is null,
         };
     }
 }
