@@ -191,9 +191,8 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
     }
 
     /// <summary>
-    /// The sample in transactions of its own: a sample costs one read (the job, its measurement and its estimate together), one
-    /// transaction (the sample and the folded measurement) and one update of the job's progress; tried again when another sample
-    /// of the job was folded at the same time.
+    /// The sample alone, by the statement a group uses (<see cref="FoldedTelemetryWrite"/>, so one rule for what is stored
+    /// and how progress moves); read again and retried while other samples of the job are folded at the same time.
     /// </summary>
     private async ValueTask<Result<MeasuredProgress>> FoldAloneAsync(RecordTelemetry command, CancellationToken cancellationToken)
     {
@@ -207,18 +206,23 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
 
             if (Refusal(command, target.State, target.Attempt, target.Measurement) is { } refusal)
             {
-                db.ChangeTracker.Clear();
                 return refusal;
             }
 
-            var measurement = await FoldAsync(command, target, cancellationToken);
-            if (measurement is null)
+            var receivedAt = clock.StoreNow();
+            var sample = Record(command, receivedAt);
+            var fold = new FoldedMeasurement(target.Measurement ?? new JobMeasurement(command.JobId), target.Measurement?.Samples);
+            fold.Measurement.Add(sample, GpusOf(target));
+            JobProgressUpdate[] progress = ProgressUpdate(target.Spec, target.Progress, target.LastCheckpointStep, fold.Measurement) is { } update
+                ? [update]
+                : [];
+            var written = await FoldedTelemetryWrite.For(db.Model).ExecuteAsync(db, [fold], [sample], progress, receivedAt, cancellationToken);
+            if (written.Contains(command.JobId))
             {
-                continue; // another sample of the job was folded at the same time: read it again
+                return MeasuredProgress.From(fold.Measurement);
             }
 
-            await RecordProgressAsync(target, measurement, cancellationToken);
-            return MeasuredProgress.From(measurement);
+            // Another sample of the job was folded at the same time: read it again.
         }
 
         return Failure.Conflict("step", $"other samples of this job kept arriving at once for {MaxAttempts} attempts; send it again");
@@ -227,60 +231,14 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
     private static readonly Func<SchedulerDbContext, Guid, CancellationToken, Task<TelemetryTarget?>> TargetOf =
         // A left join on the measurement's key: FirstOrDefault in the projection became a window over the whole table.
         EF.CompileAsyncQuery((SchedulerDbContext db, Guid id, CancellationToken _) => (
-            from j in db.Jobs
+            from j in db.Jobs.AsNoTracking()
             where j.Id == id
-            join m in db.JobMeasurements on j.Id equals m.JobId into measurements
+            join m in db.JobMeasurements.AsNoTracking() on j.Id equals m.JobId into measurements
             from m in measurements.DefaultIfEmpty()
             select new TelemetryTarget(
                 j.Id, j.State, j.Attempt, j.Spec, j.Progress, j.LastCheckpointStep, m,
                 db.JobEstimates.Where(e => e.JobId == j.Id).Select(e => (double?)e.Gpus).FirstOrDefault()))
             .FirstOrDefault());
-
-    /// <summary>A single UPDATE that leaves the version alone: a measurement is not a change of state, so it must never make the operator's next transition fail its concurrency check.</summary>
-    private async ValueTask RecordProgressAsync(TelemetryTarget job, JobMeasurement measurement, CancellationToken cancellationToken)
-    {
-        if (ProgressUpdate(job.Spec, job.Progress, job.LastCheckpointStep, measurement) is not { } update)
-        {
-            return;
-        }
-
-        var (progress, checkpoint) = (update.Progress, update.CheckpointStep);
-        var now = clock.StoreNow();
-        await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(
-            set => set
-                .SetProperty(j => j.Progress, progress)
-                .SetProperty(j => j.LastCheckpointAt, j => checkpoint != null && checkpoint != j.LastCheckpointStep ? now : j.LastCheckpointAt)
-                .SetProperty(j => j.LastCheckpointStep, j => checkpoint ?? j.LastCheckpointStep),
-            cancellationToken);
-    }
-
-    /// <summary>Stores the sample and folds it into the job's measurement in one transaction; null when another sample won the race.</summary>
-    private async ValueTask<JobMeasurement?> FoldAsync(RecordTelemetry command, TelemetryTarget target, CancellationToken cancellationToken)
-    {
-        var sample = Record(command, clock.StoreNow());
-        var measurement = target.Measurement;
-        if (measurement is null)
-        {
-            measurement = new JobMeasurement(command.JobId);
-            db.JobMeasurements.Add(measurement);
-        }
-
-        db.Telemetry.Add(sample);
-        measurement.Add(sample, GpusOf(target));
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            return measurement;
-        }
-        catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation(JobMeasurement.KeyName))
-        {
-            return null;
-        }
-        finally
-        {
-            db.ChangeTracker.Clear();
-        }
-    }
 
     /// <summary>
     /// The job's MFU the estimator's way (<see cref="MfuSample.FromThroughput"/>) at the median tokens/s of its GPU samples,

@@ -101,4 +101,28 @@ public sealed class TelemetryGroupCommitTests(SchedulerFixture fixture) : IClass
         await using var db = fixture.NewDbContext();
         Assert.Equal([ids[1]], await db.Telemetry.Where(t => ids.Contains(t.JobId)).Select(t => t.JobId).ToListAsync(TestContext.Current.CancellationToken));
     }
+
+    [Fact]
+    public async Task Samples_of_one_job_folded_alone_at_the_same_time_are_each_stored_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var job = (await SubmitAsync("alone", 1))[0];
+
+        // Four handlers without the group writer: each reads the job, and a write the others made stale is read and tried again.
+        var answers = await Task.WhenAll(Enumerable.Range(1, 4).Select(i => Task.Run(async () =>
+        {
+            await using var scope = fixture.Services.CreateAsyncScope();
+            var handler = new RecordTelemetryHandler(
+                scope.ServiceProvider.GetRequiredService<Scheduler.Persistence.SchedulerDbContext>(),
+                scope.ServiceProvider.GetRequiredService<MfuCalibration>(),
+                TimeProvider.System);
+            return await handler.Handle(new RecordTelemetry(job, Telemetry.Sample(i * 10, 40_000)), ct);
+        }, ct)));
+
+        Assert.All(answers, a => Assert.True(a.IsSuccess, a.Failure?.ToString()));
+        Assert.Equal([1, 2, 3, 4], answers.Select(a => a.Value!.Samples).Order());
+        await using var db = fixture.NewDbContext();
+        Assert.Equal(4, await db.Telemetry.CountAsync(t => t.JobId == job, ct));
+        Assert.Equal(4, (await db.JobMeasurements.SingleAsync(m => m.JobId == job, ct)).Samples);
+    }
 }
