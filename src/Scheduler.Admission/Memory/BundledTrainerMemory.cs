@@ -5,7 +5,7 @@ namespace Scheduler.Admission.Memory;
 
 /// <summary>
 /// Device memory of the bundled trainer (a job without <c>container.image</c>), in GiB: what its <c>GptModel</c> and
-/// cuBLAS backend allocate, once, before the first step. It differs from the frameworks <see cref="MemoryModel"/> prices:
+/// cuBLAS backend allocate, once, before the first step. It differs from what <see cref="MemoryModel"/> prices for frameworks:
 /// every activation is kept in fp32 (bf16 mode rounds each matmul's inputs into two scratch buffers instead), the
 /// attention probabilities are materialised (b·a·s² values per layer, and model-wide the scores and two gradient
 /// buffers of that size), activation checkpointing and the attention kernel are accepted and ignored, and nothing is
@@ -23,7 +23,8 @@ namespace Scheduler.Admission.Memory;
 /// gradient or the probabilities; the output head, an MLP weight or activation); the reductions' partial sums;</item>
 /// <item><see cref="RuntimeGiB"/> for the CUDA context, the cuBLAS/cuBLASLt handles and ILGPU's kernels.</item>
 /// </list>
-/// A test in Scheduler.Trainer.Tests keeps this equal to the trainer's own allocation plan.
+/// Tests in Scheduler.Trainer.Tests (<c>AdmittedMemoryTests</c>) hold this within 2% of the trainer's own allocation plan
+/// and never below it, and <see cref="Runs"/> to the trainer's own refusals.
 /// </summary>
 internal static class BundledTrainerMemory
 {

@@ -32,7 +32,7 @@ public sealed class TrainerSpecLoaderTests
         { "invalid-by-validator", "model.hiddenSize" },
     };
 
-    private static JobSpecBuilder Variant(string name) => name switch
+    internal static JobSpecBuilder Variant(string name) => name switch
     {
         "swiglu" => TinyJob.Spec().Model(m => m with { Mlp = MlpKind.SwiGlu }),
         "moe" => TinyJob.Spec().Model(m => m with { Moe = new MoeSpec { Experts = 4, ActiveExperts = 2 } }),

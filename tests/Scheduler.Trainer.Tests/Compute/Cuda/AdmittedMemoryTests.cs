@@ -2,6 +2,8 @@ using Scheduler.Admission;
 using Scheduler.Domain.Catalog;
 using Scheduler.Domain.Specs;
 using Scheduler.Trainer.Bench;
+using Scheduler.Trainer.Tests.Support;
+using Scheduler.Trainer.Tests.Training;
 
 namespace Scheduler.Trainer.Tests.Compute.Cuda;
 
@@ -34,18 +36,49 @@ public sealed class AdmittedMemoryTests
         Assert.InRange(admitted, planned, planned * 1.02);
     }
 
+    /// <summary>
+    /// Admission prices the trainer's allocations exactly when the trainer would run the job: a spec its loader refuses
+    /// (exit 64, before allocating) is priced as the frameworks' model prices it, with or without an image.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TrainerSpecLoaderTests.UnsupportedSpecs), MemberType = typeof(TrainerSpecLoaderTests))]
+    public void A_spec_the_trainer_refuses_is_priced_as_a_framework_would_run_it(string variant, string field)
+    {
+        Assert.NotEmpty(field);
+        if (variant == "invalid-by-validator")
+        {
+            return; // refused by validation before admission prices anything
+        }
+
+        var spec = JobSpecNormalizer.Normalize(TrainerSpecLoaderTests.Variant(variant).Build());
+        var estimator = new Estimator(GpuCatalog.Default);
+
+        Assert.Equal(
+            estimator.Estimate(WithImage(spec)).MemoryPerGpuGiB.Total,
+            estimator.Estimate(spec).MemoryPerGpuGiB.Total, 9);
+    }
+
+    [Fact]
+    public void A_spec_the_trainer_runs_is_priced_by_its_allocations()
+    {
+        var spec = JobSpecNormalizer.Normalize(TinyJob.Spec().Build());
+        var estimator = new Estimator(GpuCatalog.Default);
+
+        Assert.NotEqual(estimator.Estimate(WithImage(spec)).MemoryPerGpuGiB.Total, estimator.Estimate(spec).MemoryPerGpuGiB.Total, 6);
+    }
+
     [Fact]
     public void A_job_with_its_own_image_is_priced_as_a_framework_would_run_it()
     {
         var bundled = new Estimator(GpuCatalog.Default).Estimate(Spec("small", true, 8)).MemoryPerGpuGiB.Total;
-        var ownImage = new Estimator(GpuCatalog.Default).Estimate(Spec("small", true, 8) with
-        {
-            Container = new ContainerSpec { Image = "registry.example/team/trainer:1" },
-        }).MemoryPerGpuGiB.Total;
+        var ownImage = new Estimator(GpuCatalog.Default).Estimate(WithImage(Spec("small", true, 8))).MemoryPerGpuGiB.Total;
 
         // The bundled trainer keeps fp32 activations and the attention probabilities; fused attention in bf16 keeps neither.
         Assert.True(bundled > 1.5 * ownImage, $"bundled trainer {bundled:F1} GiB, own image {ownImage:F1} GiB");
     }
+
+    private static JobSpec WithImage(JobSpec spec) =>
+        spec with { Container = (spec.Container ?? new ContainerSpec()) with { Image = "registry.example/team/trainer:1" } };
 
     private static JobSpec Spec(string model, bool bf16, int microBatch)
     {
