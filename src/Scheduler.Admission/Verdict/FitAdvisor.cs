@@ -1,4 +1,5 @@
 using System.Globalization;
+using Scheduler.Admission.Memory;
 using Scheduler.Admission.Model;
 using Scheduler.Domain.Catalog;
 using Scheduler.Domain.Specs;
@@ -10,11 +11,18 @@ namespace Scheduler.Admission.Verdict;
 /// each kind: a larger share of a fractional GPU; a higher ZeRO stage; activation recomputation; a smaller micro-batch;
 /// more tensor or pipeline parallelism on the same GPUs; then, only if none of those fits, more GPUs (ZeRO-3 over a
 /// larger data-parallel degree, or more tensor parallelism); and the smallest bigger GPU type. When no single change is
-/// enough, one suggestion combines them.
+/// enough, one suggestion combines them. For a job the bundled trainer runs, a change it would refuse (ZeRO, tensor or
+/// pipeline parallelism) says that it needs a <c>container.image</c>, and the changes the trainer runs come first.
 /// </summary>
 internal sealed class FitAdvisor(GpuCatalog catalog, ModelShape shape, Func<TrainingSetup, MemoryBreakdown> memoryOf)
 {
+    /// <summary>Appended to a suggestion the bundled trainer would refuse, for a job it runs as submitted.</summary>
+    public const string NeedsImage = " (the bundled trainer does not run that layout: it needs a container.image that does)";
+
     private const int MaxScaleDoublings = 10;
+
+    /// <summary>Whether the job as submitted runs on the bundled trainer; set by <see cref="Suggest"/>.</summary>
+    private bool _bundledJob;
 
     public static double AvailableGiB(GpuType gpu, TrainingSetup setup) =>
         gpu.MemoryGiB * (setup.GpuMilli is { } milli ? milli / 1000.0 : 1);
@@ -31,6 +39,7 @@ internal sealed class FitAdvisor(GpuCatalog catalog, ModelShape shape, Func<Trai
 
     public IReadOnlyList<FitSuggestion> Suggest(TrainingSetup setup, GpuType gpu)
     {
+        _bundledJob = BundledTrainerMemory.Runs(shape, setup);
         var sameGpus = new Func<TrainingSetup, GpuType, FitSuggestion?>[]
         {
             LargerShare, HigherZeroStage, Recompute, SmallerMicroBatch, MoreModelParallelism,
@@ -52,7 +61,8 @@ internal sealed class FitAdvisor(GpuCatalog catalog, ModelShape shape, Func<Trai
             found.Add(combined);
         }
 
-        return found;
+        // Stable: within each group the order above stays.
+        return _bundledJob ? [.. found.OrderBy(s => s.Description.EndsWith(NeedsImage, StringComparison.Ordinal))] : found;
     }
 
     private FitSuggestion? LargerShare(TrainingSetup setup, GpuType gpu)
@@ -293,6 +303,11 @@ internal sealed class FitAdvisor(GpuCatalog catalog, ModelShape shape, Func<Trai
         }
 
         var description = string.Create(CultureInfo.InvariantCulture, $"{what} brings it to {total:F1} GiB per GPU on {gpu.Name}");
+        if (_bundledJob && !BundledTrainerMemory.Runs(shape, candidate))
+        {
+            description += NeedsImage;
+        }
+
         return new FitSuggestion(description, changes, gpu.Name, total);
     }
 

@@ -22,6 +22,35 @@ public sealed class FitVerdictTests
         Assert.True(estimate.MemoryPerGpuGiB.Total <= estimate.GpuMemoryGiB);
     }
 
+    /// <summary>GPT-2 XL's shape (a GELU decoder with learned positions, which the bundled trainer runs) on eight A10s.</summary>
+    private static JobSpecBuilder Gpt2XlOnA10s() =>
+        JobSpecBuilder.AJob().Model(m => m with { Layers = 48, HiddenSize = 1600, Heads = 25 }).Gpus(8, "A10")
+            .Training(t => t with { GlobalBatchSize = 8, MicroBatchSize = 1 });
+
+    [Fact]
+    public void A_job_the_bundled_trainer_runs_is_told_first_what_the_trainer_can_change_and_which_changes_need_an_image()
+    {
+        var estimate = Jobs.Estimate(Gpt2XlOnA10s());
+
+        Assert.False(estimate.Fits);
+        Assert.DoesNotContain(FitAdvisorNeedsImage, estimate.Suggestions[0].Description);
+        Assert.Equal(["resources.gpuType"], estimate.Suggestions[0].Changes.Keys);
+        var zero = Assert.Single(estimate.Suggestions, s => s.Changes.ContainsKey("parallelism.zeroStage"));
+        Assert.EndsWith(FitAdvisorNeedsImage, zero.Description);
+    }
+
+    [Fact]
+    public void A_job_with_its_own_image_is_not_told_about_the_bundled_trainer()
+    {
+        var estimate = Jobs.Estimate(Gpt2XlOnA10s().With(s => s with { Container = new ContainerSpec { Image = "registry.example/llm:1" } }));
+
+        Assert.False(estimate.Fits);
+        Assert.StartsWith("ZeRO stage 1 over 8 GPUs brings it to ", estimate.Suggestions[0].Description);
+        Assert.All(estimate.Suggestions, s => Assert.DoesNotContain(FitAdvisorNeedsImage, s.Description));
+    }
+
+    private const string FitAdvisorNeedsImage = Scheduler.Admission.Verdict.FitAdvisor.NeedsImage;
+
     [Fact]
     public void A_higher_zero_stage_comes_first_when_it_is_enough()
     {
