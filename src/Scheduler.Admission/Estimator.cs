@@ -104,11 +104,12 @@ public sealed class Estimator(GpuCatalog catalog)
     /// returns the <paramref name="top"/> cheapest by GPU-hours and the fastest by wall time, each with its memory per
     /// GPU, the spec changes and the saving against the submitted layout (<see cref="LayoutAdvisor"/>).
     /// </summary>
-    /// <param name="scope">Which layouts may be proposed: any, or only those the bundled trainer runs.</param>
+    /// <param name="scope">Which layouts may be proposed: any, or only those the bundled trainer runs; by default
+    /// <see cref="ScopeOf"/> the spec.</param>
     /// <param name="cancellationToken">Checked once per layout, so a caller can bound the search in time.</param>
     /// <exception cref="ArgumentException">As for <see cref="Estimate"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled during the search.</exception>
-    public LayoutAdvice Advise(JobSpec normalizedSpec, MfuTable? calibration = null, int top = 5, LayoutScope scope = LayoutScope.Any,
+    public LayoutAdvice Advise(JobSpec normalizedSpec, MfuTable? calibration = null, int top = 5, LayoutScope? scope = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(normalizedSpec);
@@ -121,7 +122,21 @@ public sealed class Estimator(GpuCatalog catalog)
 
         var tokensPerStep = (double)setup.GlobalBatch * shape.SeqLength;
         var tokens = setup.Tokens ?? ((setup.Steps ?? throw new ArgumentException("training.tokens or training.steps is required", nameof(normalizedSpec))) * tokensPerStep);
-        return new LayoutAdvisor(shape, parameters, calibration ?? MfuTable.Empty, scope).Advise(setup, alternatives, tokens, top, cancellationToken);
+        var searched = scope ?? ScopeOf(normalizedSpec);
+        return new LayoutAdvisor(shape, parameters, calibration ?? MfuTable.Empty, searched).Advise(setup, alternatives, tokens, top, cancellationToken);
+    }
+
+    /// <summary>
+    /// The layouts worth advising for a spec: for a job the bundled trainer runs (no image; a GELU decoder with learned
+    /// positions, fp32 or bf16, AdamW, full training, standard kernels) only the data-parallel layouts it runs
+    /// (<see cref="LayoutScope.DataParallel"/>), whatever layout was submitted; for any other spec every layout.
+    /// </summary>
+    /// <exception cref="ArgumentException">The spec has no model or training.</exception>
+    public static LayoutScope ScopeOf(JobSpec normalizedSpec)
+    {
+        ArgumentNullException.ThrowIfNull(normalizedSpec);
+        var model = normalizedSpec.Model ?? throw new ArgumentException("model is required", nameof(normalizedSpec));
+        return BundledTrainerMemory.RunsDataParallel(ModelShape.From(model), TrainingSetup.From(normalizedSpec)) ? LayoutScope.DataParallel : LayoutScope.Any;
     }
 
     /// <summary>The catalog entries of the spec's <c>|</c>-separated GPU types, in order.</summary>

@@ -58,6 +58,20 @@ internal static class BundledTrainerMemory
             };
     }
 
+    /// <summary>
+    /// Whether the bundled trainer would run the job once laid out as it lays jobs out (data parallelism only, no ZeRO,
+    /// offload, sequence parallelism or pipeline schedule): the model, precision, optimizer and kernels are its own.
+    /// </summary>
+    public static bool RunsDataParallel(ModelShape shape, TrainingSetup setup)
+    {
+        ArgumentNullException.ThrowIfNull(setup);
+        return Runs(shape, setup with
+        {
+            Tensor = 1, Pipeline = 1, Context = 1, Expert = 1, ZeroStage = 0, SequenceParallel = false, OffloadOptimizer = false,
+            Schedule = PipelineSchedule.OneForwardOneBackward, VirtualStages = 1,
+        });
+    }
+
     public static MemoryBreakdown PerGpu(ModelShape shape, TrainingSetup setup)
     {
         ArgumentNullException.ThrowIfNull(shape);

@@ -12,8 +12,8 @@ namespace Scheduler.Application.Admission;
 /// <summary>
 /// The layout advisor's cheapest layout for a stored job, offered when it saves at least
 /// <see cref="JobAdvice.MinimumSaving"/> of the predicted GPU-hours (<c>GET /api/v1/jobs/{id}/advice</c>, the job page's
-/// "could run N% cheaper"). Only for jobs that have not ended; a job without its own image is advised only layouts the
-/// bundled trainer runs (<see cref="LayoutScope.DataParallel"/>). The search is bounded by <see cref="TimeLimit"/>
+/// "could run N% cheaper"). Only for jobs that have not ended; a job the bundled trainer runs (no image of its own) is
+/// advised only layouts the trainer runs (<see cref="Estimator.ScopeOf"/>). The search is bounded by <see cref="TimeLimit"/>
 /// (about 20 ms of CPU for 405B on 16K GPUs, docs/benchmarks/advisor.md); past it the answer says so instead of waiting.
 /// </summary>
 public sealed record GetJobAdvice(Guid JobId) : IQuery<Result<JobAdvice>>
@@ -50,7 +50,8 @@ internal sealed class GetJobAdviceHandler(SchedulerDbContext db, Estimator estim
             return JobChanges.NoSuchJob(query.JobId);
         }
 
-        var scope = job.Spec.Container?.Image is null ? LayoutScope.DataParallel : LayoutScope.Any;
+        var normalized = JobSpecNormalizer.Normalize(job.Spec);
+        var scope = Estimator.ScopeOf(normalized);
         if (JobStateMachine.IsFinal(job.State))
         {
             return new JobAdvice(job.Id, job.State, false, $"the job has ended ({job.State}); advice is for queued and running jobs", scope);
@@ -62,7 +63,7 @@ internal sealed class GetJobAdviceHandler(SchedulerDbContext db, Estimator estim
         LayoutAdvice advice;
         try
         {
-            advice = estimator.Advise(JobSpecNormalizer.Normalize(job.Spec), mfu.Table, top: 1, scope, linked.Token);
+            advice = estimator.Advise(normalized, mfu.Table, top: 1, scope, linked.Token);
         }
         catch (OperationCanceledException) when (limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Scheduler.Admission.Advice;
+using Scheduler.Admission.Tests.Support;
 using Scheduler.Domain.Catalog;
 using Scheduler.Domain.Queues;
 using Scheduler.Domain.Specs;
@@ -17,12 +18,16 @@ public sealed class LayoutAdvisorTests
 
     private static JobSpec Normalized(JobSpecBuilder builder) => JobSpecNormalizer.Normalize(builder.Build());
 
-    /// <summary>A 1.3B GPT on 16 GPUs in 8 pipeline stages with 2 micro-batches per step: mostly bubble.</summary>
-    private static JobSpec BubbleBound() => Normalized(JobSpecBuilder.AJob("bubbly")
+    /// <summary>
+    /// A 1.3B GPT on 16 GPUs in 8 pipeline stages with 2 micro-batches per step: mostly bubble. Its own image (a framework
+    /// with pipelines) by default, so every layout is advised; without one the bundled trainer runs it.
+    /// </summary>
+    private static JobSpec BubbleBound(string? image = "registry.example/megatron:1") => Normalized(JobSpecBuilder.AJob("bubbly")
         .Model(m => m with { Layers = 24, HiddenSize = 2048, Heads = 16, SeqLength = 2048 })
         .Gpus(16, gpusPerNode: 8)
         .Parallelism(p => p with { Data = 2, Pipeline = 8 })
-        .Training(t => t with { Tokens = 1e10, GlobalBatchSize = 4, MicroBatchSize = 1 }));
+        .Training(t => t with { Tokens = 1e10, GlobalBatchSize = 4, MicroBatchSize = 1 })
+        .With(s => s with { Container = image is null ? null : new ContainerSpec { Image = image } }));
 
     /// <summary>Applies an option's changes (JSON paths → values) to the spec the way a person would edit it.</summary>
     private static JobSpec Apply(JobSpec spec, IReadOnlyDictionary<string, string> changes)
@@ -127,15 +132,19 @@ public sealed class LayoutAdvisorTests
     }
 
     [Fact]
-    public void The_data_parallel_scope_advises_only_layouts_the_bundled_trainer_runs()
+    public void A_job_the_bundled_trainer_runs_is_advised_only_the_layouts_it_runs()
     {
-        var advice = Estimator.Advise(BubbleBound(), top: 5, scope: LayoutScope.DataParallel, cancellationToken: Ct);
+        Assert.Equal(LayoutScope.DataParallel, Estimator.ScopeOf(BubbleBound(image: null)));
+        Assert.Equal(LayoutScope.Any, Estimator.ScopeOf(BubbleBound()));
+        Assert.Equal(LayoutScope.Any, Estimator.ScopeOf(Normalized(JobSpecBuilder.AJob().Model(Jobs.Llama7B))));
+
+        var advice = Estimator.Advise(BubbleBound(image: null), top: 5, cancellationToken: Ct);
 
         var options = advice.CheapestGpuHours.Concat(advice.FastestWallTime).ToList();
         Assert.NotEmpty(options);
         foreach (var option in options)
         {
-            var spec = Apply(BubbleBound(), option.Changes).Parallelism!;
+            var spec = Apply(BubbleBound(image: null), option.Changes).Parallelism!;
             Assert.Equal((1, 1, 0), (spec.Tensor, spec.Pipeline, spec.ZeroStage));
             Assert.True(spec.Context is null or 1, option.Description);
             Assert.DoesNotContain("training.activationCheckpointing", option.Changes.Keys);
