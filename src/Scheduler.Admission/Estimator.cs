@@ -122,7 +122,7 @@ public sealed class Estimator(GpuCatalog catalog)
 
         var tokensPerStep = (double)setup.GlobalBatch * shape.SeqLength;
         var tokens = setup.Tokens ?? ((setup.Steps ?? throw new ArgumentException("training.tokens or training.steps is required", nameof(normalizedSpec))) * tokensPerStep);
-        var searched = scope ?? ScopeOf(normalizedSpec);
+        var searched = scope ?? ScopeOf(shape, setup);
         return new LayoutAdvisor(shape, parameters, calibration ?? MfuTable.Empty, searched).Advise(setup, alternatives, tokens, top, cancellationToken);
     }
 
@@ -136,8 +136,11 @@ public sealed class Estimator(GpuCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(normalizedSpec);
         var model = normalizedSpec.Model ?? throw new ArgumentException("model is required", nameof(normalizedSpec));
-        return BundledTrainerMemory.RunsDataParallel(ModelShape.From(model), TrainingSetup.From(normalizedSpec)) ? LayoutScope.DataParallel : LayoutScope.Any;
+        return ScopeOf(ModelShape.From(model), TrainingSetup.From(normalizedSpec));
     }
+
+    private static LayoutScope ScopeOf(ModelShape shape, TrainingSetup setup) =>
+        BundledTrainerMemory.RunsDataParallel(shape, setup) ? LayoutScope.DataParallel : LayoutScope.Any;
 
     /// <summary>The catalog entries of the spec's <c>|</c>-separated GPU types, in order.</summary>
     /// <exception cref="ArgumentException">No GPU type, or one the catalog lacks.</exception>

@@ -131,7 +131,7 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
     }
 
     /// <summary>Why the job takes no sample now (another attempt, a final state, its samples all stored); null when it takes it.</summary>
-    internal static Failure? Refusal(RecordTelemetry command, JobState state, int attempt, JobMeasurement? measurement)
+    private static Failure? Refusal(RecordTelemetry command, JobState state, int attempt, JobMeasurement? measurement)
     {
         if (command.Attempt is { } reported && (attempt != reported || state is not (JobState.Admitted or JobState.Running)))
         {
@@ -169,7 +169,7 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
     }
 
     /// <summary>What the job occupies, by which a sample's step time becomes GPU-hours.</summary>
-    internal static double GpusOf(TelemetryTarget target) => target.EstimatedGpus ?? target.Spec.Resources?.GpuShare() ?? 0;
+    private static double GpusOf(TelemetryTarget target) => target.EstimatedGpus ?? target.Spec.Resources?.GpuShare() ?? 0;
 
     /// <summary>
     /// The job's progress and last checkpoint as <paramref name="measurement"/> has them, which the scheduler reads (a resumed
@@ -177,7 +177,7 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
     /// (<see cref="ProgressResolution"/>; a checkpoint at step 0 saved no work: as none). No write then, so the operator does not
     /// read the job's row again for nothing: every write of a job row is a change its incremental snapshot reads.
     /// </summary>
-    internal static JobProgressUpdate? ProgressUpdate(JobSpec spec, double storedProgress, long? storedCheckpoint, JobMeasurement measurement)
+    private static JobProgressUpdate? ProgressUpdate(JobSpec spec, double storedProgress, long? storedCheckpoint, JobMeasurement measurement)
     {
         var training = spec.Training;
         var fraction = training?.Tokens is > 0 ? measurement.Tokens / training.Tokens.Value
@@ -191,35 +191,16 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
     }
 
     /// <summary>
-    /// The sample alone, by the statement a group uses (<see cref="FoldedTelemetryWrite"/>, so one rule for what is stored
-    /// and how progress moves); read again and retried while other samples of the job are folded at the same time.
+    /// The sample alone, folded as a group of one (<see cref="FoldAsync"/>); read again and retried while other samples of
+    /// the job are folded at the same time.
     /// </summary>
     private async ValueTask<Result<MeasuredProgress>> FoldAloneAsync(RecordTelemetry command, CancellationToken cancellationToken)
     {
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
-            var target = await TargetOf(db, command.JobId, cancellationToken);
-            if (target is null)
+            if ((await FoldAsync(db, [command], clock.StoreNow(), cancellationToken))[0] is { } answer)
             {
-                return JobChanges.NoSuchJob(command.JobId);
-            }
-
-            if (Refusal(command, target.State, target.Attempt, target.Measurement) is { } refusal)
-            {
-                return refusal;
-            }
-
-            var receivedAt = clock.StoreNow();
-            var sample = Record(command, receivedAt);
-            var fold = new FoldedMeasurement(target.Measurement ?? new JobMeasurement(command.JobId), target.Measurement?.Samples);
-            fold.Measurement.Add(sample, GpusOf(target));
-            JobProgressUpdate[] progress = ProgressUpdate(target.Spec, target.Progress, target.LastCheckpointStep, fold.Measurement) is { } update
-                ? [update]
-                : [];
-            var written = await FoldedTelemetryWrite.For(db.Model).ExecuteAsync(db, [fold], [sample], progress, receivedAt, cancellationToken);
-            if (written.Contains(command.JobId))
-            {
-                return MeasuredProgress.From(fold.Measurement);
+                return answer;
             }
 
             // Another sample of the job was folded at the same time: read it again.
@@ -228,17 +209,77 @@ internal sealed class RecordTelemetryHandler(SchedulerDbContext db, MfuCalibrati
         return Failure.Conflict("step", $"other samples of this job kept arriving at once for {MaxAttempts} attempts; send it again");
     }
 
-    private static readonly Func<SchedulerDbContext, Guid, CancellationToken, Task<TelemetryTarget?>> TargetOf =
-        // A left join on the measurement's key: FirstOrDefault in the projection became a window over the whole table.
-        EF.CompileAsyncQuery((SchedulerDbContext db, Guid id, CancellationToken _) => (
-            from j in db.Jobs.AsNoTracking()
-            where j.Id == id
-            join m in db.JobMeasurements.AsNoTracking() on j.Id equals m.JobId into measurements
-            from m in measurements.DefaultIfEmpty()
-            select new TelemetryTarget(
-                j.Id, j.State, j.Attempt, j.Spec, j.Progress, j.LastCheckpointStep, m,
-                db.JobEstimates.Where(e => e.JobId == j.Id).Select(e => (double?)e.Gpus).FirstOrDefault()))
-            .FirstOrDefault());
+    /// <summary>
+    /// Folds samples, of one job or many, after one read of their jobs and stores them in one statement
+    /// (<see cref="FoldedTelemetryWrite"/>): each job's measurement only where its sample count is still the one read, the
+    /// samples of the jobs written, and their progress. Answers each sample's measured progress, why it was refused (no
+    /// such job, another attempt, all its samples stored), or null when another writer folded a sample of its job meanwhile.
+    /// </summary>
+    internal static async Task<IReadOnlyList<Result<MeasuredProgress>?>> FoldAsync(
+        SchedulerDbContext db, IReadOnlyList<RecordTelemetry> group, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    {
+        var targets = await TargetsAsync(db, [.. group.Select(c => c.JobId).Distinct()], cancellationToken);
+        var answers = new Result<MeasuredProgress>?[group.Count];
+        var folded = new Dictionary<Guid, FoldedMeasurement>();
+        var samples = new List<TelemetryRecord>(group.Count);
+        for (var i = 0; i < group.Count; i++)
+        {
+            var command = group[i];
+            if (!targets.TryGetValue(command.JobId, out var target))
+            {
+                answers[i] = JobChanges.NoSuchJob(command.JobId);
+                continue;
+            }
+
+            // Samples of one job in the group fold one after the other, in the order they arrived.
+            var fold = folded.GetValueOrDefault(command.JobId);
+            if (Refusal(command, target.State, target.Attempt, fold?.Measurement ?? target.Measurement) is { } refusal)
+            {
+                answers[i] = refusal;
+                continue;
+            }
+
+            if (fold is null)
+            {
+                fold = new FoldedMeasurement(target.Measurement ?? new JobMeasurement(command.JobId), target.Measurement?.Samples);
+                folded[command.JobId] = fold;
+            }
+
+            var sample = Record(command, receivedAt);
+            fold.Measurement.Add(sample, GpusOf(target));
+            samples.Add(sample);
+            answers[i] = MeasuredProgress.From(fold.Measurement);
+        }
+
+        var progress = (
+            from f in folded.Values
+            let t = targets[f.Measurement.JobId]
+            select ProgressUpdate(t.Spec, t.Progress, t.LastCheckpointStep, f.Measurement))
+            .OfType<JobProgressUpdate>()
+            .ToList();
+        var written = await FoldedTelemetryWrite.For(db.Model).ExecuteAsync(db, [.. folded.Values], samples, progress, receivedAt, cancellationToken);
+        for (var i = 0; i < group.Count; i++)
+        {
+            // Only a folded sample answers success before the write.
+            if (answers[i] is { IsSuccess: true } && !written.Contains(group[i].JobId))
+            {
+                answers[i] = null;
+            }
+        }
+
+        return answers;
+    }
+
+    /// <summary>The jobs with their measurements (read without tracking: the statement writes them) and estimated GPUs.</summary>
+    private static Task<Dictionary<Guid, TelemetryTarget>> TargetsAsync(SchedulerDbContext db, List<Guid> ids, CancellationToken cancellationToken) => (
+        from j in db.Jobs.AsNoTracking()
+        where ids.Contains(j.Id)
+        join m in db.JobMeasurements.AsNoTracking() on j.Id equals m.JobId into measurements
+        from m in measurements.DefaultIfEmpty()
+        select new TelemetryTarget(
+            j.Id, j.State, j.Attempt, j.Spec, j.Progress, j.LastCheckpointStep, m,
+            db.JobEstimates.Where(e => e.JobId == j.Id).Select(e => (double?)e.Gpus).FirstOrDefault()))
+        .ToDictionaryAsync(t => t.Id, cancellationToken);
 
     /// <summary>
     /// The job's MFU the estimator's way (<see cref="MfuSample.FromThroughput"/>) at the median tokens/s of its GPU samples,

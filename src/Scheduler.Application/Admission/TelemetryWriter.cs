@@ -1,8 +1,6 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Scheduler.Application.Common;
-using Scheduler.Application.Jobs;
 using Scheduler.Persistence;
 using Scheduler.Persistence.Admission;
 
@@ -41,69 +39,8 @@ internal sealed partial class TelemetryWriter
     {
         await using var scope = _scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SchedulerDbContext>();
-        var targets = await TargetsAsync(db, [.. group.Select(c => c.JobId).Distinct()]);
-        var receivedAt = _clock.StoreNow();
-        var answers = new Result<MeasuredProgress>?[group.Count];
-        var folded = new Dictionary<Guid, FoldedMeasurement>();
-        var samples = new List<TelemetryRecord>(group.Count);
-        for (var i = 0; i < group.Count; i++)
-        {
-            var command = group[i];
-            if (!targets.TryGetValue(command.JobId, out var target))
-            {
-                answers[i] = JobChanges.NoSuchJob(command.JobId);
-                continue;
-            }
-
-            // Samples of one job in the group fold one after the other, in the order they arrived.
-            var fold = folded.GetValueOrDefault(command.JobId);
-            if (RecordTelemetryHandler.Refusal(command, target.State, target.Attempt, fold?.Measurement ?? target.Measurement) is { } refusal)
-            {
-                answers[i] = refusal;
-                continue;
-            }
-
-            if (fold is null)
-            {
-                fold = new FoldedMeasurement(target.Measurement ?? new JobMeasurement(command.JobId), target.Measurement?.Samples);
-                folded[command.JobId] = fold;
-            }
-
-            var sample = RecordTelemetryHandler.Record(command, receivedAt);
-            fold.Measurement.Add(sample, RecordTelemetryHandler.GpusOf(target));
-            samples.Add(sample);
-            answers[i] = MeasuredProgress.From(fold.Measurement);
-        }
-
-        var progress = (
-            from f in folded.Values
-            let t = targets[f.Measurement.JobId]
-            select RecordTelemetryHandler.ProgressUpdate(t.Spec, t.Progress, t.LastCheckpointStep, f.Measurement))
-            .OfType<JobProgressUpdate>()
-            .ToList();
-        var written = await FoldedTelemetryWrite.For(db.Model).ExecuteAsync(db, [.. folded.Values], samples, progress, receivedAt, CancellationToken.None);
-        for (var i = 0; i < group.Count; i++)
-        {
-            // Only a folded sample answers success before the write.
-            if (answers[i] is { IsSuccess: true } && !written.Contains(group[i].JobId))
-            {
-                answers[i] = null;
-            }
-        }
-
-        return answers;
+        return await RecordTelemetryHandler.FoldAsync(db, group, _clock.StoreNow(), CancellationToken.None);
     }
-
-    /// <summary>The jobs of the group with their measurements (read without tracking: the statement writes them) and estimated GPUs.</summary>
-    private static Task<Dictionary<Guid, TelemetryTarget>> TargetsAsync(SchedulerDbContext db, List<Guid> ids) => (
-        from j in db.Jobs.AsNoTracking()
-        where ids.Contains(j.Id)
-        join m in db.JobMeasurements.AsNoTracking() on j.Id equals m.JobId into measurements
-        from m in measurements.DefaultIfEmpty()
-        select new TelemetryTarget(
-            j.Id, j.State, j.Attempt, j.Spec, j.Progress, j.LastCheckpointStep, m,
-            db.JobEstimates.Where(e => e.JobId == j.Id).Select(e => (double?)e.Gpus).FirstOrDefault()))
-        .ToDictionaryAsync(t => t.Id, CancellationToken.None);
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Debug, Message = "A group of {Count} telemetry samples failed to commit; each is folded alone")]
     private static partial void LogGroupFailed(ILogger logger, int count, Exception exception);
