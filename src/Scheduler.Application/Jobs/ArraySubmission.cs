@@ -52,8 +52,7 @@ internal static class ArraySubmission
             int inserted;
             if (insert is not null && insert.CanWrite(rows))
             {
-                await db.Database.OpenConnectionAsync(cancellationToken);
-                inserted = (await insert.ExecuteAsync(db.Database.GetDbConnection(), tasks, rows, cancellationToken)).Count;
+                inserted = (await insert.ExecuteAsync(db, tasks, rows, cancellationToken)).Count;
             }
             else
             {

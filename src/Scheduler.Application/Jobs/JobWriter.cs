@@ -58,15 +58,7 @@ internal sealed partial class JobWriter
             return jobs.Select(j => j.Id).ToHashSet();
         }
 
-        await db.Database.OpenConnectionAsync(CancellationToken.None);
-        try
-        {
-            return await insert.ExecuteAsync(db.Database.GetDbConnection(), jobs, rows, CancellationToken.None);
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        return await insert.ExecuteAsync(db, jobs, rows, CancellationToken.None);
     }
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Debug, Message = "A group of {Count} new jobs failed to commit; each is inserted alone")]

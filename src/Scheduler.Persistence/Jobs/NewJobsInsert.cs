@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Scheduler.Domain.Jobs;
 
@@ -49,13 +50,20 @@ public sealed class NewJobsInsert
     /// <summary>Whether every row is of an entity this statement can write with its job; else the caller saves through EF.</summary>
     public bool CanWrite(IEnumerable<object> rows) => rows.All(r => _dependents.ContainsKey(r.GetType()));
 
-    /// <summary>Inserts what it can of <paramref name="jobs"/> on <paramref name="connection"/>; answers the ids inserted.</summary>
-    public async Task<HashSet<Guid>> ExecuteAsync(DbConnection connection, IReadOnlyList<Job> jobs, IReadOnlyList<object> rows, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts what it can of <paramref name="jobs"/> on <paramref name="db"/>'s connection (in its transaction when it has
+    /// one); answers the ids inserted.
+    /// </summary>
+    public Task<HashSet<Guid>> ExecuteAsync(DbContext db, IReadOnlyList<Job> jobs, IReadOnlyList<object> rows, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(jobs);
         ArgumentNullException.ThrowIfNull(rows);
-        await using var command = connection.CreateCommand();
+        return TableWrite.ExecuteIdsAsync(db, command => Sql(command, jobs, rows), cancellationToken);
+    }
+
+    private string Sql(DbCommand command, IReadOnlyList<Job> jobs, IReadOnlyList<object> rows)
+    {
         var sql = new StringBuilder();
         // Data-modifying CTEs: the events insert sees which jobs went in; foreign keys are checked at the statement's end.
         sql.Append("WITH inserted AS (INSERT INTO ").Append(_jobs.Table).Append(" (").Append(_jobs.ColumnList).Append(") SELECT * FROM ");
@@ -68,8 +76,6 @@ public sealed class NewJobsInsert
             _dependents[group.Key].AppendInsertForJobs(sql, command, $"rows{index}", group.ToList(), "inserted", _jobs.Key);
         }
 
-        sql.Append(" SELECT ").Append(_jobs.Key).Append(" FROM inserted");
-        command.CommandText = sql.ToString();
-        return await TableWrite.ExecuteIdsAsync(command, cancellationToken);
+        return sql.Append(" SELECT ").Append(_jobs.Key).Append(" FROM inserted").ToString();
     }
 }

@@ -49,9 +49,8 @@ public sealed class GroupCommitTests(SchedulerFixture fixture) : IClassFixture<S
             new JobEstimateRecord(sameName.Id, "{}", "A100-80GB", 2, 10, 1, 0.4, "catalog"),
         ];
         await using var db = fixture.NewDbContext();
-        await db.Database.OpenConnectionAsync(ct);
 
-        var inserted = await NewJobsInsert.For(db.Model)!.ExecuteAsync(db.Database.GetDbConnection(), [first, sameName], rows, ct);
+        var inserted = await NewJobsInsert.For(db.Model)!.ExecuteAsync(db, [first, sameName], rows, ct);
 
         Assert.Equal([first.Id], inserted);
         var stored = await db.Jobs.AsNoTracking().Include(j => j.Events).SingleAsync(j => j.Id == first.Id, ct);
